@@ -1,0 +1,33 @@
+/**
+ * How readings become InfluxDB points. One measurement per domain (`air`, `water`, …), tagged
+ * `station`, `domain`, `region`, `dept`; one numeric field per metric, and a string field
+ * `q_{metric}` only when the value's quality is not `ok` (so normal data costs nothing extra).
+ * Points are idempotent by (series, device timestamp): a redelivered reading rewrites the same
+ * point.
+ */
+import type { Reading } from './envelope.ts';
+import type { Station } from './station.ts';
+
+export interface PointData {
+  readonly measurement: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, number | string>>;
+  /** Epoch milliseconds. */
+  readonly ts: number;
+}
+
+export type StationTags = Pick<Station, 'id' | 'domain' | 'region' | 'department'>;
+
+export function readingToPoint(station: StationTags, reading: Reading): PointData {
+  const fields: Record<string, number | string> = {};
+  for (const [metric, value] of Object.entries(reading.values)) {
+    fields[metric] = value.v;
+    if (value.q !== 'ok') fields[`q_${metric}`] = value.q;
+  }
+  return {
+    measurement: station.domain,
+    tags: { station: station.id, domain: station.domain, region: station.region, dept: station.department },
+    fields,
+    ts: reading.ts,
+  };
+}

@@ -1,0 +1,26 @@
+/** A monitoring station as the registry keeps it; one station is one MQTT device. */
+import { z } from 'zod';
+import { DOMAINS } from './domains.ts';
+import { DEVICE_ID_PATTERN } from './topics.ts';
+
+export const StationInputSchema = z
+  .object({
+    id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, _ . - (1–64, starting with a letter or digit)'),
+    name: z.string().min(1).max(100),
+    domain: z.enum(DOMAINS),
+    lat: z.number().min(-90).max(90),
+    lon: z.number().min(-180).max(180),
+    /** 行政区划代码 (GB/T 2260), 6 digits, or 9/12 for township/village. */
+    region: z.string().regex(/^\d{6}(\d{3}(\d{3})?)?$/, '6, 9 or 12 digit administrative region code (GB/T 2260)'),
+    /** Owning department, e.g. `eco-env` (生态环境局), `water` (水利局). */
+    department: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'lowercase department code, 2–32 characters'),
+    /** Free per-station settings (water body type, reservoir levels, expected interval …). */
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+
+export type StationInput = z.output<typeof StationInputSchema>;
+
+export interface Station extends StationInput {
+  readonly createdAt: string;
+}
