@@ -1,0 +1,192 @@
+/**
+ * The MQTT broker (aedes) with Shanshui's connect flow and ACL:
+ * 1. CONNECT: client id = user name = device id; the secret is checked by `authenticate`.
+ * 2. PUBLISH: only to `shanshui/v1/{ownId}/up/…`; rate-limited per device; then handed to
+ *    `acceptPublish`, whose promise must resolve only once the message is durable — aedes
+ *    writes the QoS 1 PUBACK after this hook calls back, so an acknowledged reading is never
+ *    lost. A rejection closes the connection without PUBACK (MQTT 3.1.1 has no reason code),
+ *    and the device resends later.
+ * 3. SUBSCRIBE: only to `shanshui/v1/{ownId}/down/…`; other filters get SUBACK 0x80.
+ * Packets over `maxPacketBytes` close the connection as soon as their header is read.
+ */
+import { Aedes } from 'aedes';
+import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { isOwnDownFilter, parseTopic } from '@shanshui/models';
+import type { ParsedTopic } from '@shanshui/models';
+import { BrokerError } from './errors.ts';
+import { RateLimiter } from './rate-limiter.ts';
+
+export const BrokerOptionsSchema = z.object({
+  /** Largest MQTT packet accepted, bytes. Default 256 KiB. */
+  maxPacketBytes: z.number().int().min(1024).default(256 * 1024),
+  /** Sustained messages per second per device. Default 50. */
+  maxMessagesPerSec: z.number().positive().default(50),
+  /** Burst of messages per device. Default 500 (an edge backlog drains in bursts). */
+  maxMessagesBurst: z.number().int().positive().default(500),
+  /** Most concurrent connections. Default 100 000. */
+  maxConnections: z.number().int().positive().default(100_000),
+  /** Most concurrent in-flight publishes aedes handles per client. Default 100. */
+  concurrency: z.number().int().positive().default(100),
+});
+export type BrokerOptions = z.input<typeof BrokerOptionsSchema>;
+
+export interface PresenceEvent {
+  readonly deviceId: string;
+  readonly online: boolean;
+  readonly remoteAddress: string | undefined;
+}
+
+export interface BrokerHooks {
+  /** Resolves the device id when (deviceId, secret) is valid; rejects or resolves false otherwise. */
+  authenticate(deviceId: string, secret: string): Promise<boolean>;
+  /** Durable hand-off of an authorised publish. Resolve = durable (then PUBACK); reject = refuse. */
+  acceptPublish(deviceId: string, topic: ParsedTopic, payload: Buffer, qos: number): Promise<void>;
+  /** Devices connecting and going away. */
+  presence?(event: PresenceEvent): void;
+  /** A refusal the operator should see (bad credentials, ACL, rate, size). */
+  refused?(deviceId: string | undefined, error: BrokerError): void;
+}
+
+export interface ShanshuiBroker {
+  readonly aedes: Aedes;
+  /** Connection handler for net/tls/ws servers. */
+  handle(stream: import('node:stream').Duplex, req?: unknown): void;
+  connectedCount(): number;
+  /** Publishes a platform message to a device (config, command). */
+  publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface ParserInternals {
+  _parser?: { packet?: { length?: number }; _parseLength?: () => boolean; emit(event: string, err: Error): boolean };
+}
+
+export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, logger: Logger): Promise<ShanshuiBroker> {
+  const opts = BrokerOptionsSchema.parse(options);
+  const limiter = new RateLimiter(opts.maxMessagesPerSec, opts.maxMessagesBurst);
+  const log = logger.child({ component: 'broker' });
+  const refuse = (deviceId: string | undefined, error: BrokerError): BrokerError => {
+    hooks.refused?.(deviceId, error);
+    log.warn({ deviceId, code: error.code }, error.message);
+    return error;
+  };
+
+  const aedes = new Aedes({
+    concurrency: opts.concurrency,
+    maxClientsIdLength: 64,
+    authenticate(client, username, password, done) {
+      const deviceId = username ?? '';
+      if (client.id !== deviceId) {
+        done(refuse(deviceId || client.id, new BrokerError('BROKER_ERR_CLIENT_ID', `client id ${client.id}`)) as never, false);
+        return;
+      }
+      if (password === undefined) {
+        done(refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', 'no password')) as never, false);
+        return;
+      }
+      hooks.authenticate(deviceId, password.toString('utf8')).then(
+        (ok) => {
+          if (ok) done(null, true);
+          else done(refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', deviceId)) as never, false);
+        },
+        (err: unknown) => done(refuse(deviceId, new BrokerError('BROKER_ERR_NOT_AUTHORIZED', deviceId, { cause: err })) as never, false),
+      );
+    },
+    authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void) {
+      if (client === null) return done(null); // the platform's own publishes
+      const topic = parseTopic(packet.topic);
+      if (!topic || topic.deviceId !== client.id || topic.direction !== 'up') {
+        return done(refuse(client.id, new BrokerError('BROKER_ERR_TOPIC_DENIED', packet.topic)));
+      }
+      if (!limiter.take(client.id)) {
+        return done(refuse(client.id, new BrokerError('BROKER_ERR_RATE_LIMITED', client.id)));
+      }
+      hooks.acceptPublish(client.id, topic, packet.payload as Buffer, packet.qos).then(
+        () => done(null),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
+    authorizeSubscribe(client: Client, sub: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void) {
+      if (isOwnDownFilter(client.id, sub.topic)) return done(null, sub);
+      refuse(client.id, new BrokerError('BROKER_ERR_TOPIC_DENIED', `subscribe ${sub.topic}`));
+      return done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3]
+    },
+    // Devices talk only to the platform: never forward another device's publishes.
+    authorizeForward(client: Client, packet: AedesPublishPacket) {
+      const topic = parseTopic(packet.topic);
+      if (topic && topic.direction === 'down' && topic.deviceId === client.id) return packet;
+      return null;
+    },
+  });
+  await aedes.listen();
+
+  let connected = 0;
+  aedes.on('client', (client: Client) => {
+    connected++;
+    hooks.presence?.({ deviceId: client.id, online: true, remoteAddress: remoteAddressOf(client) });
+  });
+  aedes.on('clientDisconnect', (client: Client) => {
+    connected--;
+    limiter.forget(client.id);
+    hooks.presence?.({ deviceId: client.id, online: false, remoteAddress: remoteAddressOf(client) });
+  });
+  aedes.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err: err.message }, 'client error'));
+  aedes.on('connectionError', (client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
+
+  let sockets = 0;
+  return {
+    aedes,
+    handle(stream, req) {
+      if (sockets >= opts.maxConnections) {
+        refuse(undefined, new BrokerError('BROKER_ERR_TOO_MANY_CONNECTIONS', String(opts.maxConnections)));
+        stream.destroy();
+        return;
+      }
+      sockets++;
+      stream.once('close', () => sockets--);
+      const client = aedes.handle(stream as never, req as never) as unknown as ParserInternals & { id?: string };
+      guardPacketSize(client, opts.maxPacketBytes, () => {
+        refuse(client.id, new BrokerError('BROKER_ERR_PACKET_TOO_LARGE', `over ${opts.maxPacketBytes} bytes`));
+        stream.destroy();
+      });
+    },
+    connectedCount: () => connected,
+    publishToDevice(topic, payload, options = {}) {
+      return new Promise((resolve, reject) =>
+        aedes.publish(
+          { cmd: 'publish', topic, payload, qos: options.qos ?? 1, retain: options.retain ?? false, dup: false },
+          (err?: Error) => (err ? reject(err) : resolve()),
+        ),
+      );
+    },
+    close() {
+      return new Promise((resolve) => aedes.close(() => resolve()));
+    },
+  };
+}
+
+function remoteAddressOf(client: Client): string | undefined {
+  const conn = (client as unknown as { conn?: { remoteAddress?: string } }).conn;
+  return conn?.remoteAddress;
+}
+
+/**
+ * aedes has no packet-size option and mqtt-packet buffers a packet whole before emitting it,
+ * so check the fixed header's Remaining Length as soon as it is parsed [MQTT-2.2.3]. The
+ * broker test proves this still works after an aedes upgrade.
+ */
+function guardPacketSize(client: ParserInternals, maxBytes: number, onTooLarge: () => void): void {
+  const parser = client._parser;
+  const parseLength = parser?._parseLength;
+  if (!parser || !parseLength) throw new Error('aedes internals changed: cannot guard packet size');
+  parser._parseLength = function guardedParseLength(this: typeof parser) {
+    const complete = parseLength.call(this);
+    if (complete && (this.packet?.length ?? 0) > maxBytes) {
+      onTooLarge();
+      return false;
+    }
+    return complete;
+  };
+}

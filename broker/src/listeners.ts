@@ -1,0 +1,63 @@
+/** TCP (1883), TLS (8883) and WebSocket listeners that feed connections to the broker. */
+import net from 'node:net';
+import tls from 'node:tls';
+import http from 'node:http';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { ShanshuiBroker } from './create-broker.ts';
+
+export interface ListenerSpec {
+  readonly kind: 'tcp' | 'tls' | 'ws';
+  readonly host: string;
+  readonly port: number;
+  /** PEM certificate and key, for `tls`. */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** CA bundle to verify X.509 client certificates, for `tls`. */
+  readonly ca?: string | Buffer;
+}
+
+export interface RunningListener {
+  readonly kind: ListenerSpec['kind'];
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startListener(broker: ShanshuiBroker, spec: ListenerSpec): Promise<RunningListener> {
+  let server: net.Server | http.Server;
+  let wss: WebSocketServer | undefined;
+  if (spec.kind === 'tcp') {
+    server = net.createServer((socket) => broker.handle(socket));
+  } else if (spec.kind === 'tls') {
+    if (!spec.cert || !spec.key) throw new Error('TLS listener needs cert and key');
+    server = tls.createServer(
+      { cert: spec.cert, key: spec.key, ...(spec.ca ? { ca: spec.ca, requestCert: true, rejectUnauthorized: false } : {}), minVersion: 'TLSv1.2' },
+      (socket) => broker.handle(socket),
+    );
+  } else {
+    const httpServer = http.createServer();
+    wss = new WebSocketServer({ server: httpServer, path: '/mqtt' });
+    wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+    server = httpServer;
+  }
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(spec.port, spec.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : spec.port;
+  return {
+    kind: spec.kind,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        wss?.close();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Status (`up/status`) and events (`up/events`) messages: a JSON or CBOR object whose scalar
+ * top-level fields are kept as a point of `device_status` / `device_events` (events tagged by
+ * their `type`). Anything else is a dead letter with the reason.
+ */
+import { decodePayload } from '@shanshui/models';
+import type { Station } from '@shanshui/models';
+import { toLineProtocol } from '../store/influx-http.ts';
+import type { DeadLetterInput } from '../state/state-store.ts';
+import { INGEST_ERRORS } from '../errors.ts';
+
+export interface AcceptedDeviceMessage {
+  readonly lines: string;
+  readonly fields: Readonly<Record<string, number | string>>;
+  readonly deadLetter?: DeadLetterInput;
+}
+
+export function acceptDeviceMessage(station: Station, kind: 'status' | 'events', topic: string, payload: Buffer, nowMs: number): AcceptedDeviceMessage {
+  const dead = (reason: string, encoding: string): AcceptedDeviceMessage => ({
+    lines: '',
+    fields: {},
+    deadLetter: { deviceId: station.id, topic, code: 'INGEST_ERR_PAYLOAD_INVALID', reason: `${INGEST_ERRORS.INGEST_ERR_PAYLOAD_INVALID}: ${reason}`, payload, encoding },
+  });
+  const decoded = decodePayload(payload);
+  if (!decoded.ok) return dead(decoded.reason, decoded.encoding);
+  const value = decoded.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return dead(`${kind} must be an object`, decoded.encoding);
+  const fields: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(k)) continue;
+    if (typeof v === 'number' && Number.isFinite(v)) fields[k] = v;
+    else if (typeof v === 'boolean') fields[k] = v ? 1 : 0;
+    else if (typeof v === 'string') fields[k] = v.slice(0, 1024);
+  }
+  const ts = typeof fields['ts'] === 'number' && fields['ts'] <= nowMs + 300_000 ? fields['ts'] : nowMs;
+  delete fields['ts'];
+  if (Object.keys(fields).length === 0) return dead(`${kind} has no scalar fields`, decoded.encoding);
+  const tags: Record<string, string> = { station: station.id, domain: station.domain, region: station.region, dept: station.department };
+  if (kind === 'events') tags['type'] = typeof fields['type'] === 'string' ? fields['type'] : 'event';
+  const lines = toLineProtocol([{ measurement: kind === 'status' ? 'device_status' : 'device_events', tags, fields, ts }]);
+  return { lines, fields };
+}

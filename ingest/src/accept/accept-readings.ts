@@ -1,0 +1,84 @@
+/**
+ * From an authorised MQTT publish on `…/up/readings` to what the spool keeps, as ordered steps:
+ *   1. station   — the registry knows the device (it authenticated; it may have been deleted since)
+ *   2. decode    — JSON or CBOR
+ *   3. envelope  — the zod schema of the wire contract
+ *   4. validate  — metrics known for the station's domain, timestamps sane, plausibility flags
+ *   5. enrich    — station tags; readings become InfluxDB line protocol (the spool record)
+ * Anything refused becomes a dead letter with the raw payload and the exact reason; the
+ * device's valid readings in the same message still go through. Never throws on a payload.
+ */
+import {
+  ReadingsMessageSchema,
+  decodePayload,
+  normaliseReadingsMessage,
+  readingToPoint,
+  validateReadings,
+} from '@shanshui/models';
+import type { Reading, Station } from '@shanshui/models';
+import type { z } from 'zod';
+import type { IngestErrorCode } from '../errors.ts';
+import { INGEST_ERRORS } from '../errors.ts';
+import { toLineProtocol } from '../store/influx-http.ts';
+import type { DeadLetterInput } from '../state/state-store.ts';
+
+export interface AcceptContext {
+  readonly station: (deviceId: string) => Station | undefined;
+  readonly nowMs: () => number;
+  readonly maxFutureSkewMs: number;
+  readonly maxAgeMs: number;
+}
+
+export interface AcceptedMessage {
+  readonly station?: Station;
+  readonly seq?: number;
+  readonly readings: readonly Reading[];
+  /** Line protocol for the spool; empty when nothing was accepted. */
+  readonly lines: string;
+  readonly implausible: number;
+  readonly deadLetters: readonly DeadLetterInput[];
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: string, payload: Buffer): AcceptedMessage {
+  const dead = (code: IngestErrorCode, reason: string, encoding = 'unknown'): AcceptedMessage => ({
+    readings: [],
+    lines: '',
+    implausible: 0,
+    deadLetters: [{ deviceId, topic, code, reason: `${INGEST_ERRORS[code]}: ${reason}`, payload, encoding }],
+  });
+
+  const station = ctx.station(deviceId);
+  if (!station) return dead('INGEST_ERR_UNKNOWN_DEVICE', deviceId);
+
+  const decoded = decodePayload(payload);
+  if (!decoded.ok) return dead('INGEST_ERR_PAYLOAD_UNDECODABLE', decoded.reason, decoded.encoding);
+
+  const parsed = ReadingsMessageSchema.safeParse(decoded.value);
+  if (!parsed.success) return dead('INGEST_ERR_PAYLOAD_INVALID', formatIssues(parsed.error), decoded.encoding);
+  const message = normaliseReadingsMessage(parsed.data);
+
+  const result = validateReadings(message, station.domain, {
+    nowMs: ctx.nowMs(),
+    maxFutureSkewMs: ctx.maxFutureSkewMs,
+    maxAgeMs: ctx.maxAgeMs,
+  });
+
+  const deadLetters: DeadLetterInput[] = result.rejected.map((r) => ({
+    deviceId,
+    topic,
+    code: 'INGEST_ERR_READING_REJECTED',
+    reason: `${INGEST_ERRORS.INGEST_ERR_READING_REJECTED}: seq ${message.seq}: ${r.reason}`,
+    payload,
+    encoding: decoded.encoding,
+  }));
+
+  const lines = toLineProtocol(result.accepted.map((reading) => readingToPoint(station, reading)));
+  return { station, seq: message.seq, readings: result.accepted, lines, implausible: result.implausible, deadLetters };
+}

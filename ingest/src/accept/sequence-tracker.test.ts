@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SequenceTracker } from './sequence-tracker.ts';
+
+test('sequence: in-order, gap, late fill, duplicate, reset', () => {
+  const t = new SequenceTracker();
+  assert.equal(t.observe('d', 1), 'first');
+  assert.equal(t.observe('d', 2), 'next');
+  assert.equal(t.observe('d', 6), 'gap'); // 3,4,5 missing
+  assert.deepEqual([t.stats('d')!.gaps, t.stats('d')!.missing], [1, 3]);
+  assert.equal(t.observe('d', 4), 'late');
+  assert.equal(t.stats('d')!.missing, 2);
+  assert.equal(t.observe('d', 4), 'duplicate');
+  assert.equal(t.observe('d', 6), 'duplicate');
+  assert.equal(t.observe('d', 7), 'next');
+  assert.equal(t.observe('d', 0), 'late'); // within the window and never seen
+  assert.equal(t.observe('d', 5000), 'gap');
+  assert.equal(t.observe('d', 3), 'reset');
+  const s = t.stats('d')!;
+  assert.equal(s.duplicates, 2);
+  assert.equal(s.resets, 1);
+  assert.equal(s.received, 10);
+});
+
+test('sequence: restored stats keep counting; dirty set lists changed devices once', () => {
+  const t = new SequenceTracker(new Map([['a', { lastSeq: 10, received: 10, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, lastAt: '' }]]));
+  assert.equal(t.observe('a', 11), 'next');
+  assert.equal(t.observe('a', 10), 'duplicate');
+  t.observe('b', 1);
+  assert.deepEqual([...t.takeDirty().keys()].sort(), ['a', 'b']);
+  assert.equal(t.takeDirty().size, 0);
+});

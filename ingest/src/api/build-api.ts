@@ -1,0 +1,66 @@
+/**
+ * The HTTP API (fastify): `/healthz`, `/metrics`, the readings JSON Schema, and `/api/v1/…`
+ * behind a bearer token. Built here, listened in platform.ts (build/listen split for tests).
+ */
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { readingsJsonSchema } from '@shanshui/models';
+import type { StateStore } from '../state/state-store.ts';
+import type { StationRegistry } from '../state/station-registry.ts';
+import type { SequenceTracker } from '../accept/sequence-tracker.ts';
+import type { PlatformMetrics } from '../metrics.ts';
+import { HttpError } from './http-error.ts';
+import { stationRoutes } from './station-routes.ts';
+import { deadLetterRoutes } from './dead-letter-routes.ts';
+
+export interface ApiDeps {
+  readonly logger: Logger;
+  readonly store: StateStore;
+  readonly registry: StationRegistry;
+  readonly sequences: SequenceTracker;
+  readonly metrics: PlatformMetrics;
+  readonly apiToken: string;
+  readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
+  readonly mqttEndpoints: () => Record<string, string>;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: { code: (err as { code?: string }).code ?? 'API_ERR_BAD_REQUEST', message: err instanceof Error ? err.message : String(err) } });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: { code: 'API_ERR_INTERNAL', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
+
+  app.get('/healthz', async (_req, reply) => {
+    const h = await deps.health();
+    return reply.code(h.ok ? 200 : 503).send(h);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
+  app.get('/api/v1/schema/readings.json', async () => readingsJsonSchema());
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/v1/') || req.url.startsWith('/api/v1/schema/')) return;
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!token || !sameToken(token, deps.apiToken)) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
+  });
+
+  stationRoutes(app, deps);
+  deadLetterRoutes(app, deps);
+  return app;
+}

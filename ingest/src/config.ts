@@ -1,0 +1,123 @@
+/**
+ * Platform configuration: one zod schema, every key documented with its default. Values come
+ * from a JSON file (`SHANSHUI_CONFIG`) and environment variables (`SHANSHUI_*`, which win).
+ * An invalid value stops the start with the key named.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { IngestError } from './errors.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const ConfigSchema = z
+  .object({
+    /** Folder for the spool, state database and managed InfluxDB. Default `./.data`. */
+    dataDir: z.string().min(1).default('./.data'),
+    /** Log level (trace … fatal). Default `info`. */
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** MQTT over TCP. Default 1883; 0 picks a free port. */
+    mqttPort: port.default(1883),
+    /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883. */
+    mqttsPort: port.default(8883),
+    /** MQTT over WebSocket at `/mqtt`; unset = off. */
+    wsPort: port.optional(),
+    /** PEM certificate file for MQTT over TLS. */
+    tlsCert: z.string().optional(),
+    /** PEM private key file for MQTT over TLS. */
+    tlsKey: z.string().optional(),
+    /** PEM CA bundle to verify device client certificates. */
+    tlsCa: z.string().optional(),
+    /** HTTP API port. Default 8080; 0 picks a free port. */
+    httpPort: port.default(8080),
+    /** Admin bearer token for the HTTP API; when unset one is generated into `{dataDir}/admin-token`. */
+    apiToken: z.string().min(16, 'at least 16 characters').optional(),
+    /** InfluxDB base URL; unset = the platform runs its own local influxd. */
+    influxUrl: z.url().optional(),
+    /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */
+    influxDatabase: z.string().regex(/^[A-Za-z0-9_-]+$/).default('shanshui'),
+    /** InfluxDB 1.x user name. */
+    influxUsername: z.string().optional(),
+    /** InfluxDB 1.x password. */
+    influxPassword: z.string().optional(),
+    /** InfluxDB 2.x/3.x token. */
+    influxToken: z.string().optional(),
+    /** Port of the managed local influxd. Default 8086; 0 picks a free port. */
+    influxManagedPort: port.default(8086),
+    /** Install Debian's influxdb with apt when influxd is missing and running as root. Default true. */
+    influxInstall: bool.default(true),
+    /** Spool bound in bytes; past it publishes are refused. Default 1 GiB. */
+    spoolMaxBytes: z.coerce.number().int().min(4096).default(1024 ** 3),
+    /** How far ahead of the platform clock a device timestamp may be, ms. Default 300000 (5 min). */
+    maxFutureSkewMs: z.coerce.number().int().min(0).default(300_000),
+    /** How old a device timestamp may be, ms. Default 31536000000 (365 days). */
+    maxAgeMs: z.coerce.number().int().min(0).default(365 * 86_400_000),
+    /** Largest MQTT packet, bytes. Default 262144. */
+    maxPacketBytes: z.coerce.number().int().min(1024).default(256 * 1024),
+    /** Sustained messages per second per device. Default 50. */
+    maxMessagesPerSec: z.coerce.number().positive().default(50),
+    /** Message burst per device. Default 500. */
+    maxMessagesBurst: z.coerce.number().int().positive().default(500),
+    /** Most concurrent MQTT connections. Default 100000. */
+    maxConnections: z.coerce.number().int().positive().default(100_000),
+    /** scrypt cost N for device secrets. Default 16384. */
+    scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(16384),
+    /** Demo fleet: simulated stations publishing live (0 = off). Default 0 (`npm run demo` sets 24). */
+    demoStations: z.coerce.number().int().min(0).max(10_000).default(0),
+    /** Seconds between demo readings per station. Default 10. */
+    demoIntervalSec: z.coerce.number().positive().default(10),
+  })
+  .strict();
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variable of each key: `mqttPort` ↔ `SHANSHUI_MQTT_PORT`. */
+export function envNameOf(key: string): string {
+  return `SHANSHUI_${key.replace(/([A-Z])/g, '_$1').toUpperCase()}`;
+}
+
+export function parseConfig(input: Record<string, unknown>, origin: (key: string) => string = (k) => k): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const details = result.error.issues
+    .map((i) => {
+      const key = String(i.path[0] ?? '');
+      return i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : `${origin(key)}: ${i.message}`;
+    })
+    .join('; ');
+  throw new IngestError('INGEST_ERR_CONFIG', details);
+}
+
+/** Reads `SHANSHUI_CONFIG` (a JSON file) and `SHANSHUI_*` variables; the environment wins. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const input: Record<string, unknown> = {};
+  const from: Record<string, string> = {};
+  const file = env['SHANSHUI_CONFIG'];
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new IngestError('INGEST_ERR_CONFIG', `SHANSHUI_CONFIG ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw new IngestError('INGEST_ERR_CONFIG', `SHANSHUI_CONFIG ${file}: not a JSON object`);
+    for (const [k, v] of Object.entries(parsed)) {
+      input[k] = v;
+      from[k] = `${file}: ${k}`;
+    }
+  }
+  const known = new Set(Object.keys(ConfigSchema.shape));
+  for (const key of known) {
+    const v = env[envNameOf(key)];
+    if (v !== undefined && v !== '') {
+      input[key] = v;
+      from[key] = envNameOf(key);
+    }
+  }
+  const stray = Object.keys(env).filter((k) => k.startsWith('SHANSHUI_') && k !== 'SHANSHUI_CONFIG' && ![...known].some((key) => envNameOf(key) === k));
+  if (stray.length > 0) throw new IngestError('INGEST_ERR_CONFIG', `unknown variable(s) ${stray.join(', ')}`);
+  return parseConfig(input, (k) => from[k] ?? k);
+}

@@ -1,0 +1,24 @@
+/** Error catalogue of ingest: every refusal and failure the platform reports carries one of these codes. */
+
+export const INGEST_ERRORS = {
+  INGEST_ERR_PAYLOAD_UNDECODABLE: 'payload is neither JSON nor CBOR',
+  INGEST_ERR_PAYLOAD_INVALID: 'payload does not match the readings envelope',
+  INGEST_ERR_READING_REJECTED: 'reading rejected',
+  INGEST_ERR_UNKNOWN_DEVICE: 'no station registered for this device',
+  INGEST_ERR_SPOOL_FULL: 'spool full: publish refused, the device keeps the reading and retries',
+  INGEST_ERR_SPOOL_CLOSED: 'spool closed',
+  INGEST_ERR_STORAGE_REJECTED: 'InfluxDB refused the points',
+  INGEST_ERR_CONFIG: 'invalid configuration',
+  INGEST_ERR_INFLUXD_MISSING: 'influxd not found',
+} as const;
+
+export type IngestErrorCode = keyof typeof INGEST_ERRORS;
+
+export class IngestError extends Error {
+  readonly code: IngestErrorCode;
+  constructor(code: IngestErrorCode, detail?: string, options?: ErrorOptions) {
+    super(detail ? `${INGEST_ERRORS[code]}: ${detail}` : INGEST_ERRORS[code], options);
+    this.name = 'IngestError';
+    this.code = code;
+  }
+}

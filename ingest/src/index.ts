@@ -1,0 +1,11 @@
+export { startPlatform } from './platform.ts';
+export type { Platform, AcceptedReadingsEvent } from './platform.ts';
+export { ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';
+export type { Config, ConfigInput } from './config.ts';
+export { createLogger } from './logger.ts';
+export { InfluxHttp, InfluxWriteError, toLineProtocol, seriesRows } from './store/influx-http.ts';
+export type { InfluxConnection, InfluxSeries } from './store/influx-http.ts';
+export { startManagedInfluxd, freePort } from './store/managed-influxd.ts';
+export type { ManagedInfluxd, ManagedInfluxdOptions } from './store/managed-influxd.ts';
+export { INGEST_ERRORS, IngestError } from './errors.ts';
+export type { IngestErrorCode } from './errors.ts';

@@ -1,0 +1,31 @@
+/** `npm start`: reads the environment, starts the platform, stops it cleanly on SIGINT/SIGTERM. */
+import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startPlatform } from './platform.ts';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  process.stderr.write(`shanshui: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+const logger = createLogger(config.logLevel);
+try {
+  const platform = await startPlatform(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    platform.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (err) {
+  logger.fatal({ err }, err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}

@@ -1,0 +1,244 @@
+/**
+ * The platform in one process: local or remote InfluxDB → state → spool → broker (aedes) →
+ * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
+ * the demo and the tests run; `stop()` closes everything it opened.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createBroker, startListener } from '@shanshui/broker';
+import type { RunningListener } from '@shanshui/broker';
+import type { Reading, Station } from '@shanshui/models';
+import type { Config } from './config.ts';
+import { createMetrics } from './metrics.ts';
+import { StateStore } from './state/state-store.ts';
+import { StationRegistry } from './state/station-registry.ts';
+import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { acceptReadings } from './accept/accept-readings.ts';
+import { acceptDeviceMessage } from './accept/accept-device-message.ts';
+import { FileSpool } from './spool/file-spool.ts';
+import { InfluxHttp } from './store/influx-http.ts';
+import { InfluxDrain } from './store/influx-drain.ts';
+import { startManagedInfluxd } from './store/managed-influxd.ts';
+import type { ManagedInfluxd } from './store/managed-influxd.ts';
+import { buildApi } from './api/build-api.ts';
+import type { DeadLetterInput } from './state/state-store.ts';
+
+export interface AcceptedReadingsEvent {
+  readonly station: Station;
+  readonly seq: number;
+  readonly readings: readonly Reading[];
+}
+
+export interface Platform {
+  readonly config: Config;
+  readonly mqttPort: number;
+  readonly mqttsPort: number | undefined;
+  readonly wsPort: number | undefined;
+  readonly httpPort: number;
+  readonly apiToken: string;
+  readonly influx: InfluxHttp;
+  readonly registry: StationRegistry;
+  /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
+  readonly events: EventEmitter;
+  stop(): Promise<void>;
+}
+
+async function adminToken(config: Config, logger: Logger): Promise<string> {
+  if (config.apiToken) return config.apiToken;
+  const file = path.join(config.dataDir, 'admin-token');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const token = randomBytes(24).toString('base64url');
+    await writeFile(file, `${token}\n`, { mode: 0o600 });
+    logger.info({ file }, 'generated an admin API token (SHANSHUI_API_TOKEN overrides it)');
+    return token;
+  }
+}
+
+export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async (): Promise<void> => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const dataDir = path.resolve(config.dataDir);
+    await mkdir(dataDir, { recursive: true });
+    const metrics = createMetrics();
+    metrics.spoolMaxBytes.set(config.spoolMaxBytes);
+
+    // Storage first: readings need somewhere to go.
+    let managed: ManagedInfluxd | undefined;
+    if (!config.influxUrl) {
+      managed = await startManagedInfluxd({ dataDir: path.join(dataDir, 'influxdb'), httpPort: config.influxManagedPort, installIfMissing: config.influxInstall, logger });
+      cleanups.push(() => managed?.stop());
+    }
+    const influx = new InfluxHttp({
+      url: config.influxUrl ?? managed!.url,
+      database: config.influxDatabase,
+      ...(config.influxUsername ? { username: config.influxUsername } : {}),
+      ...(config.influxPassword ? { password: config.influxPassword } : {}),
+      ...(config.influxToken ? { token: config.influxToken } : {}),
+    });
+    await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+
+    const store = new StateStore(path.join(dataDir, 'state.db'));
+    cleanups.push(() => store.close());
+    const registry = new StationRegistry(store, { scryptCost: config.scryptCost });
+    const sequences = new SequenceTracker(store.loadDeliveryStats());
+    const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
+    cleanups.push(() => {
+      clearInterval(saveStats);
+      store.saveDeliveryStats(sequences.takeDirty());
+    });
+
+    const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
+    cleanups.push(() => spool.close());
+    if (spool.corruptRecords > 0) logger.warn({ corrupt: spool.corruptRecords }, 'spool: cut off a torn tail left by a crash (never acknowledged)');
+
+    const deadLetter = (d: DeadLetterInput): void => {
+      store.insertDeadLetter(d);
+      metrics.deadLetters.inc({ code: d.code });
+    };
+    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
+    drain.start();
+    cleanups.push(() => drain.stop());
+
+    const events = new EventEmitter();
+    events.setMaxListeners(100);
+    const acceptCtx = {
+      station: (id: string) => registry.get(id),
+      nowMs: () => Date.now(),
+      maxFutureSkewMs: config.maxFutureSkewMs,
+      maxAgeMs: config.maxAgeMs,
+    };
+
+    const broker = await createBroker(
+      {
+        authenticate: (id, secret) => registry.authenticate(id, secret),
+        async acceptPublish(deviceId, topic, payload) {
+          const started = performance.now();
+          const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
+          if (topic.kind === 'readings') {
+            const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
+            // Durable first: if the spool refuses, nothing else happens and the device resends.
+            if (result.lines) await spool.append(Buffer.from(result.lines));
+            for (const d of result.deadLetters) deadLetter(d);
+            if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
+            metrics.messagesAccepted.inc({ kind: 'readings' });
+            metrics.readingsAccepted.inc(result.readings.length);
+            if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
+            metrics.acceptLatency.observe((performance.now() - started) / 1000);
+            if (result.station && result.readings.length > 0) {
+              events.emit('readings', { station: result.station, seq: result.seq ?? 0, readings: result.readings } satisfies AcceptedReadingsEvent);
+            }
+            return;
+          }
+          const station = registry.get(deviceId);
+          if (!station) return;
+          const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
+          if (result.lines) await spool.append(Buffer.from(result.lines));
+          if (result.deadLetter) deadLetter(result.deadLetter);
+          metrics.messagesAccepted.inc({ kind: topic.kind });
+          events.emit(topic.kind, { station, fields: result.fields });
+        },
+        presence(e) {
+          metrics.connectedDevices.set(broker.connectedCount());
+          try {
+            store.setPresence(e.deviceId, e.online, e.remoteAddress);
+          } catch (err) {
+            logger.error({ err }, 'presence not saved');
+          }
+          events.emit('presence', e);
+        },
+        refused(_deviceId, error) {
+          metrics.publishRefused.inc({ code: error.code });
+        },
+      },
+      {
+        maxPacketBytes: config.maxPacketBytes,
+        maxMessagesPerSec: config.maxMessagesPerSec,
+        maxMessagesBurst: config.maxMessagesBurst,
+        maxConnections: config.maxConnections,
+      },
+      logger,
+    );
+    cleanups.push(() => broker.close());
+
+    const listeners: RunningListener[] = [];
+    cleanups.push(async () => {
+      for (const l of listeners) await l.close();
+    });
+    listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+    let mqttsPort: number | undefined;
+    if (config.tlsCert && config.tlsKey) {
+      const tls = await startListener(broker, {
+        kind: 'tls',
+        host: config.host,
+        port: config.mqttsPort,
+        cert: readFileSync(config.tlsCert),
+        key: readFileSync(config.tlsKey),
+        ...(config.tlsCa ? { ca: readFileSync(config.tlsCa) } : {}),
+      });
+      listeners.push(tls);
+      mqttsPort = tls.port;
+    }
+    let wsPort: number | undefined;
+    if (config.wsPort !== undefined) {
+      const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
+      listeners.push(ws);
+      wsPort = ws.port;
+    }
+    const mqttPort = listeners[0]!.port;
+
+    // Spool spill-over into metrics at scrape time.
+    const updateSpoolGauges = (): void => {
+      const d = spool.depth();
+      metrics.spoolRecords.set(d.records);
+      metrics.spoolBytes.set(d.bytes);
+    };
+    const gaugeTimer = setInterval(updateSpoolGauges, 1000);
+    cleanups.push(() => clearInterval(gaugeTimer));
+
+    const apiToken = await adminToken(config, logger);
+    const api = buildApi({
+      logger,
+      store,
+      registry,
+      sequences,
+      metrics,
+      apiToken,
+      async health() {
+        updateSpoolGauges();
+        const d = spool.depth();
+        const ok = drain.influxUp && d.bytes < config.spoolMaxBytes * 0.9;
+        return { ok, influx: drain.influxUp ? 'up' : 'down', spool: { ...d, maxBytes: config.spoolMaxBytes }, connectedDevices: broker.connectedCount(), stations: registry.size };
+      },
+      mqttEndpoints: () => ({
+        tcp: `mqtt://HOST:${mqttPort}`,
+        ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
+        ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
+      }),
+    });
+    await api.listen({ host: config.host, port: config.httpPort });
+    cleanups.push(() => api.close());
+    const addr = api.server.address();
+    const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
+    // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
+    logger.info({ mqttPort, mqttsPort, wsPort, httpPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
+    return { config, mqttPort, mqttsPort, wsPort, httpPort, apiToken, influx, registry, events, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

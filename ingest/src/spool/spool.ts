@@ -1,0 +1,37 @@
+/**
+ * The durable spool between the broker and InfluxDB. `append` resolves only once the record
+ * is on disk (fsync), which is when the broker may PUBACK. The drain reads records in order
+ * and commits its position after InfluxDB has stored them; what is not committed is read
+ * again after a restart (InfluxDB points are idempotent, so that is harmless).
+ */
+
+export interface SpoolPosition {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+export interface SpoolBatch {
+  readonly records: readonly Buffer[];
+  /** Position after the last record of the batch; pass it to `commit`. */
+  readonly end: SpoolPosition;
+}
+
+export interface SpoolDepth {
+  readonly records: number;
+  readonly bytes: number;
+}
+
+export interface Spool {
+  /** Resolves once `record` is durable; rejects with INGEST_ERR_SPOOL_FULL when over the bound. */
+  append(record: Buffer): Promise<void>;
+  /** The next durable, uncommitted records from the read position (up to about `maxBytes`), or undefined. */
+  read(maxBytes: number): Promise<SpoolBatch | undefined>;
+  /** Frees everything before `position`. */
+  commit(position: SpoolPosition): Promise<void>;
+  /** Resolves when records are appended after this call (or the spool closes). */
+  waitForData(): Promise<void>;
+  /** Rewinds the read position to the last commit (after a failed write, to retry). */
+  rewind(): void;
+  depth(): SpoolDepth;
+  close(): Promise<void>;
+}

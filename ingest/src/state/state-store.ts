@@ -1,0 +1,244 @@
+/**
+ * Platform state in an embedded SQLite file (node:sqlite): stations and their credentials,
+ * dead letters, per-device delivery statistics. The one module that knows SQL, so PostgreSQL
+ * can serve multi-node deployments later. WAL mode: a process crash loses no committed row.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import type { Station, StationInput } from '@shanshui/models';
+import type { SequenceStats } from '../accept/sequence-tracker.ts';
+
+export interface DeadLetter {
+  readonly id: number;
+  readonly deviceId: string;
+  readonly topic: string;
+  readonly receivedAt: string;
+  readonly code: string;
+  readonly reason: string;
+  /** Raw payload, base64. */
+  readonly payload: string;
+  readonly encoding: string;
+}
+
+export interface DeadLetterInput {
+  readonly deviceId: string;
+  readonly topic: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly payload: Buffer;
+  readonly encoding: string;
+}
+
+export interface StationFilter {
+  readonly domain?: string;
+  readonly department?: string;
+  readonly region?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+interface StationRow {
+  id: string;
+  name: string;
+  domain: string;
+  lat: number;
+  lon: number;
+  region: string;
+  department: string;
+  attributes: string | null;
+  created_at: string;
+}
+
+function rowToStation(r: StationRow): Station {
+  return {
+    id: r.id,
+    name: r.name,
+    domain: r.domain as Station['domain'],
+    lat: r.lat,
+    lon: r.lon,
+    region: r.region,
+    department: r.department,
+    ...(r.attributes ? { attributes: JSON.parse(r.attributes) as Station['attributes'] } : {}),
+    createdAt: r.created_at,
+  };
+}
+
+export class StateStore {
+  readonly #db: DatabaseSync;
+  readonly #stmts: Record<string, StatementSync>;
+  /** Most dead letters kept; older ones are pruned. */
+  readonly #maxDeadLetters: number;
+
+  constructor(file: string, options: { maxDeadLetters?: number } = {}) {
+    this.#maxDeadLetters = options.maxDeadLetters ?? 100_000;
+    this.#db = new DatabaseSync(file);
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS stations (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, domain TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+        region TEXT NOT NULL, department TEXT NOT NULL, attributes TEXT, created_at TEXT NOT NULL,
+        secret_hash TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS stations_dept ON stations(department);
+      CREATE TABLE IF NOT EXISTS dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, topic TEXT NOT NULL, received_at TEXT NOT NULL,
+        code TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB NOT NULL, encoding TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS dead_letters_device ON dead_letters(device_id, id);
+      CREATE TABLE IF NOT EXISTS delivery_stats (
+        device_id TEXT PRIMARY KEY, stats TEXT NOT NULL, updated_at TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS presence (
+        device_id TEXT PRIMARY KEY, online INTEGER NOT NULL, since TEXT NOT NULL, remote_address TEXT
+      );
+    `);
+    this.#stmts = {
+      insertStation: this.#db.prepare(
+        'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getStation: this.#db.prepare('SELECT * FROM stations WHERE id = ?'),
+      secretHash: this.#db.prepare('SELECT secret_hash FROM stations WHERE id = ?'),
+      setSecret: this.#db.prepare('UPDATE stations SET secret_hash = ? WHERE id = ?'),
+      deleteStation: this.#db.prepare('DELETE FROM stations WHERE id = ?'),
+      allStations: this.#db.prepare('SELECT * FROM stations ORDER BY id'),
+      insertDead: this.#db.prepare(
+        'INSERT INTO dead_letters (device_id, topic, received_at, code, reason, payload, encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      pruneDead: this.#db.prepare('DELETE FROM dead_letters WHERE id <= ?'),
+      countDead: this.#db.prepare('SELECT count(*) AS n FROM dead_letters'),
+      upsertStats: this.#db.prepare(
+        'INSERT INTO delivery_stats (device_id, stats, updated_at) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET stats = excluded.stats, updated_at = excluded.updated_at',
+      ),
+      allStats: this.#db.prepare('SELECT device_id, stats FROM delivery_stats'),
+      upsertPresence: this.#db.prepare(
+        'INSERT INTO presence (device_id, online, since, remote_address) VALUES (?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET online = excluded.online, since = excluded.since, remote_address = excluded.remote_address',
+      ),
+      getPresence: this.#db.prepare('SELECT online, since, remote_address FROM presence WHERE device_id = ?'),
+      resetPresence: this.#db.prepare('UPDATE presence SET online = 0'),
+    };
+    this.#stmts['resetPresence']!.run();
+  }
+
+  insertStation(input: StationInput, secretHash: string): Station {
+    const createdAt = new Date().toISOString();
+    this.#stmts['insertStation']!.run(
+      input.id,
+      input.name,
+      input.domain,
+      input.lat,
+      input.lon,
+      input.region,
+      input.department,
+      input.attributes ? JSON.stringify(input.attributes) : null,
+      createdAt,
+      secretHash,
+    );
+    return { ...input, createdAt };
+  }
+
+  getStation(id: string): Station | undefined {
+    const row = this.#stmts['getStation']!.get(id) as StationRow | undefined;
+    return row ? rowToStation(row) : undefined;
+  }
+
+  allStations(): Station[] {
+    return (this.#stmts['allStations']!.all() as unknown as StationRow[]).map(rowToStation);
+  }
+
+  listStations(filter: StationFilter): { items: Station[]; total: number } {
+    const where: string[] = [];
+    const args: string[] = [];
+    for (const key of ['domain', 'department', 'region'] as const) {
+      const v = filter[key];
+      if (v !== undefined) {
+        where.push(key === 'region' ? 'region LIKE ?' : `${key} = ?`);
+        args.push(key === 'region' ? `${v}%` : v);
+      }
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.#db.prepare(`SELECT count(*) AS n FROM stations ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.#db.prepare(`SELECT * FROM stations ${clause} ORDER BY id LIMIT ? OFFSET ?`).all(...args, filter.limit, filter.offset) as unknown as StationRow[];
+    return { items: rows.map(rowToStation), total };
+  }
+
+  secretHash(id: string): string | undefined {
+    return (this.#stmts['secretHash']!.get(id) as { secret_hash: string } | undefined)?.secret_hash;
+  }
+
+  setSecretHash(id: string, hash: string): boolean {
+    return Number(this.#stmts['setSecret']!.run(hash, id).changes) > 0;
+  }
+
+  deleteStation(id: string): boolean {
+    return Number(this.#stmts['deleteStation']!.run(id).changes) > 0;
+  }
+
+  insertDeadLetter(d: DeadLetterInput): number {
+    const res = this.#stmts['insertDead']!.run(d.deviceId, d.topic, new Date().toISOString(), d.code, d.reason, d.payload, d.encoding);
+    const id = Number(res.lastInsertRowid);
+    if (id % 1000 === 0) this.#stmts['pruneDead']!.run(id - this.#maxDeadLetters);
+    return id;
+  }
+
+  listDeadLetters(filter: { deviceId?: string; beforeId?: number; limit: number }): DeadLetter[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.deviceId) {
+      where.push('device_id = ?');
+      args.push(filter.deviceId);
+    }
+    if (filter.beforeId) {
+      where.push('id < ?');
+      args.push(filter.beforeId);
+    }
+    const rows = this.#db
+      .prepare(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...args, filter.limit) as Array<{ id: number; device_id: string; topic: string; received_at: string; code: string; reason: string; payload: Uint8Array; encoding: string }>;
+    return rows.map((r) => ({
+      id: r.id,
+      deviceId: r.device_id,
+      topic: r.topic,
+      receivedAt: r.received_at,
+      code: r.code,
+      reason: r.reason,
+      payload: Buffer.from(r.payload).toString('base64'),
+      encoding: r.encoding,
+    }));
+  }
+
+  countDeadLetters(): number {
+    return (this.#stmts['countDead']!.get() as { n: number }).n;
+  }
+
+  saveDeliveryStats(stats: ReadonlyMap<string, SequenceStats>): void {
+    const now = new Date().toISOString();
+    this.#db.exec('BEGIN');
+    try {
+      for (const [id, s] of stats) this.#stmts['upsertStats']!.run(id, JSON.stringify(s), now);
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  loadDeliveryStats(): Map<string, SequenceStats> {
+    const rows = this.#stmts['allStats']!.all() as Array<{ device_id: string; stats: string }>;
+    return new Map(rows.map((r) => [r.device_id, JSON.parse(r.stats) as SequenceStats]));
+  }
+
+  setPresence(deviceId: string, online: boolean, remoteAddress: string | undefined): void {
+    this.#stmts['upsertPresence']!.run(deviceId, online ? 1 : 0, new Date().toISOString(), remoteAddress ?? null);
+  }
+
+  getPresence(deviceId: string): { online: boolean; since: string; remoteAddress: string | null } | undefined {
+    const r = this.#stmts['getPresence']!.get(deviceId) as { online: number; since: string; remote_address: string | null } | undefined;
+    return r ? { online: r.online === 1, since: r.since, remoteAddress: r.remote_address } : undefined;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

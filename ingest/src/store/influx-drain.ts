@@ -1,0 +1,140 @@
+/**
+ * Drains the spool into InfluxDB: batches in order, one write in flight, commit after success.
+ * 5xx, timeouts and connection errors are retried with capped exponential backoff and the
+ * records stay in the spool meanwhile (that is the outage behaviour); a 4xx means InfluxDB
+ * refused the points themselves, so the batch goes to the dead-letter store with the answer
+ * and the drain moves on. The loop never throws.
+ */
+import type { Logger } from 'pino';
+import type { Spool } from '../spool/spool.ts';
+import type { InfluxHttp } from './influx-http.ts';
+import { InfluxWriteError } from './influx-http.ts';
+import type { PlatformMetrics } from '../metrics.ts';
+import type { DeadLetterInput } from '../state/state-store.ts';
+
+export interface InfluxDrainOptions {
+  /** Bytes of line protocol per write. Default 1 MiB. */
+  readonly batchBytes?: number;
+  /** First retry delay. Default 200 ms. */
+  readonly retryMinMs?: number;
+  /** Longest retry delay. Default 5 s. */
+  readonly retryMaxMs?: number;
+}
+
+export class InfluxDrain {
+  readonly #spool: Spool;
+  readonly #influx: InfluxHttp;
+  readonly #log: Logger;
+  readonly #metrics: PlatformMetrics;
+  readonly #deadLetter: (d: DeadLetterInput) => void;
+  readonly #batchBytes: number;
+  readonly #retryMinMs: number;
+  readonly #retryMaxMs: number;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #up = true;
+
+  constructor(
+    spool: Spool,
+    influx: InfluxHttp,
+    deps: { logger: Logger; metrics: PlatformMetrics; deadLetter: (d: DeadLetterInput) => void },
+    options: InfluxDrainOptions = {},
+  ) {
+    this.#spool = spool;
+    this.#influx = influx;
+    this.#log = deps.logger.child({ component: 'influx-drain' });
+    this.#metrics = deps.metrics;
+    this.#deadLetter = deps.deadLetter;
+    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
+    this.#retryMinMs = options.retryMinMs ?? 200;
+    this.#retryMaxMs = options.retryMaxMs ?? 5000;
+  }
+
+  get influxUp(): boolean {
+    return this.#up;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#metrics.influxUp.set(1);
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    let delay = this.#retryMinMs;
+    while (this.#running) {
+      try {
+        const batch = await this.#spool.read(this.#batchBytes);
+        if (!batch) {
+          await Promise.race([this.#spool.waitForData(), new Promise<void>((r) => (this.#wake = r))]);
+          continue;
+        }
+        const body = batch.records.map((r) => r.toString('utf8')).join('\n');
+        const lines = body.length === 0 ? 0 : countLines(body);
+        const started = performance.now();
+        try {
+          if (lines > 0) await this.#influx.write(body);
+          this.#metrics.writeLatency.observe((performance.now() - started) / 1000);
+          this.#metrics.pointsWritten.inc(lines);
+          if (!this.#up) this.#log.info('InfluxDB writes succeed again; draining the spool');
+          this.#up = true;
+          this.#metrics.influxUp.set(1);
+          delay = this.#retryMinMs;
+        } catch (err) {
+          if (err instanceof InfluxWriteError && err.status === 404) {
+            // Database dropped or not created yet: create it, then retry the same batch.
+            await this.#influx.ensureDatabase().catch(() => undefined);
+            throw err;
+          }
+          if (err instanceof InfluxWriteError && err.permanent) {
+            this.#metrics.influxWriteErrors.inc({ kind: 'refused' });
+            this.#log.error({ status: err.status, body: err.body.slice(0, 300) }, 'InfluxDB refused points; batch kept as a dead letter');
+            this.#deadLetter({
+              deviceId: '(storage)',
+              topic: '(influx-write)',
+              code: 'INGEST_ERR_STORAGE_REJECTED',
+              reason: `InfluxDB refused the points: ${err.status} ${err.body.slice(0, 1000)}`,
+              payload: Buffer.from(body),
+              encoding: 'line-protocol',
+            });
+          } else {
+            throw err;
+          }
+        }
+        await this.#spool.commit(batch.end);
+      } catch (err) {
+        this.#spool.rewind();
+        this.#metrics.influxWriteErrors.inc({ kind: 'retry' });
+        if (this.#up) this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'InfluxDB write failed; readings wait in the spool');
+        this.#up = false;
+        this.#metrics.influxUp.set(0);
+        await this.#sleep(delay * (0.5 + Math.random() / 2));
+        delay = Math.min(this.#retryMaxMs, delay * 2);
+      }
+    }
+  }
+}
+
+function countLines(s: string): number {
+  let n = 1;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}

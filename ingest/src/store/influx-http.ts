@@ -1,0 +1,123 @@
+/**
+ * InfluxDB over the v1-compatible HTTP API (`/write` line protocol, `/query` InfluxQL): one code
+ * path for InfluxDB 1.x, 2.x (v1 compatibility + token), 3.x and openGemini. The official
+ * client's WriteApi speaks `/api/v2/write`, which InfluxDB 1.6 does not have, so we use its
+ * Point for line-protocol escaping and plain fetch for transport; batching and retry live in
+ * the durable spool drain.
+ */
+import { Point } from '@influxdata/influxdb-client';
+import type { PointData } from '@shanshui/models';
+
+export interface InfluxConnection {
+  /** Base URL, e.g. http://127.0.0.1:8086 */
+  readonly url: string;
+  readonly database: string;
+  /** Retention policy; empty for the default. */
+  readonly retentionPolicy?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** InfluxDB 2.x/3.x token (sent as `Authorization: Token …`). */
+  readonly token?: string;
+}
+
+export class InfluxWriteError extends Error {
+  readonly status: number;
+  readonly body: string;
+  constructor(status: number, body: string) {
+    super(`InfluxDB answered ${status}: ${body.slice(0, 500)}`);
+    this.name = 'InfluxWriteError';
+    this.status = status;
+    this.body = body;
+  }
+  /** 4xx means the points themselves were refused: retrying will not help. */
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+  }
+}
+
+export type InfluxSeries = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
+
+/** Serialises points to line protocol with millisecond timestamps; numbers are always floats (no int/float field conflicts). */
+export function toLineProtocol(points: readonly PointData[]): string {
+  const lines: string[] = [];
+  for (const p of points) {
+    const point = new Point(p.measurement);
+    for (const [k, v] of Object.entries(p.tags)) point.tag(k, v);
+    for (const [k, v] of Object.entries(p.fields)) {
+      if (typeof v === 'number') point.floatField(k, v);
+      else point.stringField(k, v);
+    }
+    point.timestamp(String(p.ts));
+    const line = point.toLineProtocol();
+    if (line) lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+export class InfluxHttp {
+  readonly #conn: InfluxConnection;
+  readonly #headers: Record<string, string>;
+
+  constructor(conn: InfluxConnection) {
+    this.#conn = conn;
+    this.#headers = conn.token ? { authorization: `Token ${conn.token}` } : {};
+  }
+
+  get connection(): InfluxConnection {
+    return this.#conn;
+  }
+
+  #params(extra: Record<string, string>): string {
+    const p = new URLSearchParams(extra);
+    if (this.#conn.username) p.set('u', this.#conn.username);
+    if (this.#conn.password) p.set('p', this.#conn.password);
+    return p.toString();
+  }
+
+  async ping(timeoutMs = 2000): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.#conn.url}/ping`, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.arrayBuffer();
+      return res.status === 204 || res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Writes line protocol (ms precision). Throws InfluxWriteError on a non-2xx answer. */
+  async write(lines: string, timeoutMs = 30_000): Promise<void> {
+    const params: Record<string, string> = { db: this.#conn.database, precision: 'ms' };
+    if (this.#conn.retentionPolicy) params['rp'] = this.#conn.retentionPolicy;
+    const res = await fetch(`${this.#conn.url}/write?${this.#params(params)}`, {
+      method: 'POST',
+      headers: { ...this.#headers, 'content-type': 'text/plain; charset=utf-8' },
+      body: lines,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) throw new InfluxWriteError(res.status, text);
+  }
+
+  /** Runs InfluxQL; returns the series of the first statement. Epoch ms timestamps. */
+  async query(q: string, options: { database?: string; method?: 'GET' | 'POST' } = {}): Promise<InfluxSeries[]> {
+    const params = this.#params({ db: options.database ?? this.#conn.database, q, epoch: 'ms' });
+    const method = options.method ?? (/^\s*(select|show)/i.test(q) ? 'GET' : 'POST');
+    const res = await fetch(`${this.#conn.url}/query?${params}`, { method, headers: this.#headers, signal: AbortSignal.timeout(30_000) });
+    const text = await res.text();
+    if (!res.ok) throw new InfluxWriteError(res.status, text);
+    const body = JSON.parse(text) as { results?: Array<{ series?: InfluxSeries[]; error?: string }>; error?: string };
+    if (body.error) throw new Error(`InfluxQL error: ${body.error}`);
+    const first = body.results?.[0];
+    if (first?.error) throw new Error(`InfluxQL error: ${first.error}`);
+    return first?.series ?? [];
+  }
+
+  async ensureDatabase(): Promise<void> {
+    await this.query(`CREATE DATABASE "${this.#conn.database.replace(/"/g, '')}"`, { method: 'POST' });
+  }
+}
+
+/** Rows of a series as objects keyed by column. */
+export function seriesRows(series: InfluxSeries): Array<Record<string, unknown>> {
+  return series.values.map((row) => Object.fromEntries(series.columns.map((c, i) => [c, row[i]])));
+}

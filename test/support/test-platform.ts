@@ -1,0 +1,118 @@
+/**
+ * Test support: a real platform on free ports with a throwaway data folder, a real influxd of
+ * its own, and helpers to register stations over the HTTP API and connect real MQTT clients.
+ */
+import mqtt from 'mqtt';
+import type { MqttClient, IClientOptions } from 'mqtt';
+import { createLogger, parseConfig, startPlatform, startManagedInfluxd } from '@shanshui/ingest';
+import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
+import type { StationInput } from '@shanshui/models';
+import { tempDir } from './temp-dir.ts';
+
+export interface TestPlatform {
+  readonly platform: Platform;
+  readonly influxd: ManagedInfluxd;
+  readonly dataDir: string;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  register(station: Partial<StationInput> & { id: string }): Promise<{ username: string; password: string }>;
+  connect(username: string, password: string, options?: IClientOptions): Promise<MqttClient>;
+  query(q: string): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove: () => Promise<void> }> {
+  const tmp = await tempDir('shanshui-influxd-');
+  const influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0 });
+  return {
+    influxd,
+    remove: async () => {
+      await influxd.stop();
+      await tmp.remove();
+    },
+  };
+}
+
+export async function startTestPlatform(overrides: ConfigInput = {}): Promise<TestPlatform> {
+  const tmp = await tempDir();
+  const { influxd, remove } = await startInfluxd();
+  const config = parseConfig({
+    dataDir: tmp.dir,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: 0,
+    influxUrl: influxd.url,
+    logLevel: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    scryptCost: 1024,
+    apiToken: 'test-admin-token-0123456789',
+    ...overrides,
+  });
+  const platform = await startPlatform(config, createLogger(config.logLevel));
+  const clients: MqttClient[] = [];
+  const base = `http://127.0.0.1:${platform.httpPort}`;
+  const api: TestPlatform['api'] = async (method, path, body, token = platform.apiToken) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) : undefined };
+  };
+  return {
+    platform,
+    influxd,
+    dataDir: tmp.dir,
+    api,
+    async register(station) {
+      const res = await api('POST', '/api/v1/stations', {
+        name: `测试站 ${station.id}`,
+        domain: 'air',
+        lat: 23.13,
+        lon: 113.26,
+        region: '440100',
+        department: 'eco-env',
+        ...station,
+      });
+      if (res.status !== 201) throw new Error(`register ${station.id}: ${res.status} ${JSON.stringify(res.body)}`);
+      return { username: res.body.credentials.username, password: res.body.credentials.password };
+    },
+    async connect(username, password, options = {}) {
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, {
+        clientId: username,
+        username,
+        password,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        ...options,
+      });
+      clients.push(client);
+      return client;
+    },
+    async query(q) {
+      const series = await platform.influx.query(q);
+      return series.flatMap((s) => s.values.map((row) => Object.fromEntries(s.columns.map((c, i) => [c, row[i]]))));
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+      await platform.stop();
+      await remove();
+      await tmp.remove();
+    },
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
