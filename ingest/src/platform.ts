@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { createBroker, startListener } from '@shanshui/broker';
 import type { RunningListener } from '@shanshui/broker';
+import { stationInfoPoint } from '@shanshui/models';
 import type { Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
@@ -20,7 +21,7 @@ import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { FileSpool } from './spool/file-spool.ts';
-import { InfluxHttp } from './store/influx-http.ts';
+import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
@@ -105,6 +106,17 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
     cleanups.push(() => spool.close());
     if (spool.corruptRecords > 0) logger.warn({ corrupt: spool.corruptRecords }, 'spool: cut off a torn tail left by a crash (never acknowledged)');
+
+    // Station metadata goes through the spool like readings, so an InfluxDB outage loses none of it.
+    const writeStationInfo = (stations: readonly Station[], active: boolean): void => {
+      if (stations.length === 0) return;
+      const now = Date.now();
+      spool.append(Buffer.from(toLineProtocol(stations.map((s) => stationInfoPoint(s, active, now))))).catch((err: unknown) =>
+        logger.warn({ err: String(err) }, 'station_info not spooled'),
+      );
+    };
+    writeStationInfo(registry.all(), true);
+    registry.onChange = (station, active) => writeStationInfo([station], active);
 
     const deadLetter = (d: DeadLetterInput): void => {
       store.insertDeadLetter(d);

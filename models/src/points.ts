@@ -31,3 +31,17 @@ export function readingToPoint(station: StationTags, reading: Reading): PointDat
     ts: reading.ts,
   };
 }
+
+/**
+ * Station metadata as a point of `station_info`, so Grafana's Geomap and InfluxQL see every
+ * station's name and position: `SELECT last(lat), last(lon), last(name) FROM station_info GROUP BY station`.
+ * `active` is 0 once the station is deleted.
+ */
+export function stationInfoPoint(station: Pick<Station, 'id' | 'name' | 'domain' | 'region' | 'department' | 'lat' | 'lon'>, active: boolean, ts: number): PointData {
+  return {
+    measurement: 'station_info',
+    tags: { station: station.id, domain: station.domain, region: station.region, dept: station.department },
+    fields: { name: station.name, lat: station.lat, lon: station.lon, active: active ? 1 : 0 },
+    ts,
+  };
+}

@@ -10,6 +10,8 @@ export class StationRegistry {
   /** sha256 of secrets already verified by scrypt in this process: reconnect storms stay cheap. */
   readonly #verified = new Map<string, string>();
   readonly #scryptCost: number;
+  /** Called after a station is added (active) or removed (inactive). */
+  onChange: ((station: Station, active: boolean) => void) | undefined;
 
   constructor(store: StateStore, options: { scryptCost?: number } = {}) {
     this.#store = store;
@@ -35,6 +37,7 @@ export class StationRegistry {
     const hash = await hashSecret(secret, this.#scryptCost);
     const station = this.#store.insertStation(input, hash);
     this.#cache.set(station.id, station);
+    this.onChange?.(station, true);
     return { station, secret };
   }
 
@@ -47,9 +50,12 @@ export class StationRegistry {
   }
 
   remove(id: string): boolean {
+    const station = this.#cache.get(id);
     this.#cache.delete(id);
     this.#verified.delete(id);
-    return this.#store.deleteStation(id);
+    const removed = this.#store.deleteStation(id);
+    if (station) this.onChange?.(station, false);
+    return removed;
   }
 
   async authenticate(id: string, secret: string): Promise<boolean> {
