@@ -117,7 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       from[key] = envNameOf(key);
     }
   }
-  const stray = Object.keys(env).filter((k) => k.startsWith('SHANSHUI_') && k !== 'SHANSHUI_CONFIG' && ![...known].some((key) => envNameOf(key) === k));
+  // Other programs' variables (CLI, edge agent) may share the shell.
+  const foreign = /^SHANSHUI_(CLI|AGENT)_/;
+  const stray = Object.keys(env).filter(
+    (k) => k.startsWith('SHANSHUI_') && k !== 'SHANSHUI_CONFIG' && !foreign.test(k) && ![...known].some((key) => envNameOf(key) === k),
+  );
   if (stray.length > 0) throw new IngestError('INGEST_ERR_CONFIG', `unknown variable(s) ${stray.join(', ')}`);
   return parseConfig(input, (k) => from[k] ?? k);
 }

@@ -1,0 +1,123 @@
+/**
+ * `npm run cli -- <command>`: the HTTP API from a shell (a technician's phone over SSH works).
+ *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--attr key=value …]
+ *   station list [--domain D] [--department D] [--region R]
+ *   station show ID | station rotate ID | station delete ID
+ *   dead-letters [--device ID] [--limit N]
+ *   delivery
+ * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
+ * SHANSHUI_CLI_TOKEN, else the platform's generated `./.data/admin-token`.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    api: { type: 'string' },
+    token: { type: 'string' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    domain: { type: 'string' },
+    lat: { type: 'string' },
+    lon: { type: 'string' },
+    region: { type: 'string' },
+    department: { type: 'string' },
+    attr: { type: 'string', multiple: true },
+    device: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 10).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+function fail(message: string): never {
+  process.stderr.write(`shanshui: ${message}\n`);
+  process.exit(2);
+}
+
+const api = values.api ?? process.env['SHANSHUI_CLI_API'] ?? 'http://localhost:8080';
+function token(): string {
+  const t = values.token ?? process.env['SHANSHUI_CLI_TOKEN'];
+  if (t) return t;
+  try {
+    return readFileSync('.data/admin-token', 'utf8').trim();
+  } catch {
+    return fail('no API token: pass --token, set SHANSHUI_CLI_TOKEN, or run from the folder whose .data/admin-token the platform wrote');
+  }
+}
+
+async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(api + path, {
+      method,
+      headers: { authorization: `Bearer ${token()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (err) {
+    return fail(`cannot reach ${api}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+  }
+  const text = await res.text();
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const e = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}`);
+  }
+  return parsed;
+}
+
+function num(name: string, v: string | undefined): number {
+  if (v === undefined) return fail(`--${name} is required`);
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail(`--${name} must be a number, got ${v}`);
+  return n;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+  return q.size ? `?${q}` : '';
+}
+
+const print = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+const [group, action, arg] = positionals;
+
+if (values.help || !group) {
+  process.stdout.write(`${usage}\n`);
+} else if (group === 'station' && action === 'add') {
+  const attributes = Object.fromEntries(
+    (values.attr ?? []).map((a) => {
+      const [k, ...rest] = a.split('=');
+      const v = rest.join('=');
+      return [k, v !== '' && Number.isFinite(Number(v)) ? Number(v) : v];
+    }),
+  );
+  const res = (await call('POST', '/api/v1/stations', {
+    id: values.id,
+    name: values.name,
+    domain: values.domain,
+    lat: num('lat', values.lat),
+    lon: num('lon', values.lon),
+    region: values.region,
+    department: values.department,
+    ...(values.attr ? { attributes } : {}),
+  })) as { credentials: { username: string; password: string; topics: { readings: string } } };
+  print(res);
+  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings}\n`);
+} else if (group === 'station' && action === 'list') {
+  print(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit })}`));
+} else if (group === 'station' && action === 'show' && arg) {
+  print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}`));
+} else if (group === 'station' && action === 'rotate' && arg) {
+  print(await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/credentials`));
+} else if (group === 'station' && action === 'delete' && arg) {
+  await call('DELETE', `/api/v1/stations/${encodeURIComponent(arg)}`);
+  process.stdout.write(`deleted ${arg}\n`);
+} else if (group === 'dead-letters') {
+  print(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit })}`));
+} else if (group === 'delivery') {
+  print(await call('GET', '/api/v1/delivery'));
+} else {
+  fail(`unknown command: ${positionals.join(' ')}\n${usage}`);
+}
