@@ -64,6 +64,16 @@ export const ConfigSchema = z
     maxConnections: z.coerce.number().int().positive().default(100_000),
     /** scrypt cost N for device secrets. Default 16384. */
     scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(16384),
+    /** External MQTT broker (Mosquitto, EMQX) to subscribe to instead of running the embedded one; unset = embedded aedes. */
+    externalBrokerUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+    /** User name of the ingest client at the external broker. */
+    externalBrokerUsername: z.string().optional(),
+    /** Password of the ingest client at the external broker. */
+    externalBrokerPassword: z.string().optional(),
+    /** Client id (persistent session) at the external broker. Default `shanshui-ingest`. */
+    externalBrokerClientId: z.string().min(1).default('shanshui-ingest'),
+    /** Topic filter at the external broker; `$share/ingest/shanshui/v1/+/up/+` for EMQX shared subscriptions. Default `shanshui/v1/+/up/+`. */
+    externalBrokerSubscription: z.string().min(1).default('shanshui/v1/+/up/+'),
     /** Demo fleet: simulated stations publishing live (0 = off). Default 0 (`npm run demo` sets 24). */
     demoStations: z.coerce.number().int().min(0).max(10_000).default(0),
     /** Seconds between demo readings per station. Default 10. */

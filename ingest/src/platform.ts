@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { createBroker, startListener } from '@shanshui/broker';
 import type { RunningListener } from '@shanshui/broker';
 import { stationInfoPoint } from '@shanshui/models';
-import type { Reading, Station } from '@shanshui/models';
+import type { ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { StateStore } from './state/state-store.ts';
@@ -20,6 +20,8 @@ import { StationRegistry } from './state/station-registry.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
+import { startExternalSubscriber } from './accept/external-subscriber.ts';
+import type { ExternalSubscriber } from './accept/external-subscriber.ts';
 import { FileSpool } from './spool/file-spool.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
@@ -135,35 +137,38 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       maxAgeMs: config.maxAgeMs,
     };
 
+    // The durable hand-off shared by the embedded broker and the external-broker subscriber.
+    const acceptPublish = async (deviceId: string, topic: ParsedTopic, payload: Buffer): Promise<void> => {
+      const started = performance.now();
+      const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
+      if (topic.kind === 'readings') {
+        const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
+        // Durable first: if the spool refuses, nothing else happens and the device resends.
+        if (result.lines) await spool.append(Buffer.from(result.lines));
+        for (const d of result.deadLetters) deadLetter(d);
+        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
+        metrics.messagesAccepted.inc({ kind: 'readings' });
+        metrics.readingsAccepted.inc(result.readings.length);
+        if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
+        metrics.acceptLatency.observe((performance.now() - started) / 1000);
+        if (result.station && result.readings.length > 0) {
+          events.emit('readings', { station: result.station, seq: result.seq ?? 0, readings: result.readings } satisfies AcceptedReadingsEvent);
+        }
+        return;
+      }
+      const station = registry.get(deviceId);
+      if (!station) return;
+      const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
+      if (result.lines) await spool.append(Buffer.from(result.lines));
+      if (result.deadLetter) deadLetter(result.deadLetter);
+      metrics.messagesAccepted.inc({ kind: topic.kind });
+      events.emit(topic.kind, { station, fields: result.fields });
+    };
+
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
-        async acceptPublish(deviceId, topic, payload) {
-          const started = performance.now();
-          const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
-          if (topic.kind === 'readings') {
-            const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
-            // Durable first: if the spool refuses, nothing else happens and the device resends.
-            if (result.lines) await spool.append(Buffer.from(result.lines));
-            for (const d of result.deadLetters) deadLetter(d);
-            if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
-            metrics.messagesAccepted.inc({ kind: 'readings' });
-            metrics.readingsAccepted.inc(result.readings.length);
-            if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
-            metrics.acceptLatency.observe((performance.now() - started) / 1000);
-            if (result.station && result.readings.length > 0) {
-              events.emit('readings', { station: result.station, seq: result.seq ?? 0, readings: result.readings } satisfies AcceptedReadingsEvent);
-            }
-            return;
-          }
-          const station = registry.get(deviceId);
-          if (!station) return;
-          const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
-          if (result.lines) await spool.append(Buffer.from(result.lines));
-          if (result.deadLetter) deadLetter(result.deadLetter);
-          metrics.messagesAccepted.inc({ kind: topic.kind });
-          events.emit(topic.kind, { station, fields: result.fields });
-        },
+        acceptPublish,
         presence(e) {
           metrics.connectedDevices.set(broker.connectedCount());
           try {
@@ -191,9 +196,24 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     cleanups.push(async () => {
       for (const l of listeners) await l.close();
     });
-    listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+    let external: ExternalSubscriber | undefined;
+    if (config.externalBrokerUrl) {
+      // Scale-out mode: devices talk to the external broker; we are its durable subscriber.
+      external = await startExternalSubscriber({
+        url: config.externalBrokerUrl,
+        clientId: config.externalBrokerClientId,
+        ...(config.externalBrokerUsername ? { username: config.externalBrokerUsername } : {}),
+        ...(config.externalBrokerPassword ? { password: config.externalBrokerPassword } : {}),
+        subscription: config.externalBrokerSubscription,
+        accept: acceptPublish,
+        logger,
+      });
+      cleanups.push(() => external?.close());
+    } else {
+      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+    }
     let mqttsPort: number | undefined;
-    if (config.tlsCert && config.tlsKey) {
+    if (config.tlsCert && config.tlsKey && !external) {
       const tls = await startListener(broker, {
         kind: 'tls',
         host: config.host,
@@ -206,12 +226,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       mqttsPort = tls.port;
     }
     let wsPort: number | undefined;
-    if (config.wsPort !== undefined) {
+    if (config.wsPort !== undefined && !external) {
       const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
       listeners.push(ws);
       wsPort = ws.port;
     }
-    const mqttPort = listeners[0]!.port;
+    const mqttPort = external ? 0 : listeners[0]!.port;
 
     // Spool spill-over into metrics at scrape time.
     const updateSpoolGauges = (): void => {

@@ -1,0 +1,55 @@
+/**
+ * Scale-out mode: devices publish to Mosquitto; ingest is its durable QoS 1 subscriber and
+ * PUBACKs only after the spool fsync, so what Mosquitto queued while ingest was down arrives.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { createLogger, parseConfig, startPlatform } from '@shanshui/ingest';
+import type { Platform } from '@shanshui/ingest';
+import { startInfluxd, eventually } from '../support/test-platform.ts';
+import { startMosquitto } from '../support/mosquitto.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const cleanup: Array<() => Promise<unknown>> = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+});
+
+test('readings published to Mosquitto reach InfluxDB, including those queued while ingest was down', async () => {
+  const mosquitto = await startMosquitto();
+  cleanup.push(() => mosquitto.stop());
+  const { influxd, remove } = await startInfluxd();
+  cleanup.push(remove);
+  const data = await tempDir();
+  cleanup.push(data.remove);
+  const config = parseConfig({
+    dataDir: data.dir,
+    host: '127.0.0.1',
+    httpPort: 0,
+    influxUrl: influxd.url,
+    externalBrokerUrl: mosquitto.url,
+    logLevel: 'silent',
+    scryptCost: 1024,
+    apiToken: 'test-admin-token-0123456789',
+  });
+  let platform: Platform = await startPlatform(config, createLogger('silent'));
+  cleanup.push(() => platform.stop());
+  await platform.registry.register({ id: 'ext-air-1', name: '外部代理测试站', domain: 'air', lat: 23, lon: 113, region: '440106', department: 'eco-env' });
+  assert.equal(platform.mqttPort, 0, 'no embedded listener in external mode');
+
+  const device = await mqtt.connectAsync(mosquitto.url, { clientId: 'ext-air-1', reconnectPeriod: 0 });
+  cleanup.push(() => device.endAsync(true));
+  const t0 = Date.now() - 60_000;
+  const publish = (seq: number) => device.publishAsync('shanshui/v1/ext-air-1/up/readings', JSON.stringify({ seq, ts: t0 + seq, values: { pm25: seq } }), { qos: 1 });
+  for (let seq = 1; seq <= 20; seq++) await publish(seq);
+  await eventually(async () => (await platform.influx.query(`SELECT count(pm25) FROM air WHERE station='ext-air-1'`))[0]?.values[0]?.[1] === 20, '20 readings via Mosquitto');
+
+  // Ingest goes away; Mosquitto keeps its persistent session's messages.
+  await platform.stop();
+  for (let seq = 21; seq <= 60; seq++) await publish(seq);
+  platform = await startPlatform(config, createLogger('silent'));
+  await eventually(async () => (await platform.influx.query(`SELECT count(pm25) FROM air WHERE station='ext-air-1'`))[0]?.values[0]?.[1] === 60, '60 readings after restart', 20_000);
+  const rows = await platform.influx.query(`SELECT pm25 FROM air WHERE station='ext-air-1'`);
+  assert.deepEqual(rows[0]!.values.map((r) => r[1]), Array.from({ length: 60 }, (_, i) => i + 1));
+});
