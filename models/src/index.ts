@@ -148,3 +148,6 @@ export type {
   ReservoirStateOptions,
   ReservoirStateResult,
 } from './classify/reservoir-state.ts';
+
+export { AgentConfigSchema, SourceConfigSchema, OpcuaItemSchema, OpcuaCommandSchema } from './agent-config.ts';
+export type { AgentConfig, AgentConfigInput, SourceConfig, OpcuaItem, OpcuaCommand } from './agent-config.ts';
