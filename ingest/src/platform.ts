@@ -11,12 +11,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { createBroker, startListener } from '@shanshui/broker';
 import type { RunningListener } from '@shanshui/broker';
-import { stationInfoPoint } from '@shanshui/models';
-import type { ParsedTopic, Reading, Station } from '@shanshui/models';
+import { downTopic, stationInfoPoint } from '@shanshui/models';
+import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { StateStore } from './state/state-store.ts';
 import { StationRegistry } from './state/station-registry.ts';
+import { ProvisioningStore } from './state/provisioning-store.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
@@ -98,6 +99,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const store = new StateStore(path.join(dataDir, 'state.db'));
     cleanups.push(() => store.close());
     const registry = new StationRegistry(store, { scryptCost: config.scryptCost });
+    const provisioning = new ProvisioningStore(store.database);
     const sequences = new SequenceTracker(store.loadDeliveryStats());
     const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
     cleanups.push(() => {
@@ -242,6 +244,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const gaugeTimer = setInterval(updateSpoolGauges, 1000);
     cleanups.push(() => clearInterval(gaugeTimer));
 
+    // Agent configs are retained messages; aedes keeps retained ones in memory, so publish them again at start.
+    const publishConfig = (stationId: string, agentConfig: AgentConfig): Promise<void> =>
+      broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
+    for (const { stationId, config: agentConfig } of provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
+
     const apiToken = await adminToken(config, logger);
     const api = buildApi({
       logger,
@@ -250,6 +257,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
+      provisioning,
+      publishConfig,
       async health() {
         updateSpoolGauges();
         const d = spool.depth();

@@ -14,6 +14,9 @@ import type { PlatformMetrics } from '../metrics.ts';
 import { HttpError } from './http-error.ts';
 import { stationRoutes } from './station-routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
+import { provisioningRoutes } from './provisioning-routes.ts';
+import type { ProvisioningStore } from '../state/provisioning-store.ts';
+import type { AgentConfig } from '@shanshui/models';
 
 export interface ApiDeps {
   readonly logger: Logger;
@@ -24,6 +27,9 @@ export interface ApiDeps {
   readonly apiToken: string;
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
+  readonly provisioning: ProvisioningStore;
+  /** Publishes an agent config retained on the station's down/config. */
+  readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -54,7 +60,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/api/v1/schema/readings.json', async () => readingsJsonSchema());
 
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/v1/') || req.url.startsWith('/api/v1/schema/')) return;
+    if (!req.url.startsWith('/api/v1/') || req.url.startsWith('/api/v1/schema/') || req.url === '/api/v1/provision') return;
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!token || !sameToken(token, deps.apiToken)) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
@@ -62,5 +68,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   stationRoutes(app, deps);
   deadLetterRoutes(app, deps);
+  provisioningRoutes(app, deps);
   return app;
 }

@@ -66,6 +66,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { id } = parseOr400(IdParams, req.params, 'path');
     if (!deps.registry.remove(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     deps.sequences.forget(id);
+    deps.provisioning.deleteStation(id);
     return reply.code(204).send();
   });
 

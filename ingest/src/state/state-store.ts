@@ -238,6 +238,11 @@ export class StateStore {
     return r ? { online: r.online === 1, since: r.since, remoteAddress: r.remote_address } : undefined;
   }
 
+  /** The SQLite connection, for the other stores of platform state (provisioning, alerts). */
+  get database(): DatabaseSync {
+    return this.#db;
+  }
+
   close(): void {
     this.#db.close();
   }

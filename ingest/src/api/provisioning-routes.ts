@@ -1,0 +1,88 @@
+/**
+ * Provisioning of edge gateways in one step, and their remote configuration:
+ *   POST /api/v1/stations/{id}/bootstrap-tokens  (admin)  → a one-time token, expiring
+ *   POST /api/v1/provision {token}               (token)  → MQTT credentials (rotated) + config
+ *   PUT|GET /api/v1/stations/{id}/config          (admin)  → validated, published retained on down/config
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AgentConfigSchema, downTopic, upTopic } from '@shanshui/models';
+import type { AgentConfig } from '@shanshui/models';
+import { RateLimiter } from '@shanshui/broker';
+import { HttpError, parseOr400 } from './http-error.ts';
+import type { ApiDeps } from './build-api.ts';
+
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const TokenBody = z.object({ ttlSec: z.number().int().min(1).max(30 * 86_400).default(86_400) }).strict();
+const ProvisionBody = z.object({ token: z.string().min(10).max(200) }).strict();
+
+export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  // Guessing tokens is hopeless (192 bits), but a flood of attempts is still refused per address.
+  const limiter = new RateLimiter(0.5, 10);
+
+  app.post('/api/v1/stations/:id/bootstrap-tokens', async (req, reply) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const body = parseOr400(TokenBody, req.body ?? {}, 'bootstrap token request');
+    if (!deps.registry.get(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    const { token, expiresAt } = deps.provisioning.createToken(id, body.ttlSec);
+    deps.logger.info({ stationId: id, expiresAt }, 'bootstrap token created');
+    return reply.code(201).send({ token, stationId: id, expiresAt, note: 'One-time token, shown only now. 一次性令牌，仅显示一次。' });
+  });
+
+  app.post('/api/v1/provision', async (req, reply) => {
+    if (!limiter.take(req.ip)) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
+    const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
+    const check = deps.provisioning.consumeToken(token, req.ip);
+    if (!check.ok) {
+      deps.logger.warn({ reason: check.reason, stationId: check.stationId, ip: req.ip }, 'provisioning refused');
+      if (check.reason === 'unknown') throw new HttpError(401, 'PROVISION_ERR_TOKEN_UNKNOWN', 'unknown bootstrap token');
+      if (check.reason === 'used') throw new HttpError(410, 'PROVISION_ERR_TOKEN_USED', 'this bootstrap token was already used; ask the operator for a new one');
+      throw new HttpError(410, 'PROVISION_ERR_TOKEN_EXPIRED', 'this bootstrap token has expired; ask the operator for a new one');
+    }
+    const station = deps.registry.get(check.stationId);
+    const password = station && (await deps.registry.rotateSecret(station.id));
+    if (!station || !password) throw new HttpError(404, 'API_ERR_NOT_FOUND', `station ${check.stationId} no longer exists`);
+    deps.logger.info({ stationId: station.id, ip: req.ip }, 'gateway provisioned; credentials rotated');
+    const host = req.hostname.replace(/:\d+$/, '');
+    const endpoints = Object.fromEntries(Object.entries(deps.mqttEndpoints()).map(([k, v]) => [k, v.replace('HOST', host)]));
+    return reply.code(201).send({
+      stationId: station.id,
+      station,
+      credentials: {
+        clientId: station.id,
+        username: station.id,
+        password,
+        mqtt: endpoints,
+        topics: {
+          readings: upTopic(station.id, 'readings'),
+          status: upTopic(station.id, 'status'),
+          events: upTopic(station.id, 'events'),
+          config: downTopic(station.id, 'config'),
+          command: downTopic(station.id, 'command'),
+        },
+      },
+      config: deps.provisioning.getConfig(station.id) ?? null,
+    });
+  });
+
+  app.put('/api/v1/stations/:id/config', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    if (!deps.registry.get(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    const config: AgentConfig = parseOr400(AgentConfigSchema, req.body, 'agent config');
+    const current = deps.provisioning.getConfig(id);
+    if (current && config.version <= current.version) {
+      throw new HttpError(409, 'API_ERR_CONFIG_VERSION', `config version must increase (current ${current.version}, got ${config.version})`);
+    }
+    deps.provisioning.setConfig(id, config);
+    await deps.publishConfig(id, config);
+    deps.logger.info({ stationId: id, version: config.version }, 'agent config published');
+    return { stationId: id, config };
+  });
+
+  app.get('/api/v1/stations/:id/config', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const config = deps.provisioning.getConfig(id);
+    if (!config) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no config for station ${id}`);
+    return { stationId: id, config };
+  });
+}

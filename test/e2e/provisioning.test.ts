@@ -1,0 +1,83 @@
+/** A technician provisions a gateway with a one-time token; the platform configures it with a retained message. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestPlatform } from '../support/test-platform.ts';
+import type { TestPlatform } from '../support/test-platform.ts';
+
+let tp: TestPlatform;
+before(async () => {
+  tp = await startTestPlatform();
+});
+after(async () => {
+  await tp?.close();
+});
+
+const provision = (token: string) => tp.api('POST', '/api/v1/provision', { token }, 'no-bearer-needed');
+
+test('provisioning: a good token yields working credentials once; reused, expired and unknown tokens are refused clearly', async () => {
+  await tp.register({ id: 'pump-st-01', domain: 'reservoir', department: 'water' });
+  const created = await tp.api('POST', '/api/v1/stations/pump-st-01/bootstrap-tokens', { ttlSec: 600 });
+  assert.equal(created.status, 201);
+  assert.match(created.body.token, /^sst_/);
+
+  const good = await provision(created.body.token);
+  assert.equal(good.status, 201, JSON.stringify(good.body));
+  assert.equal(good.body.stationId, 'pump-st-01');
+  assert.match(good.body.credentials.mqtt.tcp, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(good.body.config, null);
+  const client = await tp.connect(good.body.credentials.username, good.body.credentials.password);
+  assert.ok(client.connected);
+
+  const reused = await provision(created.body.token);
+  assert.equal(reused.status, 410);
+  assert.equal(reused.body.error.code, 'PROVISION_ERR_TOKEN_USED');
+
+  const short = await tp.api('POST', '/api/v1/stations/pump-st-01/bootstrap-tokens', { ttlSec: 1 });
+  await new Promise((r) => setTimeout(r, 1100));
+  const expired = await provision(short.body.token);
+  assert.equal(expired.status, 410);
+  assert.equal(expired.body.error.code, 'PROVISION_ERR_TOKEN_EXPIRED');
+
+  const unknown = await provision('sst_this-token-was-never-issued');
+  assert.equal(unknown.status, 401);
+  assert.equal(unknown.body.error.code, 'PROVISION_ERR_TOKEN_UNKNOWN');
+
+  const malformed = await tp.api('POST', '/api/v1/provision', { token: 5 }, 'x');
+  assert.equal(malformed.status, 400);
+  assert.equal((await tp.api('POST', '/api/v1/stations/nope/bootstrap-tokens', {})).status, 404);
+
+  // Re-provisioning rotates the credentials: the old password stops working.
+  const again = await tp.api('POST', '/api/v1/stations/pump-st-01/bootstrap-tokens', {});
+  const second = await provision(again.body.token);
+  assert.equal(second.status, 201);
+  assert.notEqual(second.body.credentials.password, good.body.credentials.password);
+  await client.endAsync();
+  await assert.rejects(tp.connect('pump-st-01', good.body.credentials.password));
+});
+
+test('remote config: validated, versioned, delivered retained on the device\'s own down/config', async () => {
+  const cred = await tp.register({ id: 'gw-cfg-01', domain: 'water', department: 'water' });
+  const bad = await tp.api('PUT', '/api/v1/stations/gw-cfg-01/config', { version: 1, sources: [{ kind: 'opcua', endpointUrl: 'http://x', items: [] }] });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /endpointUrl: an opc\.tcp:\/\/ URL/);
+  assert.match(bad.body.error.message, /items/);
+
+  const cfg = { version: 1, uplink: { profile: 'nbiot', batchIntervalSec: 300, maxPayloadBytes: 512, keepaliveSec: 900 }, sources: [{ kind: 'hj212', port: 9212 }] };
+  const ok = await tp.api('PUT', '/api/v1/stations/gw-cfg-01/config', cfg);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal((await tp.api('PUT', '/api/v1/stations/gw-cfg-01/config', cfg)).status, 409, 'version must increase');
+
+  const device = await tp.connect(cred.username, cred.password);
+  const received = new Promise<{ topic: string; payload: string; retain: boolean }>((resolve) =>
+    device.on('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString(), retain: packet.retain })),
+  );
+  await device.subscribeAsync('shanshui/v1/gw-cfg-01/down/#', { qos: 1 });
+  const msg = await received;
+  assert.equal(msg.topic, 'shanshui/v1/gw-cfg-01/down/config');
+  assert.equal(msg.retain, true);
+  const delivered = JSON.parse(msg.payload);
+  assert.equal(delivered.version, 1);
+  assert.equal(delivered.uplink.profile, 'nbiot');
+  assert.equal(delivered.sources[0].utcOffsetMinutes, 480, 'defaults filled in by the schema');
+  assert.deepEqual((await tp.api('GET', '/api/v1/stations/gw-cfg-01/config')).body.config, delivered);
+});
