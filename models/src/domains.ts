@@ -72,6 +72,15 @@ export const DOMAIN_SPECS: Readonly<Record<Domain, DomainSpec>> = {
       temperature: m('土壤温度', '℃', -40, 70),
       ec: m('电导率', 'mS/cm', 0, 50),
       ph: m('pH', '', 0, 14),
+      // SL 651 墒情 elements: volumetric moisture by depth
+      moisture_vol_10cm: m('10厘米土壤含水量', '%', 0, 100),
+      moisture_vol_20cm: m('20厘米土壤含水量', '%', 0, 100),
+      moisture_vol_30cm: m('30厘米土壤含水量', '%', 0, 100),
+      moisture_vol_40cm: m('40厘米土壤含水量', '%', 0, 100),
+      moisture_vol_50cm: m('50厘米土壤含水量', '%', 0, 100),
+      moisture_vol_60cm: m('60厘米土壤含水量', '%', 0, 100),
+      moisture_vol_80cm: m('80厘米土壤含水量', '%', 0, 100),
+      moisture_vol_100cm: m('100厘米土壤含水量', '%', 0, 100),
     },
   },
   reservoir: {
@@ -82,6 +91,17 @@ export const DOMAIN_SPECS: Readonly<Record<Domain, DomainSpec>> = {
       inflow: m('入库流量', 'm³/s', 0, 100_000),
       outflow: m('出库流量', 'm³/s', 0, 100_000),
       rainfall: m('降雨量', 'mm', 0, 500),
+      // SL 651 hydrological telemetry (水文遥测) elements
+      rainfall_1min: m('1分钟时段降水量', 'mm', 0, 50),
+      rainfall_5min: m('5分钟时段降水量', 'mm', 0, 100),
+      rainfall_10min: m('10分钟时段降水量', 'mm', 0, 150),
+      rainfall_30min: m('30分钟时段降水量', 'mm', 0, 300),
+      rainfall_current: m('当前降水量', 'mm', 0, 2000),
+      rainfall_day: m('日降水量', 'mm', 0, 2000),
+      rainfall_total: m('降水量累计值', 'mm', 0, 1_000_000),
+      flow: m('瞬时流量', 'm³/s', -1000, 100_000),
+      downstream_level: m('库(闸)下水位', 'm', -100, 6000),
+      water_level_relative: m('相对水位(5分钟)', 'm', -100, 6000),
     },
   },
   forest_fire: {
