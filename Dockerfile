@@ -1,0 +1,34 @@
+# The Shanshui platform image: Node 24 runs the TypeScript sources directly (type stripping), so
+# the image carries the sources and production dependencies; there is no build step.
+FROM node:24-bookworm-slim
+
+ENV NODE_ENV=production \
+    SHANSHUI_DATA_DIR=/data \
+    SHANSHUI_INFLUX_INSTALL=false
+WORKDIR /app
+
+# Dependencies first, so a source change does not reinstall them. The root devDependency
+# "node" (Node 24 for npm scripts on older hosts) is omitted: the base image is Node 24.
+COPY package.json package-lock.json ./
+COPY models/package.json models/
+COPY broker/package.json broker/
+COPY ingest/package.json ingest/
+COPY edge-agent/package.json edge-agent/
+COPY dashboards/package.json dashboards/
+COPY test/package.json test/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY models/ models/
+COPY broker/ broker/
+COPY ingest/ ingest/
+COPY edge-agent/ edge-agent/
+COPY scripts/ scripts/
+
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+# MQTT, MQTT over TLS, HTTP API (/healthz, /metrics, /api/v1).
+EXPOSE 1883 8883 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "ingest/src/main.ts"]

@@ -1,0 +1,267 @@
+/**
+ * Every provisioned Grafana dashboard against a real InfluxDB holding simulator data and
+ * synthetic alerts: each panel, annotation and template-variable query is rendered as Grafana's
+ * InfluxDB datasource renders it and must run and return rows of the shape its panel needs.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { InfluxHttp, seriesRows, startManagedInfluxd, toLineProtocol } from '@shanshui/ingest';
+import type { InfluxSeries, ManagedInfluxd } from '@shanshui/ingest';
+import { createSimulationState, simulateValues } from '@shanshui/edge-agent';
+import { AQI_BREAKPOINTS, DOMAINS, WARNING_LEVEL_INFO, iaqi, readingToPoint, stationInfoPoint } from '@shanshui/models';
+import type { AqiPollutant, Domain, PointData, WarningLevel } from '@shanshui/models';
+import { AQI_COLUMNS, extractQueries, iaqiExpression, interpolate, leftoverVariables } from '@shanshui/dashboards';
+import type { Dashboard, Interpolation } from '@shanshui/dashboards';
+import { tempDir } from '../support/temp-dir.ts';
+
+const JSON_DIR = path.join(import.meta.dirname, '..', '..', 'dashboards', 'provisioning', 'dashboards', 'json');
+const DEPT: Record<Domain, string> = { air: 'eco-env', water: 'eco-env', reservoir: 'water', forest_fire: 'forestry', soil: 'agri', agriculture: 'agri' };
+const REGIONS = ['440106', '440111', '440113'];
+const NOW = Date.now();
+const MINUTE = 60_000;
+
+interface TestStation {
+  readonly id: string;
+  readonly domain: Domain;
+  readonly region: string;
+  readonly department: string;
+}
+const STATIONS: TestStation[] = DOMAINS.flatMap((domain, d) =>
+  REGIONS.map((region, r) => ({ id: `${domain.replace('_', '-')}-${r + 1}`, domain, region, department: DEPT[domain], index: d * 3 + r })),
+);
+/** Registered, then deleted: must not appear on the map. */
+const RETIRED: TestStation = { id: 'air-retired', domain: 'air', region: '440106', department: 'eco-env' };
+
+let influxd: ManagedInfluxd;
+let influx: InfluxHttp;
+let removeDir: () => Promise<void>;
+let dashboards: Array<{ file: string; d: Dashboard }>;
+
+function alertPoint(s: TestStation, rule: string, level: WarningLevel, state: string, ts: number, id: string, message: string): PointData {
+  return {
+    measurement: 'alerts',
+    tags: { station: s.id, domain: s.domain, region: s.region, dept: s.department, rule, level, state },
+    fields: { level_rank: WARNING_LEVEL_INFO[level].rank, message, value: 1, alert_id: id },
+    ts,
+  };
+}
+
+const byId = (id: string): TestStation => STATIONS.find((s) => s.id === id)!;
+
+before(async () => {
+  const tmp = await tempDir('shanshui-dash-');
+  removeDir = tmp.remove;
+  influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0 });
+  influx = new InfluxHttp({ url: influxd.url, database: 'shanshui' });
+  await influx.ensureDatabase();
+
+  const points: PointData[] = [];
+  STATIONS.forEach((s, i) => {
+    points.push(stationInfoPoint({ ...s, name: `测试${s.id}`, lat: 23 + i / 100, lon: 113.2 + i / 100 }, true, NOW - 2 * 86_400_000));
+    const state = createSimulationState(i);
+    for (let t = NOW - 180 * MINUTE; t <= NOW - MINUTE; t += MINUTE) {
+      const values = Object.fromEntries(Object.entries(simulateValues(s.domain, state, t)).map(([k, v]) => [k, { v, q: 'ok' as const }]));
+      points.push(readingToPoint(s, { ts: t, values } as Parameters<typeof readingToPoint>[1]));
+    }
+    points.push({ measurement: 'device_status', tags: { station: s.id, domain: s.domain, region: s.region, dept: s.department }, fields: { online: i % 5 === 0 ? 0 : 1, firmware: 'sim-1.0' }, ts: NOW - 30 * MINUTE });
+  });
+  points.push(stationInfoPoint({ ...RETIRED, name: '已撤销站', lat: 23.5, lon: 113.5 }, true, NOW - 3 * 86_400_000));
+  points.push(stationInfoPoint({ ...RETIRED, name: '已撤销站', lat: 23.5, lon: 113.5 }, false, NOW - 86_400_000));
+  points.push({ measurement: 'device_events', tags: { station: 'air-1', domain: 'air', region: '440106', dept: 'eco-env', type: 'door_open' }, fields: { type: 'door_open', detail: '机柜门打开' }, ts: NOW - 20 * MINUTE });
+  // Alerts, one point per state change:
+  // air-1: yellow fired, escalated to orange → active, rank 3.
+  points.push(alertPoint(byId('air-1'), 'pm25-threshold', 'yellow', 'firing', NOW - 90 * MINUTE, 'a1', 'PM2.5 超标（黄色）'));
+  points.push(alertPoint(byId('air-1'), 'pm25-threshold', 'orange', 'escalated', NOW - 60 * MINUTE, 'a1', 'PM2.5 严重超标（橙色）'));
+  // water-2: red fired, then resolved → not active.
+  points.push(alertPoint(byId('water-2'), 'water-class', 'red', 'firing', NOW - 80 * MINUTE, 'a2', '水质劣Ⅴ类'));
+  points.push(alertPoint(byId('water-2'), 'water-class', 'red', 'resolved', NOW - 40 * MINUTE, 'a2', '水质恢复'));
+  // soil-1: blue fired and acknowledged → active, rank 1.
+  points.push(alertPoint(byId('soil-1'), 'drought', 'blue', 'firing', NOW - 50 * MINUTE, 'a3', '轻旱'));
+  points.push(alertPoint(byId('soil-1'), 'drought', 'blue', 'acknowledged', NOW - 45 * MINUTE, 'a3', '轻旱'));
+  // reservoir-3: red fired five days ago, still open (outside the dashboard's time range) → active, rank 4.
+  points.push(alertPoint(byId('reservoir-3'), 'flood-limit', 'red', 'firing', NOW - 5 * 86_400_000, 'a4', '超汛限水位'));
+  // forest-fire-1: a second, older rule on the same station: orange, still firing.
+  points.push(alertPoint(byId('forest-fire-1'), 'fire-danger', 'orange', 'firing', NOW - 30 * MINUTE, 'a5', '高火险'));
+  // agriculture-2: yellow, still firing → active, rank 2.
+  points.push(alertPoint(byId('agriculture-2'), 'soil-moisture', 'yellow', 'firing', NOW - 25 * MINUTE, 'a6', '土壤偏干'));
+  // water-3: blue, still firing → active, rank 1.
+  points.push(alertPoint(byId('water-3'), 'nh3n-threshold', 'blue', 'firing', NOW - 15 * MINUTE, 'a8', '氨氮偏高'));
+  // reservoir-1: yellow fired and resolved inside the range → annotations only.
+  points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'firing', NOW - 70 * MINUTE, 'a7', '入库流量陡增'));
+  points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'resolved', NOW - 35 * MINUTE, 'a7', '入库流量回落'));
+  for (let i = 0; i < points.length; i += 5000) await influx.write(toLineProtocol(points.slice(i, i + 5000)));
+
+  dashboards = [];
+  for (const file of (await readdir(JSON_DIR)).filter((f) => f.endsWith('.json')).sort()) {
+    dashboards.push({ file, d: JSON.parse(await readFile(path.join(JSON_DIR, file), 'utf8')) as Dashboard });
+  }
+});
+
+after(async () => {
+  await influxd?.stop();
+  await removeDir?.();
+});
+
+const ALL: Interpolation = { fromMs: NOW - 6 * 3_600_000, toMs: NOW, interval: '1m', selected: {} };
+const NARROW: Interpolation = { ...ALL, selected: { dept: ['eco-env', 'agri'], region: ['440106'], domain: ['air', 'soil'], station: ['air-1', 'soil-1'] } };
+
+async function run(q: string): Promise<InfluxSeries[]> {
+  return influx.query(q, { method: 'POST' });
+}
+const rowsOf = (series: InfluxSeries[]): Array<Record<string, unknown>> => series.flatMap((s) => seriesRows(s).map((r) => ({ ...s.tags, ...r })));
+
+function findQuery(file: string, titlePrefix: string, refId = 'A'): string {
+  const entry = dashboards.find((x) => x.file === file);
+  assert.ok(entry, `${file} is provisioned`);
+  const q = extractQueries(entry.d).find((e) => e.kind === 'panel' && e.where.startsWith(titlePrefix) && e.where.endsWith(`[${refId}]`));
+  assert.ok(q, `${file}: panel "${titlePrefix}" [${refId}]`);
+  return interpolate(q.query, entry.d.templating.list, ALL);
+}
+
+test('every panel, annotation and variable query of every dashboard runs and returns rows (All selected)', async () => {
+  assert.ok(dashboards.length >= 7, 'overview, five domain dashboards and platform health');
+  let count = 0;
+  for (const { file, d } of dashboards) {
+    for (const e of extractQueries(d)) {
+      const q = interpolate(e.query, d.templating.list, ALL);
+      assert.deepEqual(leftoverVariables(q), [], `${file} ${e.where}: every macro rendered`);
+      const series = await run(q).catch((err: unknown) => assert.fail(`${file} ${e.where}: ${String(err)}\n${q}`));
+      assert.ok(rowsOf(series).length > 0, `${file} ${e.where} returned no rows:\n${q}`);
+      count++;
+    }
+  }
+  assert.ok(count > 80, `ran ${count} queries`);
+});
+
+test('with multi-value selections rendered as (a|b) regexes every query still runs, and filters', async () => {
+  for (const { file, d } of dashboards) {
+    for (const e of extractQueries(d)) {
+      const q = interpolate(e.query, d.templating.list, NARROW);
+      const series = await run(q).catch((err: unknown) => assert.fail(`${file} ${e.where}: ${String(err)}\n${q}`));
+      for (const row of rowsOf(series)) {
+        if (typeof row['station'] === 'string' && e.kind === 'panel') assert.ok(['air-1', 'soil-1'].includes(row['station']), `${file} ${e.where}: station ${row['station']} filtered out`);
+      }
+    }
+  }
+  const overview = dashboards.find((x) => x.file === 'overview.json')!;
+  const stationVar = overview.d.templating.list.find((v) => v.name === 'station')!;
+  assert.equal(stationVar.type, 'query');
+  const stations = rowsOf(await run(interpolate(stationVar.type === 'query' ? stationVar.query : '', overview.d.templating.list, NARROW))).map((r) => r['value']);
+  // SHOW TAG VALUES cannot filter on the `active` field, so a retired station stays pickable.
+  assert.deepEqual(stations.sort(), ['air-1', 'air-retired', 'soil-1'], 'station variable narrowed by dept, region and domain');
+});
+
+test('一张图: the station layer has numeric lat/lon, name and tags for each active station, joinable by station', async () => {
+  const stations = rowsOf(await run(findQuery('overview.json', '一张图', 'A')));
+  assert.equal(stations.length, STATIONS.length, 'every registered station once; the retired one is not on the map');
+  for (const r of stations) {
+    assert.equal(typeof r['lat'], 'number');
+    assert.equal(typeof r['lon'], 'number');
+    assert.ok((r['lat'] as number) > 22 && (r['lat'] as number) < 24);
+    assert.match(String(r['name']), /^测试/);
+    for (const tag of ['station', 'domain', 'dept', 'region']) assert.equal(typeof r[tag], 'string', tag);
+  }
+  const ids = new Set(stations.map((r) => r['station']));
+  const warnings = rowsOf(await run(findQuery('overview.json', '一张图', 'B')));
+  assert.deepEqual(
+    Object.fromEntries(warnings.map((r) => [r['station'], r['warning_rank']])),
+    { 'air-1': 3, 'soil-1': 1, 'reservoir-3': 4, 'forest-fire-1': 3, 'agriculture-2': 2, 'water-3': 1 },
+    'current level per station: escalation wins, resolved drops out, an old open alert stays',
+  );
+  assert.equal(warnings.find((r) => r['station'] === 'air-1')!['warning'], 'PM2.5 严重超标（橙色）');
+  for (const r of warnings) assert.ok(ids.has(r['station']), `warning station ${String(r['station'])} joins a map station`);
+  const counts = rowsOf(await run(findQuery('overview.json', '一张图', 'C')));
+  assert.equal(counts.length, 6);
+  for (const refId of ['D', 'E', 'F', 'G', 'H', 'I']) {
+    const latest = rowsOf(await run(findQuery('overview.json', '一张图', refId)));
+    assert.equal(latest.length, 3, `latest values of ${refId}: one row per station of the domain`);
+    for (const r of latest) {
+      assert.ok(ids.has(r['station']));
+      const values = Object.entries(r).filter(([k]) => !['time', 'station'].includes(k));
+      assert.ok(values.length > 0 && values.every(([, v]) => typeof v === 'number'), `numeric latest values: ${JSON.stringify(r)}`);
+    }
+  }
+});
+
+test('一张图: active warnings by level, department and domain count the current state only', async () => {
+  const level = async (title: string): Promise<number> => {
+    const rows = rowsOf(await run(findQuery('overview.json', title)));
+    return rows.length === 0 ? 0 : Number(Object.entries(rows[0]!).find(([k]) => k !== 'time')![1]);
+  };
+  assert.equal(await level('红色预警'), 1);
+  assert.equal(await level('橙色预警'), 2);
+  assert.equal(await level('黄色预警'), 1, 'agriculture-2 only: air-1 yellow was superseded by its escalation');
+  assert.equal(await level('蓝色预警'), 2);
+  const byDept = rowsOf(await run(findQuery('overview.json', '有效预警 · 按部门')));
+  assert.deepEqual(Object.fromEntries(byDept.map((r) => [r['dept'], r['n']])), { 'eco-env': 2, agri: 2, water: 1, forestry: 1 });
+  const byDomain = rowsOf(await run(findQuery('overview.json', '有效预警 · 按领域')));
+  assert.deepEqual(Object.fromEntries(byDomain.map((r) => [r['domain'], r['n']])), { air: 1, water: 1, soil: 1, agriculture: 1, reservoir: 1, forest_fire: 1 });
+  const active = rowsOf(await run(findQuery('overview.json', '有效预警（当前状态）')));
+  assert.deepEqual(active.map((r) => r['alert_id']).sort(), ['a1', 'a3', 'a4', 'a5', 'a6', 'a8']);
+  const latest = rowsOf(await run(findQuery('overview.json', '最新预警动态')));
+  assert.equal(latest.length, 11, 'every state change inside the time range (not the 5-day-old one)');
+  assert.ok((latest[0]!['time'] as number) >= (latest[latest.length - 1]!['time'] as number), 'newest first');
+});
+
+test('alert annotations carry time, level, message and tags columns', async () => {
+  for (const { file, d } of dashboards) {
+    for (const a of d.annotations.list) {
+      const q = a.target?.query ?? a.query;
+      if (!q) continue;
+      assert.equal(a.query, a.target?.query, `${file}: query and target.query agree`);
+      const rows = rowsOf(await run(interpolate(q, d.templating.list, ALL)));
+      assert.ok(rows.length > 0, `${file} annotations`);
+      for (const r of rows) {
+        assert.equal(typeof r['time'], 'number');
+        for (const col of [a.textColumn, a.titleColumn, ...(a.tagsColumn ?? '').split(',')]) if (col) assert.equal(typeof r[col], 'string', `${file} ${col}`);
+      }
+    }
+  }
+});
+
+test('the in-InfluxQL IAQI equals models iaqi() (HJ 633) across every breakpoint of every pollutant', async () => {
+  const table: Record<(typeof AQI_COLUMNS)[number]['metric'], AqiPollutant> = { pm25: 'pm25_24h', pm10: 'pm10_24h', so2: 'so2_1h', no2: 'no2_1h', co: 'co_1h', o3: 'o3_1h' };
+  const lines: PointData[] = [];
+  const probes: Record<string, number[]> = {};
+  for (const { metric } of AQI_COLUMNS) {
+    const bps = metric === 'so2' ? [...AQI_BREAKPOINTS.so2_1h, ...AQI_BREAKPOINTS.so2_24h] : AQI_BREAKPOINTS[table[metric]];
+    const values = [...new Set(bps.flatMap((b) => [b, b + 0.1, Math.max(0, b - 0.1), b * 1.37]).concat([0, 7.5, 33.3, 3000]))].sort((a, b) => a - b);
+    probes[metric] = values;
+    values.forEach((v, i) => lines.push({ measurement: 'aqi_probe', tags: { metric }, fields: { c: v }, ts: NOW - 1000 * (i + 1) }));
+  }
+  await influx.write(toLineProtocol(lines));
+  for (const { metric } of AQI_COLUMNS) {
+    const rows = rowsOf(await run(`SELECT "c", ${iaqiExpression(metric, '"c"')} AS "iaqi" FROM "aqi_probe" WHERE "metric" = '${metric}'`));
+    assert.equal(rows.length, probes[metric]!.length);
+    for (const r of rows) {
+      const c = r['c'] as number;
+      // Real-time SO2 above 800 is scored on the 24 h table, as models' realtimeAqiInputs does.
+      const pollutant: AqiPollutant = metric === 'so2' && c > 800 ? 'so2_24h' : table[metric];
+      const expected = iaqi(pollutant, c);
+      assert.equal(r['iaqi'], expected, `${metric} ${c}: InfluxQL ${String(r['iaqi'])} vs models ${String(expected)}`);
+    }
+  }
+  const aqiRows = rowsOf(await run(findQuery('air.json', '各站实时 AQI')));
+  assert.equal(aqiRows.length, 3);
+  for (const r of aqiRows) for (const { column } of AQI_COLUMNS) assert.equal(typeof r[column], 'number', `${String(r['station'])} ${column}`);
+  const episode = aqiRows.find((r) => r['station'] === 'air-1');
+  assert.ok(episode, 'air-1 has an AQI row');
+});
+
+test('domain dashboards: time series are numeric per station; reservoir reference lines are the levels', async () => {
+  for (const { file, d } of dashboards) {
+    for (const e of extractQueries(d).filter((x) => x.kind === 'panel' && (x.panelType === 'timeseries' || x.panelType === 'state-timeline'))) {
+      const series = await run(interpolate(e.query, d.templating.list, ALL));
+      for (const s of series) {
+        const numeric = s.values.filter((v) => typeof v[1] === 'number');
+        assert.ok(numeric.length > 0, `${file} ${e.where}: numeric values in ${JSON.stringify(s.tags ?? {})}`);
+        assert.ok(s.values.every((v) => typeof v[0] === 'number'), `${file} ${e.where}: epoch times`);
+      }
+    }
+  }
+  const ref = rowsOf(await run(findQuery('reservoir.json', '库水位与特征水位', 'B')));
+  assert.ok(ref.length > 0);
+  assert.ok(ref.every((r) => r['汛限水位'] === 103 && r['设计洪水位'] === 106.5 && r['校核洪水位'] === 108.2));
+});
