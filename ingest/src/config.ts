@@ -78,6 +78,18 @@ export const ConfigSchema = z
     demoStations: z.coerce.number().int().min(0).max(10_000).default(0),
     /** Seconds between demo readings per station. Default 10. */
     demoIntervalSec: z.coerce.number().positive().default(10),
+    /** Seed the default warning rules into a new state database. Default true. */
+    defaultRules: bool.default(true),
+    /** How often stale/offline rules are checked, ms. Default 10000. */
+    staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
+    /** Time allowed for one webhook request, ms. Default 5000. */
+    webhookTimeoutMs: z.coerce.number().int().min(10).default(5000),
+    /** Webhook attempts before a delivery is dead-lettered. Default 15. */
+    webhookMaxAttempts: z.coerce.number().int().min(1).max(100).default(15),
+    /** Webhook backoff after the first failure, ms (doubles per attempt, with jitter). Default 1000. */
+    webhookBackoffBaseMs: z.coerce.number().int().min(1).default(1000),
+    /** Longest webhook backoff, ms. Default 600000. */
+    webhookBackoffMaxMs: z.coerce.number().int().min(1).default(600_000),
   })
   .strict();
 

@@ -15,6 +15,7 @@ import { downTopic, stationInfoPoint } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
+import { IngestError } from './errors.ts';
 import { StateStore } from './state/state-store.ts';
 import { StationRegistry } from './state/station-registry.ts';
 import { ProvisioningStore } from './state/provisioning-store.ts';
@@ -29,6 +30,7 @@ import { InfluxDrain } from './store/influx-drain.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { startWarnings } from './alerts/start-warnings.ts';
 import type { DeadLetterInput } from './state/state-store.ts';
 
 export interface AcceptedReadingsEvent {
@@ -139,6 +141,16 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       maxAgeMs: config.maxAgeMs,
     };
 
+    // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
+    const appendDurably = async (lines: string): Promise<void> => {
+      try {
+        await spool.append(Buffer.from(lines));
+      } catch (err) {
+        if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
+        throw err;
+      }
+    };
+
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
     const acceptPublish = async (deviceId: string, topic: ParsedTopic, payload: Buffer): Promise<void> => {
       const started = performance.now();
@@ -146,7 +158,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       if (topic.kind === 'readings') {
         const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
-        if (result.lines) await spool.append(Buffer.from(result.lines));
+        if (result.lines) await appendDurably(result.lines);
         for (const d of result.deadLetters) deadLetter(d);
         if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
@@ -161,7 +173,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const station = registry.get(deviceId);
       if (!station) return;
       const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
-      if (result.lines) await spool.append(Buffer.from(result.lines));
+      if (result.lines) await appendDurably(result.lines);
       if (result.deadLetter) deadLetter(result.deadLetter);
       metrics.messagesAccepted.inc({ kind: topic.kind });
       events.emit(topic.kind, { station, fields: result.fields });
@@ -193,6 +205,26 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       logger,
     );
     cleanups.push(() => broker.close());
+    // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
+    const warnings = startWarnings({
+      events,
+      spool,
+      db: path.join(dataDir, 'state.db'),
+      logger,
+      metrics,
+      stations: registry,
+      options: {
+        seedDefaultRules: config.defaultRules,
+        staleCheckIntervalMs: config.staleCheckIntervalMs,
+        delivery: {
+          timeoutMs: config.webhookTimeoutMs,
+          maxAttempts: config.webhookMaxAttempts,
+          backoffBaseMs: config.webhookBackoffBaseMs,
+          backoffMaxMs: config.webhookBackoffMaxMs,
+        },
+      },
+    });
+    cleanups.push(() => warnings.stop());
 
     const listeners: RunningListener[] = [];
     cleanups.push(async () => {
@@ -257,6 +289,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
+      routes: [warnings.routes],
       provisioning,
       publishConfig,
       async health() {

@@ -27,6 +27,8 @@ export interface ApiDeps {
   readonly apiToken: string;
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
+  /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */
+  readonly routes?: ReadonlyArray<(app: FastifyInstance) => void>;
   readonly provisioning: ProvisioningStore;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
@@ -68,6 +70,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   stationRoutes(app, deps);
   deadLetterRoutes(app, deps);
+  for (const register of deps.routes ?? []) register(app);
   provisioningRoutes(app, deps);
   return app;
 }

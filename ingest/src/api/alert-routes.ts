@@ -1,0 +1,52 @@
+/** /api/v1/alerts: list and filter (active, history, department/domain/region/level), show with its events, acknowledge. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
+import { HttpError, parseOr400 } from './http-error.ts';
+import { AlertError } from '../alerts/alert-lifecycle.ts';
+import type { WarningsContext } from '../alerts/start-warnings.ts';
+
+const ListQuery = z
+  .object({
+    state: z.enum(['active', 'all', 'firing', 'acknowledged', 'resolved']).default('active'),
+    department: z.string().max(32).optional(),
+    domain: z.enum(DOMAINS).optional(),
+    region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
+    level: z.enum(WARNING_LEVELS).optional(),
+    station: z.string().max(64).optional(),
+    rule: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Page: alerts opened before this ISO time (the `next` of the previous page). */
+    before: z.iso.datetime().optional(),
+  })
+  .strict();
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100), note: z.string().max(1000).optional() }).strict();
+
+export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
+  app.get('/api/v1/alerts', async (req) => {
+    const q = parseOr400(ListQuery, req.query, 'query');
+    const { before, ...filter } = q;
+    const page = w.alerts.list({ ...filter, ...(before ? { beforeOpenedAt: before } : {}) });
+    const last = page.items.at(-1);
+    return { ...page, next: page.items.length === q.limit && last ? last.openedAt : null };
+  });
+
+  app.get('/api/v1/alerts/:id', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const alert = w.alerts.get(id);
+    if (!alert) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
+    return { alert, events: w.alerts.events(id) };
+  });
+
+  app.post('/api/v1/alerts/:id/ack', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const body = parseOr400(AckBody, req.body ?? {}, 'acknowledgement');
+    try {
+      return { alert: w.lifecycle.acknowledge(id, body.by, body.note, w.now()) };
+    } catch (err) {
+      if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 404 : 409, err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message);
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * /api/v1/rules: rules are data — list, show (with the audit trail), create, replace, delete.
+ * Bad definitions are refused with 400 naming the field and the reason. The acting user is
+ * taken from `X-Shanshui-Actor` for the audit (default 'admin').
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { DOMAINS } from '@shanshui/models';
+import { HttpError, parseOr400 } from './http-error.ts';
+import { RuleInputSchema } from '../rules/rule-schema.ts';
+import { toRule } from '../rules/rule-store.ts';
+import type { WarningsContext } from '../alerts/start-warnings.ts';
+
+const ListQuery = z.object({ domain: z.enum(DOMAINS).optional(), kind: z.string().optional() }).strict();
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+
+function actor(req: FastifyRequest): string {
+  const h = req.headers['x-shanshui-actor'];
+  return typeof h === 'string' && h.trim() ? h.trim().slice(0, 100) : 'admin';
+}
+
+export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
+  const checkReplaces = (replaces: string | undefined, id: string): void => {
+    if (replaces === undefined) return;
+    if (replaces === id) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid rule: replaces: a rule cannot replace itself');
+    if (!w.rules.get(replaces)) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
+  };
+
+  app.get('/api/v1/rules', async (req) => {
+    const q = parseOr400(ListQuery, req.query, 'query');
+    const items = w.rules.all().filter((r) => (q.domain === undefined || r.scope.domain === undefined || r.scope.domain === q.domain) && (q.kind === undefined || r.kind === q.kind));
+    return { items };
+  });
+
+  app.get('/api/v1/rules/:id', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const rule = w.rules.get(id);
+    if (!rule) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    return { rule, audit: w.rules.audit(id) };
+  });
+
+  app.post('/api/v1/rules', async (req, reply) => {
+    const input = parseOr400(RuleInputSchema, req.body, 'rule');
+    const rule = toRule(input);
+    checkReplaces(rule.replaces, rule.id);
+    if (!w.rules.save(rule, 'create', actor(req))) throw new HttpError(409, 'API_ERR_EXISTS', `rule ${rule.id} already exists`);
+    w.engine.reload();
+    w.logger.info({ ruleId: rule.id, by: actor(req) }, 'rule created');
+    return reply.code(201).send({ rule });
+  });
+
+  app.put('/api/v1/rules/:id', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const input = parseOr400(RuleInputSchema, req.body, 'rule');
+    if (input.id !== undefined && input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: id: ${input.id} does not match the path (${id})`);
+    const rule = toRule(input, id);
+    checkReplaces(rule.replaces, id);
+    if (!w.rules.save(rule, 'update', actor(req))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    w.engine.reload(id);
+    if (!rule.enabled) w.lifecycle.resolveRule(id, '规则已停用', w.now());
+    w.logger.info({ ruleId: id, by: actor(req) }, 'rule changed');
+    return { rule };
+  });
+
+  app.delete('/api/v1/rules/:id', async (req, reply) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    if (!w.rules.remove(id, actor(req))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    w.engine.forgetRule(id);
+    w.engine.reload();
+    w.lifecycle.resolveRule(id, '规则已删除', w.now());
+    w.logger.info({ ruleId: id, by: actor(req) }, 'rule deleted');
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,44 @@
+/** /api/v1/webhook-deliveries: the outbox — pending, delivered and dead deliveries; manual redelivery of a dead one. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { HttpError, parseOr400 } from './http-error.ts';
+import { DELIVERY_STATES } from '../webhooks/outbox-store.ts';
+import type { WarningsContext } from '../alerts/start-warnings.ts';
+
+const ListQuery = z
+  .object({
+    state: z.enum(DELIVERY_STATES).optional(),
+    subscription: z.string().max(64).optional(),
+    alert: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    before: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
+
+export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext): void {
+  app.get('/api/v1/webhook-deliveries', async (req) => {
+    const q = parseOr400(ListQuery, req.query, 'query');
+    const page = w.outbox.list({
+      limit: q.limit,
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.subscription ? { subscriptionId: q.subscription } : {}),
+      ...(q.alert ? { alertId: q.alert } : {}),
+      ...(q.before ? { beforeId: q.before } : {}),
+    });
+    const last = page.items.at(-1);
+    return { ...page, next: page.items.length === q.limit && last ? last.id : null };
+  });
+
+  app.post('/api/v1/webhook-deliveries/:id/redeliver', async (req, reply) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const d = w.outbox.get(id);
+    if (!d) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no webhook delivery ${id}`);
+    if (d.state === 'pending') throw new HttpError(409, 'API_ERR_DELIVERY_PENDING', `delivery ${id} is still pending (attempt ${d.attempts + 1} due ${new Date(d.nextAttemptAt).toISOString()})`);
+    if (!w.subscriptions.get(d.subscriptionId)) throw new HttpError(409, 'API_ERR_NOT_FOUND', `subscription ${d.subscriptionId} no longer exists`);
+    const again = w.outbox.redeliver(id, w.now());
+    w.worker.kick();
+    w.logger.info({ deliveryId: id }, 'webhook delivery queued again by hand');
+    return reply.code(202).send({ delivery: again });
+  });
+}

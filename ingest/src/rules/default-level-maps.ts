@@ -1,0 +1,25 @@
+/**
+ * Class → warning level of each classifier, the platform's defaults (a rule's `levelMap`
+ * overrides them). Choices, documented because the standards set classes, not warning colours:
+ * - AQI (HJ 633): 三级 轻度污染 → blue, 四级 中度污染 → yellow, 五级 重度污染 → orange,
+ *   六级 严重污染 → red; 优 and 良 raise nothing.
+ * - Water class (GB 3838): IV (轻度污染) → blue, V (中度污染) → yellow, 劣V (重度污染) → orange;
+ *   red is left to explicit rules (e.g. a pollution incident threshold on nh3n).
+ * - Drought (GB/T 32136): models' DROUGHT_WARNING_LEVEL (轻旱 blue … 特旱 red).
+ * - Reservoir: models' RESERVOIR_STATE_WARNING_LEVEL (超汛限 blue, 超防洪高 yellow, 超设计洪水位
+ *   orange, 超校核洪水位 red).
+ */
+import { DROUGHT_WARNING_LEVEL, RESERVOIR_STATE_WARNING_LEVEL } from '@shanshui/models';
+import type { WarningLevel } from '@shanshui/models';
+import type { Classifier } from './rule-schema.ts';
+
+function nonNull(map: Readonly<Record<string, WarningLevel | null>>): Record<string, WarningLevel> {
+  return Object.fromEntries(Object.entries(map).filter((e): e is [string, WarningLevel] => e[1] !== null));
+}
+
+export const DEFAULT_LEVEL_MAPS: Readonly<Record<Classifier, Readonly<Record<string, WarningLevel>>>> = {
+  aqi: { '3': 'blue', '4': 'yellow', '5': 'orange', '6': 'red' },
+  water_class: { IV: 'blue', V: 'yellow', 劣V: 'orange' },
+  drought: nonNull(DROUGHT_WARNING_LEVEL),
+  reservoir_level: nonNull(RESERVOIR_STATE_WARNING_LEVEL),
+};

@@ -1,0 +1,158 @@
+/**
+ * Delivers the outbox. Each subscription is its own queue, one request in flight at a time and
+ * in order, so a slow or dead receiver holds back only its own deliveries — never ingestion
+ * (the publish path only writes rows and calls `kick()`) and never another receiver. Failed
+ * attempts retry with exponential backoff and full jitter until the budget is spent, then the
+ * row is `dead` (listed and redeliverable through the API). A crash mid-attempt leaves the row
+ * pending: it is sent again after the restart with the same idempotency key (at least once).
+ */
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import type { OutboxStore, Delivery } from './outbox-store.ts';
+import type { SubscriptionStore } from './subscription-store.ts';
+import type { Subscription } from './subscription-schema.ts';
+import { signWebhook } from './webhook-signer.ts';
+
+export interface DeliveryWorkerOptions {
+  /** Time allowed for one request (connect to answer), ms. Default 5000. */
+  readonly timeoutMs: number;
+  /** Attempts before a delivery is dead. Default 15 (about an hour with the default backoff). */
+  readonly maxAttempts: number;
+  /** Backoff after the first failure, ms; doubles per attempt. Default 1000. */
+  readonly backoffBaseMs: number;
+  /** Longest backoff, ms. Default 600000 (10 min). */
+  readonly backoffMaxMs: number;
+  /** Safety poll of the queues, ms (kicks do the real work). Default 1000. */
+  readonly pollMs: number;
+}
+
+export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = { timeoutMs: 5000, maxAttempts: 15, backoffBaseMs: 1000, backoffMaxMs: 600_000, pollMs: 1000 };
+
+/** Exponential backoff with jitter: uniformly in [½, 1] × min(max, base × 2^(attempt−1)). */
+export function backoffMs(attempt: number, o: Pick<DeliveryWorkerOptions, 'backoffBaseMs' | 'backoffMaxMs'>, random: () => number = Math.random): number {
+  const ceiling = Math.min(o.backoffMaxMs, o.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+export interface DeliveryMetrics {
+  readonly webhookDeliveries: Counter<'result'>;
+}
+
+export class DeliveryWorker {
+  readonly #outbox: OutboxStore;
+  readonly #subscriptions: SubscriptionStore;
+  readonly #logger: Logger;
+  readonly #metrics: DeliveryMetrics;
+  readonly #o: DeliveryWorkerOptions;
+  readonly #busy = new Map<string, Promise<void>>();
+  readonly #abort = new AbortController();
+  #wake: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #scheduled = false;
+  #stopped = false;
+
+  constructor(deps: { outbox: OutboxStore; subscriptions: SubscriptionStore; logger: Logger; metrics: DeliveryMetrics }, options: Partial<DeliveryWorkerOptions> = {}) {
+    this.#outbox = deps.outbox;
+    this.#subscriptions = deps.subscriptions;
+    this.#logger = deps.logger;
+    this.#metrics = deps.metrics;
+    this.#o = { ...DELIVERY_WORKER_DEFAULTS, ...options };
+  }
+
+  start(): void {
+    this.#poll = setInterval(() => this.kick(), this.#o.pollMs);
+    this.#poll.unref();
+    this.kick();
+  }
+
+  /** Looks at the queues soon (never synchronously: callers are on the ingest path). */
+  kick(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      try {
+        this.#pump();
+      } catch (err) {
+        this.#logger.error({ err }, 'webhook pump failed');
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#poll);
+    clearTimeout(this.#wake);
+    this.#abort.abort();
+    await Promise.allSettled([...this.#busy.values()]);
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    let nextWake = Infinity;
+    for (const sub of this.#subscriptions.all()) {
+      if (!sub.enabled || this.#busy.has(sub.id)) continue;
+      const head = this.#outbox.headOf(sub.id);
+      if (!head) continue;
+      if (head.nextAttemptAt > now) {
+        nextWake = Math.min(nextWake, head.nextAttemptAt);
+        continue;
+      }
+      const p = this.#deliver(sub, head)
+        .catch((err: unknown) => this.#logger.error({ err, deliveryId: head.id }, 'webhook delivery bookkeeping failed'))
+        .finally(() => {
+          this.#busy.delete(sub.id);
+          this.kick();
+        });
+      this.#busy.set(sub.id, p);
+    }
+    if (nextWake !== Infinity) {
+      clearTimeout(this.#wake);
+      this.#wake = setTimeout(() => this.kick(), Math.max(0, nextWake - Date.now()));
+    }
+  }
+
+  async #deliver(sub: Subscription, d: Delivery): Promise<void> {
+    const log = this.#logger.child({ deliveryId: d.id, subscriptionId: sub.id, idempotencyKey: d.idempotencyKey });
+    let status: number | null = null;
+    let error: string;
+    try {
+      const res = await fetch(sub.url, {
+        method: 'POST',
+        body: d.body,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs), this.#abort.signal]),
+        headers: {
+          'content-type': d.contentType,
+          'user-agent': 'shanshui-webhooks/1',
+          'x-shanshui-signature': signWebhook(sub.signature, sub.secret, d.body),
+          'x-shanshui-signature-alg': sub.signature,
+          'x-shanshui-idempotency-key': d.idempotencyKey,
+          'x-shanshui-event': d.eventType,
+          'x-shanshui-delivery': String(d.id),
+          'x-shanshui-attempt': String(d.attempts + 1),
+        },
+      });
+      status = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status >= 200 && res.status < 300) {
+        this.#outbox.markDelivered(d.id, res.status, Date.now());
+        this.#metrics.webhookDeliveries.inc({ result: 'ok' });
+        log.debug({ status }, 'webhook delivered');
+        return;
+      }
+      error = `receiver answered ${res.status}`;
+    } catch (err) {
+      if (this.#stopped) return; // stopping: the row stays pending and goes out after the restart
+      error = err instanceof Error ? `${err.name}: ${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}` : String(err);
+    }
+    const attempt = d.attempts + 1;
+    const dead = attempt >= this.#o.maxAttempts;
+    const now = Date.now();
+    this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffMs(attempt, this.#o), dead, now);
+    this.#metrics.webhookDeliveries.inc({ result: dead ? 'dead' : 'failed' });
+    if (dead) log.warn({ status, error, attempts: attempt }, 'webhook delivery dead after its retry budget');
+    else log.info({ status, error, attempt }, 'webhook delivery failed; will retry');
+  }
+}
