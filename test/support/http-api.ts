@@ -1,0 +1,47 @@
+/**
+ * Test support: the platform's HTTP API from outside, by base URL and admin token — for
+ * platforms the test runs as a child process (the in-process TestPlatform has its own `api`).
+ */
+import type { StationInput } from '@shanshui/models';
+
+export interface HttpApi {
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Registers an air station (defaults as in TestPlatform.register); returns its MQTT credentials. */
+  register(station: Partial<StationInput> & { id: string }): Promise<{ username: string; password: string }>;
+  /** The `/metrics` text. */
+  metrics(): Promise<string>;
+}
+
+export function httpApi(baseUrl: string, token: string): HttpApi {
+  const call: HttpApi['call'] = async (method, path, body) => {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) : undefined };
+  };
+  return {
+    call,
+    async register(station) {
+      const res = await call('POST', '/api/v1/stations', {
+        name: `测试站 ${station.id}`,
+        domain: 'air',
+        lat: 23.13,
+        lon: 113.26,
+        region: '440100',
+        department: 'eco-env',
+        ...station,
+      });
+      if (res.status !== 201) throw new Error(`register ${station.id}: ${res.status} ${JSON.stringify(res.body)}`);
+      return { username: res.body.credentials.username, password: res.body.credentials.password };
+    },
+    async metrics() {
+      const res = await call('GET', '/metrics');
+      if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+      return String(res.body);
+    },
+  };
+}
