@@ -30,6 +30,8 @@ import { InfluxDrain } from './store/influx-drain.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { mapRoutes } from './api/map-routes.ts';
+import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { DeadLetterInput } from './state/state-store.ts';
 
@@ -281,6 +283,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
     for (const { stationId, config: agentConfig } of provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
 
+    // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
+    const latest = new LatestValues();
+    await latest.loadFrom(influx, logger);
+    events.on('readings', (e: AcceptedReadingsEvent) => latest.update(e.station.id, e.readings));
+
     const apiToken = await adminToken(config, logger);
     const api = buildApi({
       logger,
@@ -289,7 +296,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
-      routes: [warnings.routes],
+      routes: [warnings.routes, mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest })],
       provisioning,
       publishConfig,
       async health() {
