@@ -45,6 +45,8 @@ export interface BrokerHooks {
   acceptPublish(deviceId: string, topic: ParsedTopic, payload: Buffer, qos: number): Promise<void>;
   /** Devices connecting and going away. */
   presence?(event: PresenceEvent): void;
+  /** A device subscribed (to filters inside its own down/ subtree): downlink can reach it now. */
+  subscribed?(deviceId: string, filters: readonly string[]): void;
   /** A refusal the operator should see (bad credentials, ACL, rate, size). */
   refused?(deviceId: string | undefined, error: BrokerError): void;
 }
@@ -131,6 +133,9 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     connected--;
     limiter.forget(client.id);
     hooks.presence?.({ deviceId: client.id, online: false, remoteAddress: remoteAddressOf(client) });
+  });
+  aedes.on('subscribe', (subscriptions: Subscription[], client: Client) => {
+    if (client) hooks.subscribed?.(client.id, subscriptions.map((sub) => sub.topic));
   });
   aedes.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));

@@ -31,6 +31,9 @@ import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
 import { mapRoutes } from './api/map-routes.ts';
+import { commandRoutes } from './api/command-routes.ts';
+import { CommandStore } from './commands/command-store.ts';
+import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { DeadLetterInput } from './state/state-store.ts';
@@ -185,6 +188,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
         acceptPublish,
+        subscribed(deviceId, filters) {
+          events.emit('subscribed', { deviceId, filters });
+        },
         presence(e) {
           metrics.connectedDevices.set(broker.connectedCount());
           try {
@@ -283,6 +289,28 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
     for (const { stationId, config: agentConfig } of provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
 
+    // Remote control: commands reach a device once it listens on its down/command, now or when it returns.
+    const commands = new CommandStore(store.database);
+    const listening = new Set<string>();
+    const dispatcher = new CommandDispatcher({
+      store: commands,
+      publish: (topic, payload) => broker.publishToDevice(topic, payload, { qos: 1 }),
+      isOnline: (id) => listening.has(id),
+      logger,
+    });
+    events.on('subscribed', (e: { deviceId: string; filters: readonly string[] }) => {
+      const commandTopic = downTopic(e.deviceId, 'command');
+      if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
+      listening.add(e.deviceId);
+      void dispatcher.onOnline(e.deviceId);
+    });
+    events.on('presence', (e: { deviceId: string; online: boolean }) => {
+      if (!e.online) listening.delete(e.deviceId);
+    });
+    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => dispatcher.onEvent(e.station.id, e.fields));
+    const expiryTimer = setInterval(() => dispatcher.expire(), 1000);
+    cleanups.push(() => clearInterval(expiryTimer));
+
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
     const latest = new LatestValues();
     await latest.loadFrom(influx, logger);
@@ -296,7 +324,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
-      routes: [warnings.routes, mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest })],
+      routes: [
+        warnings.routes,
+        mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
+        commandRoutes({ registry, provisioning, commands, dispatcher }),
+      ],
       provisioning,
       publishConfig,
       async health() {
