@@ -45,6 +45,8 @@ export interface BrokerHooks {
   acceptPublish(deviceId: string, topic: ParsedTopic, payload: Buffer, qos: number): Promise<void>;
   /** Devices connecting and going away. */
   presence?(event: PresenceEvent): void;
+  /** Whether a device id is registered (for X.509 certificate authentication, which needs no secret). */
+  knownDevice?(deviceId: string): boolean;
   /** A device subscribed (to filters inside its own down/ subtree): downlink can reach it now. */
   subscribed?(deviceId: string, filters: readonly string[]): void;
   /** A refusal the operator should see (bad credentials, ACL, rate, size). */
@@ -82,6 +84,13 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       const deviceId = username ?? '';
       if (client.id !== deviceId) {
         done(refuse(deviceId || client.id, new BrokerError('BROKER_ERR_CLIENT_ID', `client id ${client.id}`)) as never, false);
+        return;
+      }
+      // X.509: a client certificate verified against the configured CA, whose CN names this device, is the credential.
+      const certId = verifiedCertificateId(client);
+      if (certId !== undefined) {
+        if (certId === deviceId && hooks.knownDevice?.(deviceId)) done(null, true);
+        else done(refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', `certificate CN ${certId} for device ${deviceId}`)) as never, false);
         return;
       }
       if (password === undefined) {
@@ -170,6 +179,14 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       return new Promise((resolve) => aedes.close(() => resolve()));
     },
   };
+}
+
+/** CN of the client certificate when the TLS handshake verified it against our CA; otherwise undefined. */
+function verifiedCertificateId(client: Client): string | undefined {
+  const conn = (client as unknown as { conn?: { authorized?: boolean; getPeerCertificate?: () => { subject?: { CN?: string | string[] } } } }).conn;
+  if (!conn?.authorized || typeof conn.getPeerCertificate !== 'function') return undefined;
+  const cn = conn.getPeerCertificate().subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
 }
 
 function remoteAddressOf(client: Client): string | undefined {

@@ -187,6 +187,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
+        knownDevice: (id) => registry.get(id) !== undefined,
         acceptPublish,
         subscribed(deviceId, filters) {
           events.emit('subscribed', { deviceId, filters });

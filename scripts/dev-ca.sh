@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Development CA for MQTT over TLS (8883) and HTTPS: a CA, a server certificate and device
+# client certificates (CN = device id, the X.509 alternative to a device secret).
+#   scripts/dev-ca.sh DIR [HOSTNAME …]          → DIR/ca.pem, ca.key, server.pem, server.key
+#   scripts/dev-ca.sh DIR --device DEVICE_ID    → DIR/devices/DEVICE_ID.pem, .key
+# Then: SHANSHUI_TLS_CERT=DIR/server.pem SHANSHUI_TLS_KEY=DIR/server.key SHANSHUI_TLS_CA=DIR/ca.pem npm start
+# Keys are EC P-256, certificates SHA-256, valid 825 days (the limit clients accept for servers).
+# For production use your organisation's CA; never ship ca.key to a gateway.
+set -euo pipefail
+dir=${1:?usage: dev-ca.sh DIR [HOSTNAME …] | DIR --device DEVICE_ID}
+shift
+mkdir -p "$dir"
+umask 077
+if [ ! -f "$dir/ca.pem" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 -days 3650 \
+    -subj "/O=Shanshui development/CN=Shanshui dev CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  echo "CA: $dir/ca.pem"
+fi
+if [ "${1:-}" = "--device" ]; then
+  id=${2:?--device needs a device id}
+  mkdir -p "$dir/devices"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/O=Shanshui device/CN=$id" \
+    -keyout "$dir/devices/$id.key" -out "$dir/devices/$id.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/devices/$id.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -sha256 -days 825 \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\n') -out "$dir/devices/$id.pem" 2>/dev/null
+  rm -f "$dir/devices/$id.csr"
+  echo "device certificate: $dir/devices/$id.pem (key $dir/devices/$id.key)"
+  exit 0
+fi
+san="DNS:localhost,IP:127.0.0.1"
+for h in "$@"; do
+  if [[ $h =~ ^[0-9.]+$ ]]; then san="$san,IP:$h"; else san="$san,DNS:$h"; fi
+done
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/O=Shanshui/CN=${1:-localhost}" \
+  -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -sha256 -days 825 \
+  -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san") -out "$dir/server.pem" 2>/dev/null
+rm -f "$dir/server.csr"
+echo "server certificate: $dir/server.pem (key $dir/server.key) for $san"
