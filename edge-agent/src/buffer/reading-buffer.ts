@@ -1,0 +1,276 @@
+/**
+ * The durable store-and-forward buffer: every reading (and every event the agent reports) is
+ * committed here — SQLite in WAL mode with `synchronous=FULL`, so a committed row survives
+ * kill -9 and power loss — before anything is sent, and leaves only when the broker has
+ * PUBACKed the message that carried it (`ack`).
+ *
+ * Two priorities: `urgent` (events, alarms) drains before `routine` readings; within a
+ * priority rows keep their insertion order (the AUTOINCREMENT id). Over the disk quota the
+ * OLDEST routine rows are dropped first (then the oldest urgent ones, as a last resort), and
+ * every drop is counted persistently.
+ *
+ * The quota counts payload bytes plus a fixed per-row overhead; the SQLite file itself is a
+ * little larger (pages, index) and does not shrink — freed pages are reused.
+ *
+ * The per-device message `seq` of the uplink lives here too, so it keeps increasing across
+ * restarts.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import { z } from 'zod';
+import { AgentError, describeIssues } from '../errors.ts';
+
+export const PRIORITY = { urgent: 0, routine: 1 } as const;
+export type Priority = keyof typeof PRIORITY;
+
+/** Topic kind a row is published on. */
+export type BufferedKind = 'readings' | 'events';
+
+export interface BufferItemInput {
+  readonly priority: Priority;
+  readonly kind: BufferedKind;
+  /** The wire form, JSON text: one reading `{ts, values}` or one event object. */
+  readonly body: string;
+}
+
+export interface BufferedItem {
+  readonly id: number;
+  readonly kind: BufferedKind;
+  readonly body: string;
+  /** Bytes counted against the quota. */
+  readonly bytes: number;
+}
+
+export interface ReadingBufferStats {
+  /** Rows waiting (not yet acknowledged by the broker). */
+  depth: number;
+  urgent: number;
+  routine: number;
+  /** Bytes counted against the quota. */
+  bytes: number;
+  quotaBytes: number;
+  /** Rows dropped over the quota since the buffer was created (persistent). */
+  dropped: number;
+  /** Rows appended / acknowledged since this process opened the buffer. */
+  appended: number;
+  acked: number;
+}
+
+export const READING_BUFFER_DEFAULTS = {
+  /** Disk quota, bytes. Default 256 MiB (AgentConfig.buffer.quotaBytes). */
+  quotaBytes: 256 * 1024 * 1024,
+  /** Bytes counted per row on top of its body (id, columns, index entry). */
+  rowOverheadBytes: 48,
+};
+
+export const ReadingBufferOptionsSchema = z.strictObject({
+  /** SQLite file; its folder is created (0700). Required. */
+  file: z.string().min(1),
+  /** Disk quota, bytes. Default 256 MiB. */
+  quotaBytes: z.number().int().min(1024).default(READING_BUFFER_DEFAULTS.quotaBytes),
+  /** Bytes counted per row on top of its body. Default 48. */
+  rowOverheadBytes: z.number().int().min(0).default(READING_BUFFER_DEFAULTS.rowOverheadBytes),
+});
+export type ReadingBufferOptions = z.input<typeof ReadingBufferOptionsSchema>;
+
+export class ReadingBuffer {
+  readonly #db: DatabaseSync;
+  readonly #overhead: number;
+  #quotaBytes: number;
+  #bytes: number;
+  #counts: [number, number];
+  #dropped: number;
+  #appended = 0;
+  #acked = 0;
+  readonly #insert: StatementSync;
+  readonly #peek: StatementSync;
+  readonly #peekUpTo: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #oldest: StatementSync;
+  readonly #nextSeq: StatementSync;
+  readonly #addDropped: StatementSync;
+  #closed = false;
+  /**
+   * Rows in a message awaiting PUBACK, with their bytes: never dropped for the quota (they may
+   * already be delivered) and not counted against it (they are about to leave), so a big
+   * message in flight does not make fresh readings drop. The file may exceed the quota by
+   * what is in flight (≤ maxInflight messages).
+   */
+  readonly #inflight = new Map<number, number>();
+  #inflightBytes = 0;
+
+  constructor(options: ReadingBufferOptions) {
+    const parsed = ReadingBufferOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new AgentError('EDGE_ERR_OPTIONS_INVALID', `buffer: ${describeIssues(parsed.error.issues)}`, { cause: parsed.error });
+    const o = parsed.data;
+    mkdirSync(path.dirname(path.resolve(o.file)), { recursive: true, mode: 0o700 });
+    this.#db = new DatabaseSync(o.file);
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL;
+      CREATE TABLE IF NOT EXISTS items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, bytes INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS items_by_priority ON items (priority, id);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0), ('dropped', 0);
+    `);
+    this.#overhead = o.rowOverheadBytes;
+    this.#quotaBytes = o.quotaBytes;
+    this.#insert = this.#db.prepare('INSERT INTO items (priority, kind, body, bytes) VALUES (?, ?, ?, ?)');
+    this.#peek = this.#db.prepare('SELECT id, kind, body, bytes FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#peekUpTo = this.#db.prepare('SELECT id, kind, body, bytes FROM items WHERE priority = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?');
+    this.#delete = this.#db.prepare('DELETE FROM items WHERE id = ? RETURNING priority, bytes');
+    this.#oldest = this.#db.prepare('SELECT id FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#nextSeq = this.#db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value");
+    this.#addDropped = this.#db.prepare("UPDATE meta SET value = value + ? WHERE key = 'dropped'");
+    const totals = this.#db.prepare('SELECT priority, count(*) AS n, coalesce(sum(bytes), 0) AS b FROM items GROUP BY priority').all() as Array<{ priority: number; n: number; b: number }>;
+    this.#counts = [0, 0];
+    this.#bytes = 0;
+    for (const t of totals) {
+      this.#counts[t.priority === 0 ? 0 : 1] += Number(t.n);
+      this.#bytes += Number(t.b);
+    }
+    this.#dropped = Number((this.#db.prepare("SELECT value FROM meta WHERE key = 'dropped'").get() as { value: number }).value);
+  }
+
+  /**
+   * Commits the items durably (one transaction, fsync) and enforces the quota. When this
+   * returns, the items survive a crash. Throws if the disk refuses — the caller must not
+   * acknowledge its own source then.
+   */
+  append(items: readonly BufferItemInput[]): number[] {
+    if (items.length === 0) return [];
+    const ids: number[] = [];
+    this.#transaction(() => {
+      for (const item of items) {
+        const bytes = Buffer.byteLength(item.body) + this.#overhead;
+        const res = this.#insert.run(PRIORITY[item.priority], item.kind, item.body, bytes);
+        ids.push(Number(res.lastInsertRowid));
+        this.#counts[PRIORITY[item.priority]]++;
+        this.#bytes += bytes;
+      }
+      this.#enforceQuota();
+    });
+    this.#appended += items.length;
+    return ids;
+  }
+
+  /** Up to `limit` rows of `priority` with id > `afterId` (and ≤ `upToId`), oldest first. */
+  peek(priority: Priority, afterId: number, limit: number, upToId?: number): BufferedItem[] {
+    const rows = (
+      upToId === undefined ? this.#peek.all(PRIORITY[priority], afterId, limit) : this.#peekUpTo.all(PRIORITY[priority], afterId, upToId, limit)
+    ) as Array<{ id: number; kind: string; body: string; bytes: number }>;
+    return rows.map((r) => ({ id: Number(r.id), kind: r.kind as BufferedKind, body: r.body, bytes: Number(r.bytes) }));
+  }
+
+  /** Highest id ever assigned so far (0 when empty since creation). */
+  lastId(): number {
+    const row = this.#db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'items'").get() as { seq: number } | undefined;
+    return row ? Number(row.seq) : 0;
+  }
+
+  /** The broker acknowledged the message carrying these rows: they leave the buffer. */
+  ack(ids: readonly number[]): void {
+    if (ids.length === 0 || this.#closed) return;
+    this.#transaction(() => {
+      for (const id of ids) {
+        const inflight = this.#inflight.get(id);
+        if (inflight !== undefined) {
+          this.#inflight.delete(id);
+          this.#inflightBytes -= inflight;
+        }
+        const row = this.#delete.get(id) as { priority: number; bytes: number } | undefined;
+        if (!row) continue;
+        this.#counts[row.priority === 0 ? 0 : 1]--;
+        this.#bytes -= Number(row.bytes);
+        this.#acked++;
+      }
+    });
+  }
+
+  /** These rows are in a message sent and not yet acknowledged: the quota must not drop them. */
+  markInflight(items: ReadonlyArray<Pick<BufferedItem, 'id' | 'bytes'>>): void {
+    for (const { id, bytes } of items) {
+      if (this.#inflight.has(id)) continue;
+      this.#inflight.set(id, bytes);
+      this.#inflightBytes += bytes;
+    }
+  }
+
+  /** The connection is gone: nothing is in flight any more; the quota counts every row again. */
+  clearInflight(): void {
+    this.#inflight.clear();
+    this.#inflightBytes = 0;
+    if (!this.#closed) this.#transaction(() => this.#enforceQuota());
+  }
+
+  /** Next message sequence number, persisted before use. */
+  nextSeq(): number {
+    return Number((this.#nextSeq.get() as { value: number }).value);
+  }
+
+  setQuota(quotaBytes: number): void {
+    this.#quotaBytes = quotaBytes;
+    this.#transaction(() => this.#enforceQuota());
+  }
+
+  stats(): ReadingBufferStats {
+    return {
+      depth: this.#counts[0] + this.#counts[1],
+      urgent: this.#counts[0],
+      routine: this.#counts[1],
+      bytes: this.#bytes,
+      quotaBytes: this.#quotaBytes,
+      dropped: this.#dropped,
+      appended: this.#appended,
+      acked: this.#acked,
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #transaction(fn: () => void): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw new AgentError('EDGE_ERR_BUFFER', err instanceof Error ? err.message : String(err), { cause: err });
+    }
+  }
+
+  /** Inside a transaction: drop the oldest routine rows (then urgent ones) until under quota. */
+  #enforceQuota(): void {
+    let dropped = 0;
+    if (this.#bytes - this.#inflightBytes <= this.#quotaBytes) return;
+    for (const priority of [PRIORITY.routine, PRIORITY.urgent]) {
+      let after = 0;
+      while (this.#bytes - this.#inflightBytes > this.#quotaBytes) {
+        const victims = this.#oldest.all(priority, after, 256) as Array<{ id: number }>;
+        if (victims.length === 0) break;
+        for (const v of victims) {
+          after = Number(v.id);
+          if (this.#bytes - this.#inflightBytes <= this.#quotaBytes) break;
+          if (this.#inflight.has(after)) continue;
+          const row = this.#delete.get(after) as { priority: number; bytes: number } | undefined;
+          if (!row) continue;
+          this.#counts[priority]--;
+          this.#bytes -= Number(row.bytes);
+          dropped++;
+        }
+      }
+    }
+    if (dropped > 0) {
+      this.#addDropped.run(dropped);
+      this.#dropped += dropped;
+    }
+  }
+}

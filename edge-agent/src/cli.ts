@@ -1,0 +1,123 @@
+/**
+ * The gateway program.
+ *
+ *   node edge-agent/src/cli.ts provision --server http://host:8080 --token TOKEN [--dir DIR]
+ *   node edge-agent/src/cli.ts run [--dir DIR] [--log-level info]
+ *
+ * DIR defaults to SHANSHUI_AGENT_DIR or /var/lib/shanshui-agent. Exit codes: 0 done, 1 error,
+ * 2 the server refused provisioning, 64 usage. `run` stops cleanly on SIGTERM/SIGINT.
+ * This is the program's main: the only place that reads `process.env`.
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { createAgent } from './agent.ts';
+import { AgentError } from './errors.ts';
+import { provisionAgent, ProvisionRefusedError } from './provision.ts';
+
+const USAGE = `usage:
+  shanshui-agent provision --server http://HOST:8080 --token TOKEN [--dir DIR]
+  shanshui-agent run [--dir DIR] [--log-level LEVEL] [--ca FILE]
+DIR defaults to $SHANSHUI_AGENT_DIR or /var/lib/shanshui-agent.`;
+
+const out = (s: string): void => void process.stdout.write(`${s}\n`);
+const err = (s: string): void => void process.stderr.write(`${s}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        server: { type: 'string' },
+        token: { type: 'string' },
+        dir: { type: 'string' },
+        'log-level': { type: 'string' },
+        ca: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    err(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return 64;
+  }
+  const dir = String(values['dir'] ?? process.env['SHANSHUI_AGENT_DIR'] ?? '/var/lib/shanshui-agent');
+  if (values['help'] || command === undefined || command === 'help') {
+    out(USAGE);
+    return command === undefined ? 64 : 0;
+  }
+
+  if (command === 'provision') {
+    const server = values['server'];
+    const token = values['token'] ?? process.env['SHANSHUI_AGENT_TOKEN'];
+    if (typeof server !== 'string' || typeof token !== 'string') {
+      err(`provision needs --server and --token\n${USAGE}`);
+      return 64;
+    }
+    try {
+      const result = await provisionAgent({ server, token, dir });
+      out(`Provisioned station ${result.stationId}.`);
+      out(`Credentials stored in ${result.dir}/credentials.json (owner-only, 0600).`);
+      out(`MQTT: ${result.credentials.mqtt.tls ?? result.credentials.mqtt.tcp}`);
+      if (result.config) out(`Initial config version ${result.config.version} stored (${result.config.sources.length} source(s)).`);
+      else if (result.configProblem) out(`The platform's config was not valid for this agent and was not stored: ${result.configProblem}`);
+      else out('No config yet: the agent will wait for one from the platform.');
+      out(`Start the agent: node edge-agent/src/cli.ts run --dir ${result.dir}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof ProvisionRefusedError) {
+        err(`Provisioning refused by the server (${e.status} ${e.serverCode}): ${e.message.replace(/^.*?: \d+ [A-Z_]+: /, '')}`);
+        return 2;
+      }
+      err(`Provisioning failed: ${e instanceof Error ? e.message : String(e)}`);
+      return 1;
+    }
+  }
+
+  if (command === 'run') {
+    const level = String(values['log-level'] ?? process.env['SHANSHUI_AGENT_LOG_LEVEL'] ?? 'info');
+    const logger = pino({ level, base: { program: 'shanshui-agent' } });
+    let agent;
+    try {
+      agent = await createAgent({
+        dir,
+        logger,
+        ...(typeof values['ca'] === 'string' ? { ca: readFileSync(values['ca'], 'utf8') } : {}),
+      });
+    } catch (e) {
+      if (e instanceof AgentError) {
+        err(`${e.code}: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    const running = agent;
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string): void => {
+        logger.info({ signal }, 'stopping');
+        running.stop().then(resolve, (e: unknown) => {
+          logger.error({ err: e }, 'error while stopping');
+          resolve();
+        });
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+    return 0;
+  }
+
+  err(`unknown command ${command}\n${USAGE}`);
+  return 64;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    err(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,10 @@
+export { OpcuaSource, OPCUA_SOURCE_DEFAULTS } from './opcua-source.ts';
+export type { OpcuaSourceOptions, OpcuaSourceConfig, OpcuaSourceStats, OpcuaCommandResult } from './opcua-source.ts';
+export { OPCUA_ERRORS, OpcuaError } from './errors.ts';
+export type { OpcuaErrorCode } from './errors.ts';
+export { opcuaStatusToQuality } from './status-quality.ts';
+export type { StatusCodeLike } from './status-quality.ts';
+export { AGENT_PKI_DEFAULTS, prepareAgentPki } from './agent-pki.ts';
+export type { AgentPki, AgentPkiOptions } from './agent-pki.ts';
+export { COMMAND_DATA_TYPES } from './command-value.ts';
+export type { CommandDataType } from './command-value.ts';

@@ -1,0 +1,692 @@
+/**
+ * OPC-UA source: one client session to a PLC/SCADA server, one subscription, a monitored item
+ * per configured node, each data change → a `SourceReading`. In order:
+ * 1. `start()` prepares the agent PKI (own certificate, owner-only) and starts connecting in the
+ *    background: endpointMustExist false, infinite retries with backoff 1 s … 10 s, so a server
+ *    that is down (or not yet up after a power cut) never fails the agent.
+ * 2. Session (anonymous) → subscription (publishing interval from the config, keep-alive count
+ *    chosen so several keep-alives fit in `watchdogMs`) → monitored items, created in batches
+ *    grouped by (sampling interval, deadband): queue 10, discard oldest, an absolute
+ *    DataChangeFilter when deadband > 0 (converted to raw units: deadband / |scale|). Servers
+ *    refuse deadbands on non-numeric nodes (BadFilterNotAllowed): those items are created again
+ *    without a filter, and that is logged.
+ * 3. Data change → value × scale + offset with the StatusCode mapped to a quality
+ *    (`status-quality.ts`), stamped sourceTimestamp ?? serverTimestamp ?? now; changes of one
+ *    event-loop turn go to `onReadings` together, merged per timestamp.
+ * 4. Server restart / network loss: node-opcua's client reconnects, reactivates or recreates
+ *    the session and recreates the subscription and its items (verified in the tests).
+ * 5. Watchdog: when neither a data change nor a subscription keep-alive arrived within
+ *    `watchdogMs` while connected — a subscription that silently stopped delivering, a known
+ *    failure of other gateways — the subscription is terminated and built again; if the session
+ *    refuses, the session too. Counted in `subscriptionRebuilds`.
+ * 6. `executeCommand` writes a node or calls a method named in `config.commands`, after
+ *    checking the argument types; it never throws.
+ */
+import os from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { SourceConfigSchema } from '@shanshui/models';
+import type { SourceConfig } from '@shanshui/models';
+import {
+  AttributeIds,
+  DataChangeFilter,
+  DataChangeTrigger,
+  DataType,
+  DeadbandType,
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  StatusCodes,
+  TimestampsToReturn,
+} from 'node-opcua';
+import type { ClientMonitoredItemBase, ClientSession, ClientSubscription, DataValue, StatusCode, Variant } from 'node-opcua';
+import type { SourceReading } from '../source-reading.ts';
+import { prepareAgentPki } from './agent-pki.ts';
+import type { AgentPki } from './agent-pki.ts';
+import { toCallInputArguments, toCommandVariant } from './command-value.ts';
+import { OpcuaError, opcuaErrorText } from './errors.ts';
+import { opcuaStatusToQuality } from './status-quality.ts';
+import { variantToNumber } from './variant-number.ts';
+
+export type OpcuaSourceConfig = Extract<SourceConfig, { kind: 'opcua' }>;
+
+export interface OpcuaSourceOptions {
+  /** The `opcua` entry of the agent configuration's `sources`. Required. */
+  config: OpcuaSourceConfig;
+  /** Station identity put in `SourceReading.source`. Required. */
+  stationId: string;
+  /** Folder for the agent's PKI (certificate + key, created if missing, owner-only perms). Required. */
+  pkiDir: string;
+  /** pino logger; a child `{ component: 'opcua-source' }` is used. Default silent. */
+  logger?: Logger;
+  /** Receives the readings of each batch of data changes. Required; exceptions are logged. */
+  onReadings: (readings: SourceReading[]) => void;
+}
+
+export interface OpcuaSourceStats {
+  state: 'connecting' | 'connected' | 'disconnected';
+  /** Data change notifications received (one per item value). */
+  notifications: number;
+  /** Connections re-established after a loss (node-opcua's repair, or a session built again). */
+  reconnects: number;
+  /** Subscriptions terminated and built again by the watchdog or after the server dropped them. */
+  subscriptionRebuilds: number;
+  lastNotificationAt?: string;
+  /** Values that arrived with a quality other than `ok`. */
+  badQuality: number;
+}
+
+export interface OpcuaCommandResult {
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+/** Fixed behaviour of the source; the tunables live in the agent config. */
+export const OPCUA_SOURCE_DEFAULTS = {
+  /** First reconnect delay, ms (node-opcua doubles it per failed attempt). */
+  initialDelayMs: 1000,
+  /** Longest reconnect delay, ms. */
+  maxDelayMs: 10_000,
+  /** Server-side queue per monitored item; the oldest value goes when it overflows. */
+  queueSize: 10,
+  /** Monitored items per CreateMonitoredItems request (servers limit MaxMonitoredItemsPerCall). */
+  itemsPerCall: 500,
+  /** Keep-alives the server should send within one watchdog period. */
+  keepAlivesPerWatchdog: 3,
+  /** A subscription survives this long on the server without publish requests (a network blip), ms. */
+  subscriptionLifetimeMs: 300_000,
+  /** Longest wait for a subscription or session to close before moving on, ms. */
+  closeTimeoutMs: 3000,
+  /** Session timeout requested from the server, ms. */
+  sessionTimeoutMs: 60_000,
+  /** start() resolves at the latest after this, connected or not, ms. */
+  startWaitMs: 10_000,
+};
+const D = OPCUA_SOURCE_DEFAULTS;
+
+const OptionsSchema = z.object({
+  config: z.unknown().transform((value, ctx) => {
+    const parsed = SourceConfigSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    if (parsed.data.kind !== 'opcua') {
+      ctx.addIssue({ code: 'custom', message: `kind must be opcua, got ${parsed.data.kind}` });
+      return z.NEVER;
+    }
+    const config = parsed.data;
+    if ((config.securityMode === 'None') !== (config.securityPolicy === 'None')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['securityPolicy'],
+        message: `securityMode ${config.securityMode} needs ${config.securityMode === 'None' ? 'securityPolicy None' : 'a securityPolicy other than None'}`,
+      });
+      return z.NEVER;
+    }
+    return config;
+  }),
+  stationId: z.string().min(1),
+  pkiDir: z.string().min(1),
+  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as { child?: unknown }).child === 'function', 'must be a pino logger').optional(),
+  onReadings: z.custom<(readings: SourceReading[]) => void>((v) => typeof v === 'function', 'must be a function'),
+});
+
+/** Sub-codes a server answers when it does not accept a DataChangeFilter on an item. */
+const FILTER_REFUSED = new Set<number>([
+  StatusCodes.BadFilterNotAllowed.value,
+  StatusCodes.BadMonitoredItemFilterUnsupported.value,
+  StatusCodes.BadMonitoredItemFilterInvalid.value,
+  StatusCodes.BadDeadbandFilterInvalid.value,
+]);
+
+type Item = OpcuaSourceConfig['items'][number];
+
+interface PendingChange {
+  metric: string;
+  value: number;
+  quality: SourceReading['values'][string]['quality'];
+  ts: Date;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+export class OpcuaSource {
+  readonly #config: OpcuaSourceConfig;
+  readonly #stationId: string;
+  readonly #pkiDir: string;
+  readonly #log: Logger;
+  readonly #onReadings: (readings: SourceReading[]) => void;
+
+  #pki: AgentPki | undefined;
+  #client: OPCUAClient | undefined;
+  #session: ClientSession | undefined;
+  #subscription: ClientSubscription | undefined;
+  #running = false;
+  #starting: Promise<void> | undefined;
+  /** Aborted by stop(): ends the connect loop's waits. */
+  #abort = new AbortController();
+  /** Increases with every stop(), so a start() still preparing its PKI knows it was cancelled. */
+  #generation = 0;
+  #connectLoop: Promise<void> | undefined;
+  #firstAttempt: Deferred | undefined;
+  #rebuilding: Promise<void> | undefined;
+  /** Why the subscription must be built again; acted on by the next watchdog tick. */
+  #rebuildRequested: string | undefined;
+  /** The first connect loop has produced a session (from then on, repair is node-opcua's or the watchdog's). */
+  #established = false;
+  #watchdogTimer: NodeJS.Timeout | undefined;
+  #effectiveWatchdogMs: number;
+  #lastActivity = Date.now();
+  #pending: PendingChange[] = [];
+  #flushScheduled = false;
+  readonly #lastValue = new Map<string, number>();
+  readonly #warnedNonNumeric = new Set<string>();
+
+  #state: OpcuaSourceStats['state'] = 'disconnected';
+  #notifications = 0;
+  #reconnects = 0;
+  #subscriptionRebuilds = 0;
+  #lastNotificationAt: string | undefined;
+  #badQuality = 0;
+
+  constructor(options: OpcuaSourceOptions) {
+    const parsed = OptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
+      throw new OpcuaError('EDGE_ERR_OPCUA_OPTIONS_INVALID', detail);
+    }
+    this.#config = parsed.data.config;
+    this.#stationId = parsed.data.stationId;
+    this.#pkiDir = parsed.data.pkiDir;
+    this.#onReadings = parsed.data.onReadings;
+    this.#log = (parsed.data.logger ?? pino({ level: 'silent' })).child({ component: 'opcua-source', endpointUrl: this.#config.endpointUrl });
+    this.#effectiveWatchdogMs = this.#config.watchdogMs;
+  }
+
+  /**
+   * Prepares the PKI and starts connecting; resolves once connected or after the first failed
+   * attempt (at the latest after `startWaitMs`). Rejects only when the PKI cannot be prepared.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    await this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const generation = this.#generation;
+    const pki = await prepareAgentPki({
+      pkiDir: this.#pkiDir,
+      applicationUri: `urn:${os.hostname()}:shanshui:edge-agent`,
+      applicationName: 'Shanshui edge agent',
+    });
+    if (generation !== this.#generation) {
+      // stop() came while the PKI was being prepared.
+      await pki.certificateManager.dispose().catch(() => undefined);
+      return;
+    }
+    this.#pki = pki;
+    this.#abort = new AbortController();
+    this.#running = true;
+    this.#established = false;
+    this.#rebuildRequested = undefined;
+    this.#state = 'connecting';
+    this.#firstAttempt = deferred();
+    this.#connectLoop = this.#connect(pki);
+    this.#watchdogTimer = setInterval(() => this.#checkWatchdog(), Math.max(250, Math.floor(this.#config.watchdogMs / 4)));
+    this.#watchdogTimer.unref();
+    const wait = setTimeout(() => this.#firstAttempt?.resolve(), D.startWaitMs);
+    await this.#firstAttempt.promise;
+    clearTimeout(wait);
+  }
+
+  async stop(): Promise<void> {
+    this.#generation += 1;
+    await this.#starting?.catch(() => undefined);
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort();
+    clearInterval(this.#watchdogTimer);
+    this.#watchdogTimer = undefined;
+    this.#firstAttempt?.resolve();
+    this.#flush();
+    const client = this.#client;
+    const subscription = this.#subscription;
+    const session = this.#session;
+    this.#subscription = undefined;
+    this.#session = undefined;
+    // Polite shutdown only over a live connection; a server that is away would just time out.
+    const live = this.#state === 'connected' && !client?.isReconnecting;
+    if (live && subscription) await this.#terminateSubscription(subscription);
+    if (live && session) await withTimeout(session.close(true), D.closeTimeoutMs).catch((err: unknown) => this.#log.debug({ err }, 'closing the session failed'));
+    subscription?.removeAllListeners();
+    session?.removeAllListeners();
+    // disconnect() also aborts a connect() still retrying.
+    if (client) await client.disconnect().catch((err: unknown) => this.#log.debug({ err }, 'disconnect failed'));
+    await this.#connectLoop?.catch(() => undefined);
+    await this.#rebuilding?.catch(() => undefined);
+    this.#client = undefined;
+    this.#connectLoop = undefined;
+    await this.#pki?.certificateManager.dispose().catch(() => undefined);
+    this.#pki = undefined;
+    this.#state = 'disconnected';
+    this.#log.info('stopped');
+  }
+
+  stats(): OpcuaSourceStats {
+    return {
+      state: this.#state,
+      notifications: this.#notifications,
+      reconnects: this.#reconnects,
+      subscriptionRebuilds: this.#subscriptionRebuilds,
+      ...(this.#lastNotificationAt === undefined ? {} : { lastNotificationAt: this.#lastNotificationAt }),
+      badQuality: this.#badQuality,
+    };
+  }
+
+  /** Runs a configured command: `write` → Write service, `call` → Call service. Never throws. */
+  async executeCommand(name: string, args: Record<string, unknown>): Promise<OpcuaCommandResult> {
+    const command = this.#config.commands.find((c) => c.name === name);
+    if (!command) return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_UNKNOWN_COMMAND', JSON.stringify(name)) };
+    const session = this.#session;
+    if (!session || this.#state !== 'connected') return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_NOT_CONNECTED') };
+    const log = this.#log.child({ command: name });
+    try {
+      if (command.write) {
+        const checked = toCommandVariant(command.write.dataType, (args ?? {}).value);
+        if (!checked.ok) return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_ARGS', `value: ${checked.error}`) };
+        const statusCode = await session.write({
+          nodeId: command.write.nodeId,
+          attributeId: AttributeIds.Value,
+          value: { value: checked.variant },
+        });
+        log.info({ nodeId: command.write.nodeId, value: checked.variant.value, status: statusCode.name }, 'write command');
+        return statusResult(statusCode, { statusCode: statusCode.name });
+      }
+      if (command.call) {
+        const checked = toCallInputArguments((args ?? {}).inputArguments);
+        if (!checked.ok) return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_ARGS', checked.error) };
+        const result = await session.call({ objectId: command.call.objectId, methodId: command.call.methodId, inputArguments: checked.variants });
+        log.info({ objectId: command.call.objectId, methodId: command.call.methodId, status: result.statusCode.name }, 'call command');
+        return statusResult(result.statusCode, {
+          statusCode: result.statusCode.name,
+          outputArguments: (result.outputArguments ?? []).map(plainVariant),
+          ...(result.inputArgumentResults?.some((s) => s.isNotGood()) ? { inputArgumentResults: result.inputArgumentResults.map((s) => s.name) } : {}),
+        });
+      }
+      return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_UNKNOWN_COMMAND', `${name} has neither write nor call`) };
+    } catch (err) {
+      log.warn({ err }, 'command failed');
+      return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_FAILED', (err as Error).message) };
+    }
+  }
+
+  #createClient(pki: AgentPki): OPCUAClient {
+    const client = OPCUAClient.create({
+      applicationName: 'Shanshui edge agent',
+      applicationUri: pki.applicationUri,
+      clientName: `shanshui-${this.#stationId}`,
+      endpointMustExist: false,
+      keepSessionAlive: true,
+      requestedSessionTimeout: D.sessionTimeoutMs,
+      securityMode: MessageSecurityMode[this.#config.securityMode],
+      securityPolicy: SecurityPolicy[this.#config.securityPolicy],
+      clientCertificateManager: pki.certificateManager,
+      certificateFile: pki.certificateFile,
+      privateKeyFile: pki.privateKeyFile,
+      connectionStrategy: { maxRetry: -1, initialDelay: D.initialDelayMs, maxDelay: D.maxDelayMs, randomisationFactor: 0.2 },
+    });
+    client.on('backoff', (count, delay) => {
+      // A long outage retries every 10 s; warn on the first and then every 30th attempt.
+      this.#log[count % 30 === 0 ? 'warn' : 'debug']({ attempt: count, delayMs: delay }, 'OPC-UA server unreachable, retrying');
+      this.#firstAttempt?.resolve();
+    });
+    const current = (): boolean => this.#running && this.#client === client;
+    client.on('connection_lost', () => {
+      if (!current()) return;
+      this.#state = 'disconnected';
+      this.#log.warn('connection to the OPC-UA server lost');
+    });
+    client.on('start_reconnection', () => {
+      if (current()) this.#state = 'connecting';
+    });
+    client.on('connection_reestablished', () => {
+      if (!current()) return;
+      this.#reconnects += 1;
+      this.#touch();
+      if (this.#session) this.#state = 'connected';
+      this.#log.info({ reconnects: this.#reconnects }, 'connection to the OPC-UA server re-established');
+    });
+    return client;
+  }
+
+  /**
+   * Connects, then builds session and subscription. node-opcua's connect() retries a down server
+   * by itself; what fails anyway (no endpoint for the security mode, session refused…) is retried
+   * here with a fresh client, as a disconnected OPCUAClient is not meant to be reused.
+   */
+  async #connect(pki: AgentPki): Promise<void> {
+    let delayMs = D.initialDelayMs;
+    let failures = 0;
+    while (this.#running) {
+      const client = this.#createClient(pki);
+      this.#client = client;
+      try {
+        await client.connect(this.#config.endpointUrl);
+        if (!this.#running) return;
+        await this.#openSession(client);
+        if (!this.#running) return;
+        this.#state = 'connected';
+        this.#established = true;
+        this.#log.info({ securityMode: this.#config.securityMode, securityPolicy: this.#config.securityPolicy }, 'connected and subscribed');
+        this.#firstAttempt?.resolve();
+        return;
+      } catch (err) {
+        if (!this.#running) return;
+        this.#log[failures % 30 === 0 ? 'warn' : 'debug']({ err, retryInMs: delayMs, failures: failures + 1 }, 'connecting to the OPC-UA server failed');
+        failures += 1;
+        this.#firstAttempt?.resolve();
+        await this.#closeSession();
+        await client.disconnect().catch(() => undefined);
+        await sleep(delayMs, this.#abort.signal);
+        delayMs = Math.min(delayMs * 2, D.maxDelayMs);
+      }
+    }
+  }
+
+  async #openSession(client: OPCUAClient): Promise<void> {
+    const session = await client.createSession();
+    this.#session = session;
+    session.on('session_closed', (statusCode: StatusCode) => {
+      if (this.#running && this.#session === session) this.#log.warn({ status: statusCode.name }, 'session closed');
+    });
+    session.on('session_restored', () => {
+      this.#touch();
+      this.#log.info('session restored after reconnection');
+    });
+    session.on('keepalive_failure', () => this.#log.warn('session keep-alive failed'));
+    await this.#createSubscription(session);
+  }
+
+  async #createSubscription(session: ClientSession): Promise<void> {
+    const publishingIntervalMs = this.#config.publishingIntervalMs;
+    const keepAliveCount = Math.max(2, Math.floor(this.#config.watchdogMs / (D.keepAlivesPerWatchdog * publishingIntervalMs)));
+    const lifetimeCount = Math.max(3 * keepAliveCount, Math.ceil(D.subscriptionLifetimeMs / publishingIntervalMs));
+    const subscription = await session.createSubscription2({
+      requestedPublishingInterval: publishingIntervalMs,
+      requestedMaxKeepAliveCount: keepAliveCount,
+      requestedLifetimeCount: lifetimeCount,
+      maxNotificationsPerPublish: 0,
+      publishingEnabled: true,
+      priority: 10,
+    });
+    this.#subscription = subscription;
+    this.#touch();
+    // A watchdog shorter than the revised keep-alive period would rebuild a healthy subscription.
+    const keepAlivePeriodMs = subscription.publishingInterval * subscription.maxKeepAliveCount;
+    this.#effectiveWatchdogMs = Math.max(this.#config.watchdogMs, 2 * keepAlivePeriodMs);
+    if (this.#effectiveWatchdogMs > this.#config.watchdogMs) {
+      this.#log.warn({ watchdogMs: this.#config.watchdogMs, keepAlivePeriodMs, effectiveWatchdogMs: this.#effectiveWatchdogMs }, 'server revised the keep-alive beyond the watchdog; watchdog widened');
+    }
+    subscription.on('keepalive', () => this.#touch());
+    subscription.on('received_notifications', () => this.#touch());
+    subscription.on('status_changed', (status: StatusCode) => {
+      if (this.#subscription !== subscription) return;
+      this.#log.warn({ status: status.name }, 'server changed the subscription status');
+      if (status.isNotGood()) this.#rebuildRequested = `subscription status ${status.name}`;
+    });
+    subscription.on('terminated', () => {
+      if (this.#subscription === subscription && this.#running) this.#rebuildRequested = 'subscription terminated by the server';
+    });
+    subscription.on('internal_error', (err: Error) => this.#log.warn({ err }, 'subscription internal error'));
+    subscription.on('error', (err: Error) => this.#log.warn({ err }, 'subscription error'));
+    await this.#monitorItems(subscription);
+  }
+
+  async #monitorItems(subscription: ClientSubscription): Promise<void> {
+    const groups = new Map<string, { samplingIntervalMs: number; deadband: number; indexes: number[] }>();
+    this.#config.items.forEach((item, index) => {
+      const deadband = rawDeadband(item);
+      const key = `${item.samplingIntervalMs}/${deadband}`;
+      const group = groups.get(key) ?? { samplingIntervalMs: item.samplingIntervalMs, deadband, indexes: [] };
+      group.indexes.push(index);
+      groups.set(key, group);
+    });
+    let created = 0;
+    const filterRefused: { samplingIntervalMs: number; indexes: number[] }[] = [];
+    for (const group of groups.values()) {
+      for (const chunk of chunks(group.indexes, D.itemsPerCall)) {
+        const result = await this.#monitorBatch(subscription, chunk, group.samplingIntervalMs, group.deadband);
+        created += result.created;
+        if (result.filterRefused.length > 0) filterRefused.push({ samplingIntervalMs: group.samplingIntervalMs, indexes: result.filterRefused });
+      }
+    }
+    for (const group of filterRefused) {
+      this.#log.info({ nodeIds: group.indexes.map((i) => this.#config.items[i]?.nodeId) }, 'server refused the deadband filter (non-analog node?); reporting every change instead');
+      const result = await this.#monitorBatch(subscription, group.indexes, group.samplingIntervalMs, 0);
+      created += result.created;
+    }
+    this.#log.info({ items: this.#config.items.length, monitored: created }, 'monitored items created');
+  }
+
+  async #monitorBatch(subscription: ClientSubscription, indexes: number[], samplingIntervalMs: number, deadband: number): Promise<{ created: number; filterRefused: number[] }> {
+    const group = await subscription.monitorItems(
+      indexes.map((i) => ({ nodeId: this.#config.items[i]!.nodeId, attributeId: AttributeIds.Value })),
+      {
+        samplingInterval: samplingIntervalMs,
+        queueSize: D.queueSize,
+        discardOldest: true,
+        ...(deadband > 0
+          ? { filter: new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: deadband }) }
+          : {}),
+      },
+      TimestampsToReturn.Both,
+    );
+    // Attached in the same turn as the CreateMonitoredItems response, before any publish response.
+    group.on('changed', (_item: ClientMonitoredItemBase, dataValue: DataValue, position: number) => {
+      const index = indexes[position];
+      if (index !== undefined) this.#onDataChange(index, dataValue);
+    });
+    let created = 0;
+    const filterRefused: number[] = [];
+    group.monitoredItems.forEach((monitoredItem, position) => {
+      const index = indexes[position]!;
+      const status = monitoredItem.statusCode;
+      if (status.isGood()) created += 1;
+      else if (deadband > 0 && FILTER_REFUSED.has((status.value & 0xffff0000) >>> 0)) filterRefused.push(index);
+      else this.#log.warn({ nodeId: this.#config.items[index]?.nodeId, status: status.name }, 'server refused a monitored item');
+    });
+    return { created, filterRefused };
+  }
+
+  #onDataChange(index: number, dataValue: DataValue): void {
+    const item = this.#config.items[index];
+    if (!item || !this.#running) return;
+    this.#notifications += 1;
+    this.#lastNotificationAt = new Date().toISOString();
+    this.#touch();
+    const quality = opcuaStatusToQuality(dataValue.statusCode);
+    const raw = variantToNumber(dataValue.value as Variant | null);
+    let value: number | undefined;
+    if (raw !== undefined) {
+      value = raw * item.scale + item.offset;
+      this.#lastValue.set(item.metric, value);
+    } else if (quality !== 'ok') {
+      // Bad values usually come without one: carry the last value so the quality reaches the platform.
+      value = this.#lastValue.get(item.metric);
+    } else if (!this.#warnedNonNumeric.has(item.nodeId)) {
+      this.#warnedNonNumeric.add(item.nodeId);
+      this.#log.warn({ nodeId: item.nodeId, dataType: DataType[dataValue.value?.dataType ?? DataType.Null] }, 'node does not carry a number; its values are skipped');
+    }
+    if (quality !== 'ok') this.#badQuality += 1;
+    if (value === undefined) return;
+    this.#pending.push({ metric: item.metric, value, quality, ts: timestampOf(dataValue) });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pending.length === 0) return;
+    const changes = this.#pending;
+    this.#pending = [];
+    const readings: SourceReading[] = [];
+    const open = new Map<number, SourceReading>();
+    for (const change of changes) {
+      const ms = change.ts.getTime();
+      let reading = open.get(ms);
+      if (!reading || change.metric in reading.values) {
+        reading = { source: this.#stationId, ts: change.ts, values: {}, kind: 'opcua' };
+        readings.push(reading);
+        open.set(ms, reading);
+      }
+      reading.values[change.metric] = { value: change.value, quality: change.quality };
+    }
+    try {
+      const returned: unknown = this.#onReadings(readings);
+      if (returned instanceof Promise) returned.catch((err: unknown) => this.#log.error({ err }, 'onReadings rejected'));
+    } catch (err) {
+      this.#log.error({ err }, 'onReadings threw');
+    }
+  }
+
+  #touch(): void {
+    this.#lastActivity = Date.now();
+  }
+
+  /**
+   * Rebuilds only between node-opcua's own repairs (never while it reconnects), and only after
+   * the first connection — before that, the connect loop owns the client.
+   */
+  #checkWatchdog(): void {
+    if (!this.#running || !this.#established || this.#rebuilding || this.#client?.isReconnecting) return;
+    if (this.#rebuildRequested !== undefined) {
+      this.#scheduleRebuild(this.#rebuildRequested);
+      return;
+    }
+    const silentMs = Date.now() - this.#lastActivity;
+    if (silentMs <= this.#effectiveWatchdogMs) return;
+    if (this.#session === undefined) this.#scheduleRebuild('no session');
+    else if (this.#state === 'connected') this.#scheduleRebuild(`no data change or keep-alive for ${silentMs} ms`);
+  }
+
+  #scheduleRebuild(reason: string): void {
+    if (this.#rebuilding || !this.#running) return;
+    this.#rebuildRequested = undefined;
+    this.#rebuilding = this.#rebuild(reason)
+      .catch((err: unknown) => this.#log.error({ err }, 'rebuilding the subscription failed; the watchdog will try again'))
+      .finally(() => {
+        this.#rebuilding = undefined;
+        this.#touch();
+      });
+  }
+
+  async #rebuild(reason: string): Promise<void> {
+    this.#log.warn({ reason }, 'rebuilding the subscription');
+    const old = this.#subscription;
+    this.#subscription = undefined;
+    if (old) await this.#terminateSubscription(old);
+    const session = this.#session;
+    const client = this.#client;
+    if (!this.#running || !client) return;
+    if (session) {
+      try {
+        await this.#createSubscription(session);
+        this.#subscriptionRebuilds += 1;
+        this.#log.info({ subscriptionRebuilds: this.#subscriptionRebuilds }, 'subscription rebuilt');
+        return;
+      } catch (err) {
+        this.#log.warn({ err }, 'session refused a new subscription; opening a new session');
+      }
+    }
+    await this.#closeSession();
+    this.#state = 'connecting';
+    if (!this.#running) return;
+    await this.#openSession(client);
+    this.#subscriptionRebuilds += 1;
+    this.#reconnects += 1;
+    this.#state = 'connected';
+    this.#log.info({ subscriptionRebuilds: this.#subscriptionRebuilds }, 'session and subscription rebuilt');
+  }
+
+  async #terminateSubscription(subscription: ClientSubscription): Promise<void> {
+    subscription.removeAllListeners();
+    // A stuck subscription may never answer; the server drops it at the end of its lifetime anyway.
+    await withTimeout(subscription.terminate(), D.closeTimeoutMs).catch((err: unknown) => this.#log.debug({ err }, 'terminating the old subscription failed'));
+  }
+
+  async #closeSession(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    this.#subscription = undefined;
+    if (!session) return;
+    session.removeAllListeners();
+    await withTimeout(session.close(true), D.closeTimeoutMs).catch((err: unknown) => this.#log.debug({ err }, 'closing the session failed'));
+  }
+}
+
+/** The configured deadband is in metric units (after scale); the server compares raw values. */
+function rawDeadband(item: Item): number {
+  if (item.deadband <= 0 || item.scale === 0) return 0;
+  return item.deadband / Math.abs(item.scale);
+}
+
+function timestampOf(dataValue: DataValue): Date {
+  for (const ts of [dataValue.sourceTimestamp, dataValue.serverTimestamp]) {
+    // OPC-UA's "no timestamp" is DateTime.MinValue (1601); anything before 1970 is not a reading time.
+    if (ts instanceof Date && ts.getTime() > 0) return ts;
+  }
+  return new Date();
+}
+
+function statusResult(statusCode: StatusCode, result: Record<string, unknown>): OpcuaCommandResult {
+  if (statusCode.isGood()) return { ok: true, result };
+  return { ok: false, result, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_FAILED', statusCode.toString()) };
+}
+
+/** A method output as JSON: `{ dataType, value }` with typed arrays as arrays. */
+function plainVariant(variant: Variant): { dataType: string; value: unknown } {
+  const value: unknown = variant.value;
+  const plain = ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
+  return { dataType: DataType[variant.dataType] ?? String(variant.dataType), value: plain };
+}
+
+function* chunks<T>(list: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal, ref: false }).catch(() => undefined);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The running sources of the agent, built from `AgentConfig.sources`: HJ 212 and SL 651 TCP
+ * listeners, OPC-UA subscriptions, the simulator. `apply` swaps one set for another
+ * atomically from the config's point of view: if any new source fails to start, the new ones
+ * are stopped, the previous ones started again, and the reason returned — the caller rejects
+ * that config and keeps the last good one.
+ */
+import type { Logger } from 'pino';
+import type { Domain, SourceConfig } from '@shanshui/models';
+import { Hj212Server } from './hj212/hj212-server.ts';
+import { Sl651Server } from './sl651/sl651-server.ts';
+import { SimulatedSource } from './simulated-source.ts';
+import type { SourceReading } from './source-reading.ts';
+
+/** The OPC-UA source's contract (sources/opcua/opcua-source.ts). */
+interface OpcuaSourceLike {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): object;
+  executeCommand(name: string, args: Record<string, unknown>): Promise<CommandOutcome>;
+}
+type OpcuaSourceCtor = new (o: {
+  config: Extract<SourceConfig, { kind: 'opcua' }>;
+  stationId: string;
+  pkiDir: string;
+  logger?: Logger;
+  onReadings: (r: SourceReading[]) => void;
+}) => OpcuaSourceLike;
+
+// Loaded only when a config has an OPC-UA source: node-opcua costs tens of MB of memory that
+// an HJ 212-only gateway should not pay.
+const OPCUA_MODULE = './opcua/opcua-source.ts';
+async function loadOpcuaSource(): Promise<OpcuaSourceCtor> {
+  const mod = (await import(OPCUA_MODULE)) as { OpcuaSource: OpcuaSourceCtor };
+  return mod.OpcuaSource;
+}
+
+export type StatValue = string | number | boolean;
+
+export interface CommandOutcome {
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+/** One running source, whatever its protocol. */
+export interface SourceRunner {
+  readonly config: SourceConfig;
+  /** Prefix of its fields in the heartbeat, e.g. `source_hj212`, `source_opcua_2`. */
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): Record<string, StatValue>;
+  /** OPC-UA command names this source executes. */
+  readonly commands: readonly string[];
+  executeCommand?(name: string, args: Record<string, unknown>): Promise<CommandOutcome>;
+}
+
+/** Takes readings durably; may throw (then the source must not acknowledge its device). */
+export type ReadingsSink = (readings: SourceReading[], source: string) => void;
+
+export interface SourceSetOptions {
+  readonly stationId: string;
+  /** Domain of the station (what the simulator generates). */
+  readonly domain: Domain;
+  /** Folder of the agent's OPC-UA certificate store. */
+  readonly pkiDir: string;
+  readonly sink: ReadingsSink;
+  readonly logger: Logger;
+}
+
+const snake = (s: string): string => s.replace(/([A-Z])/g, '_$1').toLowerCase();
+
+function flatten(stats: object): Record<string, StatValue> {
+  const out: Record<string, StatValue> = {};
+  for (const [k, v] of Object.entries(stats)) {
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[snake(k)] = v;
+  }
+  return out;
+}
+
+export class SourceSet {
+  readonly #o: SourceSetOptions;
+  readonly #log: Logger;
+  #runners: SourceRunner[] = [];
+  #configs: SourceConfig[] = [];
+  /** Sources that failed to start at boot (best effort), by name → reason. */
+  #failed = new Map<string, string>();
+
+  constructor(options: SourceSetOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'sources' });
+  }
+
+  get runners(): readonly SourceRunner[] {
+    return this.#runners;
+  }
+
+  /**
+   * Replaces the running sources with `configs`. `bestEffort` (used at boot): start what can
+   * start, log the rest. Otherwise all-or-nothing with rollback to the previous set.
+   */
+  async apply(configs: readonly SourceConfig[], bestEffort = false): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (JSON.stringify(configs) === JSON.stringify(this.#configs) && this.#failed.size === 0 && !bestEffort) return { ok: true };
+    const previous = this.#configs;
+    await this.#stopAll();
+    const started = await this.#startAll(configs, bestEffort);
+    if (started.ok || bestEffort) {
+      this.#configs = [...configs];
+      return { ok: true };
+    }
+    this.#log.warn({ reason: started.reason }, 'new sources failed; restoring the previous ones');
+    await this.#stopAll();
+    await this.#startAll(previous, true);
+    this.#configs = [...previous];
+    return started;
+  }
+
+  async stop(): Promise<void> {
+    await this.#stopAll();
+    this.#configs = [];
+  }
+
+  stats(): Record<string, StatValue> {
+    const out: Record<string, StatValue> = {};
+    for (const r of this.#runners) {
+      for (const [k, v] of Object.entries(r.stats())) out[`${r.name}_${k}`] = v;
+    }
+    for (const [name, reason] of this.#failed) out[`${name}_error`] = reason.slice(0, 200);
+    return out;
+  }
+
+  /** The source that executes command `name`, if any. */
+  commandRunner(name: string): SourceRunner | undefined {
+    return this.#runners.find((r) => r.commands.includes(name) && r.executeCommand);
+  }
+
+  async #startAll(configs: readonly SourceConfig[], bestEffort: boolean): Promise<{ ok: true } | { ok: false; reason: string }> {
+    this.#failed.clear();
+    const seen = new Map<string, number>();
+    for (const [i, config] of configs.entries()) {
+      const n = (seen.get(config.kind) ?? 0) + 1;
+      seen.set(config.kind, n);
+      const name = n === 1 ? `source_${config.kind}` : `source_${config.kind}_${n}`;
+      let runner: SourceRunner | undefined;
+      try {
+        runner = this.#create(config, name);
+        await runner.start();
+        this.#runners.push(runner);
+        this.#log.info({ source: name, kind: config.kind }, 'source started');
+      } catch (err) {
+        const reason = `sources.${i} (${config.kind}) failed to start: ${err instanceof Error ? err.message : String(err)}`;
+        await runner?.stop().catch(() => undefined);
+        if (!bestEffort) return { ok: false, reason };
+        this.#failed.set(name, reason);
+        this.#log.error({ source: name, reason }, 'source failed to start');
+      }
+    }
+    return { ok: true };
+  }
+
+  async #stopAll(): Promise<void> {
+    const runners = this.#runners.splice(0);
+    for (const r of runners.reverse()) {
+      try {
+        await r.stop();
+      } catch (err) {
+        this.#log.error({ source: r.name, err }, 'source did not stop cleanly');
+      }
+    }
+  }
+
+  #create(config: SourceConfig, name: string): SourceRunner {
+    const logger = this.#o.logger.child({ source: name });
+    const sink = (readings: SourceReading[]): void => this.#o.sink(readings, name);
+    switch (config.kind) {
+      case 'hj212': {
+        const devices: Record<string, { password: string }> = {};
+        for (const [mn, password] of Object.entries(config.passwords ?? {})) devices[mn] = { password };
+        const server = new Hj212Server({
+          onReadings: sink,
+          devices,
+          utcOffsetMinutes: config.utcOffsetMinutes,
+          defaultVersion: config.version,
+          logger,
+        });
+        return {
+          config,
+          name,
+          commands: [],
+          start: async () => void (await server.listen(config.port, config.host)),
+          stop: () => server.close(),
+          stats: () => flatten(server.stats()),
+        };
+      }
+      case 'sl651': {
+        const server = new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, logger });
+        return {
+          config,
+          name,
+          commands: [],
+          start: async () => void (await server.listen(config.port, config.host)),
+          stop: () => server.close(),
+          stats: () => flatten(server.stats()),
+        };
+      }
+      case 'opcua': {
+        let source: OpcuaSourceLike | undefined;
+        return {
+          config,
+          name,
+          commands: config.commands.map((c) => c.name),
+          start: async () => {
+            const OpcuaSource = await loadOpcuaSource();
+            source = new OpcuaSource({ config, stationId: this.#o.stationId, pkiDir: this.#o.pkiDir, logger, onReadings: sink });
+            await source.start();
+          },
+          stop: async () => source?.stop(),
+          stats: () => (source ? flatten(source.stats()) : { state: 'stopped' }),
+          executeCommand: async (cmd, args) => (source ? source.executeCommand(cmd, args) : { ok: false, error: 'OPC-UA source not running' }),
+        };
+      }
+      case 'simulated': {
+        const source = new SimulatedSource({ intervalSec: config.intervalSec, domain: this.#o.domain, name: this.#o.stationId, onReadings: sink });
+        return {
+          config,
+          name,
+          commands: [],
+          start: async () => source.start(),
+          stop: async () => source.stop(),
+          stats: () => flatten(source.stats()),
+        };
+      }
+    }
+  }
+}
