@@ -6,8 +6,8 @@
  *
  * Each change is one SQLite transaction: the alert row, its event and one outbox row per
  * matching subscription. Then, off the transaction, the change goes to InfluxDB `alerts`
- * through the spool (not awaited: the ingest path never waits on it) and the delivery worker
- * is kicked.
+ * through the spool (not awaited: the ingest path never waits on it; a full spool queues it
+ * for later, see RetryingAppender) and the delivery worker is kicked.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -15,7 +15,7 @@ import type { Counter } from 'prom-client';
 import { WARNING_LEVEL_INFO, warningLevelRank } from '@shanshui/models';
 import type { Station, WarningLevel } from '@shanshui/models';
 import type { DatabaseSync } from 'node:sqlite';
-import type { Spool } from '../spool/spool.ts';
+import type { PointSink } from '../spool/retrying-appender.ts';
 import { toLineProtocol } from '../store/influx-http.ts';
 import { inTransaction } from '../state/in-transaction.ts';
 import type { RuleTransition } from '../rules/rule-engine.ts';
@@ -28,7 +28,8 @@ export interface AlertLifecycleDeps {
   readonly db: DatabaseSync;
   readonly alerts: AlertStore;
   readonly publisher: WebhookPublisher;
-  readonly spool: Pick<Spool, 'append'>;
+  /** InfluxDB `alerts` points go here (through the spool; retried, never awaited). */
+  readonly points: PointSink;
   readonly logger: Logger;
   readonly metrics: { readonly alertTransitions: Counter<'state' | 'level'> };
   readonly station: (id: string) => Station | undefined;
@@ -117,8 +118,17 @@ export class AlertLifecycle {
 
   /** Resolves every open alert of a rule (the rule was deleted or disabled). */
   resolveRule(ruleId: string, reason: string, nowMs: number = Date.now()): number {
+    return this.#resolveAll((a) => a.ruleId === ruleId, reason, nowMs);
+  }
+
+  /** Resolves every open alert of a station (the station was deleted). */
+  resolveStation(stationId: string, reason: string, nowMs: number = Date.now()): number {
+    return this.#resolveAll((a) => a.stationId === stationId, reason, nowMs);
+  }
+
+  #resolveAll(which: (a: Alert) => boolean, reason: string, nowMs: number): number {
     const at = new Date(nowMs).toISOString();
-    const open = this.#d.alerts.allOpen().filter((a) => a.ruleId === ruleId);
+    const open = this.#d.alerts.allOpen().filter(which);
     for (const a of open) {
       const result = inTransaction(this.#d.db, () => {
         const resolved: Alert = { ...a, state: 'resolved', updatedAt: at, resolvedAt: at };
@@ -139,9 +149,7 @@ export class AlertLifecycle {
   #after(alert: Alert, event: AlertEvent): void {
     this.#d.metrics.alertTransitions.inc({ state: event.type, level: event.level });
     this.#d.logger.info({ alertId: alert.id, stationId: alert.stationId, ruleId: alert.ruleId, event: event.type, level: event.level }, event.message);
-    this.#d.spool.append(Buffer.from(toLineProtocol([alertPoint(alert, event)]))).catch((err: unknown) => {
-      this.#d.logger.warn({ err: String(err), alertId: alert.id }, 'alert point not spooled for InfluxDB');
-    });
+    this.#d.points.write(toLineProtocol([alertPoint(alert, event)]));
     this.#d.onChange();
   }
 }

@@ -8,6 +8,8 @@ import type { Alert, AlertEvent, AlertEventType } from './alert.ts';
 export interface AlertFilter {
   readonly state: 'active' | 'all' | 'firing' | 'acknowledged' | 'resolved';
   readonly department?: string;
+  /** Only these departments (a token's scope); undefined = all. */
+  readonly departments?: readonly string[];
   readonly domain?: string;
   /** Region code prefix (440106 matches 440106001…; 4401 matches every district of 广州). */
   readonly region?: string;
@@ -157,6 +159,10 @@ export class AlertStore {
     if (f.region !== undefined) {
       where.push('region LIKE ?');
       args.push(`${f.region}%`);
+    }
+    if (f.departments) {
+      where.push(`department IN (${f.departments.map(() => '?').join(', ') || "''"})`);
+      args.push(...f.departments);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM alerts ${clause}`).get(...args) as { n: number }).n;

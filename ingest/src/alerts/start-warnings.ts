@@ -9,7 +9,9 @@ import { DatabaseSync } from 'node:sqlite';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Reading, Station } from '@shanshui/models';
-import type { Spool } from '../spool/spool.ts';
+import type { PointSink } from '../spool/retrying-appender.ts';
+import { toLineProtocol } from '../store/influx-http.ts';
+import { qualityCorrectionPoints } from '../rules/quality-correction-points.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import { RuleStore } from '../rules/rule-store.ts';
 import { RuleEngine } from '../rules/rule-engine.ts';
@@ -43,7 +45,8 @@ export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, stal
 export interface WarningsDeps {
   /** Emits 'readings' ({station, readings}) once a message is durable. */
   readonly events: EventEmitter;
-  readonly spool: Pick<Spool, 'append'>;
+  /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
+  readonly points: PointSink;
   /** SQLite file (opened here, WAL) or an open database. */
   readonly db: string | DatabaseSync;
   readonly logger: Logger;
@@ -69,6 +72,8 @@ export interface WarningsContext {
 export interface Warnings extends WarningsContext {
   /** Registers /api/v1/{alerts,rules,subscriptions,webhook-deliveries} and the webhook JSON Schema. */
   routes(app: FastifyInstance): void;
+  /** A station was deleted: resolves its open alerts and forgets its rule state. */
+  stationRemoved(stationId: string): void;
   stop(): Promise<void>;
 }
 
@@ -90,8 +95,8 @@ export function startWarnings(deps: WarningsDeps): Warnings {
   const outbox = new OutboxStore(db);
   const publisher = new WebhookPublisher(outbox, subscriptions);
   const worker = new DeliveryWorker({ outbox, subscriptions, logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics }, o.delivery);
-  const lifecycle = new AlertLifecycle({ db, alerts, publisher, spool: deps.spool, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
-  const engine = new RuleEngine(rules, logger, now());
+  const lifecycle = new AlertLifecycle({ db, alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
+  const engine = new RuleEngine(rules, logger, now(), { station: (id) => deps.stations.get(id) });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
 
@@ -109,7 +114,9 @@ export function startWarnings(deps: WarningsDeps): Warnings {
 
   const onReadings = (e: { station: Station; readings: readonly Reading[] }): void => {
     try {
-      apply(engine.evaluate(e.station, e.readings, now()));
+      const result = engine.evaluateReadings(e.station, e.readings, now());
+      if (result.flagged.length > 0) deps.points.write(toLineProtocol(qualityCorrectionPoints(e.station, result.readings, result.flagged)));
+      apply(result.transitions);
     } catch (err) {
       logger.error({ err, stationId: e.station.id }, 'rule evaluation failed');
     }
@@ -143,6 +150,15 @@ export function startWarnings(deps: WarningsDeps): Warnings {
       ruleRoutes(app, ctx);
       subscriptionRoutes(app, ctx);
       webhookDeliveryRoutes(app, ctx);
+    },
+    stationRemoved(stationId) {
+      try {
+        lifecycle.resolveStation(stationId, '站点已删除', now());
+        engine.forgetStation(stationId);
+        engine.flush();
+      } catch (err) {
+        logger.error({ err, stationId }, 'alerts of a deleted station not resolved');
+      }
     },
     async stop() {
       deps.events.off('readings', onReadings);

@@ -8,8 +8,9 @@
  * - Drought (GB/T 32136): models' DROUGHT_WARNING_LEVEL (轻旱 blue … 特旱 red).
  * - Reservoir: models' RESERVOIR_STATE_WARNING_LEVEL (超汛限 blue, 超防洪高 yellow, 超设计洪水位
  *   orange, 超校核洪水位 red).
+ * - Fire danger (LY/T 1172): models' FIRE_DANGER_WARNING_LEVEL (三级 yellow, 四级 orange, 五级 red).
  */
-import { DROUGHT_WARNING_LEVEL, RESERVOIR_STATE_WARNING_LEVEL } from '@shanshui/models';
+import { DROUGHT_WARNING_LEVEL, FIRE_DANGER_WARNING_LEVEL, RESERVOIR_STATE_WARNING_LEVEL } from '@shanshui/models';
 import type { WarningLevel } from '@shanshui/models';
 import type { Classifier } from './rule-schema.ts';
 
@@ -22,4 +23,5 @@ export const DEFAULT_LEVEL_MAPS: Readonly<Record<Classifier, Readonly<Record<str
   water_class: { IV: 'blue', V: 'yellow', 劣V: 'orange' },
   drought: nonNull(DROUGHT_WARNING_LEVEL),
   reservoir_level: nonNull(RESERVOIR_STATE_WARNING_LEVEL),
+  fire_danger: nonNull(FIRE_DANGER_WARNING_LEVEL),
 };

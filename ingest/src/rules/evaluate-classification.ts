@@ -1,12 +1,15 @@
 /**
  * classification: a national classification of the reading (AQI level, GB 3838 water class,
- * drought level, reservoir state against the station's characteristic levels) mapped to a
+ * drought level, reservoir state against the station's characteristic levels, fire-danger level
+ * from the day's weather — see evaluate-fire-danger.ts) mapped to a
  * warning level. Values whose quality is not trustworthy are left out of the classification.
  */
 import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, reservoirState } from '@shanshui/models';
 import type { Reading, ReservoirLevels, Station, WaterValues } from '@shanshui/models';
 import type { ClassificationRule } from './rule-schema.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
+import type { RuleState } from './rule-state.ts';
+import { evaluateFireDanger } from './evaluate-fire-danger.ts';
 import { DEFAULT_LEVEL_MAPS } from './default-level-maps.ts';
 import { withUnit } from './metric-label.ts';
 
@@ -38,7 +41,7 @@ export function reservoirLevelsOf(station: Station): ReservoirLevels | undefined
 }
 
 /** Throws ClassifyError on bad station attributes (the engine reports it); undefined when the reading has nothing to classify. */
-export function evaluateClassification(rule: ClassificationRule, station: Station, reading: Reading): RuleVerdict | undefined {
+export function evaluateClassification(rule: ClassificationRule, station: Station, reading: Reading, state: RuleState): RuleVerdict | undefined {
   const map = rule.levelMap ?? DEFAULT_LEVEL_MAPS[rule.classifier];
   switch (rule.classifier) {
     case 'aqi': {
@@ -77,5 +80,7 @@ export function evaluateClassification(rule: ClassificationRule, station: Statio
       const result = reservoirState(v, levels, { at: new Date(reading.ts) });
       return { raw: map[result.state] ?? null, value: v, describe: () => `库水位 ${withUnit(v, 'm')}，${result.label}` };
     }
+    case 'fire_danger':
+      return evaluateFireDanger(map, reading, state, rule.utcOffsetMin ?? 480);
   }
 }

@@ -1,13 +1,19 @@
 /**
  * Evaluates rules in the stream: for every accepted reading, every enabled rule that applies to
- * the station, step by step — evaluator (trustworthy values only) → `forSec` duration → compare
- * with the level the rule raised before. What changes becomes a RuleTransition for the alert
- * lifecycle. State per (station, rule) lives in a Map, saved to SQLite every
- * `flushIntervalMs` and at every transition, so durations and windows survive a restart.
+ * the station, step by step —
+ *   1. data quality — data_quality rules flag spikes and flatlines (quality 'spike' /
+ *      'flatline') and raise maintenance alerts of their own;
+ *   2. evaluator    — every other rule, on trustworthy values only (flagged ones are not);
+ *   3. duration     — `forSec`;
+ *   4. corroborate  — k of n stations of a group before the higher levels (`corroborate`);
+ *   5. compare      — with the level the rule raised before.
+ * What changes becomes a RuleTransition for the alert lifecycle. State per (station, rule)
+ * lives in a Map, saved to SQLite every `flushIntervalMs` and at every transition, so
+ * durations, windows and baselines survive a restart.
  */
 import type { Logger } from 'pino';
 import type { Reading, Station, WarningLevel } from '@shanshui/models';
-import type { Rule, StaleRule } from './rule-schema.ts';
+import type { Corroborate, DataQualityRule, Rule, StaleRule } from './rule-schema.ts';
 import { possibleLevels } from './rule-schema.ts';
 import type { RuleState } from './rule-state.ts';
 import { emptyRuleState } from './rule-state.ts';
@@ -18,6 +24,12 @@ import { evaluateThreshold } from './evaluate-threshold.ts';
 import { evaluateRateOfChange } from './evaluate-rate-of-change.ts';
 import { evaluateClassification } from './evaluate-classification.ts';
 import { evaluateStale } from './evaluate-stale.ts';
+import { evaluateAnomaly } from './evaluate-anomaly.ts';
+import { evaluateTrend } from './evaluate-trend.ts';
+import { evaluateDataQuality } from './evaluate-data-quality.ts';
+import type { QualityFlag } from './evaluate-data-quality.ts';
+import { CORROBORATION_GROUP_LABEL, capBelow, corroborationOf, groupOf, needsCorroboration } from './corroboration.ts';
+import { WARNING_LEVEL_INFO } from '@shanshui/models';
 
 export interface RuleTransition {
   readonly station: Station;
@@ -29,6 +41,26 @@ export interface RuleTransition {
   readonly condition: string;
   /** Platform time, ms. */
   readonly at: number;
+}
+
+/** A value the data-quality step flagged: the reading at `ts` of `metric` is not to be trusted. */
+export interface FlaggedValue {
+  readonly metric: string;
+  readonly ts: number;
+  readonly flag: QualityFlag;
+  readonly ruleId: string;
+}
+
+export interface EvaluationResult {
+  readonly transitions: RuleTransition[];
+  /** The readings as the rules saw them (flagged values carry their new quality). */
+  readonly readings: readonly Reading[];
+  readonly flagged: FlaggedValue[];
+}
+
+export interface RuleEngineOptions {
+  /** Looks a station up by id (corroboration re-checks the other stations of a group). */
+  readonly station?: (id: string) => Station | undefined;
 }
 
 /** True when `rule` is enabled and its scope selects `station`. */
@@ -55,13 +87,24 @@ export class RuleEngine {
   readonly #dirty = new Set<string>();
   readonly #reported = new Set<string>();
   readonly #startedMs: number;
+  readonly #stationLookup: ((id: string) => Station | undefined) | undefined;
+  /** Stations seen in readings, for corroboration when no lookup is given. */
+  readonly #seen = new Map<string, Station>();
+  /** Corroborated rules: rule id → station id → level the station raises on its own (non-null only). */
+  readonly #uncapped = new Map<string, Map<string, WarningLevel>>();
+  /** The last verdict per (station, rule), in memory: a peer's message when corroboration changes its level. */
+  readonly #lastVerdict = new Map<string, RuleVerdict>();
   #rules: Rule[] = [];
 
-  constructor(store: RuleStore, logger: Logger, nowMs: number = Date.now()) {
+  constructor(store: RuleStore, logger: Logger, nowMs: number = Date.now(), options: RuleEngineOptions = {}) {
     this.#store = store;
     this.#logger = logger;
     this.#states = store.loadStates();
     this.#startedMs = nowMs;
+    this.#stationLookup = options.station;
+    for (const [key, state] of this.#states) {
+      if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
+    }
     this.reload();
   }
 
@@ -77,16 +120,20 @@ export class RuleEngine {
       if (splitKey(key)[1] !== changedRuleId) continue;
       state.since = {};
       delete state.samples;
+      delete state.anomaly;
+      delete state.quality;
       this.#dirty.add(key);
     }
   }
 
   /** Forgets every state of a deleted rule. */
   forgetRule(ruleId: string): void {
+    this.#uncapped.delete(ruleId);
     for (const key of [...this.#states.keys()]) {
       if (splitKey(key)[1] === ruleId) {
         this.#states.delete(key);
         this.#dirty.delete(key);
+        this.#lastVerdict.delete(key);
       }
     }
   }
@@ -102,12 +149,24 @@ export class RuleEngine {
     }
   }
 
+  /** Transitions only (see evaluateReadings). */
   evaluate(station: Station, readings: readonly Reading[], nowMs: number): RuleTransition[] {
+    return this.evaluateReadings(station, readings, nowMs).transitions;
+  }
+
+  evaluateReadings(station: Station, readings: readonly Reading[], nowMs: number): EvaluationResult {
     const out: RuleTransition[] = [];
+    const flagged: FlaggedValue[] = [];
     const rules = rulesForStation(this.#rules, station);
-    if (rules.length === 0) return out;
-    const ordered = readings.length > 1 ? [...readings].sort((a, b) => a.ts - b.ts) : readings;
+    if (rules.length === 0) return { transitions: out, readings, flagged };
+    this.#seen.set(station.id, station);
+    let ordered = readings.length > 1 ? [...readings].sort((a, b) => a.ts - b.ts) : readings;
+    // 1. Data quality first: what it flags, no later rule trusts.
     for (const rule of rules) {
+      if (rule.kind === 'data_quality') ordered = this.#checkQuality(out, flagged, station, rule, ordered, nowMs);
+    }
+    for (const rule of rules) {
+      if (rule.kind === 'data_quality') continue;
       const key = stateKey(station.id, rule.id);
       let state = this.#states.get(key);
       if (rule.kind === 'stale') {
@@ -129,27 +188,43 @@ export class RuleEngine {
               ? evaluateThreshold(rule, station, reading, s)
               : rule.kind === 'rate_of_change'
                 ? evaluateRateOfChange(rule, station, reading, s)
-                : evaluateClassification(rule, station, reading);
+                : rule.kind === 'anomaly'
+                  ? evaluateAnomaly(rule, station, reading, s)
+                  : rule.kind === 'trend'
+                    ? evaluateTrend(rule, station, reading, s)
+                    : evaluateClassification(rule, station, reading, s);
         } catch (err) {
-          if (!this.#reported.has(key)) {
-            this.#reported.add(key);
-            this.#logger.warn({ stationId: station.id, ruleId: rule.id, err: String(err) }, 'rule cannot evaluate this station (check its attributes)');
-          }
+          this.#reportOnce(key, station, rule, err);
           continue;
         }
-        if (!verdict) continue;
-        if (!state) {
+        if (!state && (verdict || s.samples || s.anomaly || s.fire)) {
+          // Windows and baselines begin even before the first verdict.
           state = s;
           this.#states.set(key, state);
+        }
+        if (!state) continue;
+        if (!verdict) {
+          // A window or baseline took the value in (anomaly warming up, trend without thresholds).
+          if (s.samples || s.anomaly || s.fire) {
+            state.lastTs = reading.ts;
+            this.#dirty.add(key);
+          }
+          continue;
         }
         state.lastTs = reading.ts;
         state.lastValue = verdict.value;
         this.#dirty.add(key);
         const fired = applyDuration(state, possibleLevels(rule), verdict.raw, reading.ts, rule.forSec);
-        if (fired !== state.active) this.#transition(out, station, rule, state, fired, verdict, nowMs);
+        const c = corroborationOf(rule);
+        if (!c) {
+          if (fired !== state.active) this.#transition(out, station, rule, state, fired, verdict, nowMs);
+          continue;
+        }
+        this.#lastVerdict.set(key, verdict);
+        this.#corroborate(out, station, rule, c, state, fired, verdict, nowMs);
       }
     }
-    return out;
+    return { transitions: out, readings: ordered, flagged };
   }
 
   /** The stale check, run by a timer: every station × every stale rule in force for it. */
@@ -175,9 +250,16 @@ export class RuleEngine {
     return out;
   }
 
-  /** Forgets the states of a deleted station. */
+  /** Forgets the states of a deleted station (in SQLite too, at the next flush). */
   forgetStation(stationId: string): void {
-    for (const key of [...this.#states.keys()]) if (splitKey(key)[0] === stationId) this.#states.delete(key);
+    this.#seen.delete(stationId);
+    for (const m of this.#uncapped.values()) m.delete(stationId);
+    for (const key of [...this.#states.keys()]) {
+      if (splitKey(key)[0] !== stationId) continue;
+      this.#states.delete(key);
+      this.#lastVerdict.delete(key);
+      this.#dirty.add(key);
+    }
   }
 
   /** Saves changed states to SQLite. */
@@ -186,6 +268,106 @@ export class RuleEngine {
     const keys = [...this.#dirty];
     this.#dirty.clear();
     this.#store.saveStates(keys.map((k) => [k, this.#states.get(k)]));
+  }
+
+  /** Step 1 for one data_quality rule: returns the readings with its flags applied. */
+  #checkQuality(out: RuleTransition[], flagged: FlaggedValue[], station: Station, rule: DataQualityRule, readings: readonly Reading[], nowMs: number): readonly Reading[] {
+    const key = stateKey(station.id, rule.id);
+    let changed: Reading[] | undefined;
+    readings.forEach((reading, i) => {
+      const state = this.#states.get(key) ?? emptyRuleState();
+      const value = reading.values[rule.metric];
+      if (!value || reading.ts < state.lastTs) return;
+      let flag: QualityFlag | null = null;
+      if (reading.ts === state.lastTs) {
+        flag = state.quality?.lastFlag ?? null; // a resend: flagged the same way again
+      } else {
+        const check = evaluateDataQuality(rule, station, reading, state);
+        if (!check) return;
+        this.#states.set(key, state);
+        this.#dirty.add(key);
+        state.lastTs = reading.ts;
+        state.lastValue = value.v;
+        flag = check.flag;
+        const fired = applyDuration(state, possibleLevels(rule), check.verdict.raw, reading.ts, rule.forSec);
+        if (fired !== state.active) this.#transition(out, station, rule, state, fired, check.verdict, nowMs);
+      }
+      if (flag === null || value.q === flag) return;
+      changed ??= [...readings];
+      changed[i] = { ...reading, values: { ...reading.values, [rule.metric]: { v: value.v, q: flag } } };
+      flagged.push({ metric: rule.metric, ts: reading.ts, flag, ruleId: rule.id });
+    });
+    return changed ?? readings;
+  }
+
+  /** Step 4: the level the station raises alone (`uncapped`) against its group's. */
+  #corroborate(out: RuleTransition[], station: Station, rule: Rule, c: Corroborate, state: RuleState, uncapped: WarningLevel | null, verdict: RuleVerdict, nowMs: number): void {
+    const before = state.uncapped ?? null;
+    state.uncapped = uncapped;
+    this.#setUncapped(station.id, rule.id, uncapped);
+    const group = groupOf(station, c);
+    const count = this.#agreeing(rule.id, c, group, station.id);
+    const level = count >= c.k ? uncapped : capBelow(uncapped, c, possibleLevels(rule));
+    if (level !== state.active) this.#transition(out, station, rule, state, level, this.#withCount(verdict, c, count), nowMs);
+    if (needsCorroboration(before, c) === needsCorroboration(uncapped, c) || group === undefined) return;
+    // This station joined or left the agreeing ones: the others of its group may change level.
+    for (const [peerId, peerLevel] of this.#uncapped.get(rule.id) ?? []) {
+      if (peerId === station.id || !needsCorroboration(peerLevel, c)) continue;
+      const peer = this.#station(peerId);
+      if (!peer || groupOf(peer, c) !== group) continue;
+      const key = stateKey(peerId, rule.id);
+      const peerState = this.#states.get(key);
+      if (!peerState) continue;
+      const peerEffective = count >= c.k ? peerLevel : capBelow(peerLevel, c, possibleLevels(rule));
+      if (peerEffective === peerState.active) continue;
+      const peerVerdict = this.#lastVerdict.get(key) ?? { raw: peerLevel, value: peerState.lastValue ?? 0, describe: () => rule.name };
+      this.#dirty.add(key);
+      this.#transition(out, peer, rule, peerState, peerEffective, this.#withCount(peerVerdict, c, count), nowMs);
+    }
+  }
+
+  /** Stations of `group` (counting `self` when it agrees) whose own level reaches `c.minLevel`. */
+  #agreeing(ruleId: string, c: Corroborate, group: string | undefined, self: string): number {
+    const levels = this.#uncapped.get(ruleId);
+    if (!levels) return 0;
+    if (group === undefined) return needsCorroboration(levels.get(self) ?? null, c) ? 1 : 0;
+    let n = 0;
+    for (const [id, level] of levels) {
+      if (!needsCorroboration(level, c)) continue;
+      const s = id === self ? this.#seen.get(id) : this.#station(id);
+      if (s && groupOf(s, c) === group) n++;
+    }
+    return n;
+  }
+
+  #withCount(verdict: RuleVerdict, c: Corroborate, count: number): RuleVerdict {
+    return {
+      ...verdict,
+      describe: (level) =>
+        needsCorroboration(level, c)
+          ? `${verdict.describe(level)}（${CORROBORATION_GROUP_LABEL[c.group]} ${count} 站同时达到${WARNING_LEVEL_INFO[c.minLevel].label}）`
+          : verdict.describe(level),
+    };
+  }
+
+  #setUncapped(stationId: string, ruleId: string, level: WarningLevel | null): void {
+    let m = this.#uncapped.get(ruleId);
+    if (level === null) {
+      m?.delete(stationId);
+      return;
+    }
+    if (!m) this.#uncapped.set(ruleId, (m = new Map()));
+    m.set(stationId, level);
+  }
+
+  #station(id: string): Station | undefined {
+    return this.#stationLookup?.(id) ?? this.#seen.get(id);
+  }
+
+  #reportOnce(key: string, station: Station, rule: Rule, err: unknown): void {
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.#logger.warn({ stationId: station.id, ruleId: rule.id, err: String(err) }, 'rule cannot evaluate this station (check its attributes)');
   }
 
   #transition(out: RuleTransition[], station: Station, rule: Rule, state: RuleState, to: WarningLevel | null, verdict: RuleVerdict, nowMs: number): void {

@@ -39,6 +39,28 @@ const common = {
   forSec: z.number().min(0).max(30 * 86_400).default(0),
 };
 
+/** Station field the corroboration group is read from: `region`, `department`, or the attribute `basin`. */
+export const CORROBORATION_GROUPS = ['region', 'department', 'basin'] as const;
+
+/**
+ * k of n: the rule may raise `minLevel` or above for a station only while at least `k` stations
+ * of its group (counting itself) would raise at least `minLevel` on their own; otherwise the
+ * station's level is capped just below `minLevel`.
+ */
+const CorroborateSchema = z
+  .object({
+    group: z.enum(CORROBORATION_GROUPS),
+    k: z.number().int().min(1).max(1000),
+    minLevel: Level,
+  })
+  .strict();
+
+/** Options of rules whose higher levels may need corroboration. */
+const corroborated = { corroborate: CorroborateSchema.optional() };
+
+/** A station attribute holding a number, e.g. 'floodLimitLevel'. */
+const AttributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a station attribute name such as floodLimitLevel');
+
 /** Levels must grow more severe in the direction of `op`: above → rising thresholds, below → falling. */
 function monotonic(levels: Partial<Record<WarningLevel, number>>, op: 'above' | 'below'): boolean {
   const given = WARNING_LEVELS.filter((l) => levels[l] !== undefined).map((l) => levels[l]!);
@@ -54,6 +76,7 @@ export const ThresholdRuleSchema = z
     levels: LevelThresholds,
     /** Hysteresis: an active level clears only once the value is this far back past its threshold. Default 0. */
     clearDelta: z.number().min(0).default(0),
+    ...corroborated,
   })
   .strict()
   .refine((r) => monotonic(r.levels, r.op), { message: 'levels must be strictly more severe from blue to red (rising for op above, falling for op below)', path: ['levels'] });
@@ -69,9 +92,121 @@ export const RateOfChangeRuleSchema = z
     /** Change (in the metric's unit, ≥ 0) per warning level, e.g. {blue: 0.5, yellow: 1}. */
     levels: LevelThresholds,
     clearDelta: z.number().min(0).default(0),
+    ...corroborated,
   })
   .strict()
   .refine((r) => monotonic(r.levels, 'above') && Object.values(r.levels).every((v) => v! > 0), { message: 'levels must be positive changes rising from blue to red', path: ['levels'] });
+
+/**
+ * anomaly: how unusual a value is for this station, metric and hour of day — score =
+ * |x − baseline| / (1.4826 · MAD) against a robust baseline (Huber-clipped exponential
+ * forgetting of median and MAD per bucket), so outliers barely move it and the daily cycle
+ * is its own baseline.
+ */
+export const AnomalyRuleSchema = z
+  .object({
+    ...common,
+    kind: z.literal('anomaly'),
+    metric: Metric,
+    /** Score (robust z, ≥ 0) per warning level, e.g. {blue: 5, yellow: 8}. */
+    levels: LevelThresholds,
+    /** high: only values above the baseline, low: only below, both. Default both. */
+    direction: z.enum(['both', 'high', 'low']).default('both'),
+    /** hour_of_day: one baseline per local hour (24 buckets); none: one baseline. Default hour_of_day. */
+    seasonality: z.enum(['hour_of_day', 'none']).default('hour_of_day'),
+    /** Local time offset from UTC for the hour of day, minutes. Default 480 (China). */
+    utcOffsetMin: z.number().int().min(-720).max(840).default(480),
+    /** Samples per bucket after which an old sample weighs half. Default 500. */
+    halfLifeSamples: z.number().min(5).max(1_000_000).default(500),
+    /** Samples a bucket needs before the rule may fire on it. Default 30. */
+    minSamples: z.number().int().min(5).max(100_000).default(30),
+    /** Floor of the MAD (the sensor's resolution, in the metric's unit), so a quiet baseline does not make every wiggle an anomaly. Default 0. */
+    minMad: z.number().min(0).default(0),
+    /** Hysteresis on the score. Default 0. */
+    clearDelta: z.number().min(0).default(0),
+    ...corroborated,
+  })
+  .strict()
+  .refine((r) => monotonic(r.levels, 'above') && Object.values(r.levels).every((v) => v! > 0), { message: 'levels must be positive scores rising from blue to red', path: ['levels'] });
+
+/**
+ * trend: the rate of rise fitted by least squares over `windowSec`; warns when
+ * value + rate × horizonSec crosses a level's threshold (a number, or a station attribute such
+ * as floodLimitLevel, so one rule serves every reservoir).
+ */
+export const TrendRuleSchema = z
+  .object({
+    ...common,
+    kind: z.literal('trend'),
+    metric: Metric,
+    windowSec: z.number().positive().max(7 * 86_400),
+    /** How far ahead the rise is projected, seconds. */
+    horizonSec: z.number().positive().max(7 * 86_400),
+    /** Threshold per level: a number, or the name of a numeric station attribute. Levels whose attribute a station lacks are skipped. */
+    levels: z
+      .object({ blue: z.union([z.number().finite(), AttributeName]), yellow: z.union([z.number().finite(), AttributeName]), orange: z.union([z.number().finite(), AttributeName]), red: z.union([z.number().finite(), AttributeName]) })
+      .partial()
+      .strict()
+      .refine((l) => Object.keys(l).length > 0, 'at least one level (blue, yellow, orange, red)'),
+    /** Samples in the window before a rate is fitted. Default 3. */
+    minSamples: z.number().int().min(2).max(10_000).default(3),
+    /** Hysteresis on the projected value. Default 0. */
+    clearDelta: z.number().min(0).default(0),
+    ...corroborated,
+  })
+  .strict()
+  .refine(
+    (r) => {
+      const numeric = WARNING_LEVELS.filter((l) => r.levels[l] !== undefined).map((l) => r.levels[l]);
+      return !numeric.every((v) => typeof v === 'number') || monotonic(r.levels as Partial<Record<WarningLevel, number>>, 'above');
+    },
+    { message: 'numeric levels must rise from blue to red', path: ['levels'] },
+  );
+
+/**
+ * data_quality: checks one metric before any other rule sees it. A value jumping more than
+ * max(k · 1.4826 · MAD, minJump) from the median of the last `window` values is a spike; the
+ * same value (± epsilon) for at least minDurationSec and minCount readings is a flatline.
+ * Flagged values get quality 'spike' / 'flatline' (no rule fires on them) and the rule raises a
+ * maintenance alert of its own, resolved once the sensor behaves again.
+ */
+export const DataQualityRuleSchema = z
+  .object({
+    ...common,
+    kind: z.literal('data_quality'),
+    metric: Metric,
+    spike: z
+      .object({
+        /** Recent values the median and MAD are taken over. Default 30. */
+        window: z.number().int().min(5).max(500).default(30),
+        /** Robust z beyond which a value is a spike. Default 6. */
+        k: z.number().positive().default(6),
+        /** Smallest jump from the median that counts, in the metric's unit (keeps a quiet sensor's noise from counting). */
+        minJump: z.number().positive(),
+        /** Values needed before the check runs. Default 10. */
+        minSamples: z.number().int().min(3).max(500).default(10),
+        /** Clean values after the last spike that resolve the alert. Default 10. */
+        clearAfter: z.number().int().min(1).max(10_000).default(10),
+      })
+      .strict()
+      .optional(),
+    flatline: z
+      .object({
+        /** Device time the value must stay put. */
+        minDurationSec: z.number().positive().max(30 * 86_400),
+        /** Readings the value must stay put. Default 6. */
+        minCount: z.number().int().min(2).max(100_000).default(6),
+        /** Largest difference still counted as the same value. Default 0. */
+        epsilon: z.number().min(0).default(0),
+      })
+      .strict()
+      .optional(),
+    /** Level of the maintenance alert. Default blue. */
+    level: Level.default('blue'),
+  })
+  .strict()
+  .refine((r) => r.spike !== undefined || r.flatline !== undefined, { message: 'at least one check (spike, flatline)', path: ['spike'] })
+  .refine((r) => r.spike === undefined || r.spike.minSamples <= r.spike.window, { message: 'minSamples must not exceed window', path: ['spike', 'minSamples'] });
 
 export const StaleRuleSchema = z
   .object({
@@ -85,7 +220,7 @@ export const StaleRuleSchema = z
   })
   .strict();
 
-export const CLASSIFIERS = ['aqi', 'water_class', 'drought', 'reservoir_level'] as const;
+export const CLASSIFIERS = ['aqi', 'water_class', 'drought', 'reservoir_level', 'fire_danger'] as const;
 export type Classifier = (typeof CLASSIFIERS)[number];
 
 /** Keys a classifier's `levelMap` may use: the classes of its standard. */
@@ -94,6 +229,7 @@ export const CLASSIFIER_KEYS: Readonly<Record<Classifier, readonly string[]>> = 
   water_class: WATER_CLASSES,
   drought: DROUGHT_LEVELS,
   reservoir_level: RESERVOIR_STATES,
+  fire_danger: ['1', '2', '3', '4', '5'],
 };
 
 export const ClassificationRuleSchema = z
@@ -105,6 +241,9 @@ export const ClassificationRuleSchema = z
     levelMap: z.record(z.string(), Level).optional(),
     /** Drought only: the metric carrying relative soil moisture (%). Default moisture_rel. */
     metric: Metric.optional(),
+    /** fire_danger only: local time offset from UTC where the day begins, minutes. Default 480 (China). */
+    utcOffsetMin: z.number().int().min(-720).max(840).optional(),
+    ...corroborated,
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -115,7 +254,15 @@ export const ClassificationRuleSchema = z
     }
   });
 
-export const RuleInputSchema = z.discriminatedUnion('kind', [ThresholdRuleSchema, RateOfChangeRuleSchema, StaleRuleSchema, ClassificationRuleSchema]);
+export const RuleInputSchema = z.discriminatedUnion('kind', [
+  ThresholdRuleSchema,
+  RateOfChangeRuleSchema,
+  StaleRuleSchema,
+  ClassificationRuleSchema,
+  AnomalyRuleSchema,
+  TrendRuleSchema,
+  DataQualityRuleSchema,
+]);
 
 export type RuleInput = z.input<typeof RuleInputSchema>;
 export type RuleScope = z.output<typeof RuleScopeSchema>;
@@ -123,12 +270,16 @@ export type ThresholdRule = z.output<typeof ThresholdRuleSchema> & { readonly id
 export type RateOfChangeRule = z.output<typeof RateOfChangeRuleSchema> & { readonly id: string };
 export type StaleRule = z.output<typeof StaleRuleSchema> & { readonly id: string };
 export type ClassificationRule = z.output<typeof ClassificationRuleSchema> & { readonly id: string };
+export type AnomalyRule = z.output<typeof AnomalyRuleSchema> & { readonly id: string };
+export type TrendRule = z.output<typeof TrendRuleSchema> & { readonly id: string };
+export type DataQualityRule = z.output<typeof DataQualityRuleSchema> & { readonly id: string };
+export type Corroborate = z.output<typeof CorroborateSchema>;
 /** A stored rule: validated, defaults filled in, with its id. */
-export type Rule = ThresholdRule | RateOfChangeRule | StaleRule | ClassificationRule;
+export type Rule = ThresholdRule | RateOfChangeRule | StaleRule | ClassificationRule | AnomalyRule | TrendRule | DataQualityRule;
 
 /** The levels a rule can raise, least severe first. */
 export function possibleLevels(rule: Rule): readonly WarningLevel[] {
-  if (rule.kind === 'threshold' || rule.kind === 'rate_of_change') return WARNING_LEVELS.filter((l) => rule.levels[l] !== undefined);
-  if (rule.kind === 'stale') return [rule.level];
+  if (rule.kind === 'threshold' || rule.kind === 'rate_of_change' || rule.kind === 'anomaly' || rule.kind === 'trend') return WARNING_LEVELS.filter((l) => rule.levels[l] !== undefined);
+  if (rule.kind === 'stale' || rule.kind === 'data_quality') return [rule.level];
   return WARNING_LEVELS;
 }

@@ -122,9 +122,14 @@ export class OutboxStore {
     return this.get(id);
   }
 
-  list(f: { state?: DeliveryState; subscriptionId?: string; alertId?: string; limit: number; beforeId?: number }): { items: Delivery[]; total: number } {
+  /** Newest first; `subscriptionIds` limits to those subscriptions (a token's scope). */
+  list(f: { state?: DeliveryState; subscriptionId?: string; subscriptionIds?: readonly string[]; alertId?: string; limit: number; beforeId?: number }): { items: Delivery[]; total: number } {
     const where: string[] = [];
     const args: Array<string | number> = [];
+    if (f.subscriptionIds) {
+      where.push(`subscription_id IN (${f.subscriptionIds.map(() => '?').join(', ') || "''"})`);
+      args.push(...f.subscriptionIds);
+    }
     if (f.state) {
       where.push('state = ?');
       args.push(f.state);
