@@ -1,6 +1,8 @@
 /**
  * The MQTT broker (aedes) with Shanshui's connect flow and ACL:
- * 1. CONNECT: client id = user name = device id; the secret is checked by `authenticate`.
+ * 1. CONNECT: client id = user name = device id; a device id or address locked out after
+ *    repeated bad credentials is refused (CONNACK 5) even with the right secret; then the
+ *    secret is checked by `authenticate`; a bad one is answered slowly and counts to a lockout.
  * 2. PUBLISH: only to `shanshui/v1/{ownId}/up/…`; rate-limited per device; then handed to
  *    `acceptPublish`, whose promise must resolve only once the message is durable — aedes
  *    writes the QoS 1 PUBACK after this hook calls back, so an acknowledged reading is never
@@ -17,6 +19,7 @@ import { isOwnDownFilter, parseTopic } from '@shanshui/models';
 import type { ParsedTopic } from '@shanshui/models';
 import { BrokerError } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { FailureLockout } from './failure-lockout.ts';
 
 export const BrokerOptionsSchema = z.object({
   /** Largest MQTT packet accepted, bytes. Default 256 KiB. */
@@ -29,6 +32,16 @@ export const BrokerOptionsSchema = z.object({
   maxConnections: z.number().int().positive().default(100_000),
   /** Most concurrent in-flight publishes aedes handles per client. Default 100. */
   concurrency: z.number().int().positive().default(100),
+  /** Bad credentials per device id inside `authFailureWindowMs` that lock it out. Default 10. */
+  authMaxFailures: z.number().int().min(1).default(10),
+  /** Bad credentials per remote address inside the window that lock the address out (higher: many devices share a carrier NAT). Default 50. */
+  authMaxFailuresPerAddress: z.number().int().min(1).default(50),
+  /** Window in which bad credentials count, ms. Default 300000. */
+  authFailureWindowMs: z.number().int().min(1).default(300_000),
+  /** How long a locked device id or address is refused, ms. Default 900000. */
+  authLockoutMs: z.number().int().min(1).default(900_000),
+  /** Delay of the answer to repeated bad credentials, ms (doubles per failure, up to 16×); 0 = none. Default 250. */
+  authFailureDelayMs: z.number().int().min(0).default(250),
 });
 export type BrokerOptions = z.input<typeof BrokerOptionsSchema>;
 
@@ -36,6 +49,13 @@ export interface PresenceEvent {
   readonly deviceId: string;
   readonly online: boolean;
   readonly remoteAddress: string | undefined;
+}
+
+export interface AuthFailureEvent {
+  readonly deviceId: string;
+  readonly remoteAddress: string | undefined;
+  /** What this failure locked out: 'device' and/or 'address'; empty when nothing. */
+  readonly lockedOut: ReadonlyArray<'device' | 'address'>;
 }
 
 export interface BrokerHooks {
@@ -51,6 +71,8 @@ export interface BrokerHooks {
   subscribed?(deviceId: string, filters: readonly string[]): void;
   /** A refusal the operator should see (bad credentials, ACL, rate, size). */
   refused?(deviceId: string | undefined, error: BrokerError): void;
+  /** A bad credential was counted toward a lockout (and maybe caused one). */
+  authFailed?(event: AuthFailureEvent): void;
 }
 
 export interface ShanshuiBroker {
@@ -71,6 +93,9 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   const opts = BrokerOptionsSchema.parse(options);
   const limiter = new RateLimiter(opts.maxMessagesPerSec, opts.maxMessagesBurst);
   const log = logger.child({ component: 'broker' });
+  const lockoutBase = { windowMs: opts.authFailureWindowMs, lockoutMs: opts.authLockoutMs, delayMs: opts.authFailureDelayMs };
+  const deviceLockout = new FailureLockout({ ...lockoutBase, maxFailures: opts.authMaxFailures });
+  const addressLockout = new FailureLockout({ ...lockoutBase, maxFailures: opts.authMaxFailuresPerAddress });
   const refuse = (deviceId: string | undefined, error: BrokerError): BrokerError => {
     hooks.refused?.(deviceId, error);
     log.warn({ deviceId, code: error.code }, error.message);
@@ -86,21 +111,43 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         done(refuse(deviceId || client.id, new BrokerError('BROKER_ERR_CLIENT_ID', `client id ${client.id}`)) as never, false);
         return;
       }
+      const address = remoteAddressOf(client) ?? 'unknown';
+      const locked = Math.max(deviceLockout.lockedFor(deviceId), addressLockout.lockedFor(address));
+      if (locked > 0) {
+        done(refuse(deviceId, new BrokerError('BROKER_ERR_LOCKED_OUT', `${deviceId} from ${address}, ${Math.ceil(locked / 1000)} s left`)) as never, false);
+        return;
+      }
+      const accepted = (): void => {
+        deviceLockout.succeed(deviceId);
+        done(null, true);
+      };
+      // Counted, then answered late: guessing gets slow, and a lockout follows.
+      const badCredentials = (detail: string): void => {
+        const byDevice = deviceLockout.fail(deviceId);
+        const byAddress = addressLockout.fail(address);
+        const lockedOut = [...(byDevice.locked ? (['device'] as const) : []), ...(byAddress.locked ? (['address'] as const) : [])];
+        if (lockedOut.length > 0) log.warn({ deviceId, address, lockedOut, lockoutMs: opts.authLockoutMs }, 'locked out after repeated bad credentials');
+        hooks.authFailed?.({ deviceId, remoteAddress: address, lockedOut });
+        const error = refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', detail));
+        const delayMs = Math.max(byDevice.delayMs, byAddress.delayMs);
+        if (delayMs > 0) setTimeout(() => done(error as never, false), delayMs);
+        else done(error as never, false);
+      };
       // X.509: a client certificate verified against the configured CA, whose CN names this device, is the credential.
       const certId = verifiedCertificateId(client);
       if (certId !== undefined) {
-        if (certId === deviceId && hooks.knownDevice?.(deviceId)) done(null, true);
-        else done(refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', `certificate CN ${certId} for device ${deviceId}`)) as never, false);
+        if (certId === deviceId && hooks.knownDevice?.(deviceId)) accepted();
+        else badCredentials(`certificate CN ${certId} for device ${deviceId}`);
         return;
       }
       if (password === undefined) {
-        done(refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', 'no password')) as never, false);
+        badCredentials('no password');
         return;
       }
       hooks.authenticate(deviceId, password.toString('utf8')).then(
         (ok) => {
-          if (ok) done(null, true);
-          else done(refuse(deviceId, new BrokerError('BROKER_ERR_BAD_CREDENTIALS', deviceId)) as never, false);
+          if (ok) accepted();
+          else badCredentials(deviceId);
         },
         (err: unknown) => done(refuse(deviceId, new BrokerError('BROKER_ERR_NOT_AUTHORIZED', deviceId, { cause: err })) as never, false),
       );

@@ -3,6 +3,7 @@
 export const BROKER_ERRORS = {
   BROKER_ERR_BAD_CREDENTIALS: { returnCode: 4, message: 'bad user name or password' },
   BROKER_ERR_NOT_AUTHORIZED: { returnCode: 5, message: 'not authorized' },
+  BROKER_ERR_LOCKED_OUT: { returnCode: 5, message: 'locked out after repeated bad credentials' },
   BROKER_ERR_CLIENT_ID: { returnCode: 2, message: 'client id must equal the device id (user name)' },
   BROKER_ERR_TOPIC_DENIED: { returnCode: 0, message: 'publish outside the device\'s own topic subtree' },
   BROKER_ERR_RATE_LIMITED: { returnCode: 0, message: 'message rate limit exceeded' },

@@ -34,6 +34,16 @@ export const ConfigSchema = z
     httpPort: port.default(8080),
     /** Admin bearer token for the HTTP API; when unset one is generated into `{dataDir}/admin-token`. */
     apiToken: z.string().min(16, 'at least 16 characters').optional(),
+    /** Bad credentials per API client address and per MQTT device id, within `authFailureWindowMs`, that lock it out. Default 10. */
+    authMaxFailures: z.coerce.number().int().min(1).default(10),
+    /** Bad MQTT credentials per remote address that lock the address out (higher: devices share carrier NAT). Default 50. */
+    authMaxFailuresPerAddress: z.coerce.number().int().min(1).default(50),
+    /** Window in which bad credentials count, ms. Default 300000 (5 min). */
+    authFailureWindowMs: z.coerce.number().int().min(1).default(300_000),
+    /** How long a locked address or device id is refused, even with good credentials, ms. Default 900000 (15 min). */
+    authLockoutMs: z.coerce.number().int().min(1).default(900_000),
+    /** Delay of the answer to repeated bad credentials, ms (doubles per failure, up to 16×); 0 = none. Default 250. */
+    authFailureDelayMs: z.coerce.number().int().min(0).default(250),
     /** InfluxDB base URL; unset = the platform runs its own local influxd. */
     influxUrl: z.url().optional(),
     /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */

@@ -22,6 +22,8 @@ export interface PlatformMetrics {
   readonly webhookDeliveries: Counter<'result'>;
   readonly webhookOutboxPending: Gauge;
   readonly webhookOutboxDead: Gauge;
+  readonly authFailures: Counter<'kind'>;
+  readonly authLockouts: Counter<'kind'>;
 }
 
 export function createMetrics(): PlatformMetrics {
@@ -49,5 +51,7 @@ export function createMetrics(): PlatformMetrics {
     webhookDeliveries: new Counter({ name: 'shanshui_webhook_deliveries_total', help: 'Webhook delivery attempts by result (ok, failed = will retry, dead = budget spent)', labelNames: ['result'], registers: r }),
     webhookOutboxPending: new Gauge({ name: 'shanshui_webhook_outbox_pending', help: 'Webhook deliveries waiting in the outbox (incl. backing off)', registers: r }),
     webhookOutboxDead: new Gauge({ name: 'shanshui_webhook_outbox_dead', help: 'Webhook deliveries dead after their retry budget (redeliver through the API)', registers: r }),
+    authFailures: new Counter({ name: 'shanshui_auth_failures_total', help: 'Bad credentials counted toward a lockout, by kind (api: bearer tokens; mqtt: device secrets)', labelNames: ['kind'], registers: r }),
+    authLockouts: new Counter({ name: 'shanshui_auth_lockouts_total', help: 'Lockouts after repeated bad credentials, by kind (api: an address; mqtt: a device id or an address)', labelNames: ['kind'], registers: r }),
   };
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { createBroker, startListener } from '@shanshui/broker';
+import { FailureLockout, createBroker, startListener } from '@shanshui/broker';
 import type { RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
@@ -25,11 +25,16 @@ import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
 import type { ExternalSubscriber } from './accept/external-subscriber.ts';
 import { FileSpool } from './spool/file-spool.ts';
+import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { routeTableOf } from './api/request-auth.ts';
+import type { RouteEntry } from './api/request-auth.ts';
+import { ApiTokenStore } from './auth/api-token-store.ts';
+import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandStore } from './commands/command-store.ts';
@@ -51,6 +56,8 @@ export interface Platform {
   readonly wsPort: number | undefined;
   readonly httpPort: number;
   readonly apiToken: string;
+  /** Every `/api/v1` route with the permission it declares. */
+  readonly apiRoutes: readonly RouteEntry[];
   readonly influx: InfluxHttp;
   readonly registry: StationRegistry;
   /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
@@ -118,13 +125,15 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     cleanups.push(() => spool.close());
     if (spool.corruptRecords > 0) logger.warn({ corrupt: spool.corruptRecords }, 'spool: cut off a torn tail left by a crash (never acknowledged)');
 
+    // Side writes (station_info, alert points, quality corrections): a full spool queues them for later instead of dropping them.
+    const sideWrites = new RetryingAppender(spool, logger.child({ component: 'side-writes' }));
+    cleanups.push(() => sideWrites.close());
+
     // Station metadata goes through the spool like readings, so an InfluxDB outage loses none of it.
     const writeStationInfo = (stations: readonly Station[], active: boolean): void => {
       if (stations.length === 0) return;
       const now = Date.now();
-      spool.append(Buffer.from(toLineProtocol(stations.map((s) => stationInfoPoint(s, active, now))))).catch((err: unknown) =>
-        logger.warn({ err: String(err) }, 'station_info not spooled'),
-      );
+      sideWrites.write(toLineProtocol(stations.map((s) => stationInfoPoint(s, active, now))));
     };
     writeStationInfo(registry.all(), true);
     registry.onChange = (station, active) => writeStationInfo([station], active);
@@ -204,12 +213,21 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         refused(_deviceId, error) {
           metrics.publishRefused.inc({ code: error.code });
         },
+        authFailed(e) {
+          metrics.authFailures.inc({ kind: 'mqtt' });
+          if (e.lockedOut.length > 0) metrics.authLockouts.inc({ kind: 'mqtt' }, e.lockedOut.length);
+        },
       },
       {
         maxPacketBytes: config.maxPacketBytes,
         maxMessagesPerSec: config.maxMessagesPerSec,
         maxMessagesBurst: config.maxMessagesBurst,
         maxConnections: config.maxConnections,
+        authMaxFailures: config.authMaxFailures,
+        authMaxFailuresPerAddress: config.authMaxFailuresPerAddress,
+        authFailureWindowMs: config.authFailureWindowMs,
+        authLockoutMs: config.authLockoutMs,
+        authFailureDelayMs: config.authFailureDelayMs,
       },
       logger,
     );
@@ -217,7 +235,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     const warnings = startWarnings({
       events,
-      spool,
+      points: sideWrites,
       db: path.join(dataDir, 'state.db'),
       logger,
       metrics,
@@ -234,6 +252,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
     });
     cleanups.push(() => warnings.stop());
+    // A deleted station's open alerts resolve (chained after station_info's hook).
+    const stationInfoHook = registry.onChange;
+    registry.onChange = (station, active) => {
+      stationInfoHook?.(station, active);
+      if (!active) warnings.stationRemoved(station.id);
+    };
 
     const listeners: RunningListener[] = [];
     cleanups.push(async () => {
@@ -325,6 +349,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
+      tokens: new ApiTokenStore(store.database),
+      audit: new AuditLog(store.database),
+      authLockout: new FailureLockout({
+        maxFailures: config.authMaxFailures,
+        windowMs: config.authFailureWindowMs,
+        lockoutMs: config.authLockoutMs,
+        delayMs: config.authFailureDelayMs,
+      }),
       routes: [
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
@@ -350,7 +382,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, apiToken, influx, registry, events, stop };
+    return { config, mqttPort, mqttsPort, wsPort, httpPort, apiToken, apiRoutes: routeTableOf(api), influx, registry, events, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,6 +5,7 @@ import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
 import { HttpError, parseOr400 } from './http-error.ts';
 import { AlertError } from '../alerts/alert-lifecycle.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
+import { inScope, scopeFilter } from './request-auth.ts';
 
 const ListQuery = z
   .object({
@@ -24,24 +25,27 @@ const IdParams = z.object({ id: z.string().min(1).max(64) });
 const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100), note: z.string().max(1000).optional() }).strict();
 
 export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
-  app.get('/api/v1/alerts', async (req) => {
+  app.get('/api/v1/alerts', { config: { permission: 'alerts:read' } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
     const { before, ...filter } = q;
-    const page = w.alerts.list({ ...filter, ...(before ? { beforeOpenedAt: before } : {}) });
+    const departments = scopeFilter(req);
+    const page = w.alerts.list({ ...filter, ...(before ? { beforeOpenedAt: before } : {}), ...(departments ? { departments } : {}) });
     const last = page.items.at(-1);
     return { ...page, next: page.items.length === q.limit && last ? last.openedAt : null };
   });
 
-  app.get('/api/v1/alerts/:id', async (req) => {
+  app.get('/api/v1/alerts/:id', { config: { permission: 'alerts:read' } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const alert = w.alerts.get(id);
-    if (!alert) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
+    if (!alert || !inScope(req, alert.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
     return { alert, events: w.alerts.events(id) };
   });
 
-  app.post('/api/v1/alerts/:id/ack', async (req) => {
+  app.post('/api/v1/alerts/:id/ack', { config: { permission: 'alerts:ack' } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const body = parseOr400(AckBody, req.body ?? {}, 'acknowledgement');
+    const found = w.alerts.get(id);
+    if (!found || !inScope(req, found.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
     try {
       return { alert: w.lifecycle.acknowledge(id, body.by, body.note, w.now()) };
     } catch (err) {

@@ -1,10 +1,10 @@
 /**
  * The HTTP API (fastify): `/healthz`, `/metrics`, the readings JSON Schema, and `/api/v1/…`
- * behind a bearer token. Built here, listened in platform.ts (build/listen split for tests).
+ * behind bearer tokens with roles and department scopes (request-auth.ts), every change
+ * audited. Built here, listened in platform.ts (build/listen split for tests).
  */
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { readingsJsonSchema } from '@shanshui/models';
 import type { StateStore } from '../state/state-store.ts';
@@ -17,6 +17,12 @@ import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { provisioningRoutes } from './provisioning-routes.ts';
 import type { ProvisioningStore } from '../state/provisioning-store.ts';
 import type { AgentConfig } from '@shanshui/models';
+import type { FailureLockout } from '@shanshui/broker';
+import type { ApiTokenStore } from '../auth/api-token-store.ts';
+import type { AuditLog } from '../auth/audit-log.ts';
+import { installAuth } from './request-auth.ts';
+import { tokenRoutes } from './token-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
@@ -24,7 +30,12 @@ export interface ApiDeps {
   readonly registry: StationRegistry;
   readonly sequences: SequenceTracker;
   readonly metrics: PlatformMetrics;
+  /** The bootstrap super-admin token (scope '*'). */
   readonly apiToken: string;
+  readonly tokens: ApiTokenStore;
+  readonly audit: AuditLog;
+  /** Bad bearer tokens per client address. */
+  readonly authLockout: FailureLockout;
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
   /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */
@@ -32,12 +43,6 @@ export interface ApiDeps {
   readonly provisioning: ProvisioningStore;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
@@ -59,15 +64,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.code(h.ok ? 200 : 503).send(h);
   });
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
-  app.get('/api/v1/schema/readings.json', async () => readingsJsonSchema());
+  installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics });
+  app.get('/api/v1/schema/readings.json', { config: { permission: 'public' } }, async () => readingsJsonSchema());
 
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/v1/') || req.url.startsWith('/api/v1/schema/') || req.url === '/api/v1/provision') return;
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token || !sameToken(token, deps.apiToken)) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
-  });
-
+  tokenRoutes(deps.tokens)(app);
+  auditRoutes(deps.audit)(app);
   stationRoutes(app, deps);
   deadLetterRoutes(app, deps);
   for (const register of deps.routes ?? []) register(app);

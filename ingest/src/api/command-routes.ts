@@ -12,6 +12,7 @@ import { validateCommand } from '../commands/command-dispatcher.ts';
 import type { ProvisioningStore } from '../state/provisioning-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import { HttpError, parseOr400 } from './http-error.ts';
+import { actorOf, addAuditNote, inScope } from './request-auth.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const CommandBody = z
@@ -32,29 +33,31 @@ export interface CommandRouteDeps {
 
 export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) => void {
   return (app) => {
-    app.post('/api/v1/stations/:id/commands', async (req, reply) => {
+    app.post('/api/v1/stations/:id/commands', { config: { permission: 'commands:send' } }, async (req, reply) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const body = parseOr400(CommandBody, req.body, 'command');
       const station = deps.registry.get(id);
-      if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+      if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
       const invalid = validateCommand(deps.provisioning.getConfig(id), body.name, body.args);
       if (invalid) throw new HttpError(400, 'API_ERR_COMMAND_INVALID', invalid);
-      const by = (req.headers['x-shanshui-actor'] as string | undefined) ?? 'api';
+      const by = actorOf(req);
       const command = deps.commands.create({ stationId: id, department: station.department, name: body.name, args: body.args, by, ttlSec: body.ttlSec });
       await deps.dispatcher.send(command);
+      addAuditNote(req, { summary: { commandId: command.id, name: body.name, args: body.args, ttlSec: body.ttlSec } });
       return reply.code(202).send({ command: deps.commands.get(command.id) });
     });
 
-    app.get('/api/v1/stations/:id/commands', async (req) => {
+    app.get('/api/v1/stations/:id/commands', { config: { permission: 'commands:read' } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
-      if (!deps.registry.get(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+      const station = deps.registry.get(id);
+      if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
       return { items: deps.commands.list(id, 100) };
     });
 
-    app.get('/api/v1/commands/:id', async (req) => {
+    app.get('/api/v1/commands/:id', { config: { permission: 'commands:read' } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const command = deps.commands.get(id);
-      if (!command) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no command ${id}`);
+      if (!command || !inScope(req, command.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no command ${id}`);
       return { command };
     });
   };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
+import { scopeFilter } from './request-auth.ts';
 
 const Query = z.object({
   device: z.string().max(64).optional(),
@@ -11,10 +12,11 @@ const Query = z.object({
 });
 
 export function deadLetterRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/dead-letters', async (req) => {
+  app.get('/api/v1/dead-letters', { config: { permission: 'dead-letters:read' } }, async (req) => {
     const q = parseOr400(Query, req.query, 'query');
-    const items = deps.store.listDeadLetters({ ...(q.device ? { deviceId: q.device } : {}), ...(q.before ? { beforeId: q.before } : {}), limit: q.limit });
+    const departments = scopeFilter(req);
+    const items = deps.store.listDeadLetters({ ...(q.device ? { deviceId: q.device } : {}), ...(q.before ? { beforeId: q.before } : {}), ...(departments ? { departments } : {}), limit: q.limit });
     const last = items.at(-1);
-    return { items, total: deps.store.countDeadLetters(), next: items.length === q.limit && last ? `?before=${last.id}` : null };
+    return { items, total: deps.store.countDeadLetters(departments), next: items.length === q.limit && last ? `?before=${last.id}` : null };
   });
 }

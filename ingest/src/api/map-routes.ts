@@ -12,6 +12,7 @@ import type { LatestValues } from '../map/latest-values.ts';
 import { inFilter, stationFeature } from '../map/station-features.ts';
 import type { MapFilter } from '../map/station-features.ts';
 import { parseOr400 } from './http-error.ts';
+import { scopeFilter } from './request-auth.ts';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -40,8 +41,9 @@ export interface MapRouteDeps {
 
 export function mapRoutes(deps: MapRouteDeps): (app: FastifyInstance) => void {
   return (app) => {
-    app.get('/api/v1/map.geojson', async (req, reply) => {
+    app.get('/api/v1/map.geojson', { config: { permission: 'stations:read' } }, async (req, reply) => {
       const q = parseOr400(Query, req.query, 'query');
+      const scope = scopeFilter(req);
       const filter: MapFilter = {
         ...(q.department ? { departments: q.department } : {}),
         ...(q.domain ? { domains: q.domain } : {}),
@@ -57,7 +59,7 @@ export function mapRoutes(deps: MapRouteDeps): (app: FastifyInstance) => void {
       const minRank = q.minLevel ? warningLevelRank(q.minLevel) : 0;
       const features = [];
       for (const station of deps.stations()) {
-        if (!inFilter(station, filter)) continue;
+        if (!inFilter(station, filter) || (scope && !scope.includes(station.department))) continue;
         const alerts = byStation.get(station.id) ?? [];
         if (minRank > 0 && !alerts.some((a) => warningLevelRank(a.level) >= minRank)) continue;
         features.push(stationFeature(station, deps.latest, alerts));

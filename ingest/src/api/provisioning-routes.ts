@@ -1,8 +1,8 @@
 /**
  * Provisioning of edge gateways in one step, and their remote configuration:
- *   POST /api/v1/stations/{id}/bootstrap-tokens  (admin)  → a one-time token, expiring
- *   POST /api/v1/provision {token}               (token)  → MQTT credentials (rotated) + config
- *   PUT|GET /api/v1/stations/{id}/config          (admin)  → validated, published retained on down/config
+ *   POST /api/v1/stations/{id}/bootstrap-tokens  (stations:credentials) → a one-time token, expiring
+ *   POST /api/v1/provision {token}               (public: the token)  → MQTT credentials (rotated) + config
+ *   PUT|GET /api/v1/stations/{id}/config          (stations:config)    → validated, published retained on down/config
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import type { AgentConfig } from '@shanshui/models';
 import { RateLimiter } from '@shanshui/broker';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
+import { addAuditNote, inScope } from './request-auth.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const TokenBody = z.object({ ttlSec: z.number().int().min(1).max(30 * 86_400).default(86_400) }).strict();
@@ -20,16 +21,17 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // Guessing tokens is hopeless (192 bits), but a flood of attempts is still refused per address.
   const limiter = new RateLimiter(0.5, 10);
 
-  app.post('/api/v1/stations/:id/bootstrap-tokens', async (req, reply) => {
+  app.post('/api/v1/stations/:id/bootstrap-tokens', { config: { permission: 'stations:credentials' } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const body = parseOr400(TokenBody, req.body ?? {}, 'bootstrap token request');
-    if (!deps.registry.get(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    const body = parseOr400(TokenBody, req.body === undefined ? {} : req.body, 'bootstrap token request');
+    const station = deps.registry.get(id);
+    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const { token, expiresAt } = deps.provisioning.createToken(id, body.ttlSec);
     deps.logger.info({ stationId: id, expiresAt }, 'bootstrap token created');
     return reply.code(201).send({ token, stationId: id, expiresAt, note: 'One-time token, shown only now. 一次性令牌，仅显示一次。' });
   });
 
-  app.post('/api/v1/provision', async (req, reply) => {
+  app.post('/api/v1/provision', { config: { permission: 'public' } }, async (req, reply) => {
     if (!limiter.take(req.ip)) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
     const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
     const check = deps.provisioning.consumeToken(token, req.ip);
@@ -43,6 +45,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const password = station && (await deps.registry.rotateSecret(station.id));
     if (!station || !password) throw new HttpError(404, 'API_ERR_NOT_FOUND', `station ${check.stationId} no longer exists`);
     deps.logger.info({ stationId: station.id, ip: req.ip }, 'gateway provisioned; credentials rotated');
+    addAuditNote(req, { actor: { id: 'bootstrap-token', name: `gateway ${station.id}`, role: 'none' }, target: station.id, departments: [station.department], summary: { credentials: 'rotated' } });
     const host = req.hostname.replace(/:\d+$/, '');
     const endpoints = Object.fromEntries(Object.entries(deps.mqttEndpoints()).map(([k, v]) => [k, v.replace('HOST', host)]));
     return reply.code(201).send({
@@ -65,9 +68,10 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
   });
 
-  app.put('/api/v1/stations/:id/config', async (req) => {
+  app.put('/api/v1/stations/:id/config', { config: { permission: 'stations:config' } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    if (!deps.registry.get(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    const station = deps.registry.get(id);
+    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const config: AgentConfig = parseOr400(AgentConfigSchema, req.body, 'agent config');
     const current = deps.provisioning.getConfig(id);
     if (current && config.version <= current.version) {
@@ -79,9 +83,10 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { stationId: id, config };
   });
 
-  app.get('/api/v1/stations/:id/config', async (req) => {
+  app.get('/api/v1/stations/:id/config', { config: { permission: 'stations:config' } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const config = deps.provisioning.getConfig(id);
+    const station = deps.registry.get(id);
+    const config = station && inScope(req, station.department) ? deps.provisioning.getConfig(id) : undefined;
     if (!config) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no config for station ${id}`);
     return { stationId: id, config };
   });

@@ -1,7 +1,8 @@
 /**
  * /api/v1/rules: rules are data — list, show (with the audit trail), create, replace, delete.
  * Bad definitions are refused with 400 naming the field and the reason. The acting user is
- * taken from `X-Shanshui-Actor` for the audit (default 'admin').
+ * the token's name (the bootstrap admin may name a person with `X-Shanshui-Actor`).
+ * Department scope: rule-scope.ts (global rules readable by all, changed only by '*').
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -10,51 +11,59 @@ import { HttpError, parseOr400 } from './http-error.ts';
 import { RuleInputSchema } from '../rules/rule-schema.ts';
 import { toRule } from '../rules/rule-store.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
+import { actorOf, addAuditNote } from './request-auth.ts';
+import { requireRuleWritable, ruleVisible } from './rule-scope.ts';
 
 const ListQuery = z.object({ domain: z.enum(DOMAINS).optional(), kind: z.string().optional() }).strict();
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 
 function actor(req: FastifyRequest): string {
-  const h = req.headers['x-shanshui-actor'];
-  return typeof h === 'string' && h.trim() ? h.trim().slice(0, 100) : 'admin';
+  return actorOf(req);
 }
 
 export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
-  const checkReplaces = (replaces: string | undefined, id: string): void => {
+  const checkReplaces = (replaces: string | undefined, id: string, req: FastifyRequest): void => {
     if (replaces === undefined) return;
     if (replaces === id) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid rule: replaces: a rule cannot replace itself');
-    if (!w.rules.get(replaces)) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
+    const replaced = w.rules.get(replaces);
+    if (!replaced || !ruleVisible(req, replaced)) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
   };
 
-  app.get('/api/v1/rules', async (req) => {
+  app.get('/api/v1/rules', { config: { permission: 'rules:read' } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
-    const items = w.rules.all().filter((r) => (q.domain === undefined || r.scope.domain === undefined || r.scope.domain === q.domain) && (q.kind === undefined || r.kind === q.kind));
+    const items = w.rules.all().filter((r) => (q.domain === undefined || r.scope.domain === undefined || r.scope.domain === q.domain) && (q.kind === undefined || r.kind === q.kind) && ruleVisible(req, r));
     return { items };
   });
 
-  app.get('/api/v1/rules/:id', async (req) => {
+  app.get('/api/v1/rules/:id', { config: { permission: 'rules:read' } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const rule = w.rules.get(id);
-    if (!rule) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!rule || !ruleVisible(req, rule)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     return { rule, audit: w.rules.audit(id) };
   });
 
-  app.post('/api/v1/rules', async (req, reply) => {
+  app.post('/api/v1/rules', { config: { permission: 'rules:write' } }, async (req, reply) => {
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
     const rule = toRule(input);
-    checkReplaces(rule.replaces, rule.id);
+    requireRuleWritable(req, rule);
+    checkReplaces(rule.replaces, rule.id, req);
     if (!w.rules.save(rule, 'create', actor(req))) throw new HttpError(409, 'API_ERR_EXISTS', `rule ${rule.id} already exists`);
     w.engine.reload();
     w.logger.info({ ruleId: rule.id, by: actor(req) }, 'rule created');
+    addAuditNote(req, { target: rule.id });
     return reply.code(201).send({ rule });
   });
 
-  app.put('/api/v1/rules/:id', async (req) => {
+  app.put('/api/v1/rules/:id', { config: { permission: 'rules:write' } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
     if (input.id !== undefined && input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: id: ${input.id} does not match the path (${id})`);
     const rule = toRule(input, id);
-    checkReplaces(rule.replaces, id);
+    const existing = w.rules.get(id);
+    if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    requireRuleWritable(req, existing);
+    requireRuleWritable(req, rule);
+    checkReplaces(rule.replaces, id, req);
     if (!w.rules.save(rule, 'update', actor(req))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     w.engine.reload(id);
     if (!rule.enabled) w.lifecycle.resolveRule(id, '规则已停用', w.now());
@@ -62,8 +71,11 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
     return { rule };
   });
 
-  app.delete('/api/v1/rules/:id', async (req, reply) => {
+  app.delete('/api/v1/rules/:id', { config: { permission: 'rules:write' } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
+    const existing = w.rules.get(id);
+    if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    requireRuleWritable(req, existing);
     if (!w.rules.remove(id, actor(req))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     w.engine.forgetRule(id);
     w.engine.reload();

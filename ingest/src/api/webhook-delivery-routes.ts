@@ -1,9 +1,10 @@
 /** /api/v1/webhook-deliveries: the outbox — pending, delivered and dead deliveries; manual redelivery of a dead one. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError, parseOr400 } from './http-error.ts';
 import { DELIVERY_STATES } from '../webhooks/outbox-store.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
+import { inScope, scopeFilter } from './request-auth.ts';
 
 const ListQuery = z
   .object({
@@ -17,10 +18,16 @@ const ListQuery = z
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 
 export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext): void {
-  app.get('/api/v1/webhook-deliveries', async (req) => {
+  // A delivery is visible with its subscription (deliveries of deleted subscriptions: scope '*' only).
+  const visibleSubscriptions = (req: FastifyRequest): string[] | undefined =>
+    scopeFilter(req) ? w.subscriptions.all().filter((s) => inScope(req, s.filters.departments)).map((s) => s.id) : undefined;
+
+  app.get('/api/v1/webhook-deliveries', { config: { permission: 'webhook-deliveries:read' } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
+    const subscriptionIds = visibleSubscriptions(req);
     const page = w.outbox.list({
       limit: q.limit,
+      ...(subscriptionIds ? { subscriptionIds } : {}),
       ...(q.state ? { state: q.state } : {}),
       ...(q.subscription ? { subscriptionId: q.subscription } : {}),
       ...(q.alert ? { alertId: q.alert } : {}),
@@ -30,10 +37,11 @@ export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext):
     return { ...page, next: page.items.length === q.limit && last ? last.id : null };
   });
 
-  app.post('/api/v1/webhook-deliveries/:id/redeliver', async (req, reply) => {
+  app.post('/api/v1/webhook-deliveries/:id/redeliver', { config: { permission: 'subscriptions:write' } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const d = w.outbox.get(id);
-    if (!d) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no webhook delivery ${id}`);
+    const sub = d && w.subscriptions.get(d.subscriptionId);
+    if (!d || (sub ? !inScope(req, sub.filters.departments) : scopeFilter(req) !== undefined)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no webhook delivery ${id}`);
     if (d.state === 'pending') throw new HttpError(409, 'API_ERR_DELIVERY_PENDING', `delivery ${id} is still pending (attempt ${d.attempts + 1} due ${new Date(d.nextAttemptAt).toISOString()})`);
     if (!w.subscriptions.get(d.subscriptionId)) throw new HttpError(409, 'API_ERR_NOT_FOUND', `subscription ${d.subscriptionId} no longer exists`);
     const again = w.outbox.redeliver(id, w.now());

@@ -33,6 +33,8 @@ export interface StationFilter {
   readonly domain?: string;
   readonly department?: string;
   readonly region?: string;
+  /** Only these departments (a token's scope); undefined = all. */
+  readonly departments?: readonly string[];
   readonly limit: number;
   readonly offset: number;
 }
@@ -157,6 +159,10 @@ export class StateStore {
         args.push(key === 'region' ? `${v}%` : v);
       }
     }
+    if (filter.departments) {
+      where.push(`department IN (${filter.departments.map(() => '?').join(', ') || "''"})`);
+      args.push(...filter.departments);
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM stations ${clause}`).get(...args) as { n: number }).n;
     const rows = this.#db.prepare(`SELECT * FROM stations ${clause} ORDER BY id LIMIT ? OFFSET ?`).all(...args, filter.limit, filter.offset) as unknown as StationRow[];
@@ -182,9 +188,13 @@ export class StateStore {
     return id;
   }
 
-  listDeadLetters(filter: { deviceId?: string; beforeId?: number; limit: number }): DeadLetter[] {
+  listDeadLetters(filter: { deviceId?: string; beforeId?: number; limit: number; departments?: readonly string[] }): DeadLetter[] {
     const where: string[] = [];
     const args: Array<string | number> = [];
+    if (filter.departments) {
+      where.push(this.#deviceInDepartments(filter.departments));
+      args.push(...filter.departments);
+    }
     if (filter.deviceId) {
       where.push('device_id = ?');
       args.push(filter.deviceId);
@@ -208,8 +218,15 @@ export class StateStore {
     }));
   }
 
-  countDeadLetters(): number {
-    return (this.#stmts['countDead']!.get() as { n: number }).n;
+  /** Dead letters kept, in total or of the stations of `departments` (a token's scope). */
+  countDeadLetters(departments?: readonly string[]): number {
+    if (!departments) return (this.#stmts['countDead']!.get() as { n: number }).n;
+    return (this.#db.prepare(`SELECT count(*) AS n FROM dead_letters WHERE ${this.#deviceInDepartments(departments)}`).get(...departments) as { n: number }).n;
+  }
+
+  /** Dead letters of devices that are not (or no longer) stations belong to no department: only scope '*' sees them. */
+  #deviceInDepartments(departments: readonly string[]): string {
+    return `device_id IN (SELECT id FROM stations WHERE department IN (${departments.map(() => '?').join(', ') || "''"}))`;
   }
 
   saveDeliveryStats(stats: ReadonlyMap<string, SequenceStats>): void {
