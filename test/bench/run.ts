@@ -1,0 +1,179 @@
+/**
+ * `npm run bench` — how fast and how lean the platform is, against its peers, in one run:
+ *   1. raw InfluxDB write rate (the peer: what influxd takes when fed directly),
+ *   2. end-to-end rate: real MQTT devices → platform → spool → InfluxDB, until visible,
+ *      one reading per message and batches of ten; ratio to (1),
+ *   3. resident memory of idle connected devices, platform vs Mosquitto.
+ * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
+ * never assert timings.
+ *
+ * The platform runs as its own process (`node ingest/src/main.ts`, as `npm start` runs it) and the
+ * MQTT devices in load-generator processes: on two cores an in-process platform would share its
+ * event loop with the load, and /proc could not tell its CPU and memory apart from the bench's.
+ *
+ *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
+ *   --write     also write docs/benchmarks.md
+ *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
+ *   --only=raw,e2e,idle   run some parts
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkLineMatchesPlatform } from './air-reading.ts';
+import { benchE2e } from './bench-e2e.ts';
+import type { E2eOptions } from './bench-e2e.ts';
+import { benchIdleMemory } from './bench-idle-memory.ts';
+import type { IdleMemoryOptions } from './bench-idle-memory.ts';
+import { benchRawInflux } from './bench-influx-raw.ts';
+import type { RawInfluxOptions } from './bench-influx-raw.ts';
+import { summariseCpuProfile } from './cpu-profile-summary.ts';
+import { fdLimits } from './fd-limit.ts';
+import { machineInfo } from './machine-info.ts';
+import { progress } from './progress.ts';
+import { renderMarkdown, renderText } from './report.ts';
+import type { BenchResults } from './report.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const PARTS = ['raw', 'e2e', 'idle'] as const;
+type Part = (typeof PARTS)[number];
+
+interface Plan {
+  readonly raw: RawInfluxOptions;
+  readonly e2e: E2eOptions;
+  readonly idle: IdleMemoryOptions;
+}
+
+/** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
+function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
+  const devices = 200;
+  return quick
+    ? {
+        raw: { readings: 200_000, stations: devices, linesPerPost: 5000, maxSeconds: 10 },
+        e2e: {
+          devices,
+          window: 20,
+          generators: 1,
+          variants: [
+            { name: '1 reading/msg', readingsPerMessage: 1, messagesPerDevice: 100, maxSeconds: 12 },
+            { name: '10 readings/msg', readingsPerMessage: 10, messagesPerDevice: 30, maxSeconds: 12 },
+          ],
+          ...(cpuProfDir ? { cpuProfDir } : {}),
+        },
+        idle: { devices: 1000, generators: 2, keepaliveSec: 1200, mosquitto: true },
+      }
+    : {
+        raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
+        e2e: {
+          devices,
+          window: 20,
+          generators: 1,
+          variants: [
+            { name: '1 reading/msg', readingsPerMessage: 1, messagesPerDevice: 1000, maxSeconds: 45 },
+            { name: '10 readings/msg', readingsPerMessage: 10, messagesPerDevice: 150, maxSeconds: 45 },
+          ],
+          ...(cpuProfDir ? { cpuProfDir } : {}),
+        },
+        idle: { devices: 10_000, generators: 2, keepaliveSec: 1200, mosquitto: true },
+      };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      only: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write('usage: npm run bench -- [--quick] [--write] [--cpu-prof] [--only=raw,e2e,idle]\n');
+    return;
+  }
+  const only = new Set<Part>(
+    (values.only ?? PARTS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s): s is Part => {
+        if ((PARTS as readonly string[]).includes(s)) return true;
+        throw new Error(`--only: unknown part "${s}" (raw, e2e, idle)`);
+      }),
+  );
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24) throw new Error(`Node ${process.version}: the platform needs Node 24 (npm run bench, or node_modules/.bin/node test/bench/run.ts)`);
+  checkLineMatchesPlatform();
+
+  const started = performance.now();
+  const machine = machineInfo();
+  const quick = values.quick;
+  const cpuProfDir = values['cpu-prof'] ? path.join(os.tmpdir(), `shanshui-bench-prof-${Date.now()}`) : undefined;
+  const p = plan(quick, cpuProfDir);
+  const fd = fdLimits();
+  progress(`${quick ? 'quick' : 'full'} run on ${machine.cores} cores, load average ${machine.loadAvgStart}; open files soft ${fd.soft} hard ${fd.hard}`);
+  if (machine.loadAvgStart > machine.cores * 0.5) progress(`note: the machine is busy (load ${machine.loadAvgStart} on ${machine.cores} cores) — the CPU notes show how much was not ours`);
+
+  const failures: string[] = [];
+  const attempt = async <T>(part: Part, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (!only.has(part)) return undefined;
+    try {
+      return await fn();
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      progress(`${part} FAILED: ${msg}`);
+      failures.push(`${part}: ${msg}`);
+      return undefined;
+    }
+  };
+  const raw = await attempt('raw', () => benchRawInflux(p.raw));
+  if (raw) progress(`raw influxd: ${Math.round(raw.readingsPerSec)} readings/s`);
+  const e2e = await attempt('e2e', () => benchE2e(p.e2e));
+  const idle = await attempt('idle', () => benchIdleMemory(p.idle));
+
+  const ratios: Record<string, number> = {};
+  if (raw && e2e) for (const v of e2e.variants) ratios[v.name] = v.readingsPerSec / raw.readingsPerSec;
+  let profile: BenchResults['profile'];
+  if (e2e && e2e.cpuProfiles.length > 0) {
+    const summary = await summariseCpuProfile(e2e.cpuProfiles[0]!).catch((err: unknown) => {
+      failures.push(`cpu profile: ${String(err)}`);
+      return undefined;
+    });
+    if (summary) profile = { files: e2e.cpuProfiles, summary };
+  } else if (cpuProfDir && e2e) {
+    failures.push('cpu profile: the platform wrote none');
+  }
+
+  const results: BenchResults = {
+    mode: quick ? 'quick' : 'full',
+    machine,
+    loadAvgEnd: Math.round(os.loadavg()[0]! * 100) / 100,
+    seconds: (performance.now() - started) / 1000,
+    ...(raw ? { raw } : {}),
+    ...(e2e ? { e2e } : {}),
+    ...(idle ? { idle } : {}),
+    ratios,
+    ...(profile ? { profile } : {}),
+    failures,
+  };
+  process.stdout.write(`${renderText(results)}\n`);
+  const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
+  if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
+  if (values.write) {
+    const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, renderMarkdown(results));
+    progress(`wrote ${path.relative(REPO_ROOT, file)}`);
+  }
+  process.stdout.write(`\n${JSON.stringify(results)}\n`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+// Ctrl-C: exit through 'exit' so every child (platform, influxd, generators, mosquitto) is killed and temp folders go.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

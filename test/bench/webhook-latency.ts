@@ -1,0 +1,224 @@
+/**
+ * `node test/bench/webhook-latency.ts` — how long a warning takes: from a device's MQTT
+ * publish (QoS 1) to the signed webhook's arrival at a real HTTP receiver, p50/p99 over
+ * `--alerts` alert events, while background devices keep the platform busy with QoS 1
+ * readings (every default rule evaluating them). The platform, its influxd and the background
+ * load generator are processes of their own; the alert device and the receiver live here, so
+ * both ends of each measurement read the same clock. One alert at a time: the reading crosses
+ * a temperature threshold rule (firing) or falls back (resolved), and the next publish waits
+ * for that rule's webhook. Progress to stderr; a table, then one JSON line, to stdout. Bounded in time; stops
+ * everything it starts. Prints, never asserts.
+ *
+ *   --alerts=200        alert events to measure
+ *   --devices=200       background devices
+ *   --window=2          unacknowledged publishes each background device keeps in flight
+ *   --max-seconds=45    cap on the measuring phase
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import type { ManagedInfluxd } from '@shanshui/ingest';
+import { LoadGeneratorProcess } from './load-generator-process.ts';
+import type { PublishResult } from './load-generator-protocol.ts';
+import { PlatformProcess } from './platform-process.ts';
+import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
+import { machineInfo } from './machine-info.ts';
+import { progress, sleep } from './progress.ts';
+import { registerDevices } from './register-devices.ts';
+
+export interface WebhookLatencyOptions {
+  readonly alerts: number;
+  readonly devices: number;
+  readonly window: number;
+  readonly maxSeconds: number;
+}
+
+export interface WebhookLatencyResult {
+  readonly alerts: number;
+  readonly timedOut: number;
+  readonly latencyMsP50: number;
+  readonly latencyMsP90: number;
+  readonly latencyMsP99: number;
+  readonly latencyMsMax: number;
+  readonly backgroundDevices: number;
+  readonly backgroundReadingsPerSec: number;
+  readonly backgroundErrors: number;
+}
+
+const SECRET = 'bench-webhook-secret-0123456789';
+const DEPARTMENT = 'bench-alert';
+const RULE_ID = 'bench-temperature';
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** A receiver that answers 200 at once and reports each delivery's arrival time (request fully read). */
+async function startReceiver(onArrival: (atMs: number, ruleId: string) => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const at = performance.timeOrigin + performance.now();
+      res.writeHead(200).end('ok');
+      try {
+        onArrival(at, String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { alert?: { rule?: { id?: string } } }).alert?.rule?.id));
+      } catch {
+        // not ours
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function api(p: PlatformProcess, method: string, url: string, body: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(p.httpUrl + url, {
+    method,
+    headers: { authorization: `Bearer ${p.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<WebhookLatencyResult> {
+  const tmp = await benchTempDir('shanshui-bench-webhook-');
+  let influxd: ManagedInfluxd | undefined;
+  let platform: PlatformProcess | undefined;
+  let generator: LoadGeneratorProcess | undefined;
+  let client: MqttClient | undefined;
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  try {
+    influxd = await startBenchInfluxd(path.join(tmp.dir, 'influxdb'));
+    platform = await PlatformProcess.start({ dataDir: path.join(tmp.dir, 'platform'), influxUrl: influxd.url, logFile: path.join(tmp.dir, 'platform.log'), fdNeed: o.devices + 1024 });
+    progress(`webhook-latency: platform pid ${platform.pid}, influxd pid ${influxd.pid}`);
+
+    let waiting: ((atMs: number) => void) | undefined;
+    receiver = await startReceiver((at, ruleId) => {
+      if (ruleId !== RULE_ID) return; // the default rules may warn about the same station too
+      const w = waiting;
+      waiting = undefined;
+      w?.(at);
+    });
+    const sub = await api(platform, 'POST', '/api/v1/subscriptions', { name: '压测应急中心', url: receiver.url, secret: SECRET, filters: { departments: [DEPARTMENT] } });
+    if (sub.status !== 201) throw new Error(`subscription: ${sub.status} ${JSON.stringify(sub.json)}`);
+    const rule = await api(platform, 'POST', '/api/v1/rules', { id: RULE_ID, name: '气温压测', kind: 'threshold', metric: 'temperature', op: 'above', levels: { red: 40 }, scope: { department: DEPARTMENT } });
+    if (rule.status !== 201) throw new Error(`rule: ${rule.status} ${JSON.stringify(rule.json)}`);
+    const st = await api(platform, 'POST', '/api/v1/stations', { id: 'bench-alert-01', name: '压测告警站', domain: 'air', lat: 23.1, lon: 113.3, region: '440106', department: DEPARTMENT });
+    if (st.status !== 201) throw new Error(`station: ${st.status} ${JSON.stringify(st.json)}`);
+    client = await mqtt.connectAsync(platform.mqttUrl, { clientId: 'bench-alert-01', username: st.json.credentials.username, password: st.json.credentials.password, reconnectPeriod: 0, protocolVersion: 4 });
+
+    const reg = await registerDevices({ httpUrl: platform.httpUrl, apiToken: platform.apiToken, prefix: 'wh', count: o.devices, concurrency: 16 });
+    generator = await LoadGeneratorProcess.start('gen0', o.devices);
+    const c = await generator.connect({ url: platform.mqttUrl, devices: reg.devices, keepaliveSec: 60, subscribeDown: false, concurrency: 50 });
+    if (c.failed > 0) throw new Error(`${c.failed} background devices did not connect: ${c.firstError}`);
+
+    // Background load for the whole measuring phase (+ a warm-up), then it stops by its own cap.
+    const warmupMs = 5000;
+    const background = generator.publish({
+      messagesPerDevice: 10_000_000,
+      readingsPerMessage: 1,
+      window: o.window,
+      tsBase: Date.now() - 6 * 3_600_000,
+      readingOffset: 0,
+      seqStart: 1,
+      maxSeconds: o.maxSeconds + warmupMs / 1000,
+    });
+    background.catch(() => undefined);
+    progress(`webhook-latency: ${o.devices} background devices publishing (window ${o.window}); warming up ${warmupMs / 1000} s`);
+    await sleep(warmupMs);
+
+    const latencies: number[] = [];
+    let timedOut = 0;
+    const deadline = Date.now() + o.maxSeconds * 1000;
+    const t0 = Date.now() - 600_000;
+    for (let i = 0; i < o.alerts && Date.now() < deadline; i++) {
+      // Even: above 40 ℃ → alert.firing; odd: back to 20 → alert.resolved. Each publish is one webhook of this rule.
+      const value = i % 2 === 0 ? 45 : 20;
+      const arrived = new Promise<number | undefined>((resolve) => {
+        waiting = resolve;
+        setTimeout(() => resolve(undefined), 5000).unref();
+      });
+      const sentAt = performance.timeOrigin + performance.now();
+      await client.publishAsync('shanshui/v1/bench-alert-01/up/readings', JSON.stringify({ seq: i + 1, ts: t0 + i * 1000, values: { temperature: value } }), { qos: 1 });
+      const at = await arrived;
+      if (at === undefined) {
+        timedOut++;
+        waiting = undefined;
+        if (process.env['BENCH_DEBUG']) {
+          const a = await fetch(`${platform.httpUrl}/api/v1/alerts?station=bench-alert-01&state=all`, { headers: { authorization: `Bearer ${platform.apiToken}` } }).then((r) => r.json());
+          const d = await fetch(`${platform.httpUrl}/api/v1/webhook-deliveries`, { headers: { authorization: `Bearer ${platform.apiToken}` } }).then((r) => r.json());
+          progress(`webhook-latency: alert ${i} (temperature ${value}) timed out ${JSON.stringify(a).slice(0, 1500)} ${JSON.stringify(d).slice(0, 800)}`);
+        }
+      } else latencies.push(at - sentAt);
+      if ((i + 1) % 50 === 0) progress(`webhook-latency: ${i + 1} alerts, background acked ${generator.readingsAcked}`);
+      await sleep(20);
+    }
+    const published: PublishResult = await background;
+    const seconds = (published.lastAckAt - published.firstPublishAt) / 1000;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+      alerts: latencies.length,
+      timedOut,
+      latencyMsP50: percentile(sorted, 50),
+      latencyMsP90: percentile(sorted, 90),
+      latencyMsP99: percentile(sorted, 99),
+      latencyMsMax: sorted.at(-1) ?? NaN,
+      backgroundDevices: o.devices,
+      backgroundReadingsPerSec: seconds > 0 ? published.readings / seconds : 0,
+      backgroundErrors: published.errors,
+    };
+  } finally {
+    await client?.endAsync(true).catch(() => undefined);
+    await generator?.close().catch(() => undefined);
+    await receiver?.close().catch(() => undefined);
+    await platform?.stop().catch(() => undefined);
+    await influxd?.stop().catch(() => undefined);
+    await tmp.remove().catch(() => undefined);
+  }
+}
+
+export function renderWebhookLatency(r: WebhookLatencyResult): string {
+  const f = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—');
+  return [
+    'Publish → webhook latency (QoS 1 device → rule → alert → signed webhook at a real HTTP receiver)',
+    '',
+    `| alerts | timed out | p50 ms | p90 ms | p99 ms | max ms | background devices | background readings/s |`,
+    `|-------:|----------:|-------:|-------:|-------:|-------:|-------------------:|----------------------:|`,
+    `| ${r.alerts} | ${r.timedOut} | ${f(r.latencyMsP50)} | ${f(r.latencyMsP90)} | ${f(r.latencyMsP99)} | ${f(r.latencyMsMax)} | ${r.backgroundDevices} | ${Math.round(r.backgroundReadingsPerSec)} |`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      alerts: { type: 'string', default: '200' },
+      devices: { type: 'string', default: '200' },
+      window: { type: 'string', default: '2' },
+      'max-seconds': { type: 'string', default: '45' },
+    },
+  });
+  const o: WebhookLatencyOptions = { alerts: Number(values.alerts), devices: Number(values.devices), window: Number(values.window), maxSeconds: Number(values['max-seconds']) };
+  const result = await benchWebhookLatency(o);
+  process.stdout.write(`${renderWebhookLatency(result)}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'webhook-latency', machine: machineInfo(), ...o, ...result })}\n`);
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`webhook-latency failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
