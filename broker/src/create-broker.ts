@@ -144,7 +144,11 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         badCredentials('no password');
         return;
       }
-      hooks.authenticate(deviceId, password.toString('utf8')).then(
+      const secret = password.toString('utf8');
+      // mqtt-packet keeps the CONNECT packet (as the parser's settings) for the whole
+      // connection: wipe the secret's bytes so no copy of it stays in memory (heap or core dumps).
+      password.fill(0);
+      hooks.authenticate(deviceId, secret).then(
         (ok) => {
           if (ok) accepted();
           else badCredentials(deviceId);
@@ -179,6 +183,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     },
   });
   await aedes.listen();
+  skipDeviceFanOut(aedes);
 
   let connected = 0;
   aedes.on('client', (client: Client) => {
@@ -225,6 +230,29 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     close() {
       return new Promise((resolve) => aedes.close(() => resolve()));
     },
+  };
+}
+
+type PublishFn = (packet: PublishPacket, client: Client | null | undefined, done?: (error?: Error) => void) => void;
+
+/**
+ * A device's publish is finished once `authorizePublish` has handed it to `acceptPublish` (and,
+ * for its will, the same): devices may only publish to their own `up/` and nobody is ever
+ * forwarded another device's message (authorizeForward). aedes would still fan every one of
+ * them out — mqemitter, the retained store, the offline-queue lookup, the 'publish' event —
+ * which cost more per message than the durable hand-off itself. So publishes that come from a
+ * client end here; the platform's own (config, commands: no client) go the usual way. aedes 1.x
+ * calls `broker.publish(packet, client, done)` after the PUBACK (handlers/publish.js) and for a
+ * will after `authorizePublish` (client.js). Should an upgrade change that, publishes merely take
+ * the slower usual way again; the readings, commands and kill -9 tests cover both directions.
+ */
+function skipDeviceFanOut(aedes: Aedes): void {
+  const target = aedes as unknown as { publish: PublishFn };
+  const publish = target.publish.bind(aedes);
+  target.publish = (packet, client, done) => {
+    if (client === null || client === undefined || typeof client === 'function') return publish(packet, client, done);
+    // aedes completes a publish asynchronously; keep it so (a microtask, as its promise chain would).
+    queueMicrotask(() => done?.());
   };
 }
 

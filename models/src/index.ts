@@ -26,6 +26,8 @@ export {
   readingsJsonSchema,
 } from './envelope.ts';
 export type { Reading, ReadingsMessage, ReadingsMessageInput } from './envelope.ts';
+export { parseReadingsMessage } from './parse-readings-message.ts';
+export type { ParsedReadingsMessage } from './parse-readings-message.ts';
 export { decodePayload, encodePayload, sniffEncoding } from './payload-codec.ts';
 export type { DecodeResult, PayloadEncoding } from './payload-codec.ts';
 export { validateReadings } from './validate-readings.ts';
@@ -61,6 +63,7 @@ export {
   computeAqi,
   realtimeAqiInputs,
   computeRealtimeAqi,
+  realtimeAqiLevel,
 } from './classify/aqi.ts';
 export type {
   AqiPollutant,

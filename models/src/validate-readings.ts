@@ -33,34 +33,51 @@ export function validateReadings(message: ReadingsMessage, domain: Domain, optio
   const accepted: Reading[] = [];
   const rejected: RejectedReading[] = [];
   let implausible = 0;
-  message.readings.forEach((reading, index) => {
+  const readings = message.readings;
+  for (let index = 0; index < readings.length; index++) {
+    const reading = readings[index]!;
     if (reading.ts > options.nowMs + options.maxFutureSkewMs) {
       rejected.push({
         index,
         reason: `readings[${index}].ts ${new Date(reading.ts).toISOString()} is more than ${options.maxFutureSkewMs} ms in the future`,
       });
-      return;
+      continue;
     }
     if (reading.ts < options.nowMs - options.maxAgeMs) {
       rejected.push({ index, reason: `readings[${index}].ts ${new Date(reading.ts).toISOString()} is older than ${options.maxAgeMs} ms` });
-      return;
+      continue;
     }
-    const unknown = Object.keys(reading.values).filter((metric) => metricSpec(domain, metric) === undefined);
-    if (unknown.length > 0) {
-      rejected.push({ index, reason: `readings[${index}]: unknown metric(s) for domain ${domain}: ${unknown.join(', ')}` });
-      return;
-    }
-    const values: Record<string, { v: number; q: Quality }> = {};
-    for (const [metric, value] of Object.entries(reading.values)) {
-      const spec = metricSpec(domain, metric)!;
+    // One pass: unknown metrics reject the whole reading; implausible values are flagged (a copy only then).
+    let unknown: string[] | undefined;
+    let values: Record<string, { v: number; q: Quality }> | undefined;
+    let flagged = 0;
+    const metrics = Object.keys(reading.values);
+    for (let i = 0; i < metrics.length; i++) {
+      const metric = metrics[i]!;
+      const spec = metricSpec(domain, metric);
+      if (spec === undefined) {
+        (unknown ??= []).push(metric);
+        continue;
+      }
+      if (unknown) continue;
+      const value = reading.values[metric]!;
       if ((value.v < spec.min || value.v > spec.max) && value.q === 'ok') {
+        if (!values) {
+          values = {};
+          for (let j = 0; j < i; j++) values[metrics[j]!] = reading.values[metrics[j]!]!;
+        }
         values[metric] = { v: value.v, q: 'implausible' };
-        implausible++;
-      } else {
+        flagged++;
+      } else if (values) {
         values[metric] = value;
       }
     }
-    accepted.push({ ts: reading.ts, values });
-  });
+    if (unknown) {
+      rejected.push({ index, reason: `readings[${index}]: unknown metric(s) for domain ${domain}: ${unknown.join(', ')}` });
+      continue;
+    }
+    implausible += flagged;
+    accepted.push(values ? { ts: reading.ts, values } : reading);
+  }
   return { accepted, rejected, implausible };
 }

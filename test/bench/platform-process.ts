@@ -28,6 +28,9 @@ export interface PlatformProcessOptions {
   /** Open files the process needs (sockets + files). */
   readonly fdNeed?: number;
   readonly logFile: string;
+  /** Listen on these ports (a restart on the same ports); default: free ones. */
+  readonly mqttPort?: number;
+  readonly httpPort?: number;
 }
 
 export class PlatformProcess {
@@ -50,8 +53,8 @@ export class PlatformProcess {
   }
 
   static async start(o: PlatformProcessOptions): Promise<PlatformProcess> {
-    const mqttPort = await freePort();
-    const httpPort = await freePort();
+    const mqttPort = o.mqttPort ?? (await freePort());
+    const httpPort = o.httpPort ?? (await freePort());
     const apiToken = 'bench-admin-token-0123456789';
     const config: Record<string, unknown> = {
       dataDir: o.dataDir,

@@ -5,6 +5,8 @@ import type { IdleBrokerResult, IdleMemoryResult } from './bench-idle-memory.ts'
 import type { CpuReport } from './proc-stats.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
+import type { WebhookLatencyResult } from './webhook-latency.ts';
+import type { AgentBenchResult } from './bench-agent.ts';
 
 export interface BenchResults {
   readonly mode: 'quick' | 'full';
@@ -14,6 +16,8 @@ export interface BenchResults {
   readonly raw?: RawInfluxResult;
   readonly e2e?: E2eResult;
   readonly idle?: IdleMemoryResult;
+  readonly webhook?: WebhookLatencyResult;
+  readonly agent?: AgentBenchResult;
   /** e2e readings/s ÷ raw readings/s, per variant. */
   readonly ratios: Readonly<Record<string, number>>;
   readonly profile?: { readonly files: readonly string[]; readonly summary: ProfileSummary };
@@ -96,6 +100,47 @@ export function rows(r: BenchResults): Row[] {
       ]);
     }
   }
+  if (r.webhook) {
+    const w = r.webhook;
+    out.push([
+      '4 publish → signed webhook, p50',
+      `${f1(w.latencyMsP50)} ms`,
+      `${w.alerts} alerts (${w.timedOut} timed out), one at a time: QoS 1 publish → threshold rule → alert → HMAC-signed POST read by a real HTTP receiver; p90 ${f1(w.latencyMsP90)} ms, max ${f1(w.latencyMsMax)} ms`,
+    ]);
+    out.push([
+      '  p99',
+      `${f1(w.latencyMsP99)} ms`,
+      `under ${w.backgroundDevices} background devices at ${int(w.backgroundReadingsPerSec)} readings/s (${w.backgroundErrors} errors), whose plain PUBACK took p50 ${f1(w.backgroundAckMsP50)} ms, p99 ${f1(w.backgroundAckMsP99)} ms (the peer)`,
+    ]);
+    out.push(['  ratio webhook / PUBACK', `${f2(w.latencyMsP50 / w.backgroundAckMsP50)} (p50)`, `p99 ${f2(w.latencyMsP99 / w.backgroundAckMsP99)}: a warning against a background reading's PUBACK (which waits in its device's window of 2)`]);
+  }
+  if (r.agent) {
+    const { idle, load, drain } = r.agent;
+    out.push(['5 agent: RSS idle', mib(idle.agentRssKiB), `connected, subscribed to down/#, no sources; bare mqtt.js client doing the same ${mib(idle.peerRssKiB)}`]);
+    out.push(['  ratio agent / bare client', `${f1(idle.agentRssKiB / idle.peerRssKiB)}×`, 'idle RSS']);
+    out.push([
+      '  agent: RSS under load',
+      mib(load.agentRssKiB),
+      `simulated source: ${int(load.agentTakenPerSec)} readings/s taken into the durable buffer, ${int(load.agentAckedPerSec)}/s acknowledged by the platform, for ${f1(load.seconds)} s; CPU ${f2(load.agentCores)} cores`,
+    ]);
+    out.push([
+      '  ratio agent / bare client',
+      `${f1(load.agentRssKiB / load.peerRssKiB)}×`,
+      `RSS under load (bare client ${mib(load.peerRssKiB)}, ${int(load.peerAckedPerSec)} readings/s one per QoS 1 message, CPU ${f2(load.peerCores)} cores; CPU ratio ${f1(load.agentCores / Math.max(1e-9, load.peerCores))}×)`,
+    ]);
+    out.push(['', '', cpuText(load.cpu)]);
+    out.push([
+      '  agent: backlog drain',
+      `${int(drain.readingsPerSec)} readings/s`,
+      `${int(drain.readings)} readings buffered while the platform was down (${f1(drain.bufferSeconds)} s to commit, ${mib(drain.bufferBytes / 1024)}), stored ${f1(drain.seconds)} s after reconnecting${drain.complete ? '' : ' (INCOMPLETE)'}; ${drain.readingsPerMessage} readings/msg, ${drain.inflight} in flight, paced at ≤ ${drain.drainRatePerSec} msgs/s (config default); agent RSS ${mib(drain.agentRssKiB)}`,
+    ]);
+    out.push([
+      '  ratio agent / bare client',
+      f2(drain.readingsPerSec / drain.peerReadingsPerSec),
+      `bare mqtt.js client publishing the same backlog in the same messages and window to the same platform: ${int(drain.peerReadingsPerSec)} readings/s (${f1(drain.peerSeconds)} s)`,
+    ]);
+    out.push(['', '', cpuText(drain.cpu)]);
+  }
   return out;
 }
 
@@ -120,6 +165,27 @@ export function renderText(r: BenchResults): string {
   return lines.join('\n');
 }
 
+/** Every CPU window of the run, for how busy the rest of the machine was while we measured. */
+function cpuReports(r: BenchResults): CpuReport[] {
+  return [
+    ...(r.raw ? [r.raw.cpu] : []),
+    ...(r.e2e ? r.e2e.variants.map((v) => v.cpu) : []),
+    ...(r.idle?.platform ? [r.idle.platform.cpu] : []),
+    ...(r.idle?.mosquitto ? [r.idle.mosquitto.cpu] : []),
+    ...(r.agent ? [r.agent.load.cpu, r.agent.drain.cpu] : []),
+  ];
+}
+
+/** One line on the other work on the (shared) machine during the measurements. */
+export function sharedMachineNote(r: BenchResults): string {
+  const others = cpuReports(r).map((c) => c.otherCores);
+  if (others.length === 0) return 'no CPU windows measured';
+  const max = Math.max(...others);
+  const mean = others.reduce((a, b) => a + b, 0) / others.length;
+  const verdict = max < 0.1 ? 'quiet while we measured' : max < 0.5 ? 'lightly shared with other work while we measured' : 'shared with other work while we measured: rates in the windows where "others" is high understate';
+  return `${verdict} (other processes used ${f2(mean)} cores on average, ${f2(max)} at most, over the ${others.length} measuring windows)`;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -142,6 +208,7 @@ export function renderMarkdown(r: BenchResults): string {
     `| influxd | ${esc(m.influxd)} |`,
     `| mosquitto | ${esc(m.mosquitto)} |`,
     `| load average (1 min) | ${m.loadAvgStart} at start, ${r.loadAvgEnd} at end — the machine is shared; "others" in the CPU notes is the load that was not ours |`,
+    `| other work | ${sharedMachineNote(r)} |`,
     '',
     '## Results',
     '',
@@ -165,6 +232,19 @@ export function renderMarkdown(r: BenchResults): string {
     '   `down/#` and stay idle (keepalive 20 min). 20 warm-up devices connect first (one-time costs such as mqtt-packet\'s',
     '   65,536-entry packet-id Buffer cache must not count per device); VmRSS from /proc after a full GC, before and after',
     '   the rest connect. Peer: Mosquitto with the same clients (anonymous, `max_connections -1`).',
+    '4. **Webhook latency**: a fresh platform and influxd; 200 background devices publish QoS 1 readings (window 2) the whole',
+    '   time; one more device publishes a temperature across a threshold rule (alternately firing and resolving), one',
+    '   alert at a time, and the clock runs from its publish to the signed webhook fully read by a real HTTP receiver in',
+    '   the bench process (the same clock at both ends). Peer: the background devices\' PUBACK latency in the same run.',
+    '5. **Edge agent**: a fresh platform and influxd; the agent (`createAgent`) in a process of its own, its peer a bare',
+    '   mqtt.js client process registered as a second station. Idle: both connected and subscribed, VmRSS. Load: the',
+    '   agent\'s simulated source set through the API to a fixed high rate, the peer publishing as many readings (one',
+    '   per QoS 1 message); VmRSS and CPU at the end. Outage: the platform stops, the agent commits N readings to its',
+    '   buffer, the platform restarts on the same data and ports; readings/s from the agent\'s reconnection until',
+    '   InfluxDB shows all N. Peer: the bare client publishing the same N readings to the restarted platform in the',
+    '   agent\'s message size and window, after the agent\'s drain (so on a platform already warm). The agent drains at',
+    '   its config\'s default pace (`buffer.drainRatePerSec` 50 messages/s of up to 500 readings). RSS is as `ps` shows',
+    '   it (no forced GC in either process).',
     '',
   ];
   if (r.profile) {

@@ -3,7 +3,11 @@
  *   1. raw InfluxDB write rate (the peer: what influxd takes when fed directly),
  *   2. end-to-end rate: real MQTT devices → platform → spool → InfluxDB, until visible,
  *      one reading per message and batches of ten; ratio to (1),
- *   3. resident memory of idle connected devices, platform vs Mosquitto.
+ *   3. resident memory of idle connected devices, platform vs Mosquitto,
+ *   4. publish → signed webhook latency (p50/p99) while background devices load the platform,
+ *   5. the edge agent (its own process): RSS idle and under a simulated high-rate source against a
+ *      bare mqtt.js client doing the same, and its backlog drain rate after an outage against
+ *      that client publishing the same backlog in the same message sizes to the same platform.
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -14,7 +18,7 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle   run some parts
+ *   --only=raw,e2e,idle,webhook,agent   run some parts
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +31,10 @@ import { benchIdleMemory } from './bench-idle-memory.ts';
 import type { IdleMemoryOptions } from './bench-idle-memory.ts';
 import { benchRawInflux } from './bench-influx-raw.ts';
 import type { RawInfluxOptions } from './bench-influx-raw.ts';
+import { benchWebhookLatency } from './webhook-latency.ts';
+import type { WebhookLatencyOptions } from './webhook-latency.ts';
+import { benchAgent } from './bench-agent.ts';
+import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
 import { fdLimits } from './fd-limit.ts';
 import { machineInfo } from './machine-info.ts';
@@ -35,13 +43,15 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Plan {
   readonly raw: RawInfluxOptions;
   readonly e2e: E2eOptions;
   readonly idle: IdleMemoryOptions;
+  readonly webhook: WebhookLatencyOptions;
+  readonly agent: AgentBenchOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -61,6 +71,8 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
           ...(cpuProfDir ? { cpuProfDir } : {}),
         },
         idle: { devices: 1000, generators: 2, keepaliveSec: 1200, mosquitto: true },
+        webhook: { alerts: 60, devices, window: 2, maxSeconds: 15 },
+        agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -75,6 +87,8 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
           ...(cpuProfDir ? { cpuProfDir } : {}),
         },
         idle: { devices: 10_000, generators: 2, keepaliveSec: 1200, mosquitto: true },
+        webhook: { alerts: 200, devices, window: 2, maxSeconds: 45 },
+        agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
       };
 }
 
@@ -90,7 +104,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench -- [--quick] [--write] [--cpu-prof] [--only=raw,e2e,idle]\n');
+    process.stdout.write(`usage: npm run bench -- [--quick] [--write] [--cpu-prof] [--only=${PARTS.join(',')}]\n`);
     return;
   }
   const only = new Set<Part>(
@@ -99,7 +113,7 @@ async function main(): Promise<void> {
       .map((s) => s.trim())
       .filter((s): s is Part => {
         if ((PARTS as readonly string[]).includes(s)) return true;
-        throw new Error(`--only: unknown part "${s}" (raw, e2e, idle)`);
+        throw new Error(`--only: unknown part "${s}" (${PARTS.join(', ')})`);
       }),
   );
   const major = Number(process.versions.node.split('.')[0]);
@@ -131,6 +145,9 @@ async function main(): Promise<void> {
   if (raw) progress(`raw influxd: ${Math.round(raw.readingsPerSec)} readings/s`);
   const e2e = await attempt('e2e', () => benchE2e(p.e2e));
   const idle = await attempt('idle', () => benchIdleMemory(p.idle));
+  const webhook = await attempt('webhook', () => benchWebhookLatency(p.webhook));
+  if (webhook) progress(`webhook: p50 ${webhook.latencyMsP50.toFixed(1)} ms, p99 ${webhook.latencyMsP99.toFixed(1)} ms over ${webhook.alerts} alerts`);
+  const agent = await attempt('agent', () => benchAgent(p.agent));
 
   const ratios: Record<string, number> = {};
   if (raw && e2e) for (const v of e2e.variants) ratios[v.name] = v.readingsPerSec / raw.readingsPerSec;
@@ -153,6 +170,8 @@ async function main(): Promise<void> {
     ...(raw ? { raw } : {}),
     ...(e2e ? { e2e } : {}),
     ...(idle ? { idle } : {}),
+    ...(webhook ? { webhook } : {}),
+    ...(agent ? { agent } : {}),
     ratios,
     ...(profile ? { profile } : {}),
     failures,

@@ -2,24 +2,19 @@
  * From an authorised MQTT publish on `…/up/readings` to what the spool keeps, as ordered steps:
  *   1. station   — the registry knows the device (it authenticated; it may have been deleted since)
  *   2. decode    — JSON or CBOR
- *   3. envelope  — the zod schema of the wire contract
+ *   3. envelope  — the zod schema of the wire contract (parseReadingsMessage: a fast path for
+ *                  well-formed messages, the schema for everything else)
  *   4. validate  — metrics known for the station's domain, timestamps sane, plausibility flags
  *   5. enrich    — station tags; readings become InfluxDB line protocol (the spool record)
  * Anything refused becomes a dead letter with the raw payload and the exact reason; the
  * device's valid readings in the same message still go through. Never throws on a payload.
  */
-import {
-  ReadingsMessageSchema,
-  decodePayload,
-  normaliseReadingsMessage,
-  readingToPoint,
-  validateReadings,
-} from '@shanshui/models';
+import { decodePayload, parseReadingsMessage, validateReadings } from '@shanshui/models';
 import type { Reading, Station } from '@shanshui/models';
 import type { z } from 'zod';
 import type { IngestErrorCode } from '../errors.ts';
 import { INGEST_ERRORS } from '../errors.ts';
-import { toLineProtocol } from '../store/influx-http.ts';
+import { readingsToLineProtocol } from '../store/line-protocol.ts';
 import type { DeadLetterInput } from '../state/state-store.ts';
 
 export interface AcceptContext {
@@ -60,9 +55,9 @@ export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: stri
   const decoded = decodePayload(payload);
   if (!decoded.ok) return dead('INGEST_ERR_PAYLOAD_UNDECODABLE', decoded.reason, decoded.encoding);
 
-  const parsed = ReadingsMessageSchema.safeParse(decoded.value);
+  const parsed = parseReadingsMessage(decoded.value);
   if (!parsed.success) return dead('INGEST_ERR_PAYLOAD_INVALID', formatIssues(parsed.error), decoded.encoding);
-  const message = normaliseReadingsMessage(parsed.data);
+  const message = parsed.message;
 
   const result = validateReadings(message, station.domain, {
     nowMs: ctx.nowMs(),
@@ -79,6 +74,6 @@ export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: stri
     encoding: decoded.encoding,
   }));
 
-  const lines = toLineProtocol(result.accepted.map((reading) => readingToPoint(station, reading)));
+  const lines = readingsToLineProtocol(station, result.accepted);
   return { station, seq: message.seq, readings: result.accepted, lines, implausible: result.implausible, deadLetters };
 }

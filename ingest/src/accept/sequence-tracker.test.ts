@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SequenceTracker } from './sequence-tracker.ts';
+import { SequenceTracker, shift } from './sequence-tracker.ts';
 
 test('sequence: in-order, gap, late fill, duplicate, reset', () => {
   const t = new SequenceTracker();
@@ -29,4 +29,28 @@ test('sequence: restored stats keep counting; dirty set lists changed devices on
   t.observe('b', 1);
   assert.deepEqual([...t.takeDirty().keys()].sort(), ['a', 'b']);
   assert.equal(t.takeDirty().size, 0);
+});
+
+test('shift (byte-wise) moves every bit exactly as the bit-by-bit version', () => {
+  const reference = (bits: Uint8Array, n: number): void => {
+    const total = bits.length * 8;
+    if (n >= total) return void bits.fill(0);
+    const get = (i: number): boolean => (bits[i >> 3]! & (1 << (i & 7))) !== 0;
+    for (let i = total - 1; i >= 0; i--) {
+      const v = i - n >= 0 && get(i - n);
+      if (v) bits[i >> 3]! |= 1 << (i & 7);
+      else bits[i >> 3]! &= ~(1 << (i & 7));
+    }
+  };
+  let s = 7;
+  const r = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+  for (let k = 0; k < 3000; k++) {
+    const a = new Uint8Array(128);
+    for (let i = 0; i < a.length; i++) a[i] = Math.floor(r() * 256);
+    const b = a.slice();
+    const n = [1, 2, 7, 8, 9, 15, 16, 17, 100, 1023, 1024, 5000][k % 12]! + (k % 5 === 0 ? Math.floor(r() * 64) : 0);
+    shift(a, n);
+    reference(b, n);
+    assert.deepEqual(a, b, `n = ${n}`);
+  }
 });

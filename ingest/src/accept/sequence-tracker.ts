@@ -26,7 +26,9 @@ export type SequenceVerdict = 'first' | 'next' | 'gap' | 'duplicate' | 'late' | 
 const WINDOW = 1024;
 
 interface DeviceState {
+  /** `lastAt` in here is stale: the time is kept as `lastAtMs` and turned into text only when read. */
   stats: SequenceStats;
+  lastAtMs: number | undefined;
   /** Bit i set: lastSeq - i was received. */
   seen: Uint8Array;
 }
@@ -39,25 +41,27 @@ export class SequenceTracker {
     for (const [id, stats] of initial ?? []) {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1; // only lastSeq is known to have been received
-      this.#devices.set(id, { stats: { ...stats }, seen });
+      this.#devices.set(id, { stats: { ...stats }, lastAtMs: undefined, seen });
     }
   }
 
-  observe(deviceId: string, seq: number, now = new Date()): SequenceVerdict {
+  observe(deviceId: string, seq: number, now?: Date): SequenceVerdict {
     const state = this.#devices.get(deviceId);
+    const nowMs = now ? now.getTime() : Date.now();
     this.#dirty.add(deviceId);
     if (!state) {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1;
       this.#devices.set(deviceId, {
-        stats: { lastSeq: seq, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, lastAt: now.toISOString() },
+        stats: { lastSeq: seq, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, lastAt: '' },
+        lastAtMs: nowMs,
         seen,
       });
       return 'first';
     }
     const s = state.stats;
     s.received++;
-    s.lastAt = now.toISOString();
+    state.lastAtMs = nowMs;
     if (seq > s.lastSeq) {
       const jump = seq - s.lastSeq;
       shift(state.seen, jump);
@@ -88,18 +92,21 @@ export class SequenceTracker {
   }
 
   stats(deviceId: string): SequenceStats | undefined {
-    const s = this.#devices.get(deviceId)?.stats;
-    return s ? { ...s } : undefined;
+    const state = this.#devices.get(deviceId);
+    return state ? copyOf(state) : undefined;
   }
 
   all(): Map<string, SequenceStats> {
-    return new Map([...this.#devices].map(([id, st]) => [id, { ...st.stats }]));
+    return new Map([...this.#devices].map(([id, st]) => [id, copyOf(st)]));
   }
 
   /** Stats changed since the last call, for persisting. */
   takeDirty(): Map<string, SequenceStats> {
     const out = new Map<string, SequenceStats>();
-    for (const id of this.#dirty) out.set(id, { ...this.#devices.get(id)!.stats });
+    for (const id of this.#dirty) {
+      const state = this.#devices.get(id);
+      if (state) out.set(id, copyOf(state));
+    }
     this.#dirty.clear();
     return out;
   }
@@ -107,6 +114,15 @@ export class SequenceTracker {
   forget(deviceId: string): void {
     this.#devices.delete(deviceId);
   }
+}
+
+/** The stats with `lastAt` as ISO text (one toISOString per read, not per message). */
+function copyOf(state: DeviceState): SequenceStats {
+  if (state.lastAtMs !== undefined) {
+    state.stats.lastAt = new Date(state.lastAtMs).toISOString();
+    state.lastAtMs = undefined;
+  }
+  return { ...state.stats };
 }
 
 function getBit(bits: Uint8Array, i: number): boolean {
@@ -117,17 +133,23 @@ function setBit(bits: Uint8Array, i: number): void {
   bits[i >> 3]! |= 1 << (i & 7);
 }
 
-/** Shifts the window by n (towards older). */
-function shift(bits: Uint8Array, n: number): void {
-  if (n >= bits.length * 8) {
+/** Shifts the window by n (towards older): bit i moves to i + n; bits shifted past the end drop. */
+export function shift(bits: Uint8Array, n: number): void {
+  const total = bits.length * 8;
+  if (n >= total) {
     bits.fill(0);
     return;
   }
-  const total = bits.length * 8;
-  for (let i = total - 1; i >= 0; i--) {
-    const from = i - n;
-    const v = from >= 0 && getBit(bits, from);
-    if (v) setBit(bits, i);
-    else bits[i >> 3]! &= ~(1 << (i & 7));
+  if (n <= 0) return;
+  const bytes = n >> 3;
+  const rest = n & 7;
+  // Whole bytes first (copyWithin handles the overlap), then the bits within bytes, from the top down.
+  if (bytes > 0) {
+    bits.copyWithin(bytes, 0, bits.length - bytes);
+    bits.fill(0, 0, bytes);
+  }
+  if (rest > 0) {
+    for (let i = bits.length - 1; i > bytes; i--) bits[i] = ((bits[i]! << rest) | (bits[i - 1]! >> (8 - rest))) & 0xff;
+    bits[bytes] = (bits[bytes]! << rest) & 0xff;
   }
 }

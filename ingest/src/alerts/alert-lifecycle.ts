@@ -56,6 +56,10 @@ export class AlertLifecycle {
   }
 
   apply(t: RuleTransition): AlertEvent | undefined {
+    // Nothing to change (a level that falls but stays a warning, a clear without an open alert):
+    // no transaction. The same checks run again inside it (all synchronous, so nothing interleaves).
+    const current = this.#d.alerts.openFor(t.station.id, t.rule.id);
+    if (t.to === null ? !current : current !== undefined && warningLevelRank(t.to) <= warningLevelRank(current.level)) return undefined;
     const at = new Date(t.at).toISOString();
     const result = inTransaction(this.#d.db, () => {
       const open = this.#d.alerts.openFor(t.station.id, t.rule.id);

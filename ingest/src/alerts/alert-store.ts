@@ -2,7 +2,7 @@
  * Alerts and their events in SQLite. A unique partial index allows exactly one open
  * (not resolved) alert per (station, rule), whatever the callers do.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Alert, AlertEvent, AlertEventType } from './alert.ts';
 
 export interface AlertFilter {
@@ -68,8 +68,20 @@ function rowToAlert(r: AlertRow): Alert {
   };
 }
 
+/** Statements of the rule → alert path, prepared once (every transition runs several). */
+interface Statements {
+  readonly get: StatementSync;
+  readonly openFor: StatementSync;
+  readonly insert: StatementSync;
+  readonly update: StatementSync;
+  readonly maxEventSeq: StatementSync;
+  readonly insertEvent: StatementSync;
+  readonly events: StatementSync;
+}
+
 export class AlertStore {
   readonly #db: DatabaseSync;
+  readonly #st: Statements;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -89,15 +101,30 @@ export class AlertStore {
       );
       CREATE INDEX IF NOT EXISTS alert_events_alert ON alert_events(alert_id, seq);
     `);
+    this.#st = {
+      get: db.prepare('SELECT * FROM alerts WHERE id = ?'),
+      openFor: db.prepare("SELECT * FROM alerts WHERE station_id = ? AND rule_id = ? AND state != 'resolved'"),
+      insert: db.prepare(
+        `INSERT INTO alerts (id, station_id, station_name, rule_id, rule_name, rule_kind, domain, region, department, level, state, value, message,
+          opened_at, updated_at, escalated_at, acknowledged_by, acknowledged_at, ack_note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      update: db.prepare(
+        `UPDATE alerts SET level = ?, state = ?, value = ?, message = ?, updated_at = ?, escalated_at = ?, acknowledged_by = ?, acknowledged_at = ?,
+          ack_note = ?, resolved_at = ? WHERE id = ?`,
+      ),
+      maxEventSeq: db.prepare('SELECT max(seq) AS n FROM alert_events WHERE alert_id = ?'),
+      insertEvent: db.prepare('INSERT INTO alert_events (id, alert_id, seq, type, level, value, message, at, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      events: db.prepare('SELECT * FROM alert_events WHERE alert_id = ? ORDER BY seq'),
+    };
   }
 
   get(id: string): Alert | undefined {
-    const row = this.#db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    const row = this.#st.get.get(id) as AlertRow | undefined;
     return row ? rowToAlert(row) : undefined;
   }
 
   openFor(stationId: string, ruleId: string): Alert | undefined {
-    const row = this.#db.prepare("SELECT * FROM alerts WHERE station_id = ? AND rule_id = ? AND state != 'resolved'").get(stationId, ruleId) as AlertRow | undefined;
+    const row = this.#st.openFor.get(stationId, ruleId) as AlertRow | undefined;
     return row ? rowToAlert(row) : undefined;
   }
 
@@ -107,35 +134,25 @@ export class AlertStore {
 
   /** Inserts a new open alert; throws (SQLITE_CONSTRAINT) when one is already open for its (station, rule). */
   insert(a: Alert): void {
-    this.#db
-      .prepare(
-        `INSERT INTO alerts (id, station_id, station_name, rule_id, rule_name, rule_kind, domain, region, department, level, state, value, message,
-          opened_at, updated_at, escalated_at, acknowledged_by, acknowledged_at, ack_note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(a.id, a.stationId, a.stationName, a.ruleId, a.ruleName, a.ruleKind, a.domain, a.region, a.department, a.level, a.state, a.value, a.message,
+    this.#st.insert.run(a.id, a.stationId, a.stationName, a.ruleId, a.ruleName, a.ruleKind, a.domain, a.region, a.department, a.level, a.state, a.value, a.message,
         a.openedAt, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt);
   }
 
   update(a: Alert): void {
-    this.#db
-      .prepare(
-        `UPDATE alerts SET level = ?, state = ?, value = ?, message = ?, updated_at = ?, escalated_at = ?, acknowledged_by = ?, acknowledged_at = ?,
-          ack_note = ?, resolved_at = ? WHERE id = ?`,
-      )
-      .run(a.level, a.state, a.value, a.message, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt, a.id);
+    this.#st.update.run(a.level, a.state, a.value, a.message, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt, a.id);
   }
 
   addEvent(alert: Alert, type: AlertEventType, message: string, by: string | null, at: string): AlertEvent {
-    const seq = ((this.#db.prepare('SELECT max(seq) AS n FROM alert_events WHERE alert_id = ?').get(alert.id) as { n: number | null }).n ?? 0) + 1;
+    const seq = ((this.#st.maxEventSeq.get(alert.id) as { n: number | null }).n ?? 0) + 1;
     const event: AlertEvent = { id: `${alert.id}-${seq}`, alertId: alert.id, type, level: alert.level, value: alert.value, message, at, by };
-    this.#db.prepare('INSERT INTO alert_events (id, alert_id, seq, type, level, value, message, at, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    this.#st.insertEvent.run(
       event.id, alert.id, seq, type, event.level, event.value, message, at, by,
     );
     return event;
   }
 
   events(alertId: string): AlertEvent[] {
-    const rows = this.#db.prepare('SELECT * FROM alert_events WHERE alert_id = ? ORDER BY seq').all(alertId) as Array<{
+    const rows = this.#st.events.all(alertId) as Array<{
       id: string; alert_id: string; type: string; level: string; value: number; message: string; at: string; by: string | null;
     }>;
     return rows.map((r) => ({ id: r.id, alertId: r.alert_id, type: r.type as AlertEventType, level: r.level as Alert['level'], value: r.value, message: r.message, at: r.at, by: r.by }));

@@ -109,7 +109,8 @@ export function startWarnings(deps: WarningsDeps): Warnings {
         logger.error({ err, stationId: t.station.id, ruleId: t.rule.id }, 'alert change failed');
       }
     }
-    engine.flush();
+    // The transitions' own states now; every other change rides the flush timer (not one SQLite transaction per message).
+    engine.flushTransitions(transitions);
   };
 
   const onReadings = (e: { station: Station; readings: readonly Reading[] }): void => {

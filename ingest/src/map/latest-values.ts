@@ -15,8 +15,15 @@ export interface LatestValue {
   readonly ts: number;
 }
 
+/** Updated in place by every reading (no object per value per reading); readers get it as LatestValue. */
+interface Slot {
+  v: number;
+  q: Quality;
+  ts: number;
+}
+
 export class LatestValues {
-  readonly #byStation = new Map<string, Map<string, LatestValue>>();
+  readonly #byStation = new Map<string, Map<string, Slot>>();
 
   update(stationId: string, readings: readonly Reading[]): void {
     let metrics = this.#byStation.get(stationId);
@@ -25,9 +32,16 @@ export class LatestValues {
       this.#byStation.set(stationId, metrics);
     }
     for (const r of readings) {
-      for (const [metric, value] of Object.entries(r.values)) {
+      for (const metric in r.values) {
+        if (!Object.hasOwn(r.values, metric)) continue;
+        const value = r.values[metric]!;
         const current = metrics.get(metric);
-        if (!current || current.ts <= r.ts) metrics.set(metric, { v: value.v, q: value.q, ts: r.ts });
+        if (!current) metrics.set(metric, { v: value.v, q: value.q, ts: r.ts });
+        else if (current.ts <= r.ts) {
+          current.v = value.v;
+          current.q = value.q;
+          current.ts = r.ts;
+        }
       }
     }
   }

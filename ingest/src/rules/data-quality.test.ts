@@ -117,3 +117,19 @@ test('data_quality definitions: at least one check; minSamples within the window
   assert.ok(!RuleInputSchema.safeParse({ ...base, spike: { window: 5 } }).success, 'minJump is required');
   assert.ok(RuleInputSchema.safeParse({ ...base, flatline: { minDurationSec: 3600 } }).success);
 });
+
+test('isSpike (typed-array sort) decides exactly as median and MAD of robust-stats', () => {
+  const reference = (recent: number[], value: number, o: { k: number; minJump: number; minSamples: number }): boolean => {
+    if (recent.length < o.minSamples) return false;
+    const m = median(recent);
+    return Math.abs(value - m) > Math.max(o.k * 1.4826 * medianAbsoluteDeviation(recent, m), o.minJump);
+  };
+  let s = 1;
+  const r = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+  for (let i = 0; i < 50_000; i++) {
+    const recent = Array.from({ length: Math.floor(r() * 40) }, () => (r() < 0.1 ? [0, -0, 5][Math.floor(r() * 3)]! : Math.round((r() - 0.5) * 100) / (r() < 0.5 ? 1 : 7)));
+    const value = r() < 0.2 ? 0 : (r() - 0.5) * 300;
+    const o = { k: 1 + r() * 8, minJump: r() < 0.3 ? 0 : r() * 50, minSamples: Math.floor(r() * 12) };
+    assert.equal(isSpike(recent, value, o), reference(recent, value, o), JSON.stringify({ recent, value, o }));
+  }
+});

@@ -4,7 +4,7 @@
  * from the day's weather — see evaluate-fire-danger.ts) mapped to a
  * warning level. Values whose quality is not trustworthy are left out of the classification.
  */
-import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, reservoirState } from '@shanshui/models';
+import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, realtimeAqiLevel, reservoirState } from '@shanshui/models';
 import type { Reading, ReservoirLevels, Station, WaterValues } from '@shanshui/models';
 import type { ClassificationRule } from './rule-schema.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
@@ -12,6 +12,8 @@ import type { RuleState } from './rule-state.ts';
 import { evaluateFireDanger } from './evaluate-fire-danger.ts';
 import { DEFAULT_LEVEL_MAPS } from './default-level-maps.ts';
 import { withUnit } from './metric-label.ts';
+
+const AQI_METRICS = ['pm25', 'pm10', 'so2', 'no2', 'o3', 'co'] as const;
 
 function trusted(reading: Reading, metrics: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -45,13 +47,18 @@ export function evaluateClassification(rule: ClassificationRule, station: Statio
   const map = rule.levelMap ?? DEFAULT_LEVEL_MAPS[rule.classifier];
   switch (rule.classifier) {
     case 'aqi': {
-      const result = computeRealtimeAqi(trusted(reading, ['pm25', 'pm10', 'so2', 'no2', 'o3', 'co']));
-      if (!result) return undefined;
-      const primary = result.primaryPollutants.map((p) => AQI_POLLUTANT_INFO[p].substance).join('、');
+      const values = trusted(reading, AQI_METRICS);
+      // Level and value on every reading; the full result (level name, primary pollutants) only when worded.
+      const quick = realtimeAqiLevel(values);
+      if (!quick) return undefined;
       return {
-        raw: map[String(result.level)] ?? null,
-        value: result.aqi,
-        describe: () => `AQI ${result.aqi}（${result.levelName} ${result.category}${primary ? `，首要污染物 ${primary}` : ''}）`,
+        raw: map[String(quick.level)] ?? null,
+        value: quick.aqi,
+        describe: () => {
+          const result = computeRealtimeAqi(values)!;
+          const primary = result.primaryPollutants.map((p) => AQI_POLLUTANT_INFO[p].substance).join('、');
+          return `AQI ${result.aqi}（${result.levelName} ${result.category}${primary ? `，首要污染物 ${primary}` : ''}）`;
+        },
       };
     }
     case 'water_class': {

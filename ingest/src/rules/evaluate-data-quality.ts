@@ -48,9 +48,9 @@ export function evaluateDataQuality(rule: DataQualityRule, station: Station, rea
   q.problem = problem === null ? null : about;
   q.lastFlag = flag;
 
-  const { name, unit } = metricLabel(station.domain, rule.metric);
   const runMs = reading.ts - (q.runSinceTs ?? reading.ts);
   const describe = (): string => {
+    const { name, unit } = metricLabel(station.domain, rule.metric);
     if (problem === null) return `${name} 传感器${about === 'flatline' ? '疑似恒值（卡死）' : '数据突变'}`;
     return about === 'flatline'
       ? `${name} 传感器疑似恒值（卡死，${duration(runMs)}保持 ${withUnit(q.runValue ?? x, unit)}），请检修`

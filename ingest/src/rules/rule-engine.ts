@@ -8,7 +8,8 @@
  *   4. corroborate  — k of n stations of a group before the higher levels (`corroborate`);
  *   5. compare      — with the level the rule raised before.
  * What changes becomes a RuleTransition for the alert lifecycle. State per (station, rule)
- * lives in a Map, saved to SQLite every `flushIntervalMs` and at every transition, so
+ * lives in a Map, saved to SQLite every `flushIntervalMs`, and a transition's own state at
+ * once (flushTransitions), so
  * durations, windows and baselines survive a restart.
  */
 import type { Logger } from 'pino';
@@ -95,6 +96,8 @@ export class RuleEngine {
   /** The last verdict per (station, rule), in memory: a peer's message when corroboration changes its level. */
   readonly #lastVerdict = new Map<string, RuleVerdict>();
   #rules: Rule[] = [];
+  /** rulesForStation per station object, for the current #rules (a reload starts over). */
+  #forStation = new WeakMap<Station, { readonly domain: string; readonly department: string; readonly id: string; readonly rules: Rule[]; readonly keys: string[] }>();
 
   constructor(store: RuleStore, logger: Logger, nowMs: number = Date.now(), options: RuleEngineOptions = {}) {
     this.#store = store;
@@ -115,6 +118,7 @@ export class RuleEngine {
   /** Re-reads the rules after a change. Keeps each (station, rule) state's active level, drops its timing. */
   reload(changedRuleId?: string): void {
     this.#rules = this.#store.all();
+    this.#forStation = new WeakMap();
     if (changedRuleId === undefined) return;
     for (const [key, state] of this.#states) {
       if (splitKey(key)[1] !== changedRuleId) continue;
@@ -157,17 +161,19 @@ export class RuleEngine {
   evaluateReadings(station: Station, readings: readonly Reading[], nowMs: number): EvaluationResult {
     const out: RuleTransition[] = [];
     const flagged: FlaggedValue[] = [];
-    const rules = rulesForStation(this.#rules, station);
+    const { rules, keys } = this.#rulesFor(station);
     if (rules.length === 0) return { transitions: out, readings, flagged };
     this.#seen.set(station.id, station);
     let ordered = readings.length > 1 ? [...readings].sort((a, b) => a.ts - b.ts) : readings;
     // 1. Data quality first: what it flags, no later rule trusts.
-    for (const rule of rules) {
-      if (rule.kind === 'data_quality') ordered = this.#checkQuality(out, flagged, station, rule, ordered, nowMs);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (rule.kind === 'data_quality') ordered = this.#checkQuality(out, flagged, station, rule, keys[i]!, ordered, nowMs);
     }
-    for (const rule of rules) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       if (rule.kind === 'data_quality') continue;
-      const key = stateKey(station.id, rule.id);
+      const key = keys[i]!;
       let state = this.#states.get(key);
       if (rule.kind === 'stale') {
         state ??= emptyRuleState();
@@ -270,9 +276,21 @@ export class RuleEngine {
     this.#store.saveStates(keys.map((k) => [k, this.#states.get(k)]));
   }
 
+  /**
+   * Saves at once the states these transitions changed (their level must survive a crash
+   * together with the alert); the rest of what changed waits for the next `flush()`.
+   */
+  flushTransitions(transitions: readonly RuleTransition[]): void {
+    const keys = new Set<string>();
+    for (const t of transitions) {
+      const key = stateKey(t.station.id, t.rule.id);
+      if (this.#dirty.delete(key)) keys.add(key);
+    }
+    if (keys.size > 0) this.#store.saveStates([...keys].map((k) => [k, this.#states.get(k)]));
+  }
+
   /** Step 1 for one data_quality rule: returns the readings with its flags applied. */
-  #checkQuality(out: RuleTransition[], flagged: FlaggedValue[], station: Station, rule: DataQualityRule, readings: readonly Reading[], nowMs: number): readonly Reading[] {
-    const key = stateKey(station.id, rule.id);
+  #checkQuality(out: RuleTransition[], flagged: FlaggedValue[], station: Station, rule: DataQualityRule, key: string, readings: readonly Reading[], nowMs: number): readonly Reading[] {
     let changed: Reading[] | undefined;
     readings.forEach((reading, i) => {
       const state = this.#states.get(key) ?? emptyRuleState();
@@ -358,6 +376,16 @@ export class RuleEngine {
     }
     if (!m) this.#uncapped.set(ruleId, (m = new Map()));
     m.set(stationId, level);
+  }
+
+  /** rulesForStation and their state keys, cached per station object (checked against the fields a scope reads). */
+  #rulesFor(station: Station): { readonly rules: Rule[]; readonly keys: string[] } {
+    const cached = this.#forStation.get(station);
+    if (cached && cached.id === station.id && cached.domain === station.domain && cached.department === station.department) return cached;
+    const rules = rulesForStation(this.#rules, station);
+    const fresh = { id: station.id, domain: station.domain, department: station.department, rules, keys: rules.map((r) => stateKey(station.id, r.id)) };
+    this.#forStation.set(station, fresh);
+    return fresh;
   }
 
   #station(id: string): Station | undefined {

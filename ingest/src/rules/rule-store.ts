@@ -4,7 +4,7 @@
  * longer validates is reported, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Logger } from 'pino';
 import { RuleInputSchema } from './rule-schema.ts';
 import type { Rule, RuleInput } from './rule-schema.ts';
@@ -113,11 +113,16 @@ export class RuleStore {
     );
   }
 
+  /** saveStates' statements, prepared on first use (the rule path saves states every second and at each transition). */
+  #stateStatements: { readonly upsert: StatementSync; readonly del: StatementSync } | undefined;
+
   saveStates(entries: Iterable<[string, RuleState | undefined]>): void {
-    const upsert = this.#db.prepare(
-      'INSERT INTO rule_state (station_id, rule_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(station_id, rule_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
-    );
-    const del = this.#db.prepare('DELETE FROM rule_state WHERE station_id = ? AND rule_id = ?');
+    const { upsert, del } = (this.#stateStatements ??= {
+      upsert: this.#db.prepare(
+        'INSERT INTO rule_state (station_id, rule_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(station_id, rule_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+      ),
+      del: this.#db.prepare('DELETE FROM rule_state WHERE station_id = ? AND rule_id = ?'),
+    });
     const now = Date.now();
     inTransaction(this.#db, () => {
       for (const [key, state] of entries) {

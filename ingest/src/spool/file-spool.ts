@@ -26,6 +26,8 @@ export const FileSpoolOptionsSchema = z.object({
 export type FileSpoolOptions = z.input<typeof FileSpoolOptionsSchema>;
 
 const HEADER_BYTES = 8;
+/** Least time between two cursor writes: a trickle of commits (one per message at low rates) must not mean four file operations each. */
+const CURSOR_INTERVAL_MS = 100;
 const SEGMENT_RE = /^(\d{12})\.seg$/;
 
 interface PendingAppend {
@@ -38,11 +40,14 @@ function segmentName(n: number): string {
   return `${String(n).padStart(12, '0')}.seg`;
 }
 
-function frame(record: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_BYTES + record.length);
-  out.writeUInt32LE(record.length, 0);
-  out.writeUInt32LE(crc32(record), 4);
-  record.copy(out, HEADER_BYTES);
+/** A text record is encoded straight into the frame (no intermediate Buffer of its own). */
+function frame(record: Buffer | string): Buffer {
+  const length = typeof record === 'string' ? Buffer.byteLength(record) : record.length;
+  const out = Buffer.allocUnsafe(HEADER_BYTES + length);
+  out.writeUInt32LE(length, 0);
+  if (typeof record === 'string') out.write(record, HEADER_BYTES, 'utf8');
+  else record.copy(out, HEADER_BYTES);
+  out.writeUInt32LE(crc32(out.subarray(HEADER_BYTES)), 4);
   return out;
 }
 
@@ -81,6 +86,9 @@ export class FileSpool implements Spool {
   #waiters: Array<() => void> = [];
   #cursorWrite: Promise<void> | undefined;
   #cursorDirty = false;
+  /** A cursor write waiting for CURSOR_INTERVAL_MS since the last one to pass. */
+  #cursorTimer: NodeJS.Timeout | undefined;
+  #cursorWrittenAt = 0;
   #closed = false;
   /** Records cut off at open (torn tail) or skipped as corrupt. */
   corruptRecords = 0;
@@ -158,7 +166,7 @@ export class FileSpool implements Spool {
     }
   }
 
-  append(record: Buffer): Promise<void> {
+  append(record: Buffer | string): Promise<void> {
     if (this.#closed) return Promise.reject(new IngestError('INGEST_ERR_SPOOL_CLOSED'));
     const framed = frame(record);
     const used = this.#totalBytes + this.#pendingBytes;
@@ -255,8 +263,8 @@ export class FileSpool implements Spool {
         this.#readPos = { segment: pos.segment, offset: end };
         continue;
       }
-      // Copy: the records outlive this read buffer's reuse.
-      const records = parsed.records.map((r) => Buffer.from(r));
+      // Views into this read's own buffer (allocated per read, never reused): no copy per record.
+      const records = parsed.records;
       this.#readPos = { segment: pos.segment, offset: pos.offset + parsed.consumed };
       this.#inflight.push({ end: this.#readPos, count: records.length });
       return { records, end: this.#readPos };
@@ -294,25 +302,47 @@ export class FileSpool implements Spool {
         await rm(path.join(this.#opts.dir, segmentName(seg)), { force: true });
       }
     }
-    await this.#persistCursor();
+    // Not awaited: the drain's next write need not wait for four file operations (close() waits for it).
+    this.#persistCursor();
   }
 
-  /** Coalesced: at most one cursor write in flight, one more queued. Not fsynced on purpose: a stale cursor only re-sends idempotent points. */
-  #persistCursor(): Promise<void> {
-    if (this.#cursorWrite) {
+  /**
+   * Coalesced and throttled: at most one cursor write in flight, at most one every
+   * CURSOR_INTERVAL_MS, each with the latest position. Not fsynced and not waited for on
+   * purpose: a stale cursor only re-sends idempotent points. A failed write is retried with
+   * the next commit (and at close, which writes the final position).
+   */
+  #persistCursor(): void {
+    if (this.#cursorWrite || this.#cursorTimer) {
       this.#cursorDirty = true;
-      return this.#cursorWrite;
+      return;
     }
-    const write = async (): Promise<void> => {
-      do {
-        this.#cursorDirty = false;
-        const tmp = path.join(this.#opts.dir, 'cursor.json.tmp');
-        await writeFile(tmp, JSON.stringify(this.#committed));
-        await rename(tmp, path.join(this.#opts.dir, 'cursor.json'));
-      } while (this.#cursorDirty);
-    };
-    this.#cursorWrite = write().finally(() => (this.#cursorWrite = undefined));
-    return this.#cursorWrite;
+    const wait = this.#cursorWrittenAt + CURSOR_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.#cursorDirty = true; // so that close() writes it if the timer has not fired by then
+      this.#cursorTimer = setTimeout(() => {
+        this.#cursorTimer = undefined;
+        this.#persistCursor();
+      }, wait);
+      this.#cursorTimer.unref();
+      return;
+    }
+    this.#cursorDirty = false;
+    this.#cursorWrittenAt = Date.now();
+    this.#cursorWrite = this.#writeCursor()
+      .catch(() => {
+        this.#cursorDirty = true;
+      })
+      .finally(() => {
+        this.#cursorWrite = undefined;
+        if (this.#cursorDirty && !this.#closed) this.#persistCursor();
+      });
+  }
+
+  async #writeCursor(): Promise<void> {
+    const tmp = path.join(this.#opts.dir, 'cursor.json.tmp');
+    await writeFile(tmp, JSON.stringify(this.#committed));
+    await rename(tmp, path.join(this.#opts.dir, 'cursor.json'));
   }
 
   rewind(): void {
@@ -336,7 +366,11 @@ export class FileSpool implements Spool {
       await (this.#flushing ?? new Promise((r) => setImmediate(r)));
     }
     for (const wake of this.#waiters.splice(0)) wake();
+    // The final position, whatever was pending or throttled.
+    clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = undefined;
     await this.#cursorWrite;
+    if (this.#cursorDirty) await this.#writeCursor();
     await this.#readFh?.fh.close();
     await this.#writeFh.close();
   }

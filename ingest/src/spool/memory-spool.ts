@@ -16,8 +16,9 @@ export class MemorySpool implements Spool {
     this.#maxBytes = maxBytes;
   }
 
-  async append(record: Buffer): Promise<void> {
+  async append(input: Buffer | string): Promise<void> {
     if (this.#closed) throw new IngestError('INGEST_ERR_SPOOL_CLOSED');
+    const record = typeof input === 'string' ? Buffer.from(input) : input;
     if (this.#bytes + record.length > this.#maxBytes) throw new IngestError('INGEST_ERR_SPOOL_FULL', `${this.#bytes} of ${this.#maxBytes} bytes used`);
     this.#records.push(record);
     this.#bytes += record.length;

@@ -20,6 +20,18 @@ export function spoolContract(name: string, make: (maxBytes: number) => Promise<
     await spool.close();
   });
 
+  test(`${name}: a text record is stored as its UTF-8 bytes`, async () => {
+    const spool = await make(1 << 20);
+    const text = 'air,station=站\\ 1 pm25=35.2 1795000000000\nair,station=x co=1 1';
+    await spool.append(text);
+    await spool.append(Buffer.from(text));
+    assert.deepEqual(spool.depth(), { records: 2, bytes: spool.depth().bytes });
+    const batch = await spool.read(1 << 20);
+    assert.deepEqual(batch?.records.map((r) => r.toString('utf8')), [text, text]);
+    assert.deepEqual(batch?.records[0], Buffer.from(text));
+    await spool.close();
+  });
+
   test(`${name}: rewind re-reads everything not committed`, async () => {
     const spool = await make(1 << 20);
     for (let i = 0; i < 5; i++) await spool.append(rec(i));

@@ -22,8 +22,8 @@ export interface SpoolDepth {
 }
 
 export interface Spool {
-  /** Resolves once `record` is durable; rejects with INGEST_ERR_SPOOL_FULL when over the bound. */
-  append(record: Buffer): Promise<void>;
+  /** Resolves once `record` (bytes, or text stored as UTF-8) is durable; rejects with INGEST_ERR_SPOOL_FULL when over the bound. */
+  append(record: Buffer | string): Promise<void>;
   /** The next durable, uncommitted records from the read position (up to about `maxBytes`), or undefined. */
   read(maxBytes: number): Promise<SpoolBatch | undefined>;
   /** Frees everything before `position`. */

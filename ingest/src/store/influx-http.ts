@@ -1,12 +1,11 @@
 /**
  * InfluxDB over the v1-compatible HTTP API (`/write` line protocol, `/query` InfluxQL): one code
  * path for InfluxDB 1.x, 2.x (v1 compatibility + token), 3.x and openGemini. The official
- * client's WriteApi speaks `/api/v2/write`, which InfluxDB 1.6 does not have, so we use its
- * Point for line-protocol escaping and plain fetch for transport; batching and retry live in
- * the durable spool drain.
+ * client's WriteApi speaks `/api/v2/write`, which InfluxDB 1.6 does not have, so we write the
+ * line protocol ourselves (line-protocol.ts, tested byte for byte against the client's Point)
+ * and use plain fetch for transport; batching and retry live in the durable spool drain.
  */
-import { Point } from '@influxdata/influxdb-client';
-import type { PointData } from '@shanshui/models';
+export { toLineProtocol } from './line-protocol.ts';
 
 export interface InfluxConnection {
   /** Base URL, e.g. http://127.0.0.1:8086 */
@@ -36,23 +35,6 @@ export class InfluxWriteError extends Error {
 }
 
 export type InfluxSeries = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
-
-/** Serialises points to line protocol with millisecond timestamps; numbers are always floats (no int/float field conflicts). */
-export function toLineProtocol(points: readonly PointData[]): string {
-  const lines: string[] = [];
-  for (const p of points) {
-    const point = new Point(p.measurement);
-    for (const [k, v] of Object.entries(p.tags)) point.tag(k, v);
-    for (const [k, v] of Object.entries(p.fields)) {
-      if (typeof v === 'number') point.floatField(k, v);
-      else point.stringField(k, v);
-    }
-    point.timestamp(String(p.ts));
-    const line = point.toLineProtocol();
-    if (line) lines.push(line);
-  }
-  return lines.join('\n');
-}
 
 export class InfluxHttp {
   readonly #conn: InfluxConnection;

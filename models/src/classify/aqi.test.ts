@@ -10,6 +10,7 @@ import {
   computeRealtimeAqi,
   iaqi,
   realtimeAqiInputs,
+  realtimeAqiLevel,
 } from './aqi.ts';
 import { ClassifyError } from './classify-error.ts';
 
@@ -223,4 +224,17 @@ test('real-time O3 8h moving average is scored alongside O3 1h; a tie names both
   assert.ok(r);
   assert.equal(r.aqi, 100);
   assert.deepEqual(r.primaryPollutants, ['o3_1h', 'o3_8h']);
+});
+
+test('realtimeAqiLevel gives the aqi and level of computeRealtimeAqi, for any values', () => {
+  let s = 3;
+  const r = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+  const odd = [-1, 0, NaN, Infinity, 800, 800.0001, 1e6, 2620, 2621];
+  const pick = (): number | undefined => (r() < 0.2 ? undefined : r() < 0.1 ? odd[Math.floor(r() * odd.length)] : r() * (r() < 0.5 ? 200 : 3000));
+  for (let i = 0; i < 50_000; i++) {
+    const v = { pm25: pick(), pm10: pick(), so2: pick(), no2: pick(), o3: pick(), co: r() < 0.5 ? pick() : (pick() ?? 0) / 50, o3_8h: r() < 0.3 ? pick() : undefined };
+    const values = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+    const full = computeRealtimeAqi(values);
+    assert.deepEqual(realtimeAqiLevel(values), full ? { aqi: full.aqi, level: full.level } : null, JSON.stringify(values));
+  }
 });

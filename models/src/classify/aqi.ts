@@ -125,8 +125,10 @@ export function iaqi(pollutant: AqiPollutant, concentration: number): number | n
   let hi = 1;
   while (bps[hi]! < concentration) hi++;
   const lo = hi - 1;
-  const [bpLo, bpHi] = [bps[lo]!, bps[hi]!];
-  const [iLo, iHi] = [IAQI_ANCHORS[lo]!, IAQI_ANCHORS[hi]!];
+  const bpLo = bps[lo]!;
+  const bpHi = bps[hi]!;
+  const iLo = IAQI_ANCHORS[lo]!;
+  const iHi = IAQI_ANCHORS[hi]!;
   return ceilIaqi(((iHi - iLo) / (bpHi - bpLo)) * (concentration - bpLo) + iLo);
 }
 
@@ -195,7 +197,8 @@ export function computeAqi(concentrations: Readonly<Partial<Record<AqiPollutant,
   const scored = AQI_POLLUTANTS.filter((p) => scores[p] !== undefined);
   if (scored.length === 0) return null;
 
-  const aqi = Math.max(...scored.map((p) => scores[p]!));
+  let aqi = -Infinity;
+  for (const p of scored) aqi = Math.max(aqi, scores[p]!);
   const info = aqiLevelFor(aqi);
   return {
     aqi,
@@ -242,6 +245,29 @@ export function realtimeAqiInputs(values: RealtimeAirValues): Partial<Record<Aqi
   if (values.o3 !== undefined) out.o3_1h = values.o3;
   if (values.o3_8h !== undefined) out.o3_8h = values.o3_8h;
   return out;
+}
+
+/**
+ * `aqi` and `level` of `computeRealtimeAqi(values)` (null when it is null), without building
+ * the rest of the result: what a rule needs for every reading; the full result only when a
+ * warning is worded.
+ */
+export function realtimeAqiLevel(values: RealtimeAirValues): { readonly aqi: number; readonly level: AqiLevel } | null {
+  let aqi = -Infinity;
+  const score = (pollutant: AqiPollutant, c: number | undefined): void => {
+    if (c === undefined) return;
+    const s = iaqi(pollutant, c);
+    if (s !== null && s > aqi) aqi = s;
+  };
+  score('pm25_24h', values.pm25);
+  score('pm10_24h', values.pm10);
+  if (values.so2 !== undefined) score(values.so2 > AQI_BREAKPOINTS.so2_1h[AQI_BREAKPOINTS.so2_1h.length - 1]! ? 'so2_24h' : 'so2_1h', values.so2);
+  score('no2_1h', values.no2);
+  score('co_1h', values.co);
+  score('o3_1h', values.o3);
+  score('o3_8h', values.o3_8h);
+  if (aqi === -Infinity) return null;
+  return { aqi, level: aqiLevelFor(aqi).level };
 }
 
 /** Real-time (hourly) AQI from station values; see `realtimeAqiInputs` for the table mapping. */

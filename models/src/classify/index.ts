@@ -27,6 +27,7 @@ export {
   computeAqi,
   realtimeAqiInputs,
   computeRealtimeAqi,
+  realtimeAqiLevel,
 } from './aqi.ts';
 export type {
   AqiPollutant,
