@@ -52,7 +52,7 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 
 const agentConfig = {
   version: 1,
-  sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://127.0.0.1:4840', items: [{ nodeId: 'ns=1;s=Gate1.Level', metric: 'water_level' }], commands: [{ name: 'open_gate', write: { nodeId: 'ns=1;s=Gate1.Open', dataType: 'Boolean' } }] }],
+  sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://127.0.0.1:4840', items: [{ nodeId: 'ns=1;s=Gate1.Supply', metric: 'supply_voltage' }], commands: [{ name: 'open_gate', write: { nodeId: 'ns=1;s=Gate1.Open', dataType: 'Boolean' } }] }],
 };
 
 async function station(dept: string, extra: Record<string, unknown> = {}): Promise<{ id: string; username: string; password: string }> {
@@ -123,7 +123,7 @@ const CASES: Record<string, Case> = {
     kind: 'list', ok: 200, shared: true,
     call: async (d) => {
       const t = await admin('POST', '/api/v1/tokens', { name: uid('listed'), role: 'viewer', departments: [d] });
-      return { path: '/api/v1/tokens', shows: (b) => b.items.some((x: any) => x.id === t.id) };
+      return { path: '/api/v1/tokens?limit=1000', shows: (b) => b.items.some((x: any) => x.id === t.id) };
     },
   },
   'DELETE /api/v1/tokens/:id': { kind: 'item', ok: 204, call: async (d) => ({ path: `/api/v1/tokens/${(await admin('POST', '/api/v1/tokens', { name: uid('doomed'), role: 'viewer', departments: [d] })).id}` }) },
@@ -151,7 +151,24 @@ const CASES: Record<string, Case> = {
       const s = await station(d);
       await publish(s, JSON.stringify({ seq: 1, ts: Date.now() - 1000, values: { pm25: 10 } }));
       await eventually(async () => (await admin('GET', '/api/v1/delivery')).items.some((x: any) => x.deviceId === s.id), 'delivery stats');
-      return { path: '/api/v1/delivery', shows: (b) => b.items.some((x: any) => x.deviceId === s.id) };
+      return { path: '/api/v1/delivery?limit=1000', shows: (b) => b.items.some((x: any) => x.deviceId === s.id) };
+    },
+  },
+  'GET /api/v1/stations/:id/readings/latest': { kind: 'item', ok: 200, shared: true, call: async (d) => ({ path: `/api/v1/stations/${(await station(d)).id}/readings/latest` }) },
+  'GET /api/v1/stations/:id/readings': { kind: 'item', ok: 200, shared: true, call: async (d) => ({ path: `/api/v1/stations/${(await station(d)).id}/readings?metric=pm25` }) },
+  'GET /api/v1/readings/latest': {
+    kind: 'list', ok: 200, shared: true,
+    call: async (d) => {
+      const s = await station(d);
+      return { path: '/api/v1/readings/latest?limit=1000', shows: (b) => b.items.some((x: any) => x.stationId === s.id) };
+    },
+  },
+  'GET /api/v1/status': {
+    kind: 'list', ok: 200, shared: true,
+    call: async (d) => {
+      await station(d);
+      // Scoped counts: a token covering the department reports it in its scope (and counts its stations).
+      return { path: '/api/v1/status', shows: (b) => (b.scope === '*' || b.scope.includes(d)) && b.stations.total > 0 };
     },
   },
   'GET /api/v1/dead-letters': {
@@ -192,7 +209,7 @@ const CASES: Record<string, Case> = {
     kind: 'list', ok: 200, shared: true,
     call: async (d) => {
       const id = await rule(d);
-      return { path: '/api/v1/rules', shows: (b) => b.items.some((x: any) => x.id === id) };
+      return { path: '/api/v1/rules?limit=1000', shows: (b) => b.items.some((x: any) => x.id === id) };
     },
   },
   'GET /api/v1/rules/:id': { kind: 'item', ok: 200, shared: true, call: async (d) => ({ path: `/api/v1/rules/${await rule(d)}` }) },
@@ -203,7 +220,7 @@ const CASES: Record<string, Case> = {
     kind: 'list', ok: 200, shared: true,
     call: async (d) => {
       const id = await subscription(d);
-      return { path: '/api/v1/subscriptions', shows: (b) => b.items.some((x: any) => x.id === id) };
+      return { path: '/api/v1/subscriptions?limit=1000', shows: (b) => b.items.some((x: any) => x.id === id) };
     },
   },
   'GET /api/v1/subscriptions/:id': { kind: 'item', ok: 200, shared: true, call: async (d) => ({ path: `/api/v1/subscriptions/${await subscription(d)}` }) },
@@ -222,6 +239,7 @@ const CASES: Record<string, Case> = {
 
 /** Routes anyone may call without a token, with the status they answer. */
 const PUBLIC: Record<string, { call: Call; ok: number }> = {
+  'GET /api/v1/openapi.json': { call: { path: '/api/v1/openapi.json' }, ok: 200 },
   'GET /api/v1/schema/readings.json': { call: { path: '/api/v1/schema/readings.json' }, ok: 200 },
   'GET /api/v1/schema/webhook-event.json': { call: { path: '/api/v1/schema/webhook-event.json' }, ok: 200 },
   'POST /api/v1/provision': { call: { path: '/api/v1/provision', body: { token: 'sst_never-issued-token' } }, ok: 401 },

@@ -6,6 +6,8 @@ import { HttpError, parseOr400 } from './http-error.ts';
 import { AlertError } from '../alerts/alert-lifecycle.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { inScope, scopeFilter } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { AlertEventSchema, AlertSchema } from './response-schemas.ts';
 
 const ListQuery = z
   .object({
@@ -24,8 +26,27 @@ const ListQuery = z
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100), note: z.string().max(1000).optional() }).strict();
 
+const NOT_FOUND = { 404: 'No such alert in scope (API_ERR_NOT_FOUND)' };
+const DOCS = {
+  list: {
+    tag: 'alerts',
+    summary: 'Alerts in scope, newest first: active (default), history or one state; filtered by department, domain, region prefix, level, station, rule',
+    query: ListQuery,
+    responses: { 200: z.object({ items: z.array(AlertSchema), total: z.number().int(), next: z.string().nullable().describe('`before` of the next page') }).strict() },
+  },
+  show: { tag: 'alerts', summary: 'One alert with its events (firing, escalated, acknowledged, resolved)', params: IdParams, responses: { 200: z.object({ alert: AlertSchema, events: z.array(AlertEventSchema) }).strict() }, errors: NOT_FOUND },
+  ack: {
+    tag: 'alerts',
+    summary: 'Acknowledge an alert (确认)',
+    params: IdParams,
+    body: AckBody,
+    responses: { 200: z.object({ alert: AlertSchema }).strict() },
+    errors: { ...NOT_FOUND, 409: 'The alert cannot be acknowledged in its state (API_ERR_ALERT_STATE)' },
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
-  app.get('/api/v1/alerts', { config: { permission: 'alerts:read' } }, async (req) => {
+  app.get('/api/v1/alerts', { config: { permission: 'alerts:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
     const { before, ...filter } = q;
     const departments = scopeFilter(req);
@@ -34,14 +55,14 @@ export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
     return { ...page, next: page.items.length === q.limit && last ? last.openedAt : null };
   });
 
-  app.get('/api/v1/alerts/:id', { config: { permission: 'alerts:read' } }, async (req) => {
+  app.get('/api/v1/alerts/:id', { config: { permission: 'alerts:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const alert = w.alerts.get(id);
     if (!alert || !inScope(req, alert.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
     return { alert, events: w.alerts.events(id) };
   });
 
-  app.post('/api/v1/alerts/:id/ack', { config: { permission: 'alerts:ack' } }, async (req) => {
+  app.post('/api/v1/alerts/:id/ack', { config: { permission: 'alerts:ack', doc: DOCS.ack } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const body = parseOr400(AckBody, req.body ?? {}, 'acknowledgement');
     const found = w.alerts.get(id);

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { AuditLog } from '../auth/audit-log.ts';
 import { parseOr400 } from './http-error.ts';
 import { scopeFilter } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { AuditEntrySchema } from './response-schemas.ts';
 
 const Query = z
   .object({
@@ -20,9 +22,16 @@ const Query = z
   })
   .strict();
 
+const DOC = {
+  tag: 'audit',
+  summary: "The audit log, newest first, inside the caller's scope (page with `before` = the previous page's `next`)",
+  query: Query,
+  responses: { 200: z.object({ items: z.array(AuditEntrySchema), next: z.number().int().nullable() }) },
+} satisfies RouteDoc;
+
 export function auditRoutes(audit: AuditLog): (app: FastifyInstance) => void {
   return (app) => {
-    app.get('/api/v1/audit', { config: { permission: 'audit:read' } }, async (req) => {
+    app.get('/api/v1/audit', { config: { permission: 'audit:read', doc: DOC } }, async (req) => {
       const q = parseOr400(Query, req.query, 'query');
       const departments = scopeFilter(req);
       const items = audit.list({

@@ -1,7 +1,7 @@
 /**
  * Remote control of field equipment:
  *   POST /api/v1/stations/{id}/commands {name, args, ttlSec}  → 202, the command as stored
- *   GET  /api/v1/stations/{id}/commands                        → newest first
+ *   GET  /api/v1/stations/{id}/commands?limit=                 → newest first
  *   GET  /api/v1/commands/{id}                                 → state: pending|sent|succeeded|failed|expired
  */
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +13,8 @@ import type { ProvisioningStore } from '../state/provisioning-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import { HttpError, parseOr400 } from './http-error.ts';
 import { actorOf, addAuditNote, inScope } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { CommandSchema } from './response-schemas.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const CommandBody = z
@@ -23,6 +25,33 @@ const CommandBody = z
     ttlSec: z.number().int().min(1).max(7 * 86_400).default(3600),
   })
   .strict();
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+
+const DOCS = {
+  send: {
+    tag: 'commands',
+    summary: "Send a command to a station's gateway (delivered now, or when it returns before ttlSec)",
+    params: IdParams,
+    body: CommandBody,
+    responses: { 202: z.object({ command: CommandSchema }).strict() },
+    errors: { 404: 'No such station in scope (API_ERR_NOT_FOUND)' },
+  },
+  list: {
+    tag: 'commands',
+    summary: "A station's commands, newest first",
+    params: IdParams,
+    query: ListQuery,
+    responses: { 200: z.object({ items: z.array(CommandSchema) }).strict() },
+    errors: { 404: 'No such station in scope (API_ERR_NOT_FOUND)' },
+  },
+  show: {
+    tag: 'commands',
+    summary: 'One command and its state: pending, sent, succeeded, failed or expired',
+    params: IdParams,
+    responses: { 200: z.object({ command: CommandSchema }).strict() },
+    errors: { 404: 'No such command in scope (API_ERR_NOT_FOUND)' },
+  },
+} satisfies Record<string, RouteDoc>;
 
 export interface CommandRouteDeps {
   readonly registry: StationRegistry;
@@ -33,7 +62,7 @@ export interface CommandRouteDeps {
 
 export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) => void {
   return (app) => {
-    app.post('/api/v1/stations/:id/commands', { config: { permission: 'commands:send' } }, async (req, reply) => {
+    app.post('/api/v1/stations/:id/commands', { config: { permission: 'commands:send', doc: DOCS.send } }, async (req, reply) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const body = parseOr400(CommandBody, req.body, 'command');
       const station = deps.registry.get(id);
@@ -47,14 +76,15 @@ export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) =>
       return reply.code(202).send({ command: deps.commands.get(command.id) });
     });
 
-    app.get('/api/v1/stations/:id/commands', { config: { permission: 'commands:read' } }, async (req) => {
+    app.get('/api/v1/stations/:id/commands', { config: { permission: 'commands:read', doc: DOCS.list } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
+      const q = parseOr400(ListQuery, req.query, 'query');
       const station = deps.registry.get(id);
       if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
-      return { items: deps.commands.list(id, 100) };
+      return { items: deps.commands.list(id, q.limit) };
     });
 
-    app.get('/api/v1/commands/:id', { config: { permission: 'commands:read' } }, async (req) => {
+    app.get('/api/v1/commands/:id', { config: { permission: 'commands:read', doc: DOCS.show } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const command = deps.commands.get(id);
       if (!command || !inScope(req, command.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no command ${id}`);

@@ -13,6 +13,8 @@ import { inFilter, stationFeature } from '../map/station-features.ts';
 import type { MapFilter } from '../map/station-features.ts';
 import { parseOr400 } from './http-error.ts';
 import { scopeFilter } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { MapFeatureCollectionSchema } from './response-schemas.ts';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -33,6 +35,16 @@ const Query = z.object({
   minLevel: z.enum(WARNING_LEVELS).optional(),
 });
 
+const DOC = {
+  tag: 'map',
+  summary: 'Stations in scope with latest values, warning level and open alerts as GeoJSON (一张图)',
+  description:
+    'A feed, not a page: every station matching the filters is one feature (a GIS layer wants the whole picture). Narrow it with department, domain (comma-separated lists), region prefix, bbox=minLon,minLat,maxLon,maxLat and minLevel.',
+  query: Query,
+  contentType: 'application/geo+json',
+  responses: { 200: MapFeatureCollectionSchema },
+} satisfies RouteDoc;
+
 export interface MapRouteDeps {
   readonly stations: () => readonly Station[];
   readonly openAlerts: () => readonly Alert[];
@@ -41,7 +53,7 @@ export interface MapRouteDeps {
 
 export function mapRoutes(deps: MapRouteDeps): (app: FastifyInstance) => void {
   return (app) => {
-    app.get('/api/v1/map.geojson', { config: { permission: 'stations:read' } }, async (req, reply) => {
+    app.get('/api/v1/map.geojson', { config: { permission: 'stations:read', doc: DOC } }, async (req, reply) => {
       const q = parseOr400(Query, req.query, 'query');
       const scope = scopeFilter(req);
       const filter: MapFilter = {

@@ -6,22 +6,66 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AgentConfigSchema, downTopic, upTopic } from '@shanshui/models';
+import { AgentConfigSchema, downTopic, metricSpec, upTopic } from '@shanshui/models';
 import type { AgentConfig } from '@shanshui/models';
 import { RateLimiter } from '@shanshui/broker';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { AgentConfigResponseSchema, StationSchema, TopicsSchema } from './response-schemas.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const TokenBody = z.object({ ttlSec: z.number().int().min(1).max(30 * 86_400).default(86_400) }).strict();
 const ProvisionBody = z.object({ token: z.string().min(10).max(200) }).strict();
 
+const NOT_FOUND = { 404: 'No such station in scope (API_ERR_NOT_FOUND)' };
+const DOCS = {
+  bootstrap: {
+    tag: 'provisioning',
+    summary: 'A one-time, expiring bootstrap token for provisioning a gateway of this station',
+    params: IdParams,
+    body: TokenBody,
+    responses: { 201: z.object({ token: z.string(), stationId: z.string(), expiresAt: z.string(), note: z.string() }).strict() },
+    errors: NOT_FOUND,
+  },
+  provision: {
+    tag: 'provisioning',
+    summary: "A gateway trades its bootstrap token for MQTT credentials (rotated) and its config (no bearer token: the bootstrap token is the credential)",
+    body: ProvisionBody,
+    responses: {
+      201: z
+        .object({
+          stationId: z.string(),
+          station: StationSchema,
+          credentials: z.object({ clientId: z.string(), username: z.string(), password: z.string(), mqtt: z.record(z.string(), z.string()), topics: TopicsSchema }).strict(),
+          config: AgentConfigSchema.nullable(),
+        })
+        .strict(),
+    },
+    errors: {
+      401: 'Unknown bootstrap token (PROVISION_ERR_TOKEN_UNKNOWN)',
+      404: 'The station no longer exists (API_ERR_NOT_FOUND)',
+      410: 'The bootstrap token was used or has expired (PROVISION_ERR_TOKEN_USED, PROVISION_ERR_TOKEN_EXPIRED)',
+      429: 'Too many provisioning attempts from this address (PROVISION_ERR_RATE_LIMITED)',
+    },
+  },
+  putConfig: {
+    tag: 'provisioning',
+    summary: "Set a station's edge-agent config; published retained on its down/config",
+    params: IdParams,
+    body: AgentConfigSchema,
+    responses: { 200: AgentConfigResponseSchema },
+    errors: { ...NOT_FOUND, 409: 'The config version does not increase (API_ERR_CONFIG_VERSION)' },
+  },
+  getConfig: { tag: 'provisioning', summary: "A station's current edge-agent config", params: IdParams, responses: { 200: AgentConfigResponseSchema }, errors: { 404: 'No such station in scope, or no config yet (API_ERR_NOT_FOUND)' } },
+} satisfies Record<string, RouteDoc>;
+
 export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // Guessing tokens is hopeless (192 bits), but a flood of attempts is still refused per address.
   const limiter = new RateLimiter(0.5, 10);
 
-  app.post('/api/v1/stations/:id/bootstrap-tokens', { config: { permission: 'stations:credentials' } }, async (req, reply) => {
+  app.post('/api/v1/stations/:id/bootstrap-tokens', { config: { permission: 'stations:credentials', doc: DOCS.bootstrap } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const body = parseOr400(TokenBody, req.body === undefined ? {} : req.body, 'bootstrap token request');
     const station = deps.registry.get(id);
@@ -31,7 +75,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send({ token, stationId: id, expiresAt, note: 'One-time token, shown only now. 一次性令牌，仅显示一次。' });
   });
 
-  app.post('/api/v1/provision', { config: { permission: 'public' } }, async (req, reply) => {
+  app.post('/api/v1/provision', { config: { permission: 'public', doc: DOCS.provision } }, async (req, reply) => {
     if (!limiter.take(req.ip)) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
     const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
     const check = deps.provisioning.consumeToken(token, req.ip);
@@ -68,11 +112,19 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
   });
 
-  app.put('/api/v1/stations/:id/config', { config: { permission: 'stations:config' } }, async (req) => {
+  app.put('/api/v1/stations/:id/config', { config: { permission: 'stations:config', doc: DOCS.putConfig } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const config: AgentConfig = parseOr400(AgentConfigSchema, req.body, 'agent config');
+    // An OPC-UA item feeding a metric the station's domain does not know would have the whole
+    // reading (good values from the same scan too) dead-lettered: refuse it here, by name.
+    const unknown = config.sources.flatMap((source, i) =>
+      source.kind === 'opcua' ? source.items.flatMap((item, j) => (metricSpec(station.domain, item.metric) ? [] : [`sources.${i}.items.${j}.metric: ${item.metric}`])) : [],
+    );
+    if (unknown.length > 0) {
+      throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);
+    }
     const current = deps.provisioning.getConfig(id);
     if (current && config.version <= current.version) {
       throw new HttpError(409, 'API_ERR_CONFIG_VERSION', `config version must increase (current ${current.version}, got ${config.version})`);
@@ -83,7 +135,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { stationId: id, config };
   });
 
-  app.get('/api/v1/stations/:id/config', { config: { permission: 'stations:config' } }, async (req) => {
+  app.get('/api/v1/stations/:id/config', { config: { permission: 'stations:config', doc: DOCS.getConfig } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     const config = station && inScope(req, station.department) ? deps.provisioning.getConfig(id) : undefined;

@@ -13,9 +13,29 @@ import { toRule } from '../rules/rule-store.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { actorOf, addAuditNote } from './request-auth.ts';
 import { requireRuleWritable, ruleVisible } from './rule-scope.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { RuleAuditEntrySchema, RuleSchema } from './response-schemas.ts';
 
-const ListQuery = z.object({ domain: z.enum(DOMAINS).optional(), kind: z.string().optional() }).strict();
+const ListQuery = z
+  .object({
+    domain: z.enum(DOMAINS).optional(),
+    kind: z.string().max(32).optional(),
+    /** Rules scoped to this department (global rules are listed too: they apply to it). */
+    department: z.string().max(32).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+
+const NOT_FOUND = { 404: 'No such rule in scope (API_ERR_NOT_FOUND)' };
+const DOCS = {
+  list: { tag: 'rules', summary: 'Rules in scope (global ones included), filtered by domain, kind and department', query: ListQuery, responses: { 200: z.object({ items: z.array(RuleSchema), total: z.number().int() }).strict() } },
+  show: { tag: 'rules', summary: 'One rule with its audit trail', params: IdParams, responses: { 200: z.object({ rule: RuleSchema, audit: z.array(RuleAuditEntrySchema) }).strict() }, errors: NOT_FOUND },
+  create: { tag: 'rules', summary: 'Create a rule (threshold, rate of change, anomaly, trend, data quality, stale, classification)', body: RuleInputSchema, responses: { 201: z.object({ rule: RuleSchema }).strict() }, errors: { 409: 'A rule with this id exists (API_ERR_EXISTS)' } },
+  replace: { tag: 'rules', summary: 'Replace a rule', params: IdParams, body: RuleInputSchema, responses: { 200: z.object({ rule: RuleSchema }).strict() }, errors: NOT_FOUND },
+  remove: { tag: 'rules', summary: 'Delete a rule (its open alerts resolve)', params: IdParams, responses: { 204: null }, errors: NOT_FOUND },
+} satisfies Record<string, RouteDoc>;
 
 function actor(req: FastifyRequest): string {
   return actorOf(req);
@@ -29,20 +49,28 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
     if (!replaced || !ruleVisible(req, replaced)) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
   };
 
-  app.get('/api/v1/rules', { config: { permission: 'rules:read' } }, async (req) => {
+  app.get('/api/v1/rules', { config: { permission: 'rules:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
-    const items = w.rules.all().filter((r) => (q.domain === undefined || r.scope.domain === undefined || r.scope.domain === q.domain) && (q.kind === undefined || r.kind === q.kind) && ruleVisible(req, r));
-    return { items };
+    const items = w.rules
+      .all()
+      .filter(
+        (r) =>
+          (q.domain === undefined || r.scope.domain === undefined || r.scope.domain === q.domain) &&
+          (q.kind === undefined || r.kind === q.kind) &&
+          (q.department === undefined || r.scope.department === undefined || r.scope.department === q.department) &&
+          ruleVisible(req, r),
+      );
+    return { items: items.slice(q.offset, q.offset + q.limit), total: items.length };
   });
 
-  app.get('/api/v1/rules/:id', { config: { permission: 'rules:read' } }, async (req) => {
+  app.get('/api/v1/rules/:id', { config: { permission: 'rules:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const rule = w.rules.get(id);
     if (!rule || !ruleVisible(req, rule)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     return { rule, audit: w.rules.audit(id) };
   });
 
-  app.post('/api/v1/rules', { config: { permission: 'rules:write' } }, async (req, reply) => {
+  app.post('/api/v1/rules', { config: { permission: 'rules:write', doc: DOCS.create } }, async (req, reply) => {
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
     const rule = toRule(input);
     requireRuleWritable(req, rule);
@@ -54,7 +82,7 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
     return reply.code(201).send({ rule });
   });
 
-  app.put('/api/v1/rules/:id', { config: { permission: 'rules:write' } }, async (req) => {
+  app.put('/api/v1/rules/:id', { config: { permission: 'rules:write', doc: DOCS.replace } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
     if (input.id !== undefined && input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: id: ${input.id} does not match the path (${id})`);
@@ -71,7 +99,7 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
     return { rule };
   });
 
-  app.delete('/api/v1/rules/:id', { config: { permission: 'rules:write' } }, async (req, reply) => {
+  app.delete('/api/v1/rules/:id', { config: { permission: 'rules:write', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const existing = w.rules.get(id);
     if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);

@@ -1,20 +1,57 @@
-/** /api/v1/stations: register (credentials shown once), list, show with delivery health, rotate secret, delete. */
+/** /api/v1/stations: register (credentials shown once), list, show with delivery health, rotate secret, delete; /api/v1/delivery. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { StationInputSchema, upTopic, downTopic } from '@shanshui/models';
+import { DOMAINS, StationInputSchema, upTopic, downTopic } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope, requireScope, scopeFilter } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { CredentialsSchema, PresenceSchema, SequenceStatsSchema, StationSchema, pageOf } from './response-schemas.ts';
 
 const ListQuery = z.object({
-  domain: z.string().optional(),
-  department: z.string().optional(),
-  region: z.string().regex(/^\d{2,12}$/).optional(),
+  domain: z.enum(DOMAINS).optional(),
+  department: z.string().max(32).optional(),
+  /** GB/T 2260 region code prefix: '4401' matches every district of 广州. */
+  region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+const DeliveryQuery = z
+  .object({
+    department: z.string().max(32).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const NOT_FOUND = { 404: 'No such station in scope (API_ERR_NOT_FOUND)' };
+const DOCS = {
+  register: {
+    tag: 'stations',
+    summary: 'Register a station; its MQTT credentials are shown only in this answer',
+    body: StationInputSchema,
+    responses: { 201: z.object({ station: StationSchema, credentials: CredentialsSchema }).strict() },
+    errors: { 409: 'A station with this id exists (API_ERR_EXISTS)' },
+  },
+  list: { tag: 'stations', summary: 'Stations in scope, filtered by domain, department and region prefix, ordered by id', query: ListQuery, responses: { 200: pageOf(StationSchema) } },
+  show: {
+    tag: 'stations',
+    summary: 'One station with its presence (online) and delivery health',
+    params: IdParams,
+    responses: { 200: z.object({ station: StationSchema, presence: PresenceSchema, delivery: SequenceStatsSchema.nullable() }).strict() },
+    errors: NOT_FOUND,
+  },
+  rotate: { tag: 'stations', summary: "Rotate a station's MQTT secret (shown only in this answer)", params: IdParams, responses: { 201: z.object({ credentials: CredentialsSchema }).strict() }, errors: NOT_FOUND },
+  remove: { tag: 'stations', summary: 'Delete a station (its open alerts resolve)', params: IdParams, responses: { 204: null }, errors: NOT_FOUND },
+  delivery: {
+    tag: 'stations',
+    summary: 'Delivery health of every device in scope: gaps, missing and duplicate messages (数据完整性), most missing first',
+    query: DeliveryQuery,
+    responses: { 200: pageOf(SequenceStatsSchema.extend({ deviceId: z.string() })) },
+  },
+} satisfies Record<string, RouteDoc>;
 
 function credentialsOf(deps: ApiDeps, station: Station, secret: string) {
   return {
@@ -34,7 +71,7 @@ function credentialsOf(deps: ApiDeps, station: Station, secret: string) {
 }
 
 export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/api/v1/stations', { config: { permission: 'stations:register' } }, async (req, reply) => {
+  app.post('/api/v1/stations', { config: { permission: 'stations:register', doc: DOCS.register } }, async (req, reply) => {
     const input = parseOr400(StationInputSchema, req.body, 'station');
     requireScope(req, input.department, 'registering a station');
     if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
@@ -44,20 +81,20 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret) });
   });
 
-  app.get('/api/v1/stations', { config: { permission: 'stations:read' } }, async (req) => {
+  app.get('/api/v1/stations', { config: { permission: 'stations:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
     const departments = scopeFilter(req);
     return deps.store.listStations({ ...q, ...(departments ? { departments } : {}) });
   });
 
-  app.get('/api/v1/stations/:id', { config: { permission: 'stations:read' } }, async (req) => {
+  app.get('/api/v1/stations/:id', { config: { permission: 'stations:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     return { station, presence: deps.store.getPresence(id) ?? { online: false }, delivery: deps.sequences.stats(id) ?? null };
   });
 
-  app.post('/api/v1/stations/:id/credentials', { config: { permission: 'stations:credentials' } }, async (req, reply) => {
+  app.post('/api/v1/stations/:id/credentials', { config: { permission: 'stations:credentials', doc: DOCS.rotate } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     const secret = station && inScope(req, station.department) && (await deps.registry.rotateSecret(id));
@@ -66,7 +103,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send({ credentials: credentialsOf(deps, station, secret) });
   });
 
-  app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete' } }, async (req, reply) => {
+  app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department) || !deps.registry.remove(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
@@ -76,11 +113,15 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   /** Delivery health of every device: gaps, missing and duplicate messages (数据完整性). */
-  app.get('/api/v1/delivery', { config: { permission: 'stations:read' } }, async (req) => {
+  app.get('/api/v1/delivery', { config: { permission: 'stations:read', doc: DOCS.delivery } }, async (req) => {
+    const q = parseOr400(DeliveryQuery, req.query, 'query');
     const departments = scopeFilter(req);
-    const visible = (deviceId: string): boolean => !departments || departments.includes(deps.registry.get(deviceId)?.department ?? '');
+    const visible = (deviceId: string): boolean => {
+      const department = deps.registry.get(deviceId)?.department ?? '';
+      return (!departments || departments.includes(department)) && (q.department === undefined || q.department === department);
+    };
     const items = [...deps.sequences.all()].filter(([deviceId]) => visible(deviceId)).map(([deviceId, stats]) => ({ deviceId, ...stats }));
     items.sort((a, b) => b.missing - a.missing || a.deviceId.localeCompare(b.deviceId));
-    return { items };
+    return { items: items.slice(q.offset, q.offset + q.limit), total: items.length };
   });
 }

@@ -12,24 +12,51 @@ import { SubscriptionInputSchema, publicSubscription } from '../webhooks/subscri
 import { webhookEventJsonSchema } from '../webhooks/webhook-event.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { addAuditNote, inScope, requireScope } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { JsonSchemaDocumentSchema, PublicSubscriptionSchema } from './response-schemas.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+const ListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const NOT_FOUND = { 404: 'No such subscription in scope (API_ERR_NOT_FOUND)' };
+const ONE = z.object({ subscription: PublicSubscriptionSchema }).strict();
+const DOCS = {
+  eventSchema: { tag: 'subscriptions', summary: 'JSON Schema of the webhook body emergency centres receive', responses: { 200: JsonSchemaDocumentSchema } },
+  list: { tag: 'subscriptions', summary: 'Webhook subscriptions in scope (secrets never shown)', query: ListQuery, responses: { 200: z.object({ items: z.array(PublicSubscriptionSchema), total: z.number().int() }).strict() } },
+  show: {
+    tag: 'subscriptions',
+    summary: 'One subscription with the number of its outbox deliveries',
+    params: IdParams,
+    responses: { 200: z.object({ subscription: PublicSubscriptionSchema, outbox: z.number().int() }).strict() },
+    errors: NOT_FOUND,
+  },
+  create: { tag: 'subscriptions', summary: 'Subscribe a webhook to alerts (filters: departments, domains, regions, minLevel, events)', body: SubscriptionInputSchema, responses: { 201: ONE } },
+  replace: { tag: 'subscriptions', summary: 'Replace a subscription', params: IdParams, body: SubscriptionInputSchema, responses: { 200: ONE }, errors: NOT_FOUND },
+  remove: { tag: 'subscriptions', summary: 'Delete a subscription', params: IdParams, responses: { 204: null }, errors: NOT_FOUND },
+} satisfies Record<string, RouteDoc>;
 
 export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): void {
-  app.get('/api/v1/schema/webhook-event.json', { config: { permission: 'public' } }, async () => webhookEventJsonSchema());
+  app.get('/api/v1/schema/webhook-event.json', { config: { permission: 'public', doc: DOCS.eventSchema } }, async () => webhookEventJsonSchema());
 
-  app.get('/api/v1/subscriptions', { config: { permission: 'subscriptions:read' } }, async (req) => ({
-    items: w.subscriptions.all().filter((s) => inScope(req, s.filters.departments)).map(publicSubscription),
-  }));
+  app.get('/api/v1/subscriptions', { config: { permission: 'subscriptions:read', doc: DOCS.list } }, async (req) => {
+    const q = parseOr400(ListQuery, req.query, 'query');
+    const visible = w.subscriptions.all().filter((s) => inScope(req, s.filters.departments));
+    return { items: visible.slice(q.offset, q.offset + q.limit).map(publicSubscription), total: visible.length };
+  });
 
-  app.get('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:read' } }, async (req) => {
+  app.get('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const sub = w.subscriptions.get(id);
     if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
     return { subscription: publicSubscription(sub), outbox: w.outbox.list({ subscriptionId: id, limit: 1 }).total };
   });
 
-  app.post('/api/v1/subscriptions', { config: { permission: 'subscriptions:write' } }, async (req, reply) => {
+  app.post('/api/v1/subscriptions', { config: { permission: 'subscriptions:write', doc: DOCS.create } }, async (req, reply) => {
     const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
     requireScope(req, input.filters.departments, 'a subscription');
     const sub = w.subscriptions.create(input);
@@ -38,7 +65,7 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     return reply.code(201).send({ subscription: publicSubscription(sub) });
   });
 
-  app.put('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write' } }, async (req) => {
+  app.put('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.replace } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
     const existing = w.subscriptions.get(id);
@@ -50,7 +77,7 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     return { subscription: publicSubscription(sub) };
   });
 
-  app.delete('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write' } }, async (req, reply) => {
+  app.delete('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const existing = w.subscriptions.get(id);
     if (!existing || !inScope(req, existing.filters.departments) || !w.subscriptions.remove(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);

@@ -1,7 +1,7 @@
 /**
  * /api/v1/tokens: API tokens with a role and a department scope (admin only).
  *   POST   {name, role, departments: [..] | '*', ttlSec?} → 201, the `ssk_` secret shown once
- *   GET    → tokens inside the caller's scope, never a secret or hash
+ *   GET    ?limit=&offset= → tokens inside the caller's scope, never a secret or hash
  *   DELETE /{id} → 204, revoked at once (kept listed for the audit log's names)
  * A department-scoped admin can issue and revoke tokens only inside its own departments.
  */
@@ -12,6 +12,8 @@ import { DEPARTMENT_PATTERN } from '../auth/principal.ts';
 import type { ApiTokenStore } from '../auth/api-token-store.ts';
 import { HttpError, parseOr400 } from './http-error.ts';
 import { actorOf, addAuditNote, inScope, requireScope } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { ApiTokenSchema, pageOf } from './response-schemas.ts';
 
 const TokenBody = z
   .object({
@@ -24,11 +26,28 @@ const TokenBody = z
   })
   .strict();
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+const ListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const DOCS = {
+  create: {
+    tag: 'tokens',
+    summary: 'Issue an API token with a role and a department scope (the secret is shown once)',
+    body: TokenBody,
+    responses: { 201: ApiTokenSchema.extend({ token: z.string().describe('the `ssk_` secret, shown only in this answer'), note: z.string() }) },
+  },
+  list: { tag: 'tokens', summary: "API tokens inside the caller's scope (never a secret or hash)", query: ListQuery, responses: { 200: pageOf(ApiTokenSchema) } },
+  revoke: { tag: 'tokens', summary: 'Revoke an API token at once', params: IdParams, responses: { 204: null }, errors: { 404: 'No such token in scope (API_ERR_NOT_FOUND)' } },
+} satisfies Record<string, RouteDoc>;
 
 export function tokenRoutes(tokens: ApiTokenStore): (app: FastifyInstance) => void {
   const deptsOf = (d: '*' | readonly string[]): readonly string[] | undefined => (d === '*' ? undefined : d);
   return (app) => {
-    app.post('/api/v1/tokens', { config: { permission: 'tokens:manage' } }, async (req, reply) => {
+    app.post('/api/v1/tokens', { config: { permission: 'tokens:manage', doc: DOCS.create } }, async (req, reply) => {
       const body = parseOr400(TokenBody, req.body, 'token');
       requireScope(req, deptsOf(body.departments), 'a token');
       const { token, secret } = tokens.create({ ...body, departments: body.departments === '*' ? '*' : [...new Set(body.departments)], createdBy: actorOf(req) });
@@ -37,11 +56,13 @@ export function tokenRoutes(tokens: ApiTokenStore): (app: FastifyInstance) => vo
       return reply.code(201).send({ ...token, token: secret, note: 'The token is shown only now; the platform keeps only its hash. 令牌仅显示一次。' });
     });
 
-    app.get('/api/v1/tokens', { config: { permission: 'tokens:manage' } }, async (req) => ({
-      items: tokens.list().filter((t) => inScope(req, deptsOf(t.departments))),
-    }));
+    app.get('/api/v1/tokens', { config: { permission: 'tokens:manage', doc: DOCS.list } }, async (req) => {
+      const q = parseOr400(ListQuery, req.query, 'query');
+      const visible = tokens.list().filter((t) => inScope(req, deptsOf(t.departments)));
+      return { items: visible.slice(q.offset, q.offset + q.limit), total: visible.length };
+    });
 
-    app.delete('/api/v1/tokens/:id', { config: { permission: 'tokens:manage' } }, async (req, reply) => {
+    app.delete('/api/v1/tokens/:id', { config: { permission: 'tokens:manage', doc: DOCS.revoke } }, async (req, reply) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const token = tokens.get(id);
       if (!token || !inScope(req, deptsOf(token.departments))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no token ${id}`);

@@ -5,6 +5,8 @@ import { HttpError, parseOr400 } from './http-error.ts';
 import { DELIVERY_STATES } from '../webhooks/outbox-store.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { inScope, scopeFilter } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { DeliverySchema } from './response-schemas.ts';
 
 const ListQuery = z
   .object({
@@ -17,12 +19,28 @@ const ListQuery = z
   .strict();
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 
+const DOCS = {
+  list: {
+    tag: 'subscriptions',
+    summary: 'The webhook outbox, newest first: pending, delivered and dead deliveries of subscriptions in scope',
+    query: ListQuery,
+    responses: { 200: z.object({ items: z.array(DeliverySchema), total: z.number().int(), next: z.number().int().nullable().describe('`before` of the next page') }).strict() },
+  },
+  redeliver: {
+    tag: 'subscriptions',
+    summary: 'Queue a delivered or dead delivery again',
+    params: IdParams,
+    responses: { 202: z.object({ delivery: DeliverySchema }).strict() },
+    errors: { 404: 'No such delivery in scope (API_ERR_NOT_FOUND)', 409: 'Still pending (API_ERR_DELIVERY_PENDING), or its subscription is gone' },
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext): void {
   // A delivery is visible with its subscription (deliveries of deleted subscriptions: scope '*' only).
   const visibleSubscriptions = (req: FastifyRequest): string[] | undefined =>
     scopeFilter(req) ? w.subscriptions.all().filter((s) => inScope(req, s.filters.departments)).map((s) => s.id) : undefined;
 
-  app.get('/api/v1/webhook-deliveries', { config: { permission: 'webhook-deliveries:read' } }, async (req) => {
+  app.get('/api/v1/webhook-deliveries', { config: { permission: 'webhook-deliveries:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
     const subscriptionIds = visibleSubscriptions(req);
     const page = w.outbox.list({
@@ -37,7 +55,7 @@ export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext):
     return { ...page, next: page.items.length === q.limit && last ? last.id : null };
   });
 
-  app.post('/api/v1/webhook-deliveries/:id/redeliver', { config: { permission: 'subscriptions:write' } }, async (req, reply) => {
+  app.post('/api/v1/webhook-deliveries/:id/redeliver', { config: { permission: 'subscriptions:write', doc: DOCS.redeliver } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const d = w.outbox.get(id);
     const sub = d && w.subscriptions.get(d.subscriptionId);

@@ -1,0 +1,194 @@
+/**
+ * Readings, department-scoped like stations:
+ *   GET /api/v1/stations/{id}/readings/latest  → the latest value of every metric (in memory, as the map feed)
+ *   GET /api/v1/readings/latest                → the same for a page of stations, filtered by department/domain/region
+ *   GET /api/v1/stations/{id}/readings?metric=pm25,pm10&from=&to=[&window=1m|5m|1h|1d&agg=mean|min|max|last|count][&limit=]
+ *       → raw rows with quality flags (paged by `next`), or one aggregate per window from InfluxDB.
+ * Limits: at most 8 metrics; a raw range of at most 31 days and 10 000 rows a page; at most
+ * 10 000 windows — beyond them 400 API_ERR_RANGE_TOO_LARGE with the reason.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DOMAINS, DOMAIN_SPECS, QUALITIES, QUALITY_LABEL, metricSpec } from '@shanshui/models';
+import type { Station } from '@shanshui/models';
+import type { LatestValues } from '../map/latest-values.ts';
+import type { StationFilter } from '../state/state-store.ts';
+import { READING_AGGREGATES, READING_WINDOWS, READING_WINDOW_NAMES, queryRaw, queryWindows } from '../store/readings-query.ts';
+import type { InfluxQuerier, RangeRequest } from '../store/readings-query.ts';
+import { HttpError, parseOr400 } from './http-error.ts';
+import { inScope, scopeFilter } from './request-auth.ts';
+import type { RouteDoc } from './route-doc.ts';
+import { StationLatestSchema } from './response-schemas.ts';
+
+/** Most metrics one range query may ask for. */
+export const MAX_METRICS_PER_QUERY = 8;
+/** Longest range of raw rows, ms (31 days). */
+export const MAX_RAW_RANGE_MS = 31 * 86_400_000;
+/** Most windows one aggregated query may span. */
+export const MAX_WINDOWS = 10_000;
+/** Range when `from` is not given: the last 24 hours before `to`. */
+export const DEFAULT_RANGE_MS = 86_400_000;
+
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const IsoTime = z.string().describe('ISO 8601 time (UTC)');
+
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const RangeQuery = z
+  .object({
+    /** One metric or a comma-separated list, each a metric of the station's domain (pm25, water_level, …). */
+    metric: z
+      .string()
+      .max(600)
+      .transform(list)
+      .pipe(z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'a metric name such as pm25')).min(1).max(MAX_METRICS_PER_QUERY))
+      .describe(`metric name, or up to ${MAX_METRICS_PER_QUERY} comma-separated`),
+    from: z.iso.datetime({ offset: true }).optional().describe('inclusive; default `to` − 24 h'),
+    to: z.iso.datetime({ offset: true }).optional().describe('exclusive; default now'),
+    window: z.enum(READING_WINDOW_NAMES).optional().describe('aggregate per window (1d = a Beijing calendar day); raw rows when absent'),
+    agg: z.enum(READING_AGGREGATES).optional().describe('aggregate of each window; default mean; needs `window`'),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe('raw rows per page (next page: from = `next`)'),
+  })
+  .strict();
+const LatestListQuery = z
+  .object({
+    department: z.string().max(32).optional(),
+    domain: z.enum(DOMAINS).optional(),
+    /** GB/T 2260 region code prefix. */
+    region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const StationRef = z.object({ id: z.string(), name: z.string(), domain: z.enum(DOMAINS), department: z.string(), region: z.string() }).strict();
+const MetricInfo = z.record(z.string(), z.object({ name: z.string(), unit: z.string() }).strict());
+const rangeCommon = { station: StationRef, metrics: MetricInfo, from: IsoTime, to: IsoTime };
+export const ReadingRangeSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      mode: z.literal('raw'),
+      ...rangeCommon,
+      items: z.array(z.object({ time: IsoTime, values: z.record(z.string(), z.object({ v: z.number(), q: z.enum(QUALITIES) }).strict().nullable()) }).strict()),
+      next: IsoTime.nullable().describe('`from` of the next page; null when this is the last'),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('window'),
+      ...rangeCommon,
+      window: z.enum(READING_WINDOW_NAMES),
+      agg: z.enum(READING_AGGREGATES),
+      items: z.array(z.object({ time: IsoTime.describe('window start'), values: z.record(z.string(), z.number().nullable()) }).strict()),
+    })
+    .strict(),
+]);
+
+const NOT_FOUND = { 404: 'No such station in scope (API_ERR_NOT_FOUND)' };
+const DOCS = {
+  latest: { tag: 'readings', summary: 'The latest value of every metric of a station, with unit, quality flag and time', params: IdParams, responses: { 200: StationLatestSchema }, errors: NOT_FOUND },
+  latestList: {
+    tag: 'readings',
+    summary: 'Latest values of a page of stations in scope, filtered by department, domain and region prefix, ordered by station id',
+    query: LatestListQuery,
+    responses: { 200: z.object({ items: z.array(StationLatestSchema), total: z.number().int() }).strict() },
+  },
+  range: {
+    tag: 'readings',
+    summary: "A station's readings over a time range: raw rows with quality flags, or one aggregate per window",
+    description:
+      `Raw rows (no window): oldest first, at most \`limit\` a page, a range of at most 31 days; quality flags (q) come with every value. ` +
+      `With window=1m|5m|1h|1d and agg=mean|min|max|last|count: one row per window holding data, at most ${MAX_WINDOWS} windows. ` +
+      'Aggregates cover every stored value whatever its quality flag. Metrics must be metrics of the station’s domain.',
+    params: IdParams,
+    query: RangeQuery,
+    responses: { 200: ReadingRangeSchema },
+    errors: { ...NOT_FOUND, 503: 'InfluxDB is not reachable (API_ERR_INFLUX_UNAVAILABLE)' },
+  },
+} satisfies Record<string, RouteDoc>;
+
+export interface ReadingRouteDeps {
+  readonly station: (id: string) => Station | undefined;
+  readonly listStations: (filter: StationFilter) => { items: Station[]; total: number };
+  readonly latest: LatestValues;
+  readonly influx: InfluxQuerier;
+  readonly now?: () => number;
+}
+
+function latestOf(station: Station, latest: LatestValues): z.output<typeof StationLatestSchema> {
+  const values: z.output<typeof StationLatestSchema>['values'] = {};
+  let lastSeen = 0;
+  for (const [metric, v] of latest.of(station.id) ?? []) {
+    const spec = metricSpec(station.domain, metric);
+    values[metric] = { value: v.v, unit: spec?.unit ?? '', name: spec?.name ?? metric, quality: v.q, qualityLabel: QUALITY_LABEL[v.q], time: new Date(v.ts).toISOString() };
+    lastSeen = Math.max(lastSeen, v.ts);
+  }
+  return { stationId: station.id, name: station.name, domain: station.domain, department: station.department, region: station.region, lastSeen: lastSeen ? new Date(lastSeen).toISOString() : null, values };
+}
+
+const tooLarge = (why: string): HttpError => new HttpError(400, 'API_ERR_RANGE_TOO_LARGE', why);
+
+export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) => void {
+  const now = deps.now ?? Date.now;
+  const scopedStation = (req: Parameters<typeof inScope>[0], id: string): Station => {
+    const station = deps.station(id);
+    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    return station;
+  };
+
+  return (app) => {
+    app.get('/api/v1/stations/:id/readings/latest', { config: { permission: 'stations:read', doc: DOCS.latest } }, async (req) => {
+      const { id } = parseOr400(IdParams, req.params, 'path');
+      return latestOf(scopedStation(req, id), deps.latest);
+    });
+
+    app.get('/api/v1/readings/latest', { config: { permission: 'stations:read', doc: DOCS.latestList } }, async (req) => {
+      const q = parseOr400(LatestListQuery, req.query, 'query');
+      const departments = scopeFilter(req);
+      const page = deps.listStations({ ...q, ...(departments ? { departments } : {}) });
+      return { items: page.items.map((s) => latestOf(s, deps.latest)), total: page.total };
+    });
+
+    app.get('/api/v1/stations/:id/readings', { config: { permission: 'stations:read', doc: DOCS.range } }, async (req) => {
+      const { id } = parseOr400(IdParams, req.params, 'path');
+      const q = parseOr400(RangeQuery, req.query, 'query');
+      const station = scopedStation(req, id);
+
+      const unknown = q.metric.filter((m) => !metricSpec(station.domain, m));
+      if (unknown.length > 0) {
+        const known = Object.keys(DOMAIN_SPECS[station.domain].metrics).join(', ');
+        throw new HttpError(400, 'API_ERR_VALIDATION', `invalid query: metric: ${unknown.join(', ')} is not a metric of ${station.domain} stations (${DOMAIN_SPECS[station.domain].name}: ${known})`);
+      }
+      if (q.agg && !q.window) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid query: agg: needs a window (1m, 5m, 1h or 1d); without one the raw rows are returned');
+      const toMs = q.to ? Date.parse(q.to) : now();
+      const fromMs = q.from ? Date.parse(q.from) : toMs - DEFAULT_RANGE_MS;
+      if (fromMs >= toMs) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid query: from: must be before to');
+      const rangeMs = toMs - fromMs;
+      if (!q.window && rangeMs > MAX_RAW_RANGE_MS) {
+        throw tooLarge(`raw readings over ${Math.ceil(rangeMs / 86_400_000)} days asked; at most 31 days of raw rows — shorten the range or aggregate with window=1h or 1d`);
+      }
+      if (q.window && Math.ceil(rangeMs / READING_WINDOWS[q.window]) > MAX_WINDOWS) {
+        throw tooLarge(`${Math.ceil(rangeMs / READING_WINDOWS[q.window])} windows of ${q.window} asked; at most ${MAX_WINDOWS} — use a wider window or a shorter range`);
+      }
+
+      const request: RangeRequest = { stationId: station.id, domain: station.domain, metrics: q.metric, fromMs, toMs, limit: q.limit, ...(q.window ? { window: q.window, agg: q.agg ?? 'mean' } : {}) };
+      const head = {
+        station: { id: station.id, name: station.name, domain: station.domain, department: station.department, region: station.region },
+        metrics: Object.fromEntries(q.metric.map((m) => [m, { name: metricSpec(station.domain, m)!.name, unit: metricSpec(station.domain, m)!.unit }])),
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+      };
+      try {
+        if (q.window) {
+          const rows = await queryWindows(deps.influx, { ...request, window: q.window });
+          return { mode: 'window', ...head, window: q.window, agg: q.agg ?? 'mean', items: rows.map((r) => ({ time: new Date(r.ts).toISOString(), values: r.values })) };
+        }
+        const { rows, more } = await queryRaw(deps.influx, request);
+        const last = rows.at(-1);
+        return { mode: 'raw', ...head, items: rows.map((r) => ({ time: new Date(r.ts).toISOString(), values: r.values })), next: more && last ? new Date(last.ts + 1).toISOString() : null };
+      } catch (err) {
+        req.log.warn({ err: err instanceof Error ? err.message : String(err), stationId: id }, 'readings query failed');
+        throw new HttpError(503, 'API_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer the readings query; try again shortly');
+      }
+    });
+  };
+}
