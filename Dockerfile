@@ -27,8 +27,8 @@ COPY scripts/ scripts/
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-# MQTT, MQTT over TLS, HTTP API (/healthz, /metrics, /api/v1).
-EXPOSE 1883 8883 8080
+# MQTT, MQTT over TLS, HTTP (/healthz, /metrics; the API too unless TLS is configured), HTTPS API.
+EXPOSE 1883 8883 8080 8443
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "ingest/src/main.ts"]

@@ -2,6 +2,8 @@ export { createBroker, BrokerOptionsSchema } from './create-broker.ts';
 export type { AuthFailureEvent, BrokerHooks, BrokerOptions, PresenceEvent, ShanshuiBroker } from './create-broker.ts';
 export { startListener } from './listeners.ts';
 export type { ListenerSpec, RunningListener } from './listeners.ts';
+export { TLS_PROFILE, isCipherList, tlsServerOptions } from './tls-profile.ts';
+export type { TlsServerIdentity } from './tls-profile.ts';
 export { BrokerError, BROKER_ERRORS } from './errors.ts';
 export type { BrokerErrorCode } from './errors.ts';
 export { RateLimiter } from './rate-limiter.ts';

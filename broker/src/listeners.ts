@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import http from 'node:http';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { ShanshuiBroker } from './create-broker.ts';
+import { tlsServerOptions } from './tls-profile.ts';
 
 export interface ListenerSpec {
   readonly kind: 'tcp' | 'tls' | 'ws';
@@ -14,6 +15,8 @@ export interface ListenerSpec {
   readonly key?: string | Buffer;
   /** CA bundle to verify X.509 client certificates, for `tls`. */
   readonly ca?: string | Buffer;
+  /** OpenSSL cipher list, for `tls`. Default `TLS_PROFILE.ciphers`. */
+  readonly ciphers?: string;
 }
 
 export interface RunningListener {
@@ -30,7 +33,10 @@ export async function startListener(broker: ShanshuiBroker, spec: ListenerSpec):
   } else if (spec.kind === 'tls') {
     if (!spec.cert || !spec.key) throw new Error('TLS listener needs cert and key');
     server = tls.createServer(
-      { cert: spec.cert, key: spec.key, ...(spec.ca ? { ca: spec.ca, requestCert: true, rejectUnauthorized: false } : {}), minVersion: 'TLSv1.2' },
+      {
+        ...tlsServerOptions({ cert: spec.cert, key: spec.key, ...(spec.ciphers ? { ciphers: spec.ciphers } : {}) }),
+        ...(spec.ca ? { ca: spec.ca, requestCert: true, rejectUnauthorized: false } : {}),
+      },
       (socket) => broker.handle(socket),
     );
   } else {

@@ -1,8 +1,11 @@
 /**
  * The gateway program.
  *
- *   node edge-agent/src/cli.ts provision --server http://host:8080 --token TOKEN [--dir DIR]
- *   node edge-agent/src/cli.ts run [--dir DIR] [--log-level info]
+ *   node edge-agent/src/cli.ts provision --server https://host:8443 --token TOKEN [--ca FILE] [--dir DIR]
+ *   node edge-agent/src/cli.ts run [--dir DIR] [--log-level info] [--ca FILE]
+ *
+ * `--ca FILE`: the PEM CA that signed the platform's certificate (a private or development CA).
+ * Given to `provision`, it is kept in DIR and `run` verifies MQTT over TLS against it too.
  *
  * DIR defaults to SHANSHUI_AGENT_DIR or /var/lib/shanshui-agent. Exit codes: 0 done, 1 error,
  * 2 the server refused provisioning, 64 usage. `run` stops cleanly on SIGTERM/SIGINT.
@@ -16,9 +19,10 @@ import { AgentError } from './errors.ts';
 import { provisionAgent, ProvisionRefusedError } from './provision.ts';
 
 const USAGE = `usage:
-  shanshui-agent provision --server http://HOST:8080 --token TOKEN [--dir DIR]
+  shanshui-agent provision --server https://HOST:8443 --token TOKEN [--ca FILE] [--dir DIR]
   shanshui-agent run [--dir DIR] [--log-level LEVEL] [--ca FILE]
-DIR defaults to $SHANSHUI_AGENT_DIR or /var/lib/shanshui-agent.`;
+DIR defaults to $SHANSHUI_AGENT_DIR or /var/lib/shanshui-agent. --ca FILE: the PEM CA of the
+platform's certificate; given to provision, it is kept in DIR for run.`;
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const err = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -57,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
       return 64;
     }
     try {
-      const result = await provisionAgent({ server, token, dir });
+      const ca = typeof values['ca'] === 'string' ? readFileSync(values['ca'], 'utf8') : undefined;
+      const result = await provisionAgent({ server, token, dir, ...(ca ? { ca } : {}) });
       out(`Provisioned station ${result.stationId}.`);
       out(`Credentials stored in ${result.dir}/credentials.json (owner-only, 0600).`);
       out(`MQTT: ${result.credentials.mqtt.tls ?? result.credentials.mqtt.tcp}`);
@@ -72,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       err(`Provisioning failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (e instanceof AgentError && /certificate|self[- ]signed/i.test(e.message)) err("The platform's certificate is not trusted: pass --ca FILE, the PEM CA that signed it.");
       return 1;
     }
   }

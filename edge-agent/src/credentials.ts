@@ -31,6 +31,8 @@ export type AgentCredentialsInput = z.input<typeof AgentCredentialsSchema>;
 export const CREDENTIALS_FILE = 'credentials.json';
 export const CONFIG_FILE = 'config.json';
 export const BUFFER_FILE = 'buffer.db';
+/** The CA given at provisioning (`--ca`): verifies the platform's HTTPS and MQTT TLS certificates. */
+export const PLATFORM_CA_FILE = 'platform-ca.pem';
 
 export function credentialsPath(dir: string): string {
   return path.join(dir, CREDENTIALS_FILE);

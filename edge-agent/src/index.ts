@@ -6,7 +6,7 @@ export { createAgent, toWireReadings, AGENT_VERSION, AGENT_DEFAULTS, AgentOption
 export type { Agent, AgentOptions, AgentStats } from './agent.ts';
 export { provisionAgent, ProvisionRefusedError, ProvisionResponseSchema } from './provision.ts';
 export type { ProvisionOptions, ProvisionResult } from './provision.ts';
-export { AgentCredentialsSchema, loadCredentials, saveCredentials, CREDENTIALS_FILE, CONFIG_FILE, BUFFER_FILE } from './credentials.ts';
+export { AgentCredentialsSchema, loadCredentials, saveCredentials, CREDENTIALS_FILE, CONFIG_FILE, BUFFER_FILE, PLATFORM_CA_FILE } from './credentials.ts';
 export type { AgentCredentials, AgentCredentialsInput } from './credentials.ts';
 export { AGENT_ERRORS, AgentError } from './errors.ts';
 export type { AgentErrorCode } from './errors.ts';

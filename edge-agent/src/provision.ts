@@ -2,6 +2,8 @@
  * One-step provisioning of a gateway: POST the one-time bootstrap token to
  * `{server}/api/v1/provision`, validate the answer, store the credentials (and the initial
  * config, when the platform has one) owner-only in the agent's folder (0700, files 0600).
+ * Over https:// the platform is verified against `ca` when given (kept in the folder as
+ * `platform-ca.pem`, so `run` verifies the MQTT TLS connection against it too).
  * A refusal (unknown, used or expired token; rate limit) throws `AgentError`
  * EDGE_ERR_PROVISION_REFUSED carrying the server's code and message.
  */
@@ -10,10 +12,12 @@ import { z } from 'zod';
 import { DOMAINS } from '@shanshui/models';
 import type { AgentConfig } from '@shanshui/models';
 import { AgentError, describeIssues } from './errors.ts';
-import { ensurePrivateDir } from './config/private-file.ts';
+import { ensurePrivateDir, writePrivateFile } from './config/private-file.ts';
 import { ConfigFile } from './config/config-file.ts';
 import { checkAgentConfig } from './config/remote-config.ts';
-import { CONFIG_FILE, saveCredentials } from './credentials.ts';
+import { CONFIG_FILE, PLATFORM_CA_FILE, saveCredentials } from './credentials.ts';
+import { postJson } from './post-json.ts';
+import type { PostJsonResponse } from './post-json.ts';
 import type { AgentCredentials } from './credentials.ts';
 
 export const ProvisionResponseSchema = z.object({
@@ -32,8 +36,10 @@ export const ProvisionResponseSchema = z.object({
 const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export interface ProvisionOptions {
-  /** Platform base URL, e.g. `http://10.0.0.5:8080`. Required. */
+  /** Platform base URL, e.g. `https://10.0.0.5:8443` (plain `http://` only where the platform allows it). Required. */
   readonly server: string;
+  /** PEM CA bundle that signed the platform's certificate (a private CA). Default: Node's CAs. */
+  readonly ca?: string;
   /** The one-time bootstrap token. Required. */
   readonly token: string;
   /** The agent's folder. Required. */
@@ -66,18 +72,13 @@ export class ProvisionRefusedError extends AgentError {
 
 export async function provisionAgent(options: ProvisionOptions): Promise<ProvisionResult> {
   const url = new URL('/api/v1/provision', options.server).toString();
-  let res: Response;
+  let res: PostJsonResponse;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: options.token }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
+    res = await postJson(url, { token: options.token }, { timeoutMs: options.timeoutMs ?? 30_000, ...(options.ca ? { ca: options.ca } : {}) });
   } catch (err) {
-    throw new AgentError('EDGE_ERR_PROVISION_UNREACHABLE', `${url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`, { cause: err });
+    throw new AgentError('EDGE_ERR_PROVISION_UNREACHABLE', `${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const text = await res.text();
+  const text = res.text;
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -103,6 +104,7 @@ export async function provisionAgent(options: ProvisionOptions): Promise<Provisi
   };
   const dir = path.resolve(options.dir);
   ensurePrivateDir(dir);
+  if (options.ca) writePrivateFile(path.join(dir, PLATFORM_CA_FILE), options.ca);
   saveCredentials(dir, credentials);
   let config: AgentConfig | undefined;
   let configProblem: string | undefined;

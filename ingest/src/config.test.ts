@@ -22,3 +22,14 @@ test('config: every key has a one-line doc in the README reference', async () =>
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   for (const key of Object.keys(ConfigSchema.shape)) assert.ok(readme.includes(envNameOf(key)), `README documents ${envNameOf(key)}`);
 });
+
+test('config: TLS and proxy keys — trustProxy as true/false or addresses, cipher lists checked by OpenSSL, the key named', () => {
+  assert.equal(loadConfig({}).trustProxy, false);
+  assert.equal(loadConfig({}).httpsPort, 8443);
+  assert.equal(loadConfig({}).httpPlainApi, false);
+  assert.equal(loadConfig({ SHANSHUI_TRUST_PROXY: 'true' }).trustProxy, true);
+  assert.deepEqual(loadConfig({ SHANSHUI_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,loopback,fd00::/8' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', 'loopback', 'fd00::/8']);
+  assert.throws(() => loadConfig({ SHANSHUI_TRUST_PROXY: 'proxy.example' }), /SHANSHUI_TRUST_PROXY: an IP address, a CIDR range/);
+  assert.equal(loadConfig({ SHANSHUI_TLS_CIPHERS: 'TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-SHA256' }).tlsCiphers, 'TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-SHA256');
+  assert.throws(() => loadConfig({ SHANSHUI_TLS_CIPHERS: 'NO-SUCH-CIPHER' }), /SHANSHUI_TLS_CIPHERS: a cipher list OpenSSL accepts/);
+});

@@ -4,11 +4,31 @@
  * An invalid value stops the start with the key named.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isCipherList } from '@shanshui/broker';
 import { IngestError } from './errors.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+// fastify's trustProxy: true/false, or addresses/CIDRs (proxy-addr's names too).
+const proxyAddress = z
+  .string()
+  .trim()
+  .refine((s) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true;
+    const [ip = '', bits, ...more] = s.split('/');
+    return isIP(ip) !== 0 && more.length === 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+  }, 'an IP address, a CIDR range, loopback, linklocal or uniquelocal');
+const trustProxy = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim();
+    if (s === 'true' || s === 'false') return s === 'true';
+    return s.split(',').map((a) => a.trim());
+  },
+  z.union([z.boolean(), z.array(proxyAddress).min(1)], { error: 'true, false, or comma-separated proxy addresses/CIDRs' }),
+);
 
 export const ConfigSchema = z
   .object({
@@ -20,18 +40,26 @@ export const ConfigSchema = z
     host: z.string().min(1).default('0.0.0.0'),
     /** MQTT over TCP. Default 1883; 0 picks a free port. */
     mqttPort: port.default(1883),
-    /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883. */
+    /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
     mqttsPort: port.default(8883),
     /** MQTT over WebSocket at `/mqtt`; unset = off. */
     wsPort: port.optional(),
-    /** PEM certificate file for MQTT over TLS. */
+    /** PEM certificate (chain) file for MQTT over TLS and HTTPS; with `tlsKey`, turns both on (MQTT over TLS only with the built-in broker; an external broker terminates its own). */
     tlsCert: z.string().optional(),
-    /** PEM private key file for MQTT over TLS. */
+    /** PEM private key file for MQTT over TLS and HTTPS. */
     tlsKey: z.string().optional(),
     /** PEM CA bundle to verify device client certificates. */
     tlsCa: z.string().optional(),
-    /** HTTP API port. Default 8080; 0 picks a free port. */
+    /** OpenSSL cipher list for MQTT over TLS and HTTPS (`TLS_*` entries are the TLS 1.3 suites). Default: the list under Transport security. */
+    tlsCiphers: z.string().min(1).refine(isCipherList, 'a cipher list OpenSSL accepts').optional(),
+    /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/healthz` and `/metrics` (see `httpPlainApi`). */
     httpPort: port.default(8080),
+    /** HTTPS API port, when `tlsCert` and `tlsKey` are set. Default 8443; 0 picks a free port. */
+    httpsPort: port.default(8443),
+    /** Serve the whole API on plain HTTP too when TLS is configured — only behind a TLS-terminating proxy or on a closed network. Default false. */
+    httpPlainApi: bool.default(false),
+    /** Reverse proxies whose X-Forwarded-For is believed (audit log, lockout, provisioning rate limit): `true` (any) or comma-separated addresses/CIDRs (`loopback` allowed). Default false. */
+    trustProxy: trustProxy.default(false),
     /** Admin bearer token for the HTTP API; when unset one is generated into `{dataDir}/admin-token`. */
     apiToken: z.string().min(16, 'at least 16 characters').optional(),
     /** Bad credentials per API client address and per MQTT device id, within `authFailureWindowMs`, that lock it out. Default 10. */

@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -31,7 +30,14 @@ import { InfluxDrain } from './store/influx-drain.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { listenApi } from './api/listen-api.ts';
+import { loadTlsFiles } from './tls-files.ts';
 import { routeTableOf } from './api/request-auth.ts';
+import { routeDocsOf } from './api/route-doc.ts';
+import type { DocumentedRoute } from './api/route-doc.ts';
+import { readingRoutes } from './api/reading-routes.ts';
+import { statusRoutes } from './api/status-routes.ts';
+import { PLATFORM_VERSION } from './version.ts';
 import type { RouteEntry } from './api/request-auth.ts';
 import { ApiTokenStore } from './auth/api-token-store.ts';
 import { AuditLog } from './auth/audit-log.ts';
@@ -54,10 +60,15 @@ export interface Platform {
   readonly mqttPort: number;
   readonly mqttsPort: number | undefined;
   readonly wsPort: number | undefined;
+  /** Plain HTTP: the whole API, or only /healthz and /metrics once TLS is configured (unless `httpPlainApi`). */
   readonly httpPort: number;
+  /** The API over HTTPS, when `tlsCert` and `tlsKey` are set. */
+  readonly httpsPort: number | undefined;
   readonly apiToken: string;
   /** Every `/api/v1` route with the permission it declares. */
   readonly apiRoutes: readonly RouteEntry[];
+  /** Every `/api/v1` route with its documentation (the OpenAPI document's source). */
+  readonly apiDocs: readonly DocumentedRoute[];
   readonly influx: InfluxHttp;
   readonly registry: StationRegistry;
   /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
@@ -79,6 +90,7 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
 }
 
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const startedAt = Date.now();
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async (): Promise<void> => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -92,6 +104,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
   try {
     const dataDir = path.resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true });
+    // Certificate problems stop the start before anything else runs.
+    const tlsFiles = loadTlsFiles(config);
     const metrics = createMetrics();
     metrics.spoolMaxBytes.set(config.spoolMaxBytes);
 
@@ -158,7 +172,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
     const appendDurably = async (lines: string): Promise<void> => {
       try {
-        await spool.append(Buffer.from(lines));
+        await spool.append(lines);
       } catch (err) {
         if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
         throw err;
@@ -280,15 +294,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
     }
     let mqttsPort: number | undefined;
-    if (config.tlsCert && config.tlsKey && !external) {
-      const tls = await startListener(broker, {
-        kind: 'tls',
-        host: config.host,
-        port: config.mqttsPort,
-        cert: readFileSync(config.tlsCert),
-        key: readFileSync(config.tlsKey),
-        ...(config.tlsCa ? { ca: readFileSync(config.tlsCa) } : {}),
-      });
+    if (tlsFiles && !external) {
+      const tls = await startListener(broker, { kind: 'tls', host: config.host, port: config.mqttsPort, ...tlsFiles });
       listeners.push(tls);
       mqttsPort = tls.port;
     }
@@ -361,9 +368,24 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
+        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.listStations(filter), latest, influx }),
+        statusRoutes({
+          version: PLATFORM_VERSION,
+          startedAt,
+          stations: () => registry.all(),
+          online: (id) => store.getPresence(id)?.online ?? false,
+          connectedDevices: () => broker.connectedCount(),
+          spool: () => spool.depth(),
+          spoolMaxBytes: config.spoolMaxBytes,
+          influxUp: () => drain.influxUp,
+          outbox: () => warnings.outbox.depth(),
+          openAlerts: () => warnings.alerts.allOpen(),
+          deadLetters: (departments) => store.countDeadLetters(departments),
+        }),
       ],
       provisioning,
       publishConfig,
+      trustProxy: config.trustProxy,
       async health() {
         updateSpoolGauges();
         const d = spool.depth();
@@ -376,13 +398,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),
     });
-    await api.listen({ host: config.host, port: config.httpPort });
     cleanups.push(() => api.close());
-    const addr = api.server.address();
-    const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
+    // HTTPS with the same certificate as MQTT over TLS: one server identity for the platform host.
+    const apiListeners = await listenApi(api, {
+      host: config.host,
+      httpPort: config.httpPort,
+      ...(tlsFiles ? { tls: { port: config.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
+      plainApi: config.httpPlainApi,
+      logger,
+    });
+    cleanups.push(() => apiListeners.close());
+    const { httpPort, httpsPort } = apiListeners;
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
-    logger.info({ mqttPort, mqttsPort, wsPort, httpPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, apiToken, apiRoutes: routeTableOf(api), influx, registry, events, stop };
+    logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
+    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, events, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -8,6 +8,7 @@ import { createLogger, parseConfig, startPlatform, startManagedInfluxd } from '@
 import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
 import { tempDir } from './temp-dir.ts';
+import { tlsRequest } from './tls-request.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -32,7 +33,12 @@ export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove:
   };
 }
 
-export async function startTestPlatform(overrides: ConfigInput = {}): Promise<TestPlatform> {
+export interface TestPlatformSupport {
+  /** PEM CA the `api` helper verifies the platform with; with TLS configured it calls the HTTPS port. */
+  readonly apiCa?: string | Buffer;
+}
+
+export async function startTestPlatform(overrides: ConfigInput = {}, support: TestPlatformSupport = {}): Promise<TestPlatform> {
   const tmp = await tempDir();
   const { influxd, remove } = await startInfluxd();
   const config = parseConfig({
@@ -50,6 +56,11 @@ export async function startTestPlatform(overrides: ConfigInput = {}): Promise<Te
   const clients: MqttClient[] = [];
   const base = `http://127.0.0.1:${platform.httpPort}`;
   const api: TestPlatform['api'] = async (method, path, body, token = platform.apiToken) => {
+    if (platform.httpsPort !== undefined) {
+      // Once TLS is configured the API answers on HTTPS only (plain HTTP keeps the probes).
+      const res = await tlsRequest(`https://127.0.0.1:${platform.httpsPort}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body, ...(support.apiCa ? { ca: support.apiCa } : {}) });
+      return { status: res.status, body: res.body };
+    }
     const res = await fetch(base + path, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

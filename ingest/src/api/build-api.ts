@@ -1,7 +1,8 @@
 /**
  * The HTTP API (fastify): `/healthz`, `/metrics`, the readings JSON Schema, and `/api/v1/…`
  * behind bearer tokens with roles and department scopes (request-auth.ts), every change
- * audited. Built here, listened in platform.ts (build/listen split for tests).
+ * audited, every route documented (route-doc.ts) in the OpenAPI document at
+ * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
  */
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -23,6 +24,10 @@ import type { AuditLog } from '../auth/audit-log.ts';
 import { installAuth } from './request-auth.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { installRouteDocs } from './route-doc.ts';
+import { openApiRoutes } from './openapi-document.ts';
+import { JsonSchemaDocumentSchema } from './response-schemas.ts';
+import { PLATFORM_VERSION } from '../version.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
@@ -43,10 +48,16 @@ export interface ApiDeps {
   readonly provisioning: ProvisioningStore;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
+  /** fastify `trustProxy`: whose X-Forwarded-For/-Proto make `req.ip` / `req.protocol`. Default false. */
+  readonly trustProxy?: boolean | readonly string[];
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
+  });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
@@ -65,7 +76,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
   installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics });
-  app.get('/api/v1/schema/readings.json', { config: { permission: 'public' } }, async () => readingsJsonSchema());
+  installRouteDocs(app);
+  openApiRoutes({ title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message } }.' })(app);
+  app.get(
+    '/api/v1/schema/readings.json',
+    { config: { permission: 'public', doc: { tag: 'platform', summary: 'JSON Schema of the readings envelope devices publish (for device makers)', responses: { 200: JsonSchemaDocumentSchema } } } },
+    async () => readingsJsonSchema(),
+  );
 
   tokenRoutes(deps.tokens)(app);
   auditRoutes(deps.audit)(app);
