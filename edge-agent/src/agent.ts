@@ -24,8 +24,8 @@ import type { WireReading } from './uplink/readings-packer.ts';
 import { ConfigFile } from './config/config-file.ts';
 import { checkAgentConfig, defaultAgentConfig, parseConfigPayload } from './config/remote-config.ts';
 import { isExpired, parseCommandPayload } from './config/command-message.ts';
-import { ensurePrivateDir } from './config/private-file.ts';
-import { AgentCredentialsSchema, BUFFER_FILE, CONFIG_FILE, loadCredentials } from './credentials.ts';
+import { ensurePrivateDir, readOptionalFile } from './config/private-file.ts';
+import { AgentCredentialsSchema, BUFFER_FILE, CONFIG_FILE, PLATFORM_CA_FILE, loadCredentials } from './credentials.ts';
 import type { AgentCredentials } from './credentials.ts';
 import { SourceSet } from './sources/source-set.ts';
 import type { CommandOutcome, StatValue } from './sources/source-set.ts';
@@ -54,7 +54,7 @@ export const AgentOptionsSchema = z.strictObject({
   config: z.unknown().optional(),
   /** Overrides the broker URL of the credentials (e.g. a local bridge). Default none. */
   mqttUrl: z.string().optional(),
-  /** PEM CA for the platform's TLS certificate. Default system CAs. */
+  /** PEM CA for the platform's TLS certificate. Default: `{dir}/platform-ca.pem` (stored by `provision --ca`), else system CAs. */
   ca: z.string().optional(),
   /** Folder of the OPC-UA client certificate store. Default `{dir}/pki`. */
   pkiDir: z.string().optional(),
@@ -117,6 +117,27 @@ export function toWireReadings(reading: SourceReading): WireReading[] {
   return Number.isFinite(reading.ts.getTime()) ? out : [];
 }
 
+/** Ids of the commands whose `command_result` event is still in the buffer, undelivered. */
+function bufferedCommandIds(buffer: ReadingBuffer): string[] {
+  const ids: string[] = [];
+  for (let afterId = 0; ; ) {
+    const page = buffer.peek('urgent', afterId, 500);
+    if (page.length === 0) return ids;
+    for (const item of page) {
+      if (item.kind !== 'events') continue;
+      let event: unknown;
+      try {
+        event = JSON.parse(item.body);
+      } catch {
+        continue;
+      }
+      const { type, commandId } = (event ?? {}) as { type?: unknown; commandId?: unknown };
+      if (type === 'command_result' && typeof commandId === 'string') ids.push(commandId);
+    }
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
 const profileOf = (c: AgentConfig): UplinkProfile => ({ ...c.uplink, drainRatePerSec: c.buffer.drainRatePerSec });
 
 export async function createAgent(options: AgentOptions): Promise<Agent> {
@@ -126,6 +147,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const dir = path.resolve(o.dir);
   ensurePrivateDir(dir);
   const credentials: AgentCredentials = o.credentials ?? loadCredentials(dir);
+  const ca = o.ca ?? readOptionalFile(path.join(dir, PLATFORM_CA_FILE));
   const stationId = credentials.stationId;
   const log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'agent', stationId });
   const startedAt = Date.now();
@@ -239,7 +261,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     }).catch((err: unknown) => log.error({ err }, 'config handling failed'));
   };
 
-  const seenCommands = new Set<string>();
+  // Answers still waiting in the buffer (the uplink went down before they were delivered, then
+  // the agent restarted): the platform has no answer, so it sends those commands again — they
+  // must not run twice (a pump started twice). The buffered answer completes them.
+  const seenCommands = new Set<string>(bufferedCommandIds(buffer));
   const onCommand = (payload: Buffer): void => {
     const parsedCommand = parseCommandPayload(payload);
     if (!parsedCommand.ok) {
@@ -278,7 +303,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     password: credentials.password,
     url: o.mqttUrl ?? credentials.mqtt.tcp,
     ...(credentials.mqtt.tls && !o.mqttUrl ? { tlsUrl: credentials.mqtt.tls } : {}),
-    ...(o.ca ? { ca: o.ca } : {}),
+    ...(ca ? { ca } : {}),
     buffer,
     profile: profileOf(current),
     maxReadingsPerMessage: o.maxReadingsPerMessage,

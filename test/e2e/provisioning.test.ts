@@ -61,6 +61,12 @@ test('remote config: validated, versioned, delivered retained on the device\'s o
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /endpointUrl: an opc\.tcp:\/\/ URL/);
   assert.match(bad.body.error.message, /items/);
+  const wrongMetric = await tp.api('PUT', '/api/v1/stations/gw-cfg-01/config', {
+    version: 1,
+    sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://127.0.0.1:4840', items: [{ nodeId: 'ns=2;s=Ph', metric: 'ph' }, { nodeId: 'ns=2;s=Pm', metric: 'pm25' }] }],
+  });
+  assert.equal(wrongMetric.status, 400);
+  assert.match(wrongMetric.body.error.message, /unknown for water stations: sources\.0\.items\.1\.metric: pm25$/);
 
   const cfg = { version: 1, uplink: { profile: 'nbiot', batchIntervalSec: 300, maxPayloadBytes: 512, keepaliveSec: 900 }, sources: [{ kind: 'hj212', port: 9212 }] };
   const ok = await tp.api('PUT', '/api/v1/stations/gw-cfg-01/config', cfg);

@@ -65,12 +65,23 @@ export class CommandDispatcher {
     if (fields['type'] !== 'command_result' || typeof fields['commandId'] !== 'string') return;
     const ok = fields['ok'] === 1 || fields['ok'] === 'true';
     const error = typeof fields['error'] === 'string' ? fields['error'] : null;
-    const result = fields['result'];
+    // Event fields are scalars: a structured result (OPC-UA status, output arguments) travels as JSON text.
+    const result = parseResult(fields['result']);
     const recorded = this.#deps.store.complete(fields['commandId'], stationId, ok, result, error);
     this.#log.info({ commandId: fields['commandId'], stationId, ok, error, recorded }, 'command result');
   }
 
   expire(): void {
     for (const c of this.#deps.store.expire()) this.#log.warn({ commandId: c.id, stationId: c.stationId, name: c.name }, 'command expired without an answer');
+  }
+}
+
+/** A result that is JSON object/array text becomes that value; anything else stays as sent. */
+function parseResult(value: string | number | undefined): unknown {
+  if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
   }
 }

@@ -15,7 +15,7 @@ import {
   Variant,
   nodesets,
 } from 'node-opcua';
-import type { CallMethodResultOptions, ISessionContext, UAVariable, VariantLike, StatusCode } from 'node-opcua';
+import type { CallMethodResultOptions, INamespace, ISessionContext, UAVariable, VariantLike, StatusCode } from 'node-opcua';
 
 export const NS = 'ns=1';
 
@@ -45,7 +45,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestOpcuaServer(options: { port: number; pkiDir: string }): Promise<TestOpcuaServer> {
+export interface TestOpcuaServerOptions {
+  port: number;
+  pkiDir: string;
+  /**
+   * Adds nodes of a test's own before the server starts listening (so no client sees the
+   * address space without them, also after a restart); variables put in `variables` work with
+   * `set`/`get`. Default none.
+   */
+  extend?: (namespace: INamespace, variables: Map<string, UAVariable>) => void;
+}
+
+export async function startTestOpcuaServer(options: TestOpcuaServerOptions): Promise<TestOpcuaServer> {
   const serverCertificateManager = new OPCUACertificateManager({
     rootFolder: path.join(options.pkiDir, 'server'),
     automaticallyAcceptUnknownCertificate: true,
@@ -107,6 +118,7 @@ export async function startTestOpcuaServer(options: { port: number; pkiDir: stri
     variables.get('Gate1.Position')?.setValueFromSource({ dataType: DataType.Double, value: target });
     return { statusCode: StatusCodes.Good, outputArguments: [{ dataType: DataType.Boolean, value: true }] };
   });
+  options.extend?.(namespace, variables);
 
   await server.start();
   const endpointUrl = `opc.tcp://127.0.0.1:${options.port}`;
