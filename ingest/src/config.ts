@@ -62,7 +62,7 @@ export const ConfigSchema = z
     trustProxy: trustProxy.default(false),
     /** Admin bearer token for the HTTP API; when unset one is generated into `{dataDir}/admin-token`. */
     apiToken: z.string().min(16, 'at least 16 characters').optional(),
-    /** Bad credentials per API client address and per MQTT device id, within `authFailureWindowMs`, that lock it out. Default 10. */
+    /** Bad credentials per API client address and per MQTT (device id, address), within `authFailureWindowMs`, that lock it out. Default 10. */
     authMaxFailures: z.coerce.number().int().min(1).default(10),
     /** Bad MQTT credentials per remote address that lock the address out (higher: devices share carrier NAT). Default 50. */
     authMaxFailuresPerAddress: z.coerce.number().int().min(1).default(50),

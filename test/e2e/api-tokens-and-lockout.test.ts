@@ -6,11 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { ConnectRefused, connectOnce, endQuietly } from '../support/mqtt-device.ts';
 import { metricValue } from '../support/prometheus-text.ts';
+import { connectPacket } from '../support/raw-mqtt.ts';
 
 let tp: TestPlatform;
 before(async () => {
@@ -130,7 +132,27 @@ async function connack(port: number, id: string, password: string): Promise<numb
   }
 }
 
-test('brute force: bad bearer tokens lock the address (429 + Retry-After, good token too); bad MQTT secrets lock the device, then the address (CONNACK 5)', async () => {
+/** CONNACK return code of a CONNECT sent from another loopback address (0 = accepted). */
+function connackFrom(localAddress: string, port: number, id: string, password: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress }, () => socket.write(connectPacket(id, id, password)));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(undefined);
+    }, 5000);
+    socket.once('data', (d) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(d[0] === 0x20 ? d[3] : undefined);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+test('brute force: bad bearer tokens lock the address (429 + Retry-After; issued tokens still pass); bad MQTT secrets lock the device at that address, then the address (CONNACK 5)', async () => {
   const bf = await startTestPlatform({ authMaxFailures: 3, authMaxFailuresPerAddress: 6, authLockoutMs: 1500, authFailureDelayMs: 5 });
   try {
     const dev = await bf.register({ id: 'bf-dev-1' });
@@ -142,12 +164,17 @@ test('brute force: bad bearer tokens lock the address (429 + Retry-After, good t
     for (let i = 0; i < 3; i++) assert.equal(await connack(port, 'bf-dev-1', 'wrong-secret-0123456789'), 4);
     assert.equal(await connack(port, 'bf-dev-1', dev.password), 5, 'locked: the correct secret is refused too');
     assert.equal(await connack(port, 'bf-dev-2', other.password), 0, 'another device is not affected');
+    assert.equal(await connackFrom('127.0.0.2', port, 'bf-dev-1', dev.password), 0, 'the real device elsewhere is not locked out by bad secrets from this address');
     assert.equal(await metric('shanshui_auth_failures_total', 'mqtt'), 3);
     assert.equal(await metric('shanshui_auth_lockouts_total', 'mqtt'), 1);
     await eventually(async () => (await connack(port, 'bf-dev-1', dev.password)) === 0, 'the device lock to end');
 
-    // API, per address: three bad tokens, then 429 with Retry-After even for the admin token.
+    // API, per address: three bad tokens, then 429 with Retry-After, even for the configured admin
+    // token; a platform-issued token (256 random bits, not guessable) keeps working.
+    const issued = (await bf.api('POST', '/api/v1/tokens', { name: '值班室', role: 'viewer', departments: '*' })).body.token as string;
     for (let i = 0; i < 3; i++) assert.equal((await bf.api('GET', '/api/v1/stations', undefined, `wrong-token-${i}`)).status, 401);
+    assert.equal((await bf.api('GET', '/api/v1/stations', undefined, issued)).status, 200, 'an issued token passes the address lock');
+    assert.equal((await bf.api('GET', '/api/v1/stations', undefined, 'ssk_forged')).status, 429, 'an unknown one does not');
     const locked = await fetch(`http://127.0.0.1:${bf.platform.httpPort}/api/v1/stations`, { headers: { authorization: `Bearer ${bf.platform.apiToken}` } });
     assert.equal(locked.status, 429);
     assert.ok(Number(locked.headers.get('retry-after')) >= 1);

@@ -136,3 +136,30 @@ test('refusals name the reason: unknown metric, injection, agg without window, t
   assert.equal((await tp.api('GET', `/api/v1/stations/nowhere/readings?metric=pm25`)).status, 404);
   assert.equal((await tp.api('GET', `/api/v1/stations/rd-air-1/readings`)).status, 400, 'metric is required');
 });
+
+test('a deleted station id registered again by another department shows none of the old data, and its open commands end', async () => {
+  const old = await tp.register({ id: 'rd-reuse', name: '旧水库站', domain: 'reservoir', department: 'water', region: '440111' });
+  const gate = { version: 1, sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://127.0.0.1:4840', items: [{ nodeId: 'ns=1;s=Level', metric: 'water_level' }], commands: [{ name: 'open_gate', write: { nodeId: 'ns=1;s=Gate', dataType: 'Boolean' } }] }] };
+  assert.equal((await tp.api('PUT', '/api/v1/stations/rd-reuse/config', gate)).status, 200);
+  const client = await tp.connect(old.username, old.password);
+  await client.publishAsync('shanshui/v1/rd-reuse/up/readings', JSON.stringify({ seq: 1, readings: [{ ts: base, values: { water_level: 42.5 } }] }), { qos: 1 });
+  await eventually(async () => (await tp.api('GET', `/api/v1/stations/rd-reuse/readings?metric=water_level&${range}`)).body?.items?.length === 1, 'the old reading stored');
+  assert.equal((await tp.api('GET', '/api/v1/stations/rd-reuse/readings/latest')).body.values.water_level.value, 42.5);
+  await client.endAsync();
+  const cmd = await tp.api('POST', '/api/v1/stations/rd-reuse/commands', { name: 'open_gate', args: { value: true }, ttlSec: 3600 });
+  assert.equal(cmd.status, 202, JSON.stringify(cmd.body));
+  assert.equal((await tp.api('DELETE', '/api/v1/stations/rd-reuse')).status, 204);
+  const ended = (await tp.api('GET', `/api/v1/commands/${cmd.body.command.id}`)).body.command;
+  assert.equal(ended.state, 'expired');
+  assert.equal(ended.error, 'station deleted');
+
+  await tp.register({ id: 'rd-reuse', name: '新水库站', domain: 'reservoir', department: 'forestry', region: '440112' });
+  const raw = await tp.api('GET', `/api/v1/stations/rd-reuse/readings?metric=water_level&${range}`);
+  assert.equal(raw.status, 200, JSON.stringify(raw.body));
+  assert.deepEqual(raw.body.items, [], 'the old department’s readings are not the new station’s');
+  const windows = await tp.api('GET', `/api/v1/stations/rd-reuse/readings?metric=water_level&${range}&window=1h&agg=max`);
+  assert.equal(windows.status, 200, JSON.stringify(windows.body));
+  assert.deepEqual(windows.body.items, []);
+  assert.deepEqual((await tp.api('GET', '/api/v1/stations/rd-reuse/readings/latest')).body.values, {});
+  assert.deepEqual((await tp.api('GET', '/api/v1/stations/rd-reuse/commands')).body.items, []);
+});

@@ -5,7 +5,7 @@ import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
 import { HttpError, parseOr400 } from './http-error.ts';
 import { AlertError } from '../alerts/alert-lifecycle.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
-import { inScope, scopeFilter } from './request-auth.ts';
+import { actorOf, inScope, scopeFilter } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { AlertEventSchema, AlertSchema } from './response-schemas.ts';
 
@@ -24,7 +24,8 @@ const ListQuery = z
   })
   .strict();
 const IdParams = z.object({ id: z.string().min(1).max(64) });
-const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100), note: z.string().max(1000).optional() }).strict();
+/** `by`: the person on duty, shown beside the token's own name (which cannot be claimed). */
+const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100).optional(), note: z.string().max(1000).optional() }).strict();
 
 const NOT_FOUND = { 404: 'No such alert in scope (API_ERR_NOT_FOUND)' };
 const DOCS = {
@@ -68,7 +69,9 @@ export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
     const found = w.alerts.get(id);
     if (!found || !inScope(req, found.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
     try {
-      return { alert: w.lifecycle.acknowledge(id, body.by, body.note, w.now()) };
+      const actor = actorOf(req);
+      const by = body.by && body.by !== actor ? `${actor}（${body.by}）` : actor;
+      return { alert: w.lifecycle.acknowledge(id, by, body.note, w.now()) };
     } catch (err) {
       if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 404 : 409, err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message);
       throw err;

@@ -81,7 +81,7 @@ export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) =>
       const q = parseOr400(ListQuery, req.query, 'query');
       const station = deps.registry.get(id);
       if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
-      return { items: deps.commands.list(id, q.limit) };
+      return { items: deps.commands.list(id, station.department, q.limit) };
     });
 
     app.get('/api/v1/commands/:id', { config: { permission: 'commands:read', doc: DOCS.show } }, async (req) => {

@@ -170,7 +170,7 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
         throw tooLarge(`${Math.ceil(rangeMs / READING_WINDOWS[q.window])} windows of ${q.window} asked; at most ${MAX_WINDOWS} — use a wider window or a shorter range`);
       }
 
-      const request: RangeRequest = { stationId: station.id, domain: station.domain, metrics: q.metric, fromMs, toMs, limit: q.limit, ...(q.window ? { window: q.window, agg: q.agg ?? 'mean' } : {}) };
+      const request: RangeRequest = { stationId: station.id, department: station.department, domain: station.domain, metrics: q.metric, fromMs, toMs, limit: q.limit, ...(q.window ? { window: q.window, agg: q.agg ?? 'mean' } : {}) };
       const head = {
         station: { id: station.id, name: station.name, domain: station.domain, department: station.department, region: station.region },
         metrics: Object.fromEntries(q.metric.map((m) => [m, { name: metricSpec(station.domain, m)!.name, unit: metricSpec(station.domain, m)!.unit }])),

@@ -93,17 +93,22 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     return check.ok ? check.principal : check.reason;
   };
 
+  // Decided by the matched route, never by the raw URL: the router decodes %xx before it
+  // matches, so `/%61pi/v1/rules` reaches the /api/v1/rules handler and must be checked as one.
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/v1/')) return;
-    const permission = req.routeOptions.config.permission;
-    if (permission === 'public') return;
+    const permission = req.routeOptions.config?.permission;
+    if (permission === undefined || permission === 'public') return;
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // A locked address (a script with a stale token, or someone guessing) is refused — except
+    // for the platform's own API tokens that verify: 256 random bits cannot be guessed, so the
+    // office behind the same address keeps working. The configured admin token is not exempt.
     const lockedMs = deps.lockout.lockedFor(req.ip);
-    if (lockedMs > 0) {
+    const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && typeof identify(token) !== 'string';
+    if (lockedMs > 0 && !exempt) {
       reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
       throw new HttpError(429, 'API_ERR_LOCKED_OUT', `too many bad tokens from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s`);
     }
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!token) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing bearer token');
     const who = identify(token);
     if (typeof who === 'string') {
@@ -120,13 +125,13 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     req.principal = who;
     req.auditNote = {};
-    if (permission !== undefined && !roleAllows(who.role, permission)) {
+    if (!roleAllows(who.role, permission)) {
       throw new HttpError(403, 'API_ERR_FORBIDDEN', `role ${who.role} may not ${permission}`);
     }
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!MUTATING.has(req.method) || reply.statusCode >= 400 || !req.url.startsWith('/api/v1/')) return payload;
+    if (!MUTATING.has(req.method) || reply.statusCode >= 400 || req.routeOptions.config?.permission === undefined) return payload;
     const note = req.auditNote ?? {};
     const params = req.params as Record<string, unknown> | undefined;
     try {
@@ -175,7 +180,11 @@ const asList = (d: string | readonly string[] | undefined): readonly string[] | 
 export function inScope(req: FastifyRequest, departments: string | readonly string[] | undefined): boolean {
   const list = asList(departments);
   if (!coversAll(principalOf(req), list)) return false;
-  addAuditNote(req, { departments: list && list.length > 0 ? list : null });
+  // Union with what the request already touched: a rule or subscription moved from one
+  // department to another is audited under both, so the old one sees it was taken away.
+  const touched = list && list.length > 0 ? list : null;
+  const before = req.auditNote?.departments;
+  addAuditNote(req, { departments: before && touched ? [...new Set([...before, ...touched])] : (touched ?? before ?? null) });
   return true;
 }
 

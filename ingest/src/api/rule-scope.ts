@@ -4,13 +4,14 @@
  * stations, so each must see it), changed only by '*' tokens (the emergency centre).
  */
 import type { FastifyRequest } from 'fastify';
-import { inScope, requireScope } from './request-auth.ts';
+import { inScope, principalOf, requireScope } from './request-auth.ts';
 
 interface Scoped {
   readonly scope: { readonly department?: string | undefined };
 }
 
 export function ruleVisible(req: FastifyRequest, rule: Scoped): boolean {
+  principalOf(req); // a caller without a token sees nothing, global rules included
   return rule.scope.department === undefined || inScope(req, rule.scope.department);
 }
 

@@ -96,8 +96,17 @@ export class CommandStore {
     return r ? toCommand(r) : undefined;
   }
 
-  list(stationId: string, limit: number): Command[] {
-    return (this.#db.prepare('SELECT * FROM commands WHERE station_id = ? ORDER BY created_at DESC LIMIT ?').all(stationId, limit) as unknown as Row[]).map(toCommand);
+  /** A station's commands, newest first — of its current department only (a deleted id registered again starts clean). */
+  list(stationId: string, department: string, limit: number): Command[] {
+    return (this.#db.prepare('SELECT * FROM commands WHERE station_id = ? AND department = ? ORDER BY created_at DESC LIMIT ?').all(stationId, department, limit) as unknown as Row[]).map(toCommand);
+  }
+
+  /** A deleted station's open commands end (never sent to a device that takes its id later); returns how many. */
+  cancelOpen(stationId: string, now = Date.now()): number {
+    const res = this.#db
+      .prepare("UPDATE commands SET state = 'expired', result_at = ?, error = 'station deleted' WHERE station_id = ? AND state IN ('pending', 'sent')")
+      .run(new Date(now).toISOString(), stationId);
+    return Number(res.changes);
   }
 
   /** Unexpired commands not yet answered, oldest first: what a returning device must get. */

@@ -46,21 +46,30 @@ export class LatestValues {
     }
   }
 
+  /** A deleted station's values go with it (its id may be registered again, by anyone). */
+  remove(stationId: string): void {
+    this.#byStation.delete(stationId);
+  }
+
   of(stationId: string): ReadonlyMap<string, LatestValue> | undefined {
     return this.#byStation.get(stationId);
   }
 
-  /** Seeds from InfluxDB; a failure only leaves the map empty until readings arrive. */
-  async loadFrom(influx: InfluxHttp, logger: Logger): Promise<void> {
+  /**
+   * Seeds from InfluxDB; a failure only leaves the map empty until readings arrive. Only series
+   * of a station's current department count (`departmentOf`): a deleted station's id registered
+   * again by another department starts empty.
+   */
+  async loadFrom(influx: InfluxHttp, logger: Logger, departmentOf: (stationId: string) => string | undefined): Promise<void> {
     for (const domain of DOMAINS) {
       try {
         // InfluxQL's last(*) gives each field's latest value but one time column: the values'
         // own times are approximated by it until fresh readings arrive.
-        const series = await influx.query(`SELECT last(*) FROM "${domain}" WHERE time > now() - 30d GROUP BY "station"`);
+        const series = await influx.query(`SELECT last(*) FROM "${domain}" WHERE time > now() - 30d GROUP BY "station", "dept"`);
         for (const s of series) {
           const station = s.tags?.['station'];
           const row = s.values[0];
-          if (!station || !row) continue;
+          if (!station || !row || departmentOf(station) !== s.tags?.['dept']) continue;
           const ts = Number(row[0]);
           const readings: Reading[] = [{ ts, values: {} }];
           const values: Record<string, { v: number; q: Quality }> = {};

@@ -25,6 +25,8 @@ export const DAY_WINDOW_OFFSET = '-8h';
 
 export interface RangeRequest {
   readonly stationId: string;
+  /** The station's department: a station id deleted and registered again by another department does not show the old one's data. */
+  readonly department: string;
   readonly domain: Domain;
   readonly metrics: readonly string[];
   /** Inclusive, epoch ms. */
@@ -64,7 +66,7 @@ export function quoteString(text: string): string {
 
 function where(r: RangeRequest): string {
   if (!Number.isSafeInteger(r.fromMs) || !Number.isSafeInteger(r.toMs)) throw new Error('range bounds must be integer epoch ms');
-  return `WHERE "station" = ${quoteString(r.stationId)} AND time >= ${r.fromMs}ms AND time < ${r.toMs}ms`;
+  return `WHERE "station" = ${quoteString(r.stationId)} AND "dept" = ${quoteString(r.department)} AND time >= ${r.fromMs}ms AND time < ${r.toMs}ms`;
 }
 
 /** The InfluxQL of a request: raw rows without a window, else windows (exported for tests and logs). */
