@@ -1,9 +1,11 @@
 /**
  * The MQTT broker (aedes) with Shanshui's connect flow and ACL:
- * 1. CONNECT: client id = user name = device id; a device id or address locked out after
- *    repeated bad credentials is refused (CONNACK 5) even with the right secret; then the
+ * 1. CONNECT: client id = user name = device id; a verified client certificate naming the
+ *    device is accepted; a (device id, address) pair or an address locked out after repeated
+ *    bad credentials is refused (CONNACK 5) even with the right secret; then the
  *    secret is checked by `authenticate`; a bad one is answered slowly and counts to a lockout.
- * 2. PUBLISH: only to `shanshui/v1/{ownId}/up/…`; rate-limited per device; then handed to
+ * 2. PUBLISH: only to `shanshui/v1/{ownId}/up/…`, or to the `up/…` of a station the device is
+ *    the gateway of (`mayPublishFor`, asked on every publish); rate-limited per connected device; then handed to
  *    `acceptPublish`, whose promise must resolve only once the message is durable — aedes
  *    writes the QoS 1 PUBACK after this hook calls back, so an acknowledged reading is never
  *    lost. A rejection closes the connection without PUBACK (MQTT 3.1.1 has no reason code),
@@ -61,8 +63,16 @@ export interface AuthFailureEvent {
 export interface BrokerHooks {
   /** Resolves the device id when (deviceId, secret) is valid; rejects or resolves false otherwise. */
   authenticate(deviceId: string, secret: string): Promise<boolean>;
-  /** Durable hand-off of an authorised publish. Resolve = durable (then PUBACK); reject = refuse. */
-  acceptPublish(deviceId: string, topic: ParsedTopic, payload: Buffer, qos: number): Promise<void>;
+  /**
+   * Durable hand-off of an authorised publish. `stationId` is the topic's station (the device
+   * itself, or a child it is the gateway of). Resolve = durable (then PUBACK); reject = refuse.
+   */
+  acceptPublish(stationId: string, topic: ParsedTopic, payload: Buffer, qos: number): Promise<void>;
+  /**
+   * Whether connected device `deviceId` may publish for another station `stationId` (its
+   * gateway). Default: never — a device publishes only for itself.
+   */
+  mayPublishFor?(deviceId: string, stationId: string): boolean;
   /** Devices connecting and going away. */
   presence?(event: PresenceEvent): void;
   /** Whether a device id is registered (for X.509 certificate authentication, which needs no secret). */
@@ -112,18 +122,28 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         return;
       }
       const address = remoteAddressOf(client) ?? 'unknown';
-      const locked = Math.max(deviceLockout.lockedFor(deviceId), addressLockout.lockedFor(address));
+      // X.509: a client certificate verified against the configured CA, whose CN names this
+      // device, is the credential — nothing to guess, so no lockout applies to it.
+      const certId = verifiedCertificateId(client);
+      if (certId !== undefined && certId === deviceId && hooks.knownDevice?.(deviceId)) {
+        done(null, true);
+        return;
+      }
+      // A device is locked per (device id, address): bad secrets sent from elsewhere cannot
+      // lock the real device out; an address sending many bad secrets is locked as a whole.
+      const deviceKey = `${deviceId}@${address}`;
+      const locked = Math.max(deviceLockout.lockedFor(deviceKey), addressLockout.lockedFor(address));
       if (locked > 0) {
         done(refuse(deviceId, new BrokerError('BROKER_ERR_LOCKED_OUT', `${deviceId} from ${address}, ${Math.ceil(locked / 1000)} s left`)) as never, false);
         return;
       }
       const accepted = (): void => {
-        deviceLockout.succeed(deviceId);
+        deviceLockout.succeed(deviceKey);
         done(null, true);
       };
       // Counted, then answered late: guessing gets slow, and a lockout follows.
       const badCredentials = (detail: string): void => {
-        const byDevice = deviceLockout.fail(deviceId);
+        const byDevice = deviceLockout.fail(deviceKey);
         const byAddress = addressLockout.fail(address);
         const lockedOut = [...(byDevice.locked ? (['device'] as const) : []), ...(byAddress.locked ? (['address'] as const) : [])];
         if (lockedOut.length > 0) log.warn({ deviceId, address, lockedOut, lockoutMs: opts.authLockoutMs }, 'locked out after repeated bad credentials');
@@ -133,11 +153,8 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         if (delayMs > 0) setTimeout(() => done(error as never, false), delayMs);
         else done(error as never, false);
       };
-      // X.509: a client certificate verified against the configured CA, whose CN names this device, is the credential.
-      const certId = verifiedCertificateId(client);
       if (certId !== undefined) {
-        if (certId === deviceId && hooks.knownDevice?.(deviceId)) accepted();
-        else badCredentials(`certificate CN ${certId} for device ${deviceId}`);
+        badCredentials(`certificate CN ${certId} for device ${deviceId}`);
         return;
       }
       if (password === undefined) {
@@ -159,13 +176,13 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void) {
       if (client === null) return done(null); // the platform's own publishes
       const topic = parseTopic(packet.topic);
-      if (!topic || topic.deviceId !== client.id || topic.direction !== 'up') {
+      if (!topic || topic.direction !== 'up' || (topic.deviceId !== client.id && hooks.mayPublishFor?.(client.id, topic.deviceId) !== true)) {
         return done(refuse(client.id, new BrokerError('BROKER_ERR_TOPIC_DENIED', packet.topic)));
       }
       if (!limiter.take(client.id)) {
         return done(refuse(client.id, new BrokerError('BROKER_ERR_RATE_LIMITED', client.id)));
       }
-      hooks.acceptPublish(client.id, topic, packet.payload as Buffer, packet.qos).then(
+      hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
         () => done(null),
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       );

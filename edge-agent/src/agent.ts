@@ -17,7 +17,7 @@ import { MAX_VALUES_PER_READING } from '@shanshui/models';
 import type { AgentConfig } from '@shanshui/models';
 import { AgentError, describeIssues } from './errors.ts';
 import { ReadingBuffer } from './buffer/reading-buffer.ts';
-import type { Priority, ReadingBufferStats } from './buffer/reading-buffer.ts';
+import type { BufferItemInput, Priority, ReadingBufferStats } from './buffer/reading-buffer.ts';
 import { MqttUplink } from './uplink/mqtt-uplink.ts';
 import type { MqttUplinkStats, UplinkProfile } from './uplink/mqtt-uplink.ts';
 import type { WireReading } from './uplink/readings-packer.ts';
@@ -166,10 +166,19 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   let uplink: MqttUplink | undefined;
 
   const take = (readings: SourceReading[], priority: Priority = 'routine'): void => {
-    const wire = readings.flatMap(toWireReadings);
+    // Each row keeps its station (a child's, or none: our own), so the uplink publishes it on that station's topic.
+    const wire: WireReading[] = [];
+    const items: BufferItemInput[] = [];
+    for (const reading of readings) {
+      const station = reading.stationId !== undefined && reading.stationId !== stationId ? { station: reading.stationId } : {};
+      for (const r of toWireReadings(reading)) {
+        wire.push(r);
+        items.push({ priority, kind: 'readings', body: JSON.stringify(r), ...station });
+      }
+    }
     if (wire.length === 0) return;
     try {
-      buffer.append(wire.map((r) => ({ priority, kind: 'readings', body: JSON.stringify(r) })));
+      buffer.append(items);
     } catch (err) {
       counters.takeErrors++;
       log.error({ err }, 'buffer refused readings; the source will not acknowledge them');
@@ -214,6 +223,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       uplink_profile: current.uplink.profile,
       uplink_connects: u?.connects ?? 0,
       uplink_disconnects: u?.disconnects ?? 0,
+      ...(u && u.parkedStations.length > 0 ? { uplink_parked_stations: u.parkedStations.join(',') } : {}),
       rss_bytes: process.memoryUsage.rss(),
       ...sources.stats(),
     };
@@ -243,6 +253,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const heartbeatChanged = next.heartbeatSec !== current.heartbeatSec;
     current = next;
     uplink?.setProfile(profileOf(next));
+    uplink?.unpark(); // the new config may map devices to stations the platform accepts again
     if (heartbeatChanged) startHeartbeat();
     configFile.save(next);
     counters.configsApplied++;
@@ -277,6 +288,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     seenCommands.add(command.id);
     if (seenCommands.size > AGENT_DEFAULTS.rememberCommands) seenCommands.delete(seenCommands.values().next().value!);
     const finish = (outcome: CommandOutcome): void => {
+      answer(outcome);
+      try {
+        buffer.commandAnswered(command.id);
+      } catch (err) {
+        log.warn({ err, commandId: command.id }, 'command start record not cleared (pruned after a week)');
+      }
+    };
+    const answer = (outcome: CommandOutcome): void => {
       counters.commandsExecuted++;
       log.info({ commandId: command.id, name: command.name, ok: outcome.ok, error: outcome.error }, 'command done');
       const result = outcome.result === undefined ? undefined : JSON.stringify(outcome.result);
@@ -294,6 +313,16 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     if (command.name === 'report_status') return finish({ ok: heartbeat() });
     const runner = sources.commandRunner(command.name);
     if (!runner?.executeCommand) return finish({ ok: false, error: `unknown command ${command.name}` });
+    // Started before, answer never buffered: the agent died while it ran. It may have acted —
+    // never act twice on equipment; say so, and let the operator check and send it again.
+    if (buffer.wasCommandStarted(command.id)) {
+      return finish({ ok: false, error: 'interrupted: the agent restarted while executing this command; the equipment state is unknown — check it before sending again (执行中断，设备状态未知)' });
+    }
+    try {
+      buffer.commandStarted(command.id);
+    } catch (err) {
+      return answer({ ok: false, error: `not executed: the buffer cannot record it (${err instanceof Error ? err.message : String(err)})` });
+    }
     runner.executeCommand(command.name, command.args).then(finish, (err: unknown) => finish({ ok: false, error: err instanceof Error ? err.message : String(err) }));
   };
 
@@ -312,6 +341,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     ...(o.reconnectMaxMs !== undefined ? { reconnectMaxMs: o.reconnectMaxMs } : {}),
     onDownlink: (kind, payload) => (kind === 'config' ? onConfig(payload) : onCommand(payload)),
     onConnect: () => void heartbeat(),
+    onStationRefused: (station) => reportEvent({ type: 'station_refused', child: station, reason: `the platform refuses this gateway's publishes for ${station}; its readings stay in the buffer until a config is applied or the agent restarts (子站不属于本网关?)` }),
     ...(o.logger ? { logger: o.logger } : {}),
   });
   uplink.start();

@@ -1,6 +1,7 @@
 /**
  * `npm run cli -- <command>`: the HTTP API from a shell (a technician's phone over SSH works).
- *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--attr key=value …]
+ *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--attr key=value …] [--gateway GW]
+ *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--attr key=value …] [--gateway GW | --detach]
  *   station list [--domain D] [--department D] [--region R]
  *   station show ID | station rotate ID | station delete ID
  *   dead-letters [--device ID] [--limit N]
@@ -24,6 +25,8 @@ const { values, positionals } = parseArgs({
     region: { type: 'string' },
     department: { type: 'string' },
     attr: { type: 'string', multiple: true },
+    gateway: { type: 'string' },
+    detach: { type: 'boolean' },
     device: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
@@ -31,7 +34,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 10).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 11).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
 function fail(message: string): never {
   process.stderr.write(`shanshui: ${message}\n`);
   process.exit(2);
@@ -80,19 +83,23 @@ function query(params: Record<string, string | undefined>): string {
   return q.size ? `?${q}` : '';
 }
 
+function attributesOf(attrs: readonly string[] | undefined): Record<string, string | number> {
+  return Object.fromEntries(
+    (attrs ?? []).map((a) => {
+      const [k, ...rest] = a.split('=');
+      const v = rest.join('=');
+      return [k, v !== '' && Number.isFinite(Number(v)) ? Number(v) : v];
+    }),
+  );
+}
+
 const print = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 const [group, action, arg] = positionals;
 
 if (values.help || !group) {
   process.stdout.write(`${usage}\n`);
 } else if (group === 'station' && action === 'add') {
-  const attributes = Object.fromEntries(
-    (values.attr ?? []).map((a) => {
-      const [k, ...rest] = a.split('=');
-      const v = rest.join('=');
-      return [k, v !== '' && Number.isFinite(Number(v)) ? Number(v) : v];
-    }),
-  );
+  const attributes = attributesOf(values.attr);
   const res = (await call('POST', '/api/v1/stations', {
     id: values.id,
     name: values.name,
@@ -102,9 +109,23 @@ if (values.help || !group) {
     region: values.region,
     department: values.department,
     ...(values.attr ? { attributes } : {}),
+    ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
   })) as { credentials: { username: string; password: string; topics: { readings: string } } };
   print(res);
   process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings}\n`);
+} else if (group === 'station' && action === 'update' && arg) {
+  if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
+  const change = {
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values.lat !== undefined ? { lat: num('lat', values.lat) } : {}),
+    ...(values.lon !== undefined ? { lon: num('lon', values.lon) } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.attr ? { attributes: attributesOf(values.attr) } : {}),
+    ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
+    ...(values.detach ? { gatewayId: null } : {}),
+  };
+  if (Object.keys(change).length === 0) fail('station update: nothing to change (--name, --lat, --lon, --region, --attr, --gateway, --detach)');
+  print(await call('PATCH', `/api/v1/stations/${encodeURIComponent(arg)}`, change));
 } else if (group === 'station' && action === 'list') {
   print(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit })}`));
 } else if (group === 'station' && action === 'show' && arg) {

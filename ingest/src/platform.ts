@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
 import { StateStore } from './state/state-store.ts';
 import { StationRegistry } from './state/station-registry.ts';
+import { stationPresence } from './state/station-presence.ts';
 import { ProvisioningStore } from './state/provisioning-store.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
@@ -180,6 +181,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     };
 
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
+    // `deviceId` is the topic's station (the broker checked the publisher may speak for it):
+    // sequences, dead letters and tags are per station, whoever carried the message.
     const acceptPublish = async (deviceId: string, topic: ParsedTopic, payload: Buffer): Promise<void> => {
       const started = performance.now();
       const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
@@ -211,6 +214,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
         knownDevice: (id) => registry.get(id) !== undefined,
+        mayPublishFor: (deviceId, stationId) => registry.mayPublishFor(deviceId, stationId),
         acceptPublish,
         subscribed(deviceId, filters) {
           events.emit('subscribed', { deviceId, filters });
@@ -345,8 +349,16 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
     const latest = new LatestValues();
-    await latest.loadFrom(influx, logger);
+    await latest.loadFrom(influx, logger, (id) => registry.get(id)?.department);
     events.on('readings', (e: AcceptedReadingsEvent) => latest.update(e.station.id, e.readings));
+    // A deleted station's latest values and open commands go with it (its id may be registered again).
+    const alertsHook = registry.onChange;
+    registry.onChange = (station, active) => {
+      alertsHook?.(station, active);
+      if (active) return;
+      latest.remove(station.id);
+      commands.cancelOpen(station.id);
+    };
 
     const apiToken = await adminToken(config, logger);
     const api = buildApi({
@@ -373,7 +385,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           version: PLATFORM_VERSION,
           startedAt,
           stations: () => registry.all(),
-          online: (id) => store.getPresence(id)?.online ?? false,
+          online: (id) => {
+            const station = registry.get(id);
+            return station ? stationPresence({ store, sequences }, station).online : false;
+          },
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spoolMaxBytes,

@@ -4,6 +4,7 @@
  * or rejects it (reporting why on `up/events`) and keeps running the last good one.
  */
 import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from './topics.ts';
 
 export const OpcuaItemSchema = z
   .object({
@@ -18,8 +19,22 @@ export const OpcuaItemSchema = z
     deadband: z.number().min(0).default(0),
     /** Server sampling interval, ms. Default 1000. */
     samplingIntervalMs: z.number().int().min(0).default(1000),
+    /** Child station this item's readings belong to (its `gatewayId` must be this agent's station). Default: the agent's own station. */
+    stationId: z.string().regex(DEVICE_ID_PATTERN, 'a station id').optional(),
   })
   .strict();
+
+/**
+ * Field device identity → child station id (whose `gatewayId` is this agent's station). A
+ * device missing from the map reports under the agent's own station, as without a map.
+ */
+const StationMapSchema = (key: RegExp, what: string) =>
+  z.record(z.string(), z.string().regex(DEVICE_ID_PATTERN, 'a station id')).superRefine((map, ctx) => {
+    // Checked here rather than as the record's key schema, whose failure names no reason.
+    const keys = Object.keys(map);
+    if (keys.length > 1000) ctx.addIssue({ code: 'custom', message: 'at most 1000 devices' });
+    for (const k of keys) if (!key.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${what} (key)` });
+  });
 
 export const OpcuaCommandSchema = z
   .object({
@@ -45,6 +60,8 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       passwords: z.record(z.string(), z.string()).optional(),
       /** Logger clock offset from UTC, minutes. Default 480 (China Standard Time). */
       utcOffsetMinutes: z.number().int().default(480),
+      /** Child stations by data logger MN (设备唯一标识). Default none: every logger reports as the agent's station. */
+      stations: StationMapSchema(/^[A-Za-z0-9_.-]{1,24}$/, 'an MN: 1–24 letters, digits, _ . -').optional(),
     })
     .strict(),
   z
@@ -53,6 +70,8 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       port: z.number().int().min(1).max(65535),
       host: z.string().default('0.0.0.0'),
       utcOffsetMinutes: z.number().int().default(480),
+      /** Child stations by 测站地址 (10 hex digits, e.g. `0012345678`). Default none: every RTU reports as the agent's station. */
+      stations: StationMapSchema(/^[0-9A-Fa-f]{10}$/, 'a station address: 10 hex digits').optional(),
     })
     .strict(),
   z
@@ -85,9 +104,15 @@ export const AgentConfigSchema = z
         maxPayloadBytes: z.number().int().min(128).default(1024),
         /** MQTT keep-alive, seconds. Default 60 (5g) — use 600+ for NB-IoT. */
         keepaliveSec: z.number().int().min(10).max(65535).default(60),
+        /**
+         * Send over plain MQTT even when the platform offers TLS (any profile). Only for metered
+         * NB-IoT links where the TLS handshake costs too much: the secret then travels in clear.
+         * Default false: TLS whenever the platform offers it.
+         */
+        plainMqtt: z.boolean().default(false),
       })
       .strict()
-      .default({ profile: '5g', batchIntervalSec: 60, maxPayloadBytes: 1024, keepaliveSec: 60 }),
+      .default({ profile: '5g', batchIntervalSec: 60, maxPayloadBytes: 1024, keepaliveSec: 60, plainMqtt: false }),
     buffer: z
       .object({
         /** Disk quota of the store-and-forward buffer, bytes. Default 256 MiB. */

@@ -32,8 +32,8 @@ export { decodePayload, encodePayload, sniffEncoding } from './payload-codec.ts'
 export type { DecodeResult, PayloadEncoding } from './payload-codec.ts';
 export { validateReadings } from './validate-readings.ts';
 export type { ValidateOptions, ValidatedReadings, RejectedReading } from './validate-readings.ts';
-export { StationInputSchema } from './station.ts';
-export type { Station, StationInput } from './station.ts';
+export { StationInputSchema, StationUpdateSchema } from './station.ts';
+export type { Station, StationInput, StationUpdate } from './station.ts';
 export { readingToPoint, stationInfoPoint } from './points.ts';
 export type { PointData, StationTags } from './points.ts';
 

@@ -16,8 +16,22 @@ export const StationInputSchema = z
     department: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'lowercase department code, 2–32 characters'),
     /** Free per-station settings (water body type, reservoir levels, expected interval …). */
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /**
+     * Device id of the edge gateway allowed to publish this station's readings (a child station:
+     * an RTU or data logger behind a gateway, with no MQTT connection of its own). Same
+     * department as the gateway. Default none: the station publishes only for itself.
+     */
+    gatewayId: z.string().regex(DEVICE_ID_PATTERN, 'a device id').optional(),
   })
   .strict();
+
+/** What `PATCH /api/v1/stations/{id}` may change: id, domain and department stay; `gatewayId: null` detaches a child. */
+export const StationUpdateSchema = StationInputSchema.omit({ id: true, domain: true, department: true, gatewayId: true })
+  .partial()
+  .extend({ gatewayId: z.string().regex(DEVICE_ID_PATTERN, 'a device id').nullable().optional() })
+  .strict();
+
+export type StationUpdate = z.output<typeof StationUpdateSchema>;
 
 export type StationInput = z.output<typeof StationInputSchema>;
 

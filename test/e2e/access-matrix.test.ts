@@ -143,6 +143,7 @@ const CASES: Record<string, Case> = {
     },
   },
   'GET /api/v1/stations/:id': { kind: 'item', ok: 200, shared: true, call: async (d) => ({ path: `/api/v1/stations/${(await station(d)).id}` }) },
+  'PATCH /api/v1/stations/:id': { kind: 'item', ok: 200, call: async (d) => ({ path: `/api/v1/stations/${(await station(d)).id}`, body: { name: '改名站', gatewayId: (await station(d)).id } }) },
   'POST /api/v1/stations/:id/credentials': { kind: 'item', ok: 201, call: async (d) => ({ path: `/api/v1/stations/${(await station(d)).id}/credentials` }) },
   'DELETE /api/v1/stations/:id': { kind: 'item', ok: 204, call: async (d) => ({ path: `/api/v1/stations/${(await station(d)).id}` }) },
   'GET /api/v1/delivery': {
@@ -261,6 +262,23 @@ test('public routes answer without a token', async () => {
     const res = await tp.api(key.split(' ')[0]!, call.path, call.body, '');
     assert.equal(res.status, ok, `${key}: ${JSON.stringify(res.body)}`);
   }
+});
+
+test('a percent-encoded path is checked as the route it reaches: no token, no answer; and no unaudited change', async () => {
+  // The router decodes %xx before matching, so /%61pi/v1/… reaches the /api/v1/… handlers.
+  for (const path of ['/%61pi/v1/rules', '/%61pi/v1/stations', '/api/%761/audit', '/%61pi/v1/status']) {
+    const res = await tp.api('GET', path, undefined, '');
+    assert.equal(res.status, 401, `${path} without a token: ${JSON.stringify(res.body)}`);
+  }
+  const before = (await admin('GET', '/api/v1/audit?limit=500')).items.length;
+  const res = await tp.api('POST', '/%61pi/v1/stations', { id: uid('st-enc'), name: 'x', domain: 'air', lat: 23, lon: 113, region: '440106', department: OWN }, '');
+  assert.equal(res.status, 401, JSON.stringify(res.body));
+  const encodedId = uid('st-enc');
+  const viaEncoded = await tp.api('POST', '/%61pi/v1/stations', { id: encodedId, name: '编码路径', domain: 'air', lat: 23, lon: 113, region: '440106', department: OWN });
+  assert.equal(viaEncoded.status, 201, JSON.stringify(viaEncoded.body));
+  const after = (await admin('GET', '/api/v1/audit?limit=500')).items as Array<{ route: string; target: string | null }>;
+  assert.equal(after.length, before + 1, 'the change through the encoded path is audited');
+  assert.ok(after.some((e) => e.route === '/api/v1/stations' && e.target === encodedId), JSON.stringify(after.slice(0, 2)));
 });
 
 test('role × department matrix over every route; every allowed change is audited under its token', async () => {

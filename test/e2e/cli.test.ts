@@ -50,3 +50,26 @@ test('cli: bad input gets a specific reason and exit code 2', async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /401 API_ERR_UNAUTHORIZED/);
 });
+
+test('cli: a child station behind a gateway — station add --gateway, station update --gateway / --detach; a gateway of another department refused with the reason', async () => {
+  const add = (id: string, department: string, ...extra: string[]) =>
+    cli('station', 'add', '--id', id, '--name', `测站 ${id}`, '--domain', 'reservoir', '--lat', '23.7', '--lon', '113.7', '--region', '440117', '--department', department, ...extra);
+  assert.equal((await add('cli-gw-1', 'water')).code, 0);
+  assert.equal((await add('cli-gw-2', 'water')).code, 0);
+  const child = await add('cli-rtu-1', 'water', '--gateway', 'cli-gw-1');
+  assert.equal(child.code, 0, child.stderr);
+  assert.equal(JSON.parse(child.stdout).station.gatewayId, 'cli-gw-1');
+  const moved = await cli('station', 'update', 'cli-rtu-1', '--gateway', 'cli-gw-2', '--name', '流溪河 1 号测站');
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.deepEqual({ gatewayId: JSON.parse(moved.stdout).station.gatewayId, name: JSON.parse(moved.stdout).station.name }, { gatewayId: 'cli-gw-2', name: '流溪河 1 号测站' });
+  const detached = await cli('station', 'update', 'cli-rtu-1', '--detach');
+  assert.equal(detached.code, 0, detached.stderr);
+  assert.equal(JSON.parse(detached.stdout).station.gatewayId, undefined);
+  assert.equal((await add('cli-eco-gw', 'eco-env')).code, 0);
+  const crossDept = await cli('station', 'update', 'cli-rtu-1', '--gateway', 'cli-eco-gw');
+  assert.equal(crossDept.code, 2);
+  assert.match(crossDept.stderr, /400 API_ERR_GATEWAY_INVALID .*department eco-env/);
+  const nothing = await cli('station', 'update', 'cli-rtu-1');
+  assert.equal(nothing.code, 2);
+  assert.match(nothing.stderr, /nothing to change/);
+});

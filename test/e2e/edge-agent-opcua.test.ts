@@ -8,6 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataType, StatusCodes, Variant } from 'node-opcua';
@@ -151,6 +152,8 @@ after(async () => {
   await tp?.close();
   await tmp?.remove();
 });
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 type Row = Record<string, unknown>;
 
@@ -411,4 +414,36 @@ test('an agent restarted with a command\'s answer still in its buffer does not r
   assert.equal(livePlc().get('Gate1.Position'), 61);
   assert.deepEqual(pumpStarts.slice(startsBefore), [1300], 'the pump was started once, not again after the restart');
   assert.equal(returned.stats().commandsExecuted, 1, 'only the later command ran on the restarted agent');
+});
+
+test('an agent killed (SIGKILL) while a command acts on the PLC does not act again when the command is resent: it answers failed, state unknown', { timeout: 150_000 }, async () => {
+  // The gateway program as a process of its own, on the same agent folder, so it can be killed for real.
+  await agent?.stop();
+  agent = undefined;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'edge-agent/src/cli.ts'), 'run', '--dir', agentDir, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const startsBefore = pumpStarts.length;
+  let release!: () => void;
+  pumpHold = new Promise<void>((resolve) => (release = resolve));
+  const callsBefore = pumpCalls;
+  let command: CommandView;
+  try {
+    command = await send('start_pump', { inputArguments: [{ dataType: 'UInt16', value: 1200 }] });
+    await eventually(() => pumpCalls > callsBefore, 'the PLC working on the start', 60_000);
+    // The gateway dies in the middle of the call: no answer is ever buffered.
+    child.kill('SIGKILL');
+    await exited;
+  } finally {
+    child.kill('SIGKILL');
+    release(); // the PLC finishes the start on its own
+    pumpHold = undefined;
+  }
+  await eventually(() => pumpStarts.length > startsBefore, 'the PLC finished the start');
+  await startAgent();
+
+  // The platform has no answer and sends the command again: the agent may have acted, so it must not act twice.
+  const done = await answered(command.id);
+  assert.equal(done.state, 'failed', JSON.stringify(done));
+  assert.match(done.error ?? '', /interrupted.*state is unknown/);
+  assert.deepEqual(pumpStarts.slice(startsBefore), [1200], 'the pump was started once');
 });

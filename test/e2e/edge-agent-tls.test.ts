@@ -144,3 +144,23 @@ test('5G profile over TLS: a CA that did not sign the platform certificate never
   assert.ok(agent.stats().buffer.depth > 0, 'readings wait in the buffer');
   assert.equal((await tp.query(`SELECT pm25 FROM air WHERE station = 'g5-agent-03'`)).length, 0);
 });
+
+test('NB-IoT profile: TLS too when the platform offers it; plain MQTT only by an explicit plainMqtt', { timeout: 120_000 }, async () => {
+  const id = 'nb-agent-04';
+  const dir = await agentDir();
+  await provisionAgent({ server: `https://127.0.0.1:${tp.platform.httpsPort}`, token: await bootstrapToken(id), dir, ca: readFileSync(caFile(), 'utf8') });
+  const nbiot = { profile: 'nbiot', batchIntervalSec: 0.2, maxPayloadBytes: 512, keepaliveSec: 900 } as const;
+  const agent = await createAgent({
+    dir,
+    reconnectMinMs: 100,
+    reconnectMaxMs: 1000,
+    config: { version: 1, uplink: nbiot, heartbeatSec: 60, sources: [{ kind: 'simulated', intervalSec: 0.05 }] },
+  });
+  cleanups.push(() => agent.stop());
+  await eventually(() => agent.stats().uplink.connects >= 1, 'the uplink connected', 30_000);
+  assert.equal(agent.stats().uplink.url, `mqtts://127.0.0.1:${tp.platform.mqttsPort}`, 'a remote switch to NB-IoT does not downgrade the link');
+  await eventually(async () => (await tp.query(`SELECT pm25 FROM air WHERE station = '${id}'`)).length >= 10, 'readings stored over TLS', 60_000);
+
+  assert.equal((await tp.api('PUT', `/api/v1/stations/${id}/config`, { version: 2, uplink: { ...nbiot, plainMqtt: true }, sources: [] })).status, 200);
+  await eventually(() => agent.config().version === 2 && agent.stats().uplink.url === `mqtt://127.0.0.1:${tp.platform.mqttPort}` && agent.stats().uplink.state === 'connected', 'plain MQTT, as configured', 60_000);
+});

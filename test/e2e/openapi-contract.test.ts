@@ -109,6 +109,16 @@ test('every route answers what its documented zod schema says (success bodies an
   await call('GET', '/api/v1/stations', '/api/v1/stations?domain=air&region=4401&limit=10');
   await call('GET', '/api/v1/stations/:id', '/api/v1/stations/oa-air-1', undefined);
   await refused('GET', '/api/v1/stations/:id', '/api/v1/stations/none', 404);
+  // A child station behind a gateway: gatewayId in the station JSON, presence through the gateway.
+  await call('POST', '/api/v1/stations', '/api/v1/stations', { id: 'oa-air-child', name: '子站', domain: 'air', lat: 23.1, lon: 113.3, region: '440105', department: 'eco-env', gatewayId: 'oa-air-1' });
+  await refused('POST', '/api/v1/stations', '/api/v1/stations', 400, { id: 'oa-air-child2', name: '子站', domain: 'air', lat: 23.1, lon: 113.3, region: '440105', department: 'eco-env', gatewayId: 'oa-rsv-1' });
+  const child = await call('GET', '/api/v1/stations/:id', '/api/v1/stations/oa-air-child');
+  assert.equal(child.presence.via, 'oa-air-1');
+  const moved = await call('PATCH', '/api/v1/stations/:id', '/api/v1/stations/oa-air-child', { name: '子站 2', gatewayId: null });
+  assert.equal(moved.station.gatewayId, undefined);
+  await refused('PATCH', '/api/v1/stations/:id', '/api/v1/stations/oa-air-child', 400, { department: 'water' });
+  await refused('PATCH', '/api/v1/stations/:id', '/api/v1/stations/none', 404, { name: 'x' });
+  await call('DELETE', '/api/v1/stations/:id', '/api/v1/stations/oa-air-child');
   await eventually(async () => (await tp.api('GET', '/api/v1/delivery')).body.items.length > 0, 'delivery stats');
   await call('GET', '/api/v1/delivery', '/api/v1/delivery?limit=5');
   await call('GET', '/api/v1/stations/:id/readings/latest', '/api/v1/stations/oa-air-1/readings/latest');

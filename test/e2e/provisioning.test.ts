@@ -87,3 +87,24 @@ test('remote config: validated, versioned, delivered retained on the device\'s o
   assert.equal(delivered.sources[0].utcOffsetMinutes, 480, 'defaults filled in by the schema');
   assert.deepEqual((await tp.api('GET', '/api/v1/stations/gw-cfg-01/config')).body.config, delivered);
 });
+
+test('remote config for a gateway of child stations: OPC-UA items and HJ 212 / SL 651 maps may name only its children; an item\'s metric is checked against its child\'s domain', async () => {
+  await tp.register({ id: 'gw-kids', domain: 'water', department: 'water' });
+  await tp.register({ id: 'gw-kids-dam', domain: 'reservoir', department: 'water', gatewayId: 'gw-kids' });
+  await tp.register({ id: 'gw-kids-stranger', domain: 'reservoir', department: 'water' });
+  const opcua = (items: unknown[]) => ({ kind: 'opcua', endpointUrl: 'opc.tcp://127.0.0.1:4840', items });
+  const put = (version: number, sources: unknown[]) => tp.api('PUT', '/api/v1/stations/gw-kids/config', { version, sources });
+
+  const stranger = await put(1, [opcua([{ nodeId: 'ns=2;s=Ph', metric: 'ph' }, { nodeId: 'ns=2;s=L', metric: 'water_level', stationId: 'gw-kids-stranger' }]), { kind: 'sl651', port: 9651, stations: { '0012345678': 'gw-kids-stranger' } }]);
+  assert.equal(stranger.status, 400);
+  assert.match(stranger.body.error.message, /not child stations of gw-kids .*sources\.0\.items\.1\.stationId: gw-kids-stranger; sources\.1\.stations\.0012345678: gw-kids-stranger$/);
+  // water_level is a reservoir metric: fine for the dam child, unknown for the water gateway itself.
+  const wrongDomain = await put(1, [opcua([{ nodeId: 'ns=2;s=L', metric: 'water_level', stationId: 'gw-kids-dam' }, { nodeId: 'ns=2;s=L2', metric: 'water_level' }])]);
+  assert.equal(wrongDomain.status, 400);
+  assert.match(wrongDomain.body.error.message, /unknown for water stations: sources\.0\.items\.1\.metric: water_level$/);
+  const badAddress = await put(1, [{ kind: 'sl651', port: 9651, stations: { '12345': 'gw-kids-dam' } }]);
+  assert.equal(badAddress.status, 400);
+  assert.match(badAddress.body.error.message, /a station address: 10 hex digits/);
+  const ok = await put(1, [opcua([{ nodeId: 'ns=2;s=L', metric: 'water_level', stationId: 'gw-kids-dam' }, { nodeId: 'ns=2;s=Ph', metric: 'ph' }]), { kind: 'hj212', port: 9212, stations: { 'MN-01': 'gw-kids-dam', 'MN-02': 'gw-kids' } }]);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+});

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { ReadingBuffer } from './reading-buffer.ts';
 
 const withDir = (fn: (dir: string) => void | Promise<void>) => async () => {
@@ -77,5 +78,65 @@ test('rows in a message awaiting PUBACK are not dropped for the quota (they may 
   b.ack(ids);
   b.clearInflight();
   assert.equal(b.stats().depth, left.length - 2);
+  b.close();
+}));
+
+test('child stations: each row keeps its station; every station has its own persistent seq', withDir((dir) => {
+  const file = path.join(dir, 'b.db');
+  let b = new ReadingBuffer({ file });
+  b.append([
+    { priority: 'routine', kind: 'readings', body: reading(1) },
+    { priority: 'routine', kind: 'readings', body: reading(2), station: 'child-a' },
+    { priority: 'routine', kind: 'readings', body: reading(3), station: 'child-b' },
+  ]);
+  assert.deepEqual(b.peek('routine', 0, 10).map((r) => r.station), [undefined, 'child-a', 'child-b']);
+  assert.deepEqual([b.nextSeq(), b.nextSeq('child-a'), b.nextSeq('child-a'), b.nextSeq('child-b'), b.nextSeq()], [1, 1, 2, 1, 2], 'one counter per station');
+  b.close();
+  b = new ReadingBuffer({ file });
+  assert.deepEqual(b.peek('routine', 0, 10).map((r) => r.station), [undefined, 'child-a', 'child-b'], 'stations survive reopening');
+  assert.deepEqual([b.hasRowsOf('child-a'), b.hasRowsOf('child-c')], [true, false]);
+  b.ack([b.peek('routine', 0, 10).find((r) => r.station === 'child-a')!.id]);
+  assert.equal(b.hasRowsOf('child-a'), false);
+  assert.deepEqual([b.nextSeq('child-a'), b.nextSeq('child-b'), b.nextSeq()], [3, 2, 3], 'every counter persisted across the restart');
+  b.close();
+}));
+
+test('a buffer written before child stations existed opens with every row as the agent\'s own, its seq continuing', withDir((dir) => {
+  const file = path.join(dir, 'old.db');
+  // The schema and rows as the previous version left them (no station column).
+  const old = new DatabaseSync(file);
+  old.exec(`
+    CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, bytes INTEGER NOT NULL);
+    CREATE INDEX items_by_priority ON items (priority, id);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('seq', 41), ('dropped', 0);
+  `);
+  old.prepare('INSERT INTO items (priority, kind, body, bytes) VALUES (1, ?, ?, 60)').run('readings', reading(7));
+  old.close();
+  const b = new ReadingBuffer({ file });
+  assert.deepEqual(b.peek('routine', 0, 10).map((r) => ({ station: r.station, pm25: JSON.parse(r.body).values.pm25 })), [{ station: undefined, pm25: 7 }]);
+  assert.equal(b.nextSeq(), 42, 'the own station\'s seq continues');
+  b.append([{ priority: 'routine', kind: 'readings', body: reading(8), station: 'child-a' }]);
+  assert.deepEqual(b.peek('routine', 0, 10).map((r) => r.station), [undefined, 'child-a']);
+  b.close();
+}));
+
+test('a failed append (disk full) changes nothing: totals stay true and the next append drops no row that fits', withDir((dir) => {
+  const file = path.join(dir, 'b.db');
+  const b = new ReadingBuffer({ file, quotaBytes: 100_000, rowOverheadBytes: 0 });
+  for (let i = 0; i < 50; i++) b.append([{ priority: 'routine', kind: 'readings', body: reading(i) }]);
+  const before = b.stats();
+  // The disk refusing the last row of a batch, as SQLITE_FULL would, from inside SQLite.
+  const other = new DatabaseSync(file);
+  other.exec("CREATE TRIGGER disk_full BEFORE INSERT ON items WHEN NEW.body = 'disk full' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+  other.close();
+  const big = 'x'.repeat(40_000);
+  for (let k = 0; k < 3; k++) {
+    assert.throws(() => b.append([{ priority: 'routine', kind: 'readings', body: big }, { priority: 'routine', kind: 'readings', body: 'disk full' }]), /disk is full/);
+  }
+  assert.deepEqual(b.stats(), before, 'the rolled-back rows left no trace in the totals');
+  b.append([{ priority: 'routine', kind: 'readings', body: reading(50) }]);
+  assert.equal(b.stats().dropped, 0, 'nothing dropped: 51 small rows are far under the quota');
+  assert.equal(b.peek('routine', 0, 1000).length, 51);
   b.close();
 }));

@@ -12,8 +12,9 @@
  * The quota counts payload bytes plus a fixed per-row overhead; the SQLite file itself is a
  * little larger (pages, index) and does not shrink — freed pages are reused.
  *
- * The per-device message `seq` of the uplink lives here too, so it keeps increasing across
- * restarts.
+ * Each row keeps the station it belongs to (NULL: the agent's own; else a child station the
+ * agent is the gateway of), and the message `seq` of the uplink lives here too, one counter per
+ * station, so each keeps increasing across restarts and the platform tracks gaps per station.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -33,12 +34,16 @@ export interface BufferItemInput {
   readonly kind: BufferedKind;
   /** The wire form, JSON text: one reading `{ts, values}` or one event object. */
   readonly body: string;
+  /** Child station it belongs to; omitted: the agent's own station. */
+  readonly station?: string;
 }
 
 export interface BufferedItem {
   readonly id: number;
   readonly kind: BufferedKind;
   readonly body: string;
+  /** Child station it belongs to; undefined: the agent's own station. */
+  readonly station: string | undefined;
   /** Bytes counted against the quota. */
   readonly bytes: number;
 }
@@ -91,6 +96,7 @@ export class ReadingBuffer {
   readonly #oldest: StatementSync;
   readonly #nextSeq: StatementSync;
   readonly #addDropped: StatementSync;
+  readonly #hasRowsOf: StatementSync;
   #closed = false;
   /**
    * Rows in a message awaiting PUBACK, with their bytes: never dropped for the quota (they may
@@ -115,17 +121,22 @@ export class ReadingBuffer {
       );
       CREATE INDEX IF NOT EXISTS items_by_priority ON items (priority, id);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS commands_started (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0), ('dropped', 0);
     `);
+    // Buffers written before child stations existed: every row is the agent's own (NULL).
+    const columns = (this.#db.prepare('PRAGMA table_info(items)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('station')) this.#db.exec('ALTER TABLE items ADD COLUMN station TEXT');
     this.#overhead = o.rowOverheadBytes;
     this.#quotaBytes = o.quotaBytes;
-    this.#insert = this.#db.prepare('INSERT INTO items (priority, kind, body, bytes) VALUES (?, ?, ?, ?)');
-    this.#peek = this.#db.prepare('SELECT id, kind, body, bytes FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
-    this.#peekUpTo = this.#db.prepare('SELECT id, kind, body, bytes FROM items WHERE priority = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?');
+    this.#insert = this.#db.prepare('INSERT INTO items (priority, kind, body, bytes, station) VALUES (?, ?, ?, ?, ?)');
+    this.#peek = this.#db.prepare('SELECT id, kind, body, bytes, station FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#peekUpTo = this.#db.prepare('SELECT id, kind, body, bytes, station FROM items WHERE priority = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?');
     this.#delete = this.#db.prepare('DELETE FROM items WHERE id = ? RETURNING priority, bytes');
     this.#oldest = this.#db.prepare('SELECT id FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
-    this.#nextSeq = this.#db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value");
+    this.#nextSeq = this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value');
     this.#addDropped = this.#db.prepare("UPDATE meta SET value = value + ? WHERE key = 'dropped'");
+    this.#hasRowsOf = this.#db.prepare('SELECT 1 AS found FROM items WHERE station = ? LIMIT 1');
     const totals = this.#db.prepare('SELECT priority, count(*) AS n, coalesce(sum(bytes), 0) AS b FROM items GROUP BY priority').all() as Array<{ priority: number; n: number; b: number }>;
     this.#counts = [0, 0];
     this.#bytes = 0;
@@ -147,7 +158,7 @@ export class ReadingBuffer {
     this.#transaction(() => {
       for (const item of items) {
         const bytes = Buffer.byteLength(item.body) + this.#overhead;
-        const res = this.#insert.run(PRIORITY[item.priority], item.kind, item.body, bytes);
+        const res = this.#insert.run(PRIORITY[item.priority], item.kind, item.body, bytes, item.station ?? null);
         ids.push(Number(res.lastInsertRowid));
         this.#counts[PRIORITY[item.priority]]++;
         this.#bytes += bytes;
@@ -162,8 +173,8 @@ export class ReadingBuffer {
   peek(priority: Priority, afterId: number, limit: number, upToId?: number): BufferedItem[] {
     const rows = (
       upToId === undefined ? this.#peek.all(PRIORITY[priority], afterId, limit) : this.#peekUpTo.all(PRIORITY[priority], afterId, upToId, limit)
-    ) as Array<{ id: number; kind: string; body: string; bytes: number }>;
-    return rows.map((r) => ({ id: Number(r.id), kind: r.kind as BufferedKind, body: r.body, bytes: Number(r.bytes) }));
+    ) as Array<{ id: number; kind: string; body: string; bytes: number; station: string | null }>;
+    return rows.map((r) => ({ id: Number(r.id), kind: r.kind as BufferedKind, body: r.body, bytes: Number(r.bytes), station: r.station ?? undefined }));
   }
 
   /** Highest id ever assigned so far (0 when empty since creation). */
@@ -188,7 +199,7 @@ export class ReadingBuffer {
         this.#bytes -= Number(row.bytes);
         this.#acked++;
       }
-    });
+    }, true);
   }
 
   /** These rows are in a message sent and not yet acknowledged: the quota must not drop them. */
@@ -207,9 +218,37 @@ export class ReadingBuffer {
     if (!this.#closed) this.#transaction(() => this.#enforceQuota());
   }
 
-  /** Next message sequence number, persisted before use. */
-  nextSeq(): number {
-    return Number((this.#nextSeq.get() as { value: number }).value);
+  /** Next message sequence number of `station` (undefined: the agent's own), persisted before use. */
+  nextSeq(station?: string): number {
+    return Number((this.#nextSeq.get(station === undefined ? 'seq' : `seq:${station}`) as { value: number }).value);
+  }
+
+  /**
+   * A command is about to act on equipment: recorded durably first, so that after a crash in
+   * the middle the agent knows it may have acted, and does not act again on a redelivery.
+   */
+  commandStarted(id: string): void {
+    this.#db.prepare('INSERT OR REPLACE INTO commands_started (id, at) VALUES (?, ?)').run(id, Date.now());
+  }
+
+  /** Whether `id` was started and its answer not yet buffered (the agent died while it ran). */
+  wasCommandStarted(id: string): boolean {
+    return this.#db.prepare('SELECT 1 AS found FROM commands_started WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** The command's answer is buffered: the start record is no longer needed (kept a week at most anyway). */
+  commandAnswered(id: string): void {
+    this.#db.prepare('DELETE FROM commands_started WHERE id = ? OR at < ?').run(id, Date.now() - 7 * 86_400_000);
+  }
+
+  /** Whether any row of child station `station` is waiting. */
+  hasRowsOf(station: string): boolean {
+    return this.#hasRowsOf.get(station) !== undefined;
+  }
+
+  /** Whether this row is in a message sent and not yet acknowledged. */
+  isInflight(id: number): boolean {
+    return this.#inflight.has(id);
   }
 
   setQuota(quotaBytes: number): void {
@@ -236,13 +275,36 @@ export class ReadingBuffer {
     this.#db.close();
   }
 
-  #transaction(fn: () => void): void {
+  /**
+   * Runs `fn` in one SQLite transaction. The in-memory totals `fn` changes are put back when it
+   * rolls back (disk full, I/O error): totals inflated by a failed append would otherwise make
+   * the next quota check drop real rows that fit.
+   */
+  #transaction(fn: () => void, changesInflight = false): void {
+    const before = {
+      counts: [...this.#counts] as [number, number],
+      bytes: this.#bytes,
+      dropped: this.#dropped,
+      acked: this.#acked,
+      // Only ack() changes what is in flight: copy it only then (it can hold thousands of rows).
+      inflight: changesInflight ? new Map(this.#inflight) : undefined,
+      inflightBytes: this.#inflightBytes,
+    };
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       fn();
       this.#db.exec('COMMIT');
     } catch (err) {
       this.#db.exec('ROLLBACK');
+      this.#counts = before.counts;
+      this.#bytes = before.bytes;
+      this.#dropped = before.dropped;
+      this.#acked = before.acked;
+      if (before.inflight) {
+        this.#inflight.clear();
+        for (const [id, bytes] of before.inflight) this.#inflight.set(id, bytes);
+        this.#inflightBytes = before.inflightBytes;
+      }
       throw new AgentError('EDGE_ERR_BUFFER', err instanceof Error ? err.message : String(err), { cause: err });
     }
   }

@@ -17,4 +17,10 @@ export interface SourceReading {
   values: Record<string, SourceValue>;
   /** 'realtime' | 'minute' | 'hour' | 'day' (HJ 212) · 'timed' | 'added' | 'hourly' | '5min' (SL 651). */
   kind: string;
+  /**
+   * The Shanshui child station these readings belong to, resolved from `source` by the source
+   * set (the config's `stations` map, or an OPC-UA item's `stationId`). Undefined: the agent's
+   * own station.
+   */
+  stationId?: string;
 }

@@ -135,6 +135,27 @@ export class SourceSet {
     return this.#runners.find((r) => r.commands.includes(name) && r.executeCommand);
   }
 
+  /**
+   * Field device identity → child station id: HJ 212 by MN, SL 651 by station address (hex,
+   * any case), OPC-UA items name their station already. Undefined: the agent's own station.
+   */
+  #stationResolver(config: SourceConfig): (source: string) => string | undefined {
+    switch (config.kind) {
+      case 'hj212': {
+        const map = new Map(Object.entries(config.stations ?? {}));
+        return (mn) => map.get(mn);
+      }
+      case 'sl651': {
+        const map = new Map(Object.entries(config.stations ?? {}).map(([address, station]) => [address.toUpperCase(), station]));
+        return (address) => map.get(address.toUpperCase());
+      }
+      case 'opcua':
+        return (station) => station;
+      case 'simulated':
+        return () => undefined;
+    }
+  }
+
   async #startAll(configs: readonly SourceConfig[], bestEffort: boolean): Promise<{ ok: true } | { ok: false; reason: string }> {
     this.#failed.clear();
     const seen = new Map<string, number>();
@@ -172,7 +193,20 @@ export class SourceSet {
 
   #create(config: SourceConfig, name: string): SourceRunner {
     const logger = this.#o.logger.child({ source: name });
-    const sink = (readings: SourceReading[]): void => this.#o.sink(readings, name);
+    const resolve = this.#stationResolver(config);
+    // Readings of devices missing from a configured map: they go to the agent's own station.
+    let unmapped = 0;
+    const sink = (readings: SourceReading[]): void =>
+      this.#o.sink(
+        readings.map((r) => {
+          const stationId = resolve(r.source);
+          if (stationId === undefined && 'stations' in config && config.stations !== undefined) unmapped++;
+          return stationId === undefined || stationId === this.#o.stationId ? r : { ...r, stationId };
+        }),
+        name,
+      );
+    const withUnmapped = (stats: Record<string, StatValue>): Record<string, StatValue> =>
+      'stations' in config && config.stations !== undefined ? { ...stats, readings_unmapped: unmapped } : stats;
     switch (config.kind) {
       case 'hj212': {
         const devices: Record<string, { password: string }> = {};
@@ -190,7 +224,7 @@ export class SourceSet {
           commands: [],
           start: async () => void (await server.listen(config.port, config.host)),
           stop: () => server.close(),
-          stats: () => flatten(server.stats()),
+          stats: () => withUnmapped(flatten(server.stats())),
         };
       }
       case 'sl651': {
@@ -201,7 +235,7 @@ export class SourceSet {
           commands: [],
           start: async () => void (await server.listen(config.port, config.host)),
           stop: () => server.close(),
-          stats: () => flatten(server.stats()),
+          stats: () => withUnmapped(flatten(server.stats())),
         };
       }
       case 'opcua': {

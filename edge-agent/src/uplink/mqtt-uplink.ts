@@ -12,6 +12,23 @@
  *    the nbiot profile once per `batchIntervalSec`.
  * So after an outage live readings keep flowing while the backlog drains in order beside them.
  *
+ * Child stations (a gateway publishing for the RTUs / data loggers behind it): every message
+ * carries the rows of one station only, on that station's topic `shanshui/v1/{station}/up/readings`
+ * with that station's own `seq`. A message takes the first unsent row's station and gathers
+ * that station's rows from the window ahead, so interleaved stations still travel in full
+ * messages (NB-IoT packing per station); rows of other stations stay for the next message, and
+ * each station's rows keep their order.
+ *
+ * A child the platform no longer lets this gateway publish for (deleted, detached, moved to
+ * another gateway) gets its publish refused — the broker closes the connection without PUBACK —
+ * and would be resent first after every reconnect, holding up every other station. So after a
+ * connection is lost with child messages unacknowledged the uplink sends one message at a time
+ * until each of those stations has had a PUBACK; a child whose lone message in flight loses the
+ * connection `refusalsToPark` times in a row is parked: its rows stay in the buffer, unsent,
+ * until `unpark()` (the agent calls it when a config is applied), `parkRetryMs` later (the
+ * platform may have been fixed; a station still refused is parked again) or a restart, and
+ * `onStationRefused` reports it.
+ *
  * Profiles: `5g` — JSON, mqtts when the credentials carry a TLS URL, payloads up to
  * `maxPayloadBytes5g`; `nbiot` — CBOR within `maxPayloadBytes`, long keep-alive, reconnect
  * backoff starting higher.
@@ -36,6 +53,8 @@ export interface UplinkProfile {
   readonly maxPayloadBytes: number;
   readonly keepaliveSec: number;
   readonly drainRatePerSec: number;
+  /** Plain MQTT although a TLS endpoint is known (explicit opt-out, logged). Default false. */
+  readonly plainMqtt?: boolean;
 }
 
 export const MQTT_UPLINK_DEFAULTS = {
@@ -53,6 +72,10 @@ export const MQTT_UPLINK_DEFAULTS = {
   reconnectMaxMsNbiot: 600_000,
   /** CONNECT → CONNACK timeout, ms. */
   connectTimeoutMs: 30_000,
+  /** Connections lost in a row with only one child station's message in flight before that station is parked. */
+  refusalsToPark: 3,
+  /** Parked child stations are tried again after this long, ms. */
+  parkRetryMs: 15 * 60_000,
 };
 
 const D = MQTT_UPLINK_DEFAULTS;
@@ -62,6 +85,7 @@ const ProfileSchema = z.strictObject({
   maxPayloadBytes: z.number().int().min(128),
   keepaliveSec: z.number().int().min(1).max(65535),
   drainRatePerSec: z.number().positive(),
+  plainMqtt: z.boolean().default(false),
 });
 
 export const MqttUplinkOptionsSchema = z.strictObject({
@@ -71,7 +95,7 @@ export const MqttUplinkOptionsSchema = z.strictObject({
   password: z.string(),
   /** `mqtt://host:port` (plain) — required. */
   url: z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\//, 'an mqtt:// or mqtts:// URL'),
-  /** `mqtts://host:port`; the 5g profile uses it when given. Default none. */
+  /** `mqtts://host:port`; used whenever given (every profile), unless the profile says `plainMqtt`. Default none. */
   tlsUrl: z.string().regex(/^mqtts:\/\//, 'an mqtts:// URL').optional(),
   /** PEM CA to verify the platform's TLS certificate. Default: system CAs. */
   ca: z.union([z.string(), z.instanceof(Buffer)]).optional(),
@@ -90,6 +114,12 @@ export const MqttUplinkOptionsSchema = z.strictObject({
   willPayload: z.string().default(JSON.stringify({ online: false })),
   /** Called for each message on down/config and down/command. */
   onDownlink: z.custom<(kind: 'config' | 'command', payload: Buffer) => void>((v) => typeof v === 'function', 'a function'),
+  /** Connections lost with a lone child message in flight, in a row, before that child is parked. Default 3. */
+  refusalsToPark: z.number().int().min(1).default(D.refusalsToPark),
+  /** Parked child stations are tried again after this long, ms. Default 900000 (15 min). */
+  parkRetryMs: z.number().int().min(1).default(D.parkRetryMs),
+  /** Called when a child station is parked (its publishes keep being refused). Default none. */
+  onStationRefused: z.custom<(station: string) => void>((v) => typeof v === 'function', 'a function').optional(),
   /** Called after every successful connection (subscriptions sent). Default none. */
   onConnect: z.custom<() => void>((v) => typeof v === 'function', 'a function').optional(),
   /** pino logger; a child `{component: 'uplink'}` is used. Default silent. */
@@ -119,6 +149,8 @@ export interface MqttUplinkStats {
   /** Buffer rows that were not valid JSON (dropped). */
   corruptRows: number;
   publishErrors: number;
+  /** Child stations parked because the platform keeps refusing their publishes. */
+  parkedStations: string[];
   lastConnectedAt?: string;
   lastAckAt?: string;
 }
@@ -139,6 +171,14 @@ export class MqttUplink {
   #pumpScheduled = false;
   #pumping = false;
   #inflight = 0;
+  /** Messages sent on this connection and not yet acknowledged, oldest first, by station (undefined: own). */
+  #unacked: Array<{ station: string | undefined }> = [];
+  /** Child stations with a message lost in a connection drop and no PUBACK since: one message at a time until they have one. */
+  readonly #careful = new Set<string>();
+  /** Child station → connections lost in a row with only its message in flight. */
+  readonly #strikes = new Map<string, number>();
+  readonly #parked = new Set<string>();
+  #parkRetryTimer: NodeJS.Timeout | undefined;
   #urgentCursor = 0;
   #backlogCursor = 0;
   #highWater = 0;
@@ -174,6 +214,7 @@ export class MqttUplink {
       oversizeDropped: 0,
       corruptRows: 0,
       publishErrors: 0,
+      parkedStations: [],
     };
   }
 
@@ -205,7 +246,7 @@ export class MqttUplink {
     this.#profile = parsed;
     this.#stats.profile = parsed.profile;
     if (old.batchIntervalSec !== parsed.batchIntervalSec || old.profile !== parsed.profile) this.#startBatchTimer();
-    if (old.profile !== parsed.profile || old.keepaliveSec !== parsed.keepaliveSec) {
+    if (old.profile !== parsed.profile || old.keepaliveSec !== parsed.keepaliveSec || old.plainMqtt !== parsed.plainMqtt) {
       this.#backoff = this.#makeBackoff();
       this.#stats.url = this.#url();
       if (!this.#stopped) {
@@ -229,7 +270,22 @@ export class MqttUplink {
   }
 
   stats(): MqttUplinkStats {
-    return { ...this.#stats, inflight: this.#inflight, backlogPending: this.#connected && this.#backlogCursor < this.#highWater };
+    return { ...this.#stats, inflight: this.#inflight, backlogPending: this.#connected && this.#backlogCursor < this.#highWater, parkedStations: [...this.#parked] };
+  }
+
+  /** Sends parked child stations' rows again (a config change may have fixed what the platform refused). */
+  unpark(): void {
+    clearTimeout(this.#parkRetryTimer);
+    this.#parkRetryTimer = undefined;
+    if (this.#parked.size === 0) return;
+    this.#log.info({ stations: [...this.#parked] }, 'unparking child stations');
+    this.#parked.clear();
+    // Rows in flight are skipped by the scan; everything else is looked at again from the start.
+    this.#urgentCursor = 0;
+    this.#backlogCursor = 0;
+    this.#highWater = this.#buffer.lastId();
+    this.#liveCursor = this.#highWater;
+    this.wake();
   }
 
   /** Stops sending; a clean disconnect (no last will — the `{online:false}` status is sent instead). */
@@ -240,6 +296,7 @@ export class MqttUplink {
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#drainTimer);
     clearInterval(this.#batchTimer);
+    clearTimeout(this.#parkRetryTimer);
     const client = this.#client;
     this.#generation++;
     this.#client = undefined;
@@ -256,8 +313,12 @@ export class MqttUplink {
     client.end(true);
   }
 
+  /** TLS whenever the platform offers it; plain only by an explicit `plainMqtt` (a warning says so). */
   #url(): string {
-    return this.#profile.profile === '5g' && this.#o.tlsUrl ? this.#o.tlsUrl : this.#o.url;
+    if (!this.#o.tlsUrl) return this.#o.url;
+    if (!this.#profile.plainMqtt) return this.#o.tlsUrl;
+    this.#log.warn({ url: this.#o.url }, 'plainMqtt: sending over plain MQTT although the platform offers TLS; the device secret travels in clear');
+    return this.#o.url;
   }
 
   #makeBackoff(): ReconnectBackoff {
@@ -329,7 +390,14 @@ export class MqttUplink {
     this.#stats.lastConnectedAt = new Date().toISOString();
     // Everything not PUBACKed is in the buffer: start over from its oldest rows.
     this.#inflight = 0;
+    this.#unacked = [];
     this.#buffer.clearInflight();
+    // A station whose rows left the buffer without a PUBACK (quota) has nothing left to prove.
+    for (const station of this.#careful) {
+      if (this.#buffer.hasRowsOf(station)) continue;
+      this.#careful.delete(station);
+      this.#strikes.delete(station);
+    }
     this.#urgentCursor = 0;
     this.#backlogCursor = 0;
     this.#highWater = this.#buffer.lastId();
@@ -362,6 +430,7 @@ export class MqttUplink {
     }
     this.#connected = false;
     this.#inflight = 0;
+    this.#judgeLostMessages();
     this.#buffer.clearInflight();
     clearTimeout(this.#drainTimer);
     this.#drainTimer = undefined;
@@ -376,11 +445,46 @@ export class MqttUplink {
     }
   }
 
+  /**
+   * The connection is gone with `#unacked` messages unacknowledged. One child message alone in
+   * flight (we were sending one at a time) is a strike against its station; enough in a row
+   * park it. Every child left unacknowledged makes the next connection send one at a time.
+   */
+  #judgeLostMessages(): void {
+    const lost = this.#unacked;
+    this.#unacked = [];
+    const lone = lost.length === 1 ? lost[0]!.station : undefined;
+    if (lone !== undefined && this.#careful.size > 0) {
+      const strikes = (this.#strikes.get(lone) ?? 0) + 1;
+      this.#strikes.set(lone, strikes);
+      if (strikes >= this.#o.refusalsToPark) {
+        this.#parked.add(lone);
+        this.#careful.delete(lone);
+        this.#strikes.delete(lone);
+        this.#log.error({ station: lone, strikes, retryInMs: this.#o.parkRetryMs }, 'the platform keeps refusing publishes for this child station (not a child of this gateway any more?); its readings stay in the buffer, unsent');
+        if (!this.#parkRetryTimer) {
+          this.#parkRetryTimer = setTimeout(() => {
+            this.#parkRetryTimer = undefined;
+            this.unpark();
+          }, this.#o.parkRetryMs);
+          this.#parkRetryTimer.unref();
+        }
+        try {
+          this.#o.onStationRefused?.(lone);
+        } catch (err) {
+          this.#log.error({ err }, 'onStationRefused handler failed');
+        }
+      }
+    }
+    for (const m of lost) if (m.station !== undefined && !this.#parked.has(m.station)) this.#careful.add(m.station);
+  }
+
   #pump(): void {
     if (!this.#connected || this.#pumping || this.#stopped) return;
     this.#pumping = true;
     try {
-      while (this.#connected && this.#inflight < this.#o.maxInflight) {
+      const window = this.#careful.size > 0 ? 1 : this.#o.maxInflight;
+      while (this.#connected && this.#inflight < window) {
         if (this.#sendUrgent() || this.#sendBacklog() || this.#sendLive()) continue;
         break;
       }
@@ -398,7 +502,7 @@ export class MqttUplink {
     const first = rows[0]!;
     if (first.kind === 'events') {
       this.#urgentCursor = first.id;
-      this.#publish('events', [first], [Buffer.from(first.body)], 0, 1);
+      this.#publish('events', [first], [Buffer.from(first.body)], 0, 1, first.station);
       return true;
     }
     const readings: BufferedItem[] = [];
@@ -430,9 +534,10 @@ export class MqttUplink {
       this.#log.info('backlog drained');
       return false;
     }
-    const sent = this.#sendReadings(rows, (id) => (this.#backlogCursor = id));
-    if (sent) this.#tokens -= 1;
-    return sent;
+    const messagesBefore = this.#stats.messagesSent;
+    const progressed = this.#sendReadings(rows, (id) => (this.#backlogCursor = id));
+    if (this.#stats.messagesSent > messagesBefore) this.#tokens -= 1;
+    return progressed;
   }
 
   #sendLive(): boolean {
@@ -446,50 +551,79 @@ export class MqttUplink {
     return this.#sendReadings(rows, (id) => (this.#liveCursor = id));
   }
 
-  /** Packs the front of `rows` into one message plan and publishes it; advances the cursor. */
+  /**
+   * Packs the first unsent row's station's rows among `rows` into one message plan and publishes
+   * it; then advances the cursor over every row at the front that is sent or gone. Returns
+   * whether it made progress (sent, dropped, or skipped rows already in flight).
+   */
   #sendReadings(rows: readonly BufferedItem[], advance: (id: number) => void): boolean {
+    const done = new Set<number>();
+    const parked = (row: BufferedItem): boolean => row.station !== undefined && this.#parked.has(row.station);
+    const moveCursor = (): void => {
+      let last: number | undefined;
+      for (const row of rows) {
+        if (!done.has(row.id) && !this.#buffer.isInflight(row.id) && !parked(row)) break;
+        last = row.id;
+      }
+      if (last !== undefined) advance(last);
+    };
+    // Rows already sent (ahead of another station's rows) are awaiting their PUBACK; parked ones wait.
+    const fresh = rows.filter((row) => !this.#buffer.isInflight(row.id) && !parked(row));
+    if (fresh.length === 0) {
+      moveCursor();
+      return true;
+    }
+    const station = fresh[0]!.station;
     const readings: WireReading[] = [];
     const items: BufferedItem[] = [];
-    for (const row of rows) {
+    for (const row of fresh) {
+      if (row.station !== station) continue;
       try {
         readings.push(JSON.parse(row.body) as WireReading);
         items.push(row);
       } catch {
         this.#stats.corruptRows++;
         this.#buffer.ack([row.id]);
-        advance(row.id);
+        done.add(row.id);
       }
     }
-    if (readings.length === 0) return true;
+    if (readings.length === 0) {
+      moveCursor();
+      return true;
+    }
     const encoding: PayloadEncoding = this.#profile.profile === 'nbiot' ? 'cbor' : 'json';
     const maxPayloadBytes = this.#profile.profile === 'nbiot' ? this.#profile.maxPayloadBytes : this.#o.maxPayloadBytes5g;
     const plan = packReadings(readings, { encoding, maxPayloadBytes, maxReadings: this.#o.maxReadingsPerMessage });
     const carried = items.slice(0, plan.count);
-    advance(carried.at(-1)!.id);
+    for (const c of carried) done.add(c.id);
     if (plan.parts.length === 0) {
       // Not one value of this reading fits a payload: nothing can ever carry it.
       this.#stats.oversizeDropped++;
       this.#log.error({ ids: carried.map((c) => c.id), maxPayloadBytes }, 'reading cannot fit any payload; dropped');
       this.#buffer.ack(carried.map((c) => c.id));
+      moveCursor();
       return true;
     }
     if (plan.parts.length > 1 || Object.keys(plan.parts[0]![0]!.values).length < Object.keys(readings[0]!.values).length) {
       const kept = plan.parts.reduce((n, p) => n + Object.keys(p[0]!.values).length, 0);
       if (kept < Object.keys(readings[0]!.values).length) this.#stats.oversizeDropped++;
     }
-    const payloads = plan.parts.map((part) => encodeReadings(this.#buffer.nextSeq(), part, encoding));
-    this.#publish('readings', carried, payloads, plan.count, 0);
+    const payloads = plan.parts.map((part) => encodeReadings(this.#buffer.nextSeq(station), part, encoding));
+    this.#publish('readings', carried, payloads, plan.count, 0, station);
+    moveCursor();
     return true;
   }
 
-  /** Publishes the payloads at QoS 1; the rows leave the buffer once every payload is PUBACKed. */
-  #publish(kind: 'readings' | 'events', items: BufferedItem[], payloads: Buffer[], readings: number, events: number): void {
+  /** Publishes the payloads at QoS 1 on `station`'s topic (default own); the rows leave the buffer once every payload is PUBACKed. */
+  #publish(kind: 'readings' | 'events', items: BufferedItem[], payloads: Buffer[], readings: number, events: number, station: string | undefined): void {
     const ids = items.map((i) => i.id);
     const client = this.#client!;
     const generation = this.#generation;
-    const topic = upTopic(this.#o.deviceId, kind);
+    const topic = upTopic(station ?? this.#o.deviceId, kind);
     let pending = payloads.length;
     let failed = false;
+    const message = { station };
+    this.#unacked.push(message);
     this.#inflight++;
     this.#buffer.markInflight(items);
     for (const payload of payloads) {
@@ -508,6 +642,11 @@ export class MqttUplink {
         }
         if (--pending > 0) return;
         this.#inflight--;
+        this.#unacked.splice(this.#unacked.indexOf(message), 1);
+        if (station !== undefined) {
+          this.#careful.delete(station);
+          this.#strikes.delete(station);
+        }
         this.#buffer.ack(ids);
         this.#stats.messagesAcked += payloads.length;
         this.#stats.readingsAcked += readings;

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AgentConfigSchema, downTopic, metricSpec, upTopic } from '@shanshui/models';
-import type { AgentConfig } from '@shanshui/models';
+import type { AgentConfig, Station } from '@shanshui/models';
 import { RateLimiter } from '@shanshui/broker';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
@@ -117,10 +117,33 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const config: AgentConfig = parseOr400(AgentConfigSchema, req.body, 'agent config');
-    // An OPC-UA item feeding a metric the station's domain does not know would have the whole
+    // Readings mapped to a station this gateway may not publish for would be refused by the
+    // broker (and block its uplink): every mapped station must be a child of this one.
+    const target = (stationId: string | undefined): Station | undefined => {
+      if (stationId === undefined || stationId === id) return station;
+      const child = deps.registry.get(stationId);
+      return child?.gatewayId === id ? child : undefined;
+    };
+    const notChildren = config.sources.flatMap((source, i) => {
+      if (source.kind === 'opcua') return source.items.flatMap((item, j) => (target(item.stationId) ? [] : [`sources.${i}.items.${j}.stationId: ${item.stationId}`]));
+      if (source.kind === 'hj212' || source.kind === 'sl651') {
+        return Object.entries(source.stations ?? {}).flatMap(([device, child]) => (target(child) ? [] : [`sources.${i}.stations.${device}: ${child}`]));
+      }
+      return [];
+    });
+    if (notChildren.length > 0) {
+      throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: not child stations of ${id} (register them with gatewayId ${id} first; 子站须先登记网关): ${notChildren.join('; ')}`);
+    }
+    // An OPC-UA item feeding a metric its station's domain does not know would have the whole
     // reading (good values from the same scan too) dead-lettered: refuse it here, by name.
     const unknown = config.sources.flatMap((source, i) =>
-      source.kind === 'opcua' ? source.items.flatMap((item, j) => (metricSpec(station.domain, item.metric) ? [] : [`sources.${i}.items.${j}.metric: ${item.metric}`])) : [],
+      source.kind === 'opcua'
+        ? source.items.flatMap((item, j) => {
+            const owner = target(item.stationId)!;
+            const whose = owner.id === id ? '' : ` (child ${owner.id}, ${owner.domain})`;
+            return metricSpec(owner.domain, item.metric) ? [] : [`sources.${i}.items.${j}.metric: ${item.metric}${whose}`];
+          })
+        : [],
     );
     if (unknown.length > 0) {
       throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);

@@ -47,7 +47,15 @@ export const SequenceStatsSchema = z
   .strict()
   .describe('Delivery health of a device by its message sequence numbers (数据完整性)');
 
-export const PresenceSchema = z.object({ online: z.boolean(), since: IsoTime.optional(), remoteAddress: z.string().nullable().optional() }).strict();
+export const PresenceSchema = z
+  .object({
+    online: z.boolean(),
+    since: IsoTime.optional(),
+    remoteAddress: z.string().nullable().optional(),
+    via: z.string().optional().describe('child station: the gateway it reports through; online while that gateway is connected and the child has reported since it connected'),
+    lastReportAt: IsoTime.optional().describe('child station: its last readings message'),
+  })
+  .strict();
 
 export const DeadLetterSchema = z
   .object({

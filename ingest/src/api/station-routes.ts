@@ -1,8 +1,13 @@
-/** /api/v1/stations: register (credentials shown once), list, show with delivery health, rotate secret, delete; /api/v1/delivery. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * /api/v1/stations: register (credentials shown once), list, show with presence and delivery
+ * health, update (name, place, attributes, gateway), rotate secret, delete; /api/v1/delivery.
+ * A station with `gatewayId` is a child: that gateway device publishes its readings.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DOMAINS, StationInputSchema, upTopic, downTopic } from '@shanshui/models';
+import { DOMAINS, StationInputSchema, StationUpdateSchema, upTopic, downTopic } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
+import { stationPresence } from '../state/station-presence.ts';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope, requireScope, scopeFilter } from './request-auth.ts';
@@ -33,7 +38,15 @@ const DOCS = {
     summary: 'Register a station; its MQTT credentials are shown only in this answer',
     body: StationInputSchema,
     responses: { 201: z.object({ station: StationSchema, credentials: CredentialsSchema }).strict() },
-    errors: { 409: 'A station with this id exists (API_ERR_EXISTS)' },
+    errors: { 400: 'Invalid station, or a gatewayId that is not a station of the same department (API_ERR_VALIDATION, API_ERR_GATEWAY_INVALID)', 409: 'A station with this id exists (API_ERR_EXISTS)' },
+  },
+  update: {
+    tag: 'stations',
+    summary: 'Change a station: name, place, attributes, or its gateway (gatewayId; null detaches it). Id, domain and department stay',
+    params: IdParams,
+    body: StationUpdateSchema,
+    responses: { 200: z.object({ station: StationSchema }).strict() },
+    errors: { ...NOT_FOUND, 400: 'Invalid change, or a gatewayId that is not a station of the same department (API_ERR_VALIDATION, API_ERR_GATEWAY_INVALID)' },
   },
   list: { tag: 'stations', summary: 'Stations in scope, filtered by domain, department and region prefix, ordered by id', query: ListQuery, responses: { 200: pageOf(StationSchema) } },
   show: {
@@ -70,13 +83,30 @@ function credentialsOf(deps: ApiDeps, station: Station, secret: string) {
   };
 }
 
+/**
+ * A gateway must be another registered station of the same department that is not itself a
+ * child (one level: a gateway's device connects on its own), visible to the caller.
+ */
+function checkGateway(deps: ApiDeps, req: FastifyRequest, station: Pick<Station, 'id' | 'department'>, gatewayId: string): void {
+  const gateway = deps.registry.get(gatewayId);
+  const invalid = (why: string): never => {
+    throw new HttpError(400, 'API_ERR_GATEWAY_INVALID', `gatewayId ${gatewayId}: ${why} (网关设备无效)`);
+  };
+  if (gatewayId === station.id) invalid('a station cannot be its own gateway');
+  if (!gateway || !inScope(req, gateway.department)) invalid('no such station');
+  if (gateway!.department !== station.department) invalid(`the gateway belongs to department ${gateway!.department}, the station to ${station.department}; both must be the same`);
+  if (gateway!.gatewayId !== undefined) invalid(`it is itself a child station of ${gateway!.gatewayId}`);
+  if (deps.registry.childrenOf(station.id).length > 0) invalid(`${station.id} is the gateway of other stations and cannot become a child`);
+}
+
 export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/stations', { config: { permission: 'stations:register', doc: DOCS.register } }, async (req, reply) => {
     const input = parseOr400(StationInputSchema, req.body, 'station');
     requireScope(req, input.department, 'registering a station');
     if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
+    if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
     const { station, secret } = await deps.registry.register(input);
-    deps.logger.info({ stationId: station.id, department: station.department }, 'station registered');
+    deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
     addAuditNote(req, { target: station.id });
     return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret) });
   });
@@ -91,7 +121,20 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
-    return { station, presence: deps.store.getPresence(id) ?? { online: false }, delivery: deps.sequences.stats(id) ?? null };
+    return { station, presence: stationPresence(deps, station), delivery: deps.sequences.stats(id) ?? null };
+  });
+
+  app.patch('/api/v1/stations/:id', { config: { permission: 'stations:register', doc: DOCS.update } }, async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const current = deps.registry.get(id);
+    if (!current || !inScope(req, current.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    const update = parseOr400(StationUpdateSchema, req.body, 'station change');
+    if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
+    const station = deps.registry.update(id, update);
+    if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (station.gatewayId !== current.gatewayId) deps.logger.info({ stationId: id, gatewayId: station.gatewayId ?? null, previous: current.gatewayId ?? null }, 'station gateway changed');
+    addAuditNote(req, { target: id });
+    return { station };
   });
 
   app.post('/api/v1/stations/:id/credentials', { config: { permission: 'stations:credentials', doc: DOCS.rotate } }, async (req, reply) => {

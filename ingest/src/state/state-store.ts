@@ -48,6 +48,7 @@ interface StationRow {
   region: string;
   department: string;
   attributes: string | null;
+  gateway_id: string | null;
   created_at: string;
 }
 
@@ -61,8 +62,19 @@ function rowToStation(r: StationRow): Station {
     region: r.region,
     department: r.department,
     ...(r.attributes ? { attributes: JSON.parse(r.attributes) as Station['attributes'] } : {}),
+    ...(r.gateway_id ? { gatewayId: r.gateway_id } : {}),
     createdAt: r.created_at,
   };
+}
+
+/**
+ * Schema changes of databases created by earlier versions, each idempotent: a column added
+ * when missing. New databases get them from CREATE TABLE already.
+ */
+function migrate(db: DatabaseSync): void {
+  const columns = (db.prepare('PRAGMA table_info(stations)').all() as Array<{ name: string }>).map((c) => c.name);
+  if (!columns.includes('gateway_id')) db.exec('ALTER TABLE stations ADD COLUMN gateway_id TEXT');
+  db.exec('CREATE INDEX IF NOT EXISTS stations_gateway ON stations(gateway_id) WHERE gateway_id IS NOT NULL');
 }
 
 export class StateStore {
@@ -81,7 +93,7 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS stations (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, domain TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
         region TEXT NOT NULL, department TEXT NOT NULL, attributes TEXT, created_at TEXT NOT NULL,
-        secret_hash TEXT NOT NULL
+        secret_hash TEXT NOT NULL, gateway_id TEXT
       );
       CREATE INDEX IF NOT EXISTS stations_dept ON stations(department);
       CREATE TABLE IF NOT EXISTS dead_letters (
@@ -96,14 +108,18 @@ export class StateStore {
         device_id TEXT PRIMARY KEY, online INTEGER NOT NULL, since TEXT NOT NULL, remote_address TEXT
       );
     `);
+    migrate(this.#db);
     this.#stmts = {
       insertStation: this.#db.prepare(
-        'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      updateStation: this.#db.prepare('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ? WHERE id = ?'),
+      detachChildren: this.#db.prepare('UPDATE stations SET gateway_id = NULL WHERE gateway_id = ?'),
       getStation: this.#db.prepare('SELECT * FROM stations WHERE id = ?'),
       secretHash: this.#db.prepare('SELECT secret_hash FROM stations WHERE id = ?'),
       setSecret: this.#db.prepare('UPDATE stations SET secret_hash = ? WHERE id = ?'),
       deleteStation: this.#db.prepare('DELETE FROM stations WHERE id = ?'),
+      deleteStats: this.#db.prepare('DELETE FROM delivery_stats WHERE device_id = ?'),
       allStations: this.#db.prepare('SELECT * FROM stations ORDER BY id'),
       insertDead: this.#db.prepare(
         'INSERT INTO dead_letters (device_id, topic, received_at, code, reason, payload, encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -136,8 +152,28 @@ export class StateStore {
       input.attributes ? JSON.stringify(input.attributes) : null,
       createdAt,
       secretHash,
+      input.gatewayId ?? null,
     );
     return { ...input, createdAt };
+  }
+
+  /** Writes a station's changeable fields (StationUpdate applied by the registry); false when it does not exist. */
+  updateStation(station: Station): boolean {
+    const res = this.#stmts['updateStation']!.run(
+      station.name,
+      station.lat,
+      station.lon,
+      station.region,
+      station.attributes ? JSON.stringify(station.attributes) : null,
+      station.gatewayId ?? null,
+      station.id,
+    );
+    return Number(res.changes) > 0;
+  }
+
+  /** A gateway is gone: its children no longer name it (a station registered later under that id inherits none). */
+  detachChildren(gatewayId: string): number {
+    return Number(this.#stmts['detachChildren']!.run(gatewayId).changes);
   }
 
   getStation(id: string): Station | undefined {
@@ -177,7 +213,9 @@ export class StateStore {
     return Number(this.#stmts['setSecret']!.run(hash, id).changes) > 0;
   }
 
+  /** Deletes a station and its delivery statistics (the id may be registered again). */
   deleteStation(id: string): boolean {
+    this.#stmts['deleteStats']!.run(id);
     return Number(this.#stmts['deleteStation']!.run(id).changes) > 0;
   }
 

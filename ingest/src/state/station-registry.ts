@@ -1,5 +1,5 @@
 /** Station registry: the state store's stations, cached in memory for the publish hot path. */
-import type { Station, StationInput } from '@shanshui/models';
+import type { Station, StationInput, StationUpdate } from '@shanshui/models';
 import type { StateStore } from './state-store.ts';
 import { generateSecret, hashSecret, verifySecret } from './device-secret.ts';
 import { createHash } from 'node:crypto';
@@ -49,11 +49,47 @@ export class StationRegistry {
     return secret;
   }
 
+  /** Applies `update` (gatewayId null = detached); returns the station as stored, or undefined when unknown. */
+  update(id: string, update: StationUpdate): Station | undefined {
+    const current = this.#cache.get(id);
+    if (!current) return undefined;
+    const { gatewayId, ...rest } = update;
+    const { gatewayId: _previous, ...base } = current;
+    const parent = gatewayId === undefined ? current.gatewayId : (gatewayId ?? undefined);
+    const next: Station = { ...base, ...rest, ...(parent ? { gatewayId: parent } : {}) };
+    if (!this.#store.updateStation(next)) return undefined;
+    this.#cache.set(id, next);
+    this.onChange?.(next, true);
+    return next;
+  }
+
+  /**
+   * Whether device `publisherId` may publish for station `stationId`: its own, or a child
+   * whose gatewayId names it. Read from the cache on every publish, so a re-parented or
+   * removed child is refused at once, without a reconnect.
+   */
+  mayPublishFor(publisherId: string, stationId: string): boolean {
+    if (publisherId === stationId) return true;
+    return this.#cache.get(stationId)?.gatewayId === publisherId;
+  }
+
+  /** Child stations of a gateway, ordered by id. */
+  childrenOf(gatewayId: string): Station[] {
+    return this.all().filter((s) => s.gatewayId === gatewayId).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
   remove(id: string): boolean {
     const station = this.#cache.get(id);
     this.#cache.delete(id);
     this.#verified.delete(id);
     const removed = this.#store.deleteStation(id);
+    // Its children stay (their data is theirs) but no longer name a gateway that is gone.
+    if (this.#store.detachChildren(id) > 0) {
+      for (const child of this.childrenOf(id)) {
+        const { gatewayId: _gone, ...detached } = child;
+        this.#cache.set(child.id, detached);
+      }
+    }
     if (station) this.onChange?.(station, false);
     return removed;
   }

@@ -390,3 +390,28 @@ describe('security SignAndEncrypt', () => {
     await source.stop();
   });
 });
+
+test('items naming a child station (stationId) become readings of that station, apart from the agent\'s own, even for the same metric', async () => {
+  const recorder = new Recorder();
+  const source = track(
+    new OpcuaSource({
+      config: opcuaConfig({
+        endpointUrl: liveServer().endpointUrl,
+        publishingIntervalMs: 100,
+        items: [
+          { nodeId: `${NS};s=Pump1.Flow`, metric: 'outflow', samplingIntervalMs: 50 },
+          { nodeId: `${NS};s=Pump1.Speed`, metric: 'outflow', samplingIntervalMs: 50, stationId: 'PS-0002' },
+        ],
+      }),
+      stationId: STATION,
+      pkiDir: path.join(tmp, 'agent-pki-children'),
+      logger: recorder.logger,
+      onReadings: recorder.onReadings,
+    }),
+  );
+  await source.start();
+  // Every item reports its value on creation: one outflow per station, never merged into one reading.
+  await waitFor(() => new Set(recorder.readings.filter((r) => 'outflow' in r.values).map((r) => r.source)).size === 2, 'outflow of both stations');
+  assert.deepEqual([...new Set(recorder.readings.map((r) => r.source))].sort(), ['PS-0001', 'PS-0002']);
+  await source.stop();
+});

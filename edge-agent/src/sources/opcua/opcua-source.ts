@@ -146,6 +146,8 @@ const FILTER_REFUSED = new Set<number>([
 type Item = OpcuaSourceConfig['items'][number];
 
 interface PendingChange {
+  /** The item's child station, else the agent's own. */
+  station: string;
   metric: string;
   value: number;
   quality: SourceReading['values'][string]['quality'];
@@ -515,21 +517,22 @@ export class OpcuaSource {
     this.#lastNotificationAt = new Date().toISOString();
     this.#touch();
     const quality = opcuaStatusToQuality(dataValue.statusCode);
+    const station = item.stationId ?? this.#stationId;
     const raw = variantToNumber(dataValue.value as Variant | null);
     let value: number | undefined;
     if (raw !== undefined) {
       value = raw * item.scale + item.offset;
-      this.#lastValue.set(item.metric, value);
+      this.#lastValue.set(`${station}\n${item.metric}`, value);
     } else if (quality !== 'ok') {
       // Bad values usually come without one: carry the last value so the quality reaches the platform.
-      value = this.#lastValue.get(item.metric);
+      value = this.#lastValue.get(`${station}\n${item.metric}`);
     } else if (!this.#warnedNonNumeric.has(item.nodeId)) {
       this.#warnedNonNumeric.add(item.nodeId);
       this.#log.warn({ nodeId: item.nodeId, dataType: DataType[dataValue.value?.dataType ?? DataType.Null] }, 'node does not carry a number; its values are skipped');
     }
     if (quality !== 'ok') this.#badQuality += 1;
     if (value === undefined) return;
-    this.#pending.push({ metric: item.metric, value, quality, ts: timestampOf(dataValue) });
+    this.#pending.push({ station, metric: item.metric, value, quality, ts: timestampOf(dataValue) });
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
@@ -542,14 +545,15 @@ export class OpcuaSource {
     const changes = this.#pending;
     this.#pending = [];
     const readings: SourceReading[] = [];
-    const open = new Map<number, SourceReading>();
+    // One reading per (station, timestamp): items of child stations become their own readings.
+    const open = new Map<string, SourceReading>();
     for (const change of changes) {
-      const ms = change.ts.getTime();
-      let reading = open.get(ms);
+      const key = `${change.station}\n${change.ts.getTime()}`;
+      let reading = open.get(key);
       if (!reading || change.metric in reading.values) {
-        reading = { source: this.#stationId, ts: change.ts, values: {}, kind: 'opcua' };
+        reading = { source: change.station, ts: change.ts, values: {}, kind: 'opcua' };
         readings.push(reading);
-        open.set(ms, reading);
+        open.set(key, reading);
       }
       reading.values[change.metric] = { value: change.value, quality: change.quality };
     }
