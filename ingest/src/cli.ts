@@ -4,6 +4,8 @@
  *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--attr key=value …] [--gateway GW | --detach]
  *   station list [--domain D] [--department D] [--region R]
  *   station show ID | station rotate ID | station delete ID
+ *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
+ *   station config ID [--file F.json]   show the agent config, or publish F.json as the new one
  *   dead-letters [--device ID] [--limit N]
  *   delivery
  * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
@@ -29,12 +31,14 @@ const { values, positionals } = parseArgs({
     detach: { type: 'boolean' },
     device: { type: 'string' },
     limit: { type: 'string' },
+    ttl: { type: 'string' },
+    file: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 11).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 13).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
 function fail(message: string): never {
   process.stderr.write(`shanshui: ${message}\n`);
   process.exit(2);
@@ -135,6 +139,22 @@ if (values.help || !group) {
 } else if (group === 'station' && action === 'delete' && arg) {
   await call('DELETE', `/api/v1/stations/${encodeURIComponent(arg)}`);
   process.stdout.write(`deleted ${arg}\n`);
+} else if (group === 'station' && action === 'token' && arg) {
+  const res = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/bootstrap-tokens`, values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {})) as { token: string; expiresAt: string };
+  print(res);
+  process.stderr.write(`\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway:\n  npm run agent -- provision --server ${api} --token ${res.token}\n`);
+} else if (group === 'station' && action === 'config' && arg) {
+  if (values.file === undefined) {
+    print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`));
+  } else {
+    let config: unknown;
+    try {
+      config = JSON.parse(readFileSync(values.file, 'utf8'));
+    } catch (err) {
+      fail(`--file ${values.file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    print(await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config));
+  }
 } else if (group === 'dead-letters') {
   print(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit })}`));
 } else if (group === 'delivery') {

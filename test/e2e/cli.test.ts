@@ -2,6 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -72,4 +75,36 @@ test('cli: a child station behind a gateway — station add --gateway, station u
   const nothing = await cli('station', 'update', 'cli-rtu-1');
   assert.equal(nothing.code, 2);
   assert.match(nothing.stderr, /nothing to change/);
+});
+
+test('cli: the technician flow — station token for the gateway, the agent provisions with it once; station config publishes a file, refused with the reason when wrong', async () => {
+  const add = await cli('station', 'add', '--id', 'pump-cli-01', '--name', '石门泵站', '--domain', 'reservoir', '--lat', '23.2', '--lon', '113.4', '--region', '440111', '--department', 'water');
+  assert.equal(add.code, 0, add.stderr);
+  const tok = await cli('station', 'token', 'pump-cli-01', '--ttl', '600');
+  assert.equal(tok.code, 0, tok.stderr);
+  const { token, expiresAt } = JSON.parse(tok.stdout) as { token: string; expiresAt: string };
+  assert.ok(Date.parse(expiresAt) - Date.now() <= 600_000 && Date.parse(expiresAt) > Date.now());
+  assert.match(tok.stderr, /npm run agent -- provision --server .* --token /);
+  const provision = async () => (await fetch(`http://127.0.0.1:${tp.platform.httpPort}/api/v1/provision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })).status;
+  assert.equal(await provision(), 201, 'the token provisions the gateway');
+  assert.equal(await provision(), 410, 'once');
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'cli-config-'));
+  try {
+    const file = path.join(dir, 'pump.json');
+    await writeFile(file, JSON.stringify({ version: 1, sources: [{ kind: 'sl651', port: 9651 }] }));
+    const put = await cli('station', 'config', 'pump-cli-01', '--file', file);
+    assert.equal(put.code, 0, put.stderr);
+    assert.equal(JSON.parse((await cli('station', 'config', 'pump-cli-01')).stdout).config.sources[0].kind, 'sl651');
+    await writeFile(file, JSON.stringify({ version: 2, sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://10.0.0.20:4840', items: [{ nodeId: 'ns=2;s=Pm', metric: 'pm25' }] }] }));
+    const wrong = await cli('station', 'config', 'pump-cli-01', '--file', file);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /400 API_ERR_VALIDATION.*pm25/);
+    await writeFile(file, '{ not json');
+    const broken = await cli('station', 'config', 'pump-cli-01', '--file', file);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /--file .*pump\.json: .*JSON/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
