@@ -10,8 +10,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import path from 'node:path';
-import { createAgent, provisionAgent } from '@shanshui/edge-agent';
 import type { Agent } from '@shanshui/edge-agent';
 import { freePort } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
@@ -21,7 +19,7 @@ import { encodeSl651Report } from '../../edge-agent/src/sources/sl651/encode.ts'
 import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
-import { tempDir } from '../support/temp-dir.ts';
+import { agentIn as startAgentIn, provisionedAgentDir } from '../support/agent-folder.ts';
 
 let tp: RestartablePlatform;
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -34,20 +32,11 @@ after(async () => {
 });
 
 /** Registers + provisions a gateway station into a fresh folder; returns the folder. */
-async function provisionedGateway(station: Partial<StationInput> & { id: string }): Promise<string> {
-  const token = await tp.bootstrapToken(station);
-  const tmp = await tempDir('shanshui-gateway-');
-  cleanups.push(tmp.remove);
-  const dir = path.join(tmp.dir, 'agent');
-  await provisionAgent({ server: tp.httpUrl, token, dir });
-  return dir;
+function provisionedGateway(station: Partial<StationInput> & { id: string }): Promise<string> {
+  return provisionedAgentDir(tp, cleanups, station);
 }
 
-async function agentIn(dir: string, config?: unknown): Promise<Agent> {
-  const agent = await createAgent({ dir, ...(config ? { config } : {}), reconnectMinMs: 100, reconnectMaxMs: 1000 });
-  cleanups.push(() => agent.stop());
-  return agent;
-}
+const agentIn = (dir: string, config?: unknown): Promise<Agent> => startAgentIn(cleanups, dir, config);
 
 async function socketTo(port: number): Promise<net.Socket> {
   const socket = net.connect(port, '127.0.0.1');

@@ -13,7 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { freePort } from '@shanshui/ingest';
-import { AGENT_DEFAULTS, createAgent, provisionAgent } from '@shanshui/edge-agent';
+import { AGENT_DEFAULTS, createAgent } from '@shanshui/edge-agent';
 import type { Agent } from '@shanshui/edge-agent';
 import { pino } from 'pino';
 import { encodeHj212Packet } from '../../edge-agent/src/sources/hj212/packet.ts';
@@ -22,6 +22,7 @@ import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { agentIn as startAgentIn, provisionedAgentDir } from '../support/agent-folder.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(REPO_ROOT, 'edge-agent', 'src', 'cli.ts');
@@ -37,20 +38,11 @@ after(async () => {
 });
 
 /** Registers + provisions a station into a fresh folder; returns the folder. */
-async function provisioned(id: string, domain: 'air' | 'water' = 'air'): Promise<string> {
-  const token = await tp.bootstrapToken({ id, domain, department: domain === 'air' ? 'eco-env' : 'water' });
-  const tmp = await tempDir('shanshui-agent-dir-');
-  cleanups.push(tmp.remove);
-  const dir = path.join(tmp.dir, 'agent');
-  await provisionAgent({ server: tp.httpUrl, token, dir });
-  return dir;
+function provisioned(id: string, domain: 'air' | 'water' = 'air'): Promise<string> {
+  return provisionedAgentDir(tp, cleanups, { id, domain, department: domain === 'air' ? 'eco-env' : 'water' });
 }
 
-async function agentIn(dir: string, config?: unknown): Promise<Agent> {
-  const agent = await createAgent({ dir, ...(config ? { config } : {}), reconnectMinMs: 100, reconnectMaxMs: 1000 });
-  cleanups.push(() => agent.stop());
-  return agent;
-}
+const agentIn = (dir: string, config?: unknown): Promise<Agent> => startAgentIn(cleanups, dir, config);
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
