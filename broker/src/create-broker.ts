@@ -92,6 +92,8 @@ export interface ShanshuiBroker {
   connectedCount(): number;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /** Ends a device's session now (station deleted, secret rotated); false when it was not connected. */
+  disconnect(deviceId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -236,6 +238,13 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       });
     },
     connectedCount: () => connected,
+    disconnect(deviceId) {
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
+      if (!client) return false;
+      log.info({ deviceId }, 'session ended by the platform');
+      client.close();
+      return true;
+    },
     publishToDevice(topic, payload, options = {}) {
       return new Promise((resolve, reject) =>
         aedes.publish(
@@ -281,9 +290,10 @@ function verifiedCertificateId(client: Client): string | undefined {
   return Array.isArray(cn) ? cn[0] : cn;
 }
 
+/** The peer address: the socket's, or for MQTT over WebSocket (a stream without one) the HTTP request's. */
 function remoteAddressOf(client: Client): string | undefined {
-  const conn = (client as unknown as { conn?: { remoteAddress?: string } }).conn;
-  return conn?.remoteAddress;
+  const c = client as unknown as { conn?: { remoteAddress?: string }; req?: { socket?: { remoteAddress?: string } } };
+  return c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress;
 }
 
 /**

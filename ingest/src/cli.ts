@@ -1,7 +1,7 @@
 /**
  * `npm run cli -- <command>`: the HTTP API from a shell (a technician's phone over SSH works).
  *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--attr key=value …] [--gateway GW]
- *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--attr key=value …] [--gateway GW | --detach]
+ *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--attr key=value …] [--gateway GW | --detach]   (--attr keeps the others)
  *   station list [--domain D] [--department D] [--region R]
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
@@ -119,12 +119,16 @@ if (values.help || !group) {
   process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings}\n`);
 } else if (group === 'station' && action === 'update' && arg) {
   if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
+  // --attr adds or changes attributes; the others (flood-limit levels and the like, which rules use) are kept.
+  const attributes = values.attr
+    ? { ...((await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}`)) as { station: { attributes?: Record<string, unknown> } }).station.attributes, ...attributesOf(values.attr) }
+    : undefined;
   const change = {
     ...(values.name !== undefined ? { name: values.name } : {}),
     ...(values.lat !== undefined ? { lat: num('lat', values.lat) } : {}),
     ...(values.lon !== undefined ? { lon: num('lon', values.lon) } : {}),
     ...(values.region !== undefined ? { region: values.region } : {}),
-    ...(values.attr ? { attributes: attributesOf(values.attr) } : {}),
+    ...(attributes ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
     ...(values.detach ? { gatewayId: null } : {}),
   };

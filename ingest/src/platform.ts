@@ -213,7 +213,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
-        knownDevice: (id) => registry.get(id) !== undefined,
+        // X.509: a registered station with a session of its own (a child publishes through its gateway).
+        knownDevice: (id) => {
+          const station = registry.get(id);
+          return station !== undefined && station.gatewayId === undefined;
+        },
         mayPublishFor: (deviceId, stationId) => registry.mayPublishFor(deviceId, stationId),
         acceptPublish,
         subscribed(deviceId, filters) {
@@ -222,7 +226,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         presence(e) {
           metrics.connectedDevices.set(broker.connectedCount());
           try {
-            store.setPresence(e.deviceId, e.online, e.remoteAddress);
+            // A deleted station's disconnect (which follows its deletion) must not leave a row behind.
+            if (registry.get(e.deviceId)) store.setPresence(e.deviceId, e.online, e.remoteAddress);
           } catch (err) {
             logger.error({ err }, 'presence not saved');
           }
@@ -250,6 +255,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       logger,
     );
     cleanups.push(() => broker.close());
+    // A deleted station, a rotated secret, a station made a child: its open session ends now.
+    registry.onSessionRevoked = (id) => void broker.disconnect(id);
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     const warnings = startWarnings({
       events,
@@ -399,6 +406,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         }),
       ],
       provisioning,
+      externalBroker: config.externalBrokerUrl !== undefined,
       publishConfig,
       trustProxy: config.trustProxy,
       async health() {

@@ -60,7 +60,7 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       passwords: z.record(z.string(), z.string()).optional(),
       /** Logger clock offset from UTC, minutes. Default 480 (China Standard Time). */
       utcOffsetMinutes: z.number().int().default(480),
-      /** Child stations by data logger MN (设备唯一标识). Default none: every logger reports as the agent's station. */
+      /** Stations by data logger MN (设备唯一标识): children, or the agent's own id; with a map, unmapped loggers are dropped and counted. Default none: every logger reports as the agent's station. */
       stations: StationMapSchema(/^[A-Za-z0-9_.-]{1,24}$/, 'an MN: 1–24 letters, digits, _ . -').optional(),
     })
     .strict(),
@@ -70,7 +70,7 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       port: z.number().int().min(1).max(65535),
       host: z.string().default('0.0.0.0'),
       utcOffsetMinutes: z.number().int().default(480),
-      /** Child stations by 测站地址 (10 hex digits, e.g. `0012345678`). Default none: every RTU reports as the agent's station. */
+      /** Stations by 测站地址 (10 hex digits, e.g. `0012345678`): children, or the agent's own id; with a map, unmapped RTUs are dropped and counted. Default none: every RTU reports as the agent's station. */
       stations: StationMapSchema(/^[0-9A-Fa-f]{10}$/, 'a station address: 10 hex digits').optional(),
     })
     .strict(),

@@ -38,6 +38,9 @@ test('cli: station add prints credentials once; they connect to the broker', asy
   assert.ok(client.connected);
   const show = JSON.parse((await cli('station', 'show', 'rsv-liuxihe')).stdout);
   assert.equal(show.station.name, '流溪河水库');
+  const updated = await cli('station', 'update', 'rsv-liuxihe', '--attr', 'designFloodLevel=237.6');
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.deepEqual(JSON.parse(updated.stdout).station.attributes, { floodLimitLevel: 233.5, designFloodLevel: 237.6 }, '--attr keeps the other attributes');
 });
 
 test('cli: bad input gets a specific reason and exit code 2', async () => {

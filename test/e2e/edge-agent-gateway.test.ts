@@ -2,7 +2,8 @@
  * A gateway publishing for its child stations (issue #6), end to end against a real platform
  * (aedes + ingest + influxd) and real TCP sockets: several HJ 212 data loggers (by MN) and SL 651
  * RTUs (by 测站地址) behind one edge agent, each mapped to its own platform station — readings
- * stored under each child with the child's tags, an unmapped device under the gateway as before;
+ * stored under each child with the child's tags, one mapped to the gateway's own id under it, an
+ * unmapped one dropped and counted (never filed under the wrong station);
  * the remote config refused when it maps a device to a station that is not a child; and every
  * station's messages numbered on their own, so the platform's gap/duplicate accounting works
  * per station even when the stations' readings are interleaved in the buffer.
@@ -49,7 +50,7 @@ async function socketTo(port: number): Promise<net.Socket> {
 const acceptedFor = (station: string): Array<{ seq: number; readings: number }> =>
   tp.accepted.filter((e) => e.station.id === station).map((e) => ({ seq: e.seq, readings: e.readings.length }));
 
-test('two HJ 212 loggers with different MNs behind one agent: each stored under its own child station with that station\'s tags; an unmapped MN under the gateway as before', { timeout: 120_000 }, async () => {
+test('two HJ 212 loggers with different MNs behind one agent: each stored under its own child station with that station\'s tags; one mapped to the gateway itself under it; an unmapped MN dropped and counted', { timeout: 120_000 }, async () => {
   const dir = await provisionedGateway({ id: 'gw-hj', domain: 'air', department: 'eco-env', region: '440100' });
   await tp.api.register({ id: 'gw-hj-air', domain: 'air', department: 'eco-env', region: '440106', gatewayId: 'gw-hj' });
   await tp.api.register({ id: 'gw-hj-river', domain: 'water', department: 'eco-env', region: '440111', gatewayId: 'gw-hj' });
@@ -62,20 +63,22 @@ test('two HJ 212 loggers with different MNs behind one agent: each stored under 
   const wrong = await tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-X': 'not-a-child' })] });
   assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
   assert.match(wrong.body.error.message, /not child stations of gw-hj.*sources\.0\.stations\.MN-X: not-a-child/);
-  const put = await tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-RIVER-01': 'gw-hj-river' })] });
+  const put = await tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-RIVER-01': 'gw-hj-river', 'MN-OWN-01': 'gw-hj' })] });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   await eventually(() => agent.config().version === 1, 'the agent running config 1', 30_000);
 
-  // Three loggers on their own sockets; two of them report pm25 at the same minute.
+  // Four loggers on their own sockets; three of them report pm25 at the same minute.
   const t = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
   const upload = (mn: string, factors: Record<string, Record<string, string | number>>): string =>
     encodeHj212Packet({ qn: formatHj212Time(t, 480, true), st: '22', cn: '2011', pw: '123456', mn, flag: 5, cp: { dataTime: formatHj212Time(t), factors } });
   const air = await socketTo(port);
   const river = await socketTo(port);
+  const own = await socketTo(port);
   const unmapped = await socketTo(port);
+  unmapped.write(upload('MN-TYPO-01', { a34004: { Rtd: 777, Flag: 'N' } }));
   air.write(upload('MN-AIR-01', { a34004: { Rtd: 35, Flag: 'N' } }));
   river.write(upload('MN-RIVER-01', { w01001: { Rtd: 7.2, Flag: 'N' }, w01009: { Rtd: 6.5, Flag: 'N' } }));
-  unmapped.write(upload('MN-OLD-01', { a34004: { Rtd: 99, Flag: 'N' } }));
+  own.write(upload('MN-OWN-01', { a34004: { Rtd: 99, Flag: 'N' } }));
 
   const airRows = await eventually(async () => {
     const r = await tp.query(`SELECT pm25, station, domain, region, dept FROM air WHERE station = 'gw-hj-air' OR station = 'gw-hj'`);
@@ -95,6 +98,7 @@ test('two HJ 212 loggers with different MNs behind one agent: each stored under 
   }, 'the river logger\'s reading', 60_000);
   assert.deepEqual(riverRows, [{ time: t.getTime(), ph: 7.2, do: 6.5, station: 'gw-hj-river', domain: 'water', region: '440111', dept: 'eco-env' }]);
   assert.equal(agent.stats().sources['source_hj212_readings_unmapped'], 1, 'the unmapped logger counted');
+  assert.equal((await tp.query(`SELECT pm25 FROM air WHERE pm25 = 777`)).length, 0, 'and not stored under any station');
 
   // Each child has its own delivery accounting and is online through its connected gateway.
   for (const child of ['gw-hj-air', 'gw-hj-river']) {

@@ -121,14 +121,17 @@ test('a buffer written before child stations existed opens with every row as the
   b.close();
 }));
 
-test('a failed append (disk full) changes nothing: totals stay true and the next append drops no row that fits', withDir((dir) => {
+for (const [how, raise] of [
+  ['the statement fails', 'ABORT'],
+  ['SQLite rolls the whole transaction back itself, as on SQLITE_FULL', 'ROLLBACK'],
+] as const) test(`a failed append (disk full: ${how}) changes nothing: totals stay true and the next append drops no row that fits`, withDir((dir) => {
   const file = path.join(dir, 'b.db');
   const b = new ReadingBuffer({ file, quotaBytes: 100_000, rowOverheadBytes: 0 });
   for (let i = 0; i < 50; i++) b.append([{ priority: 'routine', kind: 'readings', body: reading(i) }]);
   const before = b.stats();
   // The disk refusing the last row of a batch, as SQLITE_FULL would, from inside SQLite.
   const other = new DatabaseSync(file);
-  other.exec("CREATE TRIGGER disk_full BEFORE INSERT ON items WHEN NEW.body = 'disk full' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+  other.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON items WHEN NEW.body = 'disk full' BEGIN SELECT RAISE(${raise}, 'database or disk is full'); END;`);
   other.close();
   const big = 'x'.repeat(40_000);
   for (let k = 0; k < 3; k++) {

@@ -127,6 +127,7 @@ export class ReadingBuffer {
     // Buffers written before child stations existed: every row is the agent's own (NULL).
     const columns = (this.#db.prepare('PRAGMA table_info(items)').all() as Array<{ name: string }>).map((c) => c.name);
     if (!columns.includes('station')) this.#db.exec('ALTER TABLE items ADD COLUMN station TEXT');
+    this.#db.exec('CREATE INDEX IF NOT EXISTS items_by_station ON items (station) WHERE station IS NOT NULL');
     this.#overhead = o.rowOverheadBytes;
     this.#quotaBytes = o.quotaBytes;
     this.#insert = this.#db.prepare('INSERT INTO items (priority, kind, body, bytes, station) VALUES (?, ?, ?, ?, ?)');
@@ -295,7 +296,14 @@ export class ReadingBuffer {
       fn();
       this.#db.exec('COMMIT');
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      // On SQLITE_FULL (and some I/O errors) SQLite has already rolled back by itself.
+      if (this.#db.isTransaction) {
+        try {
+          this.#db.exec('ROLLBACK');
+        } catch {
+          // the totals below are put back all the same
+        }
+      }
       this.#counts = before.counts;
       this.#bytes = before.bytes;
       this.#dropped = before.dropped;

@@ -194,17 +194,30 @@ export class SourceSet {
   #create(config: SourceConfig, name: string): SourceRunner {
     const logger = this.#o.logger.child({ source: name });
     const resolve = this.#stationResolver(config);
-    // Readings of devices missing from a configured map: they go to the agent's own station.
+    // With a configured map, a device missing from it (a mistyped MN, a logger nobody
+    // registered) is dropped and counted, never filed under the gateway's own station — its
+    // values would be stored, and alerted on, as another station's. Map a device to the
+    // agent's own id to keep it there. Without a map, everything is the agent's (as before).
+    const mapped = 'stations' in config && config.stations !== undefined;
     let unmapped = 0;
-    const sink = (readings: SourceReading[]): void =>
-      this.#o.sink(
-        readings.map((r) => {
-          const stationId = resolve(r.source);
-          if (stationId === undefined && 'stations' in config && config.stations !== undefined) unmapped++;
-          return stationId === undefined || stationId === this.#o.stationId ? r : { ...r, stationId };
-        }),
-        name,
-      );
+    const warned = new Set<string>();
+    const sink = (readings: SourceReading[]): void => {
+      const kept: SourceReading[] = [];
+      for (const r of readings) {
+        const stationId = resolve(r.source);
+        if (stationId === undefined && mapped) {
+          unmapped++;
+          const device = r.source;
+          if (!warned.has(device) && warned.size < 1000) {
+            warned.add(device);
+            logger.warn({ device }, 'readings of a device missing from the stations map are dropped (未登记的现场设备); map it to a child station, or to this agent\'s own id');
+          }
+          continue;
+        }
+        kept.push(stationId === undefined || stationId === this.#o.stationId ? r : { ...r, stationId });
+      }
+      if (kept.length > 0) this.#o.sink(kept, name);
+    };
     const withUnmapped = (stats: Record<string, StatValue>): Record<string, StatValue> =>
       'stations' in config && config.stations !== undefined ? { ...stats, readings_unmapped: unmapped } : stats;
     switch (config.kind) {

@@ -24,12 +24,14 @@
  * and would be resent first after every reconnect, holding up every other station. So after a
  * connection is lost with child messages unacknowledged the uplink sends one message at a time
  * until each of those stations has had a PUBACK; a child whose lone message in flight loses the
- * connection `refusalsToPark` times in a row is parked: its rows stay in the buffer, unsent,
- * until `unpark()` (the agent calls it when a config is applied), `parkRetryMs` later (the
- * platform may have been fixed; a station still refused is parked again) or a restart, and
- * `onStationRefused` reports it.
+ * connection within `refusalWindowMs` of being sent (a refusal is prompt; a dying link is not)
+ * `refusalsToPark` times in a row is parked: its rows stay in the buffer, unsent, until
+ * `unpark()` (the agent calls it when a config is applied), `parkRetryMs` later — doubling each
+ * time the same station is parked again, up to a day — or a restart, and `onStationRefused`
+ * reports it.
  *
- * Profiles: `5g` — JSON, mqtts when the credentials carry a TLS URL, payloads up to
+ * Profiles: `5g` — JSON, mqtts when the credentials carry a TLS URL (`nbiot` too, unless
+ * `plainMqtt`), payloads up to
  * `maxPayloadBytes5g`; `nbiot` — CBOR within `maxPayloadBytes`, long keep-alive, reconnect
  * backoff starting higher.
  */
@@ -76,6 +78,7 @@ export const MQTT_UPLINK_DEFAULTS = {
   refusalsToPark: 3,
   /** Parked child stations are tried again after this long, ms. */
   parkRetryMs: 15 * 60_000,
+  refusalWindowMs: 5_000,
 };
 
 const D = MQTT_UPLINK_DEFAULTS;
@@ -118,6 +121,8 @@ export const MqttUplinkOptionsSchema = z.strictObject({
   refusalsToPark: z.number().int().min(1).default(D.refusalsToPark),
   /** Parked child stations are tried again after this long, ms. Default 900000 (15 min). */
   parkRetryMs: z.number().int().min(1).default(D.parkRetryMs),
+  /** A lone child message counts against its station only when the connection closed this soon after it was sent, ms. Default 5000. */
+  refusalWindowMs: z.number().int().min(1).default(D.refusalWindowMs),
   /** Called when a child station is parked (its publishes keep being refused). Default none. */
   onStationRefused: z.custom<(station: string) => void>((v) => typeof v === 'function', 'a function').optional(),
   /** Called after every successful connection (subscriptions sent). Default none. */
@@ -172,7 +177,9 @@ export class MqttUplink {
   #pumping = false;
   #inflight = 0;
   /** Messages sent on this connection and not yet acknowledged, oldest first, by station (undefined: own). */
-  #unacked: Array<{ station: string | undefined }> = [];
+  #unacked: Array<{ station: string | undefined; sentAt: number }> = [];
+  /** Times each child station has been parked in this run: the retry waits double each time. */
+  readonly #timesParked = new Map<string, number>();
   /** Child stations with a message lost in a connection drop and no PUBACK since: one message at a time until they have one. */
   readonly #careful = new Set<string>();
   /** Child station → connections lost in a row with only its message in flight. */
@@ -453,7 +460,10 @@ export class MqttUplink {
   #judgeLostMessages(): void {
     const lost = this.#unacked;
     this.#unacked = [];
-    const lone = lost.length === 1 ? lost[0]!.station : undefined;
+    // A refusal closes the connection at once; a link that dies (NB-IoT coverage, a keep-alive
+    // timeout) takes longer — that is no evidence against the station.
+    const promptly = lost.length === 1 && Date.now() - lost[0]!.sentAt <= this.#o.refusalWindowMs;
+    const lone = promptly ? lost[0]!.station : undefined;
     if (lone !== undefined && this.#careful.size > 0) {
       const strikes = (this.#strikes.get(lone) ?? 0) + 1;
       this.#strikes.set(lone, strikes);
@@ -461,12 +471,16 @@ export class MqttUplink {
         this.#parked.add(lone);
         this.#careful.delete(lone);
         this.#strikes.delete(lone);
-        this.#log.error({ station: lone, strikes, retryInMs: this.#o.parkRetryMs }, 'the platform keeps refusing publishes for this child station (not a child of this gateway any more?); its readings stay in the buffer, unsent');
+        const times = (this.#timesParked.get(lone) ?? 0) + 1;
+        this.#timesParked.set(lone, times);
+        // Parked again after a retry: wait twice as long (up to a day) before the next one.
+        const retryInMs = Math.min(this.#o.parkRetryMs * 2 ** (times - 1), 86_400_000);
+        this.#log.error({ station: lone, strikes, retryInMs }, 'the platform keeps refusing publishes for this child station (not a child of this gateway any more?); its readings stay in the buffer, unsent');
         if (!this.#parkRetryTimer) {
           this.#parkRetryTimer = setTimeout(() => {
             this.#parkRetryTimer = undefined;
             this.unpark();
-          }, this.#o.parkRetryMs);
+          }, retryInMs);
           this.#parkRetryTimer.unref();
         }
         try {
@@ -622,7 +636,7 @@ export class MqttUplink {
     const topic = upTopic(station ?? this.#o.deviceId, kind);
     let pending = payloads.length;
     let failed = false;
-    const message = { station };
+    const message = { station, sentAt: Date.now() };
     this.#unacked.push(message);
     this.#inflight++;
     this.#buffer.markInflight(items);
@@ -646,6 +660,7 @@ export class MqttUplink {
         if (station !== undefined) {
           this.#careful.delete(station);
           this.#strikes.delete(station);
+          this.#timesParked.delete(station);
         }
         this.#buffer.ack(ids);
         this.#stats.messagesAcked += payloads.length;

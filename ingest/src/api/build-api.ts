@@ -46,6 +46,8 @@ export interface ApiDeps {
   /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */
   readonly routes?: ReadonlyArray<(app: FastifyInstance) => void>;
   readonly provisioning: ProvisioningStore;
+  /** Devices connect to an external broker (no live gateway ACL): child stations are refused. */
+  readonly externalBroker?: boolean;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
   /** fastify `trustProxy`: whose X-Forwarded-For/-Proto make `req.ip` / `req.protocol`. Default false. */

@@ -67,6 +67,10 @@ export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) =>
       const body = parseOr400(CommandBody, req.body, 'command');
       const station = deps.registry.get(id);
       if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+      if (station.gatewayId !== undefined) {
+        // A child has no session of its own to receive it: it would wait until it expired.
+        throw new HttpError(400, 'API_ERR_COMMAND_INVALID', `station ${id} reports through gateway ${station.gatewayId}: send the command to ${station.gatewayId}, whose configuration maps it`);
+      }
       const invalid = validateCommand(deps.provisioning.getConfig(id), body.name, body.args);
       if (invalid) throw new HttpError(400, 'API_ERR_COMMAND_INVALID', invalid);
       const by = actorOf(req);

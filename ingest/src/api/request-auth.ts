@@ -104,7 +104,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     // for the platform's own API tokens that verify: 256 random bits cannot be guessed, so the
     // office behind the same address keeps working. The configured admin token is not exempt.
     const lockedMs = deps.lockout.lockedFor(req.ip);
-    const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && typeof identify(token) !== 'string';
+    const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && !sameToken(token, deps.apiToken) && typeof identify(token) !== 'string';
     if (lockedMs > 0 && !exempt) {
       reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
       throw new HttpError(429, 'API_ERR_LOCKED_OUT', `too many bad tokens from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s`);

@@ -92,6 +92,7 @@ function checkGateway(deps: ApiDeps, req: FastifyRequest, station: Pick<Station,
   const invalid = (why: string): never => {
     throw new HttpError(400, 'API_ERR_GATEWAY_INVALID', `gatewayId ${gatewayId}: ${why} (网关设备无效)`);
   };
+  if (deps.externalBroker) invalid('child stations need the built-in broker, whose ACL follows the registry live; an external broker (SHANSHUI_EXTERNAL_BROKER_URL) would refuse or, with an open ACL, let any device publish for any station');
   if (gatewayId === station.id) invalid('a station cannot be its own gateway');
   if (!gateway || !inScope(req, gateway.department)) invalid('no such station');
   if (gateway!.department !== station.department) invalid(`the gateway belongs to department ${gateway!.department}, the station to ${station.department}; both must be the same`);
@@ -132,7 +133,11 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
     const station = deps.registry.update(id, update);
     if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
-    if (station.gatewayId !== current.gatewayId) deps.logger.info({ stationId: id, gatewayId: station.gatewayId ?? null, previous: current.gatewayId ?? null }, 'station gateway changed');
+    if (station.gatewayId !== current.gatewayId) {
+      // Another gateway numbers the child's messages from 1 again: not duplicates.
+      deps.sequences.forget(id);
+      deps.logger.info({ stationId: id, gatewayId: station.gatewayId ?? null, previous: current.gatewayId ?? null }, 'station gateway changed');
+    }
     addAuditNote(req, { target: id });
     return { station };
   });

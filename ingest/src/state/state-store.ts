@@ -120,6 +120,8 @@ export class StateStore {
       setSecret: this.#db.prepare('UPDATE stations SET secret_hash = ? WHERE id = ?'),
       deleteStation: this.#db.prepare('DELETE FROM stations WHERE id = ?'),
       deleteStats: this.#db.prepare('DELETE FROM delivery_stats WHERE device_id = ?'),
+      deletePresence: this.#db.prepare('DELETE FROM presence WHERE device_id = ?'),
+      deleteDeadLetters: this.#db.prepare('DELETE FROM dead_letters WHERE device_id = ?'),
       allStations: this.#db.prepare('SELECT * FROM stations ORDER BY id'),
       insertDead: this.#db.prepare(
         'INSERT INTO dead_letters (device_id, topic, received_at, code, reason, payload, encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -213,9 +215,14 @@ export class StateStore {
     return Number(this.#stmts['setSecret']!.run(hash, id).changes) > 0;
   }
 
-  /** Deletes a station and its delivery statistics (the id may be registered again). */
+  /**
+   * Deletes a station with its delivery statistics, presence and dead letters: the id may be
+   * registered again, by another department, which must see none of it.
+   */
   deleteStation(id: string): boolean {
     this.#stmts['deleteStats']!.run(id);
+    this.#stmts['deletePresence']!.run(id);
+    this.#stmts['deleteDeadLetters']!.run(id);
     return Number(this.#stmts['deleteStation']!.run(id).changes) > 0;
   }
 

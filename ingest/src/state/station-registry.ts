@@ -12,6 +12,11 @@ export class StationRegistry {
   readonly #scryptCost: number;
   /** Called after a station is added (active) or removed (inactive). */
   onChange: ((station: Station, active: boolean) => void) | undefined;
+  /**
+   * Called when a device's MQTT session must end: its station was removed, its secret rotated,
+   * or it became a child station (which publishes only through its gateway).
+   */
+  onSessionRevoked: ((id: string) => void) | undefined;
 
   constructor(store: StateStore, options: { scryptCost?: number } = {}) {
     this.#store = store;
@@ -46,6 +51,7 @@ export class StationRegistry {
     const secret = generateSecret();
     this.#store.setSecretHash(id, await hashSecret(secret, this.#scryptCost));
     this.#verified.delete(id);
+    this.onSessionRevoked?.(id);
     return secret;
   }
 
@@ -60,6 +66,7 @@ export class StationRegistry {
     if (!this.#store.updateStation(next)) return undefined;
     this.#cache.set(id, next);
     this.onChange?.(next, true);
+    if (next.gatewayId !== undefined && current.gatewayId === undefined) this.onSessionRevoked?.(id);
     return next;
   }
 
@@ -90,12 +97,17 @@ export class StationRegistry {
         this.#cache.set(child.id, detached);
       }
     }
-    if (station) this.onChange?.(station, false);
+    if (station) {
+      this.onChange?.(station, false);
+      this.onSessionRevoked?.(id);
+    }
     return removed;
   }
 
+  /** A child station has no MQTT session of its own: it publishes only through its gateway. */
   async authenticate(id: string, secret: string): Promise<boolean> {
-    if (!this.#cache.has(id)) return false;
+    const station = this.#cache.get(id);
+    if (!station || station.gatewayId !== undefined) return false;
     const digest = createHash('sha256').update(secret).digest('base64');
     if (this.#verified.get(id) === digest) return true;
     const hash = this.#store.secretHash(id);
