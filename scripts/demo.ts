@@ -2,12 +2,16 @@
  * `npm run demo`: the platform with its own local InfluxDB and a demo fleet of simulated
  * stations across the six domains and four departments of a Guangdong city, publishing live
  * through the real MQTT broker. Demo credentials are kept in `{dataDir}/demo-fleet.json`
- * (the platform itself keeps only scrypt hashes). Environment variables as for `npm start`.
+ * (the platform itself keeps only scrypt hashes). With the fleet on, an edge gateway too, set
+ * up as a technician would (see demo-gateway.ts): its agent in `{dataDir}/demo-agent/`, fed over
+ * TCP by a simulated HJ 212 数采仪 and a simulated SL 651 RTU. Environment variables as for `npm start`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, loadConfig, startPlatform } from '@shanshui/ingest';
 import { startSimulatedFleet } from '@shanshui/edge-agent';
+import { startDemoGateway } from './demo-gateway.ts';
+import type { DemoGateway } from './demo-gateway.ts';
 import type { SimulatedStation } from '@shanshui/edge-agent';
 import type { Domain, StationInput } from '@shanshui/models';
 
@@ -86,6 +90,21 @@ for (let i = 0; i < config.demoStations; i++) {
 await writeFile(credentialsFile, JSON.stringify(known, null, 2), { mode: 0o600 });
 const fleet = await startSimulatedFleet({ url: `mqtt://127.0.0.1:${platform.mqttPort}`, stations, intervalSec: config.demoIntervalSec, logger });
 
+// The gateway is a show piece: if it cannot start, the rest of the demo runs without it.
+let gateway: DemoGateway | undefined;
+if (config.demoStations > 0) {
+  try {
+    gateway = await startDemoGateway({ platform, dir: path.join(config.dataDir, 'demo-agent'), loggerIntervalSec: Math.min(config.demoIntervalSec, 5), logger });
+    const g = gateway;
+    logger.info(
+      { agentDir: g.dir, station: g.stationId, hj212: `127.0.0.1:${g.hj212Port}`, hj212Station: g.childStationId, sl651: `127.0.0.1:${g.sl651Port}` },
+      `演示网关 demo gateway: edge agent in ${g.dir} as station ${g.stationId}; HJ 212 on 127.0.0.1:${g.hj212Port} (simulated 数采仪 → ${g.childStationId}), SL 651 on 127.0.0.1:${g.sl651Port} (simulated RTU → ${g.stationId})`,
+    );
+  } catch (err) {
+    logger.warn({ err }, 'demo gateway (edge agent + simulated 数采仪) not started; the rest of the demo runs without it');
+  }
+}
+
 const api = `http://localhost:${platform.httpPort}`;
 logger.info(
   {
@@ -96,18 +115,23 @@ logger.info(
     tryThis: [
       `curl -s ${api}/healthz`,
       `curl -s -H "Authorization: Bearer $(cat ${path.join(config.dataDir, 'admin-token')})" ${api}/api/v1/stations`,
+      ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${path.join(config.dataDir, 'admin-token')})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
       `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influxDatabase} --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
     ],
   },
   `演示运行中 demo running: ${stations.length} simulated stations publish every ${config.demoIntervalSec} s — Ctrl-C stops`,
 );
-const progress = setInterval(() => logger.info({ acked: fleet.acked() }, 'demo fleet readings acknowledged'), 30_000);
+const progress = setInterval(() => {
+  const gw = gateway && { hj212Acked: gateway.dataLogger.stats().acked, sl651Acked: gateway.rtu.stats().acked, agentBuffer: gateway.agent.stats().buffer.depth };
+  logger.info({ acked: fleet.acked(), ...(gw ? { gateway: gw } : {}) }, 'demo fleet readings acknowledged');
+}, 30_000);
 
 let stopping = false;
 const shutdown = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   clearInterval(progress);
+  await gateway?.stop().catch((err: unknown) => logger.warn({ err }, 'demo gateway did not stop cleanly'));
   await fleet.stop();
   await platform.stop();
   process.exit(0);
