@@ -211,7 +211,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   });
   aedes.on('clientDisconnect', (client: Client) => {
     connected--;
-    limiter.forget(client.id);
+    limiter.forgetIfFull(client.id);
     hooks.presence?.({ deviceId: client.id, online: false, remoteAddress: remoteAddressOf(client) });
   });
   aedes.on('subscribe', (subscriptions: Subscription[], client: Client) => {

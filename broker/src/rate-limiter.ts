@@ -26,4 +26,13 @@ export class RateLimiter {
   forget(key: string): void {
     this.#buckets.delete(key);
   }
+
+  /**
+   * Forgets `key` only once its bucket has refilled: a device that reconnects does not get a
+   * fresh burst (a bucket still short stays, at most one per device id).
+   */
+  forgetIfFull(key: string, nowMs = performance.now()): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket && bucket.tokens + ((nowMs - bucket.at) / 1000) * this.#ratePerSec >= this.#burst) this.#buckets.delete(key);
+  }
 }

@@ -147,3 +147,19 @@ test('deleting a gateway detaches its children (a station registered later under
   const gw = await connectAs('gw-3');
   assert.equal(await publishQos1(gw, 'shanshui/v1/acl-c3/up/readings', reading(1, ++nextTs)), 'closed');
 });
+
+test('races: one id registered twice at once gets 201 and 409 (never 500); a child registered while its gateway becomes a child leaves no two-level chain', async () => {
+  const body = { id: 'race-1', name: '并发', domain: 'air', lat: 23, lon: 113, region: '440106', department: 'eco-env' };
+  const [a, b] = await Promise.all([tp.api('POST', '/api/v1/stations', body), tp.api('POST', '/api/v1/stations', body)]);
+  assert.deepEqual([a.status, b.status].sort(), [201, 409], JSON.stringify([a.body, b.body]));
+
+  await tp.register({ id: 'race-top' });
+  await tp.register({ id: 'race-mid' });
+  const [child, made] = await Promise.all([
+    tp.api('POST', '/api/v1/stations', { ...body, id: 'race-leaf', gatewayId: 'race-mid' }),
+    tp.api('PATCH', '/api/v1/stations/race-mid', { gatewayId: 'race-top' }),
+  ]);
+  const mid = (await tp.api('GET', '/api/v1/stations/race-mid')).body.station;
+  const leaf = (await tp.api('GET', '/api/v1/stations/race-leaf')).body.station;
+  assert.ok(!(mid.gatewayId !== undefined && leaf?.gatewayId !== undefined), `two levels: ${JSON.stringify({ child: child.status, made: made.status, mid, leaf })}`);
+});

@@ -106,7 +106,12 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     requireScope(req, input.department, 'registering a station');
     if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
     if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
-    const { station, secret } = await deps.registry.register(input);
+    // Checked again right before the insert, after the secret's (slow) hash: a request in
+    // between may have registered the id, or made the gateway a child itself.
+    const { station, secret } = await deps.registry.register(input, () => {
+      if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
+      if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
+    });
     deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
     addAuditNote(req, { target: station.id });
     return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret) });

@@ -36,10 +36,15 @@ export class StationRegistry {
     return this.#cache.size;
   }
 
-  /** Registers a station; returns it with its MQTT secret, which is never shown again. */
-  async register(input: StationInput): Promise<{ station: Station; secret: string }> {
+  /**
+   * Registers a station; returns it with its MQTT secret, which is never shown again.
+   * `check` runs after the secret is hashed, right before the insert (no await between them):
+   * whatever it validates still holds when the station is stored; it throws to refuse.
+   */
+  async register(input: StationInput, check?: () => void): Promise<{ station: Station; secret: string }> {
     const secret = generateSecret();
     const hash = await hashSecret(secret, this.#scryptCost);
+    check?.();
     const station = this.#store.insertStation(input, hash);
     this.#cache.set(station.id, station);
     this.onChange?.(station, true);
