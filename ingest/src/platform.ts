@@ -415,8 +415,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         const ok = drain.influxUp && d.bytes < config.spoolMaxBytes * 0.9;
         return { ok, influx: drain.influxUp ? 'up' : 'down', spool: { ...d, maxBytes: config.spoolMaxBytes }, connectedDevices: broker.connectedCount(), stations: registry.size };
       },
+      // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
-        tcp: `mqtt://HOST:${mqttPort}`,
+        tcp: config.externalBrokerUrl ?? `mqtt://HOST:${mqttPort}`,
         ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),

@@ -25,8 +25,9 @@ export const OpcuaItemSchema = z
   .strict();
 
 /**
- * Field device identity → child station id (whose `gatewayId` is this agent's station). A
- * device missing from the map reports under the agent's own station, as without a map.
+ * Field device identity → station id: a child (whose `gatewayId` is this agent's station) or
+ * the agent's own id. A device missing from the map is dropped and counted, never filed under
+ * another station.
  */
 const StationMapSchema = (key: RegExp, what: string) =>
   z.record(z.string(), z.string().regex(DEVICE_ID_PATTERN, 'a station id')).superRefine((map, ctx) => {
