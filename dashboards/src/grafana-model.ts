@@ -55,6 +55,8 @@ export interface FieldOverride {
 export interface Transformation {
   readonly id: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Applies the transformation to one query's result only (Grafana 10.1+). Default: all. */
+  readonly filter?: { readonly id: 'byRefId'; readonly options: string };
 }
 
 export interface GridPos {

@@ -3,6 +3,8 @@ export type { Platform, AcceptedReadingsEvent } from './platform.ts';
 export { ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';
 export type { Config, ConfigInput } from './config.ts';
 export { createLogger } from './logger.ts';
+export { acceptDeviceMessage } from './accept/accept-device-message.ts';
+export type { AcceptedDeviceMessage } from './accept/accept-device-message.ts';
 export { InfluxHttp, InfluxWriteError, toLineProtocol, seriesRows } from './store/influx-http.ts';
 export type { InfluxConnection, InfluxSeries } from './store/influx-http.ts';
 export { startManagedInfluxd, freePort } from './store/managed-influxd.ts';

@@ -1,16 +1,20 @@
 /**
- * Every provisioned Grafana dashboard against a real InfluxDB holding simulator data and
- * synthetic alerts: each panel, annotation and template-variable query is rendered as Grafana's
- * InfluxDB datasource renders it and must run and return rows of the shape its panel needs.
+ * Every provisioned Grafana dashboard against a real InfluxDB holding simulator data, synthetic
+ * alerts and edge-gateway heartbeats (three hours of them, plus one real agent's): each panel,
+ * annotation and template-variable query is rendered as Grafana's InfluxDB datasource renders
+ * it and must run and return rows of the shape its panel needs.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
-import { InfluxHttp, seriesRows, startManagedInfluxd, toLineProtocol } from '@shanshui/ingest';
+import { pino } from 'pino';
+import { createBroker } from '@shanshui/broker';
+import { InfluxHttp, acceptDeviceMessage, freePort, seriesRows, startManagedInfluxd, toLineProtocol } from '@shanshui/ingest';
 import type { InfluxSeries, ManagedInfluxd } from '@shanshui/ingest';
-import { createSimulationState, simulateValues } from '@shanshui/edge-agent';
-import { AQI_BREAKPOINTS, DOMAINS, WARNING_LEVEL_INFO, iaqi, readingToPoint, stationInfoPoint } from '@shanshui/models';
+import { AGENT_VERSION, createAgent, createSimulationState, simulateValues } from '@shanshui/edge-agent';
+import { AQI_BREAKPOINTS, DOMAINS, WARNING_LEVEL_INFO, iaqi, readingToPoint, stationInfoPoint, upTopic } from '@shanshui/models';
 import type { AqiPollutant, Domain, PointData, WarningLevel } from '@shanshui/models';
 import { AQI_COLUMNS, extractQueries, iaqiExpression, interpolate, leftoverVariables } from '@shanshui/dashboards';
 import type { Dashboard, Interpolation } from '@shanshui/dashboards';
@@ -49,6 +53,142 @@ function alertPoint(s: TestStation, rule: string, level: WarningLevel, state: st
 }
 
 const byId = (id: string): TestStation => STATIONS.find((s) => s.id === id)!;
+
+
+/**
+ * Edge gateways among the test stations, each with the heartbeats its agent would have sent
+ * over the last three hours (edge-agent/src/agent.ts `statusFields`, every 5 minutes, only
+ * while connected) and its last will. They go through ingest's own up/status conversion
+ * (acceptDeviceMessage), so the stored fields, types and tags are the platform's.
+ */
+interface TestGateway {
+  readonly station: string;
+  readonly profile: '5g' | 'nbiot';
+  readonly sources: (t: number) => Record<string, string | number>;
+  /** Buffer depth at time t. */
+  readonly depth: (t: number) => number;
+  /** [from, to) without uplink: no heartbeat gets through; the will marks the start. */
+  readonly outage?: readonly [number, number];
+  readonly dropped?: number;
+  readonly parked?: string;
+}
+const HEARTBEAT_MS = 5 * MINUTE;
+const hj212 = (badCrc: number): Record<string, string | number> => ({ source_hj212_connections: 2, source_hj212_packets: 340, source_hj212_readings: 2720, source_hj212_bad_crc: badCrc, source_hj212_bad_length: 0, source_hj212_bad_packet: 1, source_hj212_bad_password: 0, source_hj212_garbage: 0, source_hj212_readings_unmapped: 0 });
+const GATEWAYS: TestGateway[] = [
+  // A healthy HJ 212 gateway whose logger line is noisy: bad CRCs climb.
+  { station: 'air-1', profile: '5g', sources: (t) => hj212(Math.floor((t - (NOW - 180 * MINUTE)) / (30 * MINUTE))), depth: () => 0 },
+  // HJ 212 gateway with a child station the platform refuses (parked) and a small steady backlog.
+  { station: 'water-2', profile: '5g', sources: () => hj212(0), depth: () => 120, parked: 'water-child-9' },
+  // SL 651 RTU behind NB-IoT: link lost for an hour, backlog piled up, drained after reconnecting.
+  {
+    station: 'reservoir-1',
+    profile: 'nbiot',
+    sources: () => ({ source_sl651_connections: 1, source_sl651_reports: 96, source_sl651_readings: 480, source_sl651_bad_crc: 2, source_sl651_bad_header: 0, source_sl651_bad_report: 0, source_sl651_bad_password: 0 }),
+    outage: [NOW - 120 * MINUTE, NOW - 60 * MINUTE],
+    depth: (t) => (t < NOW - 60 * MINUTE ? 10 : Math.max(10, 6000 - Math.floor((t - (NOW - 60 * MINUTE)) / MINUTE) * 300)),
+  },
+  // OPC-UA gateway whose disk quota overflowed once: readings dropped, counted.
+  { station: 'soil-2', profile: '5g', sources: () => ({ source_opcua_state: 'connected', source_opcua_notifications: 5400, source_opcua_reconnects: 1, source_opcua_subscription_rebuilds: 0 }), depth: () => 40, dropped: 2500 },
+  // Down now: the will arrived 20 minutes ago; its backlog (last known 15,500) keeps growing.
+  { station: 'forest-fire-3', profile: '5g', sources: () => ({ source_simulated_readings: 2000, source_simulated_errors: 0 }), outage: [NOW - 20 * MINUTE, NOW + MINUTE], depth: (t) => Math.floor((t - (NOW - 180 * MINUTE)) / MINUTE) * 100 },
+];
+
+function gatewayStatusLines(g: TestGateway): string {
+  const s = byId(g.station);
+  const station = { ...s, name: `测试${s.id}`, lat: 23, lon: 113, createdAt: new Date(NOW - 2 * 86_400_000).toISOString() };
+  const accept = (body: Record<string, unknown>): string => {
+    const out = acceptDeviceMessage(station, 'status', upTopic(s.id, 'status'), Buffer.from(JSON.stringify(body)), NOW);
+    assert.equal(out.deadLetter, undefined, `heartbeat of ${s.id} accepted`);
+    return out.lines;
+  };
+  const started = NOW - 200 * MINUTE;
+  let connects = 1;
+  const lines: string[] = [];
+  for (let t = NOW - 180 * MINUTE; t < NOW; t += HEARTBEAT_MS) {
+    if (g.outage && t >= g.outage[0] && t < g.outage[1]) continue;
+    if (g.outage && t >= g.outage[1]) connects = 2;
+    const depth = g.depth(t);
+    lines.push(
+      accept({
+        ts: t,
+        online: true,
+        agent_version: AGENT_VERSION,
+        uptime_sec: Math.round((t - started) / 1000),
+        config_version: 3,
+        buffer_depth: depth,
+        buffer_bytes: depth * 180,
+        buffer_quota_bytes: 5_000_000,
+        buffer_dropped: g.dropped ?? 0,
+        readings_taken: Math.round((t - started) / 1000),
+        uplink_profile: g.profile,
+        uplink_connects: connects,
+        uplink_disconnects: connects - 1,
+        ...(g.parked ? { uplink_parked_stations: g.parked } : {}),
+        rss_bytes: 90_000_000,
+        ...g.sources(t),
+      }),
+    );
+    if (g.outage && t + HEARTBEAT_MS >= g.outage[0] && t < g.outage[0]) lines.push(accept({ ts: g.outage[0], online: false }));
+  }
+  return lines.join('\n');
+}
+
+/** A real edge agent (HJ 212 listener) heartbeating, then stopping, for one of the test stations. */
+const REAL_GATEWAY = 'agriculture-3';
+
+/**
+ * A real agent connects to the platform's broker (createBroker: authentication, topic ACL,
+ * QoS 1) whose accept hook does what the platform's does with up/status: acceptDeviceMessage,
+ * then the write. Waits for its first heartbeat, then stops it (a clean stop sends
+ * `{"online":false}`), so the dashboards see a real heartbeat and a real offline state, whatever
+ * the agent's fields become.
+ */
+async function realGatewayHeartbeat(dir: string): Promise<void> {
+  const s = byId(REAL_GATEWAY);
+  const station = { ...s, name: `测试${s.id}`, lat: 23, lon: 113, createdAt: new Date(NOW - 2 * 86_400_000).toISOString() };
+  const password = 'real-gateway-secret-0123456789';
+  let pending = Promise.resolve();
+  const stored: string[] = [];
+  const broker = await createBroker(
+    {
+      authenticate: async (id, secret) => id === s.id && secret === password,
+      acceptPublish: async (stationId, topic, payload) => {
+        if (topic.kind !== 'status' && topic.kind !== 'events') return;
+        const out = acceptDeviceMessage(station, topic.kind, upTopic(stationId, topic.kind), payload, Date.now());
+        if (!out.lines) return;
+        pending = pending.then(() => influx.write(out.lines));
+        await pending;
+        if (topic.kind === 'status') stored.push(out.lines);
+      },
+    },
+    {},
+    pino({ level: 'silent' }),
+  );
+  const server = net.createServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const mqttUrl = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const agent = await createAgent({
+      dir,
+      credentials: { stationId: s.id, clientId: s.id, username: s.id, password, mqtt: { tcp: mqttUrl }, domain: s.domain },
+      config: { version: 1, heartbeatSec: 60, sources: [{ kind: 'hj212', port: await freePort(), host: '127.0.0.1' }] },
+      reconnectMinMs: 100,
+      reconnectMaxMs: 1000,
+    });
+    try {
+      for (const deadline = Date.now() + 20_000; !stored.some((l) => l.includes('buffer_depth=')); ) {
+        if (Date.now() > deadline) assert.fail('the real agent\'s heartbeat never arrived');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await agent.stop();
+    }
+    assert.ok(stored.length >= 2 && !stored[stored.length - 1]!.includes('buffer_depth='), 'a clean stop reports online=false');
+  } finally {
+    await broker.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
 
 before(async () => {
   const tmp = await tempDir('shanshui-dash-');
@@ -92,6 +232,8 @@ before(async () => {
   points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'firing', NOW - 70 * MINUTE, 'a7', '入库流量陡增'));
   points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'resolved', NOW - 35 * MINUTE, 'a7', '入库流量回落'));
   for (let i = 0; i < points.length; i += 5000) await influx.write(toLineProtocol(points.slice(i, i + 5000)));
+  for (const g of GATEWAYS) await influx.write(gatewayStatusLines(g));
+  await realGatewayHeartbeat(path.join(tmp.dir, 'agent'));
 
   dashboards = [];
   for (const file of (await readdir(JSON_DIR)).filter((f) => f.endsWith('.json')).sort()) {
@@ -264,4 +406,66 @@ test('domain dashboards: time series are numeric per station; reservoir referenc
   const ref = rowsOf(await run(findQuery('reservoir.json', '库水位与特征水位', 'B')));
   assert.ok(ref.length > 0);
   assert.ok(ref.every((r) => r['汛限水位'] === 103 && r['设计洪水位'] === 106.5 && r['校核洪水位'] === 108.2));
+});
+
+test('平台运行 · 边缘网关: one row per gateway from its last heartbeat, the latest uplink state, backlog series and source counters', async () => {
+  const file = 'platform-health.json';
+  const gateways = [...GATEWAYS.map((g) => g.station), REAL_GATEWAY].sort();
+  const heartbeats = rowsOf(await run(findQuery(file, '边缘网关', 'A')));
+  assert.deepEqual(heartbeats.map((r) => r['station']).sort(), gateways, 'gateways only: stations whose status has no heartbeat fields are not listed');
+  const hb = Object.fromEntries(heartbeats.map((r) => [r['station'], r]));
+  for (const r of heartbeats) {
+    assert.equal(typeof r['time'], 'number', 'last heartbeat time');
+    assert.equal(typeof r['dept'], 'string');
+    assert.equal(r['agent_version'], AGENT_VERSION);
+    assert.match(String(r['uplink_profile']), /^(5g|nbiot)$/);
+    for (const col of ['buffer_depth', 'buffer_used_pct', 'buffer_dropped', 'uplink_disconnects', 'uptime_sec']) assert.equal(typeof r[col], 'number', `${String(r['station'])} ${col}`);
+  }
+  assert.deepEqual(
+    Object.fromEntries(GATEWAYS.map((g) => [g.station, hb[g.station]!['buffer_depth']])),
+    { 'air-1': 0, 'water-2': 120, 'reservoir-1': 10, 'soil-2': 40, 'forest-fire-3': 15_500 },
+    'the backlog of the last heartbeat; the gateway down for 20 minutes keeps its last known one',
+  );
+  assert.equal(hb['forest-fire-3']!['time'], NOW - 25 * MINUTE, 'a heartbeat time, not the will\'s');
+  assert.equal(hb['air-1']!['time'], NOW - 5 * MINUTE);
+  assert.ok(Math.abs((hb['forest-fire-3']!['buffer_used_pct'] as number) - (15_500 * 180 * 100) / 5_000_000) < 1e-9, 'quota use in %');
+  assert.equal(hb['water-2']!['uplink_parked_stations'], 'water-child-9');
+  assert.equal(hb['air-1']!['uplink_parked_stations'], null);
+  assert.equal(hb['soil-2']!['buffer_dropped'], 2500);
+  assert.equal(hb['reservoir-1']!['uplink_disconnects'], 1);
+  assert.equal(hb['reservoir-1']!['dept'], 'water');
+  assert.equal(hb[REAL_GATEWAY]!['dept'], 'agri', 'the real agent\'s heartbeat, tagged by ingest');
+  assert.ok((hb[REAL_GATEWAY]!['time'] as number) >= NOW, 'sent just now');
+
+  const online = rowsOf(await run(findQuery(file, '边缘网关', 'B')));
+  const state = Object.fromEntries(online.map((r) => [r['station'], r['online']]));
+  assert.deepEqual(
+    Object.fromEntries(gateways.map((g) => [g, state[g]])),
+    { 'air-1': 1, 'water-2': 1, 'reservoir-1': 1, 'soil-2': 1, 'forest-fire-3': 0, [REAL_GATEWAY]: 0 },
+    'an uplink state to join on station for every gateway: the last will (or a clean stop) after the last heartbeat = offline; reconnected after an outage = online',
+  );
+
+  // The simulated heartbeats span the dashboard's time range; the real agent's came after it.
+  const backlog = await run(findQuery(file, '网关缓存积压'));
+  assert.deepEqual(backlog.map((s) => s.tags?.['station']).sort(), GATEWAYS.map((g) => g.station).sort(), 'one series per gateway');
+  const reservoir = backlog.find((s) => s.tags?.['station'] === 'reservoir-1')!;
+  const points = reservoir.values.map(([t, v]) => [t as number, v as number] as const);
+  // Buckets start on whole minutes: the first heartbeat after the outage (NOW - 60 min) sits in the minute before.
+  assert.ok(!points.some(([t]) => t > NOW - 120 * MINUTE && t < NOW - 61 * MINUTE), 'no heartbeat during the outage');
+  assert.equal(Math.max(...points.map(([, v]) => v)), 6000, 'the backlog piled up in the outage, reported on reconnect');
+  assert.equal(points[points.length - 1]![1], 10, 'and drained');
+
+  const sources = Object.fromEntries(rowsOf(await run(findQuery(file, '网关数据源健康'))).map((r) => [r['station'], r]));
+  assert.deepEqual(Object.keys(sources).sort(), gateways);
+  assert.equal(sources['air-1']!['source_hj212_bad_crc'], 5, 'bad CRCs of the last heartbeat');
+  assert.equal(sources['air-1']!['source_hj212_packets'], 340);
+  assert.equal(sources['reservoir-1']!['source_sl651_bad_crc'], 2);
+  assert.equal(sources['reservoir-1']!['source_hj212_bad_crc'], null);
+  assert.equal(sources['soil-2']!['source_opcua_state'], 'connected');
+  assert.equal(sources['soil-2']!['source_opcua_reconnects'], 1);
+  for (const col of ['source_hj212_bad_crc', 'source_sl651_bad_crc', 'source_opcua_state']) assert.equal(sources['forest-fire-3']![col], null, `simulator-only gateway: no ${col}`);
+  // The real agent's HJ 212 listener reports under the names the panel reads.
+  for (const col of ['source_hj212_connections', 'source_hj212_packets', 'source_hj212_bad_crc', 'source_hj212_bad_length', 'source_hj212_bad_packet', 'source_hj212_bad_password']) {
+    assert.equal(sources[REAL_GATEWAY]![col], 0, `real agent ${col}`);
+  }
 });

@@ -1,14 +1,16 @@
 /**
  * 平台运行 for the operators, from what InfluxDB holds: readings stored per minute by domain,
- * stations reporting, stations gone quiet, device status and events, alert activity. Spool
- * depth, dead letters, webhook deliveries and MQTT connections are Prometheus metrics at the
- * platform's /metrics (no Prometheus in the default stack; see dashboards/README.md).
+ * stations reporting, stations gone quiet, device status, edge gateways' health (from the
+ * agent heartbeats), device events, alert activity. Spool depth, dead letters, webhook
+ * deliveries and MQTT connections are Prometheus metrics at the platform's /metrics (no
+ * Prometheus in the default stack; see dashboards/README.md).
  */
 import { DOMAINS, DOMAIN_SPECS } from '@shanshui/models';
 import type { Domain } from '@shanshui/models';
 import type { Dashboard } from '../grafana-model.ts';
 import { byName, dashboard, seriesCustom, seriesOptions, stationFilter, stationVariables } from '../panel-builders.ts';
 import type { QuerySpec } from '../panel-builders.ts';
+import { gatewayPanels } from '../gateway-panels.ts';
 
 /** A metric every station of the domain reports with each reading, to count readings by. */
 export const HEARTBEAT_METRIC: Readonly<Record<Domain, string>> = {
@@ -26,7 +28,7 @@ export function platformHealthDashboard(): Dashboard {
   return dashboard({
     uid: 'shanshui-platform-health',
     title: '山水 · 平台运行',
-    description: '入库速率、上报站点、静默站点、设备状态与事件、预警活动（来自 InfluxDB）。缓冲队列深度、死信、Webhook 投递与 MQTT 连接数见 /metrics（Prometheus）。',
+    description: '入库速率、上报站点、静默站点、设备状态、边缘网关（心跳：缓存积压、上行链路、数据源）、设备事件、预警活动（来自 InfluxDB）。缓冲队列深度、死信、Webhook 投递与 MQTT 连接数见 /metrics（Prometheus）。',
     tags: ['platform', 'ops'],
     variables: stationVariables(),
     annotations: [],
@@ -92,6 +94,8 @@ export function platformHealthDashboard(): Dashboard {
         ],
         options: { showHeader: true, cellHeight: 'sm' },
       },
+      '边缘网关',
+      ...gatewayPanels(f),
       '设备事件与预警活动',
       {
         type: 'table',
