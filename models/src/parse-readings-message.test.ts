@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, ReadingsMessageSchema, normaliseReadingsMessage } from './envelope.ts';
 import { parseReadingsMessage } from './parse-readings-message.ts';
+import { seededRandom as rng } from '../../test/support/seeded-random.ts';
 
 function viaSchema(value: unknown): { success: boolean; message?: unknown; issues?: unknown } {
   const parsed = ReadingsMessageSchema.safeParse(value);
@@ -28,17 +29,6 @@ function safeJson(v: unknown): string {
   } catch {
     return String(v);
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TS = 1_795_000_000_000;

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { pino } from 'pino';
 import { createAgent, provisionAgent, PLATFORM_CA_FILE } from '@shanshui/edge-agent';
@@ -16,9 +16,8 @@ import type { Agent } from '@shanshui/edge-agent';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { REPO_ROOT, runAgentCli } from '../support/agent-cli.ts';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CLI = path.join(REPO_ROOT, 'edge-agent', 'src', 'cli.ts');
 const DEV_CA = path.join(REPO_ROOT, 'scripts', 'dev-ca.sh');
 
 let tp: TestPlatform;
@@ -42,17 +41,6 @@ after(async () => {
   await certs?.remove();
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function bootstrapToken(id: string): Promise<string> {
   await tp.register({ id });
   const res = await tp.api('POST', `/api/v1/stations/${id}/bootstrap-tokens`, {});
@@ -72,18 +60,18 @@ test('provisioning over HTTPS: the CLI verifies the platform with --ca; over pla
   const httpsUrl = `https://127.0.0.1:${tp.platform.httpsPort}`;
 
   // The bootstrap token must not travel in clear: refused before the platform looks at it.
-  const plain = await runCli(['provision', '--server', `http://127.0.0.1:${tp.platform.httpPort}`, '--token', token, '--dir', dir]);
+  const plain = await runAgentCli(['provision', '--server', `http://127.0.0.1:${tp.platform.httpPort}`, '--token', token, '--dir', dir]);
   assert.equal(plain.code, 2, plain.stderr);
   assert.match(plain.stderr, /API_ERR_TLS_REQUIRED/);
   assert.ok(plain.stderr.includes(`${httpsUrl}/api/v1/provision`), plain.stderr);
 
   // Without the CA the platform's certificate is not trusted (and the token is not sent).
-  const untrusted = await runCli(['provision', '--server', httpsUrl, '--token', token, '--dir', dir]);
+  const untrusted = await runAgentCli(['provision', '--server', httpsUrl, '--token', token, '--dir', dir]);
   assert.equal(untrusted.code, 1, untrusted.stderr);
   assert.match(untrusted.stderr, /Provisioning failed: .*(self[- ]signed|unable to verify|certificate)/i);
 
   // With it: provisioned (the token was neither consumed by the refusals nor seen in clear).
-  const ok = await runCli(['provision', '--server', httpsUrl, '--token', token, '--dir', dir, '--ca', caFile()]);
+  const ok = await runAgentCli(['provision', '--server', httpsUrl, '--token', token, '--dir', dir, '--ca', caFile()]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Provisioned station g5-agent-01/);
   assert.ok(ok.stdout.includes(`MQTT: mqtts://127.0.0.1:${tp.platform.mqttsPort}`), ok.stdout);
@@ -118,7 +106,10 @@ test('5G profile over TLS: QoS 1, immediate send over mqtts verified against the
   // Stop the source (config v2, over the HTTPS API), let the buffer drain, compare.
   assert.equal((await tp.api('PUT', `/api/v1/stations/${id}/config`, { version: 2, uplink: { profile: '5g' }, sources: [] })).status, 200);
   await eventually(() => agent.config().version === 2 && agent.stats().buffer.depth === 0, 'config v2 applied and the buffer drained', 60_000);
-  const stored = (await tp.query(`SELECT pm25 FROM air WHERE station = '${id}'`)).map((r) => r['time'] as number);
+  const stored = await eventually(async () => {
+    const rows = (await tp.query(`SELECT pm25 FROM air WHERE station = '${id}'`)).map((r) => r['time'] as number);
+    return rows.length >= taken.length ? rows : undefined;
+  }, 'every acknowledged reading in InfluxDB', 30_000);
   assert.deepEqual(stored, taken, 'every reading taken is stored, once, in order');
   const s = agent.stats().uplink;
   assert.equal(s.messagesAcked, s.messagesSent, 'every message PUBACKed (QoS 1)');

@@ -8,7 +8,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
@@ -23,9 +22,8 @@ import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { agentIn as startAgentIn, provisionedAgentDir } from '../support/agent-folder.ts';
+import { runAgentCli } from '../support/agent-cli.ts';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CLI = path.join(REPO_ROOT, 'edge-agent', 'src', 'cli.ts');
 
 let tp: RestartablePlatform;
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -43,17 +41,6 @@ function provisioned(id: string, domain: 'air' | 'water' = 'air'): Promise<strin
 }
 
 const agentIn = (dir: string, config?: unknown): Promise<Agent> => startAgentIn(cleanups, dir, config);
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function events(station: string, type: string): Promise<Array<Record<string, unknown>>> {
   return tp.query(`SELECT * FROM device_events WHERE station = '${station}' AND "type" = '${type}'`);
@@ -114,7 +101,7 @@ test('provisioning through the CLI: good token stores owner-only credentials and
   await tp.api.call('PUT', '/api/v1/stations/prov-01/config', { version: 4, heartbeatSec: 5 });
   const token = (await tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', {})).body.token as string;
 
-  const ok = await runCli(['provision', '--server', tp.httpUrl, '--token', token, '--dir', dir]);
+  const ok = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', token, '--dir', dir]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Provisioned station prov-01/);
   assert.match(ok.stdout, /config version 4/);
@@ -125,17 +112,17 @@ test('provisioning through the CLI: good token stores owner-only credentials and
   assert.equal(creds.stationId, 'prov-01');
   assert.equal(creds.mqtt.tcp, `mqtt://127.0.0.1:${tp.mqttPort}`);
 
-  const reused = await runCli(['provision', '--server', tp.httpUrl, '--token', token, '--dir', path.join(tmp.dir, 'other')]);
+  const reused = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', token, '--dir', path.join(tmp.dir, 'other')]);
   assert.equal(reused.code, 2);
   assert.match(reused.stderr, /refused.*410 PROVISION_ERR_TOKEN_USED/);
 
   const shortLived = (await tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', { ttlSec: 1 })).body.token as string;
   await sleep(1500);
-  const expired = await runCli(['provision', '--server', tp.httpUrl, '--token', shortLived, '--dir', path.join(tmp.dir, 'other')]);
+  const expired = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', shortLived, '--dir', path.join(tmp.dir, 'other')]);
   assert.equal(expired.code, 2);
   assert.match(expired.stderr, /410 PROVISION_ERR_TOKEN_EXPIRED/);
 
-  const unknown = await runCli(['provision', '--server', tp.httpUrl, '--token', 'sst_not-a-real-token-at-all', '--dir', path.join(tmp.dir, 'other')]);
+  const unknown = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', 'sst_not-a-real-token-at-all', '--dir', path.join(tmp.dir, 'other')]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /401 PROVISION_ERR_TOKEN_UNKNOWN/);
 
@@ -147,7 +134,7 @@ test('provisioning through the CLI: good token stores owner-only credentials and
 
   // Re-provisioning rotates the secret: the old one stops working.
   const again = (await tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', {})).body.token as string;
-  const second = await runCli(['provision', '--server', tp.httpUrl, '--token', again, '--dir', dir]);
+  const second = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', again, '--dir', dir]);
   assert.equal(second.code, 0, second.stderr);
   const fresh = JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8'));
   assert.notEqual(fresh.password, creds.password);
@@ -227,7 +214,11 @@ test('disk quota: while the platform is unreachable the OLDEST readings are drop
   const s = a.stats();
   assert.equal(s.buffer.bytes, 0);
   assert.equal(taken.length, s.readingsTaken);
-  const stored = (await tp.query(`SELECT pm25 FROM air WHERE station = 'quota-agent-01'`)).map((r) => r['time'] as number);
+  // PUBACKed means durable in the platform's spool; InfluxDB has it a moment later.
+  const stored = await eventually(async () => {
+    const rows = (await tp.query(`SELECT pm25 FROM air WHERE station = 'quota-agent-01'`)).map((r) => r['time'] as number);
+    return rows.length + s.buffer.dropped >= taken.length ? rows : undefined;
+  }, 'every acknowledged reading in InfluxDB', 30_000);
   assert.ok(s.buffer.dropped > 50);
   assert.equal(stored.length + s.buffer.dropped, taken.length, 'every reading taken is either stored or counted as dropped');
   // The dropped ones are the oldest of the buffer at each moment: one contiguous run of the
@@ -261,7 +252,10 @@ test('NB-IoT profile: readings go in CBOR batches per interval, payloads within 
   await eventually(() => taken.length >= 30, '30 readings taken', 60_000);
   assert.equal((await tp.api.call('PUT', '/api/v1/stations/nbiot-agent-01/config', { version: 2, uplink: { profile: 'nbiot', batchIntervalSec: 1, maxPayloadBytes: 1024, keepaliveSec: 600 }, sources: [] })).status, 200);
   await eventually(() => agent.config().version === 2 && agent.stats().buffer.depth === 0, 'drained', 60_000);
-  const stored = (await tp.query(`SELECT pm25 FROM air WHERE station = 'nbiot-agent-01'`)).map((r) => r['time'] as number);
+  const stored = await eventually(async () => {
+    const rows = (await tp.query(`SELECT pm25 FROM air WHERE station = 'nbiot-agent-01'`)).map((r) => r['time'] as number);
+    return rows.length >= taken.length ? rows : undefined;
+  }, 'every acknowledged reading in InfluxDB', 30_000);
   assert.deepEqual(stored, taken);
   const messages = tp.accepted.filter((e) => e.station.id === 'nbiot-agent-01');
   assert.ok(messages.length > 1 && messages.length < taken.length, `batched: ${messages.length} messages for ${taken.length} readings`);

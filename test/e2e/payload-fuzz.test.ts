@@ -10,6 +10,7 @@ import path from 'node:path';
 import { encodePayload } from '@shanshui/models';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
+import { seededRandom as rng } from '../support/seeded-random.ts';
 
 let tp: TestPlatform;
 before(async () => {
@@ -18,15 +19,6 @@ before(async () => {
 after(async () => {
   await tp?.close();
 });
-
-/** Deterministic pseudo-random generator so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-}
 
 function randomJson(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * 9);

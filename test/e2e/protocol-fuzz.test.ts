@@ -9,6 +9,7 @@ import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { ReadingPublisher } from '../support/reading-publisher.ts';
 import { connectPacket, publishQos1Packet } from '../support/raw-mqtt.ts';
+import { seededRandom as rng } from '../support/seeded-random.ts';
 
 let tp: TestPlatform;
 before(async () => {
@@ -17,14 +18,6 @@ before(async () => {
 after(async () => {
   await tp?.close();
 });
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-}
 
 /** Sends bytes on a fresh TCP connection and waits until the broker closes it or 300 ms pass. */
 function blast(port: number, bytes: Buffer): Promise<void> {

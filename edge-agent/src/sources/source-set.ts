@@ -220,37 +220,26 @@ export class SourceSet {
     };
     const withUnmapped = (stats: Record<string, StatValue>): Record<string, StatValue> =>
       'stations' in config && config.stations !== undefined ? { ...stats, readings_unmapped: unmapped } : stats;
+    // A protocol server the field devices dial in to (HJ 212, SL 651): listen, close, count.
+    const listening = (
+      server: { listen(port: number, host: string): Promise<unknown>; close(): Promise<void>; stats(): object },
+      c: { readonly port: number; readonly host: string },
+    ): SourceRunner => ({
+      config,
+      name,
+      commands: [],
+      start: async () => void (await server.listen(c.port, c.host)),
+      stop: () => server.close(),
+      stats: () => withUnmapped(flatten(server.stats())),
+    });
     switch (config.kind) {
       case 'hj212': {
         const devices: Record<string, { password: string }> = {};
         for (const [mn, password] of Object.entries(config.passwords ?? {})) devices[mn] = { password };
-        const server = new Hj212Server({
-          onReadings: sink,
-          devices,
-          utcOffsetMinutes: config.utcOffsetMinutes,
-          defaultVersion: config.version,
-          logger,
-        });
-        return {
-          config,
-          name,
-          commands: [],
-          start: async () => void (await server.listen(config.port, config.host)),
-          stop: () => server.close(),
-          stats: () => withUnmapped(flatten(server.stats())),
-        };
+        return listening(new Hj212Server({ onReadings: sink, devices, utcOffsetMinutes: config.utcOffsetMinutes, defaultVersion: config.version, logger }), config);
       }
-      case 'sl651': {
-        const server = new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, logger });
-        return {
-          config,
-          name,
-          commands: [],
-          start: async () => void (await server.listen(config.port, config.host)),
-          stop: () => server.close(),
-          stats: () => withUnmapped(flatten(server.stats())),
-        };
-      }
+      case 'sl651':
+        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, logger }), config);
       case 'opcua': {
         let source: OpcuaSourceLike | undefined;
         return {

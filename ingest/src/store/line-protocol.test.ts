@@ -10,6 +10,7 @@ import { Point } from '@influxdata/influxdb-client';
 import { readingToPoint } from '@shanshui/models';
 import type { PointData, Quality, Reading, StationTags } from '@shanshui/models';
 import { readingsToLineProtocol, toLineProtocol } from './line-protocol.ts';
+import { seededRandom as rng } from '../../../test/support/seeded-random.ts';
 
 /** The implementation before line-protocol.ts: one Point per point. */
 function viaPoint(points: readonly PointData[]): string {
@@ -29,17 +30,6 @@ function viaPoint(points: readonly PointData[]): string {
 }
 
 const HOSTILE = ['', ' ', ',', '=', '"', '\\', '\n', '\r', '\t', 'a b', 'a,b', 'a=b', 'a"b', 'a\\b', 'a\\', '\\"', 'x\n=,"\\ \t\ry', '站 点,1', '广州=440100', 'é', '🌊 水', 'q_pm25', 'normal-id.01', '0', 'null', 'true'];
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('toLineProtocol matches Point on every hostile name and value', () => {
   for (const h of HOSTILE) {
