@@ -218,8 +218,7 @@ export class SourceSet {
       }
       if (kept.length > 0) this.#o.sink(kept, name);
     };
-    const withUnmapped = (stats: Record<string, StatValue>): Record<string, StatValue> =>
-      'stations' in config && config.stations !== undefined ? { ...stats, readings_unmapped: unmapped } : stats;
+    const withUnmapped = (stats: Record<string, StatValue>): Record<string, StatValue> => (mapped ? { ...stats, readings_unmapped: unmapped } : stats);
     // A protocol server the field devices dial in to (HJ 212, SL 651): listen, close, count.
     const listening = (
       server: { listen(port: number, host: string): Promise<unknown>; close(): Promise<void>; stats(): object },
