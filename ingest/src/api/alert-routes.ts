@@ -8,6 +8,7 @@ import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { actorOf, inScope, scopeFilter } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { AlertEventSchema, AlertSchema } from './response-schemas.ts';
+import { IdParams } from './common-schemas.ts';
 
 const ListQuery = z
   .object({
@@ -23,7 +24,6 @@ const ListQuery = z
     before: z.iso.datetime().optional(),
   })
   .strict();
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 /** `by`: the person on duty, shown beside the token's own name (which cannot be claimed). */
 const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100).optional(), note: z.string().max(1000).optional() }).strict();
 

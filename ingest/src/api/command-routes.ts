@@ -15,8 +15,8 @@ import { HttpError, parseOr400 } from './http-error.ts';
 import { actorOf, addAuditNote, inScope } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { CommandSchema } from './response-schemas.ts';
+import { IdParams } from './common-schemas.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const CommandBody = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a command name such as open_gate'),

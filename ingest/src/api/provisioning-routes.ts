@@ -14,8 +14,8 @@ import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { AgentConfigResponseSchema, StationSchema, TopicsSchema } from './response-schemas.ts';
+import { IdParams } from './common-schemas.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const TokenBody = z.object({ ttlSec: z.number().int().min(1).max(30 * 86_400).default(86_400) }).strict();
 const ProvisionBody = z.object({ token: z.string().min(10).max(200) }).strict();
 

@@ -19,6 +19,7 @@ import { HttpError, parseOr400 } from './http-error.ts';
 import { inScope, scopeFilter } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { StationLatestSchema } from './response-schemas.ts';
+import { IdParams, PAGE_FIELDS } from './common-schemas.ts';
 
 /** Most metrics one range query may ask for. */
 export const MAX_METRICS_PER_QUERY = 8;
@@ -32,7 +33,6 @@ export const DEFAULT_RANGE_MS = 86_400_000;
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 const IsoTime = z.string().describe('ISO 8601 time (UTC)');
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const RangeQuery = z
   .object({
     /** One metric or a comma-separated list, each a metric of the station's domain (pm25, water_level, …). */
@@ -55,8 +55,7 @@ const LatestListQuery = z
     domain: z.enum(DOMAINS).optional(),
     /** GB/T 2260 region code prefix. */
     region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...PAGE_FIELDS,
   })
   .strict();
 

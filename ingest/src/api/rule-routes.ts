@@ -15,6 +15,7 @@ import { actorOf, addAuditNote } from './request-auth.ts';
 import { requireRuleWritable, ruleVisible } from './rule-scope.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { RuleAuditEntrySchema, RuleSchema } from './response-schemas.ts';
+import { IdParams, PAGE_FIELDS } from './common-schemas.ts';
 
 const ListQuery = z
   .object({
@@ -22,11 +23,9 @@ const ListQuery = z
     kind: z.string().max(32).optional(),
     /** Rules scoped to this department (global rules are listed too: they apply to it). */
     department: z.string().max(32).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...PAGE_FIELDS,
   })
   .strict();
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 
 const NOT_FOUND = { 404: 'No such rule in scope (API_ERR_NOT_FOUND)' };
 const DOCS = {

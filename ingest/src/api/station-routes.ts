@@ -13,21 +13,19 @@ import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope, requireScope, scopeFilter } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { CredentialsSchema, PresenceSchema, SequenceStatsSchema, StationSchema, pageOf } from './response-schemas.ts';
+import { IdParams, PAGE_FIELDS } from './common-schemas.ts';
 
 const ListQuery = z.object({
   domain: z.enum(DOMAINS).optional(),
   department: z.string().max(32).optional(),
   /** GB/T 2260 region code prefix: '4401' matches every district of 广州. */
   region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...PAGE_FIELDS,
 });
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const DeliveryQuery = z
   .object({
     department: z.string().max(32).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...PAGE_FIELDS,
   })
   .strict();
 

@@ -14,12 +14,11 @@ import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { addAuditNote, inScope, requireScope } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { JsonSchemaDocumentSchema, PublicSubscriptionSchema } from './response-schemas.ts';
+import { IdParams, PAGE_FIELDS } from './common-schemas.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const ListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...PAGE_FIELDS,
   })
   .strict();
 

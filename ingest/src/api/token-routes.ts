@@ -14,6 +14,7 @@ import { HttpError, parseOr400 } from './http-error.ts';
 import { actorOf, addAuditNote, inScope, requireScope } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { ApiTokenSchema, pageOf } from './response-schemas.ts';
+import { IdParams, PAGE_FIELDS } from './common-schemas.ts';
 
 const TokenBody = z
   .object({
@@ -25,11 +26,9 @@ const TokenBody = z
     ttlSec: z.number().int().min(1).max(366 * 86_400).default(90 * 86_400),
   })
   .strict();
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const ListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...PAGE_FIELDS,
   })
   .strict();
 
