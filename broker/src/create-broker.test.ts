@@ -1,5 +1,5 @@
 /** The broker against a real TCP client: what stays in memory of a connected device. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { pino } from 'pino';

@@ -4,7 +4,7 @@
  * datasources, overlapping panels or undefined template variables. The queries themselves run
  * against a real InfluxDB in test/e2e/dashboards.test.ts.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';

@@ -5,7 +5,7 @@
  * values) — the same accept/refuse decision, the same normalised message, the same issues.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, ReadingsMessageSchema, normaliseReadingsMessage } from './envelope.ts';
 import { parseReadingsMessage } from './parse-readings-message.ts';
 import { seededRandom as rng } from '../../test/support/seeded-random.ts';

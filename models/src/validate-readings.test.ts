@@ -1,6 +1,6 @@
 /** validateReadings against its plain first version (kept here as the reference) on random messages. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { metricSpec } from './domains.ts';
 import type { Domain } from './domains.ts';
 import { DOMAINS } from './domains.ts';

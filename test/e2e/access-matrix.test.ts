@@ -4,7 +4,7 @@
  * platform's own route table — a route without an entry here fails the test. Every change an
  * allowed call makes must show up in the audit log under the token that made it.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -35,10 +35,10 @@ const OWN = 'water';
 const OTHER = 'eco-env';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ defaultRules: false, webhookMaxAttempts: 1, webhookTimeoutMs: 500, staleCheckIntervalMs: 60_000 });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -4,7 +4,7 @@
  * device id and per address are slowed, then locked out (even good credentials refused),
  * counted in /metrics. Lockout windows are configured small; nothing asserts a duration.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { MqttClient } from 'mqtt';
@@ -15,10 +15,10 @@ import { metricValue } from '../support/prometheus-text.ts';
 import { connectPacket } from '../support/raw-mqtt.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ defaultRules: false });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -1,5 +1,5 @@
 /** The CLI as a technician runs it: a child process against a real platform. */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,10 +11,10 @@ import type { TestPlatform } from '../support/test-platform.ts';
 
 const cliPath = fileURLToPath(new URL('../../ingest/src/cli.ts', import.meta.url));
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform();
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

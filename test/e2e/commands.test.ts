@@ -1,15 +1,15 @@
 /** Remote control (遥控指挥): commands validated against the station's definitions, delivered over MQTT, answered, expired. */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform();
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

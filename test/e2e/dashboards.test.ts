@@ -4,7 +4,7 @@
  * annotation and template-variable query is rendered as Grafana's InfluxDB datasource renders
  * it and must run and return rows of the shape its panel needs.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import net from 'node:net';
@@ -190,7 +190,7 @@ async function realGatewayHeartbeat(dir: string): Promise<void> {
   }
 }
 
-before(async () => {
+beforeAll(async () => {
   const tmp = await tempDir('shanshui-dash-');
   removeDir = tmp.remove;
   influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0 });
@@ -241,7 +241,7 @@ before(async () => {
   }
 });
 
-after(async () => {
+afterAll(async () => {
   await influxd?.stop();
   await removeDir?.();
 });

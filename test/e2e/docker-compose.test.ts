@@ -4,7 +4,7 @@
  * the simulator agent) reads, every service has a healthcheck, Grafana's datasource points at
  * the influxdb service, and .env.example defines every variable the file interpolates.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

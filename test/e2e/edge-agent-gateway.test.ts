@@ -8,7 +8,7 @@
  * station's messages numbered on their own, so the platform's gap/duplicate accounting works
  * per station even when the stations' readings are interleaved in the buffer.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Agent } from '@shanshui/edge-agent';
@@ -24,10 +24,10 @@ import { agentIn as startAgentIn, provisionedAgentDir } from '../support/agent-f
 
 let tp: RestartablePlatform;
 const cleanups: Array<() => Promise<unknown>> = [];
-before(async () => {
+beforeAll(async () => {
   tp = await startRestartablePlatform();
 });
-after(async () => {
+afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   await tp?.close();
 });

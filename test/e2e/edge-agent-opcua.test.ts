@@ -6,7 +6,7 @@
  * API → the agent → an OPC-UA write or method call on the PLC → the agent's answer in the API
  * and the audit log. The PLC is restarted on the same port mid-run.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -126,7 +126,7 @@ async function startAgent(): Promise<Agent> {
   return agent;
 }
 
-before(async () => {
+beforeAll(async () => {
   tp = await startRestartablePlatform();
   tmp = await tempDir('shanshui-opcua-e2e-');
   plcPort = await freePort();
@@ -146,7 +146,7 @@ before(async () => {
   await startAgent();
 });
 
-after(async () => {
+afterAll(async () => {
   await agent?.stop().catch(() => undefined);
   await plc?.shutdown().catch(() => undefined);
   await tp?.close();

@@ -10,7 +10,7 @@
  * "Taken" is what the agent logged as committed to its buffer (a debug line written after the
  * commit), so a reading the agent never claimed is not counted against it.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -50,7 +50,7 @@ const increasing = (xs: readonly number[]): boolean => xs.every((x, i) => i === 
 test('broker down for a while under load: every reading taken arrives afterwards; the backlog drains in order while live readings flow', { timeout: 240_000 }, async (t) => {
   const tp = await startRestartablePlatform();
   const tmp = await tempDir('shanshui-agent-outage-');
-  t.after(async () => {
+  t.onTestFinished(async () => {
     await tp.close();
     await tmp.remove();
   });
@@ -70,7 +70,7 @@ test('broker down for a while under load: every reading taken arrives afterwards
     // 20 readings/s; the backlog drains at 4 messages (≤ 40 readings) per second.
     config: { version: 1, heartbeatSec: 60, buffer: { drainRatePerSec: 4 }, sources: [{ kind: 'simulated', intervalSec: 0.05 }] },
   });
-  t.after(() => agent.stop());
+  t.onTestFinished(() => agent.stop());
 
   await eventually(() => agent.stats().uplink.readingsAcked >= 40, 'readings flowing before the outage', 60_000);
   await tp.stop();
@@ -112,7 +112,7 @@ test('broker down for a while under load: every reading taken arrives afterwards
   const lastBacklogAt = arrivals.indexOf(backlog.at(-1)!);
   const firstLiveAt = arrivals.indexOf(live[0]!);
   assert.ok(live.length > 0 && firstLiveAt < lastBacklogAt, 'live readings flowed while the backlog drained');
-  t.diagnostic(`${taken.length} readings; backlog ${depthDuringOutage}+ at the outage; ${agent.stats().uplink.connects} connections`);
+  console.log(`${taken.length} readings; backlog ${depthDuringOutage}+ at the outage; ${agent.stats().uplink.connects} connections`);
 });
 
 class AgentProcess {
@@ -159,7 +159,7 @@ test('agent killed with SIGKILL while holding a backlog → restarted → nothin
   const station = 'kill9-01';
   const dir = path.join(tmp.dir, 'agent');
   const agent = new AgentProcess(dir);
-  t.after(async () => {
+  t.onTestFinished(async () => {
     await agent.kill('SIGKILL');
     await tp.close();
     await tmp.remove();
@@ -192,6 +192,6 @@ test('agent killed with SIGKILL while holding a backlog → restarted → nothin
     const missing = [...taken].filter((ts) => !s.has(ts));
     throw new Error(`${missing.length} of ${taken.size} taken readings missing, e.g. ${missing.slice(0, 5).map((x) => new Date(x).toISOString()).join(', ')}: ${String(err)}`);
   });
-  t.diagnostic(`${takenBeforeKill} readings taken before the SIGKILL, ${taken.size} in all; ${stored.size} stored`);
+  console.log(`${takenBeforeKill} readings taken before the SIGKILL, ${taken.size} in all; ${stored.size} stored`);
   await agent.kill('SIGTERM');
 });

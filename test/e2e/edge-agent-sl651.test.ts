@@ -6,7 +6,7 @@
  * bad CRC, modem noise, a frame cut short and a station hanging up mid-frame are counted, never
  * fatal.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
@@ -28,10 +28,10 @@ const RTU = { centre: 1, station: '0012345678', password: '1234' } as const;
 
 let tp: RestartablePlatform;
 const cleanups: Array<() => Promise<unknown>> = [];
-before(async () => {
+beforeAll(async () => {
   tp = await startRestartablePlatform();
 });
-after(async () => {
+afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   await tp?.close();
 });

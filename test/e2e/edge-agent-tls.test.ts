@@ -5,7 +5,7 @@
  * sends simulated readings over mqtts at QoS 1, immediately, verified against the CA it kept
  * from provisioning; every reading taken is stored in InfluxDB.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -25,7 +25,7 @@ let certs: { dir: string; remove: () => Promise<void> };
 const cleanups: Array<() => Promise<unknown>> = [];
 const caFile = (): string => path.join(certs.dir, 'ca.pem');
 
-before(async () => {
+beforeAll(async () => {
   certs = await tempDir('shanshui-agent-certs-');
   execFileSync('bash', [DEV_CA, certs.dir], { stdio: 'ignore' });
   // Another CA, which did not sign the platform's certificate.
@@ -35,7 +35,7 @@ before(async () => {
     { apiCa: readFileSync(caFile()) },
   );
 });
-after(async () => {
+afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   await tp?.close();
   await certs?.remove();

@@ -4,7 +4,7 @@
  * good, reused, expired and unknown tokens; remote config rejected and kept; the disk quota
  * dropping the oldest readings.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
@@ -27,10 +27,10 @@ import { runAgentCli } from '../support/agent-cli.ts';
 
 let tp: RestartablePlatform;
 const cleanups: Array<() => Promise<unknown>> = [];
-before(async () => {
+beforeAll(async () => {
   tp = await startRestartablePlatform();
 });
-after(async () => {
+afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   await tp?.close();
 });

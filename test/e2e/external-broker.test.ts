@@ -2,7 +2,7 @@
  * Scale-out mode: devices publish to Mosquitto; ingest is its durable QoS 1 subscriber and
  * PUBACKs only after the spool fsync, so what Mosquitto queued while ingest was down arrives.
  */
-import { test, after } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { createLogger, parseConfig, startPlatform } from '@shanshui/ingest';
@@ -12,7 +12,7 @@ import { startMosquitto } from '../support/mosquitto.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const cleanup: Array<() => Promise<unknown>> = [];
-after(async () => {
+afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
 });
 

@@ -1,14 +1,14 @@
 /** The map feed for other GIS: GeoJSON of stations with latest values, warning level and open alerts. */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform();
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -3,7 +3,7 @@
  * the platform's own route table, and every route, called for real, answers what its documented
  * zod schema says — success bodies and the one error shape. Plus GET /api/v1/status, scoped.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ErrorBodySchema, OpenApiDocumentSchema, openApiPath } from '@shanshui/ingest';
@@ -11,10 +11,10 @@ import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ defaultRules: false, webhookMaxAttempts: 1, webhookTimeoutMs: 500, staleCheckIntervalMs: 60_000 });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -3,7 +3,7 @@
  * numbers and CBOR oddities go to the dead-letter store, and the device's valid readings that
  * follow are all stored.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,10 +13,10 @@ import type { TestPlatform } from '../support/test-platform.ts';
 import { seededRandom as rng } from '../support/seeded-random.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ maxMessagesPerSec: 10_000, maxMessagesBurst: 10_000 });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

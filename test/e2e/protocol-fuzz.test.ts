@@ -2,7 +2,7 @@
  * A fuzz run of malformed MQTT packets and HTTP bodies while a well-behaved device publishes:
  * the platform ends healthy, and every reading it acknowledged is in InfluxDB.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
@@ -12,10 +12,10 @@ import { connectPacket, publishQos1Packet } from '../support/raw-mqtt.ts';
 import { seededRandom as rng } from '../support/seeded-random.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ maxMessagesPerSec: 10_000, maxMessagesBurst: 10_000 });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -1,14 +1,14 @@
 /** A technician provisions a gateway with a one-time token; the platform configures it with a retained message. */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform();
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -3,7 +3,7 @@
  * read back raw (with quality flags, paged), per window with every aggregate, and as latest
  * values; department scope; limits and refusals with their reasons.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -23,7 +23,7 @@ const readings = [
 ];
 const range = `from=${iso(base)}&to=${iso(base + 3 * HOUR)}`;
 
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ defaultRules: false });
   const cred = await tp.register({ id: 'rd-air-1', name: '越秀空气站', domain: 'air', department: 'eco-env', region: '440104' });
   await tp.register({ id: 'rd-rsv-1', name: '白云水库', domain: 'reservoir', department: 'water', region: '440111' });
@@ -31,7 +31,7 @@ before(async () => {
   await client.publishAsync('shanshui/v1/rd-air-1/up/readings', JSON.stringify({ seq: 1, readings }), { qos: 1 });
   await eventually(async () => (await tp.api('GET', `/api/v1/stations/rd-air-1/readings?metric=pm25&${range}`)).body?.items?.length === 6, 'six readings in InfluxDB');
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -1,15 +1,15 @@
 /** Device → MQTT → ingest → InfluxDB, with real aedes, real mqtt.js clients and a real influxd. */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { encodePayload } from '@shanshui/models';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform();
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
 });
 

@@ -5,7 +5,7 @@
  * on both TLS ports; trustProxy and the audit log's client address. Certificates come from
  * the development CA script, so the script is tested too.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import { connectPacket, packetTypes, rawExchange } from '../support/raw-mqtt.ts'
 
 let tp: TestPlatform;
 let certs: { dir: string; remove: () => Promise<void> };
-before(async () => {
+beforeAll(async () => {
   certs = await tempDir('shanshui-certs-');
   const script = fileURLToPath(new URL('../../scripts/dev-ca.sh', import.meta.url));
   execFileSync('bash', [script, certs.dir], { stdio: 'ignore' });
@@ -34,7 +34,7 @@ before(async () => {
     { apiCa: readFileSync(path.join(certs.dir, 'ca.pem')) },
   );
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
   await certs?.remove();
 });

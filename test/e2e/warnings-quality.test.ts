@@ -4,7 +4,7 @@
  * across real stations, trend warnings on a reservoir, and a deleted station's alert resolved.
  * Real platform (aedes, influxd, SQLite), real mqtt.js devices, a real HTTP receiver.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -16,10 +16,10 @@ const MIN = 60_000;
 let tp: TestPlatform;
 const receivers: WebhookReceiver[] = [];
 
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ defaultRules: false, webhookBackoffBaseMs: 50, webhookBackoffMaxMs: 200 });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
   for (const r of receivers) await r.close();
 });

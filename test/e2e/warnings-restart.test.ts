@@ -4,7 +4,7 @@
  * folder delivers it, with the same idempotency key. Rule state survives too: a `forSec`
  * duration that began before the restart completes after it.
  */
-import { test, after } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -13,7 +13,7 @@ import { tempDir } from '../support/temp-dir.ts';
 
 const SECRET = 'restart-secret-0123456789abcdef';
 const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
+afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
 });
 

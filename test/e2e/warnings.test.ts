@@ -3,7 +3,7 @@
  * receivers. Device publish → rule → alert (SQLite + InfluxDB `alerts`) → signed webhook.
  * Each test uses its own department so its receiver sees only its own alerts.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
@@ -15,7 +15,7 @@ const SECRET = 'receiver-secret-0123456789abcdef';
 let tp: TestPlatform;
 const receivers: WebhookReceiver[] = [];
 
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({
     defaultRules: false,
     staleCheckIntervalMs: 100,
@@ -25,7 +25,7 @@ before(async () => {
     webhookMaxAttempts: 6,
   });
 });
-after(async () => {
+afterAll(async () => {
   await tp?.close();
   for (const r of receivers) await r.close();
 });

@@ -6,7 +6,7 @@
  * legitimate reading published after the refused one must be in InfluxDB first (the spool drains
  * in order), and only then is the refused one's absence meaningful.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
@@ -25,12 +25,12 @@ const clients: MqttClient[] = [];
 const baseTs = Date.now() - 3_600_000;
 let nextTs = baseTs;
 
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ maxPacketBytes: MAX_PACKET_BYTES });
   url = `mqtt://127.0.0.1:${tp.platform.mqttPort}`;
   for (const id of ['sec-a', 'sec-b', 'sec-witness']) creds.set(id, await tp.register({ id }));
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all(clients.map((c) => endQuietly(c)));
   await tp?.close();
 });

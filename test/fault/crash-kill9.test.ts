@@ -23,7 +23,7 @@
  * timestamps. (SIGKILL leaves the page cache intact, so this proves "acknowledged after the
  * spool write", not the fsync itself; power loss is out of a test's reach.)
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { freePort, InfluxHttp } from '@shanshui/ingest';
@@ -42,7 +42,7 @@ const randomBetween = (lo: number, hi: number): number => lo + Math.floor(Math.r
 
 test('kill -9 at random moments under QoS 1 load: every PUBACKed reading is in InfluxDB exactly once', { timeout: 240_000 }, async (t) => {
   const cleanups: Array<() => Promise<void>> = [];
-  t.after(async () => {
+  t.onTestFinished(async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   });
 
@@ -117,7 +117,7 @@ test('kill -9 at random moments under QoS 1 load: every PUBACKed reading is in I
   const interrupted = publishers.reduce((n, p) => n + p.interrupted, 0);
   const sent = publishers.reduce((n, p) => n + p.sent.size, 0);
   const tornTails = ((await platform.logText()).match(/cut off a torn tail/g) ?? []).length;
-  t.diagnostic(`${platform.starts} runs, ${KILLS} kills (${tornTails} left a torn spool tail); ${sent} readings sent, ${totalAcked()} acknowledged; ${unackedAtKills} unacknowledged publishes outstanding at the kills, ${interrupted} connections cut with publishes in flight`);
+  console.log(`${platform.starts} runs, ${KILLS} kills (${tornTails} left a torn spool tail); ${sent} readings sent, ${totalAcked()} acknowledged; ${unackedAtKills} unacknowledged publishes outstanding at the kills, ${interrupted} connections cut with publishes in flight`);
   for (const p of publishers) assert.deepEqual(p.unacked(), [], `${p.deviceId}: every reading acknowledged in the end (resent after each crash)`);
   assert.ok(interrupted > 0, 'the kills must land among in-flight publishes, or this test proves nothing');
 
@@ -128,7 +128,7 @@ test('kill -9 at random moments under QoS 1 load: every PUBACKed reading is in I
   }, 'spool drained and InfluxDB up', 90_000);
   const influx = new InfluxHttp({ url: influxd.influxd.url, database: 'shanshui' });
   const [all] = await influx.query(`SELECT count(pm25) FROM air WHERE station =~ /^crash-/`);
-  t.diagnostic(`${Number(all?.values[0]?.[1] ?? 0)} points stored for ${totalAcked()} acknowledged readings`);
+  console.log(`${Number(all?.values[0]?.[1] ?? 0)} points stored for ${totalAcked()} acknowledged readings`);
 
   // Checked per device, reported all at once: which readings, not just whether.
   const problems: string[] = [];

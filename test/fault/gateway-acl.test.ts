@@ -6,7 +6,7 @@
  * and nothing is stored — checked behind a barrier as in broker-security.test.ts. What is
  * accepted is the child's: tags, sequence accounting and presence are per station.
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
@@ -20,13 +20,13 @@ const clients: MqttClient[] = [];
 const baseTs = Date.now() - 3_600_000;
 let nextTs = baseTs;
 
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform();
   url = `mqtt://127.0.0.1:${tp.platform.mqttPort}`;
   for (const id of ['gw-1', 'gw-2', 'acl-witness', 'acl-other']) creds.set(id, await tp.register({ id }));
   creds.set('gw-water', await tp.register({ id: 'gw-water', department: 'water', domain: 'water' }));
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all(clients.map((c) => endQuietly(c)));
   await tp?.close();
 });

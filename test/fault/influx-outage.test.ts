@@ -10,7 +10,7 @@
  * successful writes (a pass-through observer on the platform's InfluxHttp.write: the real write
  * still happens) to check that order per station.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -40,7 +40,7 @@ function observeWrites(tp: TestPlatform): Map<string, number[]> {
 test('InfluxDB down under load: PUBACKs continue, the outage shows in /metrics and /healthz, the spool drains in order after it returns', { timeout: 180_000 }, async (t) => {
   const tp = await startTestPlatform();
   const publishers: ReadingPublisher[] = [];
-  t.after(async () => {
+  t.onTestFinished(async () => {
     await Promise.all(publishers.map((p) => p.stop(0)));
     await tp.close();
   });
@@ -85,7 +85,7 @@ test('InfluxDB down under load: PUBACKs continue, the outage shows in /metrics a
     const depth = metricValue(text, 'shanshui_spool_depth_records') ?? 0;
     return metricValue(text, 'shanshui_influx_up') === 0 && depth > during.depth ? depth : undefined;
   }, 'spool depth growing during the outage', 10_000);
-  t.diagnostic(`spool depth during the outage: ${during.depth} → ${late} records`);
+  console.log(`spool depth during the outage: ${during.depth} → ${late} records`);
 
   await tp.influxd.restart();
   await sleep(1000);

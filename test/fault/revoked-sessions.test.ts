@@ -9,7 +9,7 @@
  * - its presence, dead letters and delivery statistics go with the deleted station;
  * - MQTT over WebSocket knows the client's address (lockouts and presence need it).
  */
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
@@ -20,11 +20,11 @@ import { ConnectRefused, connectOnce, endQuietly } from '../support/mqtt-device.
 let tp: TestPlatform;
 let url: string;
 const clients: MqttClient[] = [];
-before(async () => {
+beforeAll(async () => {
   tp = await startTestPlatform({ wsPort: 0 });
   url = `mqtt://127.0.0.1:${tp.platform.mqttPort}`;
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all(clients.map((c) => endQuietly(c)));
   await tp?.close();
 });

@@ -1,5 +1,5 @@
 /** Data quality before rules: spike (Hampel) and flatline checks, flags, maintenance alerts. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';

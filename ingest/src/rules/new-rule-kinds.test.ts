@@ -1,5 +1,5 @@
 /** anomaly, trend, corroboration (k of n) and the fire-danger classification, on the engine. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';

@@ -1,5 +1,5 @@
 /** Rule evaluators and the engine, on an in-memory SQLite store: pure steps, no network. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';

@@ -1,5 +1,5 @@
 /** RetryingAppender: side writes wait out a full spool, in order, within their bound. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { RetryingAppender } from './retrying-appender.ts';

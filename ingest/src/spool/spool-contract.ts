@@ -1,5 +1,5 @@
 /** The contract every Spool implementation passes (STYLE §5): run by spool.test.ts against each. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Spool } from './spool.ts';
 

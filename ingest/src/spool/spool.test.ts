@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ async function tempDir(): Promise<string> {
   dirs.push(dir);
   return dir;
 }
-test.after(async () => {
+afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

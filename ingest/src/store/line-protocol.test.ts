@@ -5,7 +5,7 @@
  * thousands of random points.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { Point } from '@influxdata/influxdb-client';
 import { readingToPoint } from '@shanshui/models';
 import type { PointData, Quality, Reading, StationTags } from '@shanshui/models';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { hj212Crc, hj212CrcHex } from './crc.ts';
 import { VERIFIED_PACKETS } from './verified-packets.fixture.ts';

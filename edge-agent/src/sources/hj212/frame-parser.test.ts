@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { Hj212FrameParser } from './frame-parser.ts';
 import type { Hj212Frame, Hj212FrameEvent } from './frame-parser.ts';

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,12 +80,12 @@ const baseOptions: Hj212ServerOptions = {
   },
 };
 
-before(async () => {
+beforeAll(async () => {
   server = new Hj212Server(baseOptions);
   port = (await server.listen(0, '127.0.0.1')).port;
 });
 
-after(async () => {
+afterAll(async () => {
   await server.close();
 });
 

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { parseHj212Packet } from './packet.ts';
 import type { Hj212Packet } from './packet.ts';

@@ -2,7 +2,7 @@
  * OpcuaSource against a real node-opcua server (test-server.fixture.ts) on a free port:
  * values, qualities, deadband, server restart, watchdog, commands, SignAndEncrypt.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -99,12 +99,12 @@ function track(source: OpcuaSource): OpcuaSource {
   return source;
 }
 
-before(async () => {
+beforeAll(async () => {
   port = await freePort();
   server = await startTestOpcuaServer({ port, pkiDir: serverPki });
 });
 
-after(async () => {
+afterAll(async () => {
   for (const source of sources) await source.stop();
   await server?.shutdown();
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -169,7 +169,7 @@ describe('security None', () => {
   const recorder = new Recorder();
   let source: OpcuaSource;
 
-  before(async () => {
+  beforeAll(async () => {
     source = track(
       new OpcuaSource({
         config: opcuaConfig({

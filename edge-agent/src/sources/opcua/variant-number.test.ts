@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DataType, Variant, VariantArrayType } from 'node-opcua';
 import { variantToNumber } from './variant-number.ts';

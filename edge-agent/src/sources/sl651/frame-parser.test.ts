@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { ACK, ESC, ETB, ETX, EOT, SYN, Sl651FrameParser } from './frame-parser.ts';
 import type { Sl651Frame, Sl651FrameEvent } from './frame-parser.ts';

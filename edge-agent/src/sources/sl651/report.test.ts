@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { parseSl651Report } from './report.ts';
 import type { Sl651Report } from './report.ts';

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,12 +78,12 @@ const baseOptions: Sl651ServerOptions = {
   },
 };
 
-before(async () => {
+beforeAll(async () => {
   server = new Sl651Server(baseOptions);
   port = (await server.listen(0, '127.0.0.1')).port;
 });
 
-after(async () => {
+afterAll(async () => {
   await server.close();
 });
 

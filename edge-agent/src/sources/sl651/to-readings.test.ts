@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DOMAIN_SPECS, COMMON_METRICS } from '@shanshui/models';
 import { parseSl651Report } from './report.ts';
