@@ -49,6 +49,11 @@ import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { DeadLetterInput } from './state/state-store.ts';
+import { ensureWebApp } from '@shanshui/web';
+import { UserStore } from './auth/user-store.ts';
+import { liveRoutes } from './api/live-routes.ts';
+import { resolveBasemap } from './web/basemap.ts';
+import { webAppRoutes } from './web/web-app-routes.ts';
 
 export interface AcceptedReadingsEvent {
   readonly station: Station;
@@ -107,6 +112,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     await mkdir(dataDir, { recursive: true });
     // Certificate problems stop the start before anything else runs.
     const tlsFiles = loadTlsFiles(config);
+    const basemap = resolveBasemap({
+      kind: config.mapBasemap,
+      tileUrl: config.mapTileUrl,
+      attribution: config.mapTileAttribution,
+      tiandituKey: config.tiandituKey,
+      allowHosts: config.mapTileAllowHosts,
+    });
     const metrics = createMetrics();
     metrics.spoolMaxBytes.set(config.spoolMaxBytes);
 
@@ -368,6 +380,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     };
 
     const apiToken = await adminToken(config, logger);
+    // The 一张图 web app: built from its sources when they changed since the last build (esbuild, a second or two).
+    const webApp = await ensureWebApp();
+    if (webApp.built) logger.info({ dir: webApp.dir }, 'web app built');
+    const users = new UserStore(store.database, { scryptCost: config.scryptCost, idleMs: config.sessionIdleMs, ttlMs: config.sessionTtlMs });
+    const sweepSessions = setInterval(() => void users.sweep().catch((err: unknown) => logger.error({ err }, 'expired sessions not swept')), 600_000);
+    cleanups.push(() => clearInterval(sweepSessions));
     const api = buildApi({
       logger,
       store,
@@ -376,6 +394,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       metrics,
       apiToken,
       tokens: new ApiTokenStore(store.database),
+      users,
       audit: new AuditLog(store.database),
       authLockout: new FailureLockout({
         maxFailures: config.authMaxFailures,
@@ -384,6 +403,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         delayMs: config.authFailureDelayMs,
       }),
       routes: [
+        webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
+        liveRoutes({ events, station: (id) => registry.get(id), users }),
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),

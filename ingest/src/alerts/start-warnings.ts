@@ -43,7 +43,7 @@ export interface WarningsOptions {
 export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, delivery: {} };
 
 export interface WarningsDeps {
-  /** Emits 'readings' ({station, readings}) once a message is durable. */
+  /** Emits 'readings' ({station, readings}) once a message is durable; gets 'alert' ({alert, event}) after each alert change. */
   readonly events: EventEmitter;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
@@ -95,7 +95,11 @@ export function startWarnings(deps: WarningsDeps): Warnings {
   const outbox = new OutboxStore(db);
   const publisher = new WebhookPublisher(outbox, subscriptions);
   const worker = new DeliveryWorker({ outbox, subscriptions, logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics }, o.delivery);
-  const lifecycle = new AlertLifecycle({ db, alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
+  const lifecycle = new AlertLifecycle({ db, alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
+      worker.kick();
+      deps.events.emit('alert', { alert, event });
+    },
+  });
   const engine = new RuleEngine(rules, logger, now(), { station: (id) => deps.stations.get(id) });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
