@@ -21,8 +21,16 @@ export interface SignedInPage {
 }
 
 /** Opens `/` in a fresh context, signs in through the form, and waits for the map to be drawn. */
-export async function signIn(browser: Browser, baseUrl: string, username: string, password: string, viewport = { width: 1600, height: 900 }): Promise<SignedInPage> {
+export async function signIn(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  password: string,
+  viewport = { width: 1600, height: 900 },
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<SignedInPage> {
   const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  await prepare?.(context);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -35,7 +43,7 @@ export async function signIn(browser: Browser, baseUrl: string, username: string
   await page.locator('input[name="password"]').fill(password);
   await page.locator('form[data-testid="sign-in"] button[type="submit"]').click();
   await page.getByTestId('map').waitFor();
-  await page.waitForFunction(() => (window as unknown as { shanshui?: unknown }).shanshui !== undefined);
-  await page.evaluate(() => (window as unknown as { shanshui: { ready(): Promise<void> } }).shanshui.ready());
+  await page.waitForFunction(() => (globalThis as unknown as { shanshui?: unknown }).shanshui !== undefined);
+  await page.evaluate(() => (globalThis as unknown as { shanshui: { ready(): Promise<void> } }).shanshui.ready());
   return { context, page, problems };
 }
