@@ -36,6 +36,8 @@ export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove:
 export interface TestPlatformSupport {
   /** PEM CA the `api` helper verifies the platform with; with TLS configured it calls the HTTPS port. */
   readonly apiCa?: string | Buffer;
+  /** The platform's logger (default: pino at TEST_LOG_LEVEL, silent). */
+  readonly logger?: import('pino').Logger;
 }
 
 export async function startTestPlatform(overrides: ConfigInput = {}, support: TestPlatformSupport = {}): Promise<TestPlatform> {
@@ -52,7 +54,7 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
     apiToken: 'test-admin-token-0123456789',
     ...overrides,
   });
-  const platform = await startPlatform(config, createLogger(config.logLevel));
+  const platform = await startPlatform(config, support.logger ?? createLogger(config.logLevel));
   const clients: MqttClient[] = [];
   const base = `http://127.0.0.1:${platform.httpPort}`;
   const api: TestPlatform['api'] = async (method, path, body, token = platform.apiToken) => {
