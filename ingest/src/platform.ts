@@ -348,7 +348,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const commandTopic = downTopic(e.deviceId, 'command');
       if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
       listening.add(e.deviceId);
-      void dispatcher.onOnline(e.deviceId);
+      dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
     });
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);

@@ -9,12 +9,13 @@ import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
 import { tempDir } from './temp-dir.ts';
 import { tlsRequest } from './tls-request.ts';
+import type { ResponseJson } from './response-json.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
   readonly influxd: ManagedInfluxd;
   readonly dataDir: string;
-  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: ResponseJson }>;
   register(station: Partial<StationInput> & { id: string }): Promise<{ username: string; password: string }>;
   connect(username: string, password: string, options?: IClientOptions): Promise<MqttClient>;
   query(q: string): Promise<Array<Record<string, unknown>>>;
