@@ -7,6 +7,7 @@ import type { MqttClient, IClientOptions } from 'mqtt';
 import { createLogger, parseConfig, startPlatform, startManagedInfluxd } from '@shanshui/ingest';
 import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
+import type { Logger } from 'pino';
 import { tempDir } from './temp-dir.ts';
 import { tlsRequest } from './tls-request.ts';
 import type { ResponseJson } from './response-json.ts';
@@ -38,7 +39,7 @@ export interface TestPlatformSupport {
   /** PEM CA the `api` helper verifies the platform with; with TLS configured it calls the HTTPS port. */
   readonly apiCa?: string | Buffer;
   /** The platform's logger (default: pino at TEST_LOG_LEVEL, silent). */
-  readonly logger?: import('pino').Logger;
+  readonly logger?: Logger;
 }
 
 export async function startTestPlatform(overrides: ConfigInput = {}, support: TestPlatformSupport = {}): Promise<TestPlatform> {
