@@ -54,6 +54,9 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
     logLevel: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     scryptCost: 1024,
     apiToken: 'test-admin-token-0123456789',
+    // Test receivers listen on 127.0.0.1: allow-listed here, as an operator would an intranet centre.
+    // The SSRF tests override this with [] (the production default).
+    webhookAllowNetworks: ['127.0.0.0/8'],
     ...overrides,
   });
   const platform = await startPlatform(config, support.logger ?? createLogger(config.logLevel));
