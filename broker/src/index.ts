@@ -9,3 +9,7 @@ export type { BrokerErrorCode } from './errors.ts';
 export { RateLimiter } from './rate-limiter.ts';
 export { FailureLockout, FAILURE_LOCKOUT_DEFAULTS } from './failure-lockout.ts';
 export type { FailureLockoutOptions } from './failure-lockout.ts';
+export { connectRedisLink } from './redis-link.ts';
+export type { RedisLink } from './redis-link.ts';
+export { RedisLockout, memoryLockout } from './shared-lockout.ts';
+export type { SharedLockout } from './shared-lockout.ts';
