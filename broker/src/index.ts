@@ -13,3 +13,5 @@ export { connectRedisLink } from './redis-link.ts';
 export type { RedisLink } from './redis-link.ts';
 export { RedisLockout, memoryLockout } from './shared-lockout.ts';
 export type { SharedLockout } from './shared-lockout.ts';
+export { RedisRateLimit, memoryRateLimit } from './shared-rate-limit.ts';
+export type { SharedRateLimit } from './shared-rate-limit.ts';

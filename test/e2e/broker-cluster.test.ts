@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import { connectRedisLink, createBroker, startListener } from '@shanshui/broker';
+import { RedisRateLimit, connectRedisLink, createBroker, startListener } from '@shanshui/broker';
 import type { BrokerHooks, RedisLink, RunningListener, ShanshuiBroker } from '@shanshui/broker';
 import type { ParsedTopic } from '@shanshui/models';
 import { startRedisServer } from '../support/redis-server.ts';
@@ -134,4 +134,12 @@ test("device readings are handed over on the node they reached, and never fanned
   expect(nodes[2]!.accepted.filter((a) => a.stationId === 'up-dev')).toHaveLength(0);
   const channels = (await nodes[0]!.link.redis.pubsub('CHANNELS', '*up-dev*')) as string[];
   expect(channels).toEqual([]);
+});
+
+test('a rate limit through Redis is one bucket for every node', async () => {
+  const limits = nodes.map((n) => new RedisRateLimit(n.link.redis, 'test:rate', 0.001, 4));
+  const taken: boolean[] = [];
+  for (let i = 0; i < 6; i++) taken.push(await limits[i % 3]!.take('203.0.113.9'));
+  expect(taken).toEqual([true, true, true, true, false, false]);
+  expect(await limits[0]!.take('203.0.113.10')).toBe(true);
 });
