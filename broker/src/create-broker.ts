@@ -198,12 +198,14 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         // device whose node died, published by a surviving node (aedes' wills sweep): hand that
         // over like any will, so the device's status is recorded once.
         if (cluster && topic?.direction === 'up') {
-          return hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
+          hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
             () => done(null),
             (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
           );
+          return;
         }
-        return done(null);
+        done(null);
+        return;
       }
       if (!topic || topic.direction !== 'up' || (topic.deviceId !== client.id && hooks.mayPublishFor?.(client.id, topic.deviceId) !== true)) {
         return done(refuse(client.id, new BrokerError('BROKER_ERR_TOPIC_DENIED', packet.topic)));
