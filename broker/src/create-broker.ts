@@ -16,6 +16,7 @@
 import { Aedes } from 'aedes';
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { isOwnDownFilter, parseTopic } from '@shanshui/models';
 import type { ParsedTopic } from '@shanshui/models';
@@ -88,7 +89,7 @@ export interface BrokerHooks {
 export interface ShanshuiBroker {
   readonly aedes: Aedes;
   /** Connection handler for net/tls/ws servers. */
-  handle(stream: import('node:stream').Duplex, req?: unknown): void;
+  handle(stream: Duplex, req?: unknown): void;
   connectedCount(): number;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;

@@ -103,5 +103,9 @@ const shutdown = async (): Promise<void> => {
   await fleet.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {
+  shutdown().catch((err: unknown) => {
+    logger.error({ err }, 'shutdown failed');
+    process.exit(1);
+  });
+});

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isCipherList } from '@shanshui/broker';
 import { IngestError } from './errors.ts';
+import { isNetwork } from './webhooks/outbound-guard.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
@@ -28,6 +29,11 @@ const trustProxy = z.preprocess(
     return s.split(',').map((a) => a.trim());
   },
   z.union([z.boolean(), z.array(proxyAddress).min(1)], { error: 'true, false, or comma-separated proxy addresses/CIDRs' }),
+);
+
+const networkList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter((a) => a !== '') : v),
+  z.array(z.string().refine(isNetwork, 'an IP address or CIDR range such as 10.20.0.0/16 or fd00::/8')),
 );
 
 export const ConfigSchema = z
@@ -128,6 +134,8 @@ export const ConfigSchema = z
     webhookBackoffBaseMs: z.coerce.number().int().min(1).default(1000),
     /** Longest webhook backoff, ms. Default 600000. */
     webhookBackoffMaxMs: z.coerce.number().int().min(1).default(600_000),
+    /** Networks webhooks may reach although loopback/private/link-local/unique-local (comma-separated CIDRs, e.g. an emergency centre on 政务外网). Default none. */
+    webhookAllowNetworks: networkList.default([]),
   })
   .strict();
 

@@ -10,6 +10,7 @@ export const INGEST_ERRORS = {
   INGEST_ERR_STORAGE_REJECTED: 'InfluxDB refused the points',
   INGEST_ERR_CONFIG: 'invalid configuration',
   INGEST_ERR_INFLUXD_MISSING: 'influxd not found',
+  INGEST_ERR_OUTBOUND_REFUSED: 'outbound connection refused',
 } as const;
 
 export type IngestErrorCode = keyof typeof INGEST_ERRORS;

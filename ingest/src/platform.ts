@@ -258,6 +258,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // A deleted station, a rotated secret, a station made a child: its open session ends now.
     registry.onSessionRevoked = (id) => void broker.disconnect(id);
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
+    // Webhooks never reach the platform's own ports (filled in once the listeners are up).
+    const ownPorts: number[] = [];
     const warnings = startWarnings({
       events,
       points: sideWrites,
@@ -274,6 +276,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -345,7 +348,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const commandTopic = downTopic(e.deviceId, 'command');
       if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
       listening.add(e.deviceId);
-      void dispatcher.onOnline(e.deviceId);
+      dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
     });
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
@@ -433,6 +436,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     });
     cleanups.push(() => apiListeners.close());
     const { httpPort, httpsPort } = apiListeners;
+    const influxPort = Number(new URL(influx.connection.url).port) || undefined;
+    for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, events, stop };

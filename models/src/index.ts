@@ -33,6 +33,7 @@ export type { DecodeResult, PayloadEncoding } from './payload-codec.ts';
 export { validateReadings } from './validate-readings.ts';
 export type { ValidateOptions, ValidatedReadings, RejectedReading } from './validate-readings.ts';
 export { StationInputSchema, StationUpdateSchema } from './station.ts';
+export { plainNameSchema, plainTextSchema } from './plain-text.ts';
 export type { Station, StationInput, StationUpdate } from './station.ts';
 export { readingToPoint, stationInfoPoint } from './points.ts';
 export type { PointData, StationTags } from './points.ts';

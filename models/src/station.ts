@@ -2,11 +2,12 @@
 import { z } from 'zod';
 import { DOMAINS } from './domains.ts';
 import { DEVICE_ID_PATTERN } from './topics.ts';
+import { plainNameSchema } from './plain-text.ts';
 
 export const StationInputSchema = z
   .object({
     id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, _ . - (1–64, starting with a letter or digit)'),
-    name: z.string().min(1).max(100),
+    name: plainNameSchema(100),
     domain: z.enum(DOMAINS),
     lat: z.number().min(-90).max(90),
     lon: z.number().min(-180).max(180),

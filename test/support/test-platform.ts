@@ -9,12 +9,13 @@ import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
 import { tempDir } from './temp-dir.ts';
 import { tlsRequest } from './tls-request.ts';
+import type { ResponseJson } from './response-json.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
   readonly influxd: ManagedInfluxd;
   readonly dataDir: string;
-  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: ResponseJson }>;
   register(station: Partial<StationInput> & { id: string }): Promise<{ username: string; password: string }>;
   connect(username: string, password: string, options?: IClientOptions): Promise<MqttClient>;
   query(q: string): Promise<Array<Record<string, unknown>>>;
@@ -50,6 +51,9 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
     logLevel: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     scryptCost: 1024,
     apiToken: 'test-admin-token-0123456789',
+    // Test receivers listen on 127.0.0.1: allow-listed here, as an operator would an intranet centre.
+    // The SSRF tests override this with [] (the production default).
+    webhookAllowNetworks: ['127.0.0.0/8'],
     ...overrides,
   });
   const platform = await startPlatform(config, createLogger(config.logLevel));
