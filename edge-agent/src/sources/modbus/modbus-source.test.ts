@@ -9,7 +9,8 @@ import type { SourceReading } from '../source-reading.ts';
 import { ModbusSource } from './modbus-source.ts';
 import type { ModbusSourceConfig } from './modbus-source.ts';
 import { encodeRegisters } from './register-codec.ts';
-import { RegisterBank, startPtyPair, startRtuSlave, startTcpSlave } from './test-slaves.fixture.ts';
+import { startPtyPair, startRtuSlave, startTcpSlave } from './test-slaves.fixture.ts';
+import type { RegisterBank } from './test-slaves.fixture.ts';
 
 const STATION = 'GW-0001';
 

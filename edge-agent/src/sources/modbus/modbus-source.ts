@@ -129,7 +129,7 @@ export class ModbusSource {
       await this.#open();
       if (this.#stats.state !== 'connected') throw new Error(`serial device ${t.device} could not be opened: ${this.#stats.lastFault ?? 'unknown'}`);
     } else {
-      void this.#open();
+      this.#openInBackground();
     }
     this.#groups = this.#c.groups.map((group) => ({ group, blocks: planReads(group.points), timer: undefined }));
     for (const g of this.#groups) this.#schedule(g, 0);
@@ -227,18 +227,25 @@ export class ModbusSource {
     return this.#connecting;
   }
 
+  /** `#open` reports its own failures and schedules the retry; it never rejects. */
+  #openInBackground(): void {
+    this.#open().catch((err: unknown) => this.#log.error({ err }, 'Modbus open failed'));
+  }
+
   #reconnectLater(): void {
     if (this.#stopped || this.#reconnectTimer) return;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
-      void this.#open();
+      this.#openInBackground();
     }, this.#backoff.next());
   }
 
   #schedule(g: GroupRun, delayMs: number): void {
     if (this.#stopped) return;
     g.timer = setTimeout(() => {
-      void this.#onBus(() => this.#poll(g)).finally(() => this.#schedule(g, g.group.pollIntervalMs));
+      this.#onBus(() => this.#poll(g))
+        .catch((err: unknown) => this.#log.error({ err }, 'Modbus poll failed'))
+        .finally(() => this.#schedule(g, g.group.pollIntervalMs));
     }, delayMs);
   }
 
