@@ -12,6 +12,7 @@
  *    and the device resends later.
  * 3. SUBSCRIBE: only to `shanshui/v1/{ownId}/down/…`; other filters get SUBACK 0x80.
  * Packets over `maxPacketBytes` close the connection as soon as their header is read.
+ * The two patches of aedes internals this relies on live in aedes-patches.ts.
  */
 import { Aedes } from 'aedes';
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
@@ -23,6 +24,8 @@ import type { ParsedTopic } from '@shanshui/models';
 import { BrokerError } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { FailureLockout } from './failure-lockout.ts';
+import { guardPacketSize, skipDeviceFanOut } from './aedes-patches.ts';
+import type { ParserInternals } from './aedes-patches.ts';
 
 export const BrokerOptionsSchema = z.object({
   /** Largest MQTT packet accepted, bytes. Default 256 KiB. */
@@ -96,10 +99,6 @@ export interface ShanshuiBroker {
   /** Ends a device's session now (station deleted, secret rotated); false when it was not connected. */
   disconnect(deviceId: string): boolean;
   close(): Promise<void>;
-}
-
-interface ParserInternals {
-  _parser?: { packet?: { length?: number }; _parseLength?: () => boolean; emit(event: string, err: Error): boolean };
 }
 
 export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, logger: Logger): Promise<ShanshuiBroker> {
@@ -260,29 +259,6 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   };
 }
 
-type PublishFn = (packet: PublishPacket, client: Client | null | undefined, done?: (error?: Error) => void) => void;
-
-/**
- * A device's publish is finished once `authorizePublish` has handed it to `acceptPublish` (and,
- * for its will, the same): devices may only publish to their own `up/` and nobody is ever
- * forwarded another device's message (authorizeForward). aedes would still fan every one of
- * them out — mqemitter, the retained store, the offline-queue lookup, the 'publish' event —
- * which cost more per message than the durable hand-off itself. So publishes that come from a
- * client end here; the platform's own (config, commands: no client) go the usual way. aedes 1.x
- * calls `broker.publish(packet, client, done)` after the PUBACK (handlers/publish.js) and for a
- * will after `authorizePublish` (client.js). Should an upgrade change that, publishes merely take
- * the slower usual way again; the readings, commands and kill -9 tests cover both directions.
- */
-function skipDeviceFanOut(aedes: Aedes): void {
-  const target = aedes as unknown as { publish: PublishFn };
-  const publish = target.publish.bind(aedes);
-  target.publish = (packet, client, done) => {
-    if (client === null || client === undefined || typeof client === 'function') return publish(packet, client, done);
-    // aedes completes a publish asynchronously; keep it so (a microtask, as its promise chain would).
-    queueMicrotask(() => done?.());
-  };
-}
-
 /** CN of the client certificate when the TLS handshake verified it against our CA; otherwise undefined. */
 function verifiedCertificateId(client: Client): string | undefined {
   const conn = (client as unknown as { conn?: { authorized?: boolean; getPeerCertificate?: () => { subject?: { CN?: string | string[] } } } }).conn;
@@ -295,23 +271,4 @@ function verifiedCertificateId(client: Client): string | undefined {
 function remoteAddressOf(client: Client): string | undefined {
   const c = client as unknown as { conn?: { remoteAddress?: string }; req?: { socket?: { remoteAddress?: string } } };
   return c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress;
-}
-
-/**
- * aedes has no packet-size option and mqtt-packet buffers a packet whole before emitting it,
- * so check the fixed header's Remaining Length as soon as it is parsed [MQTT-2.2.3]. The
- * broker test proves this still works after an aedes upgrade.
- */
-function guardPacketSize(client: ParserInternals, maxBytes: number, onTooLarge: () => void): void {
-  const parser = client._parser;
-  const parseLength = parser?._parseLength;
-  if (!parser || !parseLength) throw new Error('aedes internals changed: cannot guard packet size');
-  parser._parseLength = function guardedParseLength(this: typeof parser) {
-    const complete = parseLength.call(this);
-    if (complete && (this.packet?.length ?? 0) > maxBytes) {
-      onTooLarge();
-      return false;
-    }
-    return complete;
-  };
 }
