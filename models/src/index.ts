@@ -27,8 +27,9 @@ export {
 } from './envelope.ts';
 export type { Reading, ReadingsMessage, ReadingsMessageInput } from './envelope.ts';
 export { parseReadingsMessage } from './parse-readings-message.ts';
+export { formatEnvelopeIssues } from './envelope-issues.ts';
 export type { ParsedReadingsMessage } from './parse-readings-message.ts';
-export { decodePayload, encodePayload, sniffEncoding } from './payload-codec.ts';
+export { decodePayload, encodePayload, payloadText, sniffEncoding } from './payload-codec.ts';
 export type { DecodeResult, PayloadEncoding } from './payload-codec.ts';
 export { validateReadings } from './validate-readings.ts';
 export type { ValidateOptions, ValidatedReadings, RejectedReading } from './validate-readings.ts';
@@ -155,3 +156,5 @@ export type {
 
 export { AgentConfigSchema, SourceConfigSchema, OpcuaItemSchema, OpcuaCommandSchema } from './agent-config.ts';
 export type { AgentConfig, AgentConfigInput, SourceConfig, OpcuaItem, OpcuaCommand } from './agent-config.ts';
+export { ModbusPointSchema, ModbusGroupSchema, ModbusCommandSchema, MODBUS_TABLES, MODBUS_TYPES, modbusWords, modbusTypeOf, modbusCommandValue } from './modbus-config.ts';
+export type { ModbusPoint, ModbusGroup, ModbusCommand, ModbusType } from './modbus-config.ts';

@@ -130,6 +130,14 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
     const notChildren = config.sources.flatMap((source, i) => {
       if (source.kind === 'opcua') return source.items.flatMap((item, j) => (target(item.stationId) ? [] : [`sources.${i}.items.${j}.stationId: ${item.stationId}`]));
+      if (source.kind === 'modbus') {
+        return source.groups.flatMap((group, j) =>
+          group.points.flatMap((point, k) => {
+            const child = point.stationId ?? group.stationId;
+            return target(child) ? [] : [`sources.${i}.groups.${j}${point.stationId ? `.points.${k}` : ''}.stationId: ${child}`];
+          }),
+        );
+      }
       if (source.kind === 'hj212' || source.kind === 'sl651') {
         return Object.entries(source.stations ?? {}).flatMap(([device, child]) => (target(child) ? [] : [`sources.${i}.stations.${device}: ${child}`]));
       }
@@ -138,17 +146,20 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (notChildren.length > 0) {
       throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: not child stations of ${id} (register them with gatewayId ${id} first; 子站须先登记网关): ${notChildren.join('; ')}`);
     }
-    // An OPC-UA item feeding a metric its station's domain does not know would have the whole
+    // An OPC-UA item or Modbus point feeding a metric its station's domain does not know would have the whole
     // reading (good values from the same scan too) dead-lettered: refuse it here, by name.
-    const unknown = config.sources.flatMap((source, i) =>
-      source.kind === 'opcua'
-        ? source.items.flatMap((item, j) => {
-            const owner = target(item.stationId)!;
-            const whose = owner.id === id ? '' : ` (child ${owner.id}, ${owner.domain})`;
-            return metricSpec(owner.domain, item.metric) ? [] : [`sources.${i}.items.${j}.metric: ${item.metric}${whose}`];
-          })
-        : [],
-    );
+    const unknownMetric = (stationId: string | undefined, metric: string, where: string): string[] => {
+      const owner = target(stationId)!;
+      const whose = owner.id === id ? '' : ` (child ${owner.id}, ${owner.domain})`;
+      return metricSpec(owner.domain, metric) ? [] : [`${where}.metric: ${metric}${whose}`];
+    };
+    const unknown = config.sources.flatMap((source, i) => {
+      if (source.kind === 'opcua') return source.items.flatMap((item, j) => unknownMetric(item.stationId, item.metric, `sources.${i}.items.${j}`));
+      if (source.kind === 'modbus') {
+        return source.groups.flatMap((group, j) => group.points.flatMap((point, k) => unknownMetric(point.stationId ?? group.stationId, point.metric, `sources.${i}.groups.${j}.points.${k}`)));
+      }
+      return [];
+    });
     if (unknown.length > 0) {
       throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);
     }
