@@ -200,3 +200,5 @@ export type { DeformationStage, TangentThresholds } from './classify/landslide-d
 
 export { AgentConfigSchema, SourceConfigSchema, OpcuaItemSchema, OpcuaCommandSchema } from './agent-config.ts';
 export type { AgentConfig, AgentConfigInput, SourceConfig, OpcuaItem, OpcuaCommand } from './agent-config.ts';
+export { ModbusPointSchema, ModbusGroupSchema, ModbusCommandSchema, MODBUS_TABLES, MODBUS_TYPES, modbusWords, modbusTypeOf, modbusCommandValue } from './modbus-config.ts';
+export type { ModbusPoint, ModbusGroup, ModbusCommand, ModbusType } from './modbus-config.ts';
