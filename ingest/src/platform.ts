@@ -8,8 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { FailureLockout, createBroker, startListener } from '@shanshui/broker';
-import type { RunningListener } from '@shanshui/broker';
+import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
+import type { RedisLink, RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
@@ -17,9 +17,11 @@ import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
 import { StateStore } from './state/state-store.ts';
 import { StationRegistry } from './state/station-registry.ts';
+import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { stationPresence } from './state/station-presence.ts';
 import { ProvisioningStore } from './state/provisioning-store.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
@@ -43,6 +45,7 @@ import type { RouteEntry } from './api/request-auth.ts';
 import { ApiTokenStore } from './auth/api-token-store.ts';
 import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
+import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandStore } from './commands/command-store.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
@@ -139,7 +142,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const store = new StateStore(path.join(dataDir, 'state.db'));
     cleanups.push(() => store.close());
-    const registry = new StationRegistry(store, { scryptCost: config.scryptCost });
+    // Every node must verify what any node stored: one key for the cluster, not one file per node.
+    if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
+    const secrets = new DeviceSecrets(await loadSecretKey(dataDir, config.secretKey), { scryptCost: config.scryptCost });
+    const registry = new StationRegistry(store, secrets);
     const provisioning = new ProvisioningStore(store.database);
     const sequences = new SequenceTracker(store.loadDeliveryStats());
     const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
@@ -165,9 +171,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     writeStationInfo(registry.all(), true);
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
+    const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     const deadLetter = (d: DeadLetterInput): void => {
       store.insertDeadLetter(d);
       metrics.deadLetters.inc({ code: d.code });
+      deadLetterLog.note(d);
     };
     const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
     drain.start();
@@ -203,7 +211,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         // Durable first: if the spool refuses, nothing else happens and the device resends.
         if (result.lines) await appendDurably(result.lines);
         for (const d of result.deadLetters) deadLetter(d);
-        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
+        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
         if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
@@ -222,6 +230,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       events.emit(topic.kind, { station, fields: result.fields });
     };
 
+    // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
+    let link: RedisLink | undefined;
+    if (config.redisUrl) {
+      link = await connectRedisLink(config.redisUrl, logger);
+      cleanups.push(() => link?.close());
+    }
+    const apiLockoutOptions = { maxFailures: config.authMaxFailures, windowMs: config.authFailureWindowMs, lockoutMs: config.authLockoutMs, delayMs: config.authFailureDelayMs };
+    const apiLockout = link ? new RedisLockout(link.redis, 'shanshui:api-lockout', apiLockoutOptions) : memoryLockout(apiLockoutOptions);
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
@@ -265,11 +281,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         authFailureDelayMs: config.authFailureDelayMs,
       },
       logger,
+      link,
     );
     cleanups.push(() => broker.close());
     // A deleted station, a rotated secret, a station made a child: its open session ends now.
     registry.onSessionRevoked = (id) => void broker.disconnect(id);
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
+    // Webhooks never reach the platform's own ports (filled in once the listeners are up).
+    const ownPorts: number[] = [];
     const warnings = startWarnings({
       events,
       points: sideWrites,
@@ -286,6 +305,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -357,7 +377,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const commandTopic = downTopic(e.deviceId, 'command');
       if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
       listening.add(e.deviceId);
-      void dispatcher.onOnline(e.deviceId);
+      dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
     });
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
@@ -396,12 +416,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       tokens: new ApiTokenStore(store.database),
       users,
       audit: new AuditLog(store.database),
-      authLockout: new FailureLockout({
-        maxFailures: config.authMaxFailures,
-        windowMs: config.authFailureWindowMs,
-        lockoutMs: config.authLockoutMs,
-        delayMs: config.authFailureDelayMs,
-      }),
+      authLockout: apiLockout,
+      ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
         webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
         liveRoutes({ events, station: (id) => registry.get(id), users }),
@@ -454,6 +470,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     });
     cleanups.push(() => apiListeners.close());
     const { httpPort, httpsPort } = apiListeners;
+    const influxPort = Number(new URL(influx.connection.url).port) || undefined;
+    for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, events, stop };

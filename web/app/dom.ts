@@ -15,3 +15,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
 export function clear(el: Element): void {
   while (el.firstChild) el.firstChild.remove();
 }
+
+/** Where a background task's failure goes: the page's error line (and the console, for the browser tests). */
+export function report(err: unknown): void {
+  const line = document.getElementById('page-error');
+  const text = err instanceof Error ? err.message : String(err);
+  if (line) line.textContent = text;
+  console.error(text);
+}
+
+/** Runs a promise in the background, reporting its failure. */
+export function background(p: Promise<unknown>): void {
+  p.catch(report);
+}

@@ -8,7 +8,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
 import { api, ApiError } from './api.ts';
 import type { Alert, AppConfig, SessionUser, StationFeature } from './api.ts';
-import { clear, h } from './dom.ts';
+import { background, clear, h, report } from './dom.ts';
 import { LANG, t } from './i18n.ts';
 import { byLevelThenTime, LEVEL_COLOR, LEVEL_LABEL, LEVEL_LABEL_EN, LEVELS, NORMAL_COLOR, OFFLINE_COLOR, RANK } from './levels.ts';
 import type { Level } from './levels.ts';
@@ -37,14 +37,14 @@ function showSignIn(message?: string): void {
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    void (async () => {
+    background((async () => {
       try {
         await api('POST', '/app/session', { username: user.value.trim(), password: pass.value });
         await start();
       } catch (err) {
         error.textContent = `${t('signInFailed')}: ${(err as Error).message}`;
       }
-    })();
+    })());
   });
   root.append(form);
 }
@@ -127,10 +127,12 @@ async function start(): Promise<void> {
       {
         class: 'sign-out',
         onclick: () =>
-          void api('DELETE', '/app/session').finally(() => {
-            events?.close();
-            showSignIn();
-          }),
+          background(
+            api('DELETE', '/app/session').finally(() => {
+              events?.close();
+              showSignIn();
+            }),
+          ),
       },
       t('signOut'),
     ),
@@ -144,14 +146,14 @@ async function start(): Promise<void> {
     h('span', {}, h('i', { style: `background:${NORMAL_COLOR}` }), t('normal')),
     h('span', {}, h('i', { style: `background:${OFFLINE_COLOR}` }), t('offline')),
   );
-  const side = h('section', { class: 'side' }, h('h2', {}, t('warnings'), h('span', { class: 'badge', 'data-testid': 'warning-count' })), list, legend);
+  const side = h('section', { class: 'side' }, h('h2', {}, t('warnings'), h('span', { class: 'badge', 'data-testid': 'warning-count' })), h('p', { class: 'error', id: 'page-error', role: 'alert' }), list, legend);
   const panel = new StationPanel({ user, openAlerts: openOf, acknowledge: (a) => acknowledge(a) });
   root.append(header, h('main', { class: 'body' }, mapBox, side, panel.el));
 
   const view = new MapView(mapBox, config);
   view.onStationClick = (id) => {
     const f = stations.get(id);
-    if (f) void panel.show(f);
+    if (f) background(panel.show(f));
   };
 
   async function acknowledge(a: Alert): Promise<void> {
@@ -187,14 +189,14 @@ async function start(): Promise<void> {
               onclick: () => {
                 view.flyTo(a.stationId);
                 const f = stations.get(a.stationId);
-                if (f) void panel.show(f);
+                if (f) background(panel.show(f));
               },
             },
             h('strong', {}, a.stationName),
             h('span', {}, a.message),
             h('small', { class: 'muted' }, `${levelLabel(a.level)} · ${fmtTime(a.openedAt)}${a.state === 'acknowledged' ? ` · ${t('acked')} ${a.acknowledgedBy ?? ''}` : ''}`),
           ),
-          a.state === 'firing' && mayAck(user) ? h('button', { class: 'ack', 'data-alert': a.id, onclick: () => void acknowledge(a) }, t('ack')) : null,
+          a.state === 'firing' && mayAck(user) ? h('button', { class: 'ack', 'data-alert': a.id, onclick: () => background(acknowledge(a)) }, t('ack')) : null,
         ),
       );
     }
@@ -206,7 +208,7 @@ async function start(): Promise<void> {
   let first = true;
   function redraw(): void {
     const pts = points();
-    void view.setStations(pts);
+    background(view.setStations(pts));
     if (first) {
       first = false;
       view.fit(pts);
@@ -214,7 +216,7 @@ async function start(): Promise<void> {
     count.textContent = `${t('stations')} ${pts.length}/${stations.size}`;
     drawList();
     const shown = panel.stationId ? stations.get(panel.stationId) : undefined;
-    if (shown) void panel.show(shown, true);
+    if (shown) background(panel.show(shown, true));
   }
   // Live changes arrive in bursts: one redraw per animation frame at most.
   let pending = false;
@@ -273,7 +275,8 @@ async function start(): Promise<void> {
   };
 }
 
-void start().catch((err: unknown) => {
+start().catch((err: unknown) => {
   clear(root);
-  root.append(h('p', { class: 'error' }, String((err as Error).message ?? err)));
+  root.append(h('p', { class: 'error', id: 'page-error' }));
+  report(err);
 });

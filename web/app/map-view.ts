@@ -8,6 +8,7 @@
 import { LngLatBounds, Map as MapLibreMap, Marker, NavigationControl, Popup, ScaleControl } from 'maplibre-gl';
 import type { ExpressionSpecification, GeoJSONSource, MapGeoJSONFeature, MapLayerMouseEvent, StyleSpecification } from 'maplibre-gl';
 import type { AppConfig } from './api.ts';
+import { background } from './dom.ts';
 import { LEVEL_COLOR, NORMAL_COLOR, OFFLINE_COLOR } from './levels.ts';
 
 export interface MarkerPoint {
@@ -106,9 +107,11 @@ export class MapView {
       const f = e.features?.[0];
       if (!f) return;
       const source = m.getSource('stations') as GeoJSONSource;
-      void source.getClusterExpansionZoom(f.properties['cluster_id'] as number).then((zoom) => {
-        m.easeTo({ center: (f.geometry as unknown as { coordinates: [number, number] }).coordinates, zoom });
-      });
+      background(
+        source.getClusterExpansionZoom(f.properties['cluster_id'] as number).then((zoom) => {
+          m.easeTo({ center: (f.geometry as unknown as { coordinates: [number, number] }).coordinates, zoom });
+        }),
+      );
     });
     m.on('click', 'station-points', (e: MapLayerMouseEvent) => {
       const id = e.features?.[0]?.properties['id'];
@@ -161,7 +164,7 @@ export class MapView {
     await this.#ready;
     this.#points = points;
     const source = this.map.getSource('stations') as GeoJSONSource;
-    source.setData({
+    await source.setData({
       type: 'FeatureCollection',
       features: points.map((p) => ({ type: 'Feature', id: p.id, geometry: { type: 'Point', coordinates: [p.lon, p.lat] }, properties: { id: p.id, name: p.name, rank: p.rank, color: colorOfRank(p.rank) } })),
     });

@@ -8,7 +8,7 @@ import type { Quality } from '../../models/src/quality.ts';
 import { api } from './api.ts';
 import type { Alert, SessionUser, StationFeature } from './api.ts';
 import { classify } from './classify.ts';
-import { clear, h } from './dom.ts';
+import { background, clear, h } from './dom.ts';
 import { LANG, t } from './i18n.ts';
 import { LEVEL_COLOR, LEVEL_LABEL, LEVEL_LABEL_EN } from './levels.ts';
 
@@ -169,7 +169,7 @@ export class StationPanel {
           h('strong', { style: `color:${LEVEL_COLOR[a.level]}` }, LANG === 'zh' ? LEVEL_LABEL[a.level] : LEVEL_LABEL_EN[a.level]),
           ` ${a.message}`,
           a.state === 'firing' && mayAck(this.#deps.user)
-            ? h('button', { class: 'ack', 'data-alert': a.id, onclick: () => void this.#deps.acknowledge(a) }, t('ack'))
+            ? h('button', { class: 'ack', 'data-alert': a.id, onclick: () => background(this.#deps.acknowledge(a)) }, t('ack'))
             : a.state === 'acknowledged'
               ? h('span', { class: 'muted' }, ` · ${t('acked')} ${a.acknowledgedBy ?? ''}`)
               : null,
@@ -217,7 +217,7 @@ export class StationPanel {
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      void (async () => {
+      background((async () => {
         try {
           const body = { name: name.value.trim(), args: args.value.trim() ? (JSON.parse(args.value) as Record<string, unknown>) : {} };
           const r = await api<{ command: { id: string; state: string } }>('POST', `/api/v1/stations/${encodeURIComponent(stationId)}/commands`, body);
@@ -225,7 +225,7 @@ export class StationPanel {
         } catch (err) {
           status.textContent = `${t('failed')}: ${(err as Error).message}`;
         }
-      })();
+      })());
     });
     return form;
   }

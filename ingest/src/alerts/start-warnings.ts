@@ -24,6 +24,9 @@ import { SubscriptionStore } from '../webhooks/subscription-store.ts';
 import { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 import { DeliveryWorker } from '../webhooks/delivery-worker.ts';
 import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
+import { OutboundGuard } from '../webhooks/outbound-guard.ts';
+import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
+import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
 import { alertRoutes } from '../api/alert-routes.ts';
 import { ruleRoutes } from '../api/rule-routes.ts';
 import { subscriptionRoutes } from '../api/subscription-routes.ts';
@@ -38,9 +41,11 @@ export interface WarningsOptions {
   readonly ruleStateFlushMs: number;
   /** Delivery worker options (timeout, retry budget, backoff). */
   readonly delivery: Partial<DeliveryWorkerOptions>;
+  /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
+  readonly outbound: OutboundGuardOptions;
 }
 
-export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, delivery: {} };
+export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
 
 export interface WarningsDeps {
   /** Emits 'readings' ({station, readings}) once a message is durable; gets 'alert' ({alert, event}) after each alert change. */
@@ -65,6 +70,8 @@ export interface WarningsContext {
   readonly subscriptions: SubscriptionStore;
   readonly outbox: OutboxStore;
   readonly worker: DeliveryWorker;
+  /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
+  readonly outbound: OutboundGuard;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -94,7 +101,9 @@ export function startWarnings(deps: WarningsDeps): Warnings {
   const subscriptions = new SubscriptionStore(db);
   const outbox = new OutboxStore(db);
   const publisher = new WebhookPublisher(outbox, subscriptions);
-  const worker = new DeliveryWorker({ outbox, subscriptions, logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics }, o.delivery);
+  const outbound = new OutboundGuard(o.outbound);
+  const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs ?? 5000 });
+  const worker = new DeliveryWorker({ outbox, subscriptions, logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher }, o.delivery);
   const lifecycle = new AlertLifecycle({ db, alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
       worker.kick();
       deps.events.emit('alert', { alert, event });
@@ -147,7 +156,7 @@ export function startWarnings(deps: WarningsDeps): Warnings {
   }, o.ruleStateFlushMs);
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, outbox, worker, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, outbox, worker, outbound, logger, now };
   return {
     ...ctx,
     routes(app) {
@@ -170,6 +179,7 @@ export function startWarnings(deps: WarningsDeps): Warnings {
       clearInterval(staleTimer);
       clearInterval(flushTimer);
       await worker.stop();
+      await dispatcher.close().catch(() => undefined);
       try {
         engine.flush();
       } finally {

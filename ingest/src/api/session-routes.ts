@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { FailureLockout } from '@shanshui/broker';
+import type { SharedLockout } from '@shanshui/broker';
 import type { UserStore } from '../auth/user-store.ts';
 import { principalOfUser } from '../auth/user-store.ts';
 import type { PlatformMetrics } from '../metrics.ts';
@@ -24,7 +24,7 @@ const SignIn = z.object({ username: z.string().trim().min(1, 'user name').max(64
 export interface SessionRouteDeps {
   readonly users: UserStore;
   /** The API's lockout of client addresses (bad tokens and bad passwords count together). */
-  readonly lockout: FailureLockout;
+  readonly lockout: SharedLockout;
   readonly metrics: Pick<PlatformMetrics, 'authFailures' | 'authLockouts'>;
   readonly logger: Logger;
 }
@@ -33,7 +33,7 @@ export function sessionRoutes(deps: SessionRouteDeps): (app: FastifyInstance) =>
   const log = deps.logger.child({ component: 'web-session' });
   return (app) => {
     app.post('/app/session', { config: { permission: 'public' } }, async (req, reply) => {
-      const lockedMs = deps.lockout.lockedFor(req.ip);
+      const lockedMs = await deps.lockout.lockedFor(req.ip);
       if (lockedMs > 0) {
         reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
         throw new HttpError(429, 'API_ERR_LOCKED_OUT', `too many failed sign-ins from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s (登录失败次数过多，请稍后再试)`);
@@ -42,7 +42,7 @@ export function sessionRoutes(deps: SessionRouteDeps): (app: FastifyInstance) =>
       const result = await deps.users.signIn(body.username, body.password);
       if (!result.ok) {
         deps.metrics.authFailures.inc({ kind: 'web' });
-        const { delayMs, locked } = deps.lockout.fail(req.ip);
+        const { delayMs, locked } = await deps.lockout.fail(req.ip);
         if (locked) {
           deps.metrics.authLockouts.inc({ kind: 'web' });
           log.warn({ ip: req.ip }, 'address locked out after repeated failed sign-ins');
@@ -53,7 +53,7 @@ export function sessionRoutes(deps: SessionRouteDeps): (app: FastifyInstance) =>
         // One answer for an unknown name and a wrong password: the page does not confirm names.
         throw new HttpError(401, 'API_ERR_SIGN_IN', result.reason === 'disabled' ? 'this account is disabled (账号已停用)' : 'wrong user name or password (用户名或密码错误)');
       }
-      deps.lockout.succeed(req.ip);
+      await deps.lockout.succeed(req.ip);
       const { session } = result;
       setSessionCookie(req, reply, result.secret, Math.floor(deps.users.options.ttlMs / 1000));
       addAuditNote(req, { actor: session.principal, target: session.user.name, departments: session.user.departments === '*' ? null : session.user.departments, summary: { signedIn: session.user.name } });

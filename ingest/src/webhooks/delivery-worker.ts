@@ -7,6 +7,8 @@
  * pending: it is sent again after the restart with the same idempotency key (at least once).
  */
 import type { Logger } from 'pino';
+import { fetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Counter } from 'prom-client';
 import type { OutboxStore, Delivery } from './outbox-store.ts';
 import type { SubscriptionStore } from './subscription-store.ts';
@@ -44,6 +46,7 @@ export class DeliveryWorker {
   readonly #logger: Logger;
   readonly #metrics: DeliveryMetrics;
   readonly #o: DeliveryWorkerOptions;
+  readonly #dispatcher: Dispatcher | undefined;
   readonly #busy = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #wake: NodeJS.Timeout | undefined;
@@ -51,7 +54,9 @@ export class DeliveryWorker {
   #scheduled = false;
   #stopped = false;
 
-  constructor(deps: { outbox: OutboxStore; subscriptions: SubscriptionStore; logger: Logger; metrics: DeliveryMetrics }, options: Partial<DeliveryWorkerOptions> = {}) {
+  /** `dispatcher`: where connections are made (the guarded one refuses forbidden addresses at connect time). */
+  constructor(deps: { outbox: OutboxStore; subscriptions: SubscriptionStore; logger: Logger; metrics: DeliveryMetrics; dispatcher?: Dispatcher }, options: Partial<DeliveryWorkerOptions> = {}) {
+    this.#dispatcher = deps.dispatcher;
     this.#outbox = deps.outbox;
     this.#subscriptions = deps.subscriptions;
     this.#logger = deps.logger;
@@ -121,7 +126,9 @@ export class DeliveryWorker {
       const res = await fetch(sub.url, {
         method: 'POST',
         body: d.body,
+        // Never followed: a 3xx is a failed attempt (a redirect could point anywhere).
         redirect: 'manual',
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
         signal: AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs), this.#abort.signal]),
         headers: {
           'content-type': d.contentType,
