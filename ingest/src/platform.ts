@@ -20,6 +20,7 @@ import { StationRegistry } from './state/station-registry.ts';
 import { stationPresence } from './state/station-presence.ts';
 import { ProvisioningStore } from './state/provisioning-store.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
@@ -153,9 +154,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     writeStationInfo(registry.all(), true);
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
+    const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     const deadLetter = (d: DeadLetterInput): void => {
       store.insertDeadLetter(d);
       metrics.deadLetters.inc({ code: d.code });
+      deadLetterLog.note(d);
     };
     const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
     drain.start();
@@ -191,7 +194,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         // Durable first: if the spool refuses, nothing else happens and the device resends.
         if (result.lines) await appendDurably(result.lines);
         for (const d of result.deadLetters) deadLetter(d);
-        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
+        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
         if (result.implausible) metrics.readingsImplausible.inc(result.implausible);

@@ -27,8 +27,9 @@ export {
 } from './envelope.ts';
 export type { Reading, ReadingsMessage, ReadingsMessageInput } from './envelope.ts';
 export { parseReadingsMessage } from './parse-readings-message.ts';
+export { formatEnvelopeIssues } from './envelope-issues.ts';
 export type { ParsedReadingsMessage } from './parse-readings-message.ts';
-export { decodePayload, encodePayload, sniffEncoding } from './payload-codec.ts';
+export { decodePayload, encodePayload, payloadText, sniffEncoding } from './payload-codec.ts';
 export type { DecodeResult, PayloadEncoding } from './payload-codec.ts';
 export { validateReadings } from './validate-readings.ts';
 export type { ValidateOptions, ValidatedReadings, RejectedReading } from './validate-readings.ts';
