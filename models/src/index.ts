@@ -158,3 +158,5 @@ export type {
 
 export { AgentConfigSchema, SourceConfigSchema, OpcuaItemSchema, OpcuaCommandSchema } from './agent-config.ts';
 export type { AgentConfig, AgentConfigInput, SourceConfig, OpcuaItem, OpcuaCommand } from './agent-config.ts';
+export { ModbusPointSchema, ModbusGroupSchema, ModbusCommandSchema, MODBUS_TABLES, MODBUS_TYPES, modbusWords, modbusTypeOf, modbusCommandValue } from './modbus-config.ts';
+export type { ModbusPoint, ModbusGroup, ModbusCommand, ModbusType } from './modbus-config.ts';
