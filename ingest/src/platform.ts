@@ -8,8 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { FailureLockout, createBroker, startListener } from '@shanshui/broker';
-import type { RunningListener } from '@shanshui/broker';
+import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
+import type { RedisLink, RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
@@ -17,9 +17,11 @@ import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
 import { StateStore } from './state/state-store.ts';
 import { StationRegistry } from './state/station-registry.ts';
+import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { stationPresence } from './state/station-presence.ts';
 import { ProvisioningStore } from './state/provisioning-store.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
@@ -44,6 +46,7 @@ import type { RouteEntry } from './api/request-auth.ts';
 import { ApiTokenStore } from './auth/api-token-store.ts';
 import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
+import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandStore } from './commands/command-store.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
@@ -140,7 +143,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const store = new StateStore(path.join(dataDir, 'state.db'));
     cleanups.push(() => store.close());
-    const registry = new StationRegistry(store, { scryptCost: config.scryptCost });
+    // Every node must verify what any node stored: one key for the cluster, not one file per node.
+    if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
+    const secrets = new DeviceSecrets(await loadSecretKey(dataDir, config.secretKey), { scryptCost: config.scryptCost });
+    const registry = new StationRegistry(store, secrets);
     const provisioning = new ProvisioningStore(store.database);
     const sequences = new SequenceTracker(store.loadDeliveryStats());
     const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
@@ -166,9 +172,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     writeStationInfo(registry.all(), true);
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
+    const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     const deadLetter = (d: DeadLetterInput): void => {
       store.insertDeadLetter(d);
       metrics.deadLetters.inc({ code: d.code });
+      deadLetterLog.note(d);
     };
     const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
     drain.start();
@@ -204,7 +212,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         // Durable first: if the spool refuses, nothing else happens and the device resends.
         if (result.lines) await appendDurably(result.lines);
         for (const d of result.deadLetters) deadLetter(d);
-        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
+        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
         if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
@@ -223,6 +231,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       events.emit(topic.kind, { station, fields: result.fields });
     };
 
+    // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
+    let link: RedisLink | undefined;
+    if (config.redisUrl) {
+      link = await connectRedisLink(config.redisUrl, logger);
+      cleanups.push(() => link?.close());
+    }
+    const apiLockoutOptions = { maxFailures: config.authMaxFailures, windowMs: config.authFailureWindowMs, lockoutMs: config.authLockoutMs, delayMs: config.authFailureDelayMs };
+    const apiLockout = link ? new RedisLockout(link.redis, 'shanshui:api-lockout', apiLockoutOptions) : memoryLockout(apiLockoutOptions);
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
@@ -266,6 +282,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         authFailureDelayMs: config.authFailureDelayMs,
       },
       logger,
+      link,
     );
     cleanups.push(() => broker.close());
     // A deleted station, a rotated secret, a station made a child: its open session ends now.
@@ -393,12 +410,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       apiToken,
       tokens: new ApiTokenStore(store.database),
       audit: new AuditLog(store.database),
-      authLockout: new FailureLockout({
-        maxFailures: config.authMaxFailures,
-        windowMs: config.authFailureWindowMs,
-        lockoutMs: config.authLockoutMs,
-        delayMs: config.authFailureDelayMs,
-      }),
+      authLockout: apiLockout,
+      ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),

@@ -7,6 +7,7 @@ import type { MqttClient, IClientOptions } from 'mqtt';
 import { createLogger, parseConfig, startPlatform, startManagedInfluxd } from '@shanshui/ingest';
 import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
+import type { Logger } from 'pino';
 import { tempDir } from './temp-dir.ts';
 import { tlsRequest } from './tls-request.ts';
 import type { ResponseJson } from './response-json.ts';
@@ -38,6 +39,8 @@ export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove:
 export interface TestPlatformSupport {
   /** PEM CA the `api` helper verifies the platform with; with TLS configured it calls the HTTPS port. */
   readonly apiCa?: string | Buffer;
+  /** The platform's logger (default: pino at TEST_LOG_LEVEL, silent). */
+  readonly logger?: Logger;
 }
 
 export async function startTestPlatform(overrides: ConfigInput = {}, support: TestPlatformSupport = {}): Promise<TestPlatform> {
@@ -57,7 +60,7 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
     webhookAllowNetworks: ['127.0.0.0/8'],
     ...overrides,
   });
-  const platform = await startPlatform(config, createLogger(config.logLevel));
+  const platform = await startPlatform(config, support.logger ?? createLogger(config.logLevel));
   const clients: MqttClient[] = [];
   const base = `http://127.0.0.1:${platform.httpPort}`;
   const api: TestPlatform['api'] = async (method, path, body, token = platform.apiToken) => {
