@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AgentConfigSchema, downTopic, metricSpec, upTopic } from '@shanshui/models';
 import type { AgentConfig, Station } from '@shanshui/models';
-import { RateLimiter } from '@shanshui/broker';
+import { memoryRateLimit } from '@shanshui/broker';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope } from './request-auth.ts';
@@ -61,9 +61,13 @@ const DOCS = {
   getConfig: { tag: 'provisioning', summary: "A station's current edge-agent config", params: IdParams, responses: { 200: AgentConfigResponseSchema }, errors: { 404: 'No such station in scope, or no config yet (API_ERR_NOT_FOUND)' } },
 } satisfies Record<string, RouteDoc>;
 
+/** Provisioning attempts per client address: sustained per second, and at once. */
+export const PROVISIONING_RATE_PER_SEC = 0.5;
+export const PROVISIONING_BURST = 10;
+
 export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // Guessing tokens is hopeless (192 bits), but a flood of attempts is still refused per address.
-  const limiter = new RateLimiter(0.5, 10);
+  const limiter = deps.provisioningLimit ?? memoryRateLimit(PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST);
 
   app.post('/api/v1/stations/:id/bootstrap-tokens', { config: { permission: 'stations:credentials', doc: DOCS.bootstrap } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
@@ -76,7 +80,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.post('/api/v1/provision', { config: { permission: 'public', doc: DOCS.provision } }, async (req, reply) => {
-    if (!limiter.take(req.ip)) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
+    if (!(await limiter.take(req.ip))) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
     const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
     const check = deps.provisioning.consumeToken(token, req.ip);
     if (!check.ok) {
