@@ -15,10 +15,12 @@ import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/model
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
-import { StateStore } from './state/state-store.ts';
+import { openPlatformStore } from './state/open-platform-store.ts';
+import type { PlatformStore } from './state/platform-store.ts';
+import { KeyedSerialQueue } from './state/keyed-serial-queue.ts';
+import { toDeadLetterRecord } from './accept/dead-letter-record.ts';
 import { StationRegistry } from './state/station-registry.ts';
-import { stationPresence } from './state/station-presence.ts';
-import { ProvisioningStore } from './state/provisioning-store.ts';
+import { onlineStations } from './state/station-presence.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
@@ -40,15 +42,12 @@ import { readingRoutes } from './api/reading-routes.ts';
 import { statusRoutes } from './api/status-routes.ts';
 import { PLATFORM_VERSION } from './version.ts';
 import type { RouteEntry } from './api/request-auth.ts';
-import { ApiTokenStore } from './auth/api-token-store.ts';
-import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
-import { CommandStore } from './commands/command-store.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
-import type { DeadLetterInput } from './state/state-store.ts';
+import type { DeadLetterInput } from './state/dead-letter-store.ts';
 
 export interface AcceptedReadingsEvent {
   readonly station: Station;
@@ -72,9 +71,27 @@ export interface Platform {
   readonly apiDocs: readonly DocumentedRoute[];
   readonly influx: InfluxHttp;
   readonly registry: StationRegistry;
+  /** Platform state (SQLite or PostgreSQL). */
+  readonly store: PlatformStore;
+  /** This node's name in a cluster ('local' on a single SQLite node). */
+  readonly nodeId: string;
   /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
   readonly events: EventEmitter;
   stop(): Promise<void>;
+}
+
+/** This node's id: configured, 'local' on SQLite, else generated once into `{dataDir}/node-id` (a node restarted on its folder is the same node). */
+async function nodeIdOf(config: Config, dataDir: string): Promise<string> {
+  if (config.nodeId) return config.nodeId;
+  if (!config.databaseUrl) return 'local';
+  const file = path.join(dataDir, 'node-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const id = `node-${randomBytes(6).toString('hex')}`;
+    await writeFile(file, `${id}\n`);
+    return id;
+  }
 }
 
 async function adminToken(config: Config, logger: Logger): Promise<string> {
@@ -125,15 +142,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     });
     await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
-    const store = new StateStore(path.join(dataDir, 'state.db'));
+    const store = await openPlatformStore({ sqliteFile: path.join(dataDir, 'state.db'), ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), logger });
     cleanups.push(() => store.close());
-    const registry = new StationRegistry(store, { scryptCost: config.scryptCost });
-    const provisioning = new ProvisioningStore(store.database);
-    const sequences = new SequenceTracker(store.loadDeliveryStats());
-    const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
-    cleanups.push(() => {
-      clearInterval(saveStats);
-      store.saveDeliveryStats(sequences.takeDirty());
+    const nodeId = await nodeIdOf(config, dataDir);
+    // The connections this node held before a restart are gone (other nodes' devices stay online).
+    await store.presence.resetNode(nodeId);
+    const registry = await StationRegistry.open(store.stations, { scryptCost: config.scryptCost });
+    const provisioning = store.provisioning;
+    const sequences = new SequenceTracker(await store.delivery.load());
+    // Sequence bookkeeping is saved in batches, off the publish path.
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    const statsTimer = setInterval(() => void saveStats(), 5000);
+    cleanups.push(async () => {
+      clearInterval(statsTimer);
+      await saveStats();
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -153,11 +175,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     writeStationInfo(registry.all(), true);
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
-    const deadLetter = (d: DeadLetterInput): void => {
-      store.insertDeadLetter(d);
-      metrics.deadLetters.inc({ code: d.code });
-    };
-    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
+    // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
+    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
     cleanups.push(() => drain.stop());
 
@@ -180,6 +199,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       }
     };
 
+    // Readings and dead letters of one message, appended together (one group commit).
+    const appendAll = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+      const records = [...(lines ? [lines] : []), ...deadLetters.map((d) => toDeadLetterRecord(d))];
+      if (records.length === 1) await appendDurably(records[0]!);
+      else if (records.length > 1) await Promise.all(records.map(appendDurably));
+      for (const d of deadLetters) metrics.deadLetters.inc({ code: d.code });
+    };
+
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
     // `deviceId` is the topic's station (the broker checked the publisher may speak for it):
     // sequences, dead letters and tags are per station, whoever carried the message.
@@ -189,8 +216,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       if (topic.kind === 'readings') {
         const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
-        if (result.lines) await appendDurably(result.lines);
-        for (const d of result.deadLetters) deadLetter(d);
+        await appendAll(result.lines, result.deadLetters);
         if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
@@ -204,12 +230,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const station = registry.get(deviceId);
       if (!station) return;
       const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
-      if (result.lines) await appendDurably(result.lines);
-      if (result.deadLetter) deadLetter(result.deadLetter);
+      await appendAll(result.lines, result.deadLetter ? [result.deadLetter] : []);
       metrics.messagesAccepted.inc({ kind: topic.kind });
       events.emit(topic.kind, { station, fields: result.fields });
     };
 
+    const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
+    cleanups.push(() => presenceWrites.settled());
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
@@ -225,12 +252,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         },
         presence(e) {
           metrics.connectedDevices.set(broker.connectedCount());
-          try {
-            // A deleted station's disconnect (which follows its deletion) must not leave a row behind.
-            if (registry.get(e.deviceId)) store.setPresence(e.deviceId, e.online, e.remoteAddress);
-          } catch (err) {
-            logger.error({ err }, 'presence not saved');
-          }
+          // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
+          const at = Date.now();
+          if (registry.get(e.deviceId)) void presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -258,10 +282,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // A deleted station, a rotated secret, a station made a child: its open session ends now.
     registry.onSessionRevoked = (id) => void broker.disconnect(id);
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
-    const warnings = startWarnings({
+    const warnings = await startWarnings({
       events,
       points: sideWrites,
-      db: path.join(dataDir, 'state.db'),
+      store,
+      nodeId,
       logger,
       metrics,
       stations: registry,
@@ -281,7 +306,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) warnings.stationRemoved(station.id);
+      if (!active) void warnings.stationRemoved(station.id);
     };
 
     const listeners: RunningListener[] = [];
@@ -330,10 +355,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Agent configs are retained messages; aedes keeps retained ones in memory, so publish them again at start.
     const publishConfig = (stationId: string, agentConfig: AgentConfig): Promise<void> =>
       broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
-    for (const { stationId, config: agentConfig } of provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
+    for (const { stationId, config: agentConfig } of await provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
 
     // Remote control: commands reach a device once it listens on its down/command, now or when it returns.
-    const commands = new CommandStore(store.database);
+    const commands = store.commands;
     const listening = new Set<string>();
     const dispatcher = new CommandDispatcher({
       store: commands,
@@ -350,8 +375,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
-    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => dispatcher.onEvent(e.station.id, e.fields));
-    const expiryTimer = setInterval(() => dispatcher.expire(), 1000);
+    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
+      dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+    });
+    const expiryTimer = setInterval(() => {
+      dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
+    }, 1000);
     cleanups.push(() => clearInterval(expiryTimer));
 
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
@@ -364,7 +393,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       alertsHook?.(station, active);
       if (active) return;
       latest.remove(station.id);
-      commands.cancelOpen(station.id);
+      commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
     };
 
     const apiToken = await adminToken(config, logger);
@@ -375,8 +404,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
-      tokens: new ApiTokenStore(store.database),
-      audit: new AuditLog(store.database),
+      tokens: store.tokens,
+      audit: store.audit,
       authLockout: new FailureLockout({
         maxFailures: config.authMaxFailures,
         windowMs: config.authFailureWindowMs,
@@ -387,22 +416,19 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
-        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.listStations(filter), latest, influx }),
+        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),
         statusRoutes({
           version: PLATFORM_VERSION,
           startedAt,
           stations: () => registry.all(),
-          online: (id) => {
-            const station = registry.get(id);
-            return station ? stationPresence({ store, sequences }, station).online : false;
-          },
+          online: (stations) => onlineStations({ presence: store.presence, sequences }, stations),
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spoolMaxBytes,
           influxUp: () => drain.influxUp,
           outbox: () => warnings.outbox.depth(),
           openAlerts: () => warnings.alerts.allOpen(),
-          deadLetters: (departments) => store.countDeadLetters(departments),
+          deadLetters: (departments) => store.deadLetters.count(departments),
         }),
       ],
       provisioning,
@@ -435,7 +461,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const { httpPort, httpsPort } = apiListeners;
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, events, stop };
+    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
   } catch (err) {
     await stop();
     throw err;
