@@ -1,7 +1,7 @@
 /** Error catalogue of ingest: every refusal and failure the platform reports carries one of these codes. */
 
 export const INGEST_ERRORS = {
-  INGEST_ERR_PAYLOAD_UNDECODABLE: 'payload is neither JSON nor CBOR',
+  INGEST_ERR_PAYLOAD_UNDECODABLE: 'payload cannot be decoded',
   INGEST_ERR_PAYLOAD_INVALID: 'payload does not match the readings envelope',
   INGEST_ERR_READING_REJECTED: 'reading rejected',
   INGEST_ERR_UNKNOWN_DEVICE: 'no station registered for this device',
@@ -10,6 +10,7 @@ export const INGEST_ERRORS = {
   INGEST_ERR_STORAGE_REJECTED: 'InfluxDB refused the points',
   INGEST_ERR_CONFIG: 'invalid configuration',
   INGEST_ERR_INFLUXD_MISSING: 'influxd not found',
+  INGEST_ERR_OUTBOUND_REFUSED: 'outbound connection refused',
 } as const;
 
 export type IngestErrorCode = keyof typeof INGEST_ERRORS;

@@ -8,8 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { FailureLockout, createBroker, startListener } from '@shanshui/broker';
-import type { RunningListener } from '@shanshui/broker';
+import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
+import type { RedisLink, RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
@@ -20,8 +20,10 @@ import type { PlatformStore } from './state/platform-store.ts';
 import { KeyedSerialQueue } from './state/keyed-serial-queue.ts';
 import { toDeadLetterRecord } from './accept/dead-letter-record.ts';
 import { StationRegistry } from './state/station-registry.ts';
+import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { onlineStations } from './state/station-presence.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
@@ -43,6 +45,7 @@ import { statusRoutes } from './api/status-routes.ts';
 import { PLATFORM_VERSION } from './version.ts';
 import type { RouteEntry } from './api/request-auth.ts';
 import { mapRoutes } from './api/map-routes.ts';
+import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
@@ -144,10 +147,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const store = await openPlatformStore({ sqliteFile: path.join(dataDir, 'state.db'), ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), logger });
     cleanups.push(() => store.close());
+    // Every node must verify what any node stored: one key for the cluster, not one file per node.
+    if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
+    const secrets = new DeviceSecrets(await loadSecretKey(dataDir, config.secretKey), { scryptCost: config.scryptCost });
     const nodeId = await nodeIdOf(config, dataDir);
     // The connections this node held before a restart are gone (other nodes' devices stay online).
     await store.presence.resetNode(nodeId);
-    const registry = await StationRegistry.open(store.stations, { scryptCost: config.scryptCost });
+    const registry = await StationRegistry.open(store.stations, secrets);
     const provisioning = store.provisioning;
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.
@@ -175,6 +181,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     writeStationInfo(registry.all(), true);
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
+    const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
     const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
@@ -204,7 +211,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const records = [...(lines ? [lines] : []), ...deadLetters.map((d) => toDeadLetterRecord(d))];
       if (records.length === 1) await appendDurably(records[0]!);
       else if (records.length > 1) await Promise.all(records.map(appendDurably));
-      for (const d of deadLetters) metrics.deadLetters.inc({ code: d.code });
+      for (const d of deadLetters) {
+        metrics.deadLetters.inc({ code: d.code });
+        deadLetterLog.note(d);
+      }
     };
 
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
@@ -217,7 +227,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
         await appendAll(result.lines, result.deadLetters);
-        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq) });
+        if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
         if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
@@ -237,6 +247,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
     cleanups.push(() => presenceWrites.settled());
+    // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
+    let link: RedisLink | undefined;
+    if (config.redisUrl) {
+      link = await connectRedisLink(config.redisUrl, logger);
+      cleanups.push(() => link?.close());
+    }
+    const apiLockoutOptions = { maxFailures: config.authMaxFailures, windowMs: config.authFailureWindowMs, lockoutMs: config.authLockoutMs, delayMs: config.authFailureDelayMs };
+    const apiLockout = link ? new RedisLockout(link.redis, 'shanshui:api-lockout', apiLockoutOptions) : memoryLockout(apiLockoutOptions);
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
@@ -277,11 +295,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         authFailureDelayMs: config.authFailureDelayMs,
       },
       logger,
+      link,
     );
     cleanups.push(() => broker.close());
     // A deleted station, a rotated secret, a station made a child: its open session ends now.
     registry.onSessionRevoked = (id) => void broker.disconnect(id);
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
+    // Webhooks never reach the platform's own ports (filled in once the listeners are up).
+    const ownPorts: number[] = [];
     const warnings = await startWarnings({
       events,
       points: sideWrites,
@@ -299,6 +320,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -370,7 +392,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const commandTopic = downTopic(e.deviceId, 'command');
       if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
       listening.add(e.deviceId);
-      void dispatcher.onOnline(e.deviceId);
+      dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
     });
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
@@ -406,12 +428,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       apiToken,
       tokens: store.tokens,
       audit: store.audit,
-      authLockout: new FailureLockout({
-        maxFailures: config.authMaxFailures,
-        windowMs: config.authFailureWindowMs,
-        lockoutMs: config.authLockoutMs,
-        delayMs: config.authFailureDelayMs,
-      }),
+      authLockout: apiLockout,
+      ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
@@ -459,6 +477,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     });
     cleanups.push(() => apiListeners.close());
     const { httpPort, httpsPort } = apiListeners;
+    const influxPort = Number(new URL(influx.connection.url).port) || undefined;
+    for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };

@@ -99,7 +99,6 @@ test('refusals: same decision and the same zod issues', () => {
     { seq: 1, readings: [{ ts: TS, values: { a: 1 } }], values: { a: 1 } },
     { seq: 1, readings: [{ ts: TS, values: { a: 1 } }], ts: TS, values: { a: 1 } },
     { seq: 1, readings: Array.from({ length: MAX_READINGS_PER_MESSAGE + 1 }, (_, i) => ({ ts: TS + i, values: { x: i } })) },
-    // eslint-disable-next-line no-sparse-arrays
     { seq: 1, readings: [{ ts: TS, values: { a: 1 } }, , { ts: TS, values: { a: 1 } }] },
     JSON.parse('{"seq": 1, "ts": 1795000000000, "values": {"__proto__": 1}}'),
     JSON.parse('{"seq": 1, "ts": 1795000000000, "values": {"__proto__": {"v": 1}, "pm25": 1}}'),

@@ -1,9 +1,9 @@
 /**
  * How readings become InfluxDB points. One measurement per domain (`air`, `water`, …), tagged
- * `station`, `domain`, `region`, `dept`; one numeric field per metric, and a string field
- * `q_{metric}` only when the value's quality is not `ok` (so normal data costs nothing extra).
- * Points are idempotent by (series, device timestamp): a redelivered reading rewrites the same
- * point.
+ * `station`, `domain`, `region`, `dept`; one numeric field per metric and, beside it, always a
+ * string field `q_{metric}` with its quality (`ok` for normal data). Always, because points are
+ * idempotent by (series, device timestamp): a redelivered or corrected reading rewrites the same
+ * point, and InfluxDB merges fields, so a flag left out would keep the old reading's flag.
  */
 import type { Reading } from './envelope.ts';
 import type { Station } from './station.ts';
@@ -22,7 +22,7 @@ export function readingToPoint(station: StationTags, reading: Reading): PointDat
   const fields: Record<string, number | string> = {};
   for (const [metric, value] of Object.entries(reading.values)) {
     fields[metric] = value.v;
-    if (value.q !== 'ok') fields[`q_${metric}`] = value.q;
+    fields[`q_${metric}`] = value.q;
   }
   return {
     measurement: station.domain,

@@ -92,7 +92,7 @@ export class PlatformProcess {
       child.stderr?.on('data', onData);
     }
     let exit: string | undefined;
-    void p.#exited.then((e) => (exit = e));
+    p.#exited.then((e) => (exit = e), () => {});
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (exit) throw new Error(`platform ${exit} before /healthz answered: ${await lastLogMessage(o.logFile)}`);

@@ -37,7 +37,7 @@ async function answeringDevice(username: string, password: string, ok = true): P
     if (!topic.endsWith('/down/command')) return;
     const cmd = JSON.parse(payload.toString()) as { id: string; name: string };
     received.push(cmd);
-    void client.publishAsync(`shanshui/v1/${username}/up/events`, JSON.stringify({ type: 'command_result', commandId: cmd.id, ok, ...(ok ? {} : { error: 'gate jammed' }) }), { qos: 1 });
+    client.publish(`shanshui/v1/${username}/up/events`, JSON.stringify({ type: 'command_result', commandId: cmd.id, ok, ...(ok ? {} : { error: 'gate jammed' }) }), { qos: 1 });
   });
   await client.subscribeAsync(`shanshui/v1/${username}/down/command`, { qos: 1 });
   return { client, received };

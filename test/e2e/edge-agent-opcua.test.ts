@@ -234,12 +234,12 @@ test('a technician configures the agent through the platform; PLC values reach I
 
   const rows = (await levelRows(first.ts)).map((r) => [r['time'], round(r['water_level']), r['q_water_level']]);
   assert.deepEqual(rows, [
-    [first.ts, 120, null],
-    [beyond.ts, 120.1, null],
+    [first.ts, 120, 'ok'],
+    [beyond.ts, 120.1, 'ok'],
     [fault.ts, 120.1, 'fault'],
     [overRange.ts, 125, 'over_range'],
     [noComm.ts, 125, 'comm_error'],
-    [good.ts, 120.2, null],
+    [good.ts, 120.2, 'ok'],
   ]);
   assert.ok(!rows.some((r) => r[0] === inside.getTime()), 'the change inside the deadband was not stored');
 
@@ -284,7 +284,7 @@ test('PLC restart on the same port: the heartbeat shows the source down, the ses
   );
   const after = await setLevel(2100);
   assert.equal(round(after.row['water_level']), 121);
-  assert.equal(after.row['q_water_level'], null);
+  assert.equal(after.row['q_water_level'], 'ok');
   const flowAt = new Date();
   livePlc().set('Pump1.Flow', { dataType: DataType.Double, value: 33 }, StatusCodes.Good, flowAt);
   await eventually(

@@ -76,7 +76,7 @@ test('HJ 212 §6 frames over a real TCP socket: valid ones stored with metrics a
     return r.length === 2 ? r : undefined;
   }, 'both valid uploads in InfluxDB', 60_000);
   assert.deepEqual(rows, [
-    { time: t1.getTime(), pm25: 35, q_pm25: null, co: 0.8, q_co: 'maintenance', pm10: null },
+    { time: t1.getTime(), pm25: 35, q_pm25: 'ok', co: 0.8, q_co: 'maintenance', pm10: null },
     { time: t2.getTime(), pm25: 41.5, q_pm25: 'fault', co: null, q_co: null, pm10: 70 },
   ]);
   assert.equal((replies.match(/CN=9014/g) ?? []).length, 2, 'each valid upload acknowledged once it was in the buffer');

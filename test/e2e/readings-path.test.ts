@@ -41,7 +41,7 @@ test('a CBOR batch with quality flags is stored point by point; flags travel as 
     return r.length === 3 ? r : undefined;
   }, 'three water points');
   assert.deepEqual(rows.map((r) => r['ph']), [7, 7.1, 7.2]);
-  assert.deepEqual(rows.map((r) => r['q_nh3n']), [null, 'maintenance', null]);
+  assert.deepEqual(rows.map((r) => r['q_nh3n']), ['ok', 'maintenance', 'ok']);
 });
 
 test('an implausible value is kept with quality "implausible", not thrown away', async () => {

@@ -99,8 +99,8 @@ test('kill -9 at random moments under QoS 1 load: every PUBACKed reading is in I
       await new Promise<void>((resolve) => {
         const crash = (): void => {
           for (const p of publishers) p.onAck = undefined;
-          void platform.kill9(); // sends SIGKILL synchronously
-          resolve();
+          // kill9 sends SIGKILL synchronously; the crash is complete once its promise settles.
+          platform.kill9().then(resolve, resolve);
         };
         for (const p of publishers) p.onAck = crash;
       });

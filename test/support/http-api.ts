@@ -3,9 +3,10 @@
  * platforms the test runs as a child process (the in-process TestPlatform has its own `api`).
  */
 import type { StationInput } from '@shanshui/models';
+import type { ResponseJson } from './response-json.ts';
 
 export interface HttpApi {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: ResponseJson }>;
   /** Registers an air station (defaults as in TestPlatform.register); returns its MQTT credentials. */
   register(station: Partial<StationInput> & { id: string }): Promise<{ username: string; password: string }>;
   /** The `/metrics` text. */

@@ -7,14 +7,16 @@ import type { MqttClient, IClientOptions } from 'mqtt';
 import { createLogger, parseConfig, startPlatform, startManagedInfluxd } from '@shanshui/ingest';
 import type { ConfigInput, ManagedInfluxd, Platform } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
+import type { Logger } from 'pino';
 import { tempDir } from './temp-dir.ts';
 import { tlsRequest } from './tls-request.ts';
+import type { ResponseJson } from './response-json.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
   readonly influxd: ManagedInfluxd;
   readonly dataDir: string;
-  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: ResponseJson }>;
   register(station: Partial<StationInput> & { id: string }): Promise<{ username: string; password: string }>;
   connect(username: string, password: string, options?: IClientOptions): Promise<MqttClient>;
   query(q: string): Promise<Array<Record<string, unknown>>>;
@@ -36,6 +38,8 @@ export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove:
 export interface TestPlatformSupport {
   /** PEM CA the `api` helper verifies the platform with; with TLS configured it calls the HTTPS port. */
   readonly apiCa?: string | Buffer;
+  /** The platform's logger (default: pino at TEST_LOG_LEVEL, silent). */
+  readonly logger?: Logger;
 }
 
 export async function startTestPlatform(overrides: ConfigInput = {}, support: TestPlatformSupport = {}): Promise<TestPlatform> {
@@ -50,9 +54,12 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
     logLevel: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     scryptCost: 1024,
     apiToken: 'test-admin-token-0123456789',
+    // Test receivers listen on 127.0.0.1: allow-listed here, as an operator would an intranet centre.
+    // The SSRF tests override this with [] (the production default).
+    webhookAllowNetworks: ['127.0.0.0/8'],
     ...overrides,
   });
-  const platform = await startPlatform(config, createLogger(config.logLevel));
+  const platform = await startPlatform(config, support.logger ?? createLogger(config.logLevel));
   const clients: MqttClient[] = [];
   const base = `http://127.0.0.1:${platform.httpPort}`;
   const api: TestPlatform['api'] = async (method, path, body, token = platform.apiToken) => {

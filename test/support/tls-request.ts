@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { ResponseJson } from './response-json.ts';
 
 export interface TlsRequestOptions {
   readonly method?: string;
@@ -20,7 +21,7 @@ export interface TlsResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   /** Parsed JSON when the answer is JSON, else the text (undefined when empty). */
-  readonly body: any;
+  readonly body: ResponseJson;
 }
 
 export function tlsRequest(url: string, o: TlsRequestOptions = {}): Promise<TlsResponse> {

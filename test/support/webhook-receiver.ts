@@ -7,11 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@shanshui/ingest';
 import type { SignatureAlgorithm } from '@shanshui/ingest';
+import type { ResponseJson } from './response-json.ts';
 
 export interface ReceivedDelivery {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
-  readonly json: any;
+  readonly json: ResponseJson;
   readonly signatureValid: boolean;
   readonly idempotencyKey: string;
   readonly event: string;

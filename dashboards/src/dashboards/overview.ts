@@ -2,8 +2,8 @@
  * The emergency centre's "一张图": every station on one map, coloured by its most severe active
  * warning, with counts by level, department and domain, the latest alerts and alert annotations.
  */
-import { DOMAIN_SPECS, DOMAINS, WARNING_LEVEL_INFO, WARNING_LEVELS } from '@shanshui/models';
-import type { Domain } from '@shanshui/models';
+import { DOMAIN_SPECS, DOMAINS, WARNING_LEVEL_INFO } from '@shanshui/models';
+import type { Domain , WARNING_LEVELS } from '@shanshui/models';
 import type { Dashboard, FieldOverride } from '../grafana-model.ts';
 import {
   alertAnnotations,
@@ -27,6 +27,11 @@ export const TOOLTIP_METRICS: Readonly<Record<Domain, readonly string[]>> = {
   reservoir: ['water_level', 'inflow'],
   forest_fire: ['humidity', 'wind_speed'],
   agriculture: ['soil_moisture'],
+  noise: ['laeq', 'lmax'],
+  pollution_source: ['so2', 'nox', 'dust'],
+  river: ['water_level', 'flow'],
+  meteorology: ['rainfall', 'temperature'],
+  geohazard: ['displacement', 'crack_width'],
 };
 
 /** Tooltip column of a metric; domains share metric names (temperature), so the domain prefixes it. */

@@ -9,9 +9,8 @@
  * Anything refused becomes a dead letter with the raw payload and the exact reason; the
  * device's valid readings in the same message still go through. Never throws on a payload.
  */
-import { decodePayload, parseReadingsMessage, validateReadings } from '@shanshui/models';
+import { decodePayload, formatEnvelopeIssues, parseReadingsMessage, validateReadings } from '@shanshui/models';
 import type { Reading, Station } from '@shanshui/models';
-import type { z } from 'zod';
 import type { IngestErrorCode } from '../errors.ts';
 import { INGEST_ERRORS } from '../errors.ts';
 import { readingsToLineProtocol } from '../store/line-protocol.ts';
@@ -27,6 +26,8 @@ export interface AcceptContext {
 export interface AcceptedMessage {
   readonly station?: Station;
   readonly seq?: number;
+  /** Nothing of the message was stored: it counts as rejected in the delivery statistics, not as missing. */
+  readonly rejected?: boolean;
   readonly readings: readonly Reading[];
   /** Line protocol for the spool; empty when nothing was accepted. */
   readonly lines: string;
@@ -34,15 +35,10 @@ export interface AcceptedMessage {
   readonly deadLetters: readonly DeadLetterInput[];
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
-
 export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: string, payload: Buffer): AcceptedMessage {
-  const dead = (code: IngestErrorCode, reason: string, encoding = 'unknown'): AcceptedMessage => ({
+  const dead = (code: IngestErrorCode, reason: string, encoding = 'unknown', seq?: number): AcceptedMessage => ({
+    ...(seq !== undefined ? { seq } : {}),
+    rejected: true,
     readings: [],
     lines: '',
     implausible: 0,
@@ -56,7 +52,7 @@ export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: stri
   if (!decoded.ok) return dead('INGEST_ERR_PAYLOAD_UNDECODABLE', decoded.reason, decoded.encoding);
 
   const parsed = parseReadingsMessage(decoded.value);
-  if (!parsed.success) return dead('INGEST_ERR_PAYLOAD_INVALID', formatIssues(parsed.error), decoded.encoding);
+  if (!parsed.success) return dead('INGEST_ERR_PAYLOAD_INVALID', formatEnvelopeIssues(parsed.error, decoded.value), decoded.encoding, readableSeq(decoded.value));
   const message = parsed.message;
 
   const result = validateReadings(message, station.domain, {
@@ -75,5 +71,13 @@ export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: stri
   }));
 
   const lines = readingsToLineProtocol(station, result.accepted);
-  return { station, seq: message.seq, readings: result.accepted, lines, implausible: result.implausible, deadLetters };
+  const rejected = result.accepted.length === 0 && deadLetters.length > 0;
+  return { station, seq: message.seq, rejected, readings: result.accepted, lines, implausible: result.implausible, deadLetters };
+}
+
+/** The `seq` of a message the envelope refused, when it has a usable one: its number was delivered, just not accepted. */
+function readableSeq(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const seq = (value as { seq?: unknown }).seq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
 }

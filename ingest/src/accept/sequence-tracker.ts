@@ -2,7 +2,10 @@
  * Per-device message sequence accounting: every device numbers its messages (`seq`); the
  * platform counts gaps (messages that never came), duplicates (resends) and late arrivals,
  * so a technician can see a station that is losing data. A sequence that jumps far back is
- * taken as a device restart (counter reset), not as thousands of duplicates.
+ * taken as a device restart (counter reset), not as thousands of duplicates. A message that
+ * arrived but was refused whole (dead-lettered) fills its place in the sequence and is counted
+ * as `rejected`: the network delivered it. A payload whose `seq` cannot be read (not JSON or
+ * CBOR) cannot be placed, so its number stays among the missing.
  */
 
 export interface SequenceStats {
@@ -16,6 +19,8 @@ export interface SequenceStats {
   missing: number;
   /** Messages that arrived after a later one (filled a hole). */
   late: number;
+  /** Messages that arrived but were refused whole (dead letters), counted by their `seq`. */
+  rejected: number;
   resets: number;
   lastAt: string;
 }
@@ -37,15 +42,23 @@ export class SequenceTracker {
   readonly #devices = new Map<string, DeviceState>();
   readonly #dirty = new Set<string>();
 
-  constructor(initial?: ReadonlyMap<string, SequenceStats>) {
+  constructor(initial?: ReadonlyMap<string, SequenceStats | Omit<SequenceStats, 'rejected'>>) {
     for (const [id, stats] of initial ?? []) {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1; // only lastSeq is known to have been received
-      this.#devices.set(id, { stats: { ...stats }, lastAtMs: undefined, seen });
+      // Stats saved before `rejected` existed have none.
+      this.#devices.set(id, { stats: { rejected: 0, ...stats }, lastAtMs: undefined, seen });
     }
   }
 
-  observe(deviceId: string, seq: number, now?: Date): SequenceVerdict {
+  /** `rejected`: the message was dead-lettered whole (it still takes its place in the sequence). */
+  observe(deviceId: string, seq: number, now?: Date, rejected = false): SequenceVerdict {
+    const verdict = this.#observe(deviceId, seq, now);
+    if (rejected) this.#devices.get(deviceId)!.stats.rejected++;
+    return verdict;
+  }
+
+  #observe(deviceId: string, seq: number, now?: Date): SequenceVerdict {
     const state = this.#devices.get(deviceId);
     const nowMs = now ? now.getTime() : Date.now();
     this.#dirty.add(deviceId);
@@ -53,7 +66,7 @@ export class SequenceTracker {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1;
       this.#devices.set(deviceId, {
-        stats: { lastSeq: seq, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, lastAt: '' },
+        stats: { lastSeq: seq, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, rejected: 0, resets: 0, lastAt: '' },
         lastAtMs: nowMs,
         seen,
       });

@@ -27,6 +27,9 @@ import { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 import { DeliveryWorker } from '../webhooks/delivery-worker.ts';
 import { KeyedSerialQueue } from '../state/keyed-serial-queue.ts';
 import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
+import { OutboundGuard } from '../webhooks/outbound-guard.ts';
+import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
+import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
 import { alertRoutes } from '../api/alert-routes.ts';
 import { ruleRoutes } from '../api/rule-routes.ts';
 import { subscriptionRoutes } from '../api/subscription-routes.ts';
@@ -43,9 +46,11 @@ export interface WarningsOptions {
   readonly reloadMs: number;
   /** Delivery worker options (timeout, retry budget, backoff). */
   readonly delivery: Partial<DeliveryWorkerOptions>;
+  /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
+  readonly outbound: OutboundGuardOptions;
 }
 
-export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {} };
+export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
 
 export interface WarningsDeps {
   /** Emits 'readings' ({station, readings}) once a message is durable. */
@@ -74,6 +79,8 @@ export interface WarningsContext {
   readonly subscriptionCache: SubscriptionCache;
   readonly outbox: OutboxStore;
   readonly worker: DeliveryWorker;
+  /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
+  readonly outbound: OutboundGuard;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -101,8 +108,10 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   const subscriptionCache = new SubscriptionCache(subscriptions, logger);
   await subscriptionCache.start(o.reloadMs);
   const publisher = new WebhookPublisher(() => subscriptionCache.current());
+  const outbound = new OutboundGuard(o.outbound);
+  const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs ?? 5000 });
   const worker = new DeliveryWorker(
-    { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics },
+    { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
     o.delivery,
   );
   const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
@@ -166,7 +175,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   reloadTimer.unref();
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, logger, now };
   return {
     ...ctx,
     routes(app) {
@@ -194,6 +203,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       subscriptionCache.stop();
       await settled();
       await worker.stop();
+      await dispatcher.close().catch(() => undefined);
       await engine.flush();
     },
   };

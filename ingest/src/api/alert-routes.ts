@@ -1,7 +1,7 @@
 /** /api/v1/alerts: list and filter (active, history, department/domain/region/level), show with its events, acknowledge. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
+import { DOMAINS, WARNING_LEVELS, plainTextSchema } from '@shanshui/models';
 import { HttpError, parseOr400 } from './http-error.ts';
 import { AlertError } from '../alerts/alert-lifecycle.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
@@ -25,7 +25,7 @@ const ListQuery = z
   })
   .strict();
 /** `by`: the person on duty, shown beside the token's own name (which cannot be claimed). */
-const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100).optional(), note: z.string().max(1000).optional() }).strict();
+const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100).regex(/^\P{Cc}*$/u, 'control characters are not allowed').optional(), note: plainTextSchema(1000).optional() }).strict();
 
 const NOT_FOUND = { 404: 'No such alert in scope (API_ERR_NOT_FOUND)' };
 const DOCS = {

@@ -2,7 +2,7 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { FailureLockout } from '@shanshui/broker';
+import { memoryLockout } from '@shanshui/broker';
 import { createMetrics } from '../metrics.ts';
 import { openPlatformStore } from '../state/open-platform-store.ts';
 import { installAuth, routeTableOf } from './request-auth.ts';
@@ -11,7 +11,7 @@ async function appWithAuth() {
   const store = await openPlatformStore({ sqliteFile: ':memory:', logger: pino({ level: 'silent' }) });
   const app = Fastify();
   app.addHook('onClose', () => store.close());
-  installAuth(app, { logger: pino({ level: 'silent' }), apiToken: 'bootstrap-admin-token-0123', tokens: store.tokens, audit: store.audit, lockout: new FailureLockout(), metrics: createMetrics() });
+  installAuth(app, { logger: pino({ level: 'silent' }), apiToken: 'bootstrap-admin-token-0123', tokens: store.tokens, audit: store.audit, lockout: memoryLockout({}), metrics: createMetrics() });
   return app;
 }
 

@@ -41,6 +41,7 @@ export const SequenceStatsSchema = z
     gaps: z.number(),
     missing: z.number(),
     late: z.number(),
+    rejected: z.number().describe('messages that arrived but were refused whole (dead letters); not counted as missing'),
     resets: z.number(),
     lastAt: IsoTime,
   })
@@ -66,6 +67,7 @@ export const DeadLetterSchema = z
     code: z.string(),
     reason: z.string(),
     payload: z.string().describe('the raw payload, base64'),
+    payloadText: z.string().nullable().describe('the same payload as text when it is UTF-8 (JSON, plain text), else null'),
     encoding: z.string(),
   })
   .strict();

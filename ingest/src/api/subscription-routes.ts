@@ -57,6 +57,8 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
 
   app.post('/api/v1/subscriptions', { config: { permission: 'subscriptions:write', doc: DOCS.create } }, async (req, reply) => {
     const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
+    const refusal = await w.outbound.urlRefusal(input.url);
+    if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
     requireScope(req, input.filters.departments, 'a subscription');
     const sub = await w.subscriptions.create(input);
     await w.subscriptionCache.refresh();
@@ -68,6 +70,8 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
   app.put('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.replace } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
+    const refusal = await w.outbound.urlRefusal(input.url);
+    if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
     const existing = await w.subscriptions.get(id);
     if (!existing || !inScope(req, existing.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
     requireScope(req, input.filters.departments, 'a subscription');

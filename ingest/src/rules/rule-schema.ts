@@ -5,7 +5,7 @@
  * department's per-station or per-group thresholds over a domain default).
  */
 import { z } from 'zod';
-import { DOMAINS, WARNING_LEVELS, WATER_CLASSES, DROUGHT_LEVELS, RESERVOIR_STATES } from '@shanshui/models';
+import { DOMAINS, WARNING_LEVELS, WATER_CLASSES, DROUGHT_LEVELS, RESERVOIR_STATES, plainNameSchema } from '@shanshui/models';
 import type { WarningLevel } from '@shanshui/models';
 
 const RuleId = z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/, 'lowercase letters, digits, _ . - (2–64)');
@@ -30,7 +30,7 @@ const LevelThresholds = z
 
 const common = {
   id: RuleId.optional(),
-  name: z.string().min(1).max(200),
+  name: plainNameSchema(200),
   enabled: z.boolean().default(true),
   scope: RuleScopeSchema.default({}),
   /** Id of a rule this one overrides for the stations in its scope. */

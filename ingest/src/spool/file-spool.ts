@@ -75,6 +75,8 @@ export class FileSpool implements Spool {
   #readFh: { seg: number; fh: FileHandle } | undefined;
   #pending: PendingAppend[] = [];
   #pendingBytes = 0;
+  /** Bytes of the batch being written and fsynced: neither pending nor durable yet, but already promised. */
+  #writingBytes = 0;
   #flushScheduled = false;
   #flushing: Promise<void> | undefined;
   #committed: SpoolPosition = { segment: 0, offset: 0 };
@@ -169,7 +171,7 @@ export class FileSpool implements Spool {
   append(record: Buffer | string): Promise<void> {
     if (this.#closed) return Promise.reject(new IngestError('INGEST_ERR_SPOOL_CLOSED'));
     const framed = frame(record);
-    const used = this.#totalBytes + this.#pendingBytes;
+    const used = this.#totalBytes + this.#writingBytes + this.#pendingBytes;
     if (used + framed.length > this.#opts.maxBytes) {
       return Promise.reject(new IngestError('INGEST_ERR_SPOOL_FULL', `${used} of ${this.#opts.maxBytes} bytes used`));
     }
@@ -199,6 +201,7 @@ export class FileSpool implements Spool {
       const batch = this.#pending.splice(0);
       const bytes = batch.reduce((n, p) => n + p.framed.length, 0);
       this.#pendingBytes -= bytes;
+      this.#writingBytes += bytes;
       try {
         let size = this.#sizes.get(this.#writeSeg) ?? 0;
         if (size > 0 && size + bytes > this.#opts.segmentBytes) {
@@ -217,9 +220,11 @@ export class FileSpool implements Spool {
         this.#totalBytes += bytes;
         this.#records += batch.length;
       } catch (err) {
+        this.#writingBytes -= bytes;
         for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
         continue;
       }
+      this.#writingBytes -= bytes;
       for (const p of batch) p.resolve();
       for (const wake of this.#waiters.splice(0)) wake();
     }

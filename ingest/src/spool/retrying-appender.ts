@@ -62,7 +62,7 @@ export class RetryingAppender implements PointSink {
       this.#dropped++;
       if (this.#dropped === 1 || this.#dropped % 1000 === 0) this.#logger.error({ dropped: this.#dropped }, 'side-write queue over its bound: oldest points dropped');
     }
-    if (!this.#pumping && !this.#timer) void this.#pump();
+    if (!this.#pumping && !this.#timer) this.#startPump();
   }
 
   /** Stops retrying; one last attempt for what is queued. */
@@ -72,6 +72,11 @@ export class RetryingAppender implements PointSink {
     this.#timer = undefined;
     if (!this.#pumping) await this.#pump();
     if (this.#queue.length > 0) this.#logger.warn({ queued: this.#queue.length }, 'side writes not spooled before stop');
+  }
+
+  /** A pump nobody awaits; it reports its own failures, this only guards against a bug in it. */
+  #startPump(): void {
+    this.#pump().catch((err: unknown) => this.#logger.error({ err }, 'side-write pump failed'));
   }
 
   async #pump(): Promise<void> {
@@ -93,7 +98,7 @@ export class RetryingAppender implements PointSink {
           this.#logger.warn({ err: String(err), queued: this.#queue.length }, 'spool refused side writes; will retry');
           this.#timer = setTimeout(() => {
             this.#timer = undefined;
-            void this.#pump();
+            this.#startPump();
           }, this.#o.retryIntervalMs);
           this.#timer.unref();
           return;

@@ -71,3 +71,20 @@ test('FileSpool: concurrent appends are group-committed and all resolve', async 
   assert.equal(n, 2000);
   await s.close();
 });
+
+test('FileSpool: the bound is exact — appends made while a write+fsync is in flight count against it', async () => {
+  const dir = await tempDir();
+  const s = await FileSpool.open({ dir, maxBytes: 1000 });
+  const record = Buffer.alloc(92, 0x61); // framed: 8 + 92 = 100 bytes
+  const first = Array.from({ length: 8 }, () => s.append(record));
+  // The flush scheduled by those appends starts in this check phase; its write+fsync is now in flight.
+  await new Promise((r) => setImmediate(r));
+  const during = await Promise.allSettled(Array.from({ length: 5 }, () => s.append(record)));
+  await Promise.all(first);
+  const refused = during.filter((r) => r.status === 'rejected');
+  assert.equal(refused.length, 3, 'only 2 more 100-byte records fit under 1000 bytes');
+  for (const r of refused) assert.equal((r as PromiseRejectedResult).reason.code, 'INGEST_ERR_SPOOL_FULL');
+  assert.equal(s.depth().bytes, 1000);
+  assert.ok(s.depth().bytes <= 1000);
+  await s.close();
+});

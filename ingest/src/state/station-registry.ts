@@ -5,16 +5,16 @@
  */
 import type { Station, StationInput, StationUpdate } from '@shanshui/models';
 import type { StationStore } from './station-store.ts';
-import { generateSecret, hashSecret, verifySecret } from './device-secret.ts';
+import type { DeviceSecrets } from './device-secret.ts';
 import { createHash } from 'node:crypto';
 import { isUniqueViolation } from './sql/unique-violation.ts';
 
 export class StationRegistry {
   readonly #store: StationStore;
   readonly #cache = new Map<string, Station>();
-  /** sha256 of secrets already verified by scrypt in this process: reconnect storms stay cheap. */
+  /** sha256 of secrets already verified by scrypt (person-chosen) in this process: reconnect storms stay cheap. */
   readonly #verified = new Map<string, string>();
-  readonly #scryptCost: number;
+  readonly #secrets: DeviceSecrets;
   /** Called after a station is added (active) or removed (inactive). */
   onChange: ((station: Station, active: boolean) => void) | undefined;
   /**
@@ -23,14 +23,14 @@ export class StationRegistry {
    */
   onSessionRevoked: ((id: string) => void) | undefined;
 
-  private constructor(store: StationStore, options: { scryptCost?: number }) {
+  private constructor(store: StationStore, secrets: DeviceSecrets) {
     this.#store = store;
-    this.#scryptCost = options.scryptCost ?? 16384;
+    this.#secrets = secrets;
   }
 
   /** A registry with every stored station loaded. */
-  static async open(store: StationStore, options: { scryptCost?: number } = {}): Promise<StationRegistry> {
-    const registry = new StationRegistry(store, options);
+  static async open(store: StationStore, secrets: DeviceSecrets): Promise<StationRegistry> {
+    const registry = new StationRegistry(store, secrets);
     for (const s of await store.all()) registry.#cache.set(s.id, s);
     return registry;
   }
@@ -71,8 +71,7 @@ export class StationRegistry {
    * store's primary key refuses a second station with the same id, from any node.
    */
   async register(input: StationInput, check?: () => void): Promise<{ station: Station; secret: string }> {
-    const secret = generateSecret();
-    const hash = await hashSecret(secret, this.#scryptCost);
+    const { secret, hash } = this.#secrets.generate();
     check?.();
     let station: Station;
     try {
@@ -89,8 +88,8 @@ export class StationRegistry {
 
   async rotateSecret(id: string): Promise<string | undefined> {
     if (!this.#cache.has(id)) return undefined;
-    const secret = generateSecret();
-    await this.#store.setSecretHash(id, await hashSecret(secret, this.#scryptCost));
+    const { secret, hash } = this.#secrets.generate();
+    await this.#store.setSecretHash(id, hash);
     this.#verified.delete(id);
     this.onSessionRevoked?.(id);
     return secret;
@@ -152,8 +151,13 @@ export class StationRegistry {
     const digest = createHash('sha256').update(secret).digest('base64');
     if (this.#verified.get(id) === digest) return true;
     const hash = await this.#store.secretHash(id);
-    if (!hash || !(await verifySecret(secret, hash))) return false;
-    this.#verified.set(id, digest);
+    if (!hash) return false;
+    const check = await this.#secrets.verify(secret, hash);
+    if (!check.ok) return false;
+    // A station from before keyed hashes: its scrypt hash was verified this once; from now on
+    // the keyed hash serves (unless the secret was rotated meanwhile — then it stays as it is).
+    if (check.upgradedHash !== undefined && (await this.#store.secretHash(id)) === hash) await this.#store.setSecretHash(id, check.upgradedHash);
+    else if (hash.startsWith('scrypt$')) this.#verified.set(id, digest);
     return true;
   }
 }

@@ -7,6 +7,7 @@
  * stored here, behind the spool: committed only once the store has them. The loop never throws.
  */
 import type { Logger } from 'pino';
+import { Backoff } from '@shanshui/models';
 import type { Spool } from '../spool/spool.ts';
 import type { InfluxHttp } from './influx-http.ts';
 import { InfluxWriteError } from './influx-http.ts';
@@ -17,7 +18,7 @@ import { parseDeadLetterRecord } from '../accept/dead-letter-record.ts';
 export interface InfluxDrainOptions {
   /** Bytes of line protocol per write. Default 1 MiB. */
   readonly batchBytes?: number;
-  /** First retry delay. Default 200 ms. */
+  /** Ceiling of the first retry delay (models' `Backoff`). Default 200 ms. */
   readonly retryMinMs?: number;
   /** Longest retry delay. Default 5 s. */
   readonly retryMaxMs?: number;
@@ -30,8 +31,7 @@ export class InfluxDrain {
   readonly #metrics: PlatformMetrics;
   readonly #deadLetters: (letters: DeadLetterInput[]) => Promise<void>;
   readonly #batchBytes: number;
-  readonly #retryMinMs: number;
-  readonly #retryMaxMs: number;
+  readonly #backoff: Backoff;
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -49,8 +49,7 @@ export class InfluxDrain {
     this.#metrics = deps.metrics;
     this.#deadLetters = deps.deadLetters;
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
-    this.#retryMinMs = options.retryMinMs ?? 200;
-    this.#retryMaxMs = options.retryMaxMs ?? 5000;
+    this.#backoff = new Backoff({ minMs: options.retryMinMs ?? 200, maxMs: options.retryMaxMs ?? 5000 });
   }
 
   get influxUp(): boolean {
@@ -81,7 +80,6 @@ export class InfluxDrain {
   }
 
   async #run(): Promise<void> {
-    let delay = this.#retryMinMs;
     while (this.#running) {
       try {
         const batch = await this.#spool.read(this.#batchBytes);
@@ -106,7 +104,7 @@ export class InfluxDrain {
           if (!this.#up) this.#log.info('InfluxDB writes succeed again; draining the spool');
           this.#up = true;
           this.#metrics.influxUp.set(1);
-          delay = this.#retryMinMs;
+          this.#backoff.reset();
         } catch (err) {
           if (err instanceof InfluxWriteError && err.status === 404) {
             // Database dropped or not created yet: create it, then retry the same batch.
@@ -150,8 +148,7 @@ export class InfluxDrain {
         if (this.#up) this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'InfluxDB write failed; readings wait in the spool');
         this.#up = false;
         this.#metrics.influxUp.set(0);
-        await this.#sleep(delay * (0.5 + Math.random() / 2));
-        delay = Math.min(this.#retryMaxMs, delay * 2);
+        await this.#sleep(this.#backoff.next());
       }
     }
   }

@@ -112,11 +112,11 @@ test('readingsToLineProtocol equals toLineProtocol of readingToPoint, cached sta
 test('a station changed in place never gets a stale prefix', () => {
   const station: { id: string; domain: StationTags['domain']; region: string; department: string } = { id: 'st-1', domain: 'air', region: '440100', department: 'eco-env' };
   const reading: Reading = { ts: 1, values: { pm25: { v: 1, q: 'ok' } } };
-  assert.equal(readingsToLineProtocol(station, [reading]), 'air,dept=eco-env,domain=air,region=440100,station=st-1 pm25=1 1');
+  assert.equal(readingsToLineProtocol(station, [reading]), 'air,dept=eco-env,domain=air,region=440100,station=st-1 pm25=1,q_pm25="ok" 1');
   station.region = '440106';
   station.department = 'wa ter';
   assert.equal(readingsToLineProtocol(station, [reading]), viaPoint([readingToPoint(station, reading)]));
-  assert.equal(readingsToLineProtocol(station, [reading]), 'air,dept=wa\\ ter,domain=air,region=440106,station=st-1 pm25=1 1');
+  assert.equal(readingsToLineProtocol(station, [reading]), 'air,dept=wa\\ ter,domain=air,region=440106,station=st-1 pm25=1,q_pm25="ok" 1');
 });
 
 test('a station whose readings keep the same metrics (the cached field layout) still matches Point', () => {

@@ -124,35 +124,26 @@ export function readingsToLineProtocol(station: StationTags, readings: readonly 
   let out = '';
   for (const r of readings) {
     const keys = Object.keys(r.values);
-    let fields = '';
-    if (sameKeys(keys, cache.keys) && allOk(r, keys)) {
-      // The station's usual reading: field order and escaped names as last time.
-      const { sorted, escaped } = cache;
-      for (let i = 0; i < sorted.length; i++) fields += `${i > 0 ? ',' : ''}${escaped[i]!}=${floatText(sorted[i]!, r.values[sorted[i]!]!.v)}`;
-    } else {
-      // readingToPoint's fields: each metric's value, plus `q_{metric}` when its quality is not ok.
+    if (!sameKeys(keys, cache.keys)) {
+      // readingToPoint's fields: each metric's value and its `q_{metric}`, in sorted key order.
       const names: string[] = [];
-      let flagged = false;
       for (const metric of keys) {
         // A metric that is itself named q_… could collide with a quality field: the generic path decides.
-        if (metric.startsWith('q_') || metric === '__proto__') return toLineProtocol(readings.map((x) => readingToPoint(station, x)));
-        names.push(metric);
-        if (r.values[metric]!.q !== 'ok') {
-          names.push(`q_${metric}`);
-          flagged = true;
-        }
+        if (metric.startsWith('q_') || metric === '__proto__' || metric === '') return toLineProtocol(readings.map((x) => readingToPoint(station, x)));
+        names.push(metric, `q_${metric}`);
       }
       names.sort();
-      for (const k of names) {
-        if (!k) continue;
-        const text = k.startsWith('q_') ? quoteString(r.values[k.slice(2)]!.q) : floatText(k, r.values[k]!.v);
-        fields += `${fields.length > 0 ? ',' : ''}${escapeTag(k)}=${text}`;
-      }
-      if (!flagged && !names.includes('')) {
-        cache.keys = keys;
-        cache.sorted = names;
-        cache.escaped = names.map(escapeTag);
-      }
+      cache.keys = keys;
+      cache.sorted = names;
+      cache.escaped = names.map(escapeTag);
+    }
+    // The station's usual reading: field order and escaped names as last time.
+    const { sorted, escaped } = cache;
+    let fields = '';
+    for (let i = 0; i < sorted.length; i++) {
+      const k = sorted[i]!;
+      const text = k.startsWith('q_') ? qualityText(r.values[k.slice(2)]!.q) : floatText(k, r.values[k]!.v);
+      fields += `${i > 0 ? ',' : ''}${escaped[i]!}=${text}`;
     }
     if (fields.length === 0) continue;
     const line = `${prefix} ${fields} ${String(r.ts)}`;
@@ -161,7 +152,13 @@ export function readingsToLineProtocol(station: StationTags, readings: readonly 
   return out;
 }
 
-function allOk(r: Reading, keys: readonly string[]): boolean {
-  for (let i = 0; i < keys.length; i++) if (r.values[keys[i]!]!.q !== 'ok') return false;
-  return true;
+/** Quoted quality names, built once. */
+const QUALITY_TEXT = new Map<string, string>();
+function qualityText(q: string): string {
+  let text = QUALITY_TEXT.get(q);
+  if (text === undefined) {
+    text = quoteString(q);
+    if (QUALITY_TEXT.size < 64) QUALITY_TEXT.set(q, text);
+  }
+  return text;
 }

@@ -8,8 +8,12 @@ import type { WebhookEvent } from './webhook-event.ts';
 const SEVERITY = { blue: 'Minor', yellow: 'Moderate', orange: 'Severe', red: 'Extreme' } as const;
 const CATEGORY: Readonly<Record<string, string>> = { air: 'Env', water: 'Env', soil: 'Env', reservoir: 'Met', forest_fire: 'Fire', agriculture: 'Env' };
 
+/** What XML 1.0 §2.2 does not allow as a character at all (not even escaped): C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF. */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Every text field goes through here: forbidden characters are dropped (the API refuses them; older records may hold some), markup is escaped. */
 function esc(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return s.replace(NOT_XML_CHAR, '').replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }
 
 /** CAP wants `2026-11-22T08:00:00+00:00` (no milliseconds, no Z). */

@@ -2,13 +2,17 @@
  * Delivers the outbox. Each subscription is its own queue, one request in flight at a time and
  * in order, so a slow or dead receiver holds back only its own deliveries — never ingestion
  * (the publish path only writes rows and calls `kick()`) and never another receiver. Failed
- * attempts retry with exponential backoff and full jitter until the budget is spent, then the
+ * attempts retry with exponential backoff and equal jitter (models' `backoffDelayMs`: half of
+ * each delay fixed, half random) until the budget is spent, then the
  * row is `dead` (listed and redeliverable through the API). Several nodes share one outbox: a
  * node claims a subscription's head row for the length of an attempt (OutboxStore.claimHead),
  * so each event goes out once in the normal case. A crash mid-attempt leaves the row pending:
  * once its claim lapses it is sent again, by any node, with the same idempotency key (at least once).
  */
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '@shanshui/models';
+import { fetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Counter } from 'prom-client';
 import type { OutboxStore, Delivery } from './outbox-store.ts';
 import type { Subscription } from './subscription-schema.ts';
@@ -31,12 +35,6 @@ export interface DeliveryWorkerOptions {
 
 export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = { timeoutMs: 5000, maxAttempts: 15, backoffBaseMs: 1000, backoffMaxMs: 600_000, pollMs: 1000, claimMarginMs: 30_000 };
 
-/** Exponential backoff with jitter: uniformly in [½, 1] × min(max, base × 2^(attempt−1)). */
-export function backoffMs(attempt: number, o: Pick<DeliveryWorkerOptions, 'backoffBaseMs' | 'backoffMaxMs'>, random: () => number = Math.random): number {
-  const ceiling = Math.min(o.backoffMaxMs, o.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
 export interface DeliveryMetrics {
   readonly webhookDeliveries: Counter<'result'>;
 }
@@ -48,6 +46,7 @@ export class DeliveryWorker {
   readonly #logger: Logger;
   readonly #metrics: DeliveryMetrics;
   readonly #o: DeliveryWorkerOptions;
+  readonly #dispatcher: Dispatcher | undefined;
   readonly #busy = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #wake: NodeJS.Timeout | undefined;
@@ -57,10 +56,12 @@ export class DeliveryWorker {
   #again = false;
   #stopped = false;
 
+  /** `dispatcher`: where connections are made (the guarded one refuses forbidden addresses at connect time). */
   constructor(
-    deps: { outbox: OutboxStore; subscriptions: () => readonly Subscription[]; nodeId: string; logger: Logger; metrics: DeliveryMetrics },
+    deps: { outbox: OutboxStore; subscriptions: () => readonly Subscription[]; nodeId: string; logger: Logger; metrics: DeliveryMetrics; dispatcher?: Dispatcher },
     options: Partial<DeliveryWorkerOptions> = {},
   ) {
+    this.#dispatcher = deps.dispatcher;
     this.#outbox = deps.outbox;
     this.#subscriptions = deps.subscriptions;
     this.#nodeId = deps.nodeId;
@@ -139,7 +140,9 @@ export class DeliveryWorker {
       const res = await fetch(sub.url, {
         method: 'POST',
         body: d.body,
+        // Never followed: a 3xx is a failed attempt (a redirect could point anywhere).
         redirect: 'manual',
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
         signal: AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs), this.#abort.signal]),
         headers: {
           'content-type': d.contentType,
@@ -172,7 +175,7 @@ export class DeliveryWorker {
     const attempt = d.attempts + 1;
     const dead = attempt >= this.#o.maxAttempts;
     const now = Date.now();
-    await this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffMs(attempt, this.#o), dead, now);
+    await this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffDelayMs(attempt - 1, { minMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs }), dead, now);
     this.#metrics.webhookDeliveries.inc({ result: dead ? 'dead' : 'failed' });
     if (dead) log.warn({ status, error, attempts: attempt }, 'webhook delivery dead after its retry budget');
     else log.info({ status, error, attempt }, 'webhook delivery failed; will retry');

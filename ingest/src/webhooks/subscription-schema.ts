@@ -4,7 +4,7 @@
  * http(s), carries credentials, or the secret is short.
  */
 import { z } from 'zod';
-import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
+import { DOMAINS, WARNING_LEVELS, plainNameSchema } from '@shanshui/models';
 import { ALERT_EVENTS } from '../alerts/alert.ts';
 
 /** Shortest secret accepted: 24 characters (HMAC keys shorter than the hash add little and are guessable). */
@@ -32,7 +32,7 @@ export const SubscriptionFiltersSchema = z
 
 export const SubscriptionInputSchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: plainNameSchema(200),
     url: HttpUrl,
     secret: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).max(512),
     filters: SubscriptionFiltersSchema.default({ minLevel: 'blue' }),

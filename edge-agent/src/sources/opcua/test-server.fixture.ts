@@ -34,7 +34,7 @@ export interface TestOpcuaServer {
 
 /** A TCP port that was free a moment ago (node-opcua cannot listen on port 0). */
 export async function freePort(): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {

@@ -1,0 +1,120 @@
+/**
+ * What aedes-patches.ts relies on of aedes' private internals, proven against the installed
+ * aedes with real TCP clients. A failure here means an aedes upgrade changed them: re-check
+ * broker/src/aedes-patches.ts before moving the pin.
+ */
+import { afterEach, expect, test, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { Aedes } from 'aedes';
+import type { Client, PublishPacket } from 'aedes';
+import mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { AEDES_CHECKED_VERSION, guardPacketSize, skipDeviceFanOut } from './aedes-patches.ts';
+import type { ParserInternals } from './aedes-patches.ts';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+function packageVersion(url: URL): Record<string, unknown> {
+  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+}
+
+/** aedes on a real TCP port; `onClient` sees each aedes client as it is created. */
+async function aedesOnPort(onClient: (client: ParserInternals, socket: net.Socket) => void = () => {}): Promise<{ aedes: Aedes; port: number }> {
+  const aedes = new Aedes();
+  await aedes.listen();
+  const server = net.createServer((socket) => onClient(aedes.handle(socket) as unknown as ParserInternals, socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { aedes, port: (server.address() as net.AddressInfo).port };
+}
+
+async function device(port: number, id: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, reconnectPeriod: 0, ...options });
+  closers.push(() => client.endAsync(true));
+  return client;
+}
+
+/** Records who aedes hands to `broker.publish`: the client's id, or null for the platform's own. */
+function recordPublishes(aedes: Aedes): Array<{ topic: string; clientId: string | null }> {
+  const calls: Array<{ topic: string; clientId: string | null }> = [];
+  const target = aedes as unknown as { publish: (p: PublishPacket, c: unknown, done?: unknown) => void };
+  const publish = target.publish.bind(aedes);
+  target.publish = (packet, client, done) => {
+    calls.push({ topic: packet.topic, clientId: client !== null && typeof client === 'object' ? (client as Client).id : null });
+    publish(packet, client, done);
+  };
+  return calls;
+}
+
+test('aedes is pinned exactly, at the version the patches were checked against', () => {
+  const broker = packageVersion(new URL('../package.json', import.meta.url));
+  const installed = packageVersion(new URL('../../node_modules/aedes/package.json', import.meta.url));
+  const message = `aedes moved: re-check broker/src/aedes-patches.ts against it, then update AEDES_CHECKED_VERSION (${AEDES_CHECKED_VERSION})`;
+  expect((broker['dependencies'] as Record<string, string>)['aedes'], message).toBe(AEDES_CHECKED_VERSION);
+  expect(installed['version'], message).toBe(AEDES_CHECKED_VERSION);
+});
+
+test("skipDeviceFanOut relies on: a client's publish (QoS 0, QoS 1 after its PUBACK) and its will reach broker.publish with the client", async () => {
+  const { aedes, port } = await aedesOnPort();
+  const calls = recordPublishes(aedes);
+  const dev = await device(port, 'dev-1', { will: { topic: 'will/dev-1', payload: Buffer.from('gone'), qos: 1, retain: false } });
+  await dev.publishAsync('up/qos0', 'a', { qos: 0 });
+  await dev.publishAsync('up/qos1', 'b', { qos: 1 }); // resolves on PUBACK
+  await new Promise<void>((resolve) => aedes.publish({ cmd: 'publish', topic: 'down/platform', payload: Buffer.from('c'), qos: 1, retain: false, dup: false }, () => resolve()));
+  dev.stream.destroy(); // an unclean end: the will is published
+  await vi.waitFor(() => expect(calls.map((c) => c.topic)).toContain('will/dev-1'));
+  expect(calls.filter((c) => !c.topic.startsWith('$SYS/'))).toEqual([
+    { topic: 'up/qos0', clientId: 'dev-1' },
+    { topic: 'up/qos1', clientId: 'dev-1' },
+    { topic: 'down/platform', clientId: null },
+    { topic: 'will/dev-1', clientId: 'dev-1' },
+  ]);
+});
+
+test("skipDeviceFanOut: a client's publishes (and will) complete without fan-out; the platform's own still reach subscribers", async () => {
+  const { aedes, port } = await aedesOnPort();
+  skipDeviceFanOut(aedes);
+  const watcher = await device(port, 'watcher');
+  const seen: string[] = [];
+  watcher.on('message', (topic) => seen.push(topic));
+  await watcher.subscribeAsync('#', { qos: 1 });
+  const dev = await device(port, 'dev-1', { will: { topic: 'will/dev-1', payload: Buffer.from('gone'), qos: 1, retain: false } });
+  await dev.publishAsync('up/qos0', 'a', { qos: 0 });
+  await dev.publishAsync('up/qos1', 'b', { qos: 1 }); // still acknowledged
+  dev.stream.destroy();
+  await new Promise<void>((resolve) => aedes.publish({ cmd: 'publish', topic: 'down/platform', payload: Buffer.from('c'), qos: 1, retain: false, dup: false }, () => resolve()));
+  await vi.waitFor(() => expect(seen).toContain('down/platform'));
+  expect(seen).toEqual(['down/platform']);
+});
+
+test('guardPacketSize relies on: the parser reads the Remaining Length through _parseLength, before the body arrives [MQTT-2.2.3]', async () => {
+  let tooLarge = 0;
+  const { port } = await aedesOnPort((client, socket) =>
+    guardPacketSize(client, 1024, () => {
+      tooLarge++;
+      socket.destroy();
+    }),
+  );
+  const dev = await device(port, 'dev-1');
+  await dev.publishAsync('up/small', Buffer.alloc(900), { qos: 1 }); // under the limit: acknowledged
+  expect(tooLarge).toBe(0);
+  // A PUBLISH header announcing 1 000 000 bytes, then only ten of them.
+  const raw = net.connect(port, '127.0.0.1');
+  closers.push(async () => void raw.destroy());
+  await new Promise<void>((resolve) => raw.once('connect', resolve));
+  raw.write(Buffer.from([0x30, 0xc0, 0x84, 0x3d, ...Buffer.alloc(10)]));
+  await vi.waitFor(() => expect(tooLarge).toBe(1), { timeout: 5000 });
+  await vi.waitFor(() => expect(raw.destroyed || raw.readableEnded).toBe(true));
+});
+
+test('guardPacketSize fails loudly when the parser no longer has _parseLength', () => {
+  expect(() => guardPacketSize({ _parser: { packet: {} } }, 1024, () => {})).toThrow(/aedes internals changed/);
+  expect(() => guardPacketSize({}, 1024, () => {})).toThrow(/aedes-patches\.ts/);
+});

@@ -1,0 +1,134 @@
+/**
+ * Where the platform's own outbound HTTP (webhooks) may connect. Refused unless an operator
+ * allow-lists the network (`webhookAllowNetworks`, e.g. an emergency centre on 政务外网 with a
+ * private address): loopback, unspecified, link-local, private (RFC 1918), shared (RFC 6598),
+ * unique-local and multicast addresses, IPv4-mapped forms of them; and — even when allow-listed
+ * — the platform's own ports on this host (its API, MQTT listeners, its InfluxDB). Checked on
+ * every DNS answer and on the connected socket (see guarded-dispatcher.ts), not only when a
+ * subscription is created, so a name that changes its answer later (DNS rebinding) gets nowhere.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+
+export interface OutboundGuardOptions {
+  /** Networks (CIDR or single address) allowed despite being loopback/private/link-local/unique-local. Default none. */
+  readonly allowNetworks: readonly string[];
+  /** The platform's own listening ports (read at each check: they are known only after listen). */
+  readonly ownPorts: () => readonly number[];
+}
+
+/** The env variable operators set; named in every refusal so the fix is one step away. */
+const ALLOW_SETTING = 'SHANSHUI_WEBHOOK_ALLOW_NETWORKS';
+
+const RANGES: ReadonlyArray<readonly [label: string, cidr: string]> = [
+  ['unspecified', '0.0.0.0/8'],
+  ['private', '10.0.0.0/8'],
+  ['shared (carrier-grade NAT)', '100.64.0.0/10'],
+  ['loopback', '127.0.0.0/8'],
+  ['link-local', '169.254.0.0/16'],
+  ['private', '172.16.0.0/12'],
+  ['private', '192.168.0.0/16'],
+  ['multicast', '224.0.0.0/4'],
+  ['reserved', '240.0.0.0/4'],
+  ['unspecified', '::/128'],
+  ['loopback', '::1/128'],
+  ['unique-local', 'fc00::/7'],
+  ['link-local', 'fe80::/10'],
+  ['site-local', 'fec0::/10'],
+  ['multicast', 'ff00::/8'],
+];
+
+function parseCidr(cidr: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
+  const [address = '', bits] = cidr.trim().split('/');
+  const v = isIP(address);
+  if (v === 0) throw new Error(`${cidr}: not an IP address or CIDR range`);
+  const family = v === 4 ? 'ipv4' : 'ipv6';
+  const prefix = bits === undefined ? (v === 4 ? 32 : 128) : Number(bits);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > (v === 4 ? 32 : 128)) throw new Error(`${cidr}: bad prefix length`);
+  return { address, prefix, family };
+}
+
+/** True for `10.0.0.0/8`, `fd00::/8`, `192.0.2.1` … (what `webhookAllowNetworks` accepts). */
+export function isNetwork(s: string): boolean {
+  try {
+    parseCidr(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `::ffff:127.0.0.1` is 127.0.0.1; brackets of a URL host are dropped. */
+function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
+  let a = address.replace(/^\[|\]$/g, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  if (mapped) a = mapped[1]!;
+  const v = isIP(a);
+  if (v === 0) return undefined;
+  return { address: a, family: v === 4 ? 'ipv4' : 'ipv6' };
+}
+
+export class OutboundGuard {
+  readonly #ranges: Array<{ label: string; list: BlockList }> = [];
+  readonly #allow = new BlockList();
+  readonly #ownPorts: () => readonly number[];
+
+  constructor(options: OutboundGuardOptions) {
+    for (const [label, cidr] of RANGES) {
+      const { address, prefix, family } = parseCidr(cidr);
+      let entry = this.#ranges.find((r) => r.label === label);
+      if (!entry) this.#ranges.push((entry = { label, list: new BlockList() }));
+      entry.list.addSubnet(address, prefix, family);
+    }
+    for (const cidr of options.allowNetworks) {
+      const { address, prefix, family } = parseCidr(cidr);
+      this.#allow.addSubnet(address, prefix, family);
+    }
+    this.#ownPorts = options.ownPorts;
+  }
+
+  /** Why `address` may not be connected to (any port), or undefined. */
+  addressRefusal(address: string): string | undefined {
+    const a = normalise(address);
+    if (!a) return `${address} is not an IP address`;
+    const range = this.#ranges.find((r) => r.list.check(a.address, a.family));
+    if (!range || this.#allow.check(a.address, a.family)) return undefined;
+    return `${address} is a ${range.label} address; outbound webhooks do not go there unless ${ALLOW_SETTING} lists its network`;
+  }
+
+  /** Why `address:port` may not be connected to, or undefined. */
+  refusal(address: string, port: number): string | undefined {
+    const byAddress = this.addressRefusal(address);
+    if (byAddress) return byAddress;
+    if (this.#ownPorts().includes(port) && isThisHost(address)) return `${address}:${port} is the platform's own port; webhooks never go there`;
+    return undefined;
+  }
+
+  /** Creation-time check of a URL: its literal address, or every address its name resolves to now. A name that does not resolve yet passes (the connect-time check still applies). */
+  async urlRefusal(url: string): Promise<string | undefined> {
+    const u = new URL(url);
+    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) return this.refusal(host, port);
+    let answers: Array<{ address: string }>;
+    try {
+      answers = await dnsLookup(host, { all: true });
+    } catch {
+      return undefined;
+    }
+    for (const { address } of answers) {
+      const why = this.refusal(address, port);
+      if (why) return `${host} resolves to ${why}`;
+    }
+    return undefined;
+  }
+}
+
+/** Loopback, unspecified, or an address of one of this host's interfaces. */
+function isThisHost(address: string): boolean {
+  const a = normalise(address)?.address;
+  if (!a) return false;
+  if (a === '::' || a === '::1' || a.startsWith('127.') || a.startsWith('0.')) return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === a));
+}
