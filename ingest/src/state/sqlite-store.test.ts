@@ -12,6 +12,9 @@ import { openPlatformStore } from './open-platform-store.ts';
 import type { PlatformStore } from './platform-store.ts';
 import { StationRegistry } from './station-registry.ts';
 import { MIGRATIONS } from './sql/migrations.ts';
+import { DeviceSecrets } from './device-secret.ts';
+
+const secrets = new DeviceSecrets(Buffer.alloc(32, 7), { scryptCost: 1024 });
 
 const logger = pino({ level: 'silent' });
 
@@ -102,7 +105,7 @@ test('SQLite: a database from before child stations (no gateway_id) opens; a gat
 
     let store = await db.open();
     assert.deepEqual((await store.stations.all()).map((s) => [s.id, s.gatewayId]), [['gw-old', undefined], ['rtu-old', undefined]]);
-    let registry = await StationRegistry.open(store.stations);
+    let registry = await StationRegistry.open(store.stations, secrets);
     assert.equal(registry.mayPublishFor('gw-old', 'rtu-old'), false);
     assert.equal((await registry.update('rtu-old', { gatewayId: 'gw-old' }))?.gatewayId, 'gw-old');
     assert.equal(registry.mayPublishFor('gw-old', 'rtu-old'), true);
@@ -110,7 +113,7 @@ test('SQLite: a database from before child stations (no gateway_id) opens; a gat
     await store.close();
 
     store = await db.open();
-    registry = await StationRegistry.open(store.stations);
+    registry = await StationRegistry.open(store.stations, secrets);
     assert.equal(registry.get('rtu-old')?.gatewayId, 'gw-old', 'persisted');
     assert.equal((await registry.update('rtu-old', { name: '测站 2' }))?.gatewayId, 'gw-old', 'a change without gatewayId keeps it');
     assert.equal('gatewayId' in (await registry.update('rtu-old', { gatewayId: null }))!, false, 'null detaches');

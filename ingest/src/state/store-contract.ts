@@ -115,7 +115,7 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal((await s.get('st-a'))?.name, '新名');
     assert.equal(await s.update({ ...a, id: 'nope' }), false);
     await store.presence.set('st-a', true, '10.0.0.1', 'n1');
-    await store.delivery.save(new Map([['st-a', { lastSeq: 1, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, lastAt: '' }]]));
+    await store.delivery.save(new Map([['st-a', { lastSeq: 1, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, rejected: 0, lastAt: '' }]]));
     await store.deadLetters.insertMany([{ deviceId: 'st-a', topic: 't', code: 'C', reason: 'r', payload: Buffer.from('x'), encoding: 'json' }]);
     assert.equal(await s.remove('st-a'), true);
     assert.equal(await s.remove('st-a'), false);
@@ -356,7 +356,7 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
   });
 
   withStore('delivery statistics: saved in batches, upserted, loaded back', async (store) => {
-    const s = { lastSeq: 5, received: 5, duplicates: 0, gaps: 1, missing: 1, late: 0, resets: 0, lastAt: '2026-01-01T00:00:00.000Z' };
+    const s = { lastSeq: 5, received: 5, duplicates: 0, gaps: 1, missing: 1, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' };
     await store.delivery.save(new Map([['d1', s], ['d2', s]]));
     await store.delivery.save(new Map([['d1', { ...s, lastSeq: 6 }]]));
     const loaded = await store.delivery.load();

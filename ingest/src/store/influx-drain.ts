@@ -139,8 +139,7 @@ export class InfluxDrain {
         if (err instanceof DeadLettersNotStored) {
           this.#spool.rewind();
           this.#log.warn({ err: err.cause }, 'dead letters not stored; their batch waits in the spool');
-          await this.#sleep(delay * (0.5 + Math.random() / 2));
-          delay = Math.min(this.#retryMaxMs, delay * 2);
+          await this.#sleep(this.#backoff.next());
           continue;
         }
         this.#spool.rewind();
