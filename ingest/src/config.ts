@@ -80,6 +80,10 @@ export const ConfigSchema = z
     authFailureDelayMs: z.coerce.number().int().min(0).default(250),
     /** InfluxDB base URL; unset = the platform runs its own local influxd. */
     influxUrl: z.url().optional(),
+    /** Several write URLs of one v1-API time-series cluster (openGemini ts-sql nodes, InfluxDB Enterprise data nodes), comma-separated: batches go round-robin and skip a target that fails. Queries use `influxUrl` (default: the first of these). Unset = `influxUrl` only. */
+    influxUrls: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter((u) => u !== '') : v), z.array(z.url()).min(1))
+      .optional(),
     /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */
     influxDatabase: z.string().regex(/^[A-Za-z0-9_-]+$/).default('shanshui'),
     /** InfluxDB 1.x user name. */

@@ -30,6 +30,7 @@ import { FileSpool } from './spool/file-spool.ts';
 import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
+import { InfluxWriteTargets } from './store/influx-write-targets.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
@@ -115,18 +116,23 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     // Storage first: readings need somewhere to go.
     let managed: ManagedInfluxd | undefined;
-    if (!config.influxUrl) {
+    const queryUrl = config.influxUrl ?? config.influxUrls?.[0];
+    if (!queryUrl) {
       managed = await startManagedInfluxd({ dataDir: path.join(dataDir, 'influxdb'), httpPort: config.influxManagedPort, installIfMissing: config.influxInstall, logger });
       cleanups.push(() => managed?.stop());
     }
-    const influx = new InfluxHttp({
-      url: config.influxUrl ?? managed!.url,
-      database: config.influxDatabase,
-      ...(config.influxUsername ? { username: config.influxUsername } : {}),
-      ...(config.influxPassword ? { password: config.influxPassword } : {}),
-      ...(config.influxToken ? { token: config.influxToken } : {}),
-    });
-    await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+    const influxAt = (url: string): InfluxHttp =>
+      new InfluxHttp({
+        url,
+        database: config.influxDatabase,
+        ...(config.influxUsername ? { username: config.influxUsername } : {}),
+        ...(config.influxPassword ? { password: config.influxPassword } : {}),
+        ...(config.influxToken ? { token: config.influxToken } : {}),
+      });
+    const influx = influxAt(queryUrl ?? managed!.url);
+    // Writes: the cluster's write URLs when configured, else the one InfluxDB.
+    const influxWrites = new InfluxWriteTargets(config.influxUrls ? config.influxUrls.map(influxAt) : [influx], logger);
+    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = new StateStore(path.join(dataDir, 'state.db'));
     cleanups.push(() => store.close());
@@ -165,7 +171,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       metrics.deadLetters.inc({ code: d.code });
       deadLetterLog.note(d);
     };
-    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
+    const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetter });
     drain.start();
     cleanups.push(() => drain.stop());
 

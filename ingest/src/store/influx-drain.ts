@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Spool } from '../spool/spool.ts';
-import type { InfluxHttp } from './influx-http.ts';
+import type { InfluxWriter } from './influx-write-targets.ts';
 import { InfluxWriteError } from './influx-http.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import type { DeadLetterInput } from '../state/state-store.ts';
@@ -23,7 +23,7 @@ export interface InfluxDrainOptions {
 
 export class InfluxDrain {
   readonly #spool: Spool;
-  readonly #influx: InfluxHttp;
+  readonly #influx: InfluxWriter;
   readonly #log: Logger;
   readonly #metrics: PlatformMetrics;
   readonly #deadLetter: (d: DeadLetterInput) => void;
@@ -37,7 +37,7 @@ export class InfluxDrain {
 
   constructor(
     spool: Spool,
-    influx: InfluxHttp,
+    influx: InfluxWriter,
     deps: { logger: Logger; metrics: PlatformMetrics; deadLetter: (d: DeadLetterInput) => void },
     options: InfluxDrainOptions = {},
   ) {
