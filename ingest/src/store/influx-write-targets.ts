@@ -10,7 +10,8 @@
  * same points (series + device timestamp), which the cluster stores once.
  */
 import type { Logger } from 'pino';
-import { InfluxHttp, InfluxWriteError } from './influx-http.ts';
+import type { InfluxHttp} from './influx-http.ts';
+import { InfluxWriteError } from './influx-http.ts';
 
 /** What the spool drain needs of its storage. */
 export interface InfluxWriter {
