@@ -1,6 +1,7 @@
 export { createSimulationState, simulateValues } from './sources/simulated/simulate-reading.ts';
 export type { SimulationState } from './sources/simulated/simulate-reading.ts';
 export { startSimulatedFleet } from './sources/simulated/simulated-fleet.ts';
+export { demoFleetStation, DEMO_DOMAIN_ORDER, DEMO_DEPARTMENT_OF } from './sources/simulated/demo-fleet-station.ts';
 export type { SimulatedFleet, SimulatedFleetOptions, SimulatedStation } from './sources/simulated/simulated-fleet.ts';
 export { createAgent, toWireReadings, AGENT_VERSION, AGENT_DEFAULTS, AgentOptionsSchema } from './agent.ts';
 export type { Agent, AgentOptions, AgentStats } from './agent.ts';
