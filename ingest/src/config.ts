@@ -46,6 +46,8 @@ export const ConfigSchema = z
     host: z.string().min(1).default('0.0.0.0'),
     /** MQTT over TCP. Default 1883; 0 picks a free port. */
     mqttPort: port.default(1883),
+    /** The MQTT TCP port expects a PROXY protocol v1 line first (HAProxy `send-proxy`): lockouts and presence see the device's address, not the balancer's. Connections without it are closed, so only the balancer may reach the port. Default false. */
+    mqttProxyProtocol: bool.default(false),
     /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
     mqttsPort: port.default(8883),
     /** MQTT over WebSocket at `/mqtt`; unset = off. */

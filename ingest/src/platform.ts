@@ -328,7 +328,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       });
       cleanups.push(() => external?.close());
     } else {
-      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
     }
     let mqttsPort: number | undefined;
     if (tlsFiles && !external) {
