@@ -31,6 +31,7 @@ import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { InfluxWriteTargets } from './store/influx-write-targets.ts';
+import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
@@ -118,20 +119,32 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     let managed: ManagedInfluxd | undefined;
     const queryUrl = config.influxUrl ?? config.influxUrls?.[0];
     if (!queryUrl) {
-      managed = await startManagedInfluxd({ dataDir: path.join(dataDir, 'influxdb'), httpPort: config.influxManagedPort, installIfMissing: config.influxInstall, logger });
+      managed = await startManagedInfluxd({
+        dataDir: path.join(dataDir, 'influxdb'),
+        httpPort: config.influxManagedPort,
+        database: config.influxDatabase,
+        installIfMissing: config.influxInstall,
+        onCrash: () => metrics.influxdRestarts.inc(),
+        logger,
+      });
       cleanups.push(() => managed?.stop());
     }
     const influxAt = (url: string): InfluxHttp =>
       new InfluxHttp({
         url,
         database: config.influxDatabase,
-        ...(config.influxUsername ? { username: config.influxUsername } : {}),
-        ...(config.influxPassword ? { password: config.influxPassword } : {}),
+        // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
+        ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
+        ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
         ...(config.influxToken ? { token: config.influxToken } : {}),
       });
     const influx = influxAt(queryUrl ?? managed!.url);
     // Writes: the cluster's write URLs when configured, else the one InfluxDB.
     const influxWrites = new InfluxWriteTargets(config.influxUrls ? config.influxUrls.map(influxAt) : [influx], logger);
+    // Asked, not inferred from the last write: /readyz, /healthz and /api/v1/status.
+    const probe = new InfluxProbe(influx);
+    cleanups.push(() => probe.stop());
+    probe.check().catch(() => undefined);
     await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = new StateStore(path.join(dataDir, 'state.db'));
@@ -421,7 +434,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spoolMaxBytes,
-          influxUp: () => drain.influxUp,
+          influxUp: () => probe.up,
+          influxd: () => managed?.status(),
           outbox: () => warnings.outbox.depth(),
           openAlerts: () => warnings.alerts.allOpen(),
           deadLetters: (departments) => store.countDeadLetters(departments),
@@ -434,8 +448,16 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       async health() {
         updateSpoolGauges();
         const d = spool.depth();
-        const ok = drain.influxUp && d.bytes < config.spoolMaxBytes * 0.9;
-        return { ok, influx: drain.influxUp ? 'up' : 'down', spool: { ...d, maxBytes: config.spoolMaxBytes }, connectedDevices: broker.connectedCount(), stations: registry.size };
+        const influxUp = await probe.check();
+        const ok = influxUp && d.bytes < config.spoolMaxBytes * 0.9;
+        return {
+          ok,
+          influx: influxUp ? 'up' : 'down',
+          ...(managed ? { influxd: managed.status() } : {}),
+          spool: { ...d, maxBytes: config.spoolMaxBytes },
+          connectedDevices: broker.connectedCount(),
+          stations: registry.size,
+        };
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({

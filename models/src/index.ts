@@ -62,6 +62,8 @@ export { StationInputSchema, StationUpdateSchema } from './station.ts';
 export { plainNameSchema, plainTextSchema } from './plain-text.ts';
 export type { Station, StationInput, StationUpdate } from './station.ts';
 export { readingToPoint, stationInfoPoint } from './points.ts';
+export { Backoff, backoffDelayMs } from './backoff.ts';
+export type { BackoffPolicy } from './backoff.ts';
 export type { PointData, StationTags } from './points.ts';
 
 // National classifications (HJ 633, GB 3838, drought, fire danger, reservoir levels, warning levels).
