@@ -72,6 +72,9 @@ export interface WarningsContext {
   readonly worker: DeliveryWorker;
   /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
   readonly outbound: OutboundGuard;
+  /** Queues a subscription's test event and its snapshot of open alerts. */
+  readonly publisher: WebhookPublisher;
+  readonly station: (id: string) => Station | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -152,7 +155,7 @@ export function startWarnings(deps: WarningsDeps): Warnings {
   }, o.ruleStateFlushMs);
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, outbox, worker, outbound, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, outbox, worker, outbound, publisher, station: (id) => deps.stations.get(id), logger, now };
   return {
     ...ctx,
     routes(app) {
