@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the platform with its own local InfluxDB and a demo fleet of simulated
- * stations across the six domains and four departments of a Guangdong city, publishing live
+ * stations across every catalogue domain and the departments of a Guangdong city, publishing live
  * through the real MQTT broker. Demo credentials are kept in `{dataDir}/demo-fleet.json`
  * (the platform itself keeps only scrypt hashes). With the fleet on, an edge gateway too, set
  * up as a technician would (see demo-gateway.ts): its agent in `{dataDir}/demo-agent/`, fed over
@@ -9,60 +9,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, loadConfig, startPlatform } from '@shanshui/ingest';
-import { startSimulatedFleet } from '@shanshui/edge-agent';
+import { demoFleetStation, startSimulatedFleet } from '@shanshui/edge-agent';
 import { startDemoGateway } from './demo-gateway.ts';
 import type { DemoGateway } from './demo-gateway.ts';
 import type { SimulatedStation } from '@shanshui/edge-agent';
-import type { Domain, StationInput } from '@shanshui/models';
+import type { StationInput } from '@shanshui/models';
 
-const DEPARTMENT_OF: Record<Domain, string> = {
-  air: 'eco-env', // 生态环境局
-  water: 'eco-env',
-  reservoir: 'water', // 水利局
-  forest_fire: 'forestry', // 林业局
-  soil: 'agri', // 农业农村局
-  agriculture: 'agri',
-};
-const NAME_OF: Record<Domain, string> = {
-  air: '空气站',
-  water: '水质站',
-  reservoir: '水库站',
-  forest_fire: '森林防火监测点',
-  soil: '墒情站',
-  agriculture: '农业物联网地块',
-};
-// Districts of Guangzhou (GB/T 2260) with a rough centre.
-const DISTRICTS: Array<[string, string, number, number]> = [
-  ['440103', '荔湾', 23.125, 113.244],
-  ['440104', '越秀', 23.129, 113.267],
-  ['440105', '海珠', 23.084, 113.317],
-  ['440106', '天河', 23.125, 113.361],
-  ['440111', '白云', 23.288, 113.273],
-  ['440112', '黄埔', 23.181, 113.48],
-  ['440113', '番禺', 22.938, 113.384],
-  ['440114', '花都', 23.404, 113.22],
-  ['440115', '南沙', 22.801, 113.525],
-  ['440117', '从化', 23.548, 113.586],
-  ['440118', '增城', 23.261, 113.81],
-];
-const DOMAIN_ORDER: Domain[] = ['air', 'water', 'reservoir', 'forest_fire', 'soil', 'agriculture'];
-
-function demoStation(i: number): StationInput {
-  const domain = DOMAIN_ORDER[i % DOMAIN_ORDER.length]!;
-  const [region, district, lat, lon] = DISTRICTS[i % DISTRICTS.length]!;
-  const jitter = (k: number) => (((i * 7919 + k * 104729) % 1000) / 1000 - 0.5) * 0.08;
-  return {
-    id: `demo-${domain.replace('_', '-')}-${String(i).padStart(3, '0')}`,
-    name: `${district}${NAME_OF[domain]}${Math.floor(i / DOMAIN_ORDER.length) + 1}号`,
-    domain,
-    lat: Number((lat + jitter(1)).toFixed(5)),
-    lon: Number((lon + jitter(2)).toFixed(5)),
-    region,
-    department: DEPARTMENT_OF[domain],
-    ...(domain === 'reservoir' ? { attributes: { floodLimitLevel: 103, designFloodLevel: 106.5, checkFloodLevel: 108.2 } } : {}),
-    ...(domain === 'water' ? { attributes: { waterBody: 'river' } } : {}),
-  };
-}
+const demoStation = (i: number): StationInput => demoFleetStation(i, 'demo');
 
 const env = { ...process.env };
 env['SHANSHUI_DEMO_STATIONS'] ??= '24';

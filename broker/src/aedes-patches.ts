@@ -28,6 +28,8 @@ type PublishFn = (packet: PublishPacket, client: Client | null | undefined, done
  * Relies on: aedes calls `broker.publish(packet, client, done)` for a client's publish after
  * the QoS 1 PUBACK (lib/handlers/publish.js) and for a will after `authorizePublish`
  * (lib/client.js). Were that to change, publishes would merely take the slower usual way again.
+ * In a cluster (mqemitter-redis) this also keeps every reading off Redis: only the platform's
+ * downlinks and aedes' own `$SYS` messages cross nodes (test/e2e/broker-cluster.test.ts checks).
  */
 export function skipDeviceFanOut(aedes: Aedes): void {
   const target = aedes as unknown as { publish: PublishFn };

@@ -23,7 +23,9 @@ import { isOwnDownFilter, parseTopic } from '@shanshui/models';
 import type { ParsedTopic } from '@shanshui/models';
 import { BrokerError } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { FailureLockout } from './failure-lockout.ts';
+import { RedisLockout, memoryLockout } from './shared-lockout.ts';
+import type { SharedLockout } from './shared-lockout.ts';
+import type { RedisLink } from './redis-link.ts';
 import { guardPacketSize, skipDeviceFanOut } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
 
@@ -48,6 +50,8 @@ export const BrokerOptionsSchema = z.object({
   authLockoutMs: z.number().int().min(1).default(900_000),
   /** Delay of the answer to repeated bad credentials, ms (doubles per failure, up to 16×); 0 = none. Default 250. */
   authFailureDelayMs: z.number().int().min(0).default(250),
+  /** With a Redis link: how often each node announces it is alive; a node silent for 3 of them is dead and its devices' wills are published by another. Default 5000. */
+  clusterHeartbeatMs: z.number().int().min(100).default(5000),
 });
 export type BrokerOptions = z.input<typeof BrokerOptionsSchema>;
 
@@ -96,18 +100,26 @@ export interface ShanshuiBroker {
   connectedCount(): number;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
-  /** Ends a device's session now (station deleted, secret rotated); false when it was not connected. */
+  /** Ends a device's session now (station deleted, secret rotated), on whichever node holds it; false when it was not connected to this node. */
   disconnect(deviceId: string): boolean;
   close(): Promise<void>;
 }
 
-export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, logger: Logger): Promise<ShanshuiBroker> {
+/**
+ * `cluster`: the node's Redis link — sessions, fan-out, takeovers, wills and lockouts shared with
+ * every other node on the same Redis. Without it the broker is one process on its own.
+ */
+export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, logger: Logger, cluster?: RedisLink): Promise<ShanshuiBroker> {
   const opts = BrokerOptionsSchema.parse(options);
   const limiter = new RateLimiter(opts.maxMessagesPerSec, opts.maxMessagesBurst);
   const log = logger.child({ component: 'broker' });
   const lockoutBase = { windowMs: opts.authFailureWindowMs, lockoutMs: opts.authLockoutMs, delayMs: opts.authFailureDelayMs };
-  const deviceLockout = new FailureLockout({ ...lockoutBase, maxFailures: opts.authMaxFailures });
-  const addressLockout = new FailureLockout({ ...lockoutBase, maxFailures: opts.authMaxFailuresPerAddress });
+  const deviceLockout: SharedLockout = cluster
+    ? new RedisLockout(cluster.redis, 'shanshui:mqtt-lockout:device', { ...lockoutBase, maxFailures: opts.authMaxFailures })
+    : memoryLockout({ ...lockoutBase, maxFailures: opts.authMaxFailures });
+  const addressLockout: SharedLockout = cluster
+    ? new RedisLockout(cluster.redis, 'shanshui:mqtt-lockout:address', { ...lockoutBase, maxFailures: opts.authMaxFailuresPerAddress })
+    : memoryLockout({ ...lockoutBase, maxFailures: opts.authMaxFailuresPerAddress });
   const refuse = (deviceId: string | undefined, error: BrokerError): BrokerError => {
     hooks.refused?.(deviceId, error);
     log.warn({ deviceId, code: error.code }, error.message);
@@ -117,6 +129,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   const aedes = new Aedes({
     concurrency: opts.concurrency,
     maxClientsIdLength: 64,
+    ...(cluster ? { mq: cluster.mq as never, persistence: cluster.persistence as never, heartbeatInterval: opts.clusterHeartbeatMs } : {}),
     authenticate(client, username, password, done) {
       const deviceId = username ?? '';
       if (client.id !== deviceId) {
@@ -134,19 +147,20 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       // A device is locked per (device id, address): bad secrets sent from elsewhere cannot
       // lock the real device out; an address sending many bad secrets is locked as a whole.
       const deviceKey = `${deviceId}@${address}`;
-      const locked = Math.max(deviceLockout.lockedFor(deviceKey), addressLockout.lockedFor(address));
-      if (locked > 0) {
-        done(refuse(deviceId, new BrokerError('BROKER_ERR_LOCKED_OUT', `${deviceId} from ${address}, ${Math.ceil(locked / 1000)} s left`)) as never, false);
-        return;
-      }
+      // mqtt-packet keeps the CONNECT packet (as the parser's settings) for the whole
+      // connection: take the secret out and wipe its bytes now, so no copy of it stays in
+      // memory (heap or core dumps) while the lockout is asked.
+      const secret = password?.toString('utf8');
+      password?.fill(0);
       const accepted = (): void => {
-        deviceLockout.succeed(deviceKey);
-        done(null, true);
+        Promise.all([deviceLockout.succeed(deviceKey), restoreRateBucket(deviceId)]).then(
+          () => done(null, true),
+          (err: unknown) => done(refuse(deviceId, new BrokerError('BROKER_ERR_NOT_AUTHORIZED', deviceId, { cause: err })) as never, false),
+        );
       };
       // Counted, then answered late: guessing gets slow, and a lockout follows.
-      const badCredentials = (detail: string): void => {
-        const byDevice = deviceLockout.fail(deviceKey);
-        const byAddress = addressLockout.fail(address);
+      const badCredentials = async (detail: string): Promise<void> => {
+        const [byDevice, byAddress] = await Promise.all([deviceLockout.fail(deviceKey), addressLockout.fail(address)]);
         const lockedOut = [...(byDevice.locked ? (['device'] as const) : []), ...(byAddress.locked ? (['address'] as const) : [])];
         if (lockedOut.length > 0) log.warn({ deviceId, address, lockedOut, lockoutMs: opts.authLockoutMs }, 'locked out after repeated bad credentials');
         hooks.authFailed?.({ deviceId, remoteAddress: address, lockedOut });
@@ -155,29 +169,43 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         if (delayMs > 0) setTimeout(() => done(error as never, false), delayMs);
         else done(error as never, false);
       };
-      if (certId !== undefined) {
-        badCredentials(`certificate CN ${certId} for device ${deviceId}`);
-        return;
-      }
-      if (password === undefined) {
-        badCredentials('no password');
-        return;
-      }
-      const secret = password.toString('utf8');
-      // mqtt-packet keeps the CONNECT packet (as the parser's settings) for the whole
-      // connection: wipe the secret's bytes so no copy of it stays in memory (heap or core dumps).
-      password.fill(0);
-      hooks.authenticate(deviceId, secret).then(
-        (ok) => {
-          if (ok) accepted();
-          else badCredentials(deviceId);
-        },
-        (err: unknown) => done(refuse(deviceId, new BrokerError('BROKER_ERR_NOT_AUTHORIZED', deviceId, { cause: err })) as never, false),
-      );
+      const check = async (): Promise<void> => {
+        const locked = Math.max(await deviceLockout.lockedFor(deviceKey), await addressLockout.lockedFor(address));
+        if (locked > 0) {
+          done(refuse(deviceId, new BrokerError('BROKER_ERR_LOCKED_OUT', `${deviceId} from ${address}, ${Math.ceil(locked / 1000)} s left`)) as never, false);
+          return;
+        }
+        if (certId !== undefined) return badCredentials(`certificate CN ${certId} for device ${deviceId}`);
+        if (secret === undefined) return badCredentials('no password');
+        let ok: boolean;
+        try {
+          ok = await hooks.authenticate(deviceId, secret);
+        } catch (err) {
+          done(refuse(deviceId, new BrokerError('BROKER_ERR_NOT_AUTHORIZED', deviceId, { cause: err })) as never, false);
+          return;
+        }
+        if (ok) accepted();
+        else await badCredentials(deviceId);
+      };
+      // A lockout store that cannot answer (Redis down) refuses the CONNECT: the device retries.
+      check().catch((err: unknown) => done(refuse(deviceId, new BrokerError('BROKER_ERR_NOT_AUTHORIZED', deviceId, { cause: err })) as never, false));
     },
     authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void) {
-      if (client === null) return done(null); // the platform's own publishes
       const topic = parseTopic(packet.topic);
+      if (client === null) {
+        // The platform's own publishes (down/ config, commands) — or, in a cluster, the will of a
+        // device whose node died, published by a surviving node (aedes' wills sweep): hand that
+        // over like any will, so the device's status is recorded once.
+        if (cluster && topic?.direction === 'up') {
+          hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
+            () => done(null),
+            (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+          );
+          return;
+        }
+        done(null);
+        return;
+      }
       if (!topic || topic.direction !== 'up' || (topic.deviceId !== client.id && hooks.mayPublishFor?.(client.id, topic.deviceId) !== true)) {
         return done(refuse(client.id, new BrokerError('BROKER_ERR_TOPIC_DENIED', packet.topic)));
       }
@@ -204,6 +232,37 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   await aedes.listen();
   skipDeviceFanOut(aedes);
 
+  // A device reconnecting — on this node or another — gets no fresh burst: the level of a bucket
+  // still short when its connection ended waits in Redis until the bucket would be full anyway.
+  const rateKey = (deviceId: string): string => `shanshui:mqtt-rate:${deviceId}`;
+  async function restoreRateBucket(deviceId: string): Promise<void> {
+    if (!cluster) return;
+    const tokens = await cluster.redis.get(rateKey(deviceId));
+    if (tokens !== null) limiter.restore(deviceId, Number(tokens));
+  }
+  function saveRateBucket(deviceId: string): void {
+    if (!cluster) return;
+    const level = limiter.level(deviceId);
+    if (level && level.msToFull > 0) {
+      cluster.redis.set(rateKey(deviceId), level.tokens.toFixed(3), 'PX', level.msToFull).catch((err: unknown) => log.warn({ err: String(err) }, 'rate bucket not saved'));
+    }
+  }
+
+  // Ending a session (station deleted, secret rotated) reaches the node holding the connection.
+  const endLocalSession = (deviceId: string): boolean => {
+    const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
+    if (!client) return false;
+    log.info({ deviceId }, 'session ended by the platform');
+    client.close();
+    return true;
+  };
+  if (cluster) {
+    cluster.mq.on(END_SESSION_TOPIC, (packet, cb) => {
+      endLocalSession(Buffer.from(packet['payload'] as Buffer).toString('utf8'));
+      cb();
+    });
+  }
+
   let connected = 0;
   aedes.on('client', (client: Client) => {
     connected++;
@@ -211,6 +270,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   });
   aedes.on('clientDisconnect', (client: Client) => {
     connected--;
+    saveRateBucket(client.id);
     limiter.forgetIfFull(client.id);
     hooks.presence?.({ deviceId: client.id, online: false, remoteAddress: remoteAddressOf(client) });
   });
@@ -239,11 +299,9 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     },
     connectedCount: () => connected,
     disconnect(deviceId) {
-      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
-      if (!client) return false;
-      log.info({ deviceId }, 'session ended by the platform');
-      client.close();
-      return true;
+      const local = endLocalSession(deviceId);
+      if (cluster && !local) cluster.mq.emit({ topic: END_SESSION_TOPIC, payload: Buffer.from(deviceId, 'utf8') });
+      return local;
     },
     publishToDevice(topic, payload, options = {}) {
       return new Promise((resolve, reject) =>
@@ -258,6 +316,9 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     },
   };
 }
+
+/** Cluster-internal: "end this device's session wherever it is connected" ($SYS: no client may publish or subscribe it). */
+const END_SESSION_TOPIC = '$SYS/shanshui/end-session';
 
 /** CN of the client certificate when the TLS handshake verified it against our CA; otherwise undefined. */
 function verifiedCertificateId(client: Client): string | undefined {

@@ -23,6 +23,20 @@ export class RateLimiter {
     return true;
   }
 
+  /** Tokens `key` has now and ms until its bucket is full again; undefined when it has no bucket (full). */
+  level(key: string, nowMs = performance.now()): { tokens: number; msToFull: number } | undefined {
+    const bucket = this.#buckets.get(key);
+    if (!bucket) return undefined;
+    const tokens = Math.min(this.#burst, bucket.tokens + ((nowMs - bucket.at) / 1000) * this.#ratePerSec);
+    return { tokens, msToFull: Math.ceil(((this.#burst - tokens) / this.#ratePerSec) * 1000) };
+  }
+
+  /** Sets `key`'s bucket to `tokens` (a level carried over from another node), never above what it has. */
+  restore(key: string, tokens: number, nowMs = performance.now()): void {
+    const current = this.level(key, nowMs)?.tokens ?? this.#burst;
+    this.#buckets.set(key, { tokens: Math.max(0, Math.min(current, tokens)), at: nowMs });
+  }
+
   forget(key: string): void {
     this.#buckets.delete(key);
   }

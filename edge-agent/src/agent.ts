@@ -138,7 +138,7 @@ function bufferedCommandIds(buffer: ReadingBuffer): string[] {
   }
 }
 
-const profileOf = (c: AgentConfig): UplinkProfile => ({ ...c.uplink, drainRatePerSec: c.buffer.drainRatePerSec });
+const profileOf = (c: AgentConfig): UplinkProfile => ({ ...c.uplink, ...(c.buffer.drainRatePerSec !== undefined ? { drainRatePerSec: c.buffer.drainRatePerSec } : {}) });
 
 export async function createAgent(options: AgentOptions): Promise<Agent> {
   const parsed = AgentOptionsSchema.safeParse(options);

@@ -1,6 +1,7 @@
 export { createSimulationState, simulateValues } from './sources/simulated/simulate-reading.ts';
 export type { SimulationState } from './sources/simulated/simulate-reading.ts';
 export { startSimulatedFleet } from './sources/simulated/simulated-fleet.ts';
+export { demoFleetStation, DEMO_DOMAIN_ORDER, DEMO_DEPARTMENT_OF } from './sources/simulated/demo-fleet-station.ts';
 export type { SimulatedFleet, SimulatedFleetOptions, SimulatedStation } from './sources/simulated/simulated-fleet.ts';
 export { createAgent, toWireReadings, AGENT_VERSION, AGENT_DEFAULTS, AgentOptionsSchema } from './agent.ts';
 export type { Agent, AgentOptions, AgentStats } from './agent.ts';
@@ -14,7 +15,6 @@ export { ReadingBuffer, READING_BUFFER_DEFAULTS, ReadingBufferOptionsSchema, PRI
 export type { ReadingBufferOptions, ReadingBufferStats, BufferItemInput, BufferedItem, Priority } from './buffer/reading-buffer.ts';
 export { MqttUplink, MQTT_UPLINK_DEFAULTS, MqttUplinkOptionsSchema } from './uplink/mqtt-uplink.ts';
 export type { MqttUplinkOptions, MqttUplinkStats, UplinkProfile } from './uplink/mqtt-uplink.ts';
-export { ReconnectBackoff } from './uplink/reconnect-backoff.ts';
 export { packReadings, encodeReadings } from './uplink/readings-packer.ts';
 export type { WireReading, PackLimits, PackedMessage } from './uplink/readings-packer.ts';
 export { ConfigFile } from './config/config-file.ts';

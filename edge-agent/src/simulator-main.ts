@@ -13,7 +13,8 @@
  */
 import { pino } from 'pino';
 import { z } from 'zod';
-import type { Domain, StationInput } from '@shanshui/models';
+import type { StationInput } from '@shanshui/models';
+import { demoFleetStation } from './sources/simulated/demo-fleet-station.ts';
 import { startSimulatedFleet } from './sources/simulated/simulated-fleet.ts';
 import type { SimulatedStation } from './sources/simulated/simulated-fleet.ts';
 
@@ -26,37 +27,7 @@ const EnvSchema = z.object({
   SHANSHUI_AGENT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
-const DEPARTMENT_OF: Record<Domain, string> = { air: 'eco-env', water: 'eco-env', reservoir: 'water', forest_fire: 'forestry', soil: 'agri', agriculture: 'agri' };
-const NAME_OF: Record<Domain, string> = { air: '空气站', water: '水质站', reservoir: '水库站', forest_fire: '森林防火监测点', soil: '墒情站', agriculture: '农业物联网地块' };
-const DISTRICTS: Array<[string, string, number, number]> = [
-  ['440103', '荔湾', 23.125, 113.244],
-  ['440106', '天河', 23.125, 113.361],
-  ['440111', '白云', 23.288, 113.273],
-  ['440112', '黄埔', 23.181, 113.48],
-  ['440113', '番禺', 22.938, 113.384],
-  ['440114', '花都', 23.404, 113.22],
-  ['440115', '南沙', 22.801, 113.525],
-  ['440117', '从化', 23.548, 113.586],
-  ['440118', '增城', 23.261, 113.81],
-];
-const DOMAIN_ORDER: Domain[] = ['air', 'water', 'reservoir', 'forest_fire', 'soil', 'agriculture'];
-
-function simulatedStation(i: number): StationInput {
-  const domain = DOMAIN_ORDER[i % DOMAIN_ORDER.length]!;
-  const [region, district, lat, lon] = DISTRICTS[i % DISTRICTS.length]!;
-  const jitter = (k: number): number => (((i * 7919 + k * 104729) % 1000) / 1000 - 0.5) * 0.08;
-  return {
-    id: `sim-${domain.replace('_', '-')}-${String(i).padStart(3, '0')}`,
-    name: `${district}${NAME_OF[domain]}${Math.floor(i / DOMAIN_ORDER.length) + 1}号`,
-    domain,
-    lat: Number((lat + jitter(1)).toFixed(5)),
-    lon: Number((lon + jitter(2)).toFixed(5)),
-    region,
-    department: DEPARTMENT_OF[domain],
-    ...(domain === 'reservoir' ? { attributes: { floodLimitLevel: 103, designFloodLevel: 106.5, checkFloodLevel: 108.2 } } : {}),
-    ...(domain === 'water' ? { attributes: { waterBody: 'river' } } : {}),
-  };
-}
+const simulatedStation = (i: number): StationInput => demoFleetStation(i, 'sim');
 
 const parsed = EnvSchema.safeParse(process.env);
 if (!parsed.success) {

@@ -106,8 +106,12 @@ export const ConfigSchema = z
     maxMessagesBurst: z.coerce.number().int().positive().default(500),
     /** Most concurrent MQTT connections. Default 100000. */
     maxConnections: z.coerce.number().int().positive().default(100_000),
-    /** scrypt cost N for device secrets. Default 16384. */
+    /** Server key of the keyed hashes of generated device secrets: base64/base64url or hex of ≥ 32 bytes, the same on every node; unset = `{dataDir}/secret-key` (0600, created on first start). Never in the database. */
+    secretKey: z.string().min(43, 'at least 32 bytes (43 base64 characters or 64 hex digits)').optional(),
+    /** scrypt cost N for device secrets a person chose, and for verifying pre-keyed-hash stations once. Default 16384. */
     scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(16384),
+    /** Redis shared by the nodes of a cluster (`redis://[:password@]host:6379[/db]`, `rediss://` for TLS): MQTT sessions, downlinks, retained config, takeovers, wills, lockouts and rate limits; unset = one node on its own. */
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     /** External MQTT broker (Mosquitto, EMQX) to subscribe to instead of running the embedded one; unset = embedded aedes. */
     externalBrokerUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
     /** User name of the ingest client at the external broker. */

@@ -8,8 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { FailureLockout, createBroker, startListener } from '@shanshui/broker';
-import type { RunningListener } from '@shanshui/broker';
+import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
+import type { RedisLink, RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
 import type { Config } from './config.ts';
@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
 import { StateStore } from './state/state-store.ts';
 import { StationRegistry } from './state/station-registry.ts';
+import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { stationPresence } from './state/station-presence.ts';
 import { ProvisioningStore } from './state/provisioning-store.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
@@ -44,6 +45,7 @@ import type { RouteEntry } from './api/request-auth.ts';
 import { ApiTokenStore } from './auth/api-token-store.ts';
 import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
+import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandStore } from './commands/command-store.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
@@ -128,7 +130,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const store = new StateStore(path.join(dataDir, 'state.db'));
     cleanups.push(() => store.close());
-    const registry = new StationRegistry(store, { scryptCost: config.scryptCost });
+    // Every node must verify what any node stored: one key for the cluster, not one file per node.
+    if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
+    const secrets = new DeviceSecrets(await loadSecretKey(dataDir, config.secretKey), { scryptCost: config.scryptCost });
+    const registry = new StationRegistry(store, secrets);
     const provisioning = new ProvisioningStore(store.database);
     const sequences = new SequenceTracker(store.loadDeliveryStats());
     const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
@@ -213,6 +218,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       events.emit(topic.kind, { station, fields: result.fields });
     };
 
+    // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
+    let link: RedisLink | undefined;
+    if (config.redisUrl) {
+      link = await connectRedisLink(config.redisUrl, logger);
+      cleanups.push(() => link?.close());
+    }
+    const apiLockoutOptions = { maxFailures: config.authMaxFailures, windowMs: config.authFailureWindowMs, lockoutMs: config.authLockoutMs, delayMs: config.authFailureDelayMs };
+    const apiLockout = link ? new RedisLockout(link.redis, 'shanshui:api-lockout', apiLockoutOptions) : memoryLockout(apiLockoutOptions);
     const broker = await createBroker(
       {
         authenticate: (id, secret) => registry.authenticate(id, secret),
@@ -256,6 +269,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         authFailureDelayMs: config.authFailureDelayMs,
       },
       logger,
+      link,
     );
     cleanups.push(() => broker.close());
     // A deleted station, a rotated secret, a station made a child: its open session ends now.
@@ -383,12 +397,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       apiToken,
       tokens: new ApiTokenStore(store.database),
       audit: new AuditLog(store.database),
-      authLockout: new FailureLockout({
-        maxFailures: config.authMaxFailures,
-        windowMs: config.authFailureWindowMs,
-        lockoutMs: config.authLockoutMs,
-        delayMs: config.authFailureDelayMs,
-      }),
+      authLockout: apiLockout,
+      ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './topics.ts';
+import { ModbusSourceFields } from './modbus-config.ts';
 
 export const OpcuaItemSchema = z
   .object({
@@ -89,6 +90,8 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       commands: z.array(OpcuaCommandSchema).max(200).default([]),
     })
     .strict(),
+  /** Modbus RTU (RS-485) or TCP: a polled register map (models/src/modbus-config.ts). */
+  z.object(ModbusSourceFields).strict(),
 ]);
 
 export const AgentConfigSchema = z
@@ -118,11 +121,14 @@ export const AgentConfigSchema = z
       .object({
         /** Disk quota of the store-and-forward buffer, bytes. Default 256 MiB. */
         quotaBytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
-        /** Backlog drain rate after an outage, messages per second. Default 50. */
-        drainRatePerSec: z.number().positive().default(50),
+        /**
+         * Optional cap on the backlog drain after an outage, messages per second. Default none:
+         * the backlog drains as fast as the platform acknowledges, within the in-flight window.
+         */
+        drainRatePerSec: z.number().positive().optional(),
       })
       .strict()
-      .default({ quotaBytes: 256 * 1024 * 1024, drainRatePerSec: 50 }),
+      .default({ quotaBytes: 256 * 1024 * 1024 }),
     /** Seconds between heartbeats on `up/status`. Default 60. */
     heartbeatSec: z.number().int().min(5).default(60),
     sources: z.array(SourceConfigSchema).max(32).default([]),

@@ -1,5 +1,30 @@
-export { DOMAINS, DOMAIN_SPECS, COMMON_METRICS, isDomain, metricSpec } from './domains.ts';
-export type { Domain, DomainSpec, MetricSpec } from './domains.ts';
+export { DOMAINS, DOMAIN_SPECS, COMMON_METRICS, STAT_FIELD_SUFFIXES, isDomain, metricSpec, fieldSpec, splitStatField } from './domains.ts';
+export type { Domain, DomainSpec, MetricSpec, StatFieldSuffix } from './domains.ts';
+
+// The sensor catalogue (docs/catalogue.md): metrics, domains and station profiles as data.
+export {
+  MetricDefSchema,
+  DomainDefSchema,
+  CatalogueSchema,
+  ProfileSchema,
+  ProfileAttributeSchema,
+  PROFILE_ID_PATTERN,
+  METRIC_ID_PATTERN,
+} from './catalogue/catalogue-schema.ts';
+export type { MetricDef, DomainDef, Catalogue, Profile, ProfileInput } from './catalogue/catalogue-schema.ts';
+export { CATALOGUE, BUILTIN_PROFILES, PROFILES_VERSION } from './catalogue/catalogue.ts';
+export { resolveProfile, missingProfileAttributes, ProfileError } from './catalogue/resolve-profile.ts';
+export type { ResolvedProfile } from './catalogue/resolve-profile.ts';
+export {
+  HJ212_CODES,
+  HJ212_VALUE_SUFFIXES,
+  HJ212_META_SUFFIXES,
+  HJ212_DEFAULT_TABLE,
+  hj212CodeTable,
+  hj212CodeTableFor,
+} from './catalogue/hj212-fields.ts';
+export type { Hj212Code, Hj212CodeTable } from './catalogue/hj212-fields.ts';
+export { addCorrectedValues } from './catalogue/add-corrected-values.ts';
 export { QUALITIES, HJ212_FLAG_QUALITY, QUALITY_LABEL, isTrustworthy } from './quality.ts';
 export type { Quality } from './quality.ts';
 export {
@@ -37,6 +62,8 @@ export { StationInputSchema, StationUpdateSchema } from './station.ts';
 export { plainNameSchema, plainTextSchema } from './plain-text.ts';
 export type { Station, StationInput, StationUpdate } from './station.ts';
 export { readingToPoint, stationInfoPoint } from './points.ts';
+export { Backoff, backoffDelayMs } from './backoff.ts';
+export type { BackoffPolicy } from './backoff.ts';
 export type { PointData, StationTags } from './points.ts';
 
 // National classifications (HJ 633, GB 3838, drought, fire danger, reservoir levels, warning levels).
@@ -154,5 +181,26 @@ export type {
   ReservoirStateResult,
 } from './classify/reservoir-state.ts';
 
+export { NOISE_ZONES, GB3096_LIMITS, NIGHT_SUDDEN_MARGIN_DB, NOISE_CLASSES, NOISE_CLASS_WARNING_LEVEL, isNoiseZone, noisePeriodAt, noiseLimit, classifyNoise } from './classify/noise-zone.ts';
+export type { NoiseZone, NoisePeriod, NoiseClass, NoiseResult, NoisePeriodOptions } from './classify/noise-zone.ts';
+export { RAIN_GRADES, RAIN_GRADE_LABEL, RAIN_GRADE_BOUNDS, ROLLING_RAIN_HOURS, rainGrade24h, rainGrade12h, rainstormSignal, rollingRainfall } from './classify/rain-grade.ts';
+export type { RainGrade, RollingRainfall } from './classify/rain-grade.ts';
+export { EMISSION_CLASSES, EMISSION_CLASS_WARNING_LEVEL, correctedConcentration, emissionClass } from './classify/emission-permit.ts';
+export type { EmissionClass } from './classify/emission-permit.ts';
+export { RIVER_STATES, RIVER_STATE_LABEL, RIVER_STATE_WARNING_LEVEL, DEFAULT_GUARANTEE_APPROACH_M, validateRiverLevels, riverState } from './classify/river-flood.ts';
+export type { RiverState, RiverLevels } from './classify/river-flood.ts';
+export {
+  DEFORMATION_STAGES,
+  DEFORMATION_STAGE_LABEL,
+  DEFORMATION_STAGE_WARNING_LEVEL,
+  DEFAULT_TANGENT_THRESHOLDS,
+  tangentAngle,
+  deformationStage,
+  displacementKinematics,
+} from './classify/landslide-deformation.ts';
+export type { DeformationStage, TangentThresholds } from './classify/landslide-deformation.ts';
+
 export { AgentConfigSchema, SourceConfigSchema, OpcuaItemSchema, OpcuaCommandSchema } from './agent-config.ts';
 export type { AgentConfig, AgentConfigInput, SourceConfig, OpcuaItem, OpcuaCommand } from './agent-config.ts';
+export { ModbusPointSchema, ModbusGroupSchema, ModbusCommandSchema, MODBUS_TABLES, MODBUS_TYPES, modbusWords, modbusTypeOf, modbusCommandValue } from './modbus-config.ts';
+export type { ModbusPoint, ModbusGroup, ModbusCommand, ModbusType } from './modbus-config.ts';

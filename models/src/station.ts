@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DOMAINS } from './domains.ts';
 import { DEVICE_ID_PATTERN } from './topics.ts';
+import { PROFILE_ID_PATTERN } from './catalogue/catalogue-schema.ts';
 import { plainNameSchema } from './plain-text.ts';
 
 export const StationInputSchema = z
@@ -15,6 +16,12 @@ export const StationInputSchema = z
     region: z.string().regex(/^\d{6}(\d{3}(\d{3})?)?$/, '6, 9 or 12 digit administrative region code (GB/T 2260)'),
     /** Owning department, e.g. `eco-env` (生态环境局), `water` (水利局). */
     department: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'lowercase department code, 2–32 characters'),
+    /**
+     * Catalogue profile of the station (docs/catalogue.md): a built-in one (`flue-gas-cems`,
+     * `landslide-gnss` …) or one an admin added. Default: the domain's own profile (its id is
+     * the domain's), which accepts every metric of the domain.
+     */
+    profile: z.string().regex(PROFILE_ID_PATTERN, 'a profile id such as flue-gas-cems').optional(),
     /** Free per-station settings (water body type, reservoir levels, expected interval …). */
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     /**

@@ -3,8 +3,8 @@
  * and timestamps far in the future reject a reading (it goes to the dead-letter store with the
  * reason); a value outside its plausible physical range is kept, flagged `implausible`.
  */
-import { metricSpec } from './domains.ts';
-import type { Domain } from './domains.ts';
+import { fieldSpec, metricSpec } from './domains.ts';
+import type { Domain, MetricSpec } from './domains.ts';
 import type { Reading, ReadingsMessage } from './envelope.ts';
 import type { Quality } from './quality.ts';
 
@@ -29,7 +29,13 @@ export interface ValidatedReadings {
   readonly implausible: number;
 }
 
-export function validateReadings(message: ReadingsMessage, domain: Domain, options: ValidateOptions): ValidatedReadings {
+/**
+ * `against` is the station's domain, or the metric table of its profile (resolveProfile): then
+ * only the profile's metrics (and their statistics fields) are known.
+ */
+export function validateReadings(message: ReadingsMessage, against: Domain | Readonly<Record<string, MetricSpec>>, options: ValidateOptions): ValidatedReadings {
+  const table = typeof against === 'string' ? undefined : against;
+  const domain = typeof against === 'string' ? against : undefined;
   const accepted: Reading[] = [];
   const rejected: RejectedReading[] = [];
   let implausible = 0;
@@ -54,7 +60,7 @@ export function validateReadings(message: ReadingsMessage, domain: Domain, optio
     const metrics = Object.keys(reading.values);
     for (let i = 0; i < metrics.length; i++) {
       const metric = metrics[i]!;
-      const spec = metricSpec(domain, metric);
+      const spec = table ? fieldSpec(table, metric) : metricSpec(domain!, metric);
       if (spec === undefined) {
         (unknown ??= []).push(metric);
         continue;
@@ -73,7 +79,7 @@ export function validateReadings(message: ReadingsMessage, domain: Domain, optio
       }
     }
     if (unknown) {
-      rejected.push({ index, reason: `readings[${index}]: unknown metric(s) for domain ${domain}: ${unknown.join(', ')}` });
+      rejected.push({ index, reason: `readings[${index}]: unknown metric(s) for ${domain !== undefined ? `domain ${domain}` : 'the station profile'}: ${unknown.join(', ')}` });
       continue;
     }
     implausible += flagged;

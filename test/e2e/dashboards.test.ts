@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { createBroker } from '@shanshui/broker';
 import { InfluxHttp, acceptDeviceMessage, freePort, seriesRows, startManagedInfluxd, toLineProtocol } from '@shanshui/ingest';
 import type { InfluxSeries, ManagedInfluxd } from '@shanshui/ingest';
-import { AGENT_VERSION, createAgent, createSimulationState, simulateValues } from '@shanshui/edge-agent';
+import { AGENT_VERSION, DEMO_DEPARTMENT_OF, createAgent, createSimulationState, simulateValues } from '@shanshui/edge-agent';
 import { AQI_BREAKPOINTS, DOMAINS, WARNING_LEVEL_INFO, iaqi, readingToPoint, stationInfoPoint, upTopic } from '@shanshui/models';
 import type { AqiPollutant, Domain, PointData, WarningLevel } from '@shanshui/models';
 import { AQI_COLUMNS, extractQueries, iaqiExpression, interpolate, leftoverVariables } from '@shanshui/dashboards';
@@ -21,7 +21,7 @@ import type { Dashboard, Interpolation } from '@shanshui/dashboards';
 import { tempDir } from '../support/temp-dir.ts';
 
 const JSON_DIR = path.join(import.meta.dirname, '..', '..', 'dashboards', 'provisioning', 'dashboards', 'json');
-const DEPT: Record<Domain, string> = { air: 'eco-env', water: 'eco-env', reservoir: 'water', forest_fire: 'forestry', soil: 'agri', agriculture: 'agri' };
+const DEPT: Readonly<Record<Domain, string>> = DEMO_DEPARTMENT_OF;
 const REGIONS = ['440106', '440111', '440113'];
 const NOW = Date.now();
 const MINUTE = 60_000;

@@ -27,6 +27,11 @@ export const TOOLTIP_METRICS: Readonly<Record<Domain, readonly string[]>> = {
   reservoir: ['water_level', 'inflow'],
   forest_fire: ['humidity', 'wind_speed'],
   agriculture: ['soil_moisture'],
+  noise: ['laeq', 'lmax'],
+  pollution_source: ['so2', 'nox', 'dust'],
+  river: ['water_level', 'flow'],
+  meteorology: ['rainfall', 'temperature'],
+  geohazard: ['displacement', 'crack_width'],
 };
 
 /** Tooltip column of a metric; domains share metric names (temperature), so the domain prefixes it. */

@@ -20,6 +20,11 @@ export const HEARTBEAT_METRIC: Readonly<Record<Domain, string>> = {
   reservoir: 'water_level',
   forest_fire: 'temperature',
   agriculture: 'soil_moisture',
+  noise: 'laeq',
+  pollution_source: 'o2',
+  river: 'water_level',
+  meteorology: 'rainfall',
+  geohazard: 'rainfall',
 };
 
 export function platformHealthDashboard(): Dashboard {

@@ -1,6 +1,6 @@
 /**
  * The running sources of the agent, built from `AgentConfig.sources`: HJ 212 and SL 651 TCP
- * listeners, OPC-UA subscriptions, the simulator. `apply` swaps one set for another
+ * listeners, OPC-UA subscriptions, Modbus pollers, the simulator. `apply` swaps one set for another
  * atomically from the config's point of view: if any new source fails to start, the new ones
  * are stopped, the previous ones started again, and the reason returned — the caller rejects
  * that config and keeps the last good one.
@@ -10,6 +10,7 @@ import type { Domain, SourceConfig } from '@shanshui/models';
 import { Hj212Server } from './hj212/hj212-server.ts';
 import { Sl651Server } from './sl651/sl651-server.ts';
 import { SimulatedSource } from './simulated-source.ts';
+import { ModbusSource } from './modbus/modbus-source.ts';
 import type { SourceReading } from './source-reading.ts';
 
 /** The OPC-UA source's contract (sources/opcua/opcua-source.ts). */
@@ -51,7 +52,7 @@ export interface SourceRunner {
   start(): Promise<void>;
   stop(): Promise<void>;
   stats(): Record<string, StatValue>;
-  /** OPC-UA command names this source executes. */
+  /** Command names this source executes (OPC-UA, Modbus). */
   readonly commands: readonly string[];
   executeCommand?(name: string, args: Record<string, unknown>): Promise<CommandOutcome>;
 }
@@ -150,6 +151,7 @@ export class SourceSet {
         return (address) => map.get(address.toUpperCase());
       }
       case 'opcua':
+      case 'modbus':
         return (station) => station;
       case 'simulated':
         return () => undefined;
@@ -253,6 +255,18 @@ export class SourceSet {
           stop: async () => source?.stop(),
           stats: () => (source ? flatten(source.stats()) : { state: 'stopped' }),
           executeCommand: async (cmd, args) => (source ? source.executeCommand(cmd, args) : { ok: false, error: 'OPC-UA source not running' }),
+        };
+      }
+      case 'modbus': {
+        const source = new ModbusSource({ config, stationId: this.#o.stationId, logger, onReadings: sink });
+        return {
+          config,
+          name,
+          commands: source.commands,
+          start: () => source.start(),
+          stop: () => source.stop(),
+          stats: () => flatten(source.stats()),
+          executeCommand: (cmd, args) => source.executeCommand(cmd, args),
         };
       }
       case 'simulated': {

@@ -6,11 +6,13 @@
  *
  * What goes next, in order (one pump loop, at most `maxInflight` messages unacknowledged):
  * 1. urgent rows (events, alarms), oldest first, immediately;
- * 2. the backlog — routine rows already in the buffer when the connection came up — oldest
- *    first, paced at `drainRatePerSec` messages per second;
- * 3. live routine rows (taken after the connection came up): at once on the 5g profile; on
- *    the nbiot profile once per `batchIntervalSec`.
- * So after an outage live readings keep flowing while the backlog drains in order beside them.
+ * 2. live routine rows (taken after the connection came up): at once on the 5g profile; on
+ *    the nbiot profile once per `batchIntervalSec`;
+ * 3. the backlog — routine rows already in the buffer when the connection came up — oldest
+ *    first, as fast as PUBACKs free the window (each PUBACK pumps the next message), or at
+ *    most `drainRatePerSec` messages per second when the profile sets that cap.
+ * So after an outage alarms and live readings go first while the backlog fills the rest of
+ * the window.
  *
  * Child stations (a gateway publishing for the RTUs / data loggers behind it): every message
  * carries the rows of one station only, on that station's topic `shanshui/v1/{station}/up/readings`
@@ -40,11 +42,10 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { downTopic, upTopic } from '@shanshui/models';
+import { Backoff, downTopic, upTopic } from '@shanshui/models';
 import type { AgentConfig, PayloadEncoding } from '@shanshui/models';
 import { AgentError, describeIssues } from '../errors.ts';
 import type { BufferedItem, ReadingBuffer } from '../buffer/reading-buffer.ts';
-import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { encodeReadings, packReadings } from './readings-packer.ts';
 import type { WireReading } from './readings-packer.ts';
 
@@ -54,7 +55,8 @@ export interface UplinkProfile {
   readonly batchIntervalSec: number;
   readonly maxPayloadBytes: number;
   readonly keepaliveSec: number;
-  readonly drainRatePerSec: number;
+  /** Optional cap on the backlog drain, messages per second. Default none: as fast as PUBACKs come, within the window. */
+  readonly drainRatePerSec?: number;
   /** Plain MQTT although a TLS endpoint is known (explicit opt-out, logged). Default false. */
   readonly plainMqtt?: boolean;
 }
@@ -87,7 +89,7 @@ const ProfileSchema = z.strictObject({
   batchIntervalSec: z.number().positive(),
   maxPayloadBytes: z.number().int().min(128),
   keepaliveSec: z.number().int().min(1).max(65535),
-  drainRatePerSec: z.number().positive(),
+  drainRatePerSec: z.number().positive().optional(),
   plainMqtt: z.boolean().default(false),
 });
 
@@ -165,7 +167,7 @@ export class MqttUplink {
   readonly #log: Logger;
   readonly #buffer: ReadingBuffer;
   #profile: UplinkProfile;
-  #backoff: ReconnectBackoff;
+  #backoff: Backoff;
   #client: MqttClient | undefined;
   #generation = 0;
   #connected = false;
@@ -328,12 +330,13 @@ export class MqttUplink {
     return this.#o.url;
   }
 
-  #makeBackoff(): ReconnectBackoff {
+  /** mqtt.js' own `reconnectPeriod` is a fixed delay: a fleet that lost the network together would reconnect in lock-step. */
+  #makeBackoff(): Backoff {
     const nb = this.#profile.profile === 'nbiot';
-    return new ReconnectBackoff(
-      this.#o.reconnectMinMs ?? (nb ? D.reconnectMinMsNbiot : D.reconnectMinMs5g),
-      this.#o.reconnectMaxMs ?? (nb ? D.reconnectMaxMsNbiot : D.reconnectMaxMs5g),
-    );
+    return new Backoff({
+      minMs: this.#o.reconnectMinMs ?? (nb ? D.reconnectMinMsNbiot : D.reconnectMinMs5g),
+      maxMs: this.#o.reconnectMaxMs ?? (nb ? D.reconnectMaxMsNbiot : D.reconnectMaxMs5g),
+    });
   }
 
   #startBatchTimer(): void {
@@ -499,7 +502,7 @@ export class MqttUplink {
     try {
       const window = this.#careful.size > 0 ? 1 : this.#o.maxInflight;
       while (this.#connected && this.#inflight < window) {
-        if (this.#sendUrgent() || this.#sendBacklog() || this.#sendLive()) continue;
+        if (this.#sendUrgent() || this.#sendLive() || this.#sendBacklog()) continue;
         break;
       }
     } catch (err) {
@@ -529,18 +532,21 @@ export class MqttUplink {
 
   #sendBacklog(): boolean {
     if (this.#backlogCursor >= this.#highWater) return false;
-    const now = Date.now();
     const rate = this.#profile.drainRatePerSec;
-    this.#tokens = Math.min(Math.max(1, rate), this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
-    this.#tokensAt = now;
-    if (this.#tokens < 1) {
-      if (!this.#drainTimer) {
-        this.#drainTimer = setTimeout(() => {
-          this.#drainTimer = undefined;
-          this.#pump();
-        }, Math.ceil(((1 - this.#tokens) / rate) * 1000));
+    if (rate !== undefined) {
+      // An optional cap (a metered link): a token bucket of `rate` messages per second.
+      const now = Date.now();
+      this.#tokens = Math.min(Math.max(1, rate), this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
+      this.#tokensAt = now;
+      if (this.#tokens < 1) {
+        if (!this.#drainTimer) {
+          this.#drainTimer = setTimeout(() => {
+            this.#drainTimer = undefined;
+            this.#pump();
+          }, Math.ceil(((1 - this.#tokens) / rate) * 1000));
+        }
+        return false;
       }
-      return false;
     }
     const rows = this.#buffer.peek('routine', this.#backlogCursor, this.#o.maxReadingsPerMessage, this.#highWater);
     if (rows.length === 0) {

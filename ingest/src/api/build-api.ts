@@ -18,7 +18,7 @@ import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { provisioningRoutes } from './provisioning-routes.ts';
 import type { ProvisioningStore } from '../state/provisioning-store.ts';
 import type { AgentConfig } from '@shanshui/models';
-import type { FailureLockout } from '@shanshui/broker';
+import type { SharedLockout, SharedRateLimit } from '@shanshui/broker';
 import type { ApiTokenStore } from '../auth/api-token-store.ts';
 import type { AuditLog } from '../auth/audit-log.ts';
 import { installAuth } from './request-auth.ts';
@@ -40,7 +40,9 @@ export interface ApiDeps {
   readonly tokens: ApiTokenStore;
   readonly audit: AuditLog;
   /** Bad bearer tokens per client address. */
-  readonly authLockout: FailureLockout;
+  readonly authLockout: SharedLockout;
+  /** Provisioning attempts per client address (0.5/s, burst 10); shared by every node with a Redis link. Default: this process's own. */
+  readonly provisioningLimit?: SharedRateLimit;
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
   /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AgentConfigSchema, downTopic, metricSpec, upTopic } from '@shanshui/models';
 import type { AgentConfig, Station } from '@shanshui/models';
-import { RateLimiter } from '@shanshui/broker';
+import { memoryRateLimit } from '@shanshui/broker';
 import { HttpError, parseOr400 } from './http-error.ts';
 import type { ApiDeps } from './build-api.ts';
 import { addAuditNote, inScope } from './request-auth.ts';
@@ -61,9 +61,13 @@ const DOCS = {
   getConfig: { tag: 'provisioning', summary: "A station's current edge-agent config", params: IdParams, responses: { 200: AgentConfigResponseSchema }, errors: { 404: 'No such station in scope, or no config yet (API_ERR_NOT_FOUND)' } },
 } satisfies Record<string, RouteDoc>;
 
+/** Provisioning attempts per client address: sustained per second, and at once. */
+export const PROVISIONING_RATE_PER_SEC = 0.5;
+export const PROVISIONING_BURST = 10;
+
 export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // Guessing tokens is hopeless (192 bits), but a flood of attempts is still refused per address.
-  const limiter = new RateLimiter(0.5, 10);
+  const limiter = deps.provisioningLimit ?? memoryRateLimit(PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST);
 
   app.post('/api/v1/stations/:id/bootstrap-tokens', { config: { permission: 'stations:credentials', doc: DOCS.bootstrap } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
@@ -76,7 +80,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.post('/api/v1/provision', { config: { permission: 'public', doc: DOCS.provision } }, async (req, reply) => {
-    if (!limiter.take(req.ip)) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
+    if (!(await limiter.take(req.ip))) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
     const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
     const check = deps.provisioning.consumeToken(token, req.ip);
     if (!check.ok) {
@@ -126,6 +130,14 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
     const notChildren = config.sources.flatMap((source, i) => {
       if (source.kind === 'opcua') return source.items.flatMap((item, j) => (target(item.stationId) ? [] : [`sources.${i}.items.${j}.stationId: ${item.stationId}`]));
+      if (source.kind === 'modbus') {
+        return source.groups.flatMap((group, j) =>
+          group.points.flatMap((point, k) => {
+            const child = point.stationId ?? group.stationId;
+            return target(child) ? [] : [`sources.${i}.groups.${j}${point.stationId ? `.points.${k}` : ''}.stationId: ${child}`];
+          }),
+        );
+      }
       if (source.kind === 'hj212' || source.kind === 'sl651') {
         return Object.entries(source.stations ?? {}).flatMap(([device, child]) => (target(child) ? [] : [`sources.${i}.stations.${device}: ${child}`]));
       }
@@ -134,17 +146,20 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (notChildren.length > 0) {
       throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: not child stations of ${id} (register them with gatewayId ${id} first; 子站须先登记网关): ${notChildren.join('; ')}`);
     }
-    // An OPC-UA item feeding a metric its station's domain does not know would have the whole
+    // An OPC-UA item or Modbus point feeding a metric its station's domain does not know would have the whole
     // reading (good values from the same scan too) dead-lettered: refuse it here, by name.
-    const unknown = config.sources.flatMap((source, i) =>
-      source.kind === 'opcua'
-        ? source.items.flatMap((item, j) => {
-            const owner = target(item.stationId)!;
-            const whose = owner.id === id ? '' : ` (child ${owner.id}, ${owner.domain})`;
-            return metricSpec(owner.domain, item.metric) ? [] : [`sources.${i}.items.${j}.metric: ${item.metric}${whose}`];
-          })
-        : [],
-    );
+    const unknownMetric = (stationId: string | undefined, metric: string, where: string): string[] => {
+      const owner = target(stationId)!;
+      const whose = owner.id === id ? '' : ` (child ${owner.id}, ${owner.domain})`;
+      return metricSpec(owner.domain, metric) ? [] : [`${where}.metric: ${metric}${whose}`];
+    };
+    const unknown = config.sources.flatMap((source, i) => {
+      if (source.kind === 'opcua') return source.items.flatMap((item, j) => unknownMetric(item.stationId, item.metric, `sources.${i}.items.${j}`));
+      if (source.kind === 'modbus') {
+        return source.groups.flatMap((group, j) => group.points.flatMap((point, k) => unknownMetric(point.stationId ?? group.stationId, point.metric, `sources.${i}.groups.${j}.points.${k}`)));
+      }
+      return [];
+    });
     if (unknown.length > 0) {
       throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { FailureLockout } from '@shanshui/broker';
+import { memoryLockout } from '@shanshui/broker';
 import { createMetrics } from '../metrics.ts';
 import { ApiTokenStore } from '../auth/api-token-store.ts';
 import { AuditLog } from '../auth/audit-log.ts';
@@ -12,7 +12,7 @@ import { installAuth, routeTableOf } from './request-auth.ts';
 function appWithAuth() {
   const db = new DatabaseSync(':memory:');
   const app = Fastify();
-  installAuth(app, { logger: pino({ level: 'silent' }), apiToken: 'bootstrap-admin-token-0123', tokens: new ApiTokenStore(db), audit: new AuditLog(db), lockout: new FailureLockout(), metrics: createMetrics() });
+  installAuth(app, { logger: pino({ level: 'silent' }), apiToken: 'bootstrap-admin-token-0123', tokens: new ApiTokenStore(db), audit: new AuditLog(db), lockout: memoryLockout({}), metrics: createMetrics() });
   return app;
 }
 

@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { FailureLockout } from '@shanshui/broker';
+import type { SharedLockout } from '@shanshui/broker';
 import { HttpError } from './http-error.ts';
 import { headerText } from './header-text.ts';
 import { isRoutePermission, roleAllows } from '../auth/permissions.ts';
@@ -57,7 +57,8 @@ export interface AuthDeps {
   readonly tokens: ApiTokenStore;
   readonly audit: AuditLog;
   /** Bad bearer tokens per client address. */
-  readonly lockout: FailureLockout;
+  /** Per client address; shared by every node when the platform has a Redis link. */
+  readonly lockout: SharedLockout;
   readonly metrics: Pick<PlatformMetrics, 'authFailures' | 'authLockouts'>;
 }
 
@@ -104,7 +105,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     // A locked address (a script with a stale token, or someone guessing) is refused — except
     // for the platform's own API tokens that verify: 256 random bits cannot be guessed, so the
     // office behind the same address keeps working. The configured admin token is not exempt.
-    const lockedMs = deps.lockout.lockedFor(req.ip);
+    const lockedMs = await deps.lockout.lockedFor(req.ip);
     const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && !sameToken(token, deps.apiToken) && typeof identify(token) !== 'string';
     if (lockedMs > 0 && !exempt) {
       reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
@@ -114,7 +115,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const who = identify(token);
     if (typeof who === 'string') {
       deps.metrics.authFailures.inc({ kind: 'api' });
-      const { delayMs, locked } = deps.lockout.fail(req.ip);
+      const { delayMs, locked } = await deps.lockout.fail(req.ip);
       if (locked) {
         deps.metrics.authLockouts.inc({ kind: 'api' });
         log.warn({ ip: req.ip }, 'address locked out after repeated bad API tokens');

@@ -5,7 +5,7 @@
  * a command with no answer by its expiry is marked expired. Every step is logged.
  */
 import type { Logger } from 'pino';
-import { downTopic } from '@shanshui/models';
+import { downTopic, modbusCommandValue } from '@shanshui/models';
 import type { AgentConfig } from '@shanshui/models';
 import type { Command, CommandStore } from './command-store.ts';
 
@@ -16,12 +16,21 @@ export interface CommandDispatcherDeps {
   readonly logger: Logger;
 }
 
-/** Checks a command against the OPC-UA command definitions in the station's agent config. */
+/** Checks a command against the OPC-UA and Modbus command definitions in the station's agent config. */
 export function validateCommand(config: AgentConfig | undefined, name: string, args: Record<string, unknown>): string | undefined {
-  const defs = (config?.sources ?? []).flatMap((s) => (s.kind === 'opcua' ? s.commands : []));
-  if (defs.length === 0) return 'the station\'s agent config defines no commands';
+  const sources = config?.sources ?? [];
+  const modbus = sources.flatMap((s) => (s.kind === 'modbus' ? s.commands : []));
+  const defs = sources.flatMap((s) => (s.kind === 'opcua' ? s.commands : []));
+  const names = [...defs.map((d) => d.name), ...modbus.map((d) => d.name)];
+  if (names.length === 0) return 'the station\'s agent config defines no commands';
+  // Modbus register writes (遥控): the same check the agent makes before writing.
+  const register = modbus.find((d) => d.name === name);
+  if (register) {
+    const checked = modbusCommandValue(register, args);
+    return checked.ok ? undefined : checked.reason;
+  }
   const def = defs.find((d) => d.name === name);
-  if (!def) return `unknown command ${name}; this station accepts: ${defs.map((d) => d.name).join(', ')}`;
+  if (!def) return `unknown command ${name}; this station accepts: ${names.join(', ')}`;
   if (def.write) {
     const v = args['value'];
     const t = def.write.dataType;

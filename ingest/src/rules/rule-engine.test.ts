@@ -10,7 +10,6 @@ import { RuleInputSchema } from './rule-schema.ts';
 import type { RuleInput } from './rule-schema.ts';
 import { DEFAULT_RULES } from './default-rules.ts';
 import { levelForValue } from './level-for-value.ts';
-import { backoffMs } from '../webhooks/delivery-worker.ts';
 
 const logger = pino({ level: 'silent' });
 const air: Station = { id: 'air-1', name: '天河空气站1号', domain: 'air', lat: 23, lon: 113, region: '440106', department: 'eco-env', createdAt: '' };
@@ -145,12 +144,4 @@ test('every default rule validates; bad definitions are refused with the field n
   const bad = RuleInputSchema.safeParse({ name: 'x', kind: 'threshold', metric: 'pm25', op: 'below', levels: { blue: 1, red: 5 } });
   assert.ok(!bad.success);
   assert.deepEqual(bad.error.issues[0]!.path, ['levels']);
-});
-
-test('backoff doubles per attempt within [½, 1] of the ceiling, capped', () => {
-  const o = { backoffBaseMs: 1000, backoffMaxMs: 60_000 };
-  assert.equal(backoffMs(1, o, () => 1), 1000);
-  assert.equal(backoffMs(3, o, () => 1), 4000);
-  assert.equal(backoffMs(3, o, () => 0), 2000);
-  assert.equal(backoffMs(20, o, () => 1), 60_000);
 });

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { StateStore } from './state-store.ts';
 import { StationRegistry } from './station-registry.ts';
+import { DeviceSecrets } from './device-secret.ts';
+
+const secrets = new DeviceSecrets(Buffer.alloc(32, 7), { scryptCost: 1024 });
 
 test('a state database from before child stations opens: its stations load without a gateway, and one can be set and survives reopening', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'state-store-'));
@@ -25,7 +28,7 @@ test('a state database from before child stations opens: its stations load witho
 
     let store = new StateStore(file);
     assert.deepEqual(store.allStations().map((s) => [s.id, s.gatewayId]), [['gw-old', undefined], ['rtu-old', undefined]]);
-    let registry = new StationRegistry(store);
+    let registry = new StationRegistry(store, secrets);
     assert.equal(registry.mayPublishFor('gw-old', 'rtu-old'), false);
     assert.equal(registry.update('rtu-old', { gatewayId: 'gw-old' })?.gatewayId, 'gw-old');
     assert.equal(registry.mayPublishFor('gw-old', 'rtu-old'), true);
@@ -33,7 +36,7 @@ test('a state database from before child stations opens: its stations load witho
     store.close();
 
     store = new StateStore(file);
-    registry = new StationRegistry(store);
+    registry = new StationRegistry(store, secrets);
     assert.equal(registry.get('rtu-old')?.gatewayId, 'gw-old', 'persisted');
     assert.equal(registry.mayPublishFor('gw-old', 'rtu-old'), true);
     assert.equal(registry.update('rtu-old', { name: '测站 2' })?.gatewayId, 'gw-old', 'a change without gatewayId keeps it');

@@ -1,15 +1,15 @@
 /** Station registry: the state store's stations, cached in memory for the publish hot path. */
 import type { Station, StationInput, StationUpdate } from '@shanshui/models';
 import type { StateStore } from './state-store.ts';
-import { generateSecret, hashSecret, verifySecret } from './device-secret.ts';
+import type { DeviceSecrets } from './device-secret.ts';
 import { createHash } from 'node:crypto';
 
 export class StationRegistry {
   readonly #store: StateStore;
   readonly #cache = new Map<string, Station>();
-  /** sha256 of secrets already verified by scrypt in this process: reconnect storms stay cheap. */
+  /** sha256 of secrets already verified by scrypt (person-chosen) in this process: reconnect storms stay cheap. */
   readonly #verified = new Map<string, string>();
-  readonly #scryptCost: number;
+  readonly #secrets: DeviceSecrets;
   /** Called after a station is added (active) or removed (inactive). */
   onChange: ((station: Station, active: boolean) => void) | undefined;
   /**
@@ -18,9 +18,9 @@ export class StationRegistry {
    */
   onSessionRevoked: ((id: string) => void) | undefined;
 
-  constructor(store: StateStore, options: { scryptCost?: number } = {}) {
+  constructor(store: StateStore, secrets: DeviceSecrets) {
     this.#store = store;
-    this.#scryptCost = options.scryptCost ?? 16384;
+    this.#secrets = secrets;
     for (const s of store.allStations()) this.#cache.set(s.id, s);
   }
 
@@ -42,8 +42,7 @@ export class StationRegistry {
    * whatever it validates still holds when the station is stored; it throws to refuse.
    */
   async register(input: StationInput, check?: () => void): Promise<{ station: Station; secret: string }> {
-    const secret = generateSecret();
-    const hash = await hashSecret(secret, this.#scryptCost);
+    const { secret, hash } = this.#secrets.generate();
     check?.();
     const station = this.#store.insertStation(input, hash);
     this.#cache.set(station.id, station);
@@ -53,8 +52,8 @@ export class StationRegistry {
 
   async rotateSecret(id: string): Promise<string | undefined> {
     if (!this.#cache.has(id)) return undefined;
-    const secret = generateSecret();
-    this.#store.setSecretHash(id, await hashSecret(secret, this.#scryptCost));
+    const { secret, hash } = this.#secrets.generate();
+    this.#store.setSecretHash(id, hash);
     this.#verified.delete(id);
     this.onSessionRevoked?.(id);
     return secret;
@@ -116,8 +115,13 @@ export class StationRegistry {
     const digest = createHash('sha256').update(secret).digest('base64');
     if (this.#verified.get(id) === digest) return true;
     const hash = this.#store.secretHash(id);
-    if (!hash || !(await verifySecret(secret, hash))) return false;
-    this.#verified.set(id, digest);
+    if (!hash) return false;
+    const check = await this.#secrets.verify(secret, hash);
+    if (!check.ok) return false;
+    // A station from before keyed hashes: its scrypt hash was verified this once; from now on
+    // the keyed hash serves (unless the secret was rotated meanwhile — then it stays as it is).
+    if (check.upgradedHash !== undefined && this.#store.secretHash(id) === hash) this.#store.setSecretHash(id, check.upgradedHash);
+    else if (hash.startsWith('scrypt$')) this.#verified.set(id, digest);
     return true;
   }
 }

@@ -6,6 +6,7 @@
  * and the drain moves on. The loop never throws.
  */
 import type { Logger } from 'pino';
+import { Backoff } from '@shanshui/models';
 import type { Spool } from '../spool/spool.ts';
 import type { InfluxHttp } from './influx-http.ts';
 import { InfluxWriteError } from './influx-http.ts';
@@ -15,7 +16,7 @@ import type { DeadLetterInput } from '../state/state-store.ts';
 export interface InfluxDrainOptions {
   /** Bytes of line protocol per write. Default 1 MiB. */
   readonly batchBytes?: number;
-  /** First retry delay. Default 200 ms. */
+  /** Ceiling of the first retry delay (models' `Backoff`). Default 200 ms. */
   readonly retryMinMs?: number;
   /** Longest retry delay. Default 5 s. */
   readonly retryMaxMs?: number;
@@ -28,8 +29,7 @@ export class InfluxDrain {
   readonly #metrics: PlatformMetrics;
   readonly #deadLetter: (d: DeadLetterInput) => void;
   readonly #batchBytes: number;
-  readonly #retryMinMs: number;
-  readonly #retryMaxMs: number;
+  readonly #backoff: Backoff;
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -47,8 +47,7 @@ export class InfluxDrain {
     this.#metrics = deps.metrics;
     this.#deadLetter = deps.deadLetter;
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
-    this.#retryMinMs = options.retryMinMs ?? 200;
-    this.#retryMaxMs = options.retryMaxMs ?? 5000;
+    this.#backoff = new Backoff({ minMs: options.retryMinMs ?? 200, maxMs: options.retryMaxMs ?? 5000 });
   }
 
   get influxUp(): boolean {
@@ -79,7 +78,6 @@ export class InfluxDrain {
   }
 
   async #run(): Promise<void> {
-    let delay = this.#retryMinMs;
     while (this.#running) {
       try {
         const batch = await this.#spool.read(this.#batchBytes);
@@ -97,7 +95,7 @@ export class InfluxDrain {
           if (!this.#up) this.#log.info('InfluxDB writes succeed again; draining the spool');
           this.#up = true;
           this.#metrics.influxUp.set(1);
-          delay = this.#retryMinMs;
+          this.#backoff.reset();
         } catch (err) {
           if (err instanceof InfluxWriteError && err.status === 404) {
             // Database dropped or not created yet: create it, then retry the same batch.
@@ -126,8 +124,7 @@ export class InfluxDrain {
         if (this.#up) this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'InfluxDB write failed; readings wait in the spool');
         this.#up = false;
         this.#metrics.influxUp.set(0);
-        await this.#sleep(delay * (0.5 + Math.random() / 2));
-        delay = Math.min(this.#retryMaxMs, delay * 2);
+        await this.#sleep(this.#backoff.next());
       }
     }
   }

@@ -2,11 +2,13 @@
  * Delivers the outbox. Each subscription is its own queue, one request in flight at a time and
  * in order, so a slow or dead receiver holds back only its own deliveries — never ingestion
  * (the publish path only writes rows and calls `kick()`) and never another receiver. Failed
- * attempts retry with exponential backoff and full jitter until the budget is spent, then the
+ * attempts retry with exponential backoff and equal jitter (models' `backoffDelayMs`: half of
+ * each delay fixed, half random) until the budget is spent, then the
  * row is `dead` (listed and redeliverable through the API). A crash mid-attempt leaves the row
  * pending: it is sent again after the restart with the same idempotency key (at least once).
  */
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '@shanshui/models';
 import { fetch } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Counter } from 'prom-client';
@@ -29,12 +31,6 @@ export interface DeliveryWorkerOptions {
 }
 
 export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = { timeoutMs: 5000, maxAttempts: 15, backoffBaseMs: 1000, backoffMaxMs: 600_000, pollMs: 1000 };
-
-/** Exponential backoff with jitter: uniformly in [½, 1] × min(max, base × 2^(attempt−1)). */
-export function backoffMs(attempt: number, o: Pick<DeliveryWorkerOptions, 'backoffBaseMs' | 'backoffMaxMs'>, random: () => number = Math.random): number {
-  const ceiling = Math.min(o.backoffMaxMs, o.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
 
 export interface DeliveryMetrics {
   readonly webhookDeliveries: Counter<'result'>;
@@ -157,7 +153,7 @@ export class DeliveryWorker {
     const attempt = d.attempts + 1;
     const dead = attempt >= this.#o.maxAttempts;
     const now = Date.now();
-    this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffMs(attempt, this.#o), dead, now);
+    this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffDelayMs(attempt - 1, { minMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs }), dead, now);
     this.#metrics.webhookDeliveries.inc({ result: dead ? 'dead' : 'failed' });
     if (dead) log.warn({ status, error, attempts: attempt }, 'webhook delivery dead after its retry budget');
     else log.info({ status, error, attempt }, 'webhook delivery failed; will retry');

@@ -106,5 +106,57 @@ export function simulateValues(domain: Domain, state: SimulationState, ts: numbe
         light: round(Math.max(0, 60_000 * Math.max(0, day) + noise(500)), 0),
         co2: round(420 + noise(15), 0),
       };
+    case 'noise': {
+      // Traffic noise: louder by day; the episode station is a night-time construction site.
+      const night = hour < 6 / 24 || hour >= 22 / 24;
+      const laeq = 52 + 6 * Math.max(0, day) + (night ? -6 + episode * 14 : 0) + noise(1.5);
+      return {
+        laeq: round(laeq, 1),
+        l10: round(laeq + 3 + noise(0.5), 1),
+        l50: round(laeq - 2 + noise(0.5), 1),
+        l90: round(laeq - 6 + noise(0.5), 1),
+        lmax: round(laeq + 12 + (night ? episode * 12 : 0) + noise(2), 1),
+        lmin: round(laeq - 10 + noise(1), 1),
+      };
+    }
+    case 'pollution_source': {
+      // A coal-fired boiler stack (CEMS): measured concentrations; the platform adds 折算 values.
+      const o2 = 8 + noise(0.4);
+      return {
+        gas_flow: round(Math.max(1, 95 + 10 * day + noise(3)), 2),
+        o2: round(o2, 2),
+        so2: round(Math.max(0, 22 + episode * 30 + noise(3)), 2),
+        nox: round(Math.max(0, 38 + episode * 25 + noise(4)), 2),
+        dust: round(Math.max(0, 4 + noise(0.6)), 2),
+        flue_temperature: round(52 + noise(1), 1),
+      };
+    }
+    case 'river': {
+      const level = 6.2 + episode * 2.4 + drift('level', 0.01) + 0.05 * day;
+      return {
+        water_level: round(level, 2),
+        flow: round(Math.max(0, 180 + (level - 6) * 150 + noise(5)), 1),
+        rainfall: round(Math.max(0, episode * 6 + noise(0.8)), 1),
+      };
+    }
+    case 'meteorology':
+      return {
+        rainfall: round(Math.max(0, episode * 9 + noise(0.6)), 1),
+        temperature: round(22 + 6 * day + noise(0.5), 1),
+        humidity: round(Math.min(100, Math.max(20, 75 - 15 * day + noise(3))), 0),
+        pressure: round(1008 + noise(1), 1),
+        wind_speed: round(Math.max(0, 2.5 + episode * 6 + noise(1.2)), 1),
+        wind_direction: round(Math.abs(noise(180)), 0),
+      };
+    case 'geohazard': {
+      // Cumulative displacement: slow creep, faster on the episode point.
+      const creep = (ts / 86_400_000) % 1000;
+      return {
+        displacement: round(creep * (0.3 + episode * 1.5) + noise(0.3), 1),
+        crack_width: round(12 + creep * 0.01 * (1 + episode) + noise(0.05), 2),
+        pore_pressure: round(Math.max(0, 40 + episode * 15 + noise(1)), 1),
+        rainfall: round(Math.max(0, episode * 5 + noise(0.5)), 1),
+      };
+    }
   }
 }

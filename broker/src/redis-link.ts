@@ -1,0 +1,59 @@
+/**
+ * The one Redis client (ioredis) of a cluster node, and what aedes builds on it to be one broker
+ * across nodes: mqemitter-redis (fan-out — a platform publish on any node reaches the device on
+ * whichever node holds its connection, and aedes' `$SYS/+/new/clients` takeover closes an older
+ * session on another node) and aedes-persistence-redis (subscriptions, retained config, QoS 1
+ * queues and wills of every node). Lockouts and reconnect rate buckets use the same client.
+ * Every consumer gets its own connection (`duplicate()`: subscribe mode and blocking calls must
+ * not share one), all with the same URL, TLS and password.
+ */
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import type { Logger } from 'pino';
+
+export interface RedisLink {
+  /** Commands (lockouts, rate buckets). */
+  readonly redis: Redis;
+  /** aedes' emitter across nodes. */
+  readonly mq: ReturnType<typeof mqemitterRedis>;
+  /** aedes' persistence across nodes. */
+  readonly persistence: ReturnType<typeof aedesPersistenceRedis>;
+  close(): Promise<void>;
+}
+
+/** Connects to `url` (`redis://[:password@]host:port[/db]`, `rediss://` for TLS); resolves once Redis answers. */
+export async function connectRedisLink(url: string, logger: Logger): Promise<RedisLink> {
+  const log = logger.child({ component: 'redis' });
+  // Commands queue while disconnected and are retried on reconnect; a dead Redis must not wedge
+  // a CONNECT forever, so each command gives up after a few reconnects.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  let lastError = '';
+  const onError = (err: Error): void => {
+    if (err.message !== lastError) log.warn({ err: err.message }, 'redis connection error');
+    lastError = err.message;
+  };
+  redis.on('error', onError);
+  await redis.connect();
+  await redis.ping();
+  const duplicate = (): Redis => {
+    const conn = redis.duplicate();
+    conn.on('error', onError);
+    return conn;
+  };
+  const mq = mqemitterRedis({ subConn: duplicate(), pubConn: duplicate() });
+  const persistence = aedesPersistenceRedis({ conn: duplicate() });
+  log.info({ url: url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster link to redis up');
+  let closed = false;
+  return {
+    redis,
+    mq,
+    persistence,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await persistence.destroy().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Three brokers sharing one real Redis (Debian's redis-server) through aedes' own clustering
+ * packages: a device is served by whichever node it reached, and what the platform publishes on
+ * any node — command, retained config, a QoS 1 message queued while the device was away — reaches
+ * it there; the same client id on a second node ends the first session [MQTT-3.1.4-2]; bad secrets
+ * spread over the nodes lock the device on all of them; ending a session works from any node.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { RedisRateLimit, connectRedisLink, createBroker, startListener } from '@shanshui/broker';
+import type { BrokerHooks, RedisLink, RunningListener, ShanshuiBroker } from '@shanshui/broker';
+import type { ParsedTopic } from '@shanshui/models';
+import { startRedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { ConnectRefused, connectOnce } from '../support/mqtt-device.ts';
+
+interface Node {
+  readonly link: RedisLink;
+  readonly broker: ShanshuiBroker;
+  readonly listener: RunningListener;
+  readonly url: string;
+  readonly accepted: Array<{ stationId: string; topic: ParsedTopic; payload: string }>;
+}
+
+const logger = pino({ level: 'silent' });
+let redis: RedisServer;
+const nodes: Node[] = [];
+const clients: MqttClient[] = [];
+
+async function startNode(): Promise<Node> {
+  const link = await connectRedisLink(redis.url, logger);
+  const accepted: Node['accepted'] = [];
+  const hooks: BrokerHooks = {
+    authenticate: async (_id, secret) => secret === 'right-secret',
+    acceptPublish: async (stationId, topic, payload) => void accepted.push({ stationId, topic, payload: payload.toString() }),
+  };
+  const broker = await createBroker(hooks, { authFailureDelayMs: 0, clusterHeartbeatMs: 200 }, logger, link);
+  const listener = await startListener(broker, { kind: 'tcp', host: '127.0.0.1', port: 0 });
+  return { link, broker, listener, url: `mqtt://127.0.0.1:${listener.port}`, accepted };
+}
+
+async function device(node: Node, id: string, options: { clean?: boolean; password?: string } = {}): Promise<MqttClient> {
+  const client = await connectOnce(node.url, { clientId: id, username: id, password: options.password ?? 'right-secret', clean: options.clean ?? true, protocolVersion: 4 });
+  clients.push(client);
+  return client;
+}
+
+function received(client: MqttClient): Array<{ topic: string; payload: string; retain: boolean }> {
+  const list: Array<{ topic: string; payload: string; retain: boolean }> = [];
+  client.on('message', (topic, payload, packet) => list.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  return list;
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  for (let i = 0; i < 3; i++) nodes.push(await startNode());
+});
+
+afterAll(async () => {
+  for (const c of clients) c.end(true);
+  for (const n of nodes) {
+    await n.listener.close();
+    await n.broker.close();
+    await n.link.close();
+  }
+  await redis?.stop();
+});
+
+test('a command published through node 2 reaches the device connected to node 3', async () => {
+  const dev = await device(nodes[2]!, 'cmd-dev');
+  const messages = received(dev);
+  await dev.subscribeAsync('shanshui/v1/cmd-dev/down/#', { qos: 1 });
+  await nodes[1]!.broker.publishToDevice('shanshui/v1/cmd-dev/down/command', Buffer.from('{"id":"c1"}'), { qos: 1 });
+  await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"c1"}']);
+});
+
+test('retained config published through node 1 reaches a device that connects later to node 3', async () => {
+  await nodes[0]!.broker.publishToDevice('shanshui/v1/cfg-dev/down/config', Buffer.from('{"version":7}'), { qos: 1, retain: true });
+  const dev = await device(nodes[2]!, 'cfg-dev');
+  const messages = received(dev);
+  await dev.subscribeAsync('shanshui/v1/cfg-dev/down/config', { qos: 1 });
+  await expect.poll(() => messages).toEqual([{ topic: 'shanshui/v1/cfg-dev/down/config', payload: '{"version":7}', retain: true }]);
+});
+
+test('a QoS 1 command queued while a persistent session was away is delivered on another node', async () => {
+  const first = await device(nodes[2]!, 'queue-dev', { clean: false });
+  await first.subscribeAsync('shanshui/v1/queue-dev/down/#', { qos: 1 });
+  await first.endAsync();
+  await nodes[1]!.broker.publishToDevice('shanshui/v1/queue-dev/down/command', Buffer.from('{"id":"while-away"}'), { qos: 1 });
+  const again = await device(nodes[0]!, 'queue-dev', { clean: false });
+  const messages = received(again);
+  await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"while-away"}']);
+});
+
+test('[MQTT-3.1.4-2] the same client id connecting on another node ends the older session there', async () => {
+  const older = await device(nodes[0]!, 'twice-dev');
+  const closed = new Promise<void>((resolve) => older.once('close', () => resolve()));
+  const newer = await device(nodes[1]!, 'twice-dev');
+  await closed;
+  expect(newer.connected).toBe(true);
+  // The surviving session is the one that still gets the device's downlink.
+  const messages = received(newer);
+  await newer.subscribeAsync('shanshui/v1/twice-dev/down/#', { qos: 1 });
+  await nodes[2]!.broker.publishToDevice('shanshui/v1/twice-dev/down/command', Buffer.from('x'), { qos: 1 });
+  await expect.poll(() => messages.length).toBe(1);
+});
+
+test('10 bad secrets spread over 3 nodes lock the device out of every node, right secret included', async () => {
+  for (let i = 0; i < 10; i++) {
+    const err = await device(nodes[i % 3]!, 'guessed-dev', { password: `wrong-${i}` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectRefused);
+  }
+  for (const node of nodes) {
+    const err = await device(node, 'guessed-dev').catch((e: unknown) => e);
+    expect((err as ConnectRefused).code).toBe(5);
+  }
+  // Another device is not affected.
+  await device(nodes[1]!, 'bystander-dev');
+});
+
+test('ending a session through node 1 closes the connection held by node 3', async () => {
+  const dev = await device(nodes[2]!, 'revoked-dev');
+  const closed = new Promise<void>((resolve) => dev.once('close', () => resolve()));
+  expect(nodes[0]!.broker.disconnect('revoked-dev')).toBe(false);
+  await closed;
+});
+
+test("device readings are handed over on the node they reached, and never fanned out through Redis", async () => {
+  const dev = await device(nodes[1]!, 'up-dev');
+  await dev.publishAsync('shanshui/v1/up-dev/up/readings', '{"r":1}', { qos: 1 });
+  expect(nodes[1]!.accepted.filter((a) => a.stationId === 'up-dev')).toHaveLength(1);
+  expect(nodes[0]!.accepted.filter((a) => a.stationId === 'up-dev')).toHaveLength(0);
+  expect(nodes[2]!.accepted.filter((a) => a.stationId === 'up-dev')).toHaveLength(0);
+  const channels = (await nodes[0]!.link.redis.pubsub('CHANNELS', '*up-dev*')) as string[];
+  expect(channels).toEqual([]);
+});
+
+test('a rate limit through Redis is one bucket for every node', async () => {
+  const limits = nodes.map((n) => new RedisRateLimit(n.link.redis, 'test:rate', 0.001, 4));
+  const taken: boolean[] = [];
+  for (let i = 0; i < 6; i++) taken.push(await limits[i % 3]!.take('203.0.113.9'));
+  expect(taken).toEqual([true, true, true, true, false, false]);
+  expect(await limits[0]!.take('203.0.113.10')).toBe(true);
+});
