@@ -150,7 +150,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         httpPort: config.influxManagedPort,
         database: config.influxDatabase,
         installIfMissing: config.influxInstall,
-        onCrash: () => metrics.influxdRestarts.inc(),
+        onRestart: () => metrics.influxdRestarts.inc(),
         logger,
       });
       cleanups.push(() => managed?.stop());
