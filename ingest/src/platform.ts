@@ -185,11 +185,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const provisioning = store.provisioning;
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.
-    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
-    const statsTimer = setInterval(() => void saveStats(), 5000);
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
+    const statsTimer = setInterval(() => {
+      saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    }, 5000);
     cleanups.push(async () => {
       clearInterval(statsTimer);
-      await saveStats();
+      await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -300,7 +302,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           metrics.connectedDevices.set(broker.connectedCount());
           // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
           const at = Date.now();
-          if (registry.get(e.deviceId)) void presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
+          if (registry.get(e.deviceId)) presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -343,6 +345,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       options: {
         seedDefaultRules: config.defaultRules,
         staleCheckIntervalMs: config.staleCheckIntervalMs,
+        reloadMs: config.storeReloadMs,
         delivery: {
           timeoutMs: config.webhookTimeoutMs,
           maxAttempts: config.webhookMaxAttempts,
@@ -357,7 +360,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) void warnings.stationRemoved(station.id);
+      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
     };
 
     const listeners: RunningListener[] = [];
@@ -426,6 +429,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
+    if (store.backend === 'postgres') {
+      // A device that connects here may have reported through another node until now: its
+      // stations' rule state (durations, windows, baselines) carries on from the store; and
+      // what this node changed is saved at once when it leaves, for the next node.
+      events.on('presence', (e: { deviceId: string; online: boolean }) => {
+        if (!e.online) {
+          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+          return;
+        }
+        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+        }
+      });
+    }
     events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
       dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
     });
