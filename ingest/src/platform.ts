@@ -3,6 +3,7 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ import { FileSpool } from './spool/file-spool.ts';
 import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
+import { InfluxWriteTargets } from './store/influx-write-targets.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
@@ -115,6 +117,14 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
   }
 }
 
+/** Addresses and port of the InfluxDB URL (none when its name does not resolve now). */
+async function influxEndpoints(url: string): Promise<Array<{ address: string; port: number }>> {
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const answers = await lookup(u.hostname.replace(/^\[|\]$/g, ''), { all: true }).catch(() => []);
+  return answers.map((a) => ({ address: a.address, port }));
+}
+
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
   const startedAt = Date.now();
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -144,30 +154,35 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     // Storage first: readings need somewhere to go.
     let managed: ManagedInfluxd | undefined;
-    if (!config.influxUrl) {
+    const queryUrl = config.influxUrl ?? config.influxUrls?.[0];
+    if (!queryUrl) {
       managed = await startManagedInfluxd({
         dataDir: path.join(dataDir, 'influxdb'),
         httpPort: config.influxManagedPort,
         database: config.influxDatabase,
         installIfMissing: config.influxInstall,
-        onCrash: () => metrics.influxdRestarts.inc(),
+        onRestart: () => metrics.influxdRestarts.inc(),
         logger,
       });
       cleanups.push(() => managed?.stop());
     }
-    const influx = new InfluxHttp({
-      url: config.influxUrl ?? managed!.url,
-      database: config.influxDatabase,
-      // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
-      ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
-      ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
-      ...(config.influxToken ? { token: config.influxToken } : {}),
-    });
+    const influxAt = (url: string): InfluxHttp =>
+      new InfluxHttp({
+        url,
+        database: config.influxDatabase,
+        // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
+        ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
+        ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
+        ...(config.influxToken ? { token: config.influxToken } : {}),
+      });
+    const influx = influxAt(queryUrl ?? managed!.url);
+    // Writes: the cluster's write URLs when configured, else the one InfluxDB.
+    const influxWrites = new InfluxWriteTargets(config.influxUrls ? config.influxUrls.map(influxAt) : [influx], logger);
     // Asked, not inferred from the last write: /readyz, /healthz and /api/v1/status.
     const probe = new InfluxProbe(influx);
     cleanups.push(() => probe.stop());
     probe.check().catch(() => undefined);
-    await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = await openPlatformStore({
       sqliteFile: path.join(dataDir, 'state.db'),
@@ -186,11 +201,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const provisioning = store.provisioning;
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.
-    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
-    const statsTimer = setInterval(() => void saveStats(), 5000);
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
+    const statsTimer = setInterval(() => {
+      saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    }, 5000);
     cleanups.push(async () => {
       clearInterval(statsTimer);
-      await saveStats();
+      await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -212,7 +229,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
-    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
+    const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
     cleanups.push(() => drain.stop());
 
@@ -301,7 +318,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           metrics.connectedDevices.set(broker.connectedCount());
           // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
           const at = Date.now();
-          if (registry.get(e.deviceId)) void presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
+          if (registry.get(e.deviceId)) presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -332,6 +349,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
+    const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
       events,
       points: sideWrites,
@@ -343,13 +361,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       options: {
         seedDefaultRules: config.defaultRules,
         staleCheckIntervalMs: config.staleCheckIntervalMs,
+        reloadMs: config.storeReloadMs,
         delivery: {
           timeoutMs: config.webhookTimeoutMs,
           maxAttempts: config.webhookMaxAttempts,
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
-        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts, ownEndpoints: () => ownEndpoints },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -357,7 +376,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) void warnings.stationRemoved(station.id);
+      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
     };
 
     const listeners: RunningListener[] = [];
@@ -378,7 +397,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       });
       cleanups.push(() => external?.close());
     } else {
-      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
     }
     let mqttsPort: number | undefined;
     if (tlsFiles && !external) {
@@ -426,6 +445,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
+    if (store.backend === 'postgres') {
+      // A device that connects here may have reported through another node until now: its
+      // stations' rule state (durations, windows, baselines) carries on from the store; and
+      // what this node changed is saved at once when it leaves, for the next node.
+      events.on('presence', (e: { deviceId: string; online: boolean }) => {
+        if (!e.online) {
+          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+          return;
+        }
+        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+        }
+      });
+    }
     events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
       dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
     });
@@ -528,6 +561,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const { httpPort, httpsPort } = apiListeners;
     const influxPort = Number(new URL(influx.connection.url).port) || undefined;
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
+    // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
+    ownEndpoints.push(...(await influxEndpoints(influx.connection.url)));
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };

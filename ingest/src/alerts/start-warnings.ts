@@ -81,6 +81,9 @@ export interface WarningsContext {
   readonly worker: DeliveryWorker;
   /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
   readonly outbound: OutboundGuard;
+  /** Queues a subscription's test event and its snapshot of open alerts. */
+  readonly publisher: WebhookPublisher;
+  readonly station: (id: string) => Station | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -129,7 +132,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     const byStation = new Map<string, RuleTransition[]>();
     for (const t of transitions) byStation.set(t.station.id, [...(byStation.get(t.station.id) ?? []), t]);
     for (const [stationId, list] of byStation) {
-      void queue.run(stationId, async () => {
+      queue.run(stationId, async () => {
         for (const t of list) {
           try {
             await lifecycle.apply(t);
@@ -179,7 +182,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   reloadTimer.unref();
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, publisher, station: (id) => deps.stations.get(id), logger, now };
   return {
     ...ctx,
     routes(app) {
