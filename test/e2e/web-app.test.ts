@@ -225,6 +225,23 @@ test('offline: the page asks nothing of any other host, draws the bundled bounda
   await context.close();
 });
 
+test('API explorer: Swagger UI at /docs shows the platform\'s OpenAPI document, with no inline script allowed', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  const res = await page.goto(`${base}/docs`);
+  const csp = (await res!.allHeaders())['content-security-policy']!;
+  expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  await page.locator('.opblock').first().waitFor();
+  expect(await page.locator('.opblock-summary-path', { hasText: '/api/v1/map.geojson' }).count()).toBe(1);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
 test('phone: the map and the warnings list fit a narrow screen', async () => {
   const { page, context } = await signIn(browser, base, 'duty', 'emergency centre duty', { width: 390, height: 844 });
   const map = (await page.getByTestId('map').boundingBox())!;

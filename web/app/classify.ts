@@ -19,7 +19,8 @@ const num = (p: StationProps, metric: string): number | undefined => {
   return v && v.quality !== 'implausible' ? v.value : undefined;
 };
 
-export function classify(p: StationProps): Classification[] {
+/** `attributes`: the station's own (waterBody 'lake'/'reservoir' selects the lake column, as the rules do). */
+export function classify(p: StationProps, attributes: Readonly<Record<string, unknown>> = {}): Classification[] {
   const out: Classification[] = [];
   try {
     if (p.domain === 'air') {
@@ -37,8 +38,10 @@ export function classify(p: StationProps): Classification[] {
         const v = num(p, m);
         if (v !== undefined) input[m] = v;
       }
-      const r = classifyWater(input as Parameters<typeof classifyWater>[0], { waterBody: 'river' });
-      if (r) out.push({ label: '水质类别（GB 3838）', value: `${r.label}${r.worstFactors.length ? ` · 定类因子 ${r.worstFactors.join('、')}` : ''}` });
+      const body = attributes['waterBody'];
+      const waterBody = body === 'lake' || body === 'reservoir' ? 'lake' : 'river';
+      const r = classifyWater(input as Parameters<typeof classifyWater>[0], { waterBody });
+      if (r) out.push({ label: '水质类别（GB 3838）', value: `${r.class} 类 · ${r.label}${r.worstFactors.length ? ` · 定类因子 ${r.worstFactors.join('、')}` : ''}` });
     }
     if (p.domain === 'soil' || p.domain === 'agriculture') {
       const v = num(p, 'moisture_rel');
