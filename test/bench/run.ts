@@ -7,7 +7,9 @@
  *   4. publish → signed webhook latency (p50/p99) while background devices load the platform,
  *   5. the edge agent (its own process): RSS idle and under a simulated high-rate source against a
  *      bare mqtt.js client doing the same, and its backlog drain rate after an outage against
- *      that client publishing the same backlog in the same message sizes to the same platform.
+ *      that client publishing the same backlog in the same message sizes to the same platform,
+ *   6. the 一张图 in chromium: 10,000 stations load and pan (frame times, long frames) against
+ *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -18,9 +20,9 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent   run some parts
+ *   --only=raw,e2e,idle,webhook,agent,map   run some parts
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,7 @@ import type { WebhookLatencyOptions } from './webhook-latency.ts';
 import { benchAgent } from './bench-agent.ts';
 import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
+import { benchMap, renderMapMarkdown, spliceMapSection } from './bench-map.ts';
 import { fdLimits } from './fd-limit.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
@@ -43,7 +46,7 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'map'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Plan {
@@ -118,7 +121,8 @@ async function main(): Promise<void> {
   );
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 24) throw new Error(`Node ${process.version}: the platform needs Node 24 (npm run bench, or node_modules/.bin/node test/bench/run.ts)`);
-  checkLineMatchesPlatform();
+  // The raw and end-to-end parts write the same lines as the platform; the others need not wait on that check.
+  if (only.has('raw') || only.has('e2e')) checkLineMatchesPlatform();
 
   const started = performance.now();
   const machine = machineInfo();
@@ -148,6 +152,7 @@ async function main(): Promise<void> {
   const webhook = await attempt('webhook', () => benchWebhookLatency(p.webhook));
   if (webhook) progress(`webhook: p50 ${webhook.latencyMsP50.toFixed(1)} ms, p99 ${webhook.latencyMsP99.toFixed(1)} ms over ${webhook.alerts} alerts`);
   const agent = await attempt('agent', () => benchAgent(p.agent));
+  const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
   const ratios: Record<string, number> = {};
   if (raw && e2e) for (const v of e2e.variants) ratios[v.name] = v.readingsPerSec / raw.readingsPerSec;
@@ -172,17 +177,24 @@ async function main(): Promise<void> {
     ...(idle ? { idle } : {}),
     ...(webhook ? { webhook } : {}),
     ...(agent ? { agent } : {}),
+    ...(map ? { map } : {}),
     ratios,
     ...(profile ? { profile } : {}),
     failures,
   };
   process.stdout.write(`${renderText(results)}\n`);
+  if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, renderMarkdown(results));
+    // The map section is kept in place when only it ran, and replaced when it ran again.
+    const mapOnly = only.size === 1 && only.has('map');
+    const previous = await readFile(file, 'utf8').catch(() => '');
+    const doc = mapOnly ? previous : renderMarkdown(results);
+    const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
+    await writeFile(file, map ? spliceMapSection(doc, renderMapMarkdown(map)) : keptMap && !doc.includes('<!-- map-bench -->') ? `${doc.trimEnd()}\n\n${keptMap}` : doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
   process.stdout.write(`\n${JSON.stringify(results)}\n`);

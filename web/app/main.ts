@@ -277,6 +277,14 @@ async function start(): Promise<void> {
     scheduleRedraw();
   });
 
+  // A link with ?station=ID (from a Grafana marker, a message) opens that station.
+  const linked = new URLSearchParams(location.search).get('station');
+  const linkedStation = linked ? stations.get(linked) : undefined;
+  if (linkedStation) {
+    view.flyTo(linkedStation.id);
+    background(panel.show(linkedStation));
+  }
+
   // For the browser tests and the bench: read-only views of what the page shows.
   (window as unknown as { shanshui: unknown }).shanshui = {
     view,
