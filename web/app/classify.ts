@@ -5,7 +5,7 @@
  * level. Reservoirs are shown against their alerts (汛限水位 lives in the station's levels).
  */
 // The classification files only: the package index also carries the Node-only CBOR codec.
-import { classifyWater, computeRealtimeAqi, droughtLevel, DROUGHT_LEVEL_LABEL } from '../../models/src/classify/index.ts';
+import { AQI_POLLUTANT_INFO, classifyWater, computeRealtimeAqi, droughtLevel, DROUGHT_LEVEL_LABEL } from '../../models/src/classify/index.ts';
 import type { StationProps } from './api.ts';
 
 export interface Classification {
@@ -30,7 +30,7 @@ export function classify(p: StationProps, attributes: Readonly<Record<string, un
         if (v !== undefined) input[m] = v;
       }
       const r = computeRealtimeAqi(input as Parameters<typeof computeRealtimeAqi>[0]);
-      if (r) out.push({ label: 'AQI（HJ 633）', value: `${r.aqi} ${r.levelName} ${r.category}${r.primaryPollutants.length ? ` · 首要污染物 ${r.primaryPollutants.join('、')}` : ''}`, color: r.color.hex });
+      if (r) out.push({ label: 'AQI（HJ 633）', value: `${r.aqi} ${r.levelName} ${r.category}${r.primaryPollutants.length ? ` · 首要污染物 ${[...new Set(r.primaryPollutants.map((x) => AQI_POLLUTANT_INFO[x].substance))].join('、')}` : ''}`, color: r.color.hex });
     }
     if (p.domain === 'water') {
       const input: Record<string, number> = {};
