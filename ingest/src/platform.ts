@@ -33,6 +33,9 @@ import { InfluxDrain } from './store/influx-drain.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { profileRoutes } from './api/profile-routes.ts';
+import { ProfileCatalogue } from './catalogue/profile-catalogue.ts';
+import { SqliteProfileStore } from './catalogue/sqlite-profile-store.ts';
 import { listenApi } from './api/listen-api.ts';
 import { loadTlsFiles } from './tls-files.ts';
 import { routeTableOf } from './api/request-auth.ts';
@@ -171,8 +174,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const events = new EventEmitter();
     events.setMaxListeners(100);
+    const profiles = await ProfileCatalogue.load(new SqliteProfileStore(store.database));
     const acceptCtx = {
       station: (id: string) => registry.get(id),
+      metricsFor: (station: Station) => profiles.metricsFor(station),
       nowMs: () => Date.now(),
       maxFutureSkewMs: config.maxFutureSkewMs,
       maxAgeMs: config.maxAgeMs,
@@ -399,8 +404,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       audit: new AuditLog(store.database),
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
+      profiles,
       routes: [
         warnings.routes,
+        profileRoutes({ profiles }),
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
         readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.listStations(filter), latest, influx }),

@@ -28,6 +28,7 @@ import { installRouteDocs } from './route-doc.ts';
 import { openApiRoutes } from './openapi-document.ts';
 import { JsonSchemaDocumentSchema } from './response-schemas.ts';
 import { PLATFORM_VERSION } from '../version.ts';
+import type { ProfileCatalogue } from '../catalogue/profile-catalogue.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
@@ -52,6 +53,8 @@ export interface ApiDeps {
   readonly externalBroker?: boolean;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
+  /** Station profiles in force (the catalogue's and custom ones): stations naming a profile are checked against it. Default: no check. */
+  readonly profiles?: ProfileCatalogue;
   /** fastify `trustProxy`: whose X-Forwarded-For/-Proto make `req.ip` / `req.protocol`. Default false. */
   readonly trustProxy?: boolean | readonly string[];
 }

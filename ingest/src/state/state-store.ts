@@ -49,6 +49,7 @@ interface StationRow {
   department: string;
   attributes: string | null;
   gateway_id: string | null;
+  profile?: string | null;
   created_at: string;
 }
 
@@ -63,6 +64,7 @@ function rowToStation(r: StationRow): Station {
     department: r.department,
     ...(r.attributes ? { attributes: JSON.parse(r.attributes) as Station['attributes'] } : {}),
     ...(r.gateway_id ? { gatewayId: r.gateway_id } : {}),
+    ...(r.profile ? { profile: r.profile } : {}),
     createdAt: r.created_at,
   };
 }
@@ -74,6 +76,8 @@ function rowToStation(r: StationRow): Station {
 function migrate(db: DatabaseSync): void {
   const columns = (db.prepare('PRAGMA table_info(stations)').all() as Array<{ name: string }>).map((c) => c.name);
   if (!columns.includes('gateway_id')) db.exec('ALTER TABLE stations ADD COLUMN gateway_id TEXT');
+  // Catalogue profile (issue #15): stations from before it have none, i.e. their domain's own profile.
+  if (!columns.includes('profile')) db.exec('ALTER TABLE stations ADD COLUMN profile TEXT');
   db.exec('CREATE INDEX IF NOT EXISTS stations_gateway ON stations(gateway_id) WHERE gateway_id IS NOT NULL');
 }
 
@@ -93,7 +97,7 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS stations (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, domain TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
         region TEXT NOT NULL, department TEXT NOT NULL, attributes TEXT, created_at TEXT NOT NULL,
-        secret_hash TEXT NOT NULL, gateway_id TEXT
+        secret_hash TEXT NOT NULL, gateway_id TEXT, profile TEXT
       );
       CREATE INDEX IF NOT EXISTS stations_dept ON stations(department);
       CREATE TABLE IF NOT EXISTS dead_letters (
@@ -111,9 +115,9 @@ export class StateStore {
     migrate(this.#db);
     this.#stmts = {
       insertStation: this.#db.prepare(
-        'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      updateStation: this.#db.prepare('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ? WHERE id = ?'),
+      updateStation: this.#db.prepare('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ?, profile = ? WHERE id = ?'),
       detachChildren: this.#db.prepare('UPDATE stations SET gateway_id = NULL WHERE gateway_id = ?'),
       getStation: this.#db.prepare('SELECT * FROM stations WHERE id = ?'),
       secretHash: this.#db.prepare('SELECT secret_hash FROM stations WHERE id = ?'),
@@ -155,6 +159,7 @@ export class StateStore {
       createdAt,
       secretHash,
       input.gatewayId ?? null,
+      input.profile ?? null,
     );
     return { ...input, createdAt };
   }
@@ -168,6 +173,7 @@ export class StateStore {
       station.region,
       station.attributes ? JSON.stringify(station.attributes) : null,
       station.gatewayId ?? null,
+      station.profile ?? null,
       station.id,
     );
     return Number(res.changes) > 0;
