@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CATALOGUE, MetricDefSchema, ProfileAttributeSchema, ProfileSchema } from '@shanshui/models';
 import { HttpError, parseOr400 } from './http-error.ts';
-import { actorOf, addAuditNote } from './request-auth.ts';
+import { actorOf, addAuditNote, requireScope } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
 import { IdParams } from './common-schemas.ts';
 import { ProfileRefusal } from '../catalogue/profile-catalogue.ts';
@@ -42,7 +42,7 @@ const DOCS = {
     params: IdParams,
     body: ProfileSchema,
     responses: { 200: z.object({ profile: ProfileView }).strict() },
-    errors: { 409: 'A built-in profile has this id (API_ERR_EXISTS)' },
+    errors: { 403: "Profiles are city-wide: a token scoped to every department ('*') changes them (API_ERR_OUT_OF_SCOPE)", 409: 'A built-in profile has this id (API_ERR_EXISTS)' },
   },
 } satisfies Record<string, RouteDoc>;
 
@@ -67,6 +67,8 @@ export function profileRoutes(deps: { profiles: ProfileCatalogue }) {
 
     app.put('/api/v1/profiles/:id', { config: { permission: 'profiles:write', doc: DOCS.put } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
+      // Profiles are city-wide (a department's stations may use another's): changing one needs scope '*'.
+      requireScope(req, undefined, 'changing a station profile');
       const input = parseOr400(ProfileSchema, req.body, 'profile');
       if (input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid profile: id: ${input.id} does not match the path (${id})`);
       try {
