@@ -15,7 +15,6 @@ export { ReadingBuffer, READING_BUFFER_DEFAULTS, ReadingBufferOptionsSchema, PRI
 export type { ReadingBufferOptions, ReadingBufferStats, BufferItemInput, BufferedItem, Priority } from './buffer/reading-buffer.ts';
 export { MqttUplink, MQTT_UPLINK_DEFAULTS, MqttUplinkOptionsSchema } from './uplink/mqtt-uplink.ts';
 export type { MqttUplinkOptions, MqttUplinkStats, UplinkProfile } from './uplink/mqtt-uplink.ts';
-export { ReconnectBackoff } from './uplink/reconnect-backoff.ts';
 export { packReadings, encodeReadings } from './uplink/readings-packer.ts';
 export type { WireReading, PackLimits, PackedMessage } from './uplink/readings-packer.ts';
 export { ConfigFile } from './config/config-file.ts';

@@ -12,7 +12,7 @@ export {
   METRIC_ID_PATTERN,
 } from './catalogue/catalogue-schema.ts';
 export type { MetricDef, DomainDef, Catalogue, Profile, ProfileInput } from './catalogue/catalogue-schema.ts';
-export { CATALOGUE, BUILTIN_PROFILES, PROFILES_VERSION } from './catalogue/catalogue.ts';
+export { CATALOGUE, BUILTIN_PROFILES, PROFILES_VERSION, CATALOGUE_DEFAULT_RULE_DEFINITIONS } from './catalogue/catalogue.ts';
 export { resolveProfile, missingProfileAttributes, ProfileError } from './catalogue/resolve-profile.ts';
 export type { ResolvedProfile } from './catalogue/resolve-profile.ts';
 export {
@@ -62,6 +62,8 @@ export { StationInputSchema, StationUpdateSchema } from './station.ts';
 export { plainNameSchema, plainTextSchema } from './plain-text.ts';
 export type { Station, StationInput, StationUpdate } from './station.ts';
 export { readingToPoint, stationInfoPoint } from './points.ts';
+export { Backoff, backoffDelayMs } from './backoff.ts';
+export type { BackoffPolicy } from './backoff.ts';
 export type { PointData, StationTags } from './points.ts';
 
 // National classifications (HJ 633, GB 3838, drought, fire danger, reservoir levels, warning levels).

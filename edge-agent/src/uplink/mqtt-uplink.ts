@@ -42,11 +42,10 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { downTopic, upTopic } from '@shanshui/models';
+import { Backoff, downTopic, upTopic } from '@shanshui/models';
 import type { AgentConfig, PayloadEncoding } from '@shanshui/models';
 import { AgentError, describeIssues } from '../errors.ts';
 import type { BufferedItem, ReadingBuffer } from '../buffer/reading-buffer.ts';
-import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { encodeReadings, packReadings } from './readings-packer.ts';
 import type { WireReading } from './readings-packer.ts';
 
@@ -168,7 +167,7 @@ export class MqttUplink {
   readonly #log: Logger;
   readonly #buffer: ReadingBuffer;
   #profile: UplinkProfile;
-  #backoff: ReconnectBackoff;
+  #backoff: Backoff;
   #client: MqttClient | undefined;
   #generation = 0;
   #connected = false;
@@ -331,12 +330,13 @@ export class MqttUplink {
     return this.#o.url;
   }
 
-  #makeBackoff(): ReconnectBackoff {
+  /** mqtt.js' own `reconnectPeriod` is a fixed delay: a fleet that lost the network together would reconnect in lock-step. */
+  #makeBackoff(): Backoff {
     const nb = this.#profile.profile === 'nbiot';
-    return new ReconnectBackoff(
-      this.#o.reconnectMinMs ?? (nb ? D.reconnectMinMsNbiot : D.reconnectMinMs5g),
-      this.#o.reconnectMaxMs ?? (nb ? D.reconnectMaxMsNbiot : D.reconnectMaxMs5g),
-    );
+    return new Backoff({
+      minMs: this.#o.reconnectMinMs ?? (nb ? D.reconnectMinMsNbiot : D.reconnectMinMs5g),
+      maxMs: this.#o.reconnectMaxMs ?? (nb ? D.reconnectMaxMsNbiot : D.reconnectMaxMs5g),
+    });
   }
 
   #startBatchTimer(): void {

@@ -18,11 +18,10 @@
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { modbusCommandValue, modbusTypeOf } from '@shanshui/models';
+import { Backoff, modbusCommandValue, modbusTypeOf } from '@shanshui/models';
 import type { ModbusCommand, ModbusGroup, ModbusPoint, SourceConfig } from '@shanshui/models';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import type { SourceReading, SourceValue } from '../source-reading.ts';
-import { ReconnectBackoff } from '../../uplink/reconnect-backoff.ts';
 import { classifyModbusError } from './modbus-fault.ts';
 import type { ModbusFault, ModbusFaultKind } from './modbus-fault.ts';
 import { decodeRegisters, encodeRegisters } from './register-codec.ts';
@@ -80,7 +79,7 @@ export class ModbusSource {
   readonly #o: ModbusSourceOptions;
   readonly #c: ModbusSourceConfig;
   readonly #log: Logger;
-  readonly #backoff: ReconnectBackoff;
+  readonly #backoff: Backoff;
   #client: ModbusRTU | undefined;
   #groups: GroupRun[] = [];
   #bus: Promise<unknown> = Promise.resolve();
@@ -108,7 +107,7 @@ export class ModbusSource {
     this.#o = options;
     this.#c = options.config;
     this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'modbus' });
-    this.#backoff = new ReconnectBackoff(options.reconnectMinMs ?? 1000, options.reconnectMaxMs ?? 30_000);
+    this.#backoff = new Backoff({ minMs: options.reconnectMinMs ?? 1000, maxMs: options.reconnectMaxMs ?? 30_000 });
   }
 
   get commands(): readonly string[] {
@@ -337,6 +336,7 @@ export class ModbusSource {
       const words = (data as readonly number[]).slice(at, at + (type === 'float64' ? 4 : type === 'int16' || type === 'uint16' ? 1 : 2));
       raw = decodeRegisters(words, { type, byteOrder: p.byteOrder, wordOrder: p.wordOrder });
     }
-    return raw * p.scale + p.offset;
+    // 15 significant digits: 312 × 0.1 is 31.2, not 31.200000000000003 (binary floating point noise).
+    return Number((raw * p.scale + p.offset).toPrecision(15));
   }
 }
