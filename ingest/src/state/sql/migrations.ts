@@ -193,6 +193,27 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: 'web app: users and their sessions',
+    // A password as a scrypt hash; a session as the sha256 of its 256-bit cookie secret.
+    sqlite: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT NOT NULL, departments TEXT NOT NULL,
+        created_at TEXT NOT NULL, created_by TEXT NOT NULL, disabled_at TEXT, last_sign_in_at TEXT
+      );
+      CREATE TABLE user_sessions (id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL);
+      CREATE INDEX user_sessions_user ON user_sessions(user_name);
+    `,
+    postgres: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT NOT NULL, departments TEXT NOT NULL,
+        created_at TEXT NOT NULL, created_by TEXT NOT NULL, disabled_at TEXT, last_sign_in_at TEXT
+      );
+      CREATE TABLE user_sessions (id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL);
+      CREATE INDEX user_sessions_user ON user_sessions(user_name);
+    `,
+  },
+  {
+    version: 4,
     name: 'catalogue: station profiles',
     // profile: the station's catalogue profile (NULL: its domain's own, as for every station
     // registered before). profiles: custom profiles added through the API (docs/catalogue.md).
