@@ -40,12 +40,18 @@ export const ConfigSchema = z
   .object({
     /** Folder for the spool, state database and managed InfluxDB. Default `./.data`. */
     dataDir: z.string().min(1).default('./.data'),
+    /** PostgreSQL for platform state (`postgres://user:password@host:5432/db`), shared by several platform nodes; unset = the SQLite file `{dataDir}/state.db`. */
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    /** This platform node's name in a cluster (presence, webhook claims); unset = `local` with SQLite, else generated once into `{dataDir}/node-id`. */
+    nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1–64 letters, digits, dot, dash or underscore').optional(),
     /** Log level (trace … fatal). Default `info`. */
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */
     host: z.string().min(1).default('0.0.0.0'),
     /** MQTT over TCP. Default 1883; 0 picks a free port. */
     mqttPort: port.default(1883),
+    /** The MQTT TCP port expects a PROXY protocol v1 line first (HAProxy `send-proxy`): lockouts and presence see the device's address, not the balancer's. Connections without it are closed, so only the balancer may reach the port. Default false. */
+    mqttProxyProtocol: bool.default(false),
     /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
     mqttsPort: port.default(8883),
     /** MQTT over WebSocket at `/mqtt`; unset = off. */
@@ -80,6 +86,10 @@ export const ConfigSchema = z
     authFailureDelayMs: z.coerce.number().int().min(0).default(250),
     /** InfluxDB base URL; unset = the platform runs its own local influxd. */
     influxUrl: z.url().optional(),
+    /** Several write URLs of one v1-API time-series cluster (openGemini ts-sql nodes, InfluxDB Enterprise data nodes), comma-separated: batches go round-robin and skip a target that fails. Queries use `influxUrl` (default: the first of these). Unset = `influxUrl` only. */
+    influxUrls: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter((u) => u !== '') : v), z.array(z.url()).min(1))
+      .optional(),
     /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */
     influxDatabase: z.string().regex(/^[A-Za-z0-9_-]+$/).default('shanshui'),
     /** InfluxDB 1.x user name. */
@@ -130,6 +140,8 @@ export const ConfigSchema = z
     defaultRules: bool.default(true),
     /** How often stale/offline rules are checked, ms. Default 10000. */
     staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
+    /** How often rules and webhook subscriptions are read again from the store (changes made through other nodes), ms. Default 5000. */
+    storeReloadMs: z.coerce.number().int().min(10).default(5000),
     /** Time allowed for one webhook request, ms. Default 5000. */
     webhookTimeoutMs: z.coerce.number().int().min(10).default(5000),
     /** Webhook attempts before a delivery is dead-lettered. Default 15. */
@@ -140,6 +152,22 @@ export const ConfigSchema = z
     webhookBackoffMaxMs: z.coerce.number().int().min(1).default(600_000),
     /** Networks webhooks may reach although loopback/private/link-local/unique-local (comma-separated CIDRs, e.g. an emergency centre on 政务外网). Default none. */
     webhookAllowNetworks: networkList.default([]),
+    /** Web app sessions end this long after their last use, ms. Default 3600000 (1 h). */
+    sessionIdleMs: z.coerce.number().int().min(1000).default(3_600_000),
+    /** Web app sessions end this long after sign-in whatever their use, ms. Default 43200000 (12 h). */
+    sessionTtlMs: z.coerce.number().int().min(1000).default(43_200_000),
+    /** Basemap of the web app: `none` (bundled administrative boundaries only, works offline), `tianditu` (天地图, needs `tiandituKey`) or `xyz` (`mapTileUrl`). Default none. */
+    mapBasemap: z.enum(['none', 'tianditu', 'xyz']).default('none'),
+    /** XYZ tile URL template for `mapBasemap=xyz`, e.g. `https://tiles.example.gov.cn/{z}/{x}/{y}.png` (an intranet tile server). */
+    mapTileUrl: z.string().optional(),
+    /** Attribution shown for the XYZ tiles. Default empty. */
+    mapTileAttribution: z.string().max(200).default(''),
+    /** The deployment's 天地图 key (`tk`) for `mapBasemap=tianditu`. */
+    tiandituKey: z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'a 天地图 key (letters and digits)').optional(),
+    /** Tile hosts allowed although they are loopback, private or link-local (an intranet tile server), comma-separated host names or IPs. Default none. */
+    mapTileAllowHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
+    /** A station without a reading for this long is drawn grey (offline), ms. Default 1800000 (30 min). */
+    mapOfflineAfterMs: z.coerce.number().int().min(1000).default(1_800_000),
   })
   .strict();
 

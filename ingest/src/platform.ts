@@ -3,6 +3,7 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -15,11 +16,13 @@ import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/model
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
-import { StateStore } from './state/state-store.ts';
+import { openPlatformStore } from './state/open-platform-store.ts';
+import type { PlatformStore } from './state/platform-store.ts';
+import { KeyedSerialQueue } from './state/keyed-serial-queue.ts';
+import { toDeadLetterRecord } from './accept/dead-letter-record.ts';
 import { StationRegistry } from './state/station-registry.ts';
 import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
-import { stationPresence } from './state/station-presence.ts';
-import { ProvisioningStore } from './state/provisioning-store.ts';
+import { onlineStations } from './state/station-presence.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
@@ -30,6 +33,8 @@ import { FileSpool } from './spool/file-spool.ts';
 import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
+import { InfluxWriteTargets } from './store/influx-write-targets.ts';
+import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
@@ -42,16 +47,17 @@ import { readingRoutes } from './api/reading-routes.ts';
 import { statusRoutes } from './api/status-routes.ts';
 import { PLATFORM_VERSION } from './version.ts';
 import type { RouteEntry } from './api/request-auth.ts';
-import { ApiTokenStore } from './auth/api-token-store.ts';
-import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
 import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
-import { CommandStore } from './commands/command-store.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
-import type { DeadLetterInput } from './state/state-store.ts';
+import type { DeadLetterInput } from './state/dead-letter-store.ts';
+import { ensureWebApp } from '@shanshui/web';
+import { liveRoutes } from './api/live-routes.ts';
+import { resolveBasemap } from './web/basemap.ts';
+import { webAppRoutes } from './web/web-app-routes.ts';
 
 export interface AcceptedReadingsEvent {
   readonly station: Station;
@@ -75,9 +81,27 @@ export interface Platform {
   readonly apiDocs: readonly DocumentedRoute[];
   readonly influx: InfluxHttp;
   readonly registry: StationRegistry;
+  /** Platform state (SQLite or PostgreSQL). */
+  readonly store: PlatformStore;
+  /** This node's name in a cluster ('local' on a single SQLite node). */
+  readonly nodeId: string;
   /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
   readonly events: EventEmitter;
   stop(): Promise<void>;
+}
+
+/** This node's id: configured, 'local' on SQLite, else generated once into `{dataDir}/node-id` (a node restarted on its folder is the same node). */
+async function nodeIdOf(config: Config, dataDir: string): Promise<string> {
+  if (config.nodeId) return config.nodeId;
+  if (!config.databaseUrl) return 'local';
+  const file = path.join(dataDir, 'node-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const id = `node-${randomBytes(6).toString('hex')}`;
+    await writeFile(file, `${id}\n`);
+    return id;
+  }
 }
 
 async function adminToken(config: Config, logger: Logger): Promise<string> {
@@ -91,6 +115,14 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
     logger.info({ file }, 'generated an admin API token (SHANSHUI_API_TOKEN overrides it)');
     return token;
   }
+}
+
+/** Addresses and port of the InfluxDB URL (none when its name does not resolve now). */
+async function influxEndpoints(url: string): Promise<Array<{ address: string; port: number }>> {
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const answers = await lookup(u.hostname.replace(/^\[|\]$/g, ''), { all: true }).catch(() => []);
+  return answers.map((a) => ({ address: a.address, port }));
 }
 
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
@@ -110,36 +142,72 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     await mkdir(dataDir, { recursive: true });
     // Certificate problems stop the start before anything else runs.
     const tlsFiles = loadTlsFiles(config);
+    const basemap = resolveBasemap({
+      kind: config.mapBasemap,
+      tileUrl: config.mapTileUrl,
+      attribution: config.mapTileAttribution,
+      tiandituKey: config.tiandituKey,
+      allowHosts: config.mapTileAllowHosts,
+    });
     const metrics = createMetrics();
     metrics.spoolMaxBytes.set(config.spoolMaxBytes);
 
     // Storage first: readings need somewhere to go.
     let managed: ManagedInfluxd | undefined;
-    if (!config.influxUrl) {
-      managed = await startManagedInfluxd({ dataDir: path.join(dataDir, 'influxdb'), httpPort: config.influxManagedPort, installIfMissing: config.influxInstall, logger });
+    const queryUrl = config.influxUrl ?? config.influxUrls?.[0];
+    if (!queryUrl) {
+      managed = await startManagedInfluxd({
+        dataDir: path.join(dataDir, 'influxdb'),
+        httpPort: config.influxManagedPort,
+        database: config.influxDatabase,
+        installIfMissing: config.influxInstall,
+        onRestart: () => metrics.influxdRestarts.inc(),
+        logger,
+      });
       cleanups.push(() => managed?.stop());
     }
-    const influx = new InfluxHttp({
-      url: config.influxUrl ?? managed!.url,
-      database: config.influxDatabase,
-      ...(config.influxUsername ? { username: config.influxUsername } : {}),
-      ...(config.influxPassword ? { password: config.influxPassword } : {}),
-      ...(config.influxToken ? { token: config.influxToken } : {}),
-    });
-    await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+    const influxAt = (url: string): InfluxHttp =>
+      new InfluxHttp({
+        url,
+        database: config.influxDatabase,
+        // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
+        ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
+        ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
+        ...(config.influxToken ? { token: config.influxToken } : {}),
+      });
+    const influx = influxAt(queryUrl ?? managed!.url);
+    // Writes: the cluster's write URLs when configured, else the one InfluxDB.
+    const influxWrites = new InfluxWriteTargets(config.influxUrls ? config.influxUrls.map(influxAt) : [influx], logger);
+    // Asked, not inferred from the last write: /readyz, /healthz and /api/v1/status.
+    const probe = new InfluxProbe(influx);
+    cleanups.push(() => probe.stop());
+    probe.check().catch(() => undefined);
+    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
-    const store = new StateStore(path.join(dataDir, 'state.db'));
+    const store = await openPlatformStore({
+      sqliteFile: path.join(dataDir, 'state.db'),
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      users: { scryptCost: config.scryptCost, idleMs: config.sessionIdleMs, ttlMs: config.sessionTtlMs },
+      logger,
+    });
     cleanups.push(() => store.close());
     // Every node must verify what any node stored: one key for the cluster, not one file per node.
     if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
     const secrets = new DeviceSecrets(await loadSecretKey(dataDir, config.secretKey), { scryptCost: config.scryptCost });
-    const registry = new StationRegistry(store, secrets);
-    const provisioning = new ProvisioningStore(store.database);
-    const sequences = new SequenceTracker(store.loadDeliveryStats());
-    const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
-    cleanups.push(() => {
-      clearInterval(saveStats);
-      store.saveDeliveryStats(sequences.takeDirty());
+    const nodeId = await nodeIdOf(config, dataDir);
+    // The connections this node held before a restart are gone (other nodes' devices stay online).
+    await store.presence.resetNode(nodeId);
+    const registry = await StationRegistry.open(store.stations, secrets);
+    const provisioning = store.provisioning;
+    const sequences = new SequenceTracker(await store.delivery.load());
+    // Sequence bookkeeping is saved in batches, off the publish path.
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
+    const statsTimer = setInterval(() => {
+      saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    }, 5000);
+    cleanups.push(async () => {
+      clearInterval(statsTimer);
+      await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -160,12 +228,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
-    const deadLetter = (d: DeadLetterInput): void => {
-      store.insertDeadLetter(d);
-      metrics.deadLetters.inc({ code: d.code });
-      deadLetterLog.note(d);
-    };
-    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
+    // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
+    const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
     cleanups.push(() => drain.stop());
 
@@ -188,6 +252,17 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       }
     };
 
+    // Readings and dead letters of one message, appended together (one group commit).
+    const appendAll = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+      const records = [...(lines ? [lines] : []), ...deadLetters.map((d) => toDeadLetterRecord(d))];
+      if (records.length === 1) await appendDurably(records[0]!);
+      else if (records.length > 1) await Promise.all(records.map(appendDurably));
+      for (const d of deadLetters) {
+        metrics.deadLetters.inc({ code: d.code });
+        deadLetterLog.note(d);
+      }
+    };
+
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
     // `deviceId` is the topic's station (the broker checked the publisher may speak for it):
     // sequences, dead letters and tags are per station, whoever carried the message.
@@ -197,8 +272,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       if (topic.kind === 'readings') {
         const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
-        if (result.lines) await appendDurably(result.lines);
-        for (const d of result.deadLetters) deadLetter(d);
+        await appendAll(result.lines, result.deadLetters);
         if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
@@ -212,12 +286,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const station = registry.get(deviceId);
       if (!station) return;
       const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
-      if (result.lines) await appendDurably(result.lines);
-      if (result.deadLetter) deadLetter(result.deadLetter);
+      await appendAll(result.lines, result.deadLetter ? [result.deadLetter] : []);
       metrics.messagesAccepted.inc({ kind: topic.kind });
       events.emit(topic.kind, { station, fields: result.fields });
     };
 
+    const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
+    cleanups.push(() => presenceWrites.settled());
     // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
     let link: RedisLink | undefined;
     if (config.redisUrl) {
@@ -241,12 +316,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         },
         presence(e) {
           metrics.connectedDevices.set(broker.connectedCount());
-          try {
-            // A deleted station's disconnect (which follows its deletion) must not leave a row behind.
-            if (registry.get(e.deviceId)) store.setPresence(e.deviceId, e.online, e.remoteAddress);
-          } catch (err) {
-            logger.error({ err }, 'presence not saved');
-          }
+          // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
+          const at = Date.now();
+          if (registry.get(e.deviceId)) presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -277,23 +349,26 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
-    const warnings = startWarnings({
+    const ownEndpoints: Array<{ address: string; port: number }> = [];
+    const warnings = await startWarnings({
       events,
       points: sideWrites,
-      db: path.join(dataDir, 'state.db'),
+      store,
+      nodeId,
       logger,
       metrics,
       stations: registry,
       options: {
         seedDefaultRules: config.defaultRules,
         staleCheckIntervalMs: config.staleCheckIntervalMs,
+        reloadMs: config.storeReloadMs,
         delivery: {
           timeoutMs: config.webhookTimeoutMs,
           maxAttempts: config.webhookMaxAttempts,
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
-        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts, ownEndpoints: () => ownEndpoints },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -301,7 +376,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) warnings.stationRemoved(station.id);
+      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
     };
 
     const listeners: RunningListener[] = [];
@@ -322,7 +397,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       });
       cleanups.push(() => external?.close());
     } else {
-      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
     }
     let mqttsPort: number | undefined;
     if (tlsFiles && !external) {
@@ -350,10 +425,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Agent configs are retained messages; aedes keeps retained ones in memory, so publish them again at start.
     const publishConfig = (stationId: string, agentConfig: AgentConfig): Promise<void> =>
       broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
-    for (const { stationId, config: agentConfig } of provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
+    for (const { stationId, config: agentConfig } of await provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
 
     // Remote control: commands reach a device once it listens on its down/command, now or when it returns.
-    const commands = new CommandStore(store.database);
+    const commands = store.commands;
     const listening = new Set<string>();
     const dispatcher = new CommandDispatcher({
       store: commands,
@@ -370,8 +445,26 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
-    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => dispatcher.onEvent(e.station.id, e.fields));
-    const expiryTimer = setInterval(() => dispatcher.expire(), 1000);
+    if (store.backend === 'postgres') {
+      // A device that connects here may have reported through another node until now: its
+      // stations' rule state (durations, windows, baselines) carries on from the store; and
+      // what this node changed is saved at once when it leaves, for the next node.
+      events.on('presence', (e: { deviceId: string; online: boolean }) => {
+        if (!e.online) {
+          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+          return;
+        }
+        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+        }
+      });
+    }
+    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
+      dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+    });
+    const expiryTimer = setInterval(() => {
+      dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
+    }, 1000);
     cleanups.push(() => clearInterval(expiryTimer));
 
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
@@ -384,10 +477,18 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       alertsHook?.(station, active);
       if (active) return;
       latest.remove(station.id);
-      commands.cancelOpen(station.id);
+      commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
     };
 
     const apiToken = await adminToken(config, logger);
+    // The 一张图 web app: built from its sources when they changed since the last build (esbuild, a second or two).
+    const webApp = await ensureWebApp();
+    if (webApp.built) logger.info({ dir: webApp.dir }, 'web app built');
+    const users = store.users;
+    const sweepSessions = setInterval(() => {
+      users.sweep().catch((err: unknown) => logger.error({ err }, 'expired sessions not swept'));
+    }, 600_000);
+    cleanups.push(() => clearInterval(sweepSessions));
     const api = buildApi({
       logger,
       store,
@@ -395,30 +496,31 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
-      tokens: new ApiTokenStore(store.database),
-      audit: new AuditLog(store.database),
+      tokens: store.tokens,
+      users,
+      audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
+        webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
+        liveRoutes({ events, station: (id) => registry.get(id), users }),
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
-        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.listStations(filter), latest, influx }),
+        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),
         statusRoutes({
           version: PLATFORM_VERSION,
           startedAt,
           stations: () => registry.all(),
-          online: (id) => {
-            const station = registry.get(id);
-            return station ? stationPresence({ store, sequences }, station).online : false;
-          },
+          online: (stations) => onlineStations({ presence: store.presence, sequences }, stations),
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spoolMaxBytes,
-          influxUp: () => drain.influxUp,
+          influxUp: () => probe.up,
+          influxd: () => managed?.status(),
           outbox: () => warnings.outbox.depth(),
           openAlerts: () => warnings.alerts.allOpen(),
-          deadLetters: (departments) => store.countDeadLetters(departments),
+          deadLetters: (departments) => store.deadLetters.count(departments),
         }),
       ],
       provisioning,
@@ -428,8 +530,16 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       async health() {
         updateSpoolGauges();
         const d = spool.depth();
-        const ok = drain.influxUp && d.bytes < config.spoolMaxBytes * 0.9;
-        return { ok, influx: drain.influxUp ? 'up' : 'down', spool: { ...d, maxBytes: config.spoolMaxBytes }, connectedDevices: broker.connectedCount(), stations: registry.size };
+        const influxUp = await probe.check();
+        const ok = influxUp && d.bytes < config.spoolMaxBytes * 0.9;
+        return {
+          ok,
+          influx: influxUp ? 'up' : 'down',
+          ...(managed ? { influxd: managed.status() } : {}),
+          spool: { ...d, maxBytes: config.spoolMaxBytes },
+          connectedDevices: broker.connectedCount(),
+          stations: registry.size,
+        };
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
@@ -451,9 +561,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const { httpPort, httpsPort } = apiListeners;
     const influxPort = Number(new URL(influx.connection.url).port) || undefined;
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
+    // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
+    ownEndpoints.push(...(await influxEndpoints(influx.connection.url)));
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, events, stop };
+    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -4,11 +4,12 @@
  * audited, every route documented (route-doc.ts) in the OpenAPI document at
  * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
  */
+import { healthRoutes } from './health-routes.ts';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readingsJsonSchema } from '@shanshui/models';
-import type { StateStore } from '../state/state-store.ts';
+import type { PlatformStore } from '../state/platform-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
@@ -27,11 +28,14 @@ import { auditRoutes } from './audit-routes.ts';
 import { installRouteDocs } from './route-doc.ts';
 import { openApiRoutes } from './openapi-document.ts';
 import { JsonSchemaDocumentSchema } from './response-schemas.ts';
+import type { UserStore } from '../auth/user-store.ts';
+import { userRoutes } from './user-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
 import { PLATFORM_VERSION } from '../version.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
-  readonly store: StateStore;
+  readonly store: PlatformStore;
   readonly registry: StationRegistry;
   readonly sequences: SequenceTracker;
   readonly metrics: PlatformMetrics;
@@ -43,6 +47,9 @@ export interface ApiDeps {
   readonly authLockout: SharedLockout;
   /** Provisioning attempts per client address (0.5/s, burst 10); shared by every node with a Redis link. Default: this process's own. */
   readonly provisioningLimit?: SharedRateLimit;
+  /** People who sign in to the web app (session cookie); /api/v1/users and /app/session. */
+  readonly users?: UserStore;
+  /** Readiness for /readyz and /healthz (`ok` false → 503); /livez needs nothing. */
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
   /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */
@@ -74,12 +81,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
-  app.get('/healthz', async (_req, reply) => {
-    const h = await deps.health();
-    return reply.code(h.ok ? 200 : 503).send(h);
-  });
+  healthRoutes({ ready: deps.health, startedAt: Date.now() })(app);
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
-  installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics });
+  installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics, ...(deps.users ? { users: deps.users } : {}) });
   installRouteDocs(app);
   openApiRoutes({ title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message } }.' })(app);
   app.get(
@@ -89,6 +93,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   );
 
   tokenRoutes(deps.tokens)(app);
+  if (deps.users) {
+    userRoutes(deps.users)(app);
+    sessionRoutes({ users: deps.users, lockout: deps.authLockout, metrics: deps.metrics, logger: deps.logger })(app);
+  }
   auditRoutes(deps.audit)(app);
   stationRoutes(app, deps);
   deadLetterRoutes(app, deps);

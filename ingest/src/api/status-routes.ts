@@ -4,6 +4,7 @@
  * health, the same for every caller (what /healthz and /metrics know): connected devices,
  * spool depth, InfluxDB reachable, webhook outbox pending and dead.
  */
+import type { ManagedInfluxdStatus } from '../store/managed-influxd.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
@@ -17,17 +18,19 @@ export interface StatusRouteDeps {
   /** Epoch ms the platform started. */
   readonly startedAt: number;
   readonly stations: () => readonly Station[];
-  /** Whether a station's device is connected (its presence). */
-  readonly online: (stationId: string) => boolean;
+  /** Which of these stations are online (their presence, on any node). */
+  readonly online: (stations: readonly Station[]) => Promise<ReadonlySet<string>>;
   readonly connectedDevices: () => number;
   readonly spool: () => { readonly records: number; readonly bytes: number };
   readonly spoolMaxBytes: number;
   /** Whether the last InfluxDB write (or the drain's start) succeeded. */
   readonly influxUp: () => boolean;
-  readonly outbox: () => { readonly pending: number; readonly dead: number };
-  readonly openAlerts: () => readonly Alert[];
+  /** The managed influxd's supervision state; undefined with an external InfluxDB. */
+  readonly influxd?: () => ManagedInfluxdStatus | undefined;
+  readonly outbox: () => Promise<{ readonly pending: number; readonly dead: number }>;
+  readonly openAlerts: () => Promise<readonly Alert[]>;
   /** Dead letters kept, of the stations of `departments` (undefined = all). */
-  readonly deadLetters: (departments?: readonly string[]) => number;
+  readonly deadLetters: (departments?: readonly string[]) => Promise<number>;
   readonly now?: () => number;
 }
 
@@ -43,7 +46,22 @@ export const StatusSchema = z
     deadLetters: count.describe('dead letters kept; scoped'),
     devices: z.object({ connected: count }).strict().describe('MQTT connections to the platform, all departments'),
     spool: z.object({ records: count, bytes: count, maxBytes: count }).strict().describe('readings waiting for InfluxDB'),
-    influx: z.object({ reachable: z.boolean() }).strict(),
+    influx: z
+      .object({
+        reachable: z.boolean().describe('answered the last active ping'),
+        managed: z
+          .object({
+            state: z.enum(['running', 'restarting', 'stopped']),
+            pid: z.number().int().nullable(),
+            restarts: count.describe('restarts after crashes since the platform started'),
+            lastExit: z.object({ at: z.string(), code: z.number().int().nullable(), signal: z.string().nullable() }).strict().nullable(),
+            logFile: z.string(),
+          })
+          .strict()
+          .optional()
+          .describe('the influxd the platform runs itself (absent with SHANSHUI_INFLUX_URL)'),
+      })
+      .strict(),
     webhooks: z.object({ pending: count, dead: count }).strict().describe('the webhook outbox, all subscriptions'),
   })
   .strict();
@@ -62,19 +80,21 @@ export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => v
       const visible = (department: string): boolean => !departments || departments.includes(department);
       const stations = deps.stations().filter((s) => visible(s.department));
       const byDomain = Object.fromEntries(DOMAINS.map((d) => [d, 0])) as Record<Domain, number>;
+      const onlineIds = await deps.online(stations);
       let online = 0;
       for (const s of stations) {
         byDomain[s.domain]++;
-        if (deps.online(s.id)) online++;
+        if (onlineIds.has(s.id)) online++;
       }
       const byLevel = Object.fromEntries(WARNING_LEVELS.map((l) => [l, 0])) as Record<WarningLevel, number>;
       let open = 0;
-      for (const a of deps.openAlerts()) {
+      for (const a of await deps.openAlerts()) {
         if (!visible(a.department)) continue;
         byLevel[a.level]++;
         open++;
       }
       const spool = deps.spool();
+      const managedInfluxd = deps.influxd?.();
       const status: z.output<typeof StatusSchema> = {
         version: deps.version,
         startedAt: new Date(deps.startedAt).toISOString(),
@@ -82,11 +102,11 @@ export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => v
         scope: departments ? [...departments] : '*',
         stations: { total: stations.length, online, byDomain },
         alerts: { open, byLevel },
-        deadLetters: deps.deadLetters(departments),
+        deadLetters: await deps.deadLetters(departments),
         devices: { connected: deps.connectedDevices() },
         spool: { records: spool.records, bytes: spool.bytes, maxBytes: deps.spoolMaxBytes },
-        influx: { reachable: deps.influxUp() },
-        webhooks: { ...deps.outbox() },
+        influx: { reachable: deps.influxUp(), ...(managedInfluxd ? { managed: managedInfluxd } : {}) },
+        webhooks: { ...(await deps.outbox()) },
       };
       return status;
     });
