@@ -162,7 +162,7 @@ export function simulateValues(domain: Domain, state: SimulationState, ts: numbe
       // Cumulative displacement: slow creep, faster on the episode point.
       const creep = (ts / 86_400_000) % 1000;
       return {
-        displacement: round(creep * (0.3 + episode * 1.5) + noise(0.3), 1),
+        displacement: round(creep * (0.3 + episode * 1.5) + noise(0.02), 2),
         crack_width: round(12 + creep * 0.01 * (1 + episode) + noise(0.05), 2),
         pore_pressure: round(Math.max(0, 40 + episode * 15 + noise(1)), 1),
         rainfall: round(Math.max(0, episode * 5 + noise(0.5)), 1),
