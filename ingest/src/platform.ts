@@ -322,11 +322,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
+    // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
+    const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
     const warnings = await startWarnings({
       events,
       points: sideWrites,
       store,
       nodeId,
+      ...(crossStationLeadership ? { leadership: crossStationLeadership } : {}),
       logger,
       metrics,
       stations: registry,
