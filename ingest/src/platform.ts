@@ -407,7 +407,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const dispatcher = new CommandDispatcher({
       store: commands,
       publish: (topic, payload) => broker.publishToDevice(topic, payload, { qos: 1 }),
-      isOnline: (id) => listening.has(id),
+      // Cluster: the device may listen on another node; the broker's Redis fan-out reaches it there.
+      isOnline: async (id) => listening.has(id) || (link !== undefined && (await store.presence.get(id))?.online === true),
       logger,
     });
     events.on('subscribed', (e: { deviceId: string; filters: readonly string[] }) => {
@@ -439,6 +440,25 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       latest.remove(station.id);
       commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
     };
+    // Cluster: a station added, changed or removed through any node is re-read by every node
+    // (registry cache: the publish path, the API, the leader's cross-station rules).
+    if (link) {
+      const fromPeer = new Set<string>();
+      const localHook = registry.onChange;
+      registry.onChange = (station, active) => {
+        // A peer's change: its node did the side effects (station_info, alerts, commands); here only the cache moves.
+        if (fromPeer.has(station.id)) return;
+        localHook?.(station, active);
+        broker.notify('station', station.id);
+      };
+      broker.onNotice('station', (id) => {
+        fromPeer.add(id);
+        registry
+          .refresh(id)
+          .catch((err: unknown) => logger.warn({ err, stationId: id }, 'station not re-read'))
+          .finally(() => fromPeer.delete(id));
+      });
+    }
 
     const apiToken = await adminToken(config, logger);
     const api = buildApi({

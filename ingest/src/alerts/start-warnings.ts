@@ -185,6 +185,8 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       .catch((err: unknown) => logger.error({ err }, 'open alerts not adopted'));
   };
   leadership?.events.on('change', onLeadership);
+  // Won before this listened (the lock is tried as soon as the store opens it).
+  if (leadership?.isLeader) onLeadership(true);
   // Cluster: a device now reporting to this node brings its station's rule states from the store
   // (durations, windows, baselines the node it used before saved).
   const onPresence = (e: { deviceId: string; online: boolean }): void => {
