@@ -33,6 +33,7 @@ import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { InfluxWriteTargets } from './store/influx-write-targets.ts';
+import { endpointsOf } from './webhooks/outbound-guard.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
@@ -53,6 +54,10 @@ import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { DeadLetterInput } from './state/dead-letter-store.ts';
+import { ensureWebApp } from '@shanshui/web';
+import { liveRoutes } from './api/live-routes.ts';
+import { resolveBasemap } from './web/basemap.ts';
+import { webAppRoutes } from './web/web-app-routes.ts';
 
 export interface AcceptedReadingsEvent {
   readonly station: Station;
@@ -129,6 +134,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     await mkdir(dataDir, { recursive: true });
     // Certificate problems stop the start before anything else runs.
     const tlsFiles = loadTlsFiles(config);
+    const basemap = resolveBasemap({
+      kind: config.mapBasemap,
+      tileUrl: config.mapTileUrl,
+      attribution: config.mapTileAttribution,
+      tiandituKey: config.tiandituKey,
+      allowHosts: config.mapTileAllowHosts,
+    });
     const metrics = createMetrics();
     metrics.spoolMaxBytes.set(config.spoolMaxBytes);
 
@@ -141,7 +153,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         httpPort: config.influxManagedPort,
         database: config.influxDatabase,
         installIfMissing: config.influxInstall,
-        onCrash: () => metrics.influxdRestarts.inc(),
+        onRestart: () => metrics.influxdRestarts.inc(),
         logger,
       });
       cleanups.push(() => managed?.stop());
@@ -164,7 +176,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     probe.check().catch(() => undefined);
     await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
-    const store = await openPlatformStore({ sqliteFile: path.join(dataDir, 'state.db'), ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), logger });
+    const store = await openPlatformStore({
+      sqliteFile: path.join(dataDir, 'state.db'),
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      users: { scryptCost: config.scryptCost, idleMs: config.sessionIdleMs, ttlMs: config.sessionTtlMs },
+      logger,
+    });
     cleanups.push(() => store.close());
     // Every node must verify what any node stored: one key for the cluster, not one file per node.
     if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
@@ -176,11 +193,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const provisioning = store.provisioning;
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.
-    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
-    const statsTimer = setInterval(() => void saveStats(), 5000);
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
+    const statsTimer = setInterval(() => {
+      saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    }, 5000);
     cleanups.push(async () => {
       clearInterval(statsTimer);
-      await saveStats();
+      await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -291,7 +310,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           metrics.connectedDevices.set(broker.connectedCount());
           // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
           const at = Date.now();
-          if (registry.get(e.deviceId)) void presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
+          if (registry.get(e.deviceId)) presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -324,6 +343,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const ownPorts: number[] = [];
     // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
     const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
+    const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
       events,
       points: sideWrites,
@@ -336,13 +356,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       options: {
         seedDefaultRules: config.defaultRules,
         staleCheckIntervalMs: config.staleCheckIntervalMs,
+        reloadMs: config.storeReloadMs,
         delivery: {
           timeoutMs: config.webhookTimeoutMs,
           maxAttempts: config.webhookMaxAttempts,
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
-        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts, ownEndpoints: () => ownEndpoints },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -350,7 +371,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) void warnings.stationRemoved(station.id);
+      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
     };
 
     const listeners: RunningListener[] = [];
@@ -420,6 +441,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
+    if (store.backend === 'postgres') {
+      // A device that connects here may have reported through another node until now: its
+      // stations' rule state (durations, windows, baselines) carries on from the store; and
+      // what this node changed is saved at once when it leaves, for the next node.
+      events.on('presence', (e: { deviceId: string; online: boolean }) => {
+        if (!e.online) {
+          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+          return;
+        }
+        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+        }
+      });
+    }
     events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
       dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
     });
@@ -461,6 +496,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     }
 
     const apiToken = await adminToken(config, logger);
+    // The 一张图 web app: built from its sources when they changed since the last build (esbuild, a second or two).
+    const webApp = await ensureWebApp();
+    if (webApp.built) logger.info({ dir: webApp.dir }, 'web app built');
+    const users = store.users;
+    const sweepSessions = setInterval(() => {
+      users.sweep().catch((err: unknown) => logger.error({ err }, 'expired sessions not swept'));
+    }, 600_000);
+    cleanups.push(() => clearInterval(sweepSessions));
     const api = buildApi({
       logger,
       store,
@@ -469,10 +512,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       metrics,
       apiToken,
       tokens: store.tokens,
+      users,
       audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
+        webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
+        liveRoutes({ events, station: (id) => registry.get(id), users }),
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
@@ -512,7 +558,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
-        tcp: config.externalBrokerUrl ?? `mqtt://HOST:${mqttPort}`,
+        tcp: config.externalBrokerUrl ?? config.publicMqttUrl ?? `mqtt://HOST:${mqttPort}`,
         ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),
@@ -530,6 +576,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const { httpPort, httpsPort } = apiListeners;
     const influxPort = Number(new URL(influx.connection.url).port) || undefined;
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
+    // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
+    ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };

@@ -53,7 +53,7 @@ export interface WarningsOptions {
 export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
 
 export interface WarningsDeps {
-  /** Emits 'readings' ({station, readings}) once a message is durable. */
+  /** Emits 'readings' ({station, readings}) once a message is durable; gets 'alert' ({alert, event}) after each alert change. */
   readonly events: EventEmitter;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
@@ -85,6 +85,9 @@ export interface WarningsContext {
   readonly worker: DeliveryWorker;
   /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
   readonly outbound: OutboundGuard;
+  /** Queues a subscription's test event and its snapshot of open alerts. */
+  readonly publisher: WebhookPublisher;
+  readonly station: (id: string) => Station | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -118,7 +121,11 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
     o.delivery,
   );
-  const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
+  const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
+      worker.kick();
+      deps.events.emit('alert', { alert, event });
+    },
+  });
   const leadership = deps.leadership;
   const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id), crossStationOnLeader: leadership !== undefined });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
@@ -130,7 +137,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     const byStation = new Map<string, RuleTransition[]>();
     for (const t of transitions) byStation.set(t.station.id, [...(byStation.get(t.station.id) ?? []), t]);
     for (const [stationId, list] of byStation) {
-      void queue.run(stationId, async () => {
+      queue.run(stationId, async () => {
         for (const t of list) {
           try {
             await lifecycle.apply(t);
@@ -210,7 +217,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   reloadTimer.unref();
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, publisher, station: (id) => deps.stations.get(id), logger, now };
   return {
     ...ctx,
     routes(app) {

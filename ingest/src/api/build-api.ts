@@ -13,6 +13,7 @@ import type { PlatformStore } from '../state/platform-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
+import { logRequests } from './log-requests.ts';
 import { HttpError } from './http-error.ts';
 import { stationRoutes } from './station-routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
@@ -28,6 +29,9 @@ import { auditRoutes } from './audit-routes.ts';
 import { installRouteDocs } from './route-doc.ts';
 import { openApiRoutes } from './openapi-document.ts';
 import { JsonSchemaDocumentSchema } from './response-schemas.ts';
+import type { UserStore } from '../auth/user-store.ts';
+import { userRoutes } from './user-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
 import { PLATFORM_VERSION } from '../version.ts';
 
 export interface ApiDeps {
@@ -44,6 +48,8 @@ export interface ApiDeps {
   readonly authLockout: SharedLockout;
   /** Provisioning attempts per client address (0.5/s, burst 10); shared by every node with a Redis link. Default: this process's own. */
   readonly provisioningLimit?: SharedRateLimit;
+  /** People who sign in to the web app (session cookie); /api/v1/users and /app/session. */
+  readonly users?: UserStore;
   /** Readiness for /readyz and /healthz (`ok` false → 503); /livez needs nothing. */
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
@@ -61,6 +67,8 @@ export interface ApiDeps {
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // One line per request (logRequests below) instead of fastify's "incoming request" + "request completed".
+    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });
@@ -68,6 +76,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const status = (err as { statusCode?: number }).statusCode;
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = String(req.headers['content-type'] ?? 'none');
+      return reply.code(415).send({
+        error: { code: 'API_ERR_UNSUPPORTED_MEDIA_TYPE', message: `the body must be JSON, sent as content type application/json (got ${type}): with curl add -H 'content-type: application/json' (curl -d alone sends application/x-www-form-urlencoded)` },
+      });
+    }
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ error: { code: (err as { code?: string }).code ?? 'API_ERR_BAD_REQUEST', message: err instanceof Error ? err.message : String(err) } });
     }
@@ -76,9 +90,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
+  logRequests(app);
   healthRoutes({ ready: deps.health, startedAt: Date.now() })(app);
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
-  installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics });
+  installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics, ...(deps.users ? { users: deps.users } : {}) });
   installRouteDocs(app);
   openApiRoutes({ title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message } }.' })(app);
   app.get(
@@ -88,6 +103,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   );
 
   tokenRoutes(deps.tokens)(app);
+  if (deps.users) {
+    userRoutes(deps.users)(app);
+    sessionRoutes({ users: deps.users, lockout: deps.authLockout, metrics: deps.metrics, logger: deps.logger })(app);
+  }
   auditRoutes(deps.audit)(app);
   stationRoutes(app, deps);
   deadLetterRoutes(app, deps);
