@@ -82,7 +82,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       nodes.push({ index: i, platform, api: httpApi(platform.httpUrl, API_TOKEN), mqttUrl: platform.mqttUrl });
     }
     // One at a time: the first applies the migrations, the others find them applied.
-    for (const n of nodes) await n.platform.start();
+    for (const n of nodes) await n.platform.start(120_000);
     return {
       nodes,
       influxUrl: influx.influxd.url,
