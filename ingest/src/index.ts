@@ -1,5 +1,7 @@
-export { startPlatform } from './platform.ts';
-export type { Platform, AcceptedReadingsEvent } from './platform.ts';
+export { createPlatform, startPlatform } from './platform.ts';
+export type { BuiltPlatform, Platform, AcceptedReadingsEvent } from './platform.ts';
+export { createPlatformEvents, subscribeConsumers } from './platform-events.ts';
+export type { AlertChanged, DeviceMessage, PlatformConsumer, PlatformEventMap, PlatformEvents, ReadingsDurable, Subscribed } from './platform-events.ts';
 export { ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';
 export type { Config, ConfigInput } from './config.ts';
 export { createLogger, wantsPrettyLog } from './logger.ts';
