@@ -1,8 +1,12 @@
 /**
  * The gateway program.
  *
- *   node edge-agent/src/cli.ts provision --server https://host:8443 --token TOKEN [--ca FILE] [--dir DIR]
- *   node edge-agent/src/cli.ts run [--dir DIR] [--log-level info] [--ca FILE]
+ *   shanshui-agent provision --server https://host:8443 --token TOKEN [--ca FILE] [--dir DIR]
+ *   shanshui-agent run [--dir DIR] [--log-level info] [--ca FILE]
+ *
+ * `shanshui-agent` is the installed program (`npm run agent:build`: the .deb puts it on the
+ * PATH, the tarball has it in `bin/`); in the repository it is `npm run agent --`. The hints it
+ * prints name the way it was started (`SHANSHUI_AGENT_SELF`, set by the installed launcher).
  *
  * `--ca FILE`: the PEM CA that signed the platform's certificate (a private or development CA).
  * Given to `provision`, it is kept in DIR and `run` verifies MQTT over TLS against it too.
@@ -18,9 +22,12 @@ import { createAgent } from './agent.ts';
 import { AgentError } from './errors.ts';
 import { provisionAgent, ProvisionRefusedError } from './provision.ts';
 
+/** How to start this program again: the installed launcher's path, else the repository's npm script. */
+const SELF = process.env['SHANSHUI_AGENT_SELF'] || 'npm run agent --';
 const USAGE = `usage:
-  shanshui-agent provision --server https://HOST:8443 --token TOKEN [--ca FILE] [--dir DIR]
-  shanshui-agent run [--dir DIR] [--log-level LEVEL] [--ca FILE]
+  ${SELF} provision --server https://HOST:8443 --token TOKEN [--ca FILE] [--dir DIR]
+  ${SELF} run [--dir DIR] [--log-level LEVEL] [--ca FILE]
+  ${SELF} --help
 DIR defaults to $SHANSHUI_AGENT_DIR or /var/lib/shanshui-agent. --ca FILE: the PEM CA of the
 platform's certificate; given to provision, it is kept in DIR for run.`;
 
@@ -28,6 +35,10 @@ const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const err = (s: string): void => void process.stderr.write(`${s}\n`);
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    out(USAGE);
+    return 0;
+  }
   const [command, ...rest] = argv;
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -69,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       if (result.config) out(`Initial config version ${result.config.version} stored (${result.config.sources.length} source(s)).`);
       else if (result.configProblem) out(`The platform's config was not valid for this agent and was not stored: ${result.configProblem}`);
       else out('No config yet: the agent will wait for one from the platform.');
-      out(`Start the agent: node edge-agent/src/cli.ts run --dir ${result.dir}`);
+      out(`Start the agent: ${SELF} run --dir ${result.dir}`);
       return 0;
     } catch (e) {
       if (e instanceof ProvisionRefusedError) {

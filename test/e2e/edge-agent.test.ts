@@ -105,6 +105,8 @@ test('provisioning through the CLI: good token stores owner-only credentials and
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Provisioned station prov-01/);
   assert.match(ok.stdout, /config version 4/);
+  // In the repository the hint is the npm script, which runs on the project's Node 24.
+  assert.match(ok.stdout, new RegExp(`Start the agent: npm run agent -- run --dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   assert.equal(statSync(path.join(dir, 'credentials.json')).mode & 0o777, 0o600);
   assert.equal(statSync(path.join(dir, 'config.json')).mode & 0o777, 0o600);

@@ -30,9 +30,8 @@ type OpcuaSourceCtor = new (o: {
 
 // Loaded only when a config has an OPC-UA source: node-opcua costs tens of MB of memory that
 // an HJ 212-only gateway should not pay.
-const OPCUA_MODULE = './opcua/opcua-source.ts';
 async function loadOpcuaSource(): Promise<OpcuaSourceCtor> {
-  const mod = (await import(OPCUA_MODULE)) as { OpcuaSource: OpcuaSourceCtor };
+  const mod = (await import('./opcua/opcua-source.ts')) as { OpcuaSource: OpcuaSourceCtor };
   return mod.OpcuaSource;
 }
 

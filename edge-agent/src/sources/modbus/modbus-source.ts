@@ -336,6 +336,7 @@ export class ModbusSource {
       const words = (data as readonly number[]).slice(at, at + (type === 'float64' ? 4 : type === 'int16' || type === 'uint16' ? 1 : 2));
       raw = decodeRegisters(words, { type, byteOrder: p.byteOrder, wordOrder: p.wordOrder });
     }
-    return raw * p.scale + p.offset;
+    // 15 significant digits: 312 × 0.1 is 31.2, not 31.200000000000003 (binary floating point noise).
+    return Number((raw * p.scale + p.offset).toPrecision(15));
   }
 }
