@@ -66,10 +66,11 @@ logger.info(
     influx: platform.influx.connection.url,
     mqtt: `mqtt://localhost:${platform.mqttPort}`,
     tryThis: [
-      `curl -s ${api}/healthz`,
+      `curl -s ${api}/readyz`,
       `curl -s -H "Authorization: Bearer $(cat ${path.join(config.dataDir, 'admin-token')})" ${api}/api/v1/stations`,
       ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${path.join(config.dataDir, 'admin-token')})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
-      `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influxDatabase} --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
+      // The managed influxd has authentication: the platform user's credentials are in the data folder (0600).
+      `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influxDatabase} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
     ],
   },
   `演示运行中 demo running: ${stations.length} simulated stations publish every ${config.demoIntervalSec} s — Ctrl-C stops`,

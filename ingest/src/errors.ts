@@ -10,6 +10,10 @@ export const INGEST_ERRORS = {
   INGEST_ERR_STORAGE_REJECTED: 'InfluxDB refused the points',
   INGEST_ERR_CONFIG: 'invalid configuration',
   INGEST_ERR_INFLUXD_MISSING: 'influxd not found',
+  INGEST_ERR_INFLUXD_PORT_BUSY: 'the managed influxd port is taken',
+  INGEST_ERR_INFLUXD_IN_USE: 'the managed influxd data folder is in use',
+  INGEST_ERR_INFLUXD_FAILED: 'the managed influxd did not start',
+  INGEST_ERR_INFLUXD_AUTH: 'the managed influxd users could not be set up',
   INGEST_ERR_OUTBOUND_REFUSED: 'outbound connection refused',
 } as const;
 

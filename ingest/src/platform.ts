@@ -30,6 +30,7 @@ import { FileSpool } from './spool/file-spool.ts';
 import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
+import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
@@ -116,16 +117,28 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Storage first: readings need somewhere to go.
     let managed: ManagedInfluxd | undefined;
     if (!config.influxUrl) {
-      managed = await startManagedInfluxd({ dataDir: path.join(dataDir, 'influxdb'), httpPort: config.influxManagedPort, installIfMissing: config.influxInstall, logger });
+      managed = await startManagedInfluxd({
+        dataDir: path.join(dataDir, 'influxdb'),
+        httpPort: config.influxManagedPort,
+        database: config.influxDatabase,
+        installIfMissing: config.influxInstall,
+        onCrash: () => metrics.influxdRestarts.inc(),
+        logger,
+      });
       cleanups.push(() => managed?.stop());
     }
     const influx = new InfluxHttp({
       url: config.influxUrl ?? managed!.url,
       database: config.influxDatabase,
-      ...(config.influxUsername ? { username: config.influxUsername } : {}),
-      ...(config.influxPassword ? { password: config.influxPassword } : {}),
+      // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
+      ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
+      ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
       ...(config.influxToken ? { token: config.influxToken } : {}),
     });
+    // Asked, not inferred from the last write: /readyz, /healthz and /api/v1/status.
+    const probe = new InfluxProbe(influx);
+    cleanups.push(() => probe.stop());
+    probe.check().catch(() => undefined);
     await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = new StateStore(path.join(dataDir, 'state.db'));
@@ -415,7 +428,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spoolMaxBytes,
-          influxUp: () => drain.influxUp,
+          influxUp: () => probe.up,
+          influxd: () => managed?.status(),
           outbox: () => warnings.outbox.depth(),
           openAlerts: () => warnings.alerts.allOpen(),
           deadLetters: (departments) => store.countDeadLetters(departments),
@@ -428,8 +442,16 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       async health() {
         updateSpoolGauges();
         const d = spool.depth();
-        const ok = drain.influxUp && d.bytes < config.spoolMaxBytes * 0.9;
-        return { ok, influx: drain.influxUp ? 'up' : 'down', spool: { ...d, maxBytes: config.spoolMaxBytes }, connectedDevices: broker.connectedCount(), stations: registry.size };
+        const influxUp = await probe.check();
+        const ok = influxUp && d.bytes < config.spoolMaxBytes * 0.9;
+        return {
+          ok,
+          influx: influxUp ? 'up' : 'down',
+          ...(managed ? { influxd: managed.status() } : {}),
+          spool: { ...d, maxBytes: config.spoolMaxBytes },
+          connectedDevices: broker.connectedCount(),
+          stations: registry.size,
+        };
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({

@@ -24,7 +24,8 @@ export async function benchTempDir(prefix: string): Promise<{ dir: string; remov
 
 /** A fresh influxd (Debian's 1.6) on a free port in `dataDir`, killed if the bench exits first. */
 export async function startBenchInfluxd(dataDir: string): Promise<ManagedInfluxd> {
-  const influxd = await startManagedInfluxd({ dataDir, httpPort: 0 });
+  // No authentication: the bench queries it directly, as the peer pipelines it is compared with do.
+  const influxd = await startManagedInfluxd({ dataDir, httpPort: 0, auth: false });
   const pid = influxd.pid;
   const onExit = (): void => {
     try {
@@ -40,6 +41,10 @@ export async function startBenchInfluxd(dataDir: string): Promise<ManagedInfluxd
     get pid() {
       return influxd.pid;
     },
+    get user() {
+      return influxd.user;
+    },
+    status: () => influxd.status(),
     stop: async () => {
       await influxd.stop();
       process.off('exit', onExit);

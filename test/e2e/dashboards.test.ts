@@ -193,7 +193,7 @@ async function realGatewayHeartbeat(dir: string): Promise<void> {
 beforeAll(async () => {
   const tmp = await tempDir('shanshui-dash-');
   removeDir = tmp.remove;
-  influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0 });
+  influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0, auth: false });
   influx = new InfluxHttp({ url: influxd.url, database: 'shanshui' });
   await influx.ensureDatabase();
 

@@ -25,7 +25,8 @@ export interface TestPlatform {
 
 export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove: () => Promise<void> }> {
   const tmp = await tempDir('shanshui-influxd-');
-  const influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0 });
+  // No authentication: tests query it directly. The managed influxd's own tests cover auth.
+  const influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0, auth: false });
   return {
     influxd,
     remove: async () => {

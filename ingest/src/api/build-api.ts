@@ -4,6 +4,7 @@
  * audited, every route documented (route-doc.ts) in the OpenAPI document at
  * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
  */
+import { healthRoutes } from './health-routes.ts';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -43,6 +44,7 @@ export interface ApiDeps {
   readonly authLockout: SharedLockout;
   /** Provisioning attempts per client address (0.5/s, burst 10); shared by every node with a Redis link. Default: this process's own. */
   readonly provisioningLimit?: SharedRateLimit;
+  /** Readiness for /readyz and /healthz (`ok` false → 503); /livez needs nothing. */
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
   /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */
@@ -74,10 +76,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
-  app.get('/healthz', async (_req, reply) => {
-    const h = await deps.health();
-    return reply.code(h.ok ? 200 : 503).send(h);
-  });
+  healthRoutes({ ready: deps.health, startedAt: Date.now() })(app);
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
   installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics });
   installRouteDocs(app);

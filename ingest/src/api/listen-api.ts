@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { tlsServerOptions } from '@shanshui/broker';
 
 /** What plain HTTP still answers once TLS is configured. */
-export const PLAIN_HTTP_PATHS: readonly string[] = ['/healthz', '/metrics'];
+export const PLAIN_HTTP_PATHS: readonly string[] = ['/healthz', '/livez', '/readyz', '/metrics'];
 
 export interface ApiListenOptions {
   readonly host: string;

@@ -4,6 +4,7 @@
  * health, the same for every caller (what /healthz and /metrics know): connected devices,
  * spool depth, InfluxDB reachable, webhook outbox pending and dead.
  */
+import type { ManagedInfluxdStatus } from '../store/managed-influxd.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
@@ -24,6 +25,8 @@ export interface StatusRouteDeps {
   readonly spoolMaxBytes: number;
   /** Whether the last InfluxDB write (or the drain's start) succeeded. */
   readonly influxUp: () => boolean;
+  /** The managed influxd's supervision state; undefined with an external InfluxDB. */
+  readonly influxd?: () => ManagedInfluxdStatus | undefined;
   readonly outbox: () => { readonly pending: number; readonly dead: number };
   readonly openAlerts: () => readonly Alert[];
   /** Dead letters kept, of the stations of `departments` (undefined = all). */
@@ -43,7 +46,22 @@ export const StatusSchema = z
     deadLetters: count.describe('dead letters kept; scoped'),
     devices: z.object({ connected: count }).strict().describe('MQTT connections to the platform, all departments'),
     spool: z.object({ records: count, bytes: count, maxBytes: count }).strict().describe('readings waiting for InfluxDB'),
-    influx: z.object({ reachable: z.boolean() }).strict(),
+    influx: z
+      .object({
+        reachable: z.boolean().describe('answered the last active ping'),
+        managed: z
+          .object({
+            state: z.enum(['running', 'restarting', 'stopped']),
+            pid: z.number().int().nullable(),
+            restarts: count.describe('restarts after crashes since the platform started'),
+            lastExit: z.object({ at: z.string(), code: z.number().int().nullable(), signal: z.string().nullable() }).strict().nullable(),
+            logFile: z.string(),
+          })
+          .strict()
+          .optional()
+          .describe('the influxd the platform runs itself (absent with SHANSHUI_INFLUX_URL)'),
+      })
+      .strict(),
     webhooks: z.object({ pending: count, dead: count }).strict().describe('the webhook outbox, all subscriptions'),
   })
   .strict();
@@ -75,6 +93,7 @@ export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => v
         open++;
       }
       const spool = deps.spool();
+      const managedInfluxd = deps.influxd?.();
       const status: z.output<typeof StatusSchema> = {
         version: deps.version,
         startedAt: new Date(deps.startedAt).toISOString(),
@@ -85,7 +104,7 @@ export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => v
         deadLetters: deps.deadLetters(departments),
         devices: { connected: deps.connectedDevices() },
         spool: { records: spool.records, bytes: spool.bytes, maxBytes: deps.spoolMaxBytes },
-        influx: { reachable: deps.influxUp() },
+        influx: { reachable: deps.influxUp(), ...(managedInfluxd ? { managed: managedInfluxd } : {}) },
         webhooks: { ...deps.outbox() },
       };
       return status;

@@ -94,8 +94,22 @@ export class InfluxHttp {
     return first?.series ?? [];
   }
 
+  /**
+   * Creates the database when it is missing. In InfluxDB 1.x only an admin may CREATE DATABASE;
+   * a least-privilege user (READ+WRITE on its database, as the managed influxd and the compose
+   * stack give the platform) gets 403 — fine as long as the database exists, which SHOW DATABASES
+   * (listing what the user may use) tells.
+   */
   async ensureDatabase(): Promise<void> {
-    await this.query(`CREATE DATABASE "${this.#conn.database.replace(/"/g, '')}"`, { method: 'POST' });
+    const name = this.#conn.database.replace(/"/g, '');
+    try {
+      await this.query(`CREATE DATABASE "${name}"`, { method: 'POST' });
+    } catch (err) {
+      if (!(err instanceof InfluxWriteError && err.status === 403)) throw err;
+      const series = await this.query('SHOW DATABASES');
+      if (series.some((s) => s.values.some((row) => row[0] === name))) return;
+      throw new Error(`InfluxDB database "${name}" does not exist and user "${this.#conn.username ?? ''}" may not create it: create it as an InfluxDB admin`, { cause: err });
+    }
   }
 }
 
