@@ -40,6 +40,10 @@ export const ConfigSchema = z
   .object({
     /** Folder for the spool, state database and managed InfluxDB. Default `./.data`. */
     dataDir: z.string().min(1).default('./.data'),
+    /** PostgreSQL for platform state (`postgres://user:password@host:5432/db`), shared by several platform nodes; unset = the SQLite file `{dataDir}/state.db`. */
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    /** This platform node's name in a cluster (presence, webhook claims); unset = `local` with SQLite, else generated once into `{dataDir}/node-id`. */
+    nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1–64 letters, digits, dot, dash or underscore').optional(),
     /** Log level (trace … fatal). Default `info`. */
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */

@@ -12,6 +12,11 @@ export type { ManagedInfluxd, ManagedInfluxdOptions } from './store/managed-infl
 export { INGEST_ERRORS, IngestError } from './errors.ts';
 export type { IngestErrorCode } from './errors.ts';
 export { startWarnings } from './alerts/start-warnings.ts';
+export { openPlatformStore } from './state/open-platform-store.ts';
+export type { OpenPlatformStoreOptions } from './state/open-platform-store.ts';
+export type { PlatformStore, StoreBackend } from './state/platform-store.ts';
+export { PostgresLeadership, SoleLeadership, advisoryKey } from './state/leadership.ts';
+export type { Leadership } from './state/leadership.ts';
 export type { Warnings, WarningsDeps, WarningsOptions } from './alerts/start-warnings.ts';
 export { signWebhook, verifyWebhookSignature } from './webhooks/webhook-signer.ts';
 export type { SignatureAlgorithm } from './webhooks/webhook-signer.ts';

@@ -15,11 +15,13 @@ import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/model
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
-import { StateStore } from './state/state-store.ts';
+import { openPlatformStore } from './state/open-platform-store.ts';
+import type { PlatformStore } from './state/platform-store.ts';
+import { KeyedSerialQueue } from './state/keyed-serial-queue.ts';
+import { toDeadLetterRecord } from './accept/dead-letter-record.ts';
 import { StationRegistry } from './state/station-registry.ts';
 import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
-import { stationPresence } from './state/station-presence.ts';
-import { ProvisioningStore } from './state/provisioning-store.ts';
+import { onlineStations } from './state/station-presence.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
 import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
@@ -43,16 +45,13 @@ import { readingRoutes } from './api/reading-routes.ts';
 import { statusRoutes } from './api/status-routes.ts';
 import { PLATFORM_VERSION } from './version.ts';
 import type { RouteEntry } from './api/request-auth.ts';
-import { ApiTokenStore } from './auth/api-token-store.ts';
-import { AuditLog } from './auth/audit-log.ts';
 import { mapRoutes } from './api/map-routes.ts';
 import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
-import { CommandStore } from './commands/command-store.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
-import type { DeadLetterInput } from './state/state-store.ts';
+import type { DeadLetterInput } from './state/dead-letter-store.ts';
 
 export interface AcceptedReadingsEvent {
   readonly station: Station;
@@ -76,9 +75,27 @@ export interface Platform {
   readonly apiDocs: readonly DocumentedRoute[];
   readonly influx: InfluxHttp;
   readonly registry: StationRegistry;
+  /** Platform state (SQLite or PostgreSQL). */
+  readonly store: PlatformStore;
+  /** This node's name in a cluster ('local' on a single SQLite node). */
+  readonly nodeId: string;
   /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
   readonly events: EventEmitter;
   stop(): Promise<void>;
+}
+
+/** This node's id: configured, 'local' on SQLite, else generated once into `{dataDir}/node-id` (a node restarted on its folder is the same node). */
+async function nodeIdOf(config: Config, dataDir: string): Promise<string> {
+  if (config.nodeId) return config.nodeId;
+  if (!config.databaseUrl) return 'local';
+  const file = path.join(dataDir, 'node-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const id = `node-${randomBytes(6).toString('hex')}`;
+    await writeFile(file, `${id}\n`);
+    return id;
+  }
 }
 
 async function adminToken(config: Config, logger: Logger): Promise<string> {
@@ -141,18 +158,23 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     probe.check().catch(() => undefined);
     await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
-    const store = new StateStore(path.join(dataDir, 'state.db'));
+    const store = await openPlatformStore({ sqliteFile: path.join(dataDir, 'state.db'), ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), logger });
     cleanups.push(() => store.close());
     // Every node must verify what any node stored: one key for the cluster, not one file per node.
     if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
     const secrets = new DeviceSecrets(await loadSecretKey(dataDir, config.secretKey), { scryptCost: config.scryptCost });
-    const registry = new StationRegistry(store, secrets);
-    const provisioning = new ProvisioningStore(store.database);
-    const sequences = new SequenceTracker(store.loadDeliveryStats());
-    const saveStats = setInterval(() => store.saveDeliveryStats(sequences.takeDirty()), 5000);
-    cleanups.push(() => {
-      clearInterval(saveStats);
-      store.saveDeliveryStats(sequences.takeDirty());
+    const nodeId = await nodeIdOf(config, dataDir);
+    // The connections this node held before a restart are gone (other nodes' devices stay online).
+    await store.presence.resetNode(nodeId);
+    const registry = await StationRegistry.open(store.stations, secrets);
+    const provisioning = store.provisioning;
+    const sequences = new SequenceTracker(await store.delivery.load());
+    // Sequence bookkeeping is saved in batches, off the publish path.
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    const statsTimer = setInterval(() => void saveStats(), 5000);
+    cleanups.push(async () => {
+      clearInterval(statsTimer);
+      await saveStats();
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -173,12 +195,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     registry.onChange = (station, active) => writeStationInfo([station], active);
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
-    const deadLetter = (d: DeadLetterInput): void => {
-      store.insertDeadLetter(d);
-      metrics.deadLetters.inc({ code: d.code });
-      deadLetterLog.note(d);
-    };
-    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetter });
+    // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
+    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
     cleanups.push(() => drain.stop());
 
@@ -201,6 +219,17 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       }
     };
 
+    // Readings and dead letters of one message, appended together (one group commit).
+    const appendAll = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+      const records = [...(lines ? [lines] : []), ...deadLetters.map((d) => toDeadLetterRecord(d))];
+      if (records.length === 1) await appendDurably(records[0]!);
+      else if (records.length > 1) await Promise.all(records.map(appendDurably));
+      for (const d of deadLetters) {
+        metrics.deadLetters.inc({ code: d.code });
+        deadLetterLog.note(d);
+      }
+    };
+
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
     // `deviceId` is the topic's station (the broker checked the publisher may speak for it):
     // sequences, dead letters and tags are per station, whoever carried the message.
@@ -210,8 +239,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       if (topic.kind === 'readings') {
         const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
-        if (result.lines) await appendDurably(result.lines);
-        for (const d of result.deadLetters) deadLetter(d);
+        await appendAll(result.lines, result.deadLetters);
         if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
         metrics.messagesAccepted.inc({ kind: 'readings' });
         metrics.readingsAccepted.inc(result.readings.length);
@@ -225,12 +253,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const station = registry.get(deviceId);
       if (!station) return;
       const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
-      if (result.lines) await appendDurably(result.lines);
-      if (result.deadLetter) deadLetter(result.deadLetter);
+      await appendAll(result.lines, result.deadLetter ? [result.deadLetter] : []);
       metrics.messagesAccepted.inc({ kind: topic.kind });
       events.emit(topic.kind, { station, fields: result.fields });
     };
 
+    const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
+    cleanups.push(() => presenceWrites.settled());
     // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
     let link: RedisLink | undefined;
     if (config.redisUrl) {
@@ -254,12 +283,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         },
         presence(e) {
           metrics.connectedDevices.set(broker.connectedCount());
-          try {
-            // A deleted station's disconnect (which follows its deletion) must not leave a row behind.
-            if (registry.get(e.deviceId)) store.setPresence(e.deviceId, e.online, e.remoteAddress);
-          } catch (err) {
-            logger.error({ err }, 'presence not saved');
-          }
+          // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
+          const at = Date.now();
+          if (registry.get(e.deviceId)) void presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -290,10 +316,11 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
-    const warnings = startWarnings({
+    const warnings = await startWarnings({
       events,
       points: sideWrites,
-      db: path.join(dataDir, 'state.db'),
+      store,
+      nodeId,
       logger,
       metrics,
       stations: registry,
@@ -314,7 +341,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) warnings.stationRemoved(station.id);
+      if (!active) void warnings.stationRemoved(station.id);
     };
 
     const listeners: RunningListener[] = [];
@@ -363,10 +390,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Agent configs are retained messages; aedes keeps retained ones in memory, so publish them again at start.
     const publishConfig = (stationId: string, agentConfig: AgentConfig): Promise<void> =>
       broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
-    for (const { stationId, config: agentConfig } of provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
+    for (const { stationId, config: agentConfig } of await provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
 
     // Remote control: commands reach a device once it listens on its down/command, now or when it returns.
-    const commands = new CommandStore(store.database);
+    const commands = store.commands;
     const listening = new Set<string>();
     const dispatcher = new CommandDispatcher({
       store: commands,
@@ -383,8 +410,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
-    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => dispatcher.onEvent(e.station.id, e.fields));
-    const expiryTimer = setInterval(() => dispatcher.expire(), 1000);
+    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
+      dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+    });
+    const expiryTimer = setInterval(() => {
+      dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
+    }, 1000);
     cleanups.push(() => clearInterval(expiryTimer));
 
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
@@ -397,7 +428,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       alertsHook?.(station, active);
       if (active) return;
       latest.remove(station.id);
-      commands.cancelOpen(station.id);
+      commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
     };
 
     const apiToken = await adminToken(config, logger);
@@ -408,23 +439,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sequences,
       metrics,
       apiToken,
-      tokens: new ApiTokenStore(store.database),
-      audit: new AuditLog(store.database),
+      tokens: store.tokens,
+      audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
-        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.listStations(filter), latest, influx }),
+        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),
         statusRoutes({
           version: PLATFORM_VERSION,
           startedAt,
           stations: () => registry.all(),
-          online: (id) => {
-            const station = registry.get(id);
-            return station ? stationPresence({ store, sequences }, station).online : false;
-          },
+          online: (stations) => onlineStations({ presence: store.presence, sequences }, stations),
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spoolMaxBytes,
@@ -432,7 +460,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           influxd: () => managed?.status(),
           outbox: () => warnings.outbox.depth(),
           openAlerts: () => warnings.alerts.allOpen(),
-          deadLetters: (departments) => store.countDeadLetters(departments),
+          deadLetters: (departments) => store.deadLetters.count(departments),
         }),
       ],
       provisioning,
@@ -475,7 +503,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, events, stop };
+    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -72,7 +72,7 @@ test('fuzz: 600 hostile payloads, then valid readings — the platform stays up 
   for (const d of dead.body.items) assert.match(d.code, /^INGEST_ERR_/);
 });
 
-test('secrets: the state database keeps only a scrypt hash, never the password', async () => {
+test('secrets: the state database keeps only a keyed hash, never the password', async () => {
   const cred = await tp.register({ id: 'air-secret-check' });
   const db = readFileSync(path.join(tp.dataDir, 'state.db'));
   let wal = Buffer.alloc(0);
@@ -83,5 +83,5 @@ test('secrets: the state database keeps only a scrypt hash, never the password',
   }
   const all = Buffer.concat([db, wal]);
   assert.equal(all.includes(Buffer.from(cred.password)), false);
-  assert.ok(all.includes(Buffer.from('scrypt$')));
+  assert.ok(all.includes(Buffer.from('hmac-sha256$')));
 });

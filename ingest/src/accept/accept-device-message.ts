@@ -6,7 +6,7 @@
 import { decodePayload } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import { toLineProtocol } from '../store/influx-http.ts';
-import type { DeadLetterInput } from '../state/state-store.ts';
+import type { DeadLetterInput } from '../state/dead-letter-store.ts';
 import { INGEST_ERRORS } from '../errors.ts';
 
 export interface AcceptedDeviceMessage {

@@ -14,7 +14,7 @@ import type { Reading, Station } from '@shanshui/models';
 import type { IngestErrorCode } from '../errors.ts';
 import { INGEST_ERRORS } from '../errors.ts';
 import { readingsToLineProtocol } from '../store/line-protocol.ts';
-import type { DeadLetterInput } from '../state/state-store.ts';
+import type { DeadLetterInput } from '../state/dead-letter-store.ts';
 
 export interface AcceptContext {
   readonly station: (deviceId: string) => Station | undefined;

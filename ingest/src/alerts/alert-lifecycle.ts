@@ -4,28 +4,26 @@
  * acknowledged (who, when, note), resolved (the rule no longer raises a level). A drop to a
  * lower, still non-null level changes nothing (the alert keeps its highest level).
  *
- * Each change is one SQLite transaction: the alert row, its event and one outbox row per
- * matching subscription. Then, off the transaction, the change goes to InfluxDB `alerts`
- * through the spool (not awaited: the ingest path never waits on it; a full spool queues it
- * for later, see RetryingAppender) and the delivery worker is kicked.
+ * Each change is one store transaction (AlertStore.transition): the alert row, its event and
+ * one outbox row per matching subscription, decided on the row as locked there, so two nodes
+ * never both open, escalate or resolve the same alert. Then, off the transaction, the change
+ * goes to InfluxDB `alerts` through the spool (not awaited: a full spool queues it for later,
+ * see RetryingAppender) and the delivery worker is kicked.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { WARNING_LEVEL_INFO, warningLevelRank } from '@shanshui/models';
 import type { Station, WarningLevel } from '@shanshui/models';
-import type { DatabaseSync } from 'node:sqlite';
 import type { PointSink } from '../spool/retrying-appender.ts';
 import { toLineProtocol } from '../store/influx-http.ts';
-import { inTransaction } from '../state/in-transaction.ts';
 import type { RuleTransition } from '../rules/rule-engine.ts';
-import type { Alert, AlertEvent, AlertEventType } from './alert.ts';
-import type { AlertStore } from './alert-store.ts';
+import type { Alert, AlertEvent } from './alert.ts';
+import type { AlertChange, AlertStore, AlertTarget } from './alert-store.ts';
 import { alertPoint } from './alert-point.ts';
 import type { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 
 export interface AlertLifecycleDeps {
-  readonly db: DatabaseSync;
   readonly alerts: AlertStore;
   readonly publisher: WebhookPublisher;
   /** InfluxDB `alerts` points go here (through the spool; retried, never awaited). */
@@ -55,14 +53,10 @@ export class AlertLifecycle {
     this.#d = deps;
   }
 
-  apply(t: RuleTransition): AlertEvent | undefined {
-    // Nothing to change (a level that falls but stays a warning, a clear without an open alert):
-    // no transaction. The same checks run again inside it (all synchronous, so nothing interleaves).
-    const current = this.#d.alerts.openFor(t.station.id, t.rule.id);
-    if (t.to === null ? !current : current !== undefined && warningLevelRank(t.to) <= warningLevelRank(current.level)) return undefined;
+  /** Applies a rule transition; returns the event it made, if any. */
+  async apply(t: RuleTransition): Promise<AlertEvent | undefined> {
     const at = new Date(t.at).toISOString();
-    const result = inTransaction(this.#d.db, () => {
-      const open = this.#d.alerts.openFor(t.station.id, t.rule.id);
+    const decide = (open: Alert | undefined): AlertChange | undefined => {
       if (t.to !== null) {
         const message = `${t.station.name} ${t.condition}（${label(t.to)}）`;
         if (!open) {
@@ -88,66 +82,59 @@ export class AlertLifecycle {
             ackNote: null,
             resolvedAt: null,
           };
-          this.#d.alerts.insert(alert);
-          return this.#record(alert, 'firing', message, null, at);
+          return { alert, insert: true, type: 'firing', message, by: null, at };
         }
+        // A level that falls but stays a warning changes nothing (the alert keeps its highest level).
         if (warningLevelRank(t.to) <= warningLevelRank(open.level)) return undefined;
         const escalated: Alert = { ...open, level: t.to, state: 'firing', value: t.value, message, updatedAt: at, escalatedAt: at };
-        this.#d.alerts.update(escalated);
-        return this.#record(escalated, 'escalated', message, null, at);
+        return { alert: escalated, insert: false, type: 'escalated', message, by: null, at };
       }
       if (!open) return undefined;
       const message = `${t.station.name} ${t.condition} 已解除（原${label(open.level)}）`;
-      const resolved: Alert = { ...open, state: 'resolved', value: t.value, updatedAt: at, resolvedAt: at };
-      this.#d.alerts.update(resolved);
-      return this.#record(resolved, 'resolved', message, null, at);
-    });
-    if (result) this.#after(result.alert, result.event);
-    return result?.event;
+      return { alert: { ...open, state: 'resolved', value: t.value, updatedAt: at, resolvedAt: at }, insert: false, type: 'resolved', message, by: null, at };
+    };
+    return (await this.#change({ stationId: t.station.id, ruleId: t.rule.id }, decide))?.event;
   }
 
-  acknowledge(id: string, by: string, note: string | undefined, nowMs: number = Date.now()): Alert {
+  async acknowledge(id: string, by: string, note: string | undefined, nowMs: number = Date.now()): Promise<Alert> {
     const at = new Date(nowMs).toISOString();
-    const result = inTransaction(this.#d.db, () => {
-      const alert = this.#d.alerts.get(id);
+    const result = await this.#change({ alertId: id }, (alert) => {
       if (!alert) throw new AlertError('ALERT_ERR_NOT_FOUND', `no alert ${id}`);
       if (alert.state !== 'firing') throw new AlertError('ALERT_ERR_STATE', `alert ${id} is ${alert.state}; only a firing alert can be acknowledged`);
       const acked: Alert = { ...alert, state: 'acknowledged', acknowledgedBy: by, acknowledgedAt: at, ackNote: note ?? null, updatedAt: at };
-      this.#d.alerts.update(acked);
-      return this.#record(acked, 'acknowledged', `${alert.message}，已由 ${by} 确认${note ? `：${note}` : ''}`, by, at);
+      return { alert: acked, insert: false, type: 'acknowledged', message: `${alert.message}，已由 ${by} 确认${note ? `：${note}` : ''}`, by, at };
     });
-    this.#after(result.alert, result.event);
-    return result.alert;
+    return result!.alert;
   }
 
   /** Resolves every open alert of a rule (the rule was deleted or disabled). */
-  resolveRule(ruleId: string, reason: string, nowMs: number = Date.now()): number {
+  resolveRule(ruleId: string, reason: string, nowMs: number = Date.now()): Promise<number> {
     return this.#resolveAll((a) => a.ruleId === ruleId, reason, nowMs);
   }
 
   /** Resolves every open alert of a station (the station was deleted). */
-  resolveStation(stationId: string, reason: string, nowMs: number = Date.now()): number {
+  resolveStation(stationId: string, reason: string, nowMs: number = Date.now()): Promise<number> {
     return this.#resolveAll((a) => a.stationId === stationId, reason, nowMs);
   }
 
-  #resolveAll(which: (a: Alert) => boolean, reason: string, nowMs: number): number {
+  async #resolveAll(which: (a: Alert) => boolean, reason: string, nowMs: number): Promise<number> {
     const at = new Date(nowMs).toISOString();
-    const open = this.#d.alerts.allOpen().filter(which);
-    for (const a of open) {
-      const result = inTransaction(this.#d.db, () => {
-        const resolved: Alert = { ...a, state: 'resolved', updatedAt: at, resolvedAt: at };
-        this.#d.alerts.update(resolved);
-        return this.#record(resolved, 'resolved', `${a.stationName} ${a.ruleName} 已解除（${reason}，原${label(a.level)}）`, null, at);
+    let n = 0;
+    for (const a of (await this.#d.alerts.allOpen()).filter(which)) {
+      const result = await this.#change({ alertId: a.id }, (current) => {
+        if (!current || current.state === 'resolved') return undefined; // resolved meanwhile (another node)
+        const message = `${current.stationName} ${current.ruleName} 已解除（${reason}，原${label(current.level)}）`;
+        return { alert: { ...current, state: 'resolved', updatedAt: at, resolvedAt: at }, insert: false, type: 'resolved', message, by: null, at };
       });
-      this.#after(result.alert, result.event);
+      if (result) n++;
     }
-    return open.length;
+    return n;
   }
 
-  #record(alert: Alert, type: AlertEventType, message: string, by: string | null, at: string): { alert: Alert; event: AlertEvent } {
-    const event = this.#d.alerts.addEvent(alert, type, message, by, at);
-    this.#d.publisher.publish(alert, event, this.#d.station(alert.stationId), Date.parse(at));
-    return { alert, event };
+  async #change(target: AlertTarget, decide: (current: Alert | undefined) => AlertChange | undefined): Promise<{ alert: Alert; event: AlertEvent } | undefined> {
+    const result = await this.#d.alerts.transition(target, decide, (alert, event) => this.#d.publisher.deliveriesFor(alert, event, this.#d.station(alert.stationId)));
+    if (result) this.#after(result.alert, result.event);
+    return result;
   }
 
   #after(alert: Alert, event: AlertEvent): void {

@@ -1,11 +1,11 @@
 /**
  * Warnings in one place: rules evaluated on every durable reading → alert lifecycle → InfluxDB
- * `alerts` (through the spool) and the webhook outbox → delivery worker. `startWarnings` opens
- * its tables in the platform's SQLite file, listens to the platform's events, and returns the
- * HTTP routes and `stop()`. The 'readings' listener is synchronous and never awaits the network.
+ * `alerts` (through the spool) and the webhook outbox → delivery worker. `startWarnings` works
+ * on the platform store, listens to the platform's events, and returns the HTTP routes and
+ * `stop()`. Rules are evaluated synchronously on each reading and never await the network;
+ * the alert changes they cause are written afterwards, in order per station.
  */
 import type { EventEmitter } from 'node:events';
-import { DatabaseSync } from 'node:sqlite';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Reading, Station } from '@shanshui/models';
@@ -13,16 +13,19 @@ import type { PointSink } from '../spool/retrying-appender.ts';
 import { toLineProtocol } from '../store/influx-http.ts';
 import { qualityCorrectionPoints } from '../rules/quality-correction-points.ts';
 import type { PlatformMetrics } from '../metrics.ts';
-import { RuleStore } from '../rules/rule-store.ts';
+import type { PlatformStore } from '../state/platform-store.ts';
+import type { RuleStore } from '../rules/rule-store.ts';
 import { RuleEngine } from '../rules/rule-engine.ts';
 import type { RuleTransition } from '../rules/rule-engine.ts';
 import { DEFAULT_RULES } from '../rules/default-rules.ts';
-import { AlertStore } from './alert-store.ts';
+import type { AlertStore } from './alert-store.ts';
 import { AlertLifecycle } from './alert-lifecycle.ts';
-import { OutboxStore } from '../webhooks/outbox-store.ts';
-import { SubscriptionStore } from '../webhooks/subscription-store.ts';
+import type { OutboxStore } from '../webhooks/outbox-store.ts';
+import type { SubscriptionStore } from '../webhooks/subscription-store.ts';
+import { SubscriptionCache } from '../webhooks/subscription-cache.ts';
 import { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 import { DeliveryWorker } from '../webhooks/delivery-worker.ts';
+import { KeyedSerialQueue } from '../state/keyed-serial-queue.ts';
 import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
@@ -39,24 +42,29 @@ export interface WarningsOptions {
   readonly staleCheckIntervalMs: number;
   /** How often changed rule state is saved, ms (transitions save at once). Default 1000. */
   readonly ruleStateFlushMs: number;
+  /** How often rules and webhook subscriptions are read again (changes made through other nodes), ms. Default 5000. */
+  readonly reloadMs: number;
   /** Delivery worker options (timeout, retry budget, backoff). */
   readonly delivery: Partial<DeliveryWorkerOptions>;
   /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
   readonly outbound: OutboundGuardOptions;
 }
 
-export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
+export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
 
 export interface WarningsDeps {
   /** Emits 'readings' ({station, readings}) once a message is durable. */
   readonly events: EventEmitter;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
-  /** SQLite file (opened here, WAL) or an open database. */
-  readonly db: string | DatabaseSync;
+  readonly store: Pick<PlatformStore, 'rules' | 'alerts' | 'subscriptions' | 'outbox'>;
   readonly logger: Logger;
   readonly metrics: Pick<PlatformMetrics, 'alertTransitions' | 'webhookDeliveries' | 'webhookOutboxPending' | 'webhookOutboxDead'>;
   readonly stations: { get(id: string): Station | undefined; all(): Station[] };
+  /** This platform node (outbox claims name it). Default 'local'. */
+  readonly nodeId?: string;
+  /** Whether this node runs the cross-station checks (stale stations). Default: always. */
+  readonly isLeader?: () => boolean;
   readonly options?: Partial<WarningsOptions>;
   readonly now?: () => number;
 }
@@ -68,6 +76,7 @@ export interface WarningsContext {
   readonly alerts: AlertStore;
   readonly lifecycle: AlertLifecycle;
   readonly subscriptions: SubscriptionStore;
+  readonly subscriptionCache: SubscriptionCache;
   readonly outbox: OutboxStore;
   readonly worker: DeliveryWorker;
   /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
@@ -80,47 +89,56 @@ export interface Warnings extends WarningsContext {
   /** Registers /api/v1/{alerts,rules,subscriptions,webhook-deliveries} and the webhook JSON Schema. */
   routes(app: FastifyInstance): void;
   /** A station was deleted: resolves its open alerts and forgets its rule state. */
-  stationRemoved(stationId: string): void;
+  stationRemoved(stationId: string): Promise<void>;
+  /** Alert changes still being written (tests and shutdown wait for them). */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function startWarnings(deps: WarningsDeps): Warnings {
+export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   const o: WarningsOptions = { ...WARNINGS_DEFAULTS, ...deps.options };
   const logger = deps.logger.child({ component: 'warnings' });
   const now = deps.now ?? Date.now;
-  const ownDb = typeof deps.db === 'string';
-  const db = typeof deps.db === 'string' ? new DatabaseSync(deps.db) : deps.db;
-  if (ownDb) db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  const { rules, alerts, subscriptions, outbox } = deps.store;
 
-  const rules = new RuleStore(db, logger);
   if (o.seedDefaultRules) {
-    const n = rules.seedOnce(DEFAULT_RULES);
+    const n = await rules.seedOnce(DEFAULT_RULES);
     if (n) logger.info({ rules: n }, 'default warning rules seeded');
   }
-  const alerts = new AlertStore(db);
-  const subscriptions = new SubscriptionStore(db);
-  const outbox = new OutboxStore(db);
-  const publisher = new WebhookPublisher(outbox, subscriptions);
+  const subscriptionCache = new SubscriptionCache(subscriptions, logger);
+  await subscriptionCache.start(o.reloadMs);
+  const publisher = new WebhookPublisher(() => subscriptionCache.current());
   const outbound = new OutboundGuard(o.outbound);
   const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs ?? 5000 });
-  const worker = new DeliveryWorker({ outbox, subscriptions, logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher }, o.delivery);
-  const lifecycle = new AlertLifecycle({ db, alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
-  const engine = new RuleEngine(rules, logger, now(), { station: (id) => deps.stations.get(id) });
+  const worker = new DeliveryWorker(
+    { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
+    o.delivery,
+  );
+  const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
+  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id) });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
-  for (const a of alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
+  for (const a of await alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
 
+  // Alert changes of one station are written in the order the rules made them (a fire, then its clear).
+  const queue = new KeyedSerialQueue((err, stationId) => logger.error({ err, stationId }, 'alert change failed'));
   const apply = (transitions: readonly RuleTransition[]): void => {
-    if (transitions.length === 0) return;
-    for (const t of transitions) {
-      try {
-        lifecycle.apply(t);
-      } catch (err) {
-        logger.error({ err, stationId: t.station.id, ruleId: t.rule.id }, 'alert change failed');
-      }
+    const byStation = new Map<string, RuleTransition[]>();
+    for (const t of transitions) byStation.set(t.station.id, [...(byStation.get(t.station.id) ?? []), t]);
+    for (const [stationId, list] of byStation) {
+      void queue.run(stationId, async () => {
+        for (const t of list) {
+          try {
+            await lifecycle.apply(t);
+          } catch (err) {
+            logger.error({ err, stationId: t.station.id, ruleId: t.rule.id }, 'alert change failed');
+          }
+        }
+        // The transitions' own states now; every other change rides the flush timer.
+        await engine.flushTransitions(list);
+      });
     }
-    // The transitions' own states now; every other change rides the flush timer (not one SQLite transaction per message).
-    engine.flushTransitions(transitions);
   };
+  const settled = (): Promise<void> => queue.settled();
 
   const onReadings = (e: { station: Station; readings: readonly Reading[] }): void => {
     try {
@@ -134,6 +152,7 @@ export function startWarnings(deps: WarningsDeps): Warnings {
   deps.events.on('readings', onReadings);
 
   const staleTimer = setInterval(() => {
+    if (deps.isLeader && !deps.isLeader()) return;
     try {
       apply(engine.checkStale(deps.stations.all(), now()));
     } catch (err) {
@@ -141,18 +160,22 @@ export function startWarnings(deps: WarningsDeps): Warnings {
     }
   }, o.staleCheckIntervalMs);
   const flushTimer = setInterval(() => {
-    try {
-      engine.flush();
-      const d = outbox.depth();
-      deps.metrics.webhookOutboxPending.set(d.pending);
-      deps.metrics.webhookOutboxDead.set(d.dead);
-    } catch (err) {
-      logger.error({ err }, 'rule state not saved');
-    }
+    engine.flush().catch((err: unknown) => logger.error({ err }, 'rule state not saved'));
+    outbox
+      .depth()
+      .then((d) => {
+        deps.metrics.webhookOutboxPending.set(d.pending);
+        deps.metrics.webhookOutboxDead.set(d.dead);
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'webhook outbox depth not read'));
   }, o.ruleStateFlushMs);
+  const reloadTimer = setInterval(() => {
+    engine.reload().catch((err: unknown) => logger.warn({ err }, 'rules not reloaded'));
+  }, o.reloadMs);
+  reloadTimer.unref();
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, outbox, worker, outbound, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, logger, now };
   return {
     ...ctx,
     routes(app) {
@@ -161,26 +184,27 @@ export function startWarnings(deps: WarningsDeps): Warnings {
       subscriptionRoutes(app, ctx);
       webhookDeliveryRoutes(app, ctx);
     },
-    stationRemoved(stationId) {
+    async stationRemoved(stationId) {
       try {
-        lifecycle.resolveStation(stationId, '站点已删除', now());
+        await settled();
+        await lifecycle.resolveStation(stationId, '站点已删除', now());
         engine.forgetStation(stationId);
-        engine.flush();
+        await engine.flush();
       } catch (err) {
         logger.error({ err, stationId }, 'alerts of a deleted station not resolved');
       }
     },
+    settled,
     async stop() {
       deps.events.off('readings', onReadings);
       clearInterval(staleTimer);
       clearInterval(flushTimer);
+      clearInterval(reloadTimer);
+      subscriptionCache.stop();
+      await settled();
       await worker.stop();
       await dispatcher.close().catch(() => undefined);
-      try {
-        engine.flush();
-      } finally {
-        if (ownDb) db.close();
-      }
+      await engine.flush();
     },
   };
 }

@@ -51,27 +51,27 @@ export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
     const q = parseOr400(ListQuery, req.query, 'query');
     const { before, ...filter } = q;
     const departments = scopeFilter(req);
-    const page = w.alerts.list({ ...filter, ...(before ? { beforeOpenedAt: before } : {}), ...(departments ? { departments } : {}) });
+    const page = await w.alerts.list({ ...filter, ...(before ? { beforeOpenedAt: before } : {}), ...(departments ? { departments } : {}) });
     const last = page.items.at(-1);
     return { ...page, next: page.items.length === q.limit && last ? last.openedAt : null };
   });
 
   app.get('/api/v1/alerts/:id', { config: { permission: 'alerts:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const alert = w.alerts.get(id);
+    const alert = await w.alerts.get(id);
     if (!alert || !inScope(req, alert.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
-    return { alert, events: w.alerts.events(id) };
+    return { alert, events: await w.alerts.events(id) };
   });
 
   app.post('/api/v1/alerts/:id/ack', { config: { permission: 'alerts:ack', doc: DOCS.ack } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const body = parseOr400(AckBody, req.body ?? {}, 'acknowledgement');
-    const found = w.alerts.get(id);
+    const found = await w.alerts.get(id);
     if (!found || !inScope(req, found.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
     try {
       const actor = actorOf(req);
       const by = body.by && body.by !== actor ? `${actor}（${body.by}）` : actor;
-      return { alert: w.lifecycle.acknowledge(id, by, body.note, w.now()) };
+      return { alert: await w.lifecycle.acknowledge(id, by, body.note, w.now()) };
     } catch (err) {
       if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 404 : 409, err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message);
       throw err;

@@ -34,7 +34,7 @@ export function auditRoutes(audit: AuditLog): (app: FastifyInstance) => void {
     app.get('/api/v1/audit', { config: { permission: 'audit:read', doc: DOC } }, async (req) => {
       const q = parseOr400(Query, req.query, 'query');
       const departments = scopeFilter(req);
-      const items = audit.list({
+      const items = await audit.list({
         limit: q.limit,
         ...(q.before ? { beforeId: q.before } : {}),
         ...(q.actor ? { actor: q.actor } : {}),

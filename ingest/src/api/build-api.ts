@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readingsJsonSchema } from '@shanshui/models';
-import type { StateStore } from '../state/state-store.ts';
+import type { PlatformStore } from '../state/platform-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
@@ -32,7 +32,7 @@ import { PLATFORM_VERSION } from '../version.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
-  readonly store: StateStore;
+  readonly store: PlatformStore;
   readonly registry: StationRegistry;
   readonly sequences: SequenceTracker;
   readonly metrics: PlatformMetrics;

@@ -37,8 +37,8 @@ export function deadLetterRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const q = parseOr400(Query, req.query, 'query');
     const scope = scopeFilter(req);
     const departments = q.department === undefined ? scope : scope && !scope.includes(q.department) ? [] : [q.department];
-    const items = deps.store.listDeadLetters({ ...(q.device ? { deviceId: q.device } : {}), ...(q.before ? { beforeId: q.before } : {}), ...(departments ? { departments } : {}), limit: q.limit });
+    const items = await deps.store.deadLetters.list({ ...(q.device ? { deviceId: q.device } : {}), ...(q.before ? { beforeId: q.before } : {}), ...(departments ? { departments } : {}), limit: q.limit });
     const last = items.at(-1);
-    return { items: items.map(withText), total: deps.store.countDeadLetters(departments), next: items.length === q.limit && last ? `?before=${last.id}` : null };
+    return { items: items.map(withText), total: await deps.store.deadLetters.count(departments), next: items.length === q.limit && last ? `?before=${last.id}` : null };
   });
 }

@@ -47,7 +47,7 @@ const DOC = {
 
 export interface MapRouteDeps {
   readonly stations: () => readonly Station[];
-  readonly openAlerts: () => readonly Alert[];
+  readonly openAlerts: () => Promise<readonly Alert[]>;
   readonly latest: LatestValues;
 }
 
@@ -63,7 +63,7 @@ export function mapRoutes(deps: MapRouteDeps): (app: FastifyInstance) => void {
         ...(q.bbox ? { bbox: q.bbox } : {}),
       };
       const byStation = new Map<string, Alert[]>();
-      for (const a of deps.openAlerts()) {
+      for (const a of await deps.openAlerts()) {
         const list = byStation.get(a.stationId);
         if (list) list.push(a);
         else byStation.set(a.stationId, [a]);

@@ -74,7 +74,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const body = parseOr400(TokenBody, req.body === undefined ? {} : req.body, 'bootstrap token request');
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
-    const { token, expiresAt } = deps.provisioning.createToken(id, body.ttlSec);
+    const { token, expiresAt } = await deps.provisioning.createToken(id, body.ttlSec);
     deps.logger.info({ stationId: id, expiresAt }, 'bootstrap token created');
     return reply.code(201).send({ token, stationId: id, expiresAt, note: 'One-time token, shown only now. 一次性令牌，仅显示一次。' });
   });
@@ -82,7 +82,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/provision', { config: { permission: 'public', doc: DOCS.provision } }, async (req, reply) => {
     if (!(await limiter.take(req.ip))) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
     const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
-    const check = deps.provisioning.consumeToken(token, req.ip);
+    const check = await deps.provisioning.consumeToken(token, req.ip);
     if (!check.ok) {
       deps.logger.warn({ reason: check.reason, stationId: check.stationId, ip: req.ip }, 'provisioning refused');
       if (check.reason === 'unknown') throw new HttpError(401, 'PROVISION_ERR_TOKEN_UNKNOWN', 'unknown bootstrap token');
@@ -112,7 +112,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
           command: downTopic(station.id, 'command'),
         },
       },
-      config: deps.provisioning.getConfig(station.id) ?? null,
+      config: (await deps.provisioning.getConfig(station.id)) ?? null,
     });
   });
 
@@ -163,11 +163,11 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (unknown.length > 0) {
       throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);
     }
-    const current = deps.provisioning.getConfig(id);
+    const current = await deps.provisioning.getConfig(id);
     if (current && config.version <= current.version) {
       throw new HttpError(409, 'API_ERR_CONFIG_VERSION', `config version must increase (current ${current.version}, got ${config.version})`);
     }
-    deps.provisioning.setConfig(id, config);
+    await deps.provisioning.setConfig(id, config);
     await deps.publishConfig(id, config);
     deps.logger.info({ stationId: id, version: config.version }, 'agent config published');
     return { stationId: id, config };
@@ -176,7 +176,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/stations/:id/config', { config: { permission: 'stations:config', doc: DOCS.getConfig } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
-    const config = station && inScope(req, station.department) ? deps.provisioning.getConfig(id) : undefined;
+    const config = station && inScope(req, station.department) ? await deps.provisioning.getConfig(id) : undefined;
     if (!config) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no config for station ${id}`);
     return { stationId: id, config };
   });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { DOMAINS, DOMAIN_SPECS, QUALITIES, QUALITY_LABEL, metricSpec } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import type { LatestValues } from '../map/latest-values.ts';
-import type { StationFilter } from '../state/state-store.ts';
+import type { StationFilter } from '../state/station-store.ts';
 import { READING_AGGREGATES, READING_WINDOWS, READING_WINDOW_NAMES, queryRaw, queryWindows } from '../store/readings-query.ts';
 import type { InfluxQuerier, RangeRequest } from '../store/readings-query.ts';
 import { HttpError, parseOr400 } from './http-error.ts';
@@ -107,7 +107,7 @@ const DOCS = {
 
 export interface ReadingRouteDeps {
   readonly station: (id: string) => Station | undefined;
-  readonly listStations: (filter: StationFilter) => { items: Station[]; total: number };
+  readonly listStations: (filter: StationFilter) => Promise<{ items: Station[]; total: number }>;
   readonly latest: LatestValues;
   readonly influx: InfluxQuerier;
   readonly now?: () => number;
@@ -143,7 +143,7 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
     app.get('/api/v1/readings/latest', { config: { permission: 'stations:read', doc: DOCS.latestList } }, async (req) => {
       const q = parseOr400(LatestListQuery, req.query, 'query');
       const departments = scopeFilter(req);
-      const page = deps.listStations({ ...q, ...(departments ? { departments } : {}) });
+      const page = await deps.listStations({ ...q, ...(departments ? { departments } : {}) });
       return { items: page.items.map((s) => latestOf(s, deps.latest)), total: page.total };
     });
 

@@ -87,10 +87,10 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     for (const method of methods) table.push({ method, url, permission });
   });
 
-  const identify = (token: string): Principal | string => {
+  const identify = async (token: string): Promise<Principal | string> => {
     if (sameToken(token, deps.apiToken)) return BOOTSTRAP_ADMIN;
     if (!token.startsWith(API_TOKEN_PREFIX)) return 'unknown';
-    const check = deps.tokens.verify(token);
+    const check = await deps.tokens.verify(token);
     return check.ok ? check.principal : check.reason;
   };
 
@@ -105,13 +105,13 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     // for the platform's own API tokens that verify: 256 random bits cannot be guessed, so the
     // office behind the same address keeps working. The configured admin token is not exempt.
     const lockedMs = await deps.lockout.lockedFor(req.ip);
-    const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && !sameToken(token, deps.apiToken) && typeof identify(token) !== 'string';
+    const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && !sameToken(token, deps.apiToken) && typeof (await identify(token)) !== 'string';
     if (lockedMs > 0 && !exempt) {
       reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
       throw new HttpError(429, 'API_ERR_LOCKED_OUT', `too many bad tokens from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s`);
     }
     if (!token) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing bearer token');
-    const who = identify(token);
+    const who = await identify(token);
     if (typeof who === 'string') {
       deps.metrics.authFailures.inc({ kind: 'api' });
       const { delayMs, locked } = await deps.lockout.fail(req.ip);
@@ -136,7 +136,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const note = req.auditNote ?? {};
     const params = req.params as Record<string, unknown> | undefined;
     try {
-      deps.audit.append({
+      await deps.audit.append({
         actor: note.actor ?? req.principal ?? { id: 'anonymous', name: 'anonymous', role: 'none' },
         ip: req.ip,
         method: req.method,

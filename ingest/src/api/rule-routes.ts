@@ -41,18 +41,16 @@ function actor(req: FastifyRequest): string {
 }
 
 export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
-  const checkReplaces = (replaces: string | undefined, id: string, req: FastifyRequest): void => {
+  const checkReplaces = async (replaces: string | undefined, id: string, req: FastifyRequest): Promise<void> => {
     if (replaces === undefined) return;
     if (replaces === id) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid rule: replaces: a rule cannot replace itself');
-    const replaced = w.rules.get(replaces);
+    const replaced = await w.rules.get(replaces);
     if (!replaced || !ruleVisible(req, replaced)) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
   };
 
   app.get('/api/v1/rules', { config: { permission: 'rules:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
-    const items = w.rules
-      .all()
-      .filter(
+    const items = (await w.rules.all()).filter(
         (r) =>
           (q.domain === undefined || r.scope.domain === undefined || r.scope.domain === q.domain) &&
           (q.kind === undefined || r.kind === q.kind) &&
@@ -64,18 +62,18 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
 
   app.get('/api/v1/rules/:id', { config: { permission: 'rules:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const rule = w.rules.get(id);
+    const rule = await w.rules.get(id);
     if (!rule || !ruleVisible(req, rule)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
-    return { rule, audit: w.rules.audit(id) };
+    return { rule, audit: await w.rules.audit(id) };
   });
 
   app.post('/api/v1/rules', { config: { permission: 'rules:write', doc: DOCS.create } }, async (req, reply) => {
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
     const rule = toRule(input);
     requireRuleWritable(req, rule);
-    checkReplaces(rule.replaces, rule.id, req);
-    if (!w.rules.save(rule, 'create', actor(req))) throw new HttpError(409, 'API_ERR_EXISTS', `rule ${rule.id} already exists`);
-    w.engine.reload();
+    await checkReplaces(rule.replaces, rule.id, req);
+    if (!(await w.rules.save(rule, 'create', actor(req)))) throw new HttpError(409, 'API_ERR_EXISTS', `rule ${rule.id} already exists`);
+    await w.engine.reload();
     w.logger.info({ ruleId: rule.id, by: actor(req) }, 'rule created');
     addAuditNote(req, { target: rule.id });
     return reply.code(201).send({ rule });
@@ -86,27 +84,27 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
     if (input.id !== undefined && input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: id: ${input.id} does not match the path (${id})`);
     const rule = toRule(input, id);
-    const existing = w.rules.get(id);
+    const existing = await w.rules.get(id);
     if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     requireRuleWritable(req, existing);
     requireRuleWritable(req, rule);
-    checkReplaces(rule.replaces, id, req);
-    if (!w.rules.save(rule, 'update', actor(req))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
-    w.engine.reload(id);
-    if (!rule.enabled) w.lifecycle.resolveRule(id, '规则已停用', w.now());
+    await checkReplaces(rule.replaces, id, req);
+    if (!(await w.rules.save(rule, 'update', actor(req)))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    await w.engine.reload(id);
+    if (!rule.enabled) await w.lifecycle.resolveRule(id, '规则已停用', w.now());
     w.logger.info({ ruleId: id, by: actor(req) }, 'rule changed');
     return { rule };
   });
 
   app.delete('/api/v1/rules/:id', { config: { permission: 'rules:write', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const existing = w.rules.get(id);
+    const existing = await w.rules.get(id);
     if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     requireRuleWritable(req, existing);
-    if (!w.rules.remove(id, actor(req))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!(await w.rules.remove(id, actor(req)))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
     w.engine.forgetRule(id);
-    w.engine.reload();
-    w.lifecycle.resolveRule(id, '规则已删除', w.now());
+    await w.engine.reload();
+    await w.lifecycle.resolveRule(id, '规则已删除', w.now());
     w.logger.info({ ruleId: id, by: actor(req) }, 'rule deleted');
     return reply.code(204).send();
   });

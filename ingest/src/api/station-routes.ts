@@ -118,14 +118,14 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/stations', { config: { permission: 'stations:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
     const departments = scopeFilter(req);
-    return deps.store.listStations({ ...q, ...(departments ? { departments } : {}) });
+    return deps.store.stations.list({ ...q, ...(departments ? { departments } : {}) });
   });
 
   app.get('/api/v1/stations/:id', { config: { permission: 'stations:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
-    return { station, presence: stationPresence(deps, station), delivery: deps.sequences.stats(id) ?? null };
+    return { station, presence: await stationPresence({ presence: deps.store.presence, sequences: deps.sequences }, station), delivery: deps.sequences.stats(id) ?? null };
   });
 
   app.patch('/api/v1/stations/:id', { config: { permission: 'stations:register', doc: DOCS.update } }, async (req) => {
@@ -134,7 +134,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!current || !inScope(req, current.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const update = parseOr400(StationUpdateSchema, req.body, 'station change');
     if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
-    const station = deps.registry.update(id, update);
+    const station = await deps.registry.update(id, update);
     if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     if (station.gatewayId !== current.gatewayId) {
       // Another gateway numbers the child's messages from 1 again: not duplicates.
@@ -157,9 +157,9 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department) || !deps.registry.remove(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !inScope(req, station.department) || !(await deps.registry.remove(id))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     deps.sequences.forget(id);
-    deps.provisioning.deleteStation(id);
+    await deps.provisioning.deleteStation(id);
     return reply.code(204).send();
   });
 

@@ -18,8 +18,8 @@ export interface StatusRouteDeps {
   /** Epoch ms the platform started. */
   readonly startedAt: number;
   readonly stations: () => readonly Station[];
-  /** Whether a station's device is connected (its presence). */
-  readonly online: (stationId: string) => boolean;
+  /** Which of these stations are online (their presence, on any node). */
+  readonly online: (stations: readonly Station[]) => Promise<ReadonlySet<string>>;
   readonly connectedDevices: () => number;
   readonly spool: () => { readonly records: number; readonly bytes: number };
   readonly spoolMaxBytes: number;
@@ -27,10 +27,10 @@ export interface StatusRouteDeps {
   readonly influxUp: () => boolean;
   /** The managed influxd's supervision state; undefined with an external InfluxDB. */
   readonly influxd?: () => ManagedInfluxdStatus | undefined;
-  readonly outbox: () => { readonly pending: number; readonly dead: number };
-  readonly openAlerts: () => readonly Alert[];
+  readonly outbox: () => Promise<{ readonly pending: number; readonly dead: number }>;
+  readonly openAlerts: () => Promise<readonly Alert[]>;
   /** Dead letters kept, of the stations of `departments` (undefined = all). */
-  readonly deadLetters: (departments?: readonly string[]) => number;
+  readonly deadLetters: (departments?: readonly string[]) => Promise<number>;
   readonly now?: () => number;
 }
 
@@ -80,14 +80,15 @@ export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => v
       const visible = (department: string): boolean => !departments || departments.includes(department);
       const stations = deps.stations().filter((s) => visible(s.department));
       const byDomain = Object.fromEntries(DOMAINS.map((d) => [d, 0])) as Record<Domain, number>;
+      const onlineIds = await deps.online(stations);
       let online = 0;
       for (const s of stations) {
         byDomain[s.domain]++;
-        if (deps.online(s.id)) online++;
+        if (onlineIds.has(s.id)) online++;
       }
       const byLevel = Object.fromEntries(WARNING_LEVELS.map((l) => [l, 0])) as Record<WarningLevel, number>;
       let open = 0;
-      for (const a of deps.openAlerts()) {
+      for (const a of await deps.openAlerts()) {
         if (!visible(a.department)) continue;
         byLevel[a.level]++;
         open++;
@@ -101,11 +102,11 @@ export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => v
         scope: departments ? [...departments] : '*',
         stations: { total: stations.length, online, byDomain },
         alerts: { open, byLevel },
-        deadLetters: deps.deadLetters(departments),
+        deadLetters: await deps.deadLetters(departments),
         devices: { connected: deps.connectedDevices() },
         spool: { records: spool.records, bytes: spool.bytes, maxBytes: deps.spoolMaxBytes },
         influx: { reachable: deps.influxUp(), ...(managedInfluxd ? { managed: managedInfluxd } : {}) },
-        webhooks: { ...deps.outbox() },
+        webhooks: { ...(await deps.outbox()) },
       };
       return status;
     });

@@ -44,15 +44,15 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
 
   app.get('/api/v1/subscriptions', { config: { permission: 'subscriptions:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
-    const visible = w.subscriptions.all().filter((s) => inScope(req, s.filters.departments));
+    const visible = (await w.subscriptions.all()).filter((s) => inScope(req, s.filters.departments));
     return { items: visible.slice(q.offset, q.offset + q.limit).map(publicSubscription), total: visible.length };
   });
 
   app.get('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const sub = w.subscriptions.get(id);
+    const sub = await w.subscriptions.get(id);
     if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
-    return { subscription: publicSubscription(sub), outbox: w.outbox.list({ subscriptionId: id, limit: 1 }).total };
+    return { subscription: publicSubscription(sub), outbox: (await w.outbox.list({ subscriptionId: id, limit: 1 })).total };
   });
 
   app.post('/api/v1/subscriptions', { config: { permission: 'subscriptions:write', doc: DOCS.create } }, async (req, reply) => {
@@ -60,7 +60,8 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     const refusal = await w.outbound.urlRefusal(input.url);
     if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
     requireScope(req, input.filters.departments, 'a subscription');
-    const sub = w.subscriptions.create(input);
+    const sub = await w.subscriptions.create(input);
+    await w.subscriptionCache.refresh();
     w.logger.info({ subscriptionId: sub.id, url: sub.url }, 'webhook subscription created');
     addAuditNote(req, { target: sub.id });
     return reply.code(201).send({ subscription: publicSubscription(sub) });
@@ -71,19 +72,21 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
     const refusal = await w.outbound.urlRefusal(input.url);
     if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
-    const existing = w.subscriptions.get(id);
+    const existing = await w.subscriptions.get(id);
     if (!existing || !inScope(req, existing.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
     requireScope(req, input.filters.departments, 'a subscription');
-    const sub = w.subscriptions.update(id, input);
+    const sub = await w.subscriptions.update(id, input);
     if (!sub) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    await w.subscriptionCache.refresh();
     w.worker.kick();
     return { subscription: publicSubscription(sub) };
   });
 
   app.delete('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const existing = w.subscriptions.get(id);
-    if (!existing || !inScope(req, existing.filters.departments) || !w.subscriptions.remove(id)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    const existing = await w.subscriptions.get(id);
+    if (!existing || !inScope(req, existing.filters.departments) || !(await w.subscriptions.remove(id))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    await w.subscriptionCache.refresh();
     return reply.code(204).send();
   });
 }

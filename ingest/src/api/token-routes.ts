@@ -49,7 +49,7 @@ export function tokenRoutes(tokens: ApiTokenStore): (app: FastifyInstance) => vo
     app.post('/api/v1/tokens', { config: { permission: 'tokens:manage', doc: DOCS.create } }, async (req, reply) => {
       const body = parseOr400(TokenBody, req.body, 'token');
       requireScope(req, deptsOf(body.departments), 'a token');
-      const { token, secret } = tokens.create({ ...body, departments: body.departments === '*' ? '*' : [...new Set(body.departments)], createdBy: actorOf(req) });
+      const { token, secret } = await tokens.create({ ...body, departments: body.departments === '*' ? '*' : [...new Set(body.departments)], createdBy: actorOf(req) });
       addAuditNote(req, { target: token.id, summary: { name: token.name, role: token.role, departments: token.departments, expiresAt: token.expiresAt } });
       req.log.info({ tokenId: token.id, role: token.role, departments: token.departments }, 'API token created');
       return reply.code(201).send({ ...token, token: secret, note: 'The token is shown only now; the platform keeps only its hash. 令牌仅显示一次。' });
@@ -57,15 +57,15 @@ export function tokenRoutes(tokens: ApiTokenStore): (app: FastifyInstance) => vo
 
     app.get('/api/v1/tokens', { config: { permission: 'tokens:manage', doc: DOCS.list } }, async (req) => {
       const q = parseOr400(ListQuery, req.query, 'query');
-      const visible = tokens.list().filter((t) => inScope(req, deptsOf(t.departments)));
+      const visible = (await tokens.list()).filter((t) => inScope(req, deptsOf(t.departments)));
       return { items: visible.slice(q.offset, q.offset + q.limit), total: visible.length };
     });
 
     app.delete('/api/v1/tokens/:id', { config: { permission: 'tokens:manage', doc: DOCS.revoke } }, async (req, reply) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
-      const token = tokens.get(id);
+      const token = await tokens.get(id);
       if (!token || !inScope(req, deptsOf(token.departments))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no token ${id}`);
-      tokens.revoke(id, actorOf(req));
+      await tokens.revoke(id, actorOf(req));
       addAuditNote(req, { summary: { name: token.name, role: token.role, revoked: true } });
       req.log.info({ tokenId: id }, 'API token revoked');
       return reply.code(204).send();

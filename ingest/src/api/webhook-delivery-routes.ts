@@ -37,13 +37,13 @@ const DOCS = {
 
 export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext): void {
   // A delivery is visible with its subscription (deliveries of deleted subscriptions: scope '*' only).
-  const visibleSubscriptions = (req: FastifyRequest): string[] | undefined =>
-    scopeFilter(req) ? w.subscriptions.all().filter((s) => inScope(req, s.filters.departments)).map((s) => s.id) : undefined;
+  const visibleSubscriptions = async (req: FastifyRequest): Promise<string[] | undefined> =>
+    scopeFilter(req) ? (await w.subscriptions.all()).filter((s) => inScope(req, s.filters.departments)).map((s) => s.id) : undefined;
 
   app.get('/api/v1/webhook-deliveries', { config: { permission: 'webhook-deliveries:read', doc: DOCS.list } }, async (req) => {
     const q = parseOr400(ListQuery, req.query, 'query');
-    const subscriptionIds = visibleSubscriptions(req);
-    const page = w.outbox.list({
+    const subscriptionIds = await visibleSubscriptions(req);
+    const page = await w.outbox.list({
       limit: q.limit,
       ...(subscriptionIds ? { subscriptionIds } : {}),
       ...(q.state ? { state: q.state } : {}),
@@ -57,12 +57,12 @@ export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext):
 
   app.post('/api/v1/webhook-deliveries/:id/redeliver', { config: { permission: 'subscriptions:write', doc: DOCS.redeliver } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
-    const d = w.outbox.get(id);
-    const sub = d && w.subscriptions.get(d.subscriptionId);
+    const d = await w.outbox.get(id);
+    const sub = d && (await w.subscriptions.get(d.subscriptionId));
     if (!d || (sub ? !inScope(req, sub.filters.departments) : scopeFilter(req) !== undefined)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no webhook delivery ${id}`);
     if (d.state === 'pending') throw new HttpError(409, 'API_ERR_DELIVERY_PENDING', `delivery ${id} is still pending (attempt ${d.attempts + 1} due ${new Date(d.nextAttemptAt).toISOString()})`);
-    if (!w.subscriptions.get(d.subscriptionId)) throw new HttpError(409, 'API_ERR_NOT_FOUND', `subscription ${d.subscriptionId} no longer exists`);
-    const again = w.outbox.redeliver(id, w.now());
+    if (!(await w.subscriptions.get(d.subscriptionId))) throw new HttpError(409, 'API_ERR_NOT_FOUND', `subscription ${d.subscriptionId} no longer exists`);
+    const again = await w.outbox.redeliver(id, w.now());
     w.worker.kick();
     w.logger.info({ deliveryId: id }, 'webhook delivery queued again by hand');
     return reply.code(202).send({ delivery: again });

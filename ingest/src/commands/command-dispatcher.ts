@@ -60,28 +60,28 @@ export class CommandDispatcher {
     }
     const payload = { id: command.id, name: command.name, args: command.args, expiresAt: command.expiresAt };
     await this.#deps.publish(downTopic(command.stationId, 'command'), Buffer.from(JSON.stringify(payload)));
-    this.#deps.store.markSent(command.id);
+    await this.#deps.store.markSent(command.id);
     this.#log.info({ commandId: command.id, stationId: command.stationId, name: command.name, by: command.by }, 'command sent');
   }
 
   /** A device came back: send what waits for it. */
   async onOnline(stationId: string): Promise<void> {
-    for (const c of this.#deps.store.open(stationId)) await this.send(c).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'command not sent'));
+    for (const c of await this.#deps.store.open(stationId)) await this.send(c).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'command not sent'));
   }
 
-  /** An `up/events` message; handles `command_result`, ignores the rest. */
-  onEvent(stationId: string, fields: Readonly<Record<string, number | string>>): void {
+  /** An `up/events` message (already durable in the spool); handles `command_result`, ignores the rest. */
+  async onEvent(stationId: string, fields: Readonly<Record<string, number | string>>): Promise<void> {
     if (fields['type'] !== 'command_result' || typeof fields['commandId'] !== 'string') return;
     const ok = fields['ok'] === 1 || fields['ok'] === 'true';
     const error = typeof fields['error'] === 'string' ? fields['error'] : null;
     // Event fields are scalars: a structured result (OPC-UA status, output arguments) travels as JSON text.
     const result = parseResult(fields['result']);
-    const recorded = this.#deps.store.complete(fields['commandId'], stationId, ok, result, error);
+    const recorded = await this.#deps.store.complete(fields['commandId'], stationId, ok, result, error);
     this.#log.info({ commandId: fields['commandId'], stationId, ok, error, recorded }, 'command result');
   }
 
-  expire(): void {
-    for (const c of this.#deps.store.expire()) this.#log.warn({ commandId: c.id, stationId: c.stationId, name: c.name }, 'command expired without an answer');
+  async expire(): Promise<void> {
+    for (const c of await this.#deps.store.expire()) this.#log.warn({ commandId: c.id, stationId: c.stationId, name: c.name }, 'command expired without an answer');
   }
 }
 

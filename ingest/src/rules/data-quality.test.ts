@@ -1,10 +1,10 @@
 /** Data quality before rules: spike (Hampel) and flatline checks, flags, maintenance alerts. */
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';
 import type { Reading, Station } from '@shanshui/models';
-import { RuleStore, toRule } from './rule-store.ts';
+import { toRule } from './rule-store.ts';
+import { openPlatformStore } from '../state/open-platform-store.ts';
 import { RuleEngine } from './rule-engine.ts';
 import { RuleInputSchema } from './rule-schema.ts';
 import type { RuleInput } from './rule-schema.ts';
@@ -18,10 +18,10 @@ const air: Station = { id: 'air-1', name: '天河空气站1号', domain: 'air', 
 const T0 = 1_800_000_000_000;
 const MIN = 60_000;
 
-function engineWith(rules: RuleInput[]): RuleEngine {
-  const store = new RuleStore(new DatabaseSync(':memory:'), logger);
-  for (const r of rules) store.save(toRule(r), 'create', 'test');
-  return new RuleEngine(store, logger, T0);
+async function engineWith(rules: RuleInput[]): Promise<RuleEngine> {
+  const store = (await openPlatformStore({ sqliteFile: ':memory:', logger })).rules;
+  for (const r of rules) await store.save(toRule(r), 'create', 'test');
+  return RuleEngine.open(store, logger, T0);
 }
 const reading = (i: number, pm25: number): Reading => ({ ts: T0 + i * MIN, values: { pm25: { v: pm25, q: 'ok' } } });
 const quality: RuleInput = {
@@ -34,13 +34,13 @@ const quality: RuleInput = {
 };
 const pm25Rule: RuleInput = { id: 'pm25', name: 'PM2.5', kind: 'threshold', metric: 'pm25', op: 'above', levels: { yellow: 75 } };
 
-test('robust statistics: median and MAD ignore one wild value', () => {
+test('robust statistics: median and MAD ignore one wild value', async () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.equal(medianAbsoluteDeviation([10, 11, 9, 10, 500]), 1);
 });
 
-test('isSpike: beyond max(k·1.4826·MAD, minJump) from the median, only with enough samples', () => {
+test('isSpike: beyond max(k·1.4826·MAD, minJump) from the median, only with enough samples', async () => {
   const recent = [20, 22, 21, 19, 20, 23, 21, 20];
   const o = { k: 6, minJump: 30, minSamples: 5 };
   assert.equal(isSpike(recent, 400, o), true);
@@ -49,7 +49,7 @@ test('isSpike: beyond max(k·1.4826·MAD, minJump) from the median, only with en
   assert.equal(isSpike(recent, 60, { ...o, minJump: 5 }), true);
 });
 
-test('checkFlatline: needs both the duration and the count; any change starts a new run', () => {
+test('checkFlatline: needs both the duration and the count; any change starts a new run', async () => {
   const s = { recent: [] };
   const o = { minDurationSec: 600, minCount: 3, epsilon: 0.01 };
   assert.equal(checkFlatline(s, 5, T0, o), false);
@@ -58,8 +58,8 @@ test('checkFlatline: needs both the duration and the count; any change starts a 
   assert.equal(checkFlatline(s, 5.5, T0 + 11 * MIN, o), false);
 });
 
-test('a spike is flagged, no rule fires on it, and a maintenance alert fires and resolves', () => {
-  const engine = engineWith([quality, pm25Rule]);
+test('a spike is flagged, no rule fires on it, and a maintenance alert fires and resolves', async () => {
+  const engine = await engineWith([quality, pm25Rule]);
   const values = [20, 22, 21, 19, 20, 23, 500, 21, 20, 22, 21];
   const log: Array<[string, string | null]> = [];
   const flags: string[] = [];
@@ -76,9 +76,9 @@ test('a spike is flagged, no rule fires on it, and a maintenance alert fires and
   assert.deepEqual(log, [['pm25-quality', 'blue'], ['pm25-quality', null]], 'no PM2.5 warning on the spike; resolved after 3 clean values');
 });
 
-test('a stuck sensor is flagged flatline with a maintenance alert; it resolves when the value moves', () => {
+test('a stuck sensor is flagged flatline with a maintenance alert; it resolves when the value moves', async () => {
   const { spike: _, ...flatlineOnly } = quality as Extract<RuleInput, { kind: 'data_quality' }>;
-  const engine = engineWith([flatlineOnly, pm25Rule]);
+  const engine = await engineWith([flatlineOnly, pm25Rule]);
   const out: Array<[string, string | null, string]> = [];
   for (let i = 0; i < 45; i++) {
     const v = i < 5 ? 20 + i : i < 40 ? 88 : 30 + i; // stuck at 88 (above the threshold!) from minute 5 to 39
@@ -95,8 +95,8 @@ test('a stuck sensor is flagged flatline with a maintenance alert; it resolves w
   assert.match(fired[2], /^PM2.5 传感器疑似恒值（卡死，30 分钟保持 88 μg\/m³），请检修$/);
 });
 
-test('a resent reading is flagged the same way again', () => {
-  const engine = engineWith([quality, pm25Rule]);
+test('a resent reading is flagged the same way again', async () => {
+  const engine = await engineWith([quality, pm25Rule]);
   for (let i = 0; i < 6; i++) engine.evaluateReadings(air, [reading(i, 20)], T0);
   engine.evaluateReadings(air, [reading(6, 500)], T0);
   const again = engine.evaluateReadings(air, [reading(6, 500)], T0);
@@ -104,13 +104,13 @@ test('a resent reading is flagged the same way again', () => {
   assert.deepEqual(again.transitions, [], 'and the threshold rule does not fire on it');
 });
 
-test('correction points: same series and timestamp, the value and q_<metric>', () => {
+test('correction points: same series and timestamp, the value and q_<metric>', async () => {
   const r = reading(3, 500);
   const [p] = qualityCorrectionPoints(air, [r], [{ metric: 'pm25', ts: r.ts, flag: 'spike', ruleId: 'x' }]);
   assert.deepEqual(p, { measurement: 'air', tags: { station: 'air-1', domain: 'air', region: '440106', dept: 'eco-env' }, fields: { pm25: 500, q_pm25: 'spike' }, ts: r.ts });
 });
 
-test('data_quality definitions: at least one check; minSamples within the window', () => {
+test('data_quality definitions: at least one check; minSamples within the window', async () => {
   const base = { name: 'x', kind: 'data_quality', metric: 'pm25' };
   assert.ok(!RuleInputSchema.safeParse(base).success);
   assert.ok(!RuleInputSchema.safeParse({ ...base, spike: { minJump: 1, window: 5, minSamples: 10 } }).success);
@@ -118,7 +118,7 @@ test('data_quality definitions: at least one check; minSamples within the window
   assert.ok(RuleInputSchema.safeParse({ ...base, flatline: { minDurationSec: 3600 } }).success);
 });
 
-test('isSpike (typed-array sort) decides exactly as median and MAD of robust-stats', () => {
+test('isSpike (typed-array sort) decides exactly as median and MAD of robust-stats', async () => {
   const reference = (recent: number[], value: number, o: { k: number; minJump: number; minSamples: number }): boolean => {
     if (recent.length < o.minSamples) return false;
     const m = median(recent);

@@ -1,10 +1,11 @@
 /** anomaly, trend, corroboration (k of n) and the fire-danger classification, on the engine. */
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';
 import type { Reading, Station } from '@shanshui/models';
-import { RuleStore, toRule } from './rule-store.ts';
+import { toRule } from './rule-store.ts';
+import type { RuleStore } from './rule-store.ts';
+import { openPlatformStore } from '../state/open-platform-store.ts';
 import { RuleEngine } from './rule-engine.ts';
 import type { RuleTransition } from './rule-engine.ts';
 import { RuleInputSchema } from './rule-schema.ts';
@@ -18,16 +19,16 @@ const MIN = 60_000;
 const HOUR = 3_600_000;
 const station = (id: string, extra: Partial<Station> = {}): Station => ({ id, name: `站 ${id}`, domain: 'air', lat: 23, lon: 113, region: '440106', department: 'eco-env', createdAt: '', ...extra });
 
-function engineWith(rules: RuleInput[], db = new DatabaseSync(':memory:')): { engine: RuleEngine; store: RuleStore } {
-  const store = new RuleStore(db, logger);
-  for (const r of rules) store.save(toRule(r), 'create', 'test');
-  return { engine: new RuleEngine(store, logger, T0), store };
+async function engineWith(rules: RuleInput[]): Promise<{ engine: RuleEngine; store: RuleStore }> {
+  const store = (await openPlatformStore({ sqliteFile: ':memory:', logger })).rules;
+  for (const r of rules) await store.save(toRule(r), 'create', 'test');
+  return { engine: await RuleEngine.open(store, logger, T0), store };
 }
 const at = (ts: number, values: Record<string, number>): Reading => ({ ts, values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { v, q: 'ok' as const }])) });
 
 // ── anomaly ────────────────────────────────────────────────────────────────────
 
-test('robust baseline: one outlier barely moves it; seasonBucket is the local hour', () => {
+test('robust baseline: one outlier barely moves it; seasonBucket is the local hour', async () => {
   const o = { buckets: 1, halfLifeSamples: 50, minSamples: 10, minMad: 0 };
   const b = emptyBaseline(1);
   for (let i = 0; i < 200; i++) updateBaseline(b, 0, 50 + (i % 5) - 2, o);
@@ -41,9 +42,9 @@ test('robust baseline: one outlier barely moves it; seasonBucket is the local ho
   assert.equal(seasonBucket(T0 + 14 * HOUR, 'none', 480), 0);
 });
 
-test('anomaly: learns the daily cycle per hour; fires on a value unusual for its hour, not on the daily peak', () => {
+test('anomaly: learns the daily cycle per hour; fires on a value unusual for its hour, not on the daily peak', async () => {
   const rule: RuleInput = { id: 'o3-anomaly', name: 'O3 异常', kind: 'anomaly', metric: 'o3', levels: { blue: 5, orange: 10 }, minSamples: 20, halfLifeSamples: 200, minMad: 1 };
-  const { engine } = engineWith([rule]);
+  const { engine } = await engineWith([rule]);
   const s = station('air-a');
   // O3 peaks at 14:00 (~160) and is ~20 at night; 10 days, every 10 min, a little noise.
   const normal = (ts: number, i: number): number => {
@@ -63,35 +64,34 @@ test('anomaly: learns the daily cycle per hour; fires on a value unusual for its
   assert.equal(engine.evaluate(s, [at(night + 10 * MIN, { o3: normal(night, 1) })], T0)[0]?.to, null, 'back to normal clears');
 });
 
-test('anomaly: no verdict before minSamples; the baseline survives a restart (bounded state)', () => {
+test('anomaly: no verdict before minSamples; the baseline survives a restart (bounded state)', async () => {
   const rule: RuleInput = { id: 'pm-anomaly', name: 'a', kind: 'anomaly', metric: 'pm25', levels: { blue: 4 }, seasonality: 'none', minSamples: 10, minMad: 0.5 };
-  const db = new DatabaseSync(':memory:');
-  const { engine, store } = engineWith([rule], db);
+  const { engine, store } = await engineWith([rule]);
   const s = station('air-b');
   assert.deepEqual(engine.evaluate(s, [at(T0, { pm25: 10 })], T0), []);
   assert.deepEqual(engine.evaluate(s, [at(T0 + MIN, { pm25: 900 })], T0), [], 'warming up');
   for (let i = 2; i < 40; i++) engine.evaluate(s, [at(T0 + i * MIN, { pm25: 10 + (i % 3) })], T0);
-  engine.flush();
-  const state = store.loadStates().values().next().value!;
+  await engine.flush();
+  const state = (await store.loadStates()).values().next().value!;
   assert.equal(state.anomaly!.med.length, 1);
   assert.ok(JSON.stringify(state).length < 400, 'O(buckets) state');
-  const again = new RuleEngine(store, logger, T0);
+  const again = await RuleEngine.open(store, logger, T0);
   assert.equal(again.evaluate(s, [at(T0 + 50 * MIN, { pm25: 60 })], T0)[0]?.to, 'blue');
 });
 
 // ── trend ──────────────────────────────────────────────────────────────────────
 
-test('fitSlopePerSec: least squares over the samples', () => {
+test('fitSlopePerSec: least squares over the samples', async () => {
   assert.equal(fitSlopePerSec([[T0, 1]]), undefined);
   assert.ok(Math.abs(fitSlopePerSec([[T0, 100], [T0 + 1000, 101], [T0 + 2000, 102.2]])! - 1.1) < 1e-9);
 });
 
-test('trend: warns when the fitted rise predicts crossing the flood-limit level within the horizon, with the time', () => {
+test('trend: warns when the fitted rise predicts crossing the flood-limit level within the horizon, with the time', async () => {
   const rule: RuleInput = {
     id: 'rsv-trend', name: '库水位趋势', kind: 'trend', metric: 'water_level', windowSec: 3600, horizonSec: 3600,
     levels: { yellow: 'floodLimitLevel', red: 'checkFloodLevel' }, minSamples: 3,
   };
-  const { engine } = engineWith([rule]);
+  const { engine } = await engineWith([rule]);
   const rsv = station('rsv-1', { name: '白云水库', domain: 'reservoir', attributes: { floodLimitLevel: 103, designFloodLevel: 105, checkFloodLevel: 107 } });
   const feed = (min: number, v: number) => engine.evaluate(rsv, [at(T0 + min * MIN, { water_level: v })], T0);
   // Rising 1 m/h from 101: at minute 30 (101.5) the projection is 102.5 — below 103.
@@ -108,7 +108,7 @@ test('trend: warns when the fitted rise predicts crossing the flood-limit level 
   assert.deepEqual(engine.evaluate(station('rsv-x', { domain: 'reservoir' }), [at(T0, { water_level: 500 })], T0), []);
 });
 
-test('trend definitions: thresholds are numbers or attribute names; numeric ones must rise', () => {
+test('trend definitions: thresholds are numbers or attribute names; numeric ones must rise', async () => {
   const base = { name: 'x', kind: 'trend', metric: 'water_level', windowSec: 3600, horizonSec: 1800 };
   assert.ok(RuleInputSchema.safeParse({ ...base, levels: { blue: 'floodLimitLevel', red: 107 } }).success);
   assert.ok(!RuleInputSchema.safeParse({ ...base, levels: { blue: 105, red: 103 } }).success);
@@ -118,16 +118,16 @@ test('trend definitions: thresholds are numbers or attribute names; numeric ones
 
 // ── corroboration ──────────────────────────────────────────────────────────────
 
-test('corroborate k of n: a lone station is capped below minLevel; the second one in the basin lifts both; another basin does not count', () => {
+test('corroborate k of n: a lone station is capped below minLevel; the second one in the basin lifts both; another basin does not count', async () => {
   const rule: RuleInput = {
     id: 'nh3n', name: '氨氮', kind: 'threshold', metric: 'nh3n', op: 'above', levels: { blue: 1, yellow: 1.5, orange: 2, red: 5 },
     corroborate: { group: 'basin', k: 2, minLevel: 'orange' },
   };
   const stations = new Map<string, Station>();
   for (const [id, basin] of [['w1', '珠江'], ['w2', '珠江'], ['w3', '珠江'], ['w9', '韩江']] as const) stations.set(id, station(id, { domain: 'water', attributes: { basin } }));
-  const store = new RuleStore(new DatabaseSync(':memory:'), logger);
-  store.save(toRule(rule), 'create', 'test');
-  const engine = new RuleEngine(store, logger, T0, { station: (id) => stations.get(id) });
+  const store = (await openPlatformStore({ sqliteFile: ':memory:', logger })).rules;
+  await store.save(toRule(rule), 'create', 'test');
+  const engine = await RuleEngine.open(store, logger, T0, { station: (id) => stations.get(id) });
   const send = (id: string, v: number, min: number) => engine.evaluate(stations.get(id)!, [at(T0 + min * MIN, { nh3n: v })], T0).map((t) => `${t.station.id}:${t.to}`);
 
   assert.deepEqual(send('w1', 6, 0), ['w1:yellow'], 'red alone → capped at yellow');
@@ -140,17 +140,17 @@ test('corroborate k of n: a lone station is capped below minLevel; the second on
   assert.deepEqual(send('w3', 0.5, 5), ['w3:null', 'w1:yellow'], 'w1 alone again: capped');
 });
 
-test('corroborate: a station without the group attribute is a group of its own', () => {
+test('corroborate: a station without the group attribute is a group of its own', async () => {
   const rule: RuleInput = { id: 'pm', name: 'pm', kind: 'threshold', metric: 'pm25', op: 'above', levels: { blue: 35, red: 150 }, corroborate: { group: 'basin', k: 2, minLevel: 'red' } };
-  const { engine } = engineWith([rule]);
+  const { engine } = await engineWith([rule]);
   assert.equal(engine.evaluate(station('x1'), [at(T0, { pm25: 200 })], T0)[0]?.to, 'blue');
   assert.equal(engine.evaluate(station('x2'), [at(T0, { pm25: 200 })], T0)[0]?.to, 'blue');
 });
 
 // ── fire danger ────────────────────────────────────────────────────────────────
 
-test('fire_danger: index from the day so far; dry days counted across days in the state; rain resets them', () => {
-  const { engine } = engineWith([{ id: 'fire', name: '森林火险', kind: 'classification', classifier: 'fire_danger' }]);
+test('fire_danger: index from the day so far; dry days counted across days in the state; rain resets them', async () => {
+  const { engine } = await engineWith([{ id: 'fire', name: '森林火险', kind: 'classification', classifier: 'fire_danger' }]);
   const forest = station('ff-1', { domain: 'forest_fire' });
   const day = (d: number, h: number) => T0 + d * 24 * HOUR + h * HOUR;
   const send = (ts: number, v: Record<string, number>) => engine.evaluate(forest, [at(ts, v)], T0);

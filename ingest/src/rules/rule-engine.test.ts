@@ -1,10 +1,11 @@
 /** Rule evaluators and the engine, on an in-memory SQLite store: pure steps, no network. */
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';
 import type { Reading, Station } from '@shanshui/models';
-import { RuleStore, toRule } from './rule-store.ts';
+import { toRule } from './rule-store.ts';
+import type { RuleStore } from './rule-store.ts';
+import { openPlatformStore } from '../state/open-platform-store.ts';
 import { RuleEngine, rulesForStation } from './rule-engine.ts';
 import { RuleInputSchema } from './rule-schema.ts';
 import type { RuleInput } from './rule-schema.ts';
@@ -15,10 +16,10 @@ const logger = pino({ level: 'silent' });
 const air: Station = { id: 'air-1', name: '天河空气站1号', domain: 'air', lat: 23, lon: 113, region: '440106', department: 'eco-env', createdAt: '' };
 const T0 = 1_800_000_000_000;
 
-function engineWith(rules: RuleInput[], db = new DatabaseSync(':memory:')): { engine: RuleEngine; store: RuleStore; db: DatabaseSync } {
-  const store = new RuleStore(db, logger);
-  for (const r of rules) store.save(toRule(r), 'create', 'test');
-  return { engine: new RuleEngine(store, logger, T0), store, db };
+async function engineWith(rules: RuleInput[]): Promise<{ engine: RuleEngine; store: RuleStore }> {
+  const store = (await openPlatformStore({ sqliteFile: ':memory:', logger })).rules;
+  for (const r of rules) await store.save(toRule(r), 'create', 'test');
+  return { engine: await RuleEngine.open(store, logger, T0), store };
 }
 
 const reading = (i: number, values: Record<string, number | { v: number; q: Reading['values'][string]['q'] }>): Reading => ({
@@ -34,7 +35,7 @@ function feed(engine: RuleEngine, station: Station, metric: string, values: numb
 const pm25 = (extra: Partial<RuleInput> = {}): RuleInput =>
   ({ id: 'pm25', name: 'PM2.5', kind: 'threshold', metric: 'pm25', op: 'above', levels: { blue: 35, yellow: 75, orange: 115, red: 150 }, ...extra }) as RuleInput;
 
-test('levelForValue: highest crossed level; held levels clear only past clearDelta', () => {
+test('levelForValue: highest crossed level; held levels clear only past clearDelta', async () => {
   const levels = { blue: 35, yellow: 75 };
   assert.equal(levelForValue(levels, 'above', 80, null, 10), 'yellow');
   assert.equal(levelForValue(levels, 'above', 70, null, 10), 'blue');
@@ -44,41 +45,41 @@ test('levelForValue: highest crossed level; held levels clear only past clearDel
   assert.equal(levelForValue({ blue: 3, red: 1 }, 'below', 3, null, 0), null, 'strictly below');
 });
 
-test('threshold: fires, escalates, clears; equal to the threshold does not fire', () => {
-  const { engine } = engineWith([pm25()]);
+test('threshold: fires, escalates, clears; equal to the threshold does not fire', async () => {
+  const { engine } = await engineWith([pm25()]);
   assert.deepEqual(feed(engine, air, 'pm25', [75, 80, 120, 90, 20]), ['blue', 'yellow', 'orange', 'yellow', null], '75 is not above 75: blue, not yellow');
 });
 
-test('threshold with hysteresis does not flap around the threshold', () => {
-  const { engine } = engineWith([pm25({ levels: { yellow: 75 }, clearDelta: 10 } as Partial<RuleInput>)]);
+test('threshold with hysteresis does not flap around the threshold', async () => {
+  const { engine } = await engineWith([pm25({ levels: { yellow: 75 }, clearDelta: 10 } as Partial<RuleInput>)]);
   assert.deepEqual(feed(engine, air, 'pm25', [76, 74, 77, 70, 78, 66, 79, 64]), ['yellow', null]);
 });
 
-test('forSec: fires only once the level has held that long (device time)', () => {
-  const { engine } = engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
+test('forSec: fires only once the level has held that long (device time)', async () => {
+  const { engine } = await engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
   // one reading a minute: above at 0, 1, 2 min → fires at the third; a dip restarts the clock
   assert.deepEqual(feed(engine, air, 'pm25', [80, 80, 80]), ['yellow']);
-  const { engine: e2 } = engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
+  const { engine: e2 } = await engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
   assert.deepEqual(feed(e2, air, 'pm25', [80, 80, 10, 80, 80]), []);
 });
 
-test('values that are not trustworthy never fire', () => {
-  const { engine } = engineWith([pm25()]);
+test('values that are not trustworthy never fire', async () => {
+  const { engine } = await engineWith([pm25()]);
   for (const q of ['maintenance', 'fault', 'calibration', 'implausible', 'spike', 'flatline', 'comm_error'] as const) {
     assert.deepEqual(engine.evaluate(air, [reading(1, { pm25: { v: 500, q } })], T0), [], q);
   }
   assert.equal(engine.evaluate(air, [reading(2, { pm25: { v: 500, q: 'manual' } })], T0)[0]?.to, 'red');
 });
 
-test('late readings (older than the last evaluated) are skipped', () => {
-  const { engine } = engineWith([pm25()]);
+test('late readings (older than the last evaluated) are skipped', async () => {
+  const { engine } = await engineWith([pm25()]);
   engine.evaluate(air, [reading(5, { pm25: 10 })], T0);
   assert.deepEqual(engine.evaluate(air, [reading(4, { pm25: 200 })], T0), []);
 });
 
-test('rate_of_change: rise within the window against the lowest sample', () => {
+test('rate_of_change: rise within the window against the lowest sample', async () => {
   const res: Station = { ...air, id: 'res-1', domain: 'reservoir' };
-  const { engine } = engineWith([{ id: 'rise', name: 'rise', kind: 'rate_of_change', metric: 'water_level', windowSec: 3600, levels: { blue: 0.5, yellow: 1 } }]);
+  const { engine } = await engineWith([{ id: 'rise', name: 'rise', kind: 'rate_of_change', metric: 'water_level', windowSec: 3600, levels: { blue: 0.5, yellow: 1 } }]);
   // 100.0 … +0.2 per 10 min; readings every minute in feed → use explicit times
   const at = (min: number, v: number) => engine.evaluate(res, [{ ts: T0 + min * 60_000, values: { water_level: { v, q: 'ok' } } }], T0).map((t) => [t.to, Math.round(t.value * 100) / 100]);
   assert.deepEqual(at(0, 100), []);
@@ -88,11 +89,11 @@ test('rate_of_change: rise within the window against the lowest sample', () => {
   assert.deepEqual(at(120, 101.2), [[null, 0]], 'the window moved on: old low samples dropped');
 });
 
-test('classification: AQI, water class, drought and reservoir levels map to warning levels', () => {
+test('classification: AQI, water class, drought and reservoir levels map to warning levels', async () => {
   const water: Station = { ...air, id: 'w-1', domain: 'water', attributes: { waterBody: 'river' } };
   const soil: Station = { ...air, id: 's-1', domain: 'soil' };
   const reservoir: Station = { ...air, id: 'r-1', name: '白云水库', domain: 'reservoir', attributes: { floodLimitLevel: 100, designFloodLevel: 105, checkFloodLevel: 107 } };
-  const { engine } = engineWith(DEFAULT_RULES.filter((r) => r.kind === 'classification') as RuleInput[]);
+  const { engine } = await engineWith(DEFAULT_RULES.filter((r) => r.kind === 'classification') as RuleInput[]);
   const one = (s: Station, values: Record<string, number>) => engine.evaluate(s, [reading(1, values)], T0);
   // PM2.5 160 → IAQI 210 → 五级 重度污染 → orange
   const [a] = one(air, { pm25: 160, pm10: 60 });
@@ -110,8 +111,8 @@ test('classification: AQI, water class, drought and reservoir levels map to warn
   assert.deepEqual(one({ ...reservoir, id: 'r-2', attributes: {} }, { water_level: 200 }), []);
 });
 
-test('stale: fires after expectedInterval × factor of silence, resolves on the next reading', () => {
-  const { engine } = engineWith([{ id: 'stale', name: 'stale', kind: 'stale', expectedIntervalSec: 60, factor: 3 }]);
+test('stale: fires after expectedInterval × factor of silence, resolves on the next reading', async () => {
+  const { engine } = await engineWith([{ id: 'stale', name: 'stale', kind: 'stale', expectedIntervalSec: 60, factor: 3 }]);
   engine.evaluate(air, [reading(0, { pm25: 1 })], T0);
   assert.deepEqual(engine.checkStale([air], T0 + 179_000), []);
   const [t] = engine.checkStale([air], T0 + 181_000);
@@ -123,23 +124,22 @@ test('stale: fires after expectedInterval × factor of silence, resolves on the 
   assert.deepEqual(engine.checkStale([slow], T0 + 181_000), []);
 });
 
-test('scope and replaces: a department override replaces the domain default for its stations', () => {
+test('scope and replaces: a department override replaces the domain default for its stations', async () => {
   const rules = [toRule(pm25()), toRule(pm25({ id: 'pm25-tianhe', scope: { stations: ['air-1'] }, replaces: 'pm25', levels: { red: 50 } } as Partial<RuleInput>))];
   assert.deepEqual(rulesForStation(rules, air).map((r) => r.id), ['pm25-tianhe']);
   assert.deepEqual(rulesForStation(rules, { ...air, id: 'air-2' }).map((r) => r.id), ['pm25']);
   assert.deepEqual(rulesForStation([toRule(pm25({ scope: { domain: 'water' } } as Partial<RuleInput>))], air), []);
 });
 
-test('rule state survives a restart (durations, windows)', () => {
-  const db = new DatabaseSync(':memory:');
-  const { engine, store } = engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)], db);
+test('rule state survives a restart (durations, windows)', async () => {
+  const { engine, store } = await engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
   feed(engine, air, 'pm25', [80, 80]);
-  engine.flush();
-  const again = new RuleEngine(store, logger, T0);
+  await engine.flush();
+  const again = await RuleEngine.open(store, logger, T0);
   assert.equal(again.evaluate(air, [reading(2, { pm25: 80 })], T0)[0]?.to, 'yellow', 'the 2 minutes began before the restart');
 });
 
-test('every default rule validates; bad definitions are refused with the field named', () => {
+test('every default rule validates; bad definitions are refused with the field named', async () => {
   for (const r of DEFAULT_RULES) assert.ok(RuleInputSchema.safeParse(r).success, String(r.id));
   const bad = RuleInputSchema.safeParse({ name: 'x', kind: 'threshold', metric: 'pm25', op: 'below', levels: { blue: 1, red: 5 } });
   assert.ok(!bad.success);

@@ -8,9 +8,9 @@
  *   4. corroborate  — k of n stations of a group before the higher levels (`corroborate`);
  *   5. compare      — with the level the rule raised before.
  * What changes becomes a RuleTransition for the alert lifecycle. State per (station, rule)
- * lives in a Map, saved to SQLite every `flushIntervalMs`, and a transition's own state at
- * once (flushTransitions), so
- * durations, windows and baselines survive a restart.
+ * lives in a Map, saved to the store every `flushIntervalMs`, and a transition's own state at
+ * once (flushTransitions), so durations, windows and baselines survive a restart — and a node
+ * that takes a station over (its device reconnected there) carries them on (takeOverStation).
  */
 import type { Logger } from 'pino';
 import type { Reading, Station, WarningLevel } from '@shanshui/models';
@@ -19,8 +19,8 @@ import { possibleLevels } from './rule-schema.ts';
 import type { RuleState } from './rule-state.ts';
 import { emptyRuleState } from './rule-state.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
-import type { RuleStore} from './rule-store.ts';
 import { stateKey, splitKey } from './rule-store.ts';
+import type { RuleStore } from './rule-store.ts';
 import { applyDuration } from './apply-duration.ts';
 import { evaluateThreshold } from './evaluate-threshold.ts';
 import { evaluateRateOfChange } from './evaluate-rate-of-change.ts';
@@ -100,16 +100,37 @@ export class RuleEngine {
   /** rulesForStation per station object, for the current #rules (a reload starts over). */
   #forStation = new WeakMap<Station, { readonly domain: string; readonly department: string; readonly id: string; readonly rules: Rule[]; readonly keys: string[] }>();
 
-  constructor(store: RuleStore, logger: Logger, nowMs: number = Date.now(), options: RuleEngineOptions = {}) {
+  private constructor(store: RuleStore, logger: Logger, nowMs: number, options: RuleEngineOptions, rules: Rule[], states: Map<string, RuleState>) {
     this.#store = store;
     this.#logger = logger;
-    this.#states = store.loadStates();
+    this.#states = states;
     this.#startedMs = nowMs;
     this.#stationLookup = options.station;
     for (const [key, state] of this.#states) {
       if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
     }
-    this.reload();
+    this.#rules = rules;
+  }
+
+  /** An engine with the stored rules and rule states loaded. */
+  static async open(store: RuleStore, logger: Logger, nowMs: number = Date.now(), options: RuleEngineOptions = {}): Promise<RuleEngine> {
+    const [rules, states] = await Promise.all([store.all(), store.loadStates()]);
+    return new RuleEngine(store, logger, nowMs, options, rules, states);
+  }
+
+  /**
+   * Takes a station's rule states from the store (its device now reports to this node, another
+   * one evaluated it before): durations, windows and baselines carry on. States changed here
+   * and not yet saved are newer and stay.
+   */
+  async takeOverStation(stationId: string): Promise<void> {
+    const states = await this.#store.loadStates(stationId);
+    for (const [key, state] of states) {
+      if (this.#dirty.has(key)) continue;
+      this.#states.set(key, state);
+      this.#lastVerdict.delete(key);
+      if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
+    }
   }
 
   get rules(): readonly Rule[] {
@@ -117,8 +138,8 @@ export class RuleEngine {
   }
 
   /** Re-reads the rules after a change. Keeps each (station, rule) state's active level, drops its timing. */
-  reload(changedRuleId?: string): void {
-    this.#rules = this.#store.all();
+  async reload(changedRuleId?: string): Promise<void> {
+    this.#rules = await this.#store.all();
     this.#forStation = new WeakMap();
     if (changedRuleId === undefined) return;
     for (const [key, state] of this.#states) {
@@ -257,7 +278,7 @@ export class RuleEngine {
     return out;
   }
 
-  /** Forgets the states of a deleted station (in SQLite too, at the next flush). */
+  /** Forgets the states of a deleted station (in the store too, at the next flush). */
   forgetStation(stationId: string): void {
     this.#seen.delete(stationId);
     for (const m of this.#uncapped.values()) m.delete(stationId);
@@ -269,25 +290,33 @@ export class RuleEngine {
     }
   }
 
-  /** Saves changed states to SQLite. */
-  flush(): void {
+  /** Saves changed states to the store (kept dirty for the next try when it fails). */
+  async flush(): Promise<void> {
     if (this.#dirty.size === 0) return;
-    const keys = [...this.#dirty];
-    this.#dirty.clear();
-    this.#store.saveStates(keys.map((k) => [k, this.#states.get(k)]));
+    await this.#save([...this.#dirty]);
+  }
+
+  async #save(keys: string[]): Promise<void> {
+    for (const k of keys) this.#dirty.delete(k);
+    try {
+      await this.#store.saveStates(keys.map((k) => [k, this.#states.get(k)]));
+    } catch (err) {
+      for (const k of keys) this.#dirty.add(k);
+      throw err;
+    }
   }
 
   /**
    * Saves at once the states these transitions changed (their level must survive a crash
    * together with the alert); the rest of what changed waits for the next `flush()`.
    */
-  flushTransitions(transitions: readonly RuleTransition[]): void {
+  async flushTransitions(transitions: readonly RuleTransition[]): Promise<void> {
     const keys = new Set<string>();
     for (const t of transitions) {
       const key = stateKey(t.station.id, t.rule.id);
-      if (this.#dirty.delete(key)) keys.add(key);
+      if (this.#dirty.has(key)) keys.add(key);
     }
-    if (keys.size > 0) this.#store.saveStates([...keys].map((k) => [k, this.#states.get(k)]));
+    if (keys.size > 0) await this.#save([...keys]);
   }
 
   /** Step 1 for one data_quality rule: returns the readings with its flags applied. */

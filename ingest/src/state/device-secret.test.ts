@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DeviceSecrets, hashSecret, loadSecretKey } from './device-secret.ts';
-import { StateStore } from './state-store.ts';
+import { pino } from 'pino';
+import { openPlatformStore } from './open-platform-store.ts';
 import { StationRegistry } from './station-registry.ts';
 
 const dirs: string[] = [];
@@ -56,25 +57,26 @@ test('the server key lives in the data folder with mode 0600 and is read back th
 
 test('a station stored before keyed hashes connects with its old secret and is re-stored keyed, without a reset', async () => {
   const dir = await tmp();
-  const store = new StateStore(path.join(dir, 'state.db'));
+  const platform = await openPlatformStore({ sqliteFile: path.join(dir, 'state.db'), logger: pino({ level: 'silent' }) });
+  const store = platform.stations;
   try {
     const secrets = new DeviceSecrets(randomBytes(32), { scryptCost: 1024 });
-    const registry = new StationRegistry(store, secrets);
+    const registry = await StationRegistry.open(store, secrets);
     const { station } = await registry.register({ id: 'old-1', name: '老站', domain: 'water', lat: 23, lon: 113, region: '440106', department: 'water' });
     // As the previous version stored it: scrypt of a 24-byte generated secret.
     const oldSecret = randomBytes(24).toString('base64url');
-    store.setSecretHash(station.id, await hashSecret(oldSecret, 1024));
+    await store.setSecretHash(station.id, await hashSecret(oldSecret, 1024));
     expect(await registry.authenticate('old-1', 'wrong')).toBe(false);
-    expect(store.secretHash('old-1')).toMatch(/^scrypt\$/);
+    expect(await store.secretHash('old-1')).toMatch(/^scrypt\$/);
     expect(await registry.authenticate('old-1', oldSecret)).toBe(true);
-    const stored = store.secretHash('old-1')!;
+    const stored = (await store.secretHash('old-1'))!;
     expect(stored).toMatch(/^hmac-sha256\$/);
     expect(stored).toBe(secrets.keyedHash(oldSecret));
     // The next CONNECT (any node: the hash is in the store) verifies the keyed hash.
-    const again = new StationRegistry(store, secrets);
+    const again = await StationRegistry.open(store, secrets);
     expect(await again.authenticate('old-1', oldSecret)).toBe(true);
     expect(await again.authenticate('old-1', `${oldSecret}x`)).toBe(false);
   } finally {
-    store.close();
+    await platform.close();
   }
 });

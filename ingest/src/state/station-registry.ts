@@ -1,11 +1,16 @@
-/** Station registry: the state store's stations, cached in memory for the publish hot path. */
+/**
+ * Station registry: the store's stations, cached in memory for the publish hot path (which
+ * never waits on the database). A device unknown to the cache is looked up in the store when it
+ * connects, so a station registered through another platform node is served at once.
+ */
 import type { Station, StationInput, StationUpdate } from '@shanshui/models';
-import type { StateStore } from './state-store.ts';
+import type { StationStore } from './station-store.ts';
 import type { DeviceSecrets } from './device-secret.ts';
 import { createHash } from 'node:crypto';
+import { isUniqueViolation } from './sql/unique-violation.ts';
 
 export class StationRegistry {
-  readonly #store: StateStore;
+  readonly #store: StationStore;
   readonly #cache = new Map<string, Station>();
   /** sha256 of secrets already verified by scrypt (person-chosen) in this process: reconnect storms stay cheap. */
   readonly #verified = new Map<string, string>();
@@ -18,10 +23,34 @@ export class StationRegistry {
    */
   onSessionRevoked: ((id: string) => void) | undefined;
 
-  constructor(store: StateStore, secrets: DeviceSecrets) {
+  private constructor(store: StationStore, secrets: DeviceSecrets) {
     this.#store = store;
     this.#secrets = secrets;
-    for (const s of store.allStations()) this.#cache.set(s.id, s);
+  }
+
+  /** A registry with every stored station loaded. */
+  static async open(store: StationStore, secrets: DeviceSecrets): Promise<StationRegistry> {
+    const registry = new StationRegistry(store, secrets);
+    for (const s of await store.all()) registry.#cache.set(s.id, s);
+    return registry;
+  }
+
+  /**
+   * Reads one station again from the store (changed or removed through another node); returns it
+   * as now stored. Fires onChange when it appeared, changed or went away.
+   */
+  async refresh(id: string): Promise<Station | undefined> {
+    const before = this.#cache.get(id);
+    const now = await this.#store.get(id);
+    if (now) {
+      this.#cache.set(id, now);
+      if (JSON.stringify(before) !== JSON.stringify(now)) this.onChange?.(now, true);
+    } else if (before) {
+      this.#cache.delete(id);
+      this.#verified.delete(id);
+      this.onChange?.(before, false);
+    }
+    return now;
   }
 
   get(id: string): Station | undefined {
@@ -38,13 +67,20 @@ export class StationRegistry {
 
   /**
    * Registers a station; returns it with its MQTT secret, which is never shown again.
-   * `check` runs after the secret is hashed, right before the insert (no await between them):
-   * whatever it validates still holds when the station is stored; it throws to refuse.
+   * `check` runs after the secret is hashed, right before the insert: it throws to refuse. The
+   * store's primary key refuses a second station with the same id, from any node.
    */
   async register(input: StationInput, check?: () => void): Promise<{ station: Station; secret: string }> {
     const { secret, hash } = this.#secrets.generate();
     check?.();
-    const station = this.#store.insertStation(input, hash);
+    let station: Station;
+    try {
+      station = await this.#store.insert(input, hash);
+    } catch (err) {
+      // Registered meanwhile (through another node): `check` refuses it now that the cache knows it.
+      if (isUniqueViolation(err) && (await this.refresh(input.id))) check?.();
+      throw err;
+    }
     this.#cache.set(station.id, station);
     this.onChange?.(station, true);
     return { station, secret };
@@ -53,21 +89,21 @@ export class StationRegistry {
   async rotateSecret(id: string): Promise<string | undefined> {
     if (!this.#cache.has(id)) return undefined;
     const { secret, hash } = this.#secrets.generate();
-    this.#store.setSecretHash(id, hash);
+    await this.#store.setSecretHash(id, hash);
     this.#verified.delete(id);
     this.onSessionRevoked?.(id);
     return secret;
   }
 
   /** Applies `update` (gatewayId null = detached); returns the station as stored, or undefined when unknown. */
-  update(id: string, update: StationUpdate): Station | undefined {
+  async update(id: string, update: StationUpdate): Promise<Station | undefined> {
     const current = this.#cache.get(id);
     if (!current) return undefined;
     const { gatewayId, ...rest } = update;
     const { gatewayId: _previous, ...base } = current;
     const parent = gatewayId === undefined ? current.gatewayId : (gatewayId ?? undefined);
     const next: Station = { ...base, ...rest, ...(parent ? { gatewayId: parent } : {}) };
-    if (!this.#store.updateStation(next)) return undefined;
+    if (!(await this.#store.update(next))) return undefined;
     this.#cache.set(id, next);
     this.onChange?.(next, true);
     if (next.gatewayId !== undefined && current.gatewayId === undefined) this.onSessionRevoked?.(id);
@@ -89,13 +125,13 @@ export class StationRegistry {
     return this.all().filter((s) => s.gatewayId === gatewayId).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     const station = this.#cache.get(id);
     this.#cache.delete(id);
     this.#verified.delete(id);
-    const removed = this.#store.deleteStation(id);
+    const removed = await this.#store.remove(id);
     // Its children stay (their data is theirs) but no longer name a gateway that is gone.
-    if (this.#store.detachChildren(id) > 0) {
+    if ((await this.#store.detachChildren(id)) > 0) {
       for (const child of this.childrenOf(id)) {
         const { gatewayId: _gone, ...detached } = child;
         this.#cache.set(child.id, detached);
@@ -110,17 +146,17 @@ export class StationRegistry {
 
   /** A child station has no MQTT session of its own: it publishes only through its gateway. */
   async authenticate(id: string, secret: string): Promise<boolean> {
-    const station = this.#cache.get(id);
+    const station = this.#cache.get(id) ?? (await this.refresh(id));
     if (!station || station.gatewayId !== undefined) return false;
     const digest = createHash('sha256').update(secret).digest('base64');
     if (this.#verified.get(id) === digest) return true;
-    const hash = this.#store.secretHash(id);
+    const hash = await this.#store.secretHash(id);
     if (!hash) return false;
     const check = await this.#secrets.verify(secret, hash);
     if (!check.ok) return false;
     // A station from before keyed hashes: its scrypt hash was verified this once; from now on
     // the keyed hash serves (unless the secret was rotated meanwhile — then it stays as it is).
-    if (check.upgradedHash !== undefined && this.#store.secretHash(id) === hash) this.#store.setSecretHash(id, check.upgradedHash);
+    if (check.upgradedHash !== undefined && (await this.#store.secretHash(id)) === hash) await this.#store.setSecretHash(id, check.upgradedHash);
     else if (hash.startsWith('scrypt$')) this.#verified.set(id, digest);
     return true;
   }

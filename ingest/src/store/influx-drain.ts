@@ -3,7 +3,8 @@
  * 5xx, timeouts and connection errors are retried with capped exponential backoff and the
  * records stay in the spool meanwhile (that is the outage behaviour); a 4xx means InfluxDB
  * refused the points themselves, so the batch goes to the dead-letter store with the answer
- * and the drain moves on. The loop never throws.
+ * and the drain moves on. Dead letters the accept step spooled (dead-letter-record.ts) are
+ * stored here, behind the spool: committed only once the store has them. The loop never throws.
  */
 import type { Logger } from 'pino';
 import { Backoff } from '@shanshui/models';
@@ -11,7 +12,8 @@ import type { Spool } from '../spool/spool.ts';
 import type { InfluxHttp } from './influx-http.ts';
 import { InfluxWriteError } from './influx-http.ts';
 import type { PlatformMetrics } from '../metrics.ts';
-import type { DeadLetterInput } from '../state/state-store.ts';
+import type { DeadLetterInput } from '../state/dead-letter-store.ts';
+import { parseDeadLetterRecord } from '../accept/dead-letter-record.ts';
 
 export interface InfluxDrainOptions {
   /** Bytes of line protocol per write. Default 1 MiB. */
@@ -27,7 +29,7 @@ export class InfluxDrain {
   readonly #influx: InfluxHttp;
   readonly #log: Logger;
   readonly #metrics: PlatformMetrics;
-  readonly #deadLetter: (d: DeadLetterInput) => void;
+  readonly #deadLetters: (letters: DeadLetterInput[]) => Promise<void>;
   readonly #batchBytes: number;
   readonly #backoff: Backoff;
   #running = false;
@@ -38,14 +40,14 @@ export class InfluxDrain {
   constructor(
     spool: Spool,
     influx: InfluxHttp,
-    deps: { logger: Logger; metrics: PlatformMetrics; deadLetter: (d: DeadLetterInput) => void },
+    deps: { logger: Logger; metrics: PlatformMetrics; deadLetters: (letters: DeadLetterInput[]) => Promise<void> },
     options: InfluxDrainOptions = {},
   ) {
     this.#spool = spool;
     this.#influx = influx;
     this.#log = deps.logger.child({ component: 'influx-drain' });
     this.#metrics = deps.metrics;
-    this.#deadLetter = deps.deadLetter;
+    this.#deadLetters = deps.deadLetters;
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
     this.#backoff = new Backoff({ minMs: options.retryMinMs ?? 200, maxMs: options.retryMaxMs ?? 5000 });
   }
@@ -85,7 +87,14 @@ export class InfluxDrain {
           await Promise.race([this.#spool.waitForData(), new Promise<void>((r) => (this.#wake = r))]);
           continue;
         }
-        const body = joinRecords(batch.records);
+        const letters: DeadLetterInput[] = [];
+        const records: Buffer[] = [];
+        for (const r of batch.records) {
+          const letter = parseDeadLetterRecord(r);
+          if (letter) letters.push(letter);
+          else records.push(r);
+        }
+        const body = joinRecords(records);
         const lines = body.length === 0 ? 0 : countLines(body);
         const started = performance.now();
         try {
@@ -105,7 +114,7 @@ export class InfluxDrain {
           if (err instanceof InfluxWriteError && err.permanent) {
             this.#metrics.influxWriteErrors.inc({ kind: 'refused' });
             this.#log.error({ status: err.status, body: err.body.slice(0, 300) }, 'InfluxDB refused points; batch kept as a dead letter');
-            this.#deadLetter({
+            letters.push({
               deviceId: '(storage)',
               topic: '(influx-write)',
               code: 'INGEST_ERR_STORAGE_REJECTED',
@@ -117,8 +126,22 @@ export class InfluxDrain {
             throw err;
           }
         }
+        if (letters.length > 0) {
+          try {
+            await this.#deadLetters(letters);
+          } catch (err) {
+            // The batch stays in the spool and is read again (its points are idempotent).
+            throw new DeadLettersNotStored(err);
+          }
+        }
         await this.#spool.commit(batch.end);
       } catch (err) {
+        if (err instanceof DeadLettersNotStored) {
+          this.#spool.rewind();
+          this.#log.warn({ err: err.cause }, 'dead letters not stored; their batch waits in the spool');
+          await this.#sleep(this.#backoff.next());
+          continue;
+        }
         this.#spool.rewind();
         this.#metrics.influxWriteErrors.inc({ kind: 'retry' });
         if (this.#up) this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'InfluxDB write failed; readings wait in the spool');
@@ -127,6 +150,12 @@ export class InfluxDrain {
         await this.#sleep(this.#backoff.next());
       }
     }
+  }
+}
+
+class DeadLettersNotStored extends Error {
+  constructor(cause: unknown) {
+    super('dead letters not stored', { cause });
   }
 }
 

@@ -4,8 +4,10 @@
  * (the publish path only writes rows and calls `kick()`) and never another receiver. Failed
  * attempts retry with exponential backoff and equal jitter (models' `backoffDelayMs`: half of
  * each delay fixed, half random) until the budget is spent, then the
- * row is `dead` (listed and redeliverable through the API). A crash mid-attempt leaves the row
- * pending: it is sent again after the restart with the same idempotency key (at least once).
+ * row is `dead` (listed and redeliverable through the API). Several nodes share one outbox: a
+ * node claims a subscription's head row for the length of an attempt (OutboxStore.claimHead),
+ * so each event goes out once in the normal case. A crash mid-attempt leaves the row pending:
+ * once its claim lapses it is sent again, by any node, with the same idempotency key (at least once).
  */
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '@shanshui/models';
@@ -13,7 +15,6 @@ import { fetch } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Counter } from 'prom-client';
 import type { OutboxStore, Delivery } from './outbox-store.ts';
-import type { SubscriptionStore } from './subscription-store.ts';
 import type { Subscription } from './subscription-schema.ts';
 import { signWebhook } from './webhook-signer.ts';
 
@@ -26,11 +27,13 @@ export interface DeliveryWorkerOptions {
   readonly backoffBaseMs: number;
   /** Longest backoff, ms. Default 600000 (10 min). */
   readonly backoffMaxMs: number;
-  /** Safety poll of the queues, ms (kicks do the real work). Default 1000. */
+  /** Safety poll of the queues, ms (kicks do the real work; other nodes' rows are found by it). Default 1000. */
   readonly pollMs: number;
+  /** How long a claimed row stays this node's beyond the request timeout, ms. Default 30000. */
+  readonly claimMarginMs: number;
 }
 
-export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = { timeoutMs: 5000, maxAttempts: 15, backoffBaseMs: 1000, backoffMaxMs: 600_000, pollMs: 1000 };
+export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = { timeoutMs: 5000, maxAttempts: 15, backoffBaseMs: 1000, backoffMaxMs: 600_000, pollMs: 1000, claimMarginMs: 30_000 };
 
 export interface DeliveryMetrics {
   readonly webhookDeliveries: Counter<'result'>;
@@ -38,7 +41,8 @@ export interface DeliveryMetrics {
 
 export class DeliveryWorker {
   readonly #outbox: OutboxStore;
-  readonly #subscriptions: SubscriptionStore;
+  readonly #subscriptions: () => readonly Subscription[];
+  readonly #nodeId: string;
   readonly #logger: Logger;
   readonly #metrics: DeliveryMetrics;
   readonly #o: DeliveryWorkerOptions;
@@ -48,13 +52,19 @@ export class DeliveryWorker {
   #wake: NodeJS.Timeout | undefined;
   #poll: NodeJS.Timeout | undefined;
   #scheduled = false;
+  #pumping: Promise<void> | undefined;
+  #again = false;
   #stopped = false;
 
   /** `dispatcher`: where connections are made (the guarded one refuses forbidden addresses at connect time). */
-  constructor(deps: { outbox: OutboxStore; subscriptions: SubscriptionStore; logger: Logger; metrics: DeliveryMetrics; dispatcher?: Dispatcher }, options: Partial<DeliveryWorkerOptions> = {}) {
+  constructor(
+    deps: { outbox: OutboxStore; subscriptions: () => readonly Subscription[]; nodeId: string; logger: Logger; metrics: DeliveryMetrics; dispatcher?: Dispatcher },
+    options: Partial<DeliveryWorkerOptions> = {},
+  ) {
     this.#dispatcher = deps.dispatcher;
     this.#outbox = deps.outbox;
     this.#subscriptions = deps.subscriptions;
+    this.#nodeId = deps.nodeId;
     this.#logger = deps.logger;
     this.#metrics = deps.metrics;
     this.#o = { ...DELIVERY_WORKER_DEFAULTS, ...options };
@@ -72,11 +82,19 @@ export class DeliveryWorker {
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      try {
-        this.#pump();
-      } catch (err) {
-        this.#logger.error({ err }, 'webhook pump failed');
+      if (this.#pumping) {
+        this.#again = true;
+        return;
       }
+      this.#pumping = this.#pump()
+        .catch((err: unknown) => this.#logger.error({ err }, 'webhook pump failed'))
+        .finally(() => {
+          this.#pumping = undefined;
+          if (this.#again) {
+            this.#again = false;
+            this.kick();
+          }
+        });
     });
   }
 
@@ -85,19 +103,19 @@ export class DeliveryWorker {
     clearInterval(this.#poll);
     clearTimeout(this.#wake);
     this.#abort.abort();
+    await this.#pumping;
     await Promise.allSettled([...this.#busy.values()]);
   }
 
-  #pump(): void {
-    if (this.#stopped) return;
-    const now = Date.now();
+  async #pump(): Promise<void> {
     let nextWake = Infinity;
-    for (const sub of this.#subscriptions.all()) {
+    for (const sub of this.#subscriptions()) {
+      if (this.#stopped) return;
       if (!sub.enabled || this.#busy.has(sub.id)) continue;
-      const head = this.#outbox.headOf(sub.id);
-      if (!head) continue;
-      if (head.nextAttemptAt > now) {
-        nextWake = Math.min(nextWake, head.nextAttemptAt);
+      const claim = await this.#outbox.claimHead(sub.id, this.#nodeId, Date.now(), this.#o.timeoutMs + this.#o.claimMarginMs);
+      const head = claim.delivery;
+      if (!head) {
+        if (claim.retryAt !== undefined) nextWake = Math.min(nextWake, claim.retryAt);
         continue;
       }
       const p = this.#deliver(sub, head)
@@ -140,20 +158,24 @@ export class DeliveryWorker {
       status = res.status;
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
-        this.#outbox.markDelivered(d.id, res.status, Date.now());
+        await this.#outbox.markDelivered(d.id, res.status, Date.now());
         this.#metrics.webhookDeliveries.inc({ result: 'ok' });
         log.debug({ status }, 'webhook delivered');
         return;
       }
       error = `receiver answered ${res.status}`;
     } catch (err) {
-      if (this.#stopped) return; // stopping: the row stays pending and goes out after the restart
+      if (this.#stopped) {
+        // Stopping: the row stays pending and goes out after the restart (or from another node now).
+        await this.#outbox.release(d.id, this.#nodeId);
+        return;
+      }
       error = err instanceof Error ? `${err.name}: ${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}` : String(err);
     }
     const attempt = d.attempts + 1;
     const dead = attempt >= this.#o.maxAttempts;
     const now = Date.now();
-    this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffDelayMs(attempt - 1, { minMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs }), dead, now);
+    await this.#outbox.markFailed(d.id, status, error, dead ? now : now + backoffDelayMs(attempt - 1, { minMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs }), dead, now);
     this.#metrics.webhookDeliveries.inc({ result: dead ? 'dead' : 'failed' });
     if (dead) log.warn({ status, error, attempts: attempt }, 'webhook delivery dead after its retry budget');
     else log.info({ status, error, attempt }, 'webhook delivery failed; will retry');

@@ -1,0 +1,30 @@
+/** DeliveryStatsStore in SQL: one upsert per changed device, in one transaction. */
+import type { SequenceStats } from '../../accept/sequence-tracker.ts';
+import type { DeliveryStatsStore } from '../delivery-stats-store.ts';
+import type { SqlClient } from './sql-client.ts';
+
+export class SqlDeliveryStatsStore implements DeliveryStatsStore {
+  readonly #sql: SqlClient;
+
+  constructor(sql: SqlClient) {
+    this.#sql = sql;
+  }
+
+  async save(stats: ReadonlyMap<string, SequenceStats>): Promise<void> {
+    if (stats.size === 0) return;
+    const now = new Date().toISOString();
+    await this.#sql.transaction(async (tx) => {
+      for (const [id, s] of stats) {
+        await tx.run(
+          'INSERT INTO delivery_stats (device_id, stats, updated_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET stats = excluded.stats, updated_at = excluded.updated_at',
+          [id, JSON.stringify(s), now],
+        );
+      }
+    });
+  }
+
+  async load(): Promise<Map<string, SequenceStats>> {
+    const rows = await this.#sql.all<{ device_id: string; stats: string }>('SELECT device_id, stats FROM delivery_stats');
+    return new Map(rows.map((r) => [r.device_id, JSON.parse(r.stats) as SequenceStats]));
+  }
+}

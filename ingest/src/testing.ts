@@ -1,0 +1,3 @@
+/** What other packages' tests reuse (`@shanshui/ingest/testing`): contract suites to run against their own backends. */
+export { platformStoreContract } from './state/store-contract.ts';
+export type { StoreTestDatabase } from './state/store-contract.ts';
