@@ -171,7 +171,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.
     const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
-    const statsTimer = setInterval(() => void saveStats(), 5000);
+    const statsTimer = setInterval(() => {
+      saveStats().catch(() => undefined); // saveStats reports its own failure
+    }, 5000);
     cleanups.push(async () => {
       clearInterval(statsTimer);
       await saveStats();
@@ -285,7 +287,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           metrics.connectedDevices.set(broker.connectedCount());
           // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
           const at = Date.now();
-          if (registry.get(e.deviceId)) void presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
+          if (registry.get(e.deviceId)) presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -341,7 +343,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const stationInfoHook = registry.onChange;
     registry.onChange = (station, active) => {
       stationInfoHook?.(station, active);
-      if (!active) void warnings.stationRemoved(station.id);
+      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
     };
 
     const listeners: RunningListener[] = [];

@@ -125,7 +125,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     const byStation = new Map<string, RuleTransition[]>();
     for (const t of transitions) byStation.set(t.station.id, [...(byStation.get(t.station.id) ?? []), t]);
     for (const [stationId, list] of byStation) {
-      void queue.run(stationId, async () => {
+      queue.run(stationId, async () => {
         for (const t of list) {
           try {
             await lifecycle.apply(t);

@@ -11,17 +11,18 @@ export class KeyedSerialQueue {
     this.#onError = onError;
   }
 
-  /** Queues `task` after the ones already queued for `key`. */
-  run(key: string, task: () => Promise<unknown>): Promise<void> {
-    const p = (this.#tails.get(key) ?? Promise.resolve()).then(task).then(
-      () => undefined,
-      (err: unknown) => this.#onError(err, key),
-    );
+  /** Queues `task` after the ones already queued for `key`; `settled()` waits for it. */
+  run(key: string, task: () => Promise<unknown>): void {
+    const p: Promise<void> = (this.#tails.get(key) ?? Promise.resolve())
+      .then(task)
+      .then(
+        () => undefined,
+        (err: unknown) => this.#onError(err, key),
+      )
+      .finally(() => {
+        if (this.#tails.get(key) === p) this.#tails.delete(key);
+      });
     this.#tails.set(key, p);
-    void p.finally(() => {
-      if (this.#tails.get(key) === p) this.#tails.delete(key);
-    });
-    return p;
   }
 
   /** Resolves when every task queued so far (and any queued meanwhile) has run. */
