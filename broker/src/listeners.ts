@@ -5,6 +5,7 @@ import http from 'node:http';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { ShanshuiBroker } from './create-broker.ts';
 import { tlsServerOptions } from './tls-profile.ts';
+import { readProxyHeader } from './proxy-protocol.ts';
 
 export interface ListenerSpec {
   readonly kind: 'tcp' | 'tls' | 'ws';
@@ -17,6 +18,8 @@ export interface ListenerSpec {
   readonly ca?: string | Buffer;
   /** OpenSSL cipher list, for `tls`. Default `TLS_PROFILE.ciphers`. */
   readonly ciphers?: string;
+  /** `tcp` only: every connection starts with a PROXY protocol v1 line from the load balancer naming the real peer (proxy-protocol.ts). Default false. */
+  readonly proxyProtocol?: boolean;
 }
 
 export interface RunningListener {
@@ -29,7 +32,13 @@ export async function startListener(broker: ShanshuiBroker, spec: ListenerSpec):
   let server: net.Server | http.Server;
   let wss: WebSocketServer | undefined;
   if (spec.kind === 'tcp') {
-    server = net.createServer((socket) => broker.handle(socket));
+    server = net.createServer((socket) => {
+      if (!spec.proxyProtocol) return broker.handle(socket);
+      readProxyHeader(socket).then(
+        () => broker.handle(socket),
+        () => socket.destroy(),
+      );
+    });
   } else if (spec.kind === 'tls') {
     if (!spec.cert || !spec.key) throw new Error('TLS listener needs cert and key');
     server = tls.createServer(

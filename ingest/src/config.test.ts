@@ -33,3 +33,9 @@ test('config: TLS and proxy keys — trustProxy as true/false or addresses, ciph
   assert.equal(loadConfig({ SHANSHUI_TLS_CIPHERS: 'TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-SHA256' }).tlsCiphers, 'TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-SHA256');
   assert.throws(() => loadConfig({ SHANSHUI_TLS_CIPHERS: 'NO-SUCH-CIPHER' }), /SHANSHUI_TLS_CIPHERS: a cipher list OpenSSL accepts/);
 });
+
+test('config: webhook allow-list — comma-separated networks, none by default, a bad entry names the variable', () => {
+  assert.deepEqual(loadConfig({}).webhookAllowNetworks, []);
+  assert.deepEqual(loadConfig({ SHANSHUI_WEBHOOK_ALLOW_NETWORKS: '10.20.0.0/16, fd00:12::/32,192.168.1.5' }).webhookAllowNetworks, ['10.20.0.0/16', 'fd00:12::/32', '192.168.1.5']);
+  assert.throws(() => loadConfig({ SHANSHUI_WEBHOOK_ALLOW_NETWORKS: '10.0.0.0/8,intranet' }), /SHANSHUI_WEBHOOK_ALLOW_NETWORKS: an IP address or CIDR range/);
+});

@@ -50,6 +50,8 @@ export const ConfigSchema = z
     host: z.string().min(1).default('0.0.0.0'),
     /** MQTT over TCP. Default 1883; 0 picks a free port. */
     mqttPort: port.default(1883),
+    /** The MQTT TCP port expects a PROXY protocol v1 line first (HAProxy `send-proxy`): lockouts and presence see the device's address, not the balancer's. Connections without it are closed, so only the balancer may reach the port. Default false. */
+    mqttProxyProtocol: bool.default(false),
     /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
     mqttsPort: port.default(8883),
     /** MQTT over WebSocket at `/mqtt`; unset = off. */
@@ -84,6 +86,10 @@ export const ConfigSchema = z
     authFailureDelayMs: z.coerce.number().int().min(0).default(250),
     /** InfluxDB base URL; unset = the platform runs its own local influxd. */
     influxUrl: z.url().optional(),
+    /** Several write URLs of one v1-API time-series cluster (openGemini ts-sql nodes, InfluxDB Enterprise data nodes), comma-separated: batches go round-robin and skip a target that fails. Queries use `influxUrl` (default: the first of these). Unset = `influxUrl` only. */
+    influxUrls: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter((u) => u !== '') : v), z.array(z.url()).min(1))
+      .optional(),
     /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */
     influxDatabase: z.string().regex(/^[A-Za-z0-9_-]+$/).default('shanshui'),
     /** InfluxDB 1.x user name. */

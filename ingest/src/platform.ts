@@ -32,6 +32,7 @@ import { FileSpool } from './spool/file-spool.ts';
 import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
+import { InfluxWriteTargets } from './store/influx-write-targets.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
@@ -133,7 +134,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     // Storage first: readings need somewhere to go.
     let managed: ManagedInfluxd | undefined;
-    if (!config.influxUrl) {
+    const queryUrl = config.influxUrl ?? config.influxUrls?.[0];
+    if (!queryUrl) {
       managed = await startManagedInfluxd({
         dataDir: path.join(dataDir, 'influxdb'),
         httpPort: config.influxManagedPort,
@@ -144,19 +146,23 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       });
       cleanups.push(() => managed?.stop());
     }
-    const influx = new InfluxHttp({
-      url: config.influxUrl ?? managed!.url,
-      database: config.influxDatabase,
-      // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
-      ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
-      ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
-      ...(config.influxToken ? { token: config.influxToken } : {}),
-    });
+    const influxAt = (url: string): InfluxHttp =>
+      new InfluxHttp({
+        url,
+        database: config.influxDatabase,
+        // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
+        ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
+        ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
+        ...(config.influxToken ? { token: config.influxToken } : {}),
+      });
+    const influx = influxAt(queryUrl ?? managed!.url);
+    // Writes: the cluster's write URLs when configured, else the one InfluxDB.
+    const influxWrites = new InfluxWriteTargets(config.influxUrls ? config.influxUrls.map(influxAt) : [influx], logger);
     // Asked, not inferred from the last write: /readyz, /healthz and /api/v1/status.
     const probe = new InfluxProbe(influx);
     cleanups.push(() => probe.stop());
     probe.check().catch(() => undefined);
-    await influx.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = await openPlatformStore({ sqliteFile: path.join(dataDir, 'state.db'), ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), logger });
     cleanups.push(() => store.close());
@@ -198,7 +204,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
-    const drain = new InfluxDrain(spool, influx, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
+    const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
     cleanups.push(() => drain.stop());
 
@@ -364,7 +370,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       });
       cleanups.push(() => external?.close());
     } else {
-      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort }));
+      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
     }
     let mqttsPort: number | undefined;
     if (tlsFiles && !external) {

@@ -6,6 +6,7 @@
  * spread over the nodes lock the device on all of them; ending a session works from any node.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import net from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { RedisRateLimit, connectRedisLink, createBroker, startListener } from '@shanshui/broker';
@@ -14,6 +15,7 @@ import type { ParsedTopic } from '@shanshui/models';
 import { startRedisServer } from '../support/redis-server.ts';
 import type { RedisServer } from '../support/redis-server.ts';
 import { ConnectRefused, connectOnce } from '../support/mqtt-device.ts';
+import { connectPacket } from '../support/raw-mqtt.ts';
 
 interface Node {
   readonly link: RedisLink;
@@ -142,4 +144,40 @@ test('a rate limit through Redis is one bucket for every node', async () => {
   for (let i = 0; i < 6; i++) taken.push(await limits[i % 3]!.take('203.0.113.9'));
   expect(taken).toEqual([true, true, true, true, false, false]);
   expect(await limits[0]!.take('203.0.113.10')).toBe(true);
+});
+
+test('behind a load balancer (PROXY protocol v1) the device is known by its real address: its lockout does not lock the balancer', async () => {
+  const seen: Array<string | undefined> = [];
+  const broker = await createBroker(
+    { authenticate: async (_id, secret) => secret === 'right-secret', acceptPublish: async () => undefined, presence: (e) => void seen.push(e.remoteAddress) },
+    { authFailureDelayMs: 0, authMaxFailuresPerAddress: 3 },
+    logger,
+  );
+  const listener = await startListener(broker, { kind: 'tcp', host: '127.0.0.1', port: 0, proxyProtocol: true });
+  const viaBalancer = (source: string, id: string, password: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const s = net.connect(listener.port, '127.0.0.1', () => s.write(Buffer.concat([Buffer.from(`PROXY TCP4 ${source} 10.0.0.5 51234 1883\r\n`), connectPacket(id, id, password)])));
+      s.once('data', (d: Buffer) => {
+        s.destroy();
+        resolve(d[3]!); // CONNACK return code [MQTT-3.2.2.3]
+      });
+      s.once('error', reject);
+    });
+  try {
+    for (let i = 0; i < 3; i++) expect(await viaBalancer('203.0.113.7', `guess-${i}`, 'wrong')).not.toBe(0);
+    // The guessing address is locked; another device behind the same balancer is not.
+    expect(await viaBalancer('203.0.113.7', 'proxied-dev', 'right-secret')).toBe(5);
+    expect(await viaBalancer('198.51.100.20', 'proxied-dev', 'right-secret')).toBe(0);
+    await expect.poll(() => seen).toContain('198.51.100.20');
+    // Without the header the connection is closed unanswered.
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = net.connect(listener.port, '127.0.0.1', () => s.write(connectPacket('direct', 'direct', 'right-secret')));
+      s.once('data', () => resolve(false));
+      s.once('close', () => resolve(true));
+    });
+    expect(closed).toBe(true);
+  } finally {
+    await listener.close();
+    await broker.close();
+  }
 });

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { Backoff } from '@shanshui/models';
 import type { Spool } from '../spool/spool.ts';
-import type { InfluxHttp } from './influx-http.ts';
+import type { InfluxWriter } from './influx-write-targets.ts';
 import { InfluxWriteError } from './influx-http.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import type { DeadLetterInput } from '../state/dead-letter-store.ts';
@@ -26,7 +26,7 @@ export interface InfluxDrainOptions {
 
 export class InfluxDrain {
   readonly #spool: Spool;
-  readonly #influx: InfluxHttp;
+  readonly #influx: InfluxWriter;
   readonly #log: Logger;
   readonly #metrics: PlatformMetrics;
   readonly #deadLetters: (letters: DeadLetterInput[]) => Promise<void>;
@@ -39,7 +39,7 @@ export class InfluxDrain {
 
   constructor(
     spool: Spool,
-    influx: InfluxHttp,
+    influx: InfluxWriter,
     deps: { logger: Logger; metrics: PlatformMetrics; deadLetters: (letters: DeadLetterInput[]) => Promise<void> },
     options: InfluxDrainOptions = {},
   ) {

@@ -184,6 +184,8 @@ bind-address = "127.0.0.1:${rpcPort}"
   log-enabled = false
 `,
     );
+    // stop() may have come while we awaited: start nothing it would not stop.
+    if (asked) throw new IngestError('INGEST_ERR_INFLUXD_FAILED', 'stopped while starting');
     const logFd = openSync(logFile, 'a');
     let proc: ChildProcess;
     try {
