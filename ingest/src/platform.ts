@@ -3,6 +3,7 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -110,6 +111,14 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
     logger.info({ file }, 'generated an admin API token (SHANSHUI_API_TOKEN overrides it)');
     return token;
   }
+}
+
+/** Addresses and port of the InfluxDB URL (none when its name does not resolve now). */
+async function influxEndpoints(url: string): Promise<Array<{ address: string; port: number }>> {
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const answers = await lookup(u.hostname.replace(/^\[|\]$/g, ''), { all: true }).catch(() => []);
+  return answers.map((a) => ({ address: a.address, port }));
 }
 
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
@@ -324,6 +333,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
+    const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
       events,
       points: sideWrites,
@@ -341,7 +351,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
           backoffBaseMs: config.webhookBackoffBaseMs,
           backoffMaxMs: config.webhookBackoffMaxMs,
         },
-        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts },
+        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts, ownEndpoints: () => ownEndpoints },
       },
     });
     cleanups.push(() => warnings.stop());
@@ -509,6 +519,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const { httpPort, httpsPort } = apiListeners;
     const influxPort = Number(new URL(influx.connection.url).port) || undefined;
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
+    // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
+    ownEndpoints.push(...(await influxEndpoints(influx.connection.url)));
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };

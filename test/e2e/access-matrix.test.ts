@@ -228,6 +228,7 @@ const CASES: Record<string, Case> = {
   'POST /api/v1/subscriptions': { kind: 'create', ok: 201, call: async (d) => ({ path: '/api/v1/subscriptions', body: subscriptionBody(d) }) },
   'PUT /api/v1/subscriptions/:id': { kind: 'item', ok: 200, call: async (d) => ({ path: `/api/v1/subscriptions/${await subscription(d)}`, body: subscriptionBody(d) }) },
   'DELETE /api/v1/subscriptions/:id': { kind: 'item', ok: 204, call: async (d) => ({ path: `/api/v1/subscriptions/${await subscription(d)}` }) },
+  'POST /api/v1/subscriptions/:id/test': { kind: 'item', ok: 202, call: async (d) => ({ path: `/api/v1/subscriptions/${await subscription(d)}/test` }) },
   'GET /api/v1/webhook-deliveries': {
     kind: 'list', ok: 200, shared: true,
     call: async (d) => {

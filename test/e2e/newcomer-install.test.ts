@@ -17,4 +17,5 @@ test('npm install-scripts ls: every install script the project relies on (node, 
   }
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
   expect(pkg.allowScripts).toMatchObject({ node: true, 'cbor-extract': true });
+  // A new dependency with an install script: approve it (`npm install-scripts approve <pkg>`) or deny it, and say why in the README.
 });

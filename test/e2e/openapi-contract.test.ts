@@ -52,7 +52,7 @@ test('the OpenAPI 3.1 document lists every /api/v1 route with its permission, pa
     const pathParams = [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]);
     assert.deepEqual((op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name), pathParams, `${where}: path parameters`);
     if (pathParams.length > 0 || op.parameters?.some((p: any) => p.in === 'query') || op.requestBody) assert.ok(statuses.includes('400'), `${where} documents 400`);
-    if (['POST', 'PUT'].includes(r.method) && r.url !== '/api/v1/stations/:id/credentials' && r.url !== '/api/v1/webhook-deliveries/:id/redeliver') {
+    if (['POST', 'PUT'].includes(r.method) && r.url !== '/api/v1/stations/:id/credentials' && r.url !== '/api/v1/webhook-deliveries/:id/redeliver' && r.url !== '/api/v1/subscriptions/:id/test') {
       assert.ok(op.requestBody?.content['application/json'].schema, `${where}: request body schema`);
     }
   }
@@ -164,6 +164,7 @@ test('every route answers what its documented zod schema says (success bodies an
   const subs = await call('GET', '/api/v1/subscriptions', '/api/v1/subscriptions?limit=10');
   const subId = subs.items[0].id as string;
   await call('GET', '/api/v1/subscriptions/:id', `/api/v1/subscriptions/${subId}`);
+  await call('POST', '/api/v1/subscriptions/:id/test', `/api/v1/subscriptions/${subId}/test`);
   await call('PUT', '/api/v1/subscriptions/:id', `/api/v1/subscriptions/${subId}`, { name: '市应急指挥中心', url: 'http://127.0.0.1:9/hook2', secret: 'a-webhook-secret-of-24-chars!', filters: { departments: ['eco-env'], minLevel: 'orange' } });
   const other = await call('POST', '/api/v1/rules', '/api/v1/rules', { name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { red: 300 }, scope: { department: 'water' } });
   await call('PUT', '/api/v1/rules/:id', `/api/v1/rules/${other.rule.id}`, { name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { red: 320 }, scope: { department: 'water' } });

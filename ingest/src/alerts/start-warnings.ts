@@ -81,6 +81,9 @@ export interface WarningsContext {
   readonly worker: DeliveryWorker;
   /** Refuses subscription URLs that point at loopback/private/own ports (checked again at connect time). */
   readonly outbound: OutboundGuard;
+  /** Queues a subscription's test event and its snapshot of open alerts. */
+  readonly publisher: WebhookPublisher;
+  readonly station: (id: string) => Station | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -175,7 +178,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   reloadTimer.unref();
   worker.start();
 
-  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, logger, now };
+  const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, publisher, station: (id) => deps.stations.get(id), logger, now };
   return {
     ...ctx,
     routes(app) {

@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SharedLockout } from '@shanshui/broker';
 import { HttpError } from './http-error.ts';
+import { headerText } from './header-text.ts';
 import { isRoutePermission, roleAllows } from '../auth/permissions.ts';
 import type { RoutePermission } from '../auth/permissions.ts';
 import { BOOTSTRAP_ADMIN, coversAll, departmentFilter } from '../auth/principal.ts';
@@ -164,12 +165,16 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-/** The name stores keep in their own trails: the token's name; the bootstrap admin may name the human with `X-Shanshui-Actor`. */
+/**
+ * The name stores keep in their own trails: the token's name; the bootstrap admin may name the
+ * human with `X-Shanshui-Actor` — Chinese names included, as RFC 8187 `X-Shanshui-Actor*:
+ * UTF-8''%E5%BA%94…` or as the raw UTF-8 bytes curl sends (see header-text.ts).
+ */
 export function actorOf(req: FastifyRequest): string {
   const p = principalOf(req);
-  const h = req.headers['x-shanshui-actor'];
-  if (p === BOOTSTRAP_ADMIN && typeof h === 'string' && h.trim()) return h.trim().slice(0, 100);
-  return p.name;
+  if (p !== BOOTSTRAP_ADMIN) return p.name;
+  const named = headerText(req.headers, 'x-shanshui-actor');
+  return named ? named.slice(0, 100) : p.name;
 }
 
 const asList = (d: string | readonly string[] | undefined): readonly string[] | undefined => (typeof d === 'string' ? [d] : d);

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, parseOr400 } from './http-error.ts';
-import { SubscriptionInputSchema, publicSubscription } from '../webhooks/subscription-schema.ts';
+import { SubscriptionCreateSchema, SubscriptionInputSchema, publicSubscription } from '../webhooks/subscription-schema.ts';
 import { webhookEventJsonSchema } from '../webhooks/webhook-event.ts';
 import type { WarningsContext } from '../alerts/start-warnings.ts';
 import { addAuditNote, inScope, requireScope } from './request-auth.ts';
@@ -34,7 +34,19 @@ const DOCS = {
     responses: { 200: z.object({ subscription: PublicSubscriptionSchema, outbox: z.number().int() }).strict() },
     errors: NOT_FOUND,
   },
-  create: { tag: 'subscriptions', summary: 'Subscribe a webhook to alerts (filters: departments, domains, regions, minLevel, events)', body: SubscriptionInputSchema, responses: { 201: ONE } },
+  create: {
+    tag: 'subscriptions',
+    summary: 'Subscribe a webhook to alerts (filters: departments, domains, regions, minLevel, events); snapshot: true also delivers the warnings open now',
+    body: SubscriptionCreateSchema,
+    responses: { 201: ONE.extend({ snapshot: z.number().int().describe('open alerts queued for this receiver (0 without snapshot)') }) },
+  },
+  test: {
+    tag: 'subscriptions',
+    summary: 'Send a signed test event (type "test", not a warning) to the receiver through the outbox',
+    params: IdParams,
+    responses: { 202: z.object({ eventId: z.string().describe('the test event id = its idempotency key') }).strict() },
+    errors: NOT_FOUND,
+  },
   replace: { tag: 'subscriptions', summary: 'Replace a subscription', params: IdParams, body: SubscriptionInputSchema, responses: { 200: ONE }, errors: NOT_FOUND },
   remove: { tag: 'subscriptions', summary: 'Delete a subscription', params: IdParams, responses: { 204: null }, errors: NOT_FOUND },
 } satisfies Record<string, RouteDoc>;
@@ -56,7 +68,7 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
   });
 
   app.post('/api/v1/subscriptions', { config: { permission: 'subscriptions:write', doc: DOCS.create } }, async (req, reply) => {
-    const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
+    const { snapshot, ...input } = parseOr400(SubscriptionCreateSchema, req.body, 'subscription');
     const refusal = await w.outbound.urlRefusal(input.url);
     if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
     requireScope(req, input.filters.departments, 'a subscription');
@@ -64,7 +76,19 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     await w.subscriptionCache.refresh();
     w.logger.info({ subscriptionId: sub.id, url: sub.url }, 'webhook subscription created');
     addAuditNote(req, { target: sub.id });
-    return reply.code(201).send({ subscription: publicSubscription(sub) });
+    let queued = 0;
+    if (snapshot && sub.enabled) {
+      const open = [];
+      for (const alert of await w.alerts.allOpen()) {
+        const event = (await w.alerts.events(alert.id)).at(-1);
+        if (event) open.push({ alert, event, station: w.station(alert.stationId) });
+      }
+      const rows = w.publisher.snapshotDeliveries(sub, open);
+      await w.outbox.enqueue(rows, w.now());
+      queued = rows.length;
+      if (queued > 0) w.worker.kick();
+    }
+    return reply.code(201).send({ subscription: publicSubscription(sub), snapshot: queued });
   });
 
   app.put('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.replace } }, async (req) => {
@@ -80,6 +104,17 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     await w.subscriptionCache.refresh();
     w.worker.kick();
     return { subscription: publicSubscription(sub) };
+  });
+
+  app.post('/api/v1/subscriptions/:id/test', { config: { permission: 'subscriptions:write', doc: DOCS.test } }, async (req, reply) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const sub = await w.subscriptions.get(id);
+    if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    const { eventId, row } = w.publisher.testDelivery(sub, w.now());
+    await w.outbox.enqueue([row], w.now());
+    w.worker.kick();
+    addAuditNote(req, { target: id });
+    return reply.code(202).send({ eventId });
   });
 
   app.delete('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.remove } }, async (req, reply) => {

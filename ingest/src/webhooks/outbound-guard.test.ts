@@ -65,3 +65,11 @@ test('allow-list entries are validated', () => {
   for (const bad of ['10.0.0.0/33', 'fd00::/129', 'intranet', '10.0.0', '']) expect(isNetwork(bad), bad).toBe(false);
   expect(() => guard(['nope'])).toThrow(/not an IP address/);
 });
+
+test("the platform's InfluxDB on another host (compose: its own container) is refused even when its network is allow-listed", () => {
+  const g = new OutboundGuard({ allowNetworks: ['172.16.0.0/12'], ownPorts: () => [], ownEndpoints: () => [{ address: '172.18.0.2', port: 8086 }] });
+  expect(g.refusal('172.18.0.2', 8086)).toMatch(/own InfluxDB/);
+  expect(g.refusal('::ffff:172.18.0.2', 8086)).toMatch(/own InfluxDB/);
+  expect(g.refusal('172.18.0.2', 8080)).toBeUndefined();
+  expect(g.refusal('172.18.0.3', 8086)).toBeUndefined();
+});

@@ -16,6 +16,8 @@ export interface OutboundGuardOptions {
   readonly allowNetworks: readonly string[];
   /** The platform's own listening ports (read at each check: they are known only after listen). */
   readonly ownPorts: () => readonly number[];
+  /** Services of the platform elsewhere (its InfluxDB in another container): refused even when their network is allow-listed. Default none. */
+  readonly ownEndpoints?: () => ReadonlyArray<{ readonly address: string; readonly port: number }>;
 }
 
 /** The env variable operators set; named in every refusal so the fix is one step away. */
@@ -73,6 +75,7 @@ export class OutboundGuard {
   readonly #ranges: Array<{ label: string; list: BlockList }> = [];
   readonly #allow = new BlockList();
   readonly #ownPorts: () => readonly number[];
+  readonly #ownEndpoints: () => ReadonlyArray<{ readonly address: string; readonly port: number }>;
 
   constructor(options: OutboundGuardOptions) {
     for (const [label, cidr] of RANGES) {
@@ -86,6 +89,7 @@ export class OutboundGuard {
       this.#allow.addSubnet(address, prefix, family);
     }
     this.#ownPorts = options.ownPorts;
+    this.#ownEndpoints = options.ownEndpoints ?? (() => []);
   }
 
   /** Why `address` may not be connected to (any port), or undefined. */
@@ -102,6 +106,8 @@ export class OutboundGuard {
     const byAddress = this.addressRefusal(address);
     if (byAddress) return byAddress;
     if (this.#ownPorts().includes(port) && isThisHost(address)) return `${address}:${port} is the platform's own port; webhooks never go there`;
+    const a = normalise(address)?.address;
+    if (this.#ownEndpoints().some((e) => e.port === port && normalise(e.address)?.address === a)) return `${address}:${port} is the platform's own InfluxDB; webhooks never go there`;
     return undefined;
   }
 

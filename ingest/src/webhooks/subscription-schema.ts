@@ -46,6 +46,12 @@ export const SubscriptionInputSchema = z
 
 export type SubscriptionInput = z.output<typeof SubscriptionInputSchema>;
 
+/** Creating a subscription may also ask for the warnings open right now. */
+export const SubscriptionCreateSchema = SubscriptionInputSchema.extend({
+  /** Queue the alerts open now that the filters match (each as its latest event) for this receiver. Default false. */
+  snapshot: z.boolean().default(false).describe('also deliver the warnings open right now that the filters match, each as its latest event'),
+}).strict();
+
 export interface Subscription extends SubscriptionInput {
   readonly id: string;
   readonly createdAt: string;
