@@ -140,6 +140,8 @@ export const ConfigSchema = z
     defaultRules: bool.default(true),
     /** How often stale/offline rules are checked, ms. Default 10000. */
     staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
+    /** How often rules and webhook subscriptions are read again from the store (changes made through other nodes), ms. Default 5000. */
+    storeReloadMs: z.coerce.number().int().min(10).default(5000),
     /** Time allowed for one webhook request, ms. Default 5000. */
     webhookTimeoutMs: z.coerce.number().int().min(10).default(5000),
     /** Webhook attempts before a delivery is dead-lettered. Default 15. */

@@ -41,7 +41,7 @@ export function createMetrics(): PlatformMetrics {
     sequence: new Counter({ name: 'shanshui_sequence_events_total', help: 'Per-device sequence verdicts (gap, duplicate, late, reset, …)', labelNames: ['verdict'], registers: r }),
     pointsWritten: new Counter({ name: 'shanshui_influx_points_written_total', help: 'Points written to InfluxDB', registers: r }),
     influxWriteErrors: new Counter({ name: 'shanshui_influx_write_errors_total', help: 'Failed InfluxDB writes (retryable or refused)', labelNames: ['kind'], registers: r }),
-    influxdRestarts: new Counter({ name: 'shanshui_influxd_restarts_total', help: 'Restarts of the managed influxd after it exited unasked (crash, OOM kill)', registers: r }),
+    influxdRestarts: new Counter({ name: 'shanshui_influxd_restarts_total', help: 'Successful restarts of the managed influxd after it exited unasked (crash, OOM kill)', registers: r }),
     influxUp: new Gauge({ name: 'shanshui_influx_up', help: '1 when the last InfluxDB write succeeded', registers: r }),
     spoolRecords: new Gauge({ name: 'shanshui_spool_depth_records', help: 'Messages waiting in the durable spool for InfluxDB', registers: r }),
     spoolBytes: new Gauge({ name: 'shanshui_spool_depth_bytes', help: 'Bytes waiting in the durable spool', registers: r }),

@@ -150,7 +150,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         httpPort: config.influxManagedPort,
         database: config.influxDatabase,
         installIfMissing: config.influxInstall,
-        onCrash: () => metrics.influxdRestarts.inc(),
+        onRestart: () => metrics.influxdRestarts.inc(),
         logger,
       });
       cleanups.push(() => managed?.stop());
@@ -185,13 +185,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const provisioning = store.provisioning;
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.
-    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty()).catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
+    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
     const statsTimer = setInterval(() => {
-      saveStats().catch(() => undefined); // saveStats reports its own failure
+      saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     }, 5000);
     cleanups.push(async () => {
       clearInterval(statsTimer);
-      await saveStats();
+      await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
@@ -345,6 +345,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       options: {
         seedDefaultRules: config.defaultRules,
         staleCheckIntervalMs: config.staleCheckIntervalMs,
+        reloadMs: config.storeReloadMs,
         delivery: {
           timeoutMs: config.webhookTimeoutMs,
           maxAttempts: config.webhookMaxAttempts,
@@ -428,6 +429,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     events.on('presence', (e: { deviceId: string; online: boolean }) => {
       if (!e.online) listening.delete(e.deviceId);
     });
+    if (store.backend === 'postgres') {
+      // A device that connects here may have reported through another node until now: its
+      // stations' rule state (durations, windows, baselines) carries on from the store; and
+      // what this node changed is saved at once when it leaves, for the next node.
+      events.on('presence', (e: { deviceId: string; online: boolean }) => {
+        if (!e.online) {
+          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+          return;
+        }
+        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+        }
+      });
+    }
     events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
       dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
     });

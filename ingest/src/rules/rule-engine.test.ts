@@ -139,6 +139,18 @@ test('rule state survives a restart (durations, windows)', async () => {
   assert.equal(again.evaluate(air, [reading(2, { pm25: 80 })], T0)[0]?.to, 'yellow', 'the 2 minutes began before the restart');
 });
 
+test('another node takes a station over from the store: a duration begun on the first carries on, its own unsaved changes stay', async () => {
+  const { engine: first, store } = await engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
+  const second = await RuleEngine.open(store, logger, T0);
+  feed(first, air, 'pm25', [80, 80]);
+  await first.flush();
+  await second.takeOverStation(air.id);
+  assert.equal(second.evaluate(air, [reading(2, { pm25: 80 })], T0)[0]?.to, 'yellow', 'the 2 minutes began on the other node');
+  // A stale copy in the store does not overwrite what this node changed and has not saved yet.
+  await second.takeOverStation(air.id);
+  assert.deepEqual(second.evaluate(air, [reading(3, { pm25: 80 })], T0), [], 'still yellow: no second transition');
+});
+
 test('every default rule validates; bad definitions are refused with the field named', async () => {
   for (const r of DEFAULT_RULES) assert.ok(RuleInputSchema.safeParse(r).success, String(r.id));
   const bad = RuleInputSchema.safeParse({ name: 'x', kind: 'threshold', metric: 'pm25', op: 'below', levels: { blue: 1, red: 5 } });

@@ -11,18 +11,16 @@ export class KeyedSerialQueue {
     this.#onError = onError;
   }
 
-  /** Queues `task` after the ones already queued for `key`; `settled()` waits for it. */
+  /** Queues `task` after the ones already queued for `key` (fire and forget: `settled()` waits). */
   run(key: string, task: () => Promise<unknown>): void {
-    const p: Promise<void> = (this.#tails.get(key) ?? Promise.resolve())
-      .then(task)
-      .then(
-        () => undefined,
-        (err: unknown) => this.#onError(err, key),
-      )
-      .finally(() => {
-        if (this.#tails.get(key) === p) this.#tails.delete(key);
-      });
+    const p = (this.#tails.get(key) ?? Promise.resolve()).then(task).then(
+      () => undefined,
+      (err: unknown) => this.#onError(err, key),
+    );
     this.#tails.set(key, p);
+    p.finally(() => {
+      if (this.#tails.get(key) === p) this.#tails.delete(key);
+    }).catch(() => undefined);
   }
 
   /** Resolves when every task queued so far (and any queued meanwhile) has run. */

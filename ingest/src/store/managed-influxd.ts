@@ -42,8 +42,8 @@ export interface ManagedInfluxdOptions {
   readonly restartMaxMs?: number;
   /** Install Debian's influxdb with apt when influxd is missing and we are root. Default false. */
   readonly installIfMissing?: boolean;
-  /** Called on every unasked exit (before the restart): count it. */
-  readonly onCrash?: (exit: InfluxdExit) => void;
+  /** Called after each successful restart that followed an unasked exit (crash, OOM kill): count it. */
+  readonly onRestart?: (exit: InfluxdExit) => void;
   readonly logger?: Logger;
 }
 
@@ -57,7 +57,7 @@ export interface ManagedInfluxdStatus {
   /** running; restarting (crashed, waiting for its backoff or starting again); stopped (asked to). */
   readonly state: 'running' | 'restarting' | 'stopped';
   readonly pid: number | null;
-  /** Restarts after crashes since the platform started. */
+  /** Successful restarts after crashes since the platform started. */
   readonly restarts: number;
   readonly lastExit: InfluxdExit | null;
   readonly logFile: string;
@@ -228,10 +228,13 @@ bind-address = "127.0.0.1:${rpcPort}"
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (asked) return;
-      restarts++;
       const before = child;
       startTracked().then(
-        () => logger?.info({ pid: child?.pid, restarts }, 'managed influxd restarted'),
+        () => {
+          restarts++;
+          logger?.info({ pid: child?.pid, restarts }, 'managed influxd restarted');
+          if (lastExit) options.onRestart?.(lastExit);
+        },
         (err: unknown) => {
           logger?.error({ err }, 'managed influxd restart failed');
           if (asked) return;
@@ -253,7 +256,6 @@ bind-address = "127.0.0.1:${rpcPort}"
     // A run of a minute or more was a recovery: the next crash starts the backoff from the beginning.
     if (Date.now() - (startedAtOf.get(proc) ?? Date.now()) > 60_000) consecutive = 0;
     logger?.error({ code, signal, logFile }, 'managed influxd exited unexpectedly');
-    options.onCrash?.(lastExit);
     scheduleRestart();
   };
 
@@ -275,7 +277,13 @@ bind-address = "127.0.0.1:${rpcPort}"
     clearTimeout(timer);
   };
 
-  await startTracked();
+  try {
+    await startTracked();
+  } catch (err) {
+    // A first start that failed after spawning (users, ping) leaves nothing running behind.
+    await stopWith('SIGTERM');
+    throw err;
+  }
   supervising = true;
   logger?.info({ url, dataDir: dir, pid: child?.pid, auth, logFile }, 'managed influxd started');
   return {

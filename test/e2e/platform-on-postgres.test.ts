@@ -1,0 +1,92 @@
+/**
+ * The platform on PostgreSQL (SHANSHUI_DATABASE_URL): two nodes share one database (no Redis
+ * here: each device talks to one node). A station registered through one node connects on the
+ * other at once; a threshold crossed on a node gives one alert and each webhook event once,
+ * though both nodes' delivery workers serve the one outbox; a station's rule state carries on
+ * when its device moves to the other node; dead letters reach PostgreSQL behind the spool.
+ */
+import { test, beforeAll, afterAll } from 'vitest';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startTestPlatform, eventually } from '../support/test-platform.ts';
+import type { TestPlatform } from '../support/test-platform.ts';
+import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import type { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { startPostgres } from '../support/postgres-server.ts';
+import type { PostgresServer } from '../support/postgres-server.ts';
+
+const SECRET = 'receiver-secret-0123456789abcdef';
+let pg: PostgresServer;
+let n1: TestPlatform;
+let n2: TestPlatform;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  const databaseUrl = await pg.createDatabase();
+  // One server key for the cluster: a secret stored through one node verifies on every node.
+  const secretKey = randomBytes(32).toString('hex');
+  const common = { databaseUrl, secretKey, defaultRules: false, storeReloadMs: 100, webhookTimeoutMs: 1000, webhookBackoffBaseMs: 50, webhookBackoffMaxMs: 200 };
+  n1 = await startTestPlatform({ ...common, nodeId: 'node-1' });
+  n2 = await startTestPlatform({ ...common, nodeId: 'node-2' });
+  receiver = await startWebhookReceiver(SECRET);
+});
+afterAll(async () => {
+  await n1?.close();
+  await n2?.close();
+  await receiver?.close();
+  await pg?.stop();
+});
+
+const t0 = Date.now() - 600_000;
+const reading = (seq: number, values: Record<string, number>, atSec = seq) => JSON.stringify({ seq, ts: t0 + atSec * 1000, values });
+
+test('two nodes on one PostgreSQL: registered on one, connects on the other; one alert, each webhook event once', async () => {
+  assert.equal(n1.platform.store.backend, 'postgres');
+  const sub = await n1.api('POST', '/api/v1/subscriptions', { name: '应急中心', url: receiver.url, secret: SECRET, filters: { departments: ['pg-a'] } });
+  assert.equal(sub.status, 201, JSON.stringify(sub.body));
+  const rule = await n1.api('POST', '/api/v1/rules', { id: 'pg-pm25', name: 'PM2.5', kind: 'threshold', metric: 'pm25', op: 'above', levels: { yellow: 75, red: 150 }, scope: { department: 'pg-a' } });
+  assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  const cred = await n1.register({ id: 'air-pg-1', department: 'pg-a' });
+  // Node 2 never saw the registration: it finds the station in the store at CONNECT.
+  const client = await n2.connect(cred.username, cred.password);
+  // Node 2 reads rules again every storeReloadMs (100 here): the rule made through node 1 is in force there.
+  await new Promise((r) => setTimeout(r, 300));
+  await client.publishAsync('shanshui/v1/air-pg-1/up/readings', reading(1, { pm25: 80 }), { qos: 1 });
+  await client.publishAsync('shanshui/v1/air-pg-1/up/readings', reading(2, { pm25: 200 }), { qos: 1 });
+  await eventually(() => receiver.accepted().length === 2, 'firing and escalated delivered');
+  const alerts = (await n1.api('GET', '/api/v1/alerts?state=all&station=air-pg-1')).body.items as Array<{ level: string; state: string }>;
+  assert.deepEqual(alerts.map((a) => [a.level, a.state]), [['red', 'firing']], 'one alert, seen through the other node');
+  // Both nodes poll the one outbox: give them time to send anything twice.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.deepEqual(receiver.received.map((d) => d.event), ['alert.firing', 'alert.escalated'], 'each event once, in order');
+  assert.equal(new Set(receiver.received.map((d) => d.idempotencyKey)).size, 2);
+  const status = await n2.api('GET', '/api/v1/status');
+  assert.equal(status.body.stations.online, 1, 'presence in the store: node 2 holds the connection');
+  await client.endAsync();
+});
+
+test('a station moves to the other node: its rule state (a duration begun) carries on there', async () => {
+  await n1.api('POST', '/api/v1/rules', { id: 'pg-level', name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department: 'pg-b' } });
+  const cred = await n1.register({ id: 'res-pg-1', department: 'pg-b', domain: 'reservoir' });
+  await new Promise((r) => setTimeout(r, 300)); // node 2 reloads rules every 100 ms
+  const onFirst = await n1.connect(cred.username, cred.password);
+  await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(1, { water_level: 12 }, 0), { qos: 1 });
+  await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(2, { water_level: 12 }, 60), { qos: 1 });
+  await onFirst.endAsync();
+  // The first node saves the state when the device leaves; the second takes it when it arrives.
+  await new Promise((r) => setTimeout(r, 1500));
+  const onSecond = await n2.connect(cred.username, cred.password);
+  await new Promise((r) => setTimeout(r, 500));
+  await onSecond.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(3, { water_level: 12 }, 130), { qos: 1 });
+  await eventually(async () => ((await n1.api('GET', '/api/v1/alerts?state=all&station=res-pg-1')).body.items as unknown[]).length === 1, 'fires after 2 minutes that began on the first node');
+  await onSecond.endAsync();
+});
+
+test('dead letters reach PostgreSQL behind the spool, visible through either node', async () => {
+  const cred = await n1.register({ id: 'air-pg-dl', department: 'pg-c' });
+  const client = await n2.connect(cred.username, cred.password);
+  await client.publishAsync('shanshui/v1/air-pg-dl/up/readings', '{"seq":1,"ts":"yesterday"}', { qos: 1 });
+  await eventually(async () => ((await n1.api('GET', '/api/v1/dead-letters?device=air-pg-dl')).body.items as unknown[]).length === 1, 'the dead letter, through node 1');
+  await client.endAsync();
+});
