@@ -8,9 +8,13 @@
  *   station config ID [--file F.json]   show the agent config, or publish F.json as the new one
  *   dead-letters [--device ID] [--limit N]
  *   delivery
+ *   user add --name NAME --role viewer|technician|operator|admin --departments a,b|'*' [--display-name 张三]
+ *   user list | user password NAME | user disable NAME | user enable NAME | user delete NAME   (web app sign-in)
  * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
- * SHANSHUI_CLI_TOKEN, else the platform's generated `./.data/admin-token`.
+ * SHANSHUI_CLI_TOKEN, else the platform's generated `./.data/admin-token`. A user's password:
+ * SHANSHUI_CLI_PASSWORD, else a generated one printed once.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -34,11 +38,14 @@ const { values, positionals } = parseArgs({
     ttl: { type: 'string' },
     file: { type: 'string' },
     json: { type: 'boolean' },
+    role: { type: 'string' },
+    departments: { type: 'string' },
+    'display-name': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 13).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
 function fail(message: string): never {
   process.stderr.write(`shanshui: ${message}\n`);
   process.exit(2);
@@ -159,6 +166,26 @@ if (values.help || !group) {
     }
     print(await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config));
   }
+} else if (group === 'user' && (action === 'add' || action === 'password')) {
+  // Never on the command line (shell history, ps): from the environment, or generated and shown once.
+  const given = process.env['SHANSHUI_CLI_PASSWORD'];
+  const password = given ?? randomBytes(12).toString('base64url');
+  if (action === 'add') {
+    if (!values.name || !values.role || !values.departments) fail('user add: --name, --role and --departments are required');
+    const departments = values.departments === '*' ? '*' : values.departments.split(',').map((d) => d.trim());
+    print(await call('POST', '/api/v1/users', { name: values.name, role: values.role, departments, password, ...(values['display-name'] ? { displayName: values['display-name'] } : {}) }));
+  } else {
+    if (!arg) fail('user password NAME');
+    print(await call('PATCH', `/api/v1/users/${encodeURIComponent(arg)}`, { password }));
+  }
+  if (!given) process.stderr.write(`\n初始密码只显示这一次 — the password, shown only now: ${password}\n`);
+} else if (group === 'user' && action === 'list') {
+  print(await call('GET', '/api/v1/users'));
+} else if (group === 'user' && (action === 'disable' || action === 'enable') && arg) {
+  print(await call('PATCH', `/api/v1/users/${encodeURIComponent(arg)}`, { disabled: action === 'disable' }));
+} else if (group === 'user' && action === 'delete' && arg) {
+  await call('DELETE', `/api/v1/users/${encodeURIComponent(arg)}`);
+  process.stdout.write(`deleted user ${arg}\n`);
 } else if (group === 'dead-letters') {
   print(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit })}`));
 } else if (group === 'delivery') {

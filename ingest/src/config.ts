@@ -152,6 +152,22 @@ export const ConfigSchema = z
     webhookBackoffMaxMs: z.coerce.number().int().min(1).default(600_000),
     /** Networks webhooks may reach although loopback/private/link-local/unique-local (comma-separated CIDRs, e.g. an emergency centre on 政务外网). Default none. */
     webhookAllowNetworks: networkList.default([]),
+    /** Web app sessions end this long after their last use, ms. Default 3600000 (1 h). */
+    sessionIdleMs: z.coerce.number().int().min(1000).default(3_600_000),
+    /** Web app sessions end this long after sign-in whatever their use, ms. Default 43200000 (12 h). */
+    sessionTtlMs: z.coerce.number().int().min(1000).default(43_200_000),
+    /** Basemap of the web app: `none` (bundled administrative boundaries only, works offline), `tianditu` (天地图, needs `tiandituKey`) or `xyz` (`mapTileUrl`). Default none. */
+    mapBasemap: z.enum(['none', 'tianditu', 'xyz']).default('none'),
+    /** XYZ tile URL template for `mapBasemap=xyz`, e.g. `https://tiles.example.gov.cn/{z}/{x}/{y}.png` (an intranet tile server). */
+    mapTileUrl: z.string().optional(),
+    /** Attribution shown for the XYZ tiles. Default empty. */
+    mapTileAttribution: z.string().max(200).default(''),
+    /** The deployment's 天地图 key (`tk`) for `mapBasemap=tianditu`. */
+    tiandituKey: z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'a 天地图 key (letters and digits)').optional(),
+    /** Tile hosts allowed although they are loopback, private or link-local (an intranet tile server), comma-separated host names or IPs. Default none. */
+    mapTileAllowHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
+    /** A station without a reading for this long is drawn grey (offline), ms. Default 1800000 (30 min). */
+    mapOfflineAfterMs: z.coerce.number().int().min(1000).default(1_800_000),
   })
   .strict();
 

@@ -54,6 +54,10 @@ import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { DeadLetterInput } from './state/dead-letter-store.ts';
+import { ensureWebApp } from '@shanshui/web';
+import { liveRoutes } from './api/live-routes.ts';
+import { resolveBasemap } from './web/basemap.ts';
+import { webAppRoutes } from './web/web-app-routes.ts';
 
 export interface AcceptedReadingsEvent {
   readonly station: Station;
@@ -138,6 +142,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     await mkdir(dataDir, { recursive: true });
     // Certificate problems stop the start before anything else runs.
     const tlsFiles = loadTlsFiles(config);
+    const basemap = resolveBasemap({
+      kind: config.mapBasemap,
+      tileUrl: config.mapTileUrl,
+      attribution: config.mapTileAttribution,
+      tiandituKey: config.tiandituKey,
+      allowHosts: config.mapTileAllowHosts,
+    });
     const metrics = createMetrics();
     metrics.spoolMaxBytes.set(config.spoolMaxBytes);
 
@@ -173,7 +184,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     probe.check().catch(() => undefined);
     await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
-    const store = await openPlatformStore({ sqliteFile: path.join(dataDir, 'state.db'), ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), logger });
+    const store = await openPlatformStore({
+      sqliteFile: path.join(dataDir, 'state.db'),
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      users: { scryptCost: config.scryptCost, idleMs: config.sessionIdleMs, ttlMs: config.sessionTtlMs },
+      logger,
+    });
     cleanups.push(() => store.close());
     // Every node must verify what any node stored: one key for the cluster, not one file per node.
     if (config.redisUrl && config.secretKey === undefined) throw new IngestError('INGEST_ERR_CONFIG', 'SHANSHUI_REDIS_URL (cluster mode) needs SHANSHUI_SECRET_KEY, the same on every node');
@@ -465,6 +481,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     };
 
     const apiToken = await adminToken(config, logger);
+    // The 一张图 web app: built from its sources when they changed since the last build (esbuild, a second or two).
+    const webApp = await ensureWebApp();
+    if (webApp.built) logger.info({ dir: webApp.dir }, 'web app built');
+    const users = store.users;
+    const sweepSessions = setInterval(() => {
+      users.sweep().catch((err: unknown) => logger.error({ err }, 'expired sessions not swept'));
+    }, 600_000);
+    cleanups.push(() => clearInterval(sweepSessions));
     const api = buildApi({
       logger,
       store,
@@ -473,10 +497,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       metrics,
       apiToken,
       tokens: store.tokens,
+      users,
       audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       routes: [
+        webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
+        liveRoutes({ events, station: (id) => registry.get(id), users }),
         warnings.routes,
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),

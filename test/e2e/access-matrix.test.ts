@@ -30,6 +30,7 @@ const LEAST_ROLE: Record<string, Role> = {
   'commands:send': 'operator',
   'stations:delete': 'admin',
   'tokens:manage': 'admin',
+  'users:manage': 'admin',
 };
 const OWN = 'water';
 const OTHER = 'eco-env';
@@ -126,6 +127,16 @@ const CASES: Record<string, Case> = {
       return { path: '/api/v1/tokens?limit=1000', shows: (b) => b.items.some((x: any) => x.id === t.id) };
     },
   },
+  'POST /api/v1/users': { kind: 'create', ok: 201, call: async (d) => ({ path: '/api/v1/users', body: { name: uid('person'), password: 'a-web-app-password', role: 'viewer', departments: [d] } }) },
+  'GET /api/v1/users': {
+    kind: 'list', ok: 200, shared: true,
+    call: async (d) => {
+      const u = await admin('POST', '/api/v1/users', { name: uid('listed-person'), password: 'a-web-app-password', role: 'viewer', departments: [d] });
+      return { path: '/api/v1/users?limit=1000', shows: (b) => b.items.some((x: any) => x.name === u.name) };
+    },
+  },
+  'PATCH /api/v1/users/:id': { kind: 'item', ok: 200, call: async (d) => ({ path: `/api/v1/users/${(await admin('POST', '/api/v1/users', { name: uid('changed-person'), password: 'a-web-app-password', role: 'viewer', departments: [d] })).name}`, body: { displayName: '改名' } }) },
+  'DELETE /api/v1/users/:id': { kind: 'item', ok: 204, call: async (d) => ({ path: `/api/v1/users/${(await admin('POST', '/api/v1/users', { name: uid('doomed-person'), password: 'a-web-app-password', role: 'viewer', departments: [d] })).name}` }) },
   'DELETE /api/v1/tokens/:id': { kind: 'item', ok: 204, call: async (d) => ({ path: `/api/v1/tokens/${(await admin('POST', '/api/v1/tokens', { name: uid('doomed'), role: 'viewer', departments: [d] })).id}` }) },
   'GET /api/v1/audit': {
     kind: 'list', ok: 200, shared: true,
@@ -333,7 +344,7 @@ test('role × department matrix over every route; every allowed change is audite
         if (res.status === c.ok && route.method !== 'GET') {
           const last = (await admin('GET', `/api/v1/audit?actor=${t.id}&limit=1`)).items[0];
           expect(last?.method === route.method && last?.route === route.url && last?.actorName === `${t.role}@${t.scope}` && last?.status === c.ok, 'an audit entry of this change');
-          expect(!JSON.stringify(last).includes('ssk_') && !JSON.stringify(last).includes('a-webhook-secret'), 'no secret in the audit entry');
+          expect(!JSON.stringify(last).includes('ssk_') && !JSON.stringify(last).includes('a-webhook-secret') && !JSON.stringify(last).includes('a-web-app-password'), 'no secret in the audit entry');
         }
       }
     }

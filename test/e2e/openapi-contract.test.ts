@@ -178,6 +178,10 @@ test('every route answers what its documented zod schema says (success bodies an
 
   // Deletions (204, no body).
   await call('DELETE', '/api/v1/tokens/:id', `/api/v1/tokens/${token.id}`);
+  await call('POST', '/api/v1/users', '/api/v1/users', { name: 'wang', displayName: '王五', password: 'a web app password', role: 'operator', departments: ['water'] });
+  await call('GET', '/api/v1/users', '/api/v1/users?limit=10');
+  await call('PATCH', '/api/v1/users/:id', '/api/v1/users/wang', { disabled: true });
+  await call('DELETE', '/api/v1/users/:id', '/api/v1/users/wang');
   const doomed = await call('POST', '/api/v1/subscriptions', '/api/v1/subscriptions', { name: '临时', url: 'http://127.0.0.1:9/x', secret: 'another-webhook-secret-24-chars', filters: { departments: ['water'] } });
   await call('DELETE', '/api/v1/subscriptions/:id', `/api/v1/subscriptions/${doomed.subscription.id}`);
   await call('DELETE', '/api/v1/rules/:id', `/api/v1/rules/${other.rule.id}`);

@@ -31,8 +31,8 @@ export interface AlertLifecycleDeps {
   readonly logger: Logger;
   readonly metrics: { readonly alertTransitions: Counter<'state' | 'level'> };
   readonly station: (id: string) => Station | undefined;
-  /** Called after each committed change (kicks the delivery worker). */
-  readonly onChange: () => void;
+  /** Called after each committed change with the alert as it now is and what happened (kicks the delivery worker, feeds the web app's live stream). */
+  readonly onChange: (alert: Alert, event: AlertEvent) => void;
 }
 
 export class AlertError extends Error {
@@ -141,6 +141,6 @@ export class AlertLifecycle {
     this.#d.metrics.alertTransitions.inc({ state: event.type, level: event.level });
     this.#d.logger.info({ alertId: alert.id, stationId: alert.stationId, ruleId: alert.ruleId, event: event.type, level: event.level }, event.message);
     this.#d.points.write(toLineProtocol([alertPoint(alert, event)]));
-    this.#d.onChange();
+    this.#d.onChange(alert, event);
   }
 }

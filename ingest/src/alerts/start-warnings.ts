@@ -53,7 +53,7 @@ export interface WarningsOptions {
 export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
 
 export interface WarningsDeps {
-  /** Emits 'readings' ({station, readings}) once a message is durable. */
+  /** Emits 'readings' ({station, readings}) once a message is durable; gets 'alert' ({alert, event}) after each alert change. */
   readonly events: EventEmitter;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
@@ -117,7 +117,11 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
     o.delivery,
   );
-  const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: () => worker.kick() });
+  const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
+      worker.kick();
+      deps.events.emit('alert', { alert, event });
+    },
+  });
   const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id) });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of await alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);

@@ -4,7 +4,10 @@
  *    stops the API from being built — and the route table is kept (the matrix test walks it).
  * 2. onRequest: an address locked out after repeated bad tokens gets 429 + Retry-After (even
  *    with a good token); the bearer token names the principal (bootstrap admin or an API
- *    token; a bad one is answered slowly and counted); its role must hold the permission (403).
+ *    token; a bad one is answered slowly and counted) — or, without one, the web app's session
+ *    cookie names a signed-in user (a change through a cookie must come from the platform's
+ *    own page: SameSite=Strict, and a foreign Origin is refused); its role must hold the
+ *    permission (403).
  * 3. Routes check the department scope with `inScope` (404 for items: existence is not leaked)
  *    and `requireScope` (403 with the reason, when creating for another department).
  * 4. onSend: every successful POST/PUT/PATCH/DELETE is written to the audit log.
@@ -23,7 +26,9 @@ import type { Principal } from '../auth/principal.ts';
 import { API_TOKEN_PREFIX } from '../auth/api-token-store.ts';
 import type { ApiTokenStore } from '../auth/api-token-store.ts';
 import type { AuditLog } from '../auth/audit-log.ts';
+import type { UserStore } from '../auth/user-store.ts';
 import type { PlatformMetrics } from '../metrics.ts';
+import { sessionSecretOf } from './session-cookie.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,6 +65,8 @@ export interface AuthDeps {
   /** Per client address; shared by every node when the platform has a Redis link. */
   readonly lockout: SharedLockout;
   readonly metrics: Pick<PlatformMetrics, 'authFailures' | 'authLockouts'>;
+  /** People signed in to the web app (session cookie); without it only bearer tokens are taken. */
+  readonly users?: UserStore;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -102,6 +109,23 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (permission === undefined || permission === 'public') return;
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const sessionSecret = header === '' && deps.users ? sessionSecretOf(req) : undefined;
+    if (sessionSecret !== undefined && deps.users) {
+      // 256 random bits cannot be guessed, so a session is not held back by an address lock
+      // (the office behind it keeps working), and an ended one is not counted as a failure.
+      const session = await deps.users.session(sessionSecret);
+      if (!session) throw new HttpError(401, 'API_ERR_SESSION_ENDED', 'the session has ended; sign in again (会话已过期，请重新登录)');
+      if (MUTATING.has(req.method)) {
+        const origin = req.headers.origin;
+        if (origin !== undefined && URL.parse(origin)?.host !== req.host) {
+          throw new HttpError(403, 'API_ERR_CROSS_SITE', `a change with a session cookie must come from this platform's own page, not ${origin}`);
+        }
+      }
+      req.principal = session.principal;
+      req.auditNote = {};
+      if (!roleAllows(session.principal.role, permission)) throw new HttpError(403, 'API_ERR_FORBIDDEN', `role ${session.principal.role} may not ${permission}`);
+      return;
+    }
     // A locked address (a script with a stale token, or someone guessing) is refused — except
     // for the platform's own API tokens that verify: 256 random bits cannot be guessed, so the
     // office behind the same address keeps working. The configured admin token is not exempt.

@@ -24,6 +24,7 @@ export const PERMISSION_ROLE = {
   'commands:send': 'operator',
   'stations:delete': 'admin',
   'tokens:manage': 'admin',
+  'users:manage': 'admin',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSION_ROLE;

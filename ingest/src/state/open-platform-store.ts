@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { PlatformStore } from './platform-store.ts';
+import type { UserStoreOptions } from '../auth/user-store.ts';
 import { SqliteClient } from './sql/sqlite-client.ts';
 import { PostgresClient } from './sql/postgres-client.ts';
 import { migratePostgres, migrateSqlite } from './sql/apply-migrations.ts';
@@ -20,6 +21,8 @@ export interface OpenPlatformStoreOptions {
   readonly maxConnections?: number;
   /** Most dead letters kept. Default 100000. */
   readonly maxDeadLetters?: number;
+  /** Password cost and session lifetimes of web app users. */
+  readonly users?: Partial<UserStoreOptions>;
   readonly logger: Logger;
 }
 
@@ -38,6 +41,7 @@ export async function openPlatformStore(o: OpenPlatformStoreOptions): Promise<Pl
       backend: 'postgres',
       logger,
       ...(o.maxDeadLetters ? { maxDeadLetters: o.maxDeadLetters } : {}),
+      ...(o.users ? { users: o.users } : {}),
       leadership: (name, opts) =>
         new PostgresLeadership({ connectionString: o.databaseUrl!, name, ...(opts?.retryMs ? { retryMs: opts.retryMs } : {}), onError: (err) => logger.warn({ err, name }, 'leader lock connection failed') }),
     });
@@ -51,5 +55,5 @@ export async function openPlatformStore(o: OpenPlatformStoreOptions): Promise<Pl
     await client.close();
     throw err;
   }
-  return sqlPlatformStore(client, { backend: 'sqlite', logger, ...(o.maxDeadLetters ? { maxDeadLetters: o.maxDeadLetters } : {}), leadership: () => new SoleLeadership() });
+  return sqlPlatformStore(client, { backend: 'sqlite', logger, ...(o.maxDeadLetters ? { maxDeadLetters: o.maxDeadLetters } : {}), ...(o.users ? { users: o.users } : {}), leadership: () => new SoleLeadership() });
 }

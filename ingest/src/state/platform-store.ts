@@ -10,6 +10,7 @@ import type { DeliveryStatsStore } from './delivery-stats-store.ts';
 import type { PresenceStore } from './presence-store.ts';
 import type { ApiTokenStore } from '../auth/api-token-store.ts';
 import type { AuditLog } from '../auth/audit-log.ts';
+import type { UserStore } from '../auth/user-store.ts';
 import type { RuleStore } from '../rules/rule-store.ts';
 import type { AlertStore } from '../alerts/alert-store.ts';
 import type { SubscriptionStore } from '../webhooks/subscription-store.ts';
@@ -26,6 +27,8 @@ export interface PlatformStore {
   /** Bootstrap tokens and edge-agent configs. */
   readonly provisioning: ProvisioningStore;
   readonly tokens: ApiTokenStore;
+  /** People who sign in to the web app, and their sessions. */
+  readonly users: UserStore;
   readonly audit: AuditLog;
   readonly deadLetters: DeadLetterStore;
   /** Rules, their audit trail and their per-(station, rule) state. */

@@ -383,4 +383,58 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     }
     await other.close();
   });
+
+  withStore('web users: the password only as a scrypt hash; a sign-in opens a session whose secret is not stored', async (store, db) => {
+    const users = store.users;
+    const u = await users.create({ name: 'zhang', displayName: '张三', password: 'correct horse battery', role: 'operator', departments: ['water'], createdBy: 'admin' }, T0);
+    expect(u?.role).toBe('operator');
+    expect(await users.create({ name: 'zhang', displayName: 'x', password: 'another password', role: 'viewer', departments: '*', createdBy: 'admin' })).toBeUndefined();
+    const raw = JSON.stringify(await db.query('SELECT * FROM users'));
+    expect(raw).not.toContain('correct horse');
+    expect(raw).toMatch(/scrypt\$\d+\$8\$1\$/);
+    expect(await users.signIn('zhang', 'wrong password', T0)).toEqual({ ok: false, reason: 'password' });
+    expect(await users.signIn('nobody', 'whatever', T0)).toEqual({ ok: false, reason: 'unknown' });
+    const ok = await users.signIn('zhang', 'correct horse battery', T0);
+    if (!ok.ok) throw new Error('sign-in refused');
+    expect(ok.session.principal).toEqual({ id: 'user:zhang', name: 'zhang', role: 'operator', departments: ['water'] });
+    expect(JSON.stringify(await db.query('SELECT * FROM user_sessions'))).not.toContain(ok.secret);
+    expect((await users.session(ok.secret, T0 + 1000))?.user.name).toBe('zhang');
+    expect(await users.session(`${ok.secret}x`, T0 + 1000)).toBeUndefined();
+    expect((await users.list()).map((x) => x.name)).toEqual(['zhang']);
+    expect(await users.remove('zhang')).toBe(true);
+    expect(await users.session(ok.secret, T0 + 2000)).toBeUndefined();
+  });
+
+  withStore('web sessions end when idle, at their lifetime, at sign-out, and when the user is disabled or gets a new password', async (store) => {
+    const users = store.users;
+    const { idleMs, ttlMs } = users.options;
+    await users.create({ name: 'li', displayName: '李四', password: 'a long passphrase', role: 'viewer', departments: '*', createdBy: 'admin' }, T0);
+    const open = async (at: number, password = 'a long passphrase'): Promise<string> => {
+      const r = await users.signIn('li', password, at);
+      if (!r.ok) throw new Error(r.reason);
+      return r.secret;
+    };
+    // Idle: no use for idleMs ends it; use keeps it alive (recorded at most every 30 s).
+    const idle = await open(T0);
+    expect(await users.session(idle, T0 + idleMs - 1000)).toBeDefined();
+    expect(await users.session(idle, T0 + 2 * idleMs - 2000)).toBeDefined();
+    expect(await users.session(idle, T0 + 3 * idleMs)).toBeUndefined();
+    // Lifetime: ttlMs whatever the use.
+    const busy = await open(T0);
+    for (let at = T0; at < T0 + ttlMs; at += idleMs / 2) expect(await users.session(busy, at)).toBeDefined();
+    expect(await users.session(busy, T0 + ttlMs)).toBeUndefined();
+    const out = await open(T0);
+    await users.endSession(out);
+    expect(await users.session(out, T0 + 1)).toBeUndefined();
+    const a = await open(T0);
+    await users.update('li', { disabled: true }, T0);
+    expect(await users.session(a, T0 + 1)).toBeUndefined();
+    expect(await users.signIn('li', 'a long passphrase', T0)).toEqual({ ok: false, reason: 'disabled' });
+    await users.update('li', { disabled: false }, T0);
+    const b = await open(T0);
+    await users.update('li', { password: 'a new long passphrase' }, T0);
+    expect(await users.session(b, T0 + 1)).toBeUndefined();
+    await open(T0, 'a new long passphrase');
+    expect(await users.sweep(T0 + ttlMs)).toBeGreaterThan(0);
+  });
 }

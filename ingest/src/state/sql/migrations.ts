@@ -191,6 +191,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE webhook_outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 3,
+    name: 'web app: users and their sessions',
+    // A password as a scrypt hash; a session as the sha256 of its 256-bit cookie secret.
+    sqlite: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT NOT NULL, departments TEXT NOT NULL,
+        created_at TEXT NOT NULL, created_by TEXT NOT NULL, disabled_at TEXT, last_sign_in_at TEXT
+      );
+      CREATE TABLE user_sessions (id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL);
+      CREATE INDEX user_sessions_user ON user_sessions(user_name);
+    `,
+    postgres: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT NOT NULL, departments TEXT NOT NULL,
+        created_at TEXT NOT NULL, created_by TEXT NOT NULL, disabled_at TEXT, last_sign_in_at TEXT
+      );
+      CREATE TABLE user_sessions (id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL);
+      CREATE INDEX user_sessions_user ON user_sessions(user_name);
+    `,
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

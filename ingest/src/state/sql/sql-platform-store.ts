@@ -6,6 +6,8 @@ import type { SqlDatabase } from './sql-client.ts';
 import { SqlStationStore } from './sql-station-store.ts';
 import { SqlProvisioningStore } from './sql-provisioning-store.ts';
 import { SqlApiTokenStore } from './sql-api-token-store.ts';
+import { SqlUserStore } from './sql-user-store.ts';
+import type { UserStoreOptions } from '../../auth/user-store.ts';
 import { SqlAuditLog } from './sql-audit-log.ts';
 import { SqlDeadLetterStore } from './sql-dead-letter-store.ts';
 import { SqlRuleStore } from './sql-rule-store.ts';
@@ -20,6 +22,8 @@ export interface SqlPlatformStoreOptions {
   readonly backend: StoreBackend;
   readonly logger: Logger;
   readonly maxDeadLetters?: number;
+  /** Password cost and session lifetimes of web app users. */
+  readonly users?: Partial<UserStoreOptions>;
   readonly leadership: (name: string, options?: { readonly retryMs?: number }) => Leadership;
 }
 
@@ -30,6 +34,7 @@ export function sqlPlatformStore(db: SqlDatabase, o: SqlPlatformStoreOptions): P
     stations: new SqlStationStore(db),
     provisioning: new SqlProvisioningStore(db),
     tokens: new SqlApiTokenStore(db),
+    users: new SqlUserStore(db, o.users),
     audit: new SqlAuditLog(db),
     deadLetters: new SqlDeadLetterStore(db, o.maxDeadLetters ? { maxDeadLetters: o.maxDeadLetters } : {}),
     rules: new SqlRuleStore(db, o.logger),
