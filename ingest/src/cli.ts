@@ -121,9 +121,10 @@ if (values.help || !group) {
     department: values.department,
     ...(values.attr ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
-  })) as { credentials: { username: string; password: string; topics: { readings: string } } };
+  })) as { credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
   print(res);
-  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings}\n`);
+  const broker = res.credentials.mqtt['tls'] ?? res.credentials.mqtt['tcp'];
+  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`);
 } else if (group === 'station' && action === 'update' && arg) {
   if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
   // --attr adds or changes attributes; the others (flood-limit levels and the like, which rules use) are kept.

@@ -543,7 +543,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
-        tcp: config.externalBrokerUrl ?? `mqtt://HOST:${mqttPort}`,
+        tcp: config.externalBrokerUrl ?? config.publicMqttUrl ?? `mqtt://HOST:${mqttPort}`,
         ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),

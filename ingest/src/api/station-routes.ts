@@ -64,12 +64,13 @@ const DOCS = {
   },
 } satisfies Record<string, RouteDoc>;
 
-function credentialsOf(deps: ApiDeps, station: Station, secret: string) {
+function credentialsOf(deps: ApiDeps, station: Station, secret: string, host: string) {
   return {
     clientId: station.id,
     username: station.id,
     password: secret,
-    mqtt: deps.mqttEndpoints(),
+    // HOST: the name the caller reached the API by (SHANSHUI_PUBLIC_MQTT_URL names it outright).
+    mqtt: Object.fromEntries(Object.entries(deps.mqttEndpoints()).map(([k, v]) => [k, v.replace('HOST', host)])),
     topics: {
       readings: upTopic(station.id, 'readings'),
       status: upTopic(station.id, 'status'),
@@ -112,7 +113,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
     deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
     addAuditNote(req, { target: station.id });
-    return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret) });
+    return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
   });
 
   app.get('/api/v1/stations', { config: { permission: 'stations:read', doc: DOCS.list } }, async (req) => {
@@ -151,7 +152,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const secret = station && inScope(req, station.department) && (await deps.registry.rotateSecret(id));
     if (!station || !secret) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     deps.logger.info({ stationId: id }, 'station secret rotated');
-    return reply.code(201).send({ credentials: credentialsOf(deps, station, secret) });
+    return reply.code(201).send({ credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
   });
 
   app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete', doc: DOCS.remove } }, async (req, reply) => {
