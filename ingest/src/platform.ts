@@ -3,7 +3,6 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
-import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +33,7 @@ import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { InfluxWriteTargets } from './store/influx-write-targets.ts';
+import { endpointsOf } from './webhooks/outbound-guard.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
@@ -115,14 +115,6 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
     logger.info({ file }, 'generated an admin API token (SHANSHUI_API_TOKEN overrides it)');
     return token;
   }
-}
-
-/** Addresses and port of the InfluxDB URL (none when its name does not resolve now). */
-async function influxEndpoints(url: string): Promise<Array<{ address: string; port: number }>> {
-  const u = new URL(url);
-  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-  const answers = await lookup(u.hostname.replace(/^\[|\]$/g, ''), { all: true }).catch(() => []);
-  return answers.map((a) => ({ address: a.address, port }));
 }
 
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
@@ -562,7 +554,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const influxPort = Number(new URL(influx.connection.url).port) || undefined;
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
     // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
-    ownEndpoints.push(...(await influxEndpoints(influx.connection.url)));
+    ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
