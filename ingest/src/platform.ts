@@ -38,6 +38,8 @@ import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { profileRoutes } from './api/profile-routes.ts';
+import { ProfileCatalogue } from './catalogue/profile-catalogue.ts';
 import { listenApi } from './api/listen-api.ts';
 import { loadTlsFiles } from './tls-files.ts';
 import { routeTableOf } from './api/request-auth.ts';
@@ -227,8 +229,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const events = new EventEmitter();
     events.setMaxListeners(100);
+    const profiles = await ProfileCatalogue.load(store.profiles);
     const acceptCtx = {
       station: (id: string) => registry.get(id),
+      metricsFor: (station: Station) => profiles.metricsFor(station),
       nowMs: () => Date.now(),
       maxFutureSkewMs: config.maxFutureSkewMs,
       maxAgeMs: config.maxAgeMs,
@@ -493,10 +497,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
+      profiles,
       routes: [
         webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
         liveRoutes({ events, station: (id) => registry.get(id), users }),
         warnings.routes,
+        profileRoutes({ profiles }),
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
         readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),

@@ -33,6 +33,7 @@ import type { UserStore } from '../auth/user-store.ts';
 import { userRoutes } from './user-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { PLATFORM_VERSION } from '../version.ts';
+import type { ProfileCatalogue } from '../catalogue/profile-catalogue.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
@@ -60,6 +61,8 @@ export interface ApiDeps {
   readonly externalBroker?: boolean;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
+  /** Station profiles in force (the catalogue's and custom ones): stations naming a profile are checked against it. Default: no check. */
+  readonly profiles?: ProfileCatalogue;
   /** fastify `trustProxy`: whose X-Forwarded-For/-Proto make `req.ip` / `req.protocol`. Default false. */
   readonly trustProxy?: boolean | readonly string[];
 }

@@ -104,6 +104,8 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const input = parseOr400(StationInputSchema, req.body, 'station');
     requireScope(req, input.department, 'registering a station');
     if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
+    const misfit = deps.profiles?.checkStation(input);
+    if (misfit) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid station: ${misfit}`);
     if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
     // Checked again right before the insert, after the secret's (slow) hash: a request in
     // between may have registered the id, or made the gateway a child itself.
@@ -135,6 +137,8 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!current || !inScope(req, current.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const update = parseOr400(StationUpdateSchema, req.body, 'station change');
     if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
+    const misfit = deps.profiles?.checkStation({ domain: current.domain, profile: update.profile ?? current.profile, attributes: update.attributes ?? current.attributes });
+    if (misfit) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid station change: ${misfit}`);
     const station = await deps.registry.update(id, update);
     if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     if (station.gatewayId !== current.gatewayId) {
