@@ -14,6 +14,7 @@ const LISTENERS: ReadonlyArray<{ key: keyof Config; what: string }> = [
   { key: 'wsPort', what: 'MQTT over WebSocket' },
   { key: 'httpPort', what: 'HTTP API' },
   { key: 'httpsPort', what: 'HTTPS API' },
+  { key: 'influxManagedPort', what: 'managed InfluxDB' },
 ];
 
 /** The sentence for an EADDRINUSE error of one of the platform's listeners; undefined for any other error. */
