@@ -31,6 +31,7 @@ import { DeliveryWorkerOptionsSchema } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
 import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
+import type { EventEmitter } from 'node:events';
 import type { AlertChanged, PlatformConsumer, ReadingsDurable } from '../platform-events.ts';
 
 export const WarningsOptionsSchema = z
@@ -64,8 +65,12 @@ export interface WarningsDeps {
   readonly stations: { get(id: string): Station | undefined; all(): Station[] };
   /** This platform node (outbox claims name it). Default 'local'. */
   readonly nodeId?: string;
-  /** Whether this node runs the cross-station checks (stale stations). Default: always. */
-  readonly isLeader?: () => boolean;
+  /**
+   * Cluster: this node's leadership of the cross-station rules (stale stations, corroboration).
+   * Only the leader decides them, from the states every node saves; a node that becomes leader
+   * starts from the open alerts. Unset: one node, which decides them on each reading.
+   */
+  readonly leadership?: { readonly isLeader: boolean; readonly events: EventEmitter<{ change: [isLeader: boolean] }> };
   readonly options?: z.input<typeof WarningsOptionsSchema>;
   readonly now?: () => number;
 }
@@ -123,7 +128,8 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       deps.alertChanged?.({ alert, event });
     },
   });
-  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id) });
+  const leadership = deps.leadership;
+  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id), crossStationOnLeader: leadership !== undefined });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of await alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
 
@@ -158,14 +164,39 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     }
   };
 
+  let crossRunning = false;
   const staleTimer = setInterval(() => {
-    if (deps.isLeader && !deps.isLeader()) return;
-    try {
-      apply(engine.checkStale(deps.stations.all(), now()));
-    } catch (err) {
-      logger.error({ err }, 'stale check failed');
+    if (!leadership) {
+      try {
+        apply(engine.checkStale(deps.stations.all(), now()));
+      } catch (err) {
+        logger.error({ err }, 'stale check failed');
+      }
+      return;
     }
+    if (!leadership.isLeader || crossRunning) return;
+    crossRunning = true;
+    engine
+      .checkCrossStation(deps.stations.all(), now())
+      .then(apply, (err: unknown) => logger.error({ err }, 'cross-station check failed'))
+      .finally(() => (crossRunning = false));
   }, o.staleCheckIntervalMs);
+  // A new leader carries on from the open alerts (the old leader's memory died with it).
+  const onLeadership = (isLeader: boolean): void => {
+    logger.info({ isLeader }, isLeader ? 'leading the cross-station rules (stale, corroboration)' : 'no longer leading the cross-station rules');
+    if (!isLeader) return;
+    alerts
+      .allOpen()
+      .then((open) => {
+        for (const a of open) engine.adoptActive(a.stationId, a.ruleId, a.level);
+      })
+      .catch((err: unknown) => logger.error({ err }, 'open alerts not adopted'));
+  };
+  leadership?.events.on('change', onLeadership);
+  // Won before this listened (the lock is tried as soon as the store opens it).
+  if (leadership?.isLeader) onLeadership(true);
+  // Cluster: a device now reporting to this node brings its stations' rule states from the store
+  // — the platform's 'rule-state handover' consumer (platform.ts) does it, children included.
   const flushTimer = setInterval(() => {
     engine.flush().catch((err: unknown) => logger.error({ err }, 'rule state not saved'));
     outbox
@@ -208,6 +239,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     stationRemoved,
     settled,
     async stop() {
+      leadership?.events.off('change', onLeadership);
       clearInterval(staleTimer);
       clearInterval(flushTimer);
       clearInterval(reloadTimer);
