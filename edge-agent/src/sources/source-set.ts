@@ -238,8 +238,11 @@ export class SourceSet {
         for (const [mn, password] of Object.entries(config.passwords ?? {})) devices[mn] = { password };
         return listening(new Hj212Server({ onReadings: sink, devices, utcOffsetMinutes: config.utcOffsetMinutes, defaultVersion: config.version, logger }), config);
       }
-      case 'sl651':
-        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, logger }), config);
+      case 'sl651': {
+        // Per-station passwords (密码): the listener drops, counts and never acknowledges a mismatch.
+        const stations = Object.fromEntries(Object.entries(config.passwords ?? {}).map(([address, password]) => [address.toUpperCase(), { password }]));
+        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, stations, logger }), config);
+      }
       case 'opcua': {
         let source: OpcuaSourceLike | undefined;
         return {
