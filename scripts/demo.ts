@@ -8,7 +8,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createLogger, loadConfig, startPlatform } from '@shanshui/ingest';
+import { createLogger, describePortInUse, loadConfig, startPlatform } from '@shanshui/ingest';
 import { demoFleetStation, startSimulatedFleet } from '@shanshui/edge-agent';
 import { startDemoGateway } from './demo-gateway.ts';
 import type { DemoGateway } from './demo-gateway.ts';
@@ -21,7 +21,13 @@ const env = { ...process.env };
 env['SHANSHUI_DEMO_STATIONS'] ??= '24';
 const config = loadConfig(env);
 const logger = createLogger(config.logLevel);
-const platform = await startPlatform(config, logger);
+const platform = await startPlatform(config, logger).catch((err: unknown) => {
+  // A port taken (Debian's mosquitto on 1883 …) is a setting to change: one line, no stack.
+  const portInUse = describePortInUse(err, config);
+  if (!portInUse) throw err;
+  logger.fatal(portInUse);
+  process.exit(1);
+});
 
 const credentialsFile = path.join(config.dataDir, 'demo-fleet.json');
 let known: Record<string, string> = {};

@@ -205,6 +205,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     pkiDir: o.pkiDir ?? path.join(dir, 'pki'),
     logger: o.logger ?? pino({ level: 'silent' }),
     sink: (readings) => take(readings),
+    reportEvent: (event) => reportEvent(event),
   });
 
   const statusFields = (): Record<string, string | number | boolean> => {

@@ -26,3 +26,4 @@ export { ErrorBodySchema } from './api/route-doc.ts';
 export type { DocumentedRoute, RouteDoc } from './api/route-doc.ts';
 export { OpenApiDocumentSchema, openApiDocument, openApiPath } from './api/openapi-document.ts';
 export { PLATFORM_VERSION } from './version.ts';
+export { describePortInUse, portHolder } from './port-in-use.ts';

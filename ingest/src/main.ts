@@ -2,6 +2,7 @@
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startPlatform } from './platform.ts';
+import { describePortInUse } from './port-in-use.ts';
 
 let config;
 try {
@@ -26,6 +27,9 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
-  logger.fatal({ err }, err instanceof Error ? err.message : String(err));
+  // A port taken is a setting to change, not a bug: one line, no stack.
+  const portInUse = describePortInUse(err, config);
+  if (portInUse) logger.fatal(portInUse);
+  else logger.fatal({ err }, err instanceof Error ? err.message : String(err));
   process.exit(1);
 }

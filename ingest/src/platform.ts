@@ -3,7 +3,6 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
-import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -34,10 +33,13 @@ import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { InfluxWriteTargets } from './store/influx-write-targets.ts';
+import { endpointsOf } from './webhooks/outbound-guard.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { profileRoutes } from './api/profile-routes.ts';
+import { ProfileCatalogue } from './catalogue/profile-catalogue.ts';
 import { listenApi } from './api/listen-api.ts';
 import { loadTlsFiles } from './tls-files.ts';
 import { routeTableOf } from './api/request-auth.ts';
@@ -115,14 +117,6 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
     logger.info({ file }, 'generated an admin API token (SHANSHUI_API_TOKEN overrides it)');
     return token;
   }
-}
-
-/** Addresses and port of the InfluxDB URL (none when its name does not resolve now). */
-async function influxEndpoints(url: string): Promise<Array<{ address: string; port: number }>> {
-  const u = new URL(url);
-  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-  const answers = await lookup(u.hostname.replace(/^\[|\]$/g, ''), { all: true }).catch(() => []);
-  return answers.map((a) => ({ address: a.address, port }));
 }
 
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
@@ -235,8 +229,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
 
     const events = new EventEmitter();
     events.setMaxListeners(100);
+    const profiles = await ProfileCatalogue.load(store.profiles);
     const acceptCtx = {
       station: (id: string) => registry.get(id),
+      metricsFor: (station: Station) => profiles.metricsFor(station),
       nowMs: () => Date.now(),
       maxFutureSkewMs: config.maxFutureSkewMs,
       maxAgeMs: config.maxAgeMs,
@@ -501,10 +497,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
+      profiles,
       routes: [
         webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
         liveRoutes({ events, station: (id) => registry.get(id), users }),
         warnings.routes,
+        profileRoutes({ profiles }),
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
         readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),
@@ -543,7 +541,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
-        tcp: config.externalBrokerUrl ?? `mqtt://HOST:${mqttPort}`,
+        tcp: config.externalBrokerUrl ?? config.publicMqttUrl ?? `mqtt://HOST:${mqttPort}`,
         ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),
@@ -562,7 +560,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const influxPort = Number(new URL(influx.connection.url).port) || undefined;
     for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
     // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
-    ownEndpoints.push(...(await influxEndpoints(influx.connection.url)));
+    ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
     // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
     logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
     return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };

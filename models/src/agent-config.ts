@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './topics.ts';
+import { DOMAINS } from './domains.ts';
 import { ModbusSourceFields } from './modbus-config.ts';
 
 export const OpcuaItemSchema = z
@@ -64,6 +65,12 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       utcOffsetMinutes: z.number().int().default(480),
       /** Stations by data logger MN (设备唯一标识): children, or the agent's own id; with a map, unmapped loggers are dropped and counted. Default none: every logger reports as the agent's station. */
       stations: StationMapSchema(/^[A-Za-z0-9_.-]{1,24}$/, 'an MN: 1–24 letters, digits, _ . -').optional(),
+      /**
+       * Station domain by data logger MN: which HJ 212 code table its factors are read with
+       * (docs/standards/hj212-codes.md), e.g. `pollution_source` for a stack CEMS. Default:
+       * ambient air, surface water and noise codes.
+       */
+      domains: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/, 'an MN'), z.enum(DOMAINS)).optional(),
     })
     .strict(),
   z

@@ -18,6 +18,7 @@ import type { RuleStore } from '../rules/rule-store.ts';
 import { RuleEngine } from '../rules/rule-engine.ts';
 import type { RuleTransition } from '../rules/rule-engine.ts';
 import { DEFAULT_RULES } from '../rules/default-rules.ts';
+import { CATALOGUE_DEFAULT_RULES } from '../rules/catalogue-default-rules.ts';
 import type { AlertStore } from './alert-store.ts';
 import { AlertLifecycle } from './alert-lifecycle.ts';
 import type { OutboxStore } from '../webhooks/outbox-store.ts';
@@ -105,7 +106,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   const { rules, alerts, subscriptions, outbox } = deps.store;
 
   if (o.seedDefaultRules) {
-    const n = await rules.seedOnce(DEFAULT_RULES);
+    const n = (await rules.seedOnce(DEFAULT_RULES)) + (await rules.seedEach(CATALOGUE_DEFAULT_RULES));
     if (n) logger.info({ rules: n }, 'default warning rules seeded');
   }
   const subscriptionCache = new SubscriptionCache(subscriptions, logger);

@@ -12,6 +12,7 @@ import type { RuleState } from './rule-state.ts';
 import { evaluateFireDanger } from './evaluate-fire-danger.ts';
 import { DEFAULT_LEVEL_MAPS } from './default-level-maps.ts';
 import { withUnit } from './metric-label.ts';
+import { evaluateEmissionPermit, evaluateLandslideTangent, evaluateNoiseZone, evaluateRainfallTrigger, evaluateRainstormSignal, evaluateRiverFlood } from './evaluate-catalogue-classifiers.ts';
 
 const AQI_METRICS = ['pm25', 'pm10', 'so2', 'no2', 'o3', 'co'] as const;
 
@@ -89,5 +90,17 @@ export function evaluateClassification(rule: ClassificationRule, station: Statio
     }
     case 'fire_danger':
       return evaluateFireDanger(map, reading, state, rule.utcOffsetMin ?? 480);
+    case 'noise_zone':
+      return evaluateNoiseZone(map, station, reading);
+    case 'emission_permit':
+      return evaluateEmissionPermit(map, station, reading);
+    case 'river_flood':
+      return evaluateRiverFlood(map, rule, station, reading);
+    case 'rainstorm_signal':
+      return evaluateRainstormSignal(map, rule, reading, state);
+    case 'rainfall_trigger':
+      return evaluateRainfallTrigger(map, rule, station, reading, state);
+    case 'landslide_tangent':
+      return evaluateLandslideTangent(map, rule, station, reading, state);
   }
 }
