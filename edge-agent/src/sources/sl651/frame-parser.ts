@@ -127,7 +127,8 @@ export class Sl651FrameParser {
       let start = buf.indexOf(SOH);
       // In a run of 7E, the header is the last two.
       while (start >= 0 && buf[start + 2] === 0x7e) start++;
-      const ascii = buf.indexOf(SL651_ASCII_SOH);
+      // An ASCII frame before the first HEX candidate (none to look for when one starts right here).
+      const ascii = start === 0 ? -1 : buf.indexOf(SL651_ASCII_SOH);
       if (ascii >= 0 && (start < 0 || ascii < start)) {
         if (ascii > 0) {
           garbage += ascii;
