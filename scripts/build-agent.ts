@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { bundleNodeProgram } from './bundle-node-program.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PACKAGING = path.join(ROOT, 'edge-agent', 'packaging');
@@ -54,32 +54,8 @@ const sizeOf = (p: string): number => {
   return readdirSync(p).reduce((n, f) => n + sizeOf(path.join(p, f)), 0);
 };
 
-/** ESM has no require/__dirname; bundled CommonJS packages (and the serial addon's loader) need them. */
-const BANNER = [
-  "import { createRequire as __shanshuiCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __shanshuiFileURLToPath } from 'node:url';",
-  "import { dirname as __shanshuiDirname } from 'node:path';",
-  'const require = __shanshuiCreateRequire(import.meta.url);',
-  'const __filename = __shanshuiFileURLToPath(import.meta.url);',
-  'const __dirname = __shanshuiDirname(__filename);',
-].join(' ');
-
 async function bundle(dir: string): Promise<void> {
-  await build({
-    entryPoints: { 'shanshui-agent': path.join(ROOT, 'edge-agent', 'src', 'cli.ts') },
-    outdir: dir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: `node${NODE_VERSION.split('.')[0]}`,
-    minify: true,
-    legalComments: 'none',
-    banner: { js: BANNER },
-    // Optional in @ster5/global-mutex (node-opcua's PKI), loaded only where it is installed.
-    external: ['proper-lockfile'],
-    logLevel: 'warning',
-  });
+  await bundleNodeProgram({ 'shanshui-agent': path.join(ROOT, 'edge-agent', 'src', 'cli.ts') }, dir);
 }
 
 /** The Node binary of `arch` from the npm registry's `node-linux-ARCH` package of this Node version. */

@@ -205,6 +205,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     pkiDir: o.pkiDir ?? path.join(dir, 'pki'),
     logger: o.logger ?? pino({ level: 'silent' }),
     sink: (readings) => take(readings),
+    reportEvent: (event) => reportEvent(event),
   });
 
   const statusFields = (): Record<string, string | number | boolean> => {
@@ -290,7 +291,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const finish = (outcome: CommandOutcome): void => {
       answer(outcome);
       try {
-        buffer.commandAnswered(command.id);
+        buffer.commands.answered(command.id);
       } catch (err) {
         log.warn({ err, commandId: command.id }, 'command start record not cleared (pruned after a week)');
       }
@@ -315,11 +316,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     if (!runner?.executeCommand) return finish({ ok: false, error: `unknown command ${command.name}` });
     // Started before, answer never buffered: the agent died while it ran. It may have acted —
     // never act twice on equipment; say so, and let the operator check and send it again.
-    if (buffer.wasCommandStarted(command.id)) {
+    if (buffer.commands.wasStarted(command.id)) {
       return finish({ ok: false, error: 'interrupted: the agent restarted while executing this command; the equipment state is unknown — check it before sending again (执行中断，设备状态未知)' });
     }
     try {
-      buffer.commandStarted(command.id);
+      buffer.commands.started(command.id);
     } catch (err) {
       return answer({ ok: false, error: `not executed: the buffer cannot record it (${err instanceof Error ? err.message : String(err)})` });
     }

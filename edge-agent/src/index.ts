@@ -27,7 +27,7 @@ export type { SourceRunner, SourceSetOptions, ReadingsSink, CommandOutcome, Stat
 export { SimulatedSource } from './sources/simulated-source.ts';
 export type { SimulatedSourceOptions } from './sources/simulated-source.ts';
 export type { SourceReading, SourceValue } from './sources/source-reading.ts';
-export { startSimulatedLogger, simulatedRealtimeFrame, SIMULATED_LOGGER_DEFAULTS } from './sources/hj212/simulated-logger.ts';
+export { startSimulatedLogger, simulatedRealtimeFrame, simulatedIntervalFrame, SIMULATED_LOGGER_DEFAULTS } from './sources/hj212/simulated-logger.ts';
 export type { SimulatedLogger, SimulatedLoggerOptions, SimulatedLoggerStats } from './sources/hj212/simulated-logger.ts';
 export { startSimulatedRtu, SIMULATED_RTU_DEFAULTS } from './sources/sl651/simulated-rtu.ts';
 export type { SimulatedRtu, SimulatedRtuOptions, SimulatedRtuStats } from './sources/sl651/simulated-rtu.ts';

@@ -1,7 +1,8 @@
 /**
  * `npm run cli -- <command>`: the HTTP API from a shell (a technician's phone over SSH works).
- *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--attr key=value …] [--gateway GW]
- *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--attr key=value …] [--gateway GW | --detach]   (--attr keeps the others)
+ *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--profile P] [--attr key=value …] [--gateway GW]
+ *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--profile P] [--attr key=value …] [--gateway GW | --detach]   (--attr keeps the others)
+ *   profile list | profile show ID | profile put --file F.json   (a custom station profile, docs/catalogue.md)
  *   station list [--domain D] [--department D] [--region R]
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
@@ -32,6 +33,7 @@ const { values, positionals } = parseArgs({
     department: { type: 'string' },
     attr: { type: 'string', multiple: true },
     gateway: { type: 'string' },
+    profile: { type: 'string' },
     detach: { type: 'boolean' },
     device: { type: 'string' },
     limit: { type: 'string' },
@@ -45,7 +47,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
 function fail(message: string): never {
   process.stderr.write(`shanshui: ${message}\n`);
   process.exit(2);
@@ -119,11 +121,13 @@ if (values.help || !group) {
     lon: num('lon', values.lon),
     region: values.region,
     department: values.department,
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(values.attr ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
-  })) as { credentials: { username: string; password: string; topics: { readings: string } } };
+  })) as { credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
   print(res);
-  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings}\n`);
+  const broker = res.credentials.mqtt['tls'] ?? res.credentials.mqtt['tcp'];
+  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`);
 } else if (group === 'station' && action === 'update' && arg) {
   if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
   // --attr adds or changes attributes; the others (flood-limit levels and the like, which rules use) are kept.
@@ -135,11 +139,12 @@ if (values.help || !group) {
     ...(values.lat !== undefined ? { lat: num('lat', values.lat) } : {}),
     ...(values.lon !== undefined ? { lon: num('lon', values.lon) } : {}),
     ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(attributes ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
     ...(values.detach ? { gatewayId: null } : {}),
   };
-  if (Object.keys(change).length === 0) fail('station update: nothing to change (--name, --lat, --lon, --region, --attr, --gateway, --detach)');
+  if (Object.keys(change).length === 0) fail('station update: nothing to change (--name, --lat, --lon, --region, --profile, --attr, --gateway, --detach)');
   print(await call('PATCH', `/api/v1/stations/${encodeURIComponent(arg)}`, change));
 } else if (group === 'station' && action === 'list') {
   print(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit })}`));
@@ -166,6 +171,21 @@ if (values.help || !group) {
     }
     print(await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config));
   }
+} else if (group === 'profile' && action === 'list') {
+  print(await call('GET', '/api/v1/profiles'));
+} else if (group === 'profile' && action === 'show' && arg) {
+  print(await call('GET', `/api/v1/profiles/${encodeURIComponent(arg)}`));
+} else if (group === 'profile' && action === 'put') {
+  if (values.file === undefined) fail('profile put: --file F.json (a profile: id, name, domain, [extends], [metrics], [customMetrics], [attributes])');
+  let profile: unknown;
+  try {
+    profile = JSON.parse(readFileSync(values.file, 'utf8'));
+  } catch (err) {
+    fail(`--file ${values.file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const id = (profile as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string') fail(`--file ${values.file}: no "id"`);
+  print(await call('PUT', `/api/v1/profiles/${encodeURIComponent(id)}`, profile));
 } else if (group === 'user' && (action === 'add' || action === 'password')) {
   // Never on the command line (shell history, ps): from the environment, or generated and shown once.
   const given = process.env['SHANSHUI_CLI_PASSWORD'];

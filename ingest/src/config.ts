@@ -46,6 +46,8 @@ export const ConfigSchema = z
     nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1–64 letters, digits, dot, dash or underscore').optional(),
     /** Log level (trace … fatal). Default `info`. */
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Log lines: `json` (one JSON object a line), `pretty` (human, pino-pretty) or `auto` (pretty when stdout is a terminal). Default `auto`. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */
     host: z.string().min(1).default('0.0.0.0'),
     /** MQTT over TCP. Default 1883; 0 picks a free port. */
@@ -54,6 +56,8 @@ export const ConfigSchema = z
     mqttProxyProtocol: bool.default(false),
     /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
     mqttsPort: port.default(8883),
+    /** The broker URL devices are told to use (station add, gateway provisioning), e.g. `mqtts://iot.example.cn:8883`: where they reach the platform from outside (NAT, load balancer). Unset = the host name the API was called by, with `mqttPort`. */
+    publicMqttUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
     /** MQTT over WebSocket at `/mqtt`; unset = off. */
     wsPort: port.optional(),
     /** PEM certificate (chain) file for MQTT over TLS and HTTPS; with `tlsKey`, turns both on (MQTT over TLS only with the built-in broker; an external broker terminates its own). */
@@ -138,6 +142,8 @@ export const ConfigSchema = z
     demoIntervalSec: z.coerce.number().positive().default(10),
     /** Seed the default warning rules into a new state database. Default true. */
     defaultRules: bool.default(true),
+    /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
+    leaderRetryMs: z.coerce.number().int().min(50).default(1000),
     /** How often stale/offline rules are checked, ms. Default 10000. */
     staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
     /** How often rules and webhook subscriptions are read again from the store (changes made through other nodes), ms. Default 5000. */

@@ -4,6 +4,7 @@ export const INGEST_ERRORS = {
   INGEST_ERR_PAYLOAD_UNDECODABLE: 'payload cannot be decoded',
   INGEST_ERR_PAYLOAD_INVALID: 'payload does not match the readings envelope',
   INGEST_ERR_READING_REJECTED: 'reading rejected',
+  INGEST_ERR_FIELD_UNKNOWN: 'field not stored: the device sent a code or field the station does not know',
   INGEST_ERR_UNKNOWN_DEVICE: 'no station registered for this device',
   INGEST_ERR_SPOOL_FULL: 'spool full: publish refused, the device keeps the reading and retries',
   INGEST_ERR_SPOOL_CLOSED: 'spool closed',

@@ -1,7 +1,8 @@
 /** `npm start`: reads the environment, starts the platform, stops it cleanly on SIGINT/SIGTERM. */
 import { loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, wantsPrettyLog } from './logger.ts';
 import { startPlatform } from './platform.ts';
+import { describePortInUse } from './port-in-use.ts';
 
 let config;
 try {
@@ -10,7 +11,7 @@ try {
   process.stderr.write(`shanshui: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, 'shanshui', { pretty: wantsPrettyLog(config.logFormat, process.stdout.isTTY === true) });
 try {
   const platform = await startPlatform(config, logger);
   let stopping = false;
@@ -26,6 +27,9 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
-  logger.fatal({ err }, err instanceof Error ? err.message : String(err));
+  // A port taken is a setting to change, not a bug: one line, no stack.
+  const portInUse = describePortInUse(err, config);
+  if (portInUse) logger.fatal(portInUse);
+  else logger.fatal({ err }, err instanceof Error ? err.message : String(err));
   process.exit(1);
 }

@@ -3,8 +3,6 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
-import { lookup } from 'node:dns/promises';
-import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -12,7 +10,8 @@ import type { Logger } from 'pino';
 import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
 import type { RedisLink, RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
-import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
+import type { AgentConfig, ParsedTopic, Station } from '@shanshui/models';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
@@ -34,10 +33,13 @@ import { RetryingAppender } from './spool/retrying-appender.ts';
 import { InfluxHttp, toLineProtocol } from './store/influx-http.ts';
 import { InfluxDrain } from './store/influx-drain.ts';
 import { InfluxWriteTargets } from './store/influx-write-targets.ts';
+import { endpointsOf } from './webhooks/outbound-guard.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
 import { buildApi } from './api/build-api.ts';
+import { profileRoutes } from './api/profile-routes.ts';
+import { ProfileCatalogue } from './catalogue/profile-catalogue.ts';
 import { listenApi } from './api/listen-api.ts';
 import { loadTlsFiles } from './tls-files.ts';
 import { routeTableOf } from './api/request-auth.ts';
@@ -53,17 +55,21 @@ import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
+import type { Warnings } from './alerts/start-warnings.ts';
+import { alertRoutes } from './api/alert-routes.ts';
+import { ruleRoutes } from './api/rule-routes.ts';
+import { subscriptionRoutes } from './api/subscription-routes.ts';
+import { webhookDeliveryRoutes } from './api/webhook-delivery-routes.ts';
+import { createPlatformEvents, subscribeConsumers } from './platform-events.ts';
+import type { PlatformConsumer, PlatformEvents, ReadingsDurable } from './platform-events.ts';
 import type { DeadLetterInput } from './state/dead-letter-store.ts';
 import { ensureWebApp } from '@shanshui/web';
 import { liveRoutes } from './api/live-routes.ts';
 import { resolveBasemap } from './web/basemap.ts';
 import { webAppRoutes } from './web/web-app-routes.ts';
 
-export interface AcceptedReadingsEvent {
-  readonly station: Station;
-  readonly seq: number;
-  readonly readings: readonly Reading[];
-}
+/** What the 'readingsDurable' event carries (the name tests and tools knew it by). */
+export type AcceptedReadingsEvent = ReadingsDurable;
 
 export interface Platform {
   readonly config: Config;
@@ -85,8 +91,25 @@ export interface Platform {
   readonly store: PlatformStore;
   /** This node's name in a cluster ('local' on a single SQLite node). */
   readonly nodeId: string;
-  /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
-  readonly events: EventEmitter;
+  /** The platform's typed events (platform-events.ts): 'readingsDurable', 'presence', 'alert', 'stationRemoved' … */
+  readonly events: PlatformEvents;
+  stop(): Promise<void>;
+}
+
+/** The platform built — every component and route, no listening socket yet (createPlatform). */
+export interface BuiltPlatform {
+  readonly config: Config;
+  readonly events: PlatformEvents;
+  readonly store: PlatformStore;
+  readonly registry: StationRegistry;
+  readonly influx: InfluxHttp;
+  readonly warnings: Warnings;
+  /** The HTTP API, ready for `inject()`; listened by `listen()`. */
+  readonly api: FastifyInstance;
+  readonly apiToken: string;
+  readonly nodeId: string;
+  /** Opens the MQTT listeners (or subscribes to the external broker) and the HTTP(S) API. */
+  listen(): Promise<Platform>;
   stop(): Promise<void>;
 }
 
@@ -117,15 +140,23 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
   }
 }
 
-/** Addresses and port of the InfluxDB URL (none when its name does not resolve now). */
-async function influxEndpoints(url: string): Promise<Array<{ address: string; port: number }>> {
-  const u = new URL(url);
-  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-  const answers = await lookup(u.hostname.replace(/^\[|\]$/g, ''), { all: true }).catch(() => []);
-  return answers.map((a) => ({ address: a.address, port }));
+/** Builds and listens: what main.ts, the demo and the tests run; `stop()` closes everything it opened. */
+export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const built = await createPlatform(config, logger);
+  try {
+    return await built.listen();
+  } catch (err) {
+    await built.stop();
+    throw err;
+  }
 }
 
-export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
+/**
+ * Builds the platform: storage (InfluxDB, the platform store, the spool and its drain), the
+ * broker (no listener), rules, alerts and webhooks, commands, the API — and registers who
+ * listens to which platform event, in one list. Opens no listening socket (`listen()` does).
+ */
+export async function createPlatform(config: Config, logger: Logger): Promise<BuiltPlatform> {
   const startedAt = Date.now();
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async (): Promise<void> => {
@@ -225,7 +256,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sideWrites.write(toLineProtocol(stations.map((s) => stationInfoPoint(s, active, now))));
     };
     writeStationInfo(registry.all(), true);
-    registry.onChange = (station, active) => writeStationInfo([station], active);
+    const events = createPlatformEvents();
+    // The registry's changes become platform events (one hook; consumers below).
+    registry.onChange = (station, active) => (active ? events.emit('stationChanged', station) : events.emit('stationRemoved', station));
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
@@ -233,10 +266,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     drain.start();
     cleanups.push(() => drain.stop());
 
-    const events = new EventEmitter();
-    events.setMaxListeners(100);
+    const profiles = await ProfileCatalogue.load(store.profiles);
     const acceptCtx = {
       station: (id: string) => registry.get(id),
+      metricsFor: (station: Station) => profiles.metricsFor(station),
       nowMs: () => Date.now(),
       maxFutureSkewMs: config.maxFutureSkewMs,
       maxAgeMs: config.maxAgeMs,
@@ -279,7 +312,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
         metrics.acceptLatency.observe((performance.now() - started) / 1000);
         if (result.station && result.readings.length > 0) {
-          events.emit('readings', { station: result.station, seq: result.seq ?? 0, readings: result.readings } satisfies AcceptedReadingsEvent);
+          events.emit('readingsDurable', { station: result.station, seq: result.seq ?? 0, readings: result.readings });
         }
         return;
       }
@@ -288,7 +321,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
       await appendAll(result.lines, result.deadLetter ? [result.deadLetter] : []);
       metrics.messagesAccepted.inc({ kind: topic.kind });
-      events.emit(topic.kind, { station, fields: result.fields });
+      events.emit(topic.kind === 'status' ? 'status' : 'events', { station, fields: result.fields });
     };
 
     const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
@@ -349,12 +382,15 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
+    // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
+    const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
     const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
-      events,
+      alertChanged: (e) => events.emit('alert', e),
       points: sideWrites,
       store,
       nodeId,
+      ...(crossStationLeadership ? { leadership: crossStationLeadership } : {}),
       logger,
       metrics,
       stations: registry,
@@ -372,46 +408,6 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
     });
     cleanups.push(() => warnings.stop());
-    // A deleted station's open alerts resolve (chained after station_info's hook).
-    const stationInfoHook = registry.onChange;
-    registry.onChange = (station, active) => {
-      stationInfoHook?.(station, active);
-      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
-    };
-
-    const listeners: RunningListener[] = [];
-    cleanups.push(async () => {
-      for (const l of listeners) await l.close();
-    });
-    let external: ExternalSubscriber | undefined;
-    if (config.externalBrokerUrl) {
-      // Scale-out mode: devices talk to the external broker; we are its durable subscriber.
-      external = await startExternalSubscriber({
-        url: config.externalBrokerUrl,
-        clientId: config.externalBrokerClientId,
-        ...(config.externalBrokerUsername ? { username: config.externalBrokerUsername } : {}),
-        ...(config.externalBrokerPassword ? { password: config.externalBrokerPassword } : {}),
-        subscription: config.externalBrokerSubscription,
-        accept: acceptPublish,
-        logger,
-      });
-      cleanups.push(() => external?.close());
-    } else {
-      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
-    }
-    let mqttsPort: number | undefined;
-    if (tlsFiles && !external) {
-      const tls = await startListener(broker, { kind: 'tls', host: config.host, port: config.mqttsPort, ...tlsFiles });
-      listeners.push(tls);
-      mqttsPort = tls.port;
-    }
-    let wsPort: number | undefined;
-    if (config.wsPort !== undefined && !external) {
-      const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
-      listeners.push(ws);
-      wsPort = ws.port;
-    }
-    const mqttPort = external ? 0 : listeners[0]!.port;
 
     // Spool spill-over into metrics at scrape time.
     const updateSpoolGauges = (): void => {
@@ -433,35 +429,51 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const dispatcher = new CommandDispatcher({
       store: commands,
       publish: (topic, payload) => broker.publishToDevice(topic, payload, { qos: 1 }),
-      isOnline: (id) => listening.has(id),
+      // Cluster: the device may listen on another node; the broker's Redis fan-out reaches it there.
+      isOnline: async (id) => listening.has(id) || (link !== undefined && (await store.presence.get(id))?.online === true),
       logger,
     });
-    events.on('subscribed', (e: { deviceId: string; filters: readonly string[] }) => {
-      const commandTopic = downTopic(e.deviceId, 'command');
-      if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
-      listening.add(e.deviceId);
-      dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
-    });
-    events.on('presence', (e: { deviceId: string; online: boolean }) => {
-      if (!e.online) listening.delete(e.deviceId);
-    });
-    if (store.backend === 'postgres') {
-      // A device that connects here may have reported through another node until now: its
-      // stations' rule state (durations, windows, baselines) carries on from the store; and
-      // what this node changed is saved at once when it leaves, for the next node.
-      events.on('presence', (e: { deviceId: string; online: boolean }) => {
-        if (!e.online) {
-          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
-          return;
-        }
-        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
-          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
-        }
-      });
-    }
-    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
-      dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
-    });
+    const commandsConsumer: PlatformConsumer = {
+      name: 'commands',
+      on: {
+        subscribed(e) {
+          const commandTopic = downTopic(e.deviceId, 'command');
+          if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
+          listening.add(e.deviceId);
+          dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
+        },
+        presence(e) {
+          if (!e.online) listening.delete(e.deviceId);
+        },
+        events(e) {
+          dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+        },
+        // A deleted station's open commands end (its id may be registered again).
+        stationRemoved(station) {
+          commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
+        },
+      },
+    };
+    // A device that connects here may have reported through another node until now: its
+    // stations' rule state (durations, windows, baselines) carries on from the store; and what
+    // this node changed is saved at once when it leaves, for the next node. (One node: nothing to do.)
+    const ruleStateConsumer: PlatformConsumer = {
+      name: 'rule-state handover',
+      on:
+        store.backend === 'postgres'
+          ? {
+              presence(e) {
+                if (!e.online) {
+                  warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+                  return;
+                }
+                for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+                  warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+                }
+              },
+            }
+          : {},
+    };
     const expiryTimer = setInterval(() => {
       dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
     }, 1000);
@@ -470,16 +482,49 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
     const latest = new LatestValues();
     await latest.loadFrom(influx, logger, (id) => registry.get(id)?.department);
-    events.on('readings', (e: AcceptedReadingsEvent) => latest.update(e.station.id, e.readings));
-    // A deleted station's latest values and open commands go with it (its id may be registered again).
-    const alertsHook = registry.onChange;
-    registry.onChange = (station, active) => {
-      alertsHook?.(station, active);
-      if (active) return;
-      latest.remove(station.id);
-      commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
+    const latestConsumer: PlatformConsumer = {
+      name: 'latest values',
+      on: {
+        readingsDurable: (e) => latest.update(e.station.id, e.readings),
+        stationRemoved: (station) => latest.remove(station.id),
+      },
     };
+    // Station metadata through the spool, like readings: an InfluxDB outage loses none of it.
+    const stationInfoConsumer: PlatformConsumer = {
+      name: 'station_info',
+      on: {
+        stationChanged: (station) => writeStationInfo([station], true),
+        stationRemoved: (station) => writeStationInfo([station], false),
+      },
+    };
+    // Cluster: a station added, changed or removed through any node is re-read by every node
+    // (registry cache: the publish path, the API, the leader's cross-station rules).
+    if (link) {
+      const fromPeer = new Set<string>();
+      const localHook = registry.onChange;
+      registry.onChange = (station, active) => {
+        // A peer's change: its node did the side effects (station_info, alerts, commands); here only the cache moves.
+        if (fromPeer.has(station.id)) return;
+        localHook?.(station, active);
+        broker.notify('station', station.id);
+      };
+      broker.onNotice('station', (id) => {
+        fromPeer.add(id);
+        registry
+          .refresh(id)
+          .catch((err: unknown) => logger.warn({ err, stationId: id }, 'station not re-read'))
+          .finally(() => fromPeer.delete(id));
+      });
+    }
 
+    // Who listens to what.
+    const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer], logger);
+    cleanups.push(unsubscribe);
+
+    // Known once listening.
+    let mqttPort = 0;
+    let mqttsPort: number | undefined;
+    let wsPort: number | undefined;
     const apiToken = await adminToken(config, logger);
     // The 一张图 web app: built from its sources when they changed since the last build (esbuild, a second or two).
     const webApp = await ensureWebApp();
@@ -501,13 +546,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       audit: store.audit,
       authLockout: apiLockout,
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
+      profiles,
       routes: [
         webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
         liveRoutes({ events, station: (id) => registry.get(id), users }),
-        warnings.routes,
-        mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
+        (app) => {
+          alertRoutes(app, warnings);
+          ruleRoutes(app, warnings);
+          subscriptionRoutes(app, warnings);
+          webhookDeliveryRoutes(app, warnings);
+        },
+        profileRoutes({ profiles }),
+        mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
-        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),
+        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
         statusRoutes({
           version: PLATFORM_VERSION,
           startedAt,
@@ -543,29 +595,64 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
-        tcp: config.externalBrokerUrl ?? `mqtt://HOST:${mqttPort}`,
+        tcp: config.externalBrokerUrl ?? config.publicMqttUrl ?? `mqtt://HOST:${mqttPort}`,
         ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),
     });
     cleanups.push(() => api.close());
-    // HTTPS with the same certificate as MQTT over TLS: one server identity for the platform host.
-    const apiListeners = await listenApi(api, {
-      host: config.host,
-      httpPort: config.httpPort,
-      ...(tlsFiles ? { tls: { port: config.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
-      plainApi: config.httpPlainApi,
-      logger,
-    });
-    cleanups.push(() => apiListeners.close());
-    const { httpPort, httpsPort } = apiListeners;
-    const influxPort = Number(new URL(influx.connection.url).port) || undefined;
-    for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
-    // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
-    ownEndpoints.push(...(await influxEndpoints(influx.connection.url)));
-    // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
-    logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
+    const listen = async (): Promise<Platform> => {
+      const listeners: RunningListener[] = [];
+      cleanups.push(async () => {
+        for (const l of listeners) await l.close();
+      });
+      let external: ExternalSubscriber | undefined;
+      if (config.externalBrokerUrl) {
+        // Scale-out mode: devices talk to the external broker; we are its durable subscriber.
+        external = await startExternalSubscriber({
+          url: config.externalBrokerUrl,
+          clientId: config.externalBrokerClientId,
+          ...(config.externalBrokerUsername ? { username: config.externalBrokerUsername } : {}),
+          ...(config.externalBrokerPassword ? { password: config.externalBrokerPassword } : {}),
+          subscription: config.externalBrokerSubscription,
+          accept: acceptPublish,
+          logger,
+        });
+        cleanups.push(() => external?.close());
+      } else {
+        listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
+      }
+      if (tlsFiles && !external) {
+        const tls = await startListener(broker, { kind: 'tls', host: config.host, port: config.mqttsPort, ...tlsFiles });
+        listeners.push(tls);
+        mqttsPort = tls.port;
+      }
+      if (config.wsPort !== undefined && !external) {
+        const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
+        listeners.push(ws);
+        wsPort = ws.port;
+      }
+      mqttPort = external ? 0 : listeners[0]!.port;
+
+      // HTTPS with the same certificate as MQTT over TLS: one server identity for the platform host.
+      const apiListeners = await listenApi(api, {
+        host: config.host,
+        httpPort: config.httpPort,
+        ...(tlsFiles ? { tls: { port: config.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
+        plainApi: config.httpPlainApi,
+        logger,
+      });
+      cleanups.push(() => apiListeners.close());
+      const { httpPort, httpsPort } = apiListeners;
+      const influxPort = Number(new URL(influx.connection.url).port) || undefined;
+      for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
+      // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
+      ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
+      // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
+      logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
+      return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
+    };
+    return { config, events, store, registry, influx, warnings, api, apiToken, nodeId, listen, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './topics.ts';
+import { DOMAINS } from './domains.ts';
 import { ModbusSourceFields } from './modbus-config.ts';
 
 export const OpcuaItemSchema = z
@@ -64,6 +65,12 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       utcOffsetMinutes: z.number().int().default(480),
       /** Stations by data logger MN (设备唯一标识): children, or the agent's own id; with a map, unmapped loggers are dropped and counted. Default none: every logger reports as the agent's station. */
       stations: StationMapSchema(/^[A-Za-z0-9_.-]{1,24}$/, 'an MN: 1–24 letters, digits, _ . -').optional(),
+      /**
+       * Station domain by data logger MN: which HJ 212 code table its factors are read with
+       * (docs/standards/hj212-codes.md), e.g. `pollution_source` for a stack CEMS. Default:
+       * ambient air, surface water and noise codes.
+       */
+      domains: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/, 'an MN'), z.enum(DOMAINS)).optional(),
     })
     .strict(),
   z
@@ -72,6 +79,10 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       port: z.number().int().min(1).max(65535),
       host: z.string().default('0.0.0.0'),
       utcOffsetMinutes: z.number().int().default(480),
+      /** Passwords (密码, 4 hex digits) by 测站地址: a frame from that RTU with another password is dropped and counted, never acknowledged. Default none: not checked. */
+      passwords: z
+        .record(z.string().regex(/^[0-9A-Fa-f]{10}$/, 'a station address: 10 hex digits'), z.string().regex(/^[0-9A-Fa-f]{4}$/, 'a password: 4 hex digits'))
+        .optional(),
       /** Stations by 测站地址 (10 hex digits, e.g. `0012345678`): children, or the agent's own id; with a map, unmapped RTUs are dropped and counted. Default none: every RTU reports as the agent's station. */
       stations: StationMapSchema(/^[0-9A-Fa-f]{10}$/, 'a station address: 10 hex digits').optional(),
     })

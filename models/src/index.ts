@@ -12,7 +12,7 @@ export {
   METRIC_ID_PATTERN,
 } from './catalogue/catalogue-schema.ts';
 export type { MetricDef, DomainDef, Catalogue, Profile, ProfileInput } from './catalogue/catalogue-schema.ts';
-export { CATALOGUE, BUILTIN_PROFILES, PROFILES_VERSION } from './catalogue/catalogue.ts';
+export { CATALOGUE, BUILTIN_PROFILES, PROFILES_VERSION, CATALOGUE_DEFAULT_RULE_DEFINITIONS } from './catalogue/catalogue.ts';
 export { resolveProfile, missingProfileAttributes, ProfileError } from './catalogue/resolve-profile.ts';
 export type { ResolvedProfile } from './catalogue/resolve-profile.ts';
 export {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { AgentCredentialsInput } from '@shanshui/edge-agent';
 import { IpcChild } from './ipc-child.ts';
 
-const PROGRAM = path.join(import.meta.dirname, 'agent-program.ts');
+/** The program's source; `start(file)` runs a bundled copy of it instead (as the agent ships: plain JavaScript). */
+export const AGENT_PROGRAM_SOURCE = path.join(import.meta.dirname, 'agent-program.ts');
 
 export type AgentCommand =
   | {
@@ -50,8 +51,8 @@ export class AgentProcess {
     this.#ipc = ipc;
   }
 
-  static async start(): Promise<AgentProcess> {
-    return new AgentProcess(await IpcChild.start<AgentCommand, AgentReply>('agent process', PROGRAM));
+  static async start(program = AGENT_PROGRAM_SOURCE): Promise<AgentProcess> {
+    return new AgentProcess(await IpcChild.start<AgentCommand, AgentReply>('agent process', program));
   }
 
   get pid(): number {

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { IpcChild } from './ipc-child.ts';
 
-const PROGRAM = path.join(import.meta.dirname, 'bare-client-program.ts');
+/** The program's source; `start(file)` runs a bundled copy of it instead (as the agent ships: plain JavaScript). */
+export const BARE_CLIENT_PROGRAM_SOURCE = path.join(import.meta.dirname, 'bare-client-program.ts');
 
 export type BareClientCommand =
   | { readonly cmd: 'connect'; readonly url: string; readonly id: string; readonly password: string }
@@ -42,8 +43,8 @@ export class BareClientProcess {
     this.#ipc = ipc;
   }
 
-  static async start(): Promise<BareClientProcess> {
-    return new BareClientProcess(await IpcChild.start<BareClientCommand, BareClientReply>('bare client', PROGRAM));
+  static async start(program = BARE_CLIENT_PROGRAM_SOURCE): Promise<BareClientProcess> {
+    return new BareClientProcess(await IpcChild.start<BareClientCommand, BareClientReply>('bare client', program));
   }
 
   get pid(): number {

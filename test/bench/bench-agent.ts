@@ -1,8 +1,11 @@
 /**
- * Part 5 — the edge agent (issue 6): resident memory idle and under load, and the backlog drain
- * rate after an outage. The agent (`createAgent`) runs as its own process against a fresh
+ * Part 5 — the edge agent (issue 6, 17): resident memory idle and under load, and the backlog
+ * drain rate after an outage. The agent (`createAgent`) runs as its own process against a fresh
  * platform process with its own influxd; its peer is a bare mqtt.js client process (no buffer,
- * no sources) registered as a second station on the same platform:
+ * no sources) registered as a second station on the same platform. Both programs run as the
+ * agent ships: bundled by the same esbuild setup as `npm run agent:build` and run as plain
+ * JavaScript — so neither carries Node's TypeScript stripper (about 17 MiB of RSS), and the
+ * peer carries nothing but mqtt.js and its IPC channel:
  *   1. idle: both connected and subscribed to their down/#, nothing to send → VmRSS of each;
  *   2. load: the agent's simulated source at a fixed high rate (remote config through the API,
  *      as an operator sets it), the peer publishing the same readings/s, one reading per QoS 1
@@ -11,14 +14,19 @@
  *      platform restarts on the same data and ports → from the agent's reconnection until
  *      InfluxDB shows all N: readings/s. Peer: the bare client publishes N readings to the
  *      restarted platform in the messages the agent sends (maxReadingsPerMessage readings,
- *      maxInflight in flight), as fast as it can → readings/s until all are visible.
+ *      maxInflight in flight), as fast as it can → readings/s until all are visible;
+ *   4. OPC-UA: the agent configured with an OPC-UA source (a node-opcua server in the bench
+ *      process, one monitored item), idle again → VmRSS (node-opcua is loaded only now).
  */
 import path from 'node:path';
 import { AGENT_DEFAULTS } from '@shanshui/edge-agent';
 import { InfluxHttp } from '@shanshui/ingest';
 import type { ManagedInfluxd } from '@shanshui/ingest';
-import { AgentProcess } from './agent-process.ts';
-import { BareClientProcess } from './bare-client-process.ts';
+import { AgentProcess, AGENT_PROGRAM_SOURCE } from './agent-process.ts';
+import { BareClientProcess, BARE_CLIENT_PROGRAM_SOURCE } from './bare-client-process.ts';
+import { bundleNodeProgram } from '../../scripts/bundle-node-program.ts';
+import { NS, freePort, startTestOpcuaServer } from '../../edge-agent/src/sources/opcua/test-server.fixture.ts';
+import type { TestOpcuaServer } from '../../edge-agent/src/sources/opcua/test-server.fixture.ts';
 import { PlatformProcess } from './platform-process.ts';
 import { CpuMeter, rssKiB } from './proc-stats.ts';
 import type { CpuReport } from './proc-stats.ts';
@@ -66,15 +74,13 @@ export interface AgentBenchResult {
     readonly peerReadingsPerSec: number;
     readonly readingsPerMessage: number;
     readonly inflight: number;
-    /** The agent config's backlog pacing (messages per second). */
-    readonly drainRatePerSec: number;
     readonly complete: boolean;
     readonly cpu: CpuReport;
   };
+  /** Idle again with an OPC-UA source (one monitored item on a local node-opcua server). */
+  readonly opcua?: { readonly agentRssKiB: number };
 }
 
-/** The agent config's default backlog pacing (AgentConfigSchema buffer.drainRatePerSec). */
-const DRAIN_RATE_PER_SEC = 50;
 
 async function countOf(influx: InfluxHttp, station: string): Promise<number> {
   const series = await influx.query(`SELECT count(pm25) FROM air WHERE station = '${station}'`);
@@ -97,6 +103,8 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
   let platform: PlatformProcess | undefined;
   let agent: AgentProcess | undefined;
   let peer: BareClientProcess | undefined;
+  let opcuaServer: TestOpcuaServer | undefined;
+  const programs = path.join(tmp.dir, 'programs');
   const platformOptions = (p?: PlatformProcess) => ({
     dataDir: path.join(tmp.dir, 'platform'),
     influxUrl: influxd!.url,
@@ -104,6 +112,11 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     ...(p ? { mqttPort: p.mqttPort, httpPort: p.httpPort } : {}),
   });
   try {
+    // Bundled apart, so the peer's file holds mqtt.js and its own few lines only.
+    await bundleNodeProgram({ agent: AGENT_PROGRAM_SOURCE }, path.join(programs, 'agent'));
+    await bundleNodeProgram({ peer: BARE_CLIENT_PROGRAM_SOURCE }, path.join(programs, 'peer'));
+    const agentProgram = path.join(programs, 'agent', 'agent.js');
+    const peerProgram = path.join(programs, 'peer', 'peer.js');
     influxd = await startBenchInfluxd(path.join(tmp.dir, 'influxdb'));
     platform = await PlatformProcess.start(platformOptions());
     const p0 = platform;
@@ -121,7 +134,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
       if (res.status !== 200) throw new Error(`agent bench: PUT config ${res.status} ${text.slice(0, 300)}`);
     };
 
-    agent = await AgentProcess.start();
+    agent = await AgentProcess.start(agentProgram);
     await agent.run({
       dir: path.join(tmp.dir, 'agent'),
       credentials: { stationId: a.id, clientId: a.id, username: a.id, password: a.password, mqtt: { tcp: p0.mqttUrl }, domain: 'air' },
@@ -129,7 +142,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
       reconnectMinMs: 200,
       reconnectMaxMs: 1000,
     });
-    peer = await BareClientProcess.start();
+    peer = await BareClientProcess.start(peerProgram);
     await peer.connect(p0.mqttUrl, b.id, b.password);
     const ag = agent;
     await until('agent connected', 60_000, async () => ((await ag.stats()).uplinkState === 'connected' ? true : undefined));
@@ -198,7 +211,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     progress(`agent drain: ${o.backlogReadings} readings stored ${drainSeconds.toFixed(1)} s after reconnecting = ${Math.round(o.backlogReadings / drainSeconds)}/s`);
 
     // Peer drain: the same backlog from the bare client, in the agent's message size and window.
-    peer = await BareClientProcess.start();
+    peer = await BareClientProcess.start(peerProgram);
     await peer.connect(platform.mqttUrl, b.id, b.password);
     const beforePeer = await countOf(influx, b.id);
     const pr = await peer.publish({
@@ -212,6 +225,21 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     const peerDoneAt = await until('peer backlog stored', 300_000, async () => ((await countOf(influx, b.id)) - beforePeer >= pr.readings ? Date.now() : undefined));
     const peerSeconds = (peerDoneAt - pr.firstPublishAt) / 1000;
     progress(`agent drain peer (bare mqtt.js, ${AGENT_DEFAULTS.maxReadingsPerMessage} readings/msg, window ${AGENT_DEFAULTS.maxInflight}): ${pr.readings} readings in ${peerSeconds.toFixed(1)} s = ${Math.round(pr.readings / peerSeconds)}/s`);
+
+    // 4. Idle with an OPC-UA source: node-opcua loads only now.
+    let opcua: AgentBenchResult['opcua'];
+    try {
+      const port = await freePort();
+      opcuaServer = await startTestOpcuaServer({ port, pkiDir: path.join(tmp.dir, 'opcua-pki') });
+      const takenBefore = (await ag.stats()).readingsTaken;
+      await putConfig({ version: 4, heartbeatSec: 60, sources: [{ kind: 'opcua', endpointUrl: opcuaServer.endpointUrl, items: [{ nodeId: `${NS};s=Pump1.Flow`, metric: 'pm25' }] }] });
+      await until('a reading from the OPC-UA source', 60_000, async () => ((await ag.stats()).readingsTaken > takenBefore ? true : undefined), 200);
+      await sleep(o.idleSeconds * 1000);
+      opcua = { agentRssKiB: rssKiB(agent.pid) ?? 0 };
+      progress(`agent with an OPC-UA source, idle: RSS ${Math.round(opcua.agentRssKiB / 1024)} MiB`);
+    } catch (err) {
+      progress(`agent OPC-UA phase skipped: ${err instanceof Error ? err.message : String(err)}`);
+    }
 
     return {
       idle,
@@ -227,12 +255,13 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
         peerReadingsPerSec: pr.readings / peerSeconds,
         readingsPerMessage: AGENT_DEFAULTS.maxReadingsPerMessage,
         inflight: AGENT_DEFAULTS.maxInflight,
-        drainRatePerSec: DRAIN_RATE_PER_SEC,
         complete,
         cpu: drainCpuReport,
       },
+      ...(opcua ? { opcua } : {}),
     };
   } finally {
+    await opcuaServer?.shutdown().catch(() => undefined);
     await agent?.close().catch(() => undefined);
     await peer?.close().catch(() => undefined);
     await platform?.stop().catch(() => undefined);

@@ -31,6 +31,7 @@ const LEAST_ROLE: Record<string, Role> = {
   'stations:delete': 'admin',
   'tokens:manage': 'admin',
   'users:manage': 'admin',
+  'profiles:write': 'admin',
 };
 const OWN = 'water';
 const OTHER = 'eco-env';
@@ -109,8 +110,11 @@ interface Call {
   readonly shows?: (body: any) => boolean;
 }
 interface Case {
-  /** item: another department's gets 404; create: 403 API_ERR_OUT_OF_SCOPE; list: 200 without it. */
-  readonly kind: 'item' | 'create' | 'list';
+  /**
+   * item: another department's gets 404; create: 403 API_ERR_OUT_OF_SCOPE; list: 200 without it;
+   * catalogue: city-wide data every token reads; city: city-wide data only a '*' token changes (403 API_ERR_OUT_OF_SCOPE otherwise).
+   */
+  readonly kind: 'item' | 'create' | 'list' | 'catalogue' | 'city';
   readonly ok: number;
   /** Builds the call against a fixture of `dept` (fresh each time unless `shared`). */
   readonly call: (dept: string) => Promise<Call>;
@@ -247,6 +251,16 @@ const CASES: Record<string, Case> = {
       return { path: '/api/v1/webhook-deliveries?limit=1000', shows: (b) => b.items.some((x: any) => x.id === id) };
     },
   },
+  'GET /api/v1/catalogue': { kind: 'catalogue', ok: 200, shared: true, call: async () => ({ path: '/api/v1/catalogue' }) },
+  'GET /api/v1/profiles': { kind: 'catalogue', ok: 200, shared: true, call: async () => ({ path: '/api/v1/profiles' }) },
+  'GET /api/v1/profiles/:id': { kind: 'catalogue', ok: 200, shared: true, call: async () => ({ path: '/api/v1/profiles/flue-gas-cems' }) },
+  'PUT /api/v1/profiles/:id': {
+    kind: 'city', ok: 200,
+    call: async (d) => {
+      const id = uid(`profile-${d}`);
+      return { path: `/api/v1/profiles/${id}`, body: { id, name: `测试 ${d}`, domain: 'air', metrics: ['pm25'] } };
+    },
+  },
   'POST /api/v1/webhook-deliveries/:id/redeliver': { kind: 'item', ok: 202, call: async (d) => ({ path: `/api/v1/webhook-deliveries/${await deadDelivery(d)}/redeliver` }) },
 };
 
@@ -322,12 +336,16 @@ test('role × department matrix over every route; every allowed change is audite
         }
         const res = await tp.api(route.method, call.path, call.body, t.secret);
         const where = `${key} as ${t.role}@${t.scope} on ${dept}: got ${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`;
-        const covers = t.departments === '*' || t.departments.includes(dept);
+        const covers = t.departments === '*' || (c.kind !== 'city' && t.departments.includes(dept));
         const expect = (cond: boolean, what: string) => {
           if (!cond) failures.push(`${where} — expected ${what}`);
         };
         if (ROLES.indexOf(t.role) < allowedRole) {
           expect(res.status === 403 && res.body?.error?.code === 'API_ERR_FORBIDDEN', '403 API_ERR_FORBIDDEN (role)');
+          continue;
+        }
+        if (c.kind === 'catalogue') {
+          expect(res.status === c.ok, `${c.ok}`);
           continue;
         }
         if (c.kind === 'list') {
@@ -336,7 +354,8 @@ test('role × department matrix over every route; every allowed change is audite
           continue;
         }
         if (!covers) {
-          if (c.kind === 'item') expect(res.status === 404 && res.body?.error?.code === 'API_ERR_NOT_FOUND', '404 (existence not leaked)');
+          if (c.kind === 'city') expect(res.status === 403 && res.body?.error?.code === 'API_ERR_OUT_OF_SCOPE', '403 API_ERR_OUT_OF_SCOPE (city-wide)');
+          else if (c.kind === 'item') expect(res.status === 404 && res.body?.error?.code === 'API_ERR_NOT_FOUND', '404 (existence not leaked)');
           else expect(res.status === 403 && res.body?.error?.code === 'API_ERR_OUT_OF_SCOPE' && /outside this token's scope/.test(res.body.error.message), '403 API_ERR_OUT_OF_SCOPE with the reason');
           continue;
         }

@@ -4,7 +4,8 @@
  * `shanshui-agent` run from there with no repository, no npm and no system Node on its PATH:
  * `--help`, `provision --server … --token …` against a real platform, `run` with a Modbus RTU
  * register map pushed as remote config (a ServerSerial slave on a socat pseudo-terminal pair —
- * the serial addon loads from the package's own prebuilt binary), readings stored in InfluxDB.
+ * the serial addon loads from the package's own prebuilt binary) and an OPC-UA source (node-opcua
+ * from its own lazily loaded chunk), readings stored in InfluxDB.
  */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { REPO_ROOT } from '../support/agent-cli.ts';
 import { startPtyPair, startRtuSlave } from '../../edge-agent/src/sources/modbus/test-slaves.fixture.ts';
+import { NS, freePort, startTestOpcuaServer } from '../../edge-agent/src/sources/opcua/test-server.fixture.ts';
 
 const run = promisify(execFile);
 let tp: RestartablePlatform;
@@ -60,7 +62,7 @@ test('the package lays out the program, its own Node runtime and a hardened syst
   }
 });
 
-test('installed from the .deb with no repository and no npm: --help, provision, run; a Modbus RTU register map pushed as remote config lands in InfluxDB', { timeout: 180_000 }, async () => {
+test('installed from the .deb with no repository and no npm: --help, provision, run; a Modbus RTU register map and an OPC-UA item pushed as remote config land in InfluxDB', { timeout: 180_000 }, async () => {
   const help = await run(agentBin(), ['--help'], { cwd: work, env: GATEWAY_ENV });
   assert.match(help.stdout, /provision --server/);
   const dir = path.join(work, 'state');
@@ -77,6 +79,8 @@ test('installed from the .deb with no repository and no npm: --help, provision, 
   cleanups.push(slave.close);
   slave.bank.setWords('input', 1, 0, [312]); // 31.2 % volumetric moisture
   slave.bank.setWords('input', 2, 4, [0xffd8]); // −4.0 °C, int16
+  const opcua = await startTestOpcuaServer({ port: await freePort(), pkiDir: path.join(work, 'opcua-server-pki') });
+  cleanups.push(() => opcua.shutdown());
   const put = await tp.api.call('PUT', '/api/v1/stations/gw-pi-01/config', {
     version: 1,
     sources: [
@@ -89,6 +93,7 @@ test('installed from the .deb with no repository and no npm: --help, provision, 
           { slaveId: 2, pollIntervalMs: 300, points: [{ metric: 'temperature', table: 'input', address: 4, type: 'int16', scale: 0.1 }] },
         ],
       },
+      { kind: 'opcua', endpointUrl: opcua.endpointUrl, items: [{ nodeId: `${NS};s=Pump1.Flow`, metric: 'ec', samplingIntervalMs: 100 }] },
     ],
   });
   assert.equal(put.status, 200, JSON.stringify(put.body));
@@ -101,11 +106,12 @@ test('installed from the .deb with no repository and no npm: --help, provision, 
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   const row = await eventually(async () => {
-    const r = await tp.query(`SELECT last(moisture_vol) AS m, last(temperature) AS t FROM soil WHERE station = 'gw-pi-01'`);
-    return r.length === 1 && r[0]!['m'] !== null && r[0]!['t'] !== null ? r[0] : undefined;
+    const r = await tp.query(`SELECT last(moisture_vol) AS m, last(temperature) AS t, last(ec) AS ec FROM soil WHERE station = 'gw-pi-01'`);
+    return r.length === 1 && r[0]!['m'] !== null && r[0]!['t'] !== null && r[0]!['ec'] !== null ? r[0] : undefined;
   }, `readings from the installed agent (stderr: ${stderr.slice(-500)})`, 90_000);
   assert.equal(row['m'], 31.2);
   assert.equal(row['t'], -4);
+  assert.equal(row['ec'], 10); // the server's initial Pump1.Flow
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0, stderr.slice(-2000));

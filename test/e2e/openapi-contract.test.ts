@@ -58,7 +58,7 @@ test('the OpenAPI 3.1 document lists every /api/v1 route with its permission, pa
   }
   const stationsList = doc.paths['/api/v1/stations'].get;
   assert.equal(stationsList.parameters.find((p: any) => p.name === 'limit').schema.maximum, 1000);
-  assert.deepEqual(stationsList.parameters.find((p: any) => p.name === 'domain').schema.enum, ['air', 'water', 'soil', 'reservoir', 'forest_fire', 'agriculture']);
+  assert.deepEqual(stationsList.parameters.find((p: any) => p.name === 'domain').schema.enum, ['air', 'water', 'soil', 'reservoir', 'forest_fire', 'agriculture', 'noise', 'pollution_source', 'river', 'meteorology', 'geohazard']);
   const readings = doc.paths['/api/v1/stations/{id}/readings'].get;
   assert.deepEqual(readings.parameters.find((p: any) => p.name === 'window').schema.enum, ['1m', '5m', '1h', '1d']);
   assert.equal(readings.parameters.find((p: any) => p.name === 'metric').required, true);
@@ -168,6 +168,13 @@ test('every route answers what its documented zod schema says (success bodies an
   await call('PUT', '/api/v1/subscriptions/:id', `/api/v1/subscriptions/${subId}`, { name: '市应急指挥中心', url: 'http://127.0.0.1:9/hook2', secret: 'a-webhook-secret-of-24-chars!', filters: { departments: ['eco-env'], minLevel: 'orange' } });
   const other = await call('POST', '/api/v1/rules', '/api/v1/rules', { name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { red: 300 }, scope: { department: 'water' } });
   await call('PUT', '/api/v1/rules/:id', `/api/v1/rules/${other.rule.id}`, { name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { red: 320 }, scope: { department: 'water' } });
+
+  // The sensor catalogue and station profiles.
+  await call('GET', '/api/v1/catalogue', '/api/v1/catalogue');
+  await call('PUT', '/api/v1/profiles/:id', '/api/v1/profiles/oa-odour', { id: 'oa-odour', name: '恶臭监测点', domain: 'air', metrics: ['nh3', 'h2s'], customMetrics: [{ id: 'odour', name: '臭气浓度', nameEn: 'odour', unit: '', precision: 0, min: 0, max: 100000 }] });
+  await refused('PUT', '/api/v1/profiles/:id', '/api/v1/profiles/air', 409, { id: 'air', name: 'x', domain: 'air' });
+  await call('GET', '/api/v1/profiles', '/api/v1/profiles');
+  await call('GET', '/api/v1/profiles/:id', '/api/v1/profiles/oa-odour');
 
   // Tokens, audit, status.
   const token = await call('POST', '/api/v1/tokens', '/api/v1/tokens', { name: '生态环境局值班', role: 'viewer', departments: ['eco-env'] });

@@ -11,7 +11,7 @@ import { readlinkSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, startManagedInfluxd, InfluxHttp } from '@shanshui/ingest';
+import { describePortInUse, freePort, parseConfig, startManagedInfluxd, InfluxHttp } from '@shanshui/ingest';
 import type { ManagedInfluxd } from '@shanshui/ingest';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -96,6 +96,18 @@ test('a port that belongs to another program is a clear error, not a false start
     code: 'INGEST_ERR_INFLUXD_PORT_BUSY',
     message: expect.stringMatching(new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*SHANSHUI_INFLUX_MANAGED_PORT`)),
   });
+});
+
+test('a port held by another influxd: the error names the holder, and npm start says it in one line with the setting', async () => {
+  const other = await managed({ auth: false });
+  const tmp = await tempDir('shanshui-managed-');
+  cleanups.push(tmp.remove);
+  const err = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: other.influxd.httpPort }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'INGEST_ERR_INFLUXD_PORT_BUSY', message: expect.stringContaining(`in use by influxd (pid ${other.influxd.pid})`) });
+  const line = describePortInUse(err, parseConfig({ influxManagedPort: other.influxd.httpPort }));
+  expect(line).toBe(
+    `managed InfluxDB port ${other.influxd.httpPort} is already in use, held by influxd (pid ${other.influxd.pid}). Move the platform's with SHANSHUI_INFLUX_MANAGED_PORT=<another port> (0 picks a free one) or stop the other program.`,
+  );
 });
 
 test('influxd writes its log to a file in the data folder, never to a pipe', async () => {

@@ -21,14 +21,14 @@ test('rows survive reopening; only acknowledged rows leave; seq keeps increasing
   const file = path.join(dir, 'b.db');
   let b = new ReadingBuffer({ file });
   const ids = b.append([1, 2, 3].map((i) => ({ priority: 'routine', kind: 'readings', body: reading(i) })));
-  assert.equal(b.nextSeq(), 1);
-  assert.equal(b.nextSeq(), 2);
+  assert.equal(b.seq.next(), 1);
+  assert.equal(b.seq.next(), 2);
   b.ack([ids[0]!]);
   b.close();
   b = new ReadingBuffer({ file });
   assert.deepEqual(b.peek('routine', 0, 10).map((r) => JSON.parse(r.body).values.pm25), [2, 3]);
   assert.equal(b.stats().depth, 2);
-  assert.equal(b.nextSeq(), 3, 'seq persisted across the restart');
+  assert.equal(b.seq.next(), 3, 'seq persisted across the restart');
   b.close();
 }));
 
@@ -90,14 +90,14 @@ test('child stations: each row keeps its station; every station has its own pers
     { priority: 'routine', kind: 'readings', body: reading(3), station: 'child-b' },
   ]);
   assert.deepEqual(b.peek('routine', 0, 10).map((r) => r.station), [undefined, 'child-a', 'child-b']);
-  assert.deepEqual([b.nextSeq(), b.nextSeq('child-a'), b.nextSeq('child-a'), b.nextSeq('child-b'), b.nextSeq()], [1, 1, 2, 1, 2], 'one counter per station');
+  assert.deepEqual([b.seq.next(), b.seq.next('child-a'), b.seq.next('child-a'), b.seq.next('child-b'), b.seq.next()], [1, 1, 2, 1, 2], 'one counter per station');
   b.close();
   b = new ReadingBuffer({ file });
   assert.deepEqual(b.peek('routine', 0, 10).map((r) => r.station), [undefined, 'child-a', 'child-b'], 'stations survive reopening');
   assert.deepEqual([b.hasRowsOf('child-a'), b.hasRowsOf('child-c')], [true, false]);
   b.ack([b.peek('routine', 0, 10).find((r) => r.station === 'child-a')!.id]);
   assert.equal(b.hasRowsOf('child-a'), false);
-  assert.deepEqual([b.nextSeq('child-a'), b.nextSeq('child-b'), b.nextSeq()], [3, 2, 3], 'every counter persisted across the restart');
+  assert.deepEqual([b.seq.next('child-a'), b.seq.next('child-b'), b.seq.next()], [3, 2, 3], 'every counter persisted across the restart');
   b.close();
 }));
 
@@ -115,7 +115,7 @@ test('a buffer written before child stations existed opens with every row as the
   old.close();
   const b = new ReadingBuffer({ file });
   assert.deepEqual(b.peek('routine', 0, 10).map((r) => ({ station: r.station, pm25: JSON.parse(r.body).values.pm25 })), [{ station: undefined, pm25: 7 }]);
-  assert.equal(b.nextSeq(), 42, 'the own station\'s seq continues');
+  assert.equal(b.seq.next(), 42, 'the own station\'s seq continues');
   b.append([{ priority: 'routine', kind: 'readings', body: reading(8), station: 'child-a' }]);
   assert.deepEqual(b.peek('routine', 0, 10).map((r) => r.station), [undefined, 'child-a']);
   b.close();

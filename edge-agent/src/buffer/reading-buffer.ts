@@ -13,15 +13,15 @@
  * little larger (pages, index) and does not shrink — freed pages are reused.
  *
  * Each row keeps the station it belongs to (NULL: the agent's own; else a child station the
- * agent is the gateway of), and the message `seq` of the uplink lives here too, one counter per
- * station, so each keeps increasing across restarts and the platform tracks gaps per station.
+ * agent is the gateway of). The same database file holds the uplink's message counters
+ * (`seq`, `sequence-counter.ts`) and the command journal (`commands`, `command-journal.ts`).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import type { StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { z } from 'zod';
 import { AgentError, describeIssues } from '../errors.ts';
+import { inTransaction, openBufferDatabase } from './buffer-database.ts';
+import { CommandJournal } from './command-journal.ts';
+import { SequenceCounter } from './sequence-counter.ts';
 
 export const PRIORITY = { urgent: 0, routine: 1 } as const;
 export type Priority = keyof typeof PRIORITY;
@@ -82,6 +82,10 @@ export type ReadingBufferOptions = z.input<typeof ReadingBufferOptionsSchema>;
 
 export class ReadingBuffer {
   readonly #db: DatabaseSync;
+  /** The uplink's message counters, one per station. */
+  readonly seq: SequenceCounter;
+  /** Commands started and not yet answered. */
+  readonly commands: CommandJournal;
   readonly #overhead: number;
   #quotaBytes: number;
   #bytes: number;
@@ -94,7 +98,7 @@ export class ReadingBuffer {
   readonly #peekUpTo: StatementSync;
   readonly #delete: StatementSync;
   readonly #oldest: StatementSync;
-  readonly #nextSeq: StatementSync;
+  readonly #lastId: StatementSync;
   readonly #addDropped: StatementSync;
   readonly #hasRowsOf: StatementSync;
   #closed = false;
@@ -111,23 +115,9 @@ export class ReadingBuffer {
     const parsed = ReadingBufferOptionsSchema.safeParse(options);
     if (!parsed.success) throw new AgentError('EDGE_ERR_OPTIONS_INVALID', `buffer: ${describeIssues(parsed.error.issues)}`, { cause: parsed.error });
     const o = parsed.data;
-    mkdirSync(path.dirname(path.resolve(o.file)), { recursive: true, mode: 0o700 });
-    this.#db = new DatabaseSync(o.file);
-    this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
-      CREATE TABLE IF NOT EXISTS items (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, bytes INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS items_by_priority ON items (priority, id);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS commands_started (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-      INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0), ('dropped', 0);
-    `);
-    // Buffers written before child stations existed: every row is the agent's own (NULL).
-    const columns = (this.#db.prepare('PRAGMA table_info(items)').all() as Array<{ name: string }>).map((c) => c.name);
-    if (!columns.includes('station')) this.#db.exec('ALTER TABLE items ADD COLUMN station TEXT');
-    this.#db.exec('CREATE INDEX IF NOT EXISTS items_by_station ON items (station) WHERE station IS NOT NULL');
+    this.#db = openBufferDatabase(o.file);
+    this.seq = new SequenceCounter(this.#db);
+    this.commands = new CommandJournal(this.#db);
     this.#overhead = o.rowOverheadBytes;
     this.#quotaBytes = o.quotaBytes;
     this.#insert = this.#db.prepare('INSERT INTO items (priority, kind, body, bytes, station) VALUES (?, ?, ?, ?, ?)');
@@ -135,7 +125,7 @@ export class ReadingBuffer {
     this.#peekUpTo = this.#db.prepare('SELECT id, kind, body, bytes, station FROM items WHERE priority = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?');
     this.#delete = this.#db.prepare('DELETE FROM items WHERE id = ? RETURNING priority, bytes');
     this.#oldest = this.#db.prepare('SELECT id FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
-    this.#nextSeq = this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value');
+    this.#lastId = this.#db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'items'");
     this.#addDropped = this.#db.prepare("UPDATE meta SET value = value + ? WHERE key = 'dropped'");
     this.#hasRowsOf = this.#db.prepare('SELECT 1 AS found FROM items WHERE station = ? LIMIT 1');
     const totals = this.#db.prepare('SELECT priority, count(*) AS n, coalesce(sum(bytes), 0) AS b FROM items GROUP BY priority').all() as Array<{ priority: number; n: number; b: number }>;
@@ -180,27 +170,39 @@ export class ReadingBuffer {
 
   /** Highest id ever assigned so far (0 when empty since creation). */
   lastId(): number {
-    const row = this.#db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'items'").get() as { seq: number } | undefined;
+    const row = this.#lastId.get() as { seq: number } | undefined;
     return row ? Number(row.seq) : 0;
   }
 
-  /** The broker acknowledged the message carrying these rows: they leave the buffer. */
+  /**
+   * The broker acknowledged the message carrying these rows: they leave the buffer. Committed
+   * without waiting for the disk: after a power cut an ack may be undone, and the row is only
+   * sent once more (the platform stores a reading once by series and time).
+   */
   ack(ids: readonly number[]): void {
     if (ids.length === 0 || this.#closed) return;
-    this.#transaction(() => {
-      for (const id of ids) {
-        const inflight = this.#inflight.get(id);
-        if (inflight !== undefined) {
-          this.#inflight.delete(id);
-          this.#inflightBytes -= inflight;
+    const leftInflight: Array<[number, number]> = [];
+    try {
+      this.#transaction(() => {
+        for (const id of ids) {
+          const inflight = this.#inflight.get(id);
+          if (inflight !== undefined) {
+            this.#inflight.delete(id);
+            this.#inflightBytes -= inflight;
+            leftInflight.push([id, inflight]);
+          }
+          const row = this.#delete.get(id) as { priority: number; bytes: number } | undefined;
+          if (!row) continue;
+          this.#counts[row.priority === 0 ? 0 : 1]--;
+          this.#bytes -= Number(row.bytes);
+          this.#acked++;
         }
-        const row = this.#delete.get(id) as { priority: number; bytes: number } | undefined;
-        if (!row) continue;
-        this.#counts[row.priority === 0 ? 0 : 1]--;
-        this.#bytes -= Number(row.bytes);
-        this.#acked++;
-      }
-    }, true);
+      }, false);
+    } catch (err) {
+      // Rolled back: those rows are still in flight.
+      for (const [id, bytes] of leftInflight) this.#inflight.set(id, bytes);
+      throw err;
+    }
   }
 
   /** These rows are in a message sent and not yet acknowledged: the quota must not drop them. */
@@ -217,29 +219,6 @@ export class ReadingBuffer {
     this.#inflight.clear();
     this.#inflightBytes = 0;
     if (!this.#closed) this.#transaction(() => this.#enforceQuota());
-  }
-
-  /** Next message sequence number of `station` (undefined: the agent's own), persisted before use. */
-  nextSeq(station?: string): number {
-    return Number((this.#nextSeq.get(station === undefined ? 'seq' : `seq:${station}`) as { value: number }).value);
-  }
-
-  /**
-   * A command is about to act on equipment: recorded durably first, so that after a crash in
-   * the middle the agent knows it may have acted, and does not act again on a redelivery.
-   */
-  commandStarted(id: string): void {
-    this.#db.prepare('INSERT OR REPLACE INTO commands_started (id, at) VALUES (?, ?)').run(id, Date.now());
-  }
-
-  /** Whether `id` was started and its answer not yet buffered (the agent died while it ran). */
-  wasCommandStarted(id: string): boolean {
-    return this.#db.prepare('SELECT 1 AS found FROM commands_started WHERE id = ?').get(id) !== undefined;
-  }
-
-  /** The command's answer is buffered: the start record is no longer needed (kept a week at most anyway). */
-  commandAnswered(id: string): void {
-    this.#db.prepare('DELETE FROM commands_started WHERE id = ? OR at < ?').run(id, Date.now() - 7 * 86_400_000);
   }
 
   /** Whether any row of child station `station` is waiting. */
@@ -279,40 +258,18 @@ export class ReadingBuffer {
   /**
    * Runs `fn` in one SQLite transaction. The in-memory totals `fn` changes are put back when it
    * rolls back (disk full, I/O error): totals inflated by a failed append would otherwise make
-   * the next quota check drop real rows that fit.
+   * the next quota check drop real rows that fit. (`ack` puts back what it took out of flight.)
    */
-  #transaction(fn: () => void, changesInflight = false): void {
-    const before = {
-      counts: [...this.#counts] as [number, number],
-      bytes: this.#bytes,
-      dropped: this.#dropped,
-      acked: this.#acked,
-      // Only ack() changes what is in flight: copy it only then (it can hold thousands of rows).
-      inflight: changesInflight ? new Map(this.#inflight) : undefined,
-      inflightBytes: this.#inflightBytes,
-    };
-    this.#db.exec('BEGIN IMMEDIATE');
+  #transaction(fn: () => void, durable = true): void {
+    const before = { counts: [...this.#counts] as [number, number], bytes: this.#bytes, dropped: this.#dropped, acked: this.#acked, inflightBytes: this.#inflightBytes };
     try {
-      fn();
-      this.#db.exec('COMMIT');
+      inTransaction(this.#db, fn, durable);
     } catch (err) {
-      // On SQLITE_FULL (and some I/O errors) SQLite has already rolled back by itself.
-      if (this.#db.isTransaction) {
-        try {
-          this.#db.exec('ROLLBACK');
-        } catch {
-          // the totals below are put back all the same
-        }
-      }
       this.#counts = before.counts;
       this.#bytes = before.bytes;
       this.#dropped = before.dropped;
       this.#acked = before.acked;
-      if (before.inflight) {
-        this.#inflight.clear();
-        for (const [id, bytes] of before.inflight) this.#inflight.set(id, bytes);
-        this.#inflightBytes = before.inflightBytes;
-      }
+      this.#inflightBytes = before.inflightBytes;
       throw new AgentError('EDGE_ERR_BUFFER', err instanceof Error ? err.message : String(err), { cause: err });
     }
   }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Domain, SourceConfig } from '@shanshui/models';
 import { Hj212Server } from './hj212/hj212-server.ts';
+import type { Hj212DeadField } from './hj212/to-readings.ts';
 import { Sl651Server } from './sl651/sl651-server.ts';
 import { SimulatedSource } from './simulated-source.ts';
 import { ModbusSource } from './modbus/modbus-source.ts';
@@ -67,6 +68,8 @@ export interface SourceSetOptions {
   readonly pkiDir: string;
   readonly sink: ReadingsSink;
   readonly logger: Logger;
+  /** Queues an event for `up/events` (the agent's reportEvent): fields a source could not store go there as `dead_field` events. Default: logged only. */
+  readonly reportEvent?: (event: Record<string, string | number | boolean>) => void;
 }
 
 const snake = (s: string): string => s.replace(/([A-Z])/g, '_$1').toLowerCase();
@@ -234,12 +237,29 @@ export class SourceSet {
     });
     switch (config.kind) {
       case 'hj212': {
-        const devices: Record<string, { password: string }> = {};
+        const devices: Record<string, { password?: string; domain?: Domain }> = {};
         for (const [mn, password] of Object.entries(config.passwords ?? {})) devices[mn] = { password };
-        return listening(new Hj212Server({ onReadings: sink, devices, utcOffsetMinutes: config.utcOffsetMinutes, defaultVersion: config.version, logger }), config);
+        for (const [mn, domain] of Object.entries(config.domains ?? {})) devices[mn] = { ...devices[mn], domain };
+        const report = this.#o.reportEvent;
+        // Each field the logger sent that cannot be stored becomes a dead letter on the platform (a dead_field event).
+        const onDeadFields = report
+          ? (fields: Hj212DeadField[], ctx: { mn: string; cn: string; dataTime?: string }): void => {
+              const station = config.stations?.[ctx.mn];
+              for (const f of fields) {
+                report({ type: 'dead_field', protocol: 'hj212', mn: ctx.mn, cn: ctx.cn, data_time: ctx.dataTime ?? '', code: f.code, suffix: f.suffix, value: f.value, reason: f.reason, ...(station ? { station } : {}) });
+              }
+            }
+          : undefined;
+        return listening(
+          new Hj212Server({ onReadings: sink, devices, utcOffsetMinutes: config.utcOffsetMinutes, defaultVersion: config.version, logger, ...(onDeadFields ? { onDeadFields } : {}) }),
+          config,
+        );
       }
-      case 'sl651':
-        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, logger }), config);
+      case 'sl651': {
+        // Per-station passwords (密码): the listener drops, counts and never acknowledges a mismatch.
+        const stations = Object.fromEntries(Object.entries(config.passwords ?? {}).map(([address, password]) => [address.toUpperCase(), { password }]));
+        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, stations, logger }), config);
+      }
       case 'opcua': {
         let source: OpcuaSourceLike | undefined;
         return {

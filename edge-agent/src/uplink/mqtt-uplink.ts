@@ -22,15 +22,10 @@
  * each station's rows keep their order.
  *
  * A child the platform no longer lets this gateway publish for (deleted, detached, moved to
- * another gateway) gets its publish refused — the broker closes the connection without PUBACK —
- * and would be resent first after every reconnect, holding up every other station. So after a
- * connection is lost with child messages unacknowledged the uplink sends one message at a time
- * until each of those stations has had a PUBACK; a child whose lone message in flight loses the
- * connection within `refusalWindowMs` of being sent (a refusal is prompt; a dying link is not)
- * `refusalsToPark` times in a row is parked: its rows stay in the buffer, unsent, until
- * `unpark()` (the agent calls it when a config is applied), `parkRetryMs` later — doubling each
- * time the same station is parked again, up to a day — or a restart, and `onStationRefused`
- * reports it.
+ * another gateway) gets its publishes refused; `station-parking.ts` decides when to send one
+ * message at a time and when to park it (its rows stay in the buffer, unsent, until `unpark()`,
+ * a retry timer, or a restart), and `onStationRefused` reports it. The optional drain cap is
+ * `drain-cap.ts`.
  *
  * Profiles: `5g` — JSON, mqtts when the credentials carry a TLS URL (`nbiot` too, unless
  * `plainMqtt`), payloads up to
@@ -47,6 +42,9 @@ import type { AgentConfig, PayloadEncoding } from '@shanshui/models';
 import { AgentError, describeIssues } from '../errors.ts';
 import type { BufferedItem, ReadingBuffer } from '../buffer/reading-buffer.ts';
 import { encodeReadings, packReadings } from './readings-packer.ts';
+import { StationParking } from './station-parking.ts';
+import type { UnackedMessage } from './station-parking.ts';
+import { DrainCap } from './drain-cap.ts';
 import type { WireReading } from './readings-packer.ts';
 
 /** The part of the agent config the uplink follows (changes apply live; profile/keep-alive reconnect). */
@@ -179,23 +177,16 @@ export class MqttUplink {
   #pumping = false;
   #inflight = 0;
   /** Messages sent on this connection and not yet acknowledged, oldest first, by station (undefined: own). */
-  #unacked: Array<{ station: string | undefined; sentAt: number }> = [];
-  /** Times each child station has been parked in this run: the retry waits double each time. */
-  readonly #timesParked = new Map<string, number>();
-  /** Child stations with a message lost in a connection drop and no PUBACK since: one message at a time until they have one. */
-  readonly #careful = new Set<string>();
-  /** Child station → connections lost in a row with only its message in flight. */
-  readonly #strikes = new Map<string, number>();
-  readonly #parked = new Set<string>();
+  #unacked: UnackedMessage[] = [];
+  readonly #parking: StationParking;
   #parkRetryTimer: NodeJS.Timeout | undefined;
+  readonly #cap: DrainCap;
   #urgentCursor = 0;
   #backlogCursor = 0;
   #highWater = 0;
   #liveCursor = 0;
   /** nbiot: live rows up to this id may go now (set by the batch timer). */
   #liveLimit: number | undefined;
-  #tokens = 1;
-  #tokensAt = 0;
   readonly #stats: MqttUplinkStats;
 
   constructor(options: MqttUplinkOptions) {
@@ -206,6 +197,8 @@ export class MqttUplink {
     this.#profile = this.#o.profile;
     this.#log = (this.#o.logger ?? pino({ level: 'silent' })).child({ component: 'uplink' });
     this.#backoff = this.#makeBackoff();
+    this.#parking = new StationParking(this.#o);
+    this.#cap = new DrainCap(this.#profile.drainRatePerSec, Date.now());
     this.#stats = {
       state: 'stopped',
       url: this.#url(),
@@ -254,6 +247,7 @@ export class MqttUplink {
     const old = this.#profile;
     this.#profile = parsed;
     this.#stats.profile = parsed.profile;
+    this.#cap.setRate(parsed.drainRatePerSec);
     if (old.batchIntervalSec !== parsed.batchIntervalSec || old.profile !== parsed.profile) this.#startBatchTimer();
     if (old.profile !== parsed.profile || old.keepaliveSec !== parsed.keepaliveSec || old.plainMqtt !== parsed.plainMqtt) {
       this.#backoff = this.#makeBackoff();
@@ -279,16 +273,16 @@ export class MqttUplink {
   }
 
   stats(): MqttUplinkStats {
-    return { ...this.#stats, inflight: this.#inflight, backlogPending: this.#connected && this.#backlogCursor < this.#highWater, parkedStations: [...this.#parked] };
+    return { ...this.#stats, inflight: this.#inflight, backlogPending: this.#connected && this.#backlogCursor < this.#highWater, parkedStations: this.#parking.parked() };
   }
 
   /** Sends parked child stations' rows again (a config change may have fixed what the platform refused). */
   unpark(): void {
     clearTimeout(this.#parkRetryTimer);
     this.#parkRetryTimer = undefined;
-    if (this.#parked.size === 0) return;
-    this.#log.info({ stations: [...this.#parked] }, 'unparking child stations');
-    this.#parked.clear();
+    const was = this.#parking.unparkAll();
+    if (was.length === 0) return;
+    this.#log.info({ stations: was }, 'unparking child stations');
     // Rows in flight are skipped by the scan; everything else is looked at again from the start.
     this.#urgentCursor = 0;
     this.#backlogCursor = 0;
@@ -403,18 +397,13 @@ export class MqttUplink {
     this.#unacked = [];
     this.#buffer.clearInflight();
     // A station whose rows left the buffer without a PUBACK (quota) has nothing left to prove.
-    for (const station of this.#careful) {
-      if (this.#buffer.hasRowsOf(station)) continue;
-      this.#careful.delete(station);
-      this.#strikes.delete(station);
-    }
+    this.#parking.forgetGone((station) => this.#buffer.hasRowsOf(station));
     this.#urgentCursor = 0;
     this.#backlogCursor = 0;
     this.#highWater = this.#buffer.lastId();
     this.#liveCursor = this.#highWater;
     this.#liveLimit = undefined;
-    this.#tokens = 1;
-    this.#tokensAt = Date.now();
+    this.#cap.reset(Date.now());
     this.#log.info({ url: this.#stats.url, backlog: this.#buffer.stats().depth }, 'uplink connected');
     client.subscribe([downTopic(this.#o.deviceId, 'config'), downTopic(this.#o.deviceId, 'command')], { qos: 1 }, (err) => {
       if (err) this.#log.warn({ err: err.message }, 'subscribe failed');
@@ -455,52 +444,32 @@ export class MqttUplink {
     }
   }
 
-  /**
-   * The connection is gone with `#unacked` messages unacknowledged. One child message alone in
-   * flight (we were sending one at a time) is a strike against its station; enough in a row
-   * park it. Every child left unacknowledged makes the next connection send one at a time.
-   */
+  /** The connection is gone with `#unacked` messages unacknowledged: the parking rules judge them. */
   #judgeLostMessages(): void {
     const lost = this.#unacked;
     this.#unacked = [];
-    // A refusal closes the connection at once; a link that dies (NB-IoT coverage, a keep-alive
-    // timeout) takes longer — that is no evidence against the station.
-    const promptly = lost.length === 1 && Date.now() - lost[0]!.sentAt <= this.#o.refusalWindowMs;
-    const lone = promptly ? lost[0]!.station : undefined;
-    if (lone !== undefined && this.#careful.size > 0) {
-      const strikes = (this.#strikes.get(lone) ?? 0) + 1;
-      this.#strikes.set(lone, strikes);
-      if (strikes >= this.#o.refusalsToPark) {
-        this.#parked.add(lone);
-        this.#careful.delete(lone);
-        this.#strikes.delete(lone);
-        const times = (this.#timesParked.get(lone) ?? 0) + 1;
-        this.#timesParked.set(lone, times);
-        // Parked again after a retry: wait twice as long (up to a day) before the next one.
-        const retryInMs = Math.min(this.#o.parkRetryMs * 2 ** (times - 1), 86_400_000);
-        this.#log.error({ station: lone, strikes, retryInMs }, 'the platform keeps refusing publishes for this child station (not a child of this gateway any more?); its readings stay in the buffer, unsent');
-        if (!this.#parkRetryTimer) {
-          this.#parkRetryTimer = setTimeout(() => {
-            this.#parkRetryTimer = undefined;
-            this.unpark();
-          }, retryInMs);
-          this.#parkRetryTimer.unref();
-        }
-        try {
-          this.#o.onStationRefused?.(lone);
-        } catch (err) {
-          this.#log.error({ err }, 'onStationRefused handler failed');
-        }
-      }
+    const parked = this.#parking.connectionLost(lost, Date.now());
+    if (!parked) return;
+    this.#log.error({ station: parked.station, strikes: parked.strikes, retryInMs: parked.retryInMs }, 'the platform keeps refusing publishes for this child station (not a child of this gateway any more?); its readings stay in the buffer, unsent');
+    if (!this.#parkRetryTimer) {
+      this.#parkRetryTimer = setTimeout(() => {
+        this.#parkRetryTimer = undefined;
+        this.unpark();
+      }, parked.retryInMs);
+      this.#parkRetryTimer.unref();
     }
-    for (const m of lost) if (m.station !== undefined && !this.#parked.has(m.station)) this.#careful.add(m.station);
+    try {
+      this.#o.onStationRefused?.(parked.station);
+    } catch (err) {
+      this.#log.error({ err }, 'onStationRefused handler failed');
+    }
   }
 
   #pump(): void {
     if (!this.#connected || this.#pumping || this.#stopped) return;
     this.#pumping = true;
     try {
-      const window = this.#careful.size > 0 ? 1 : this.#o.maxInflight;
+      const window = this.#parking.window(this.#o.maxInflight);
       while (this.#connected && this.#inflight < window) {
         if (this.#sendUrgent() || this.#sendLive() || this.#sendBacklog()) continue;
         break;
@@ -532,21 +501,13 @@ export class MqttUplink {
 
   #sendBacklog(): boolean {
     if (this.#backlogCursor >= this.#highWater) return false;
-    const rate = this.#profile.drainRatePerSec;
-    if (rate !== undefined) {
-      // An optional cap (a metered link): a token bucket of `rate` messages per second.
-      const now = Date.now();
-      this.#tokens = Math.min(Math.max(1, rate), this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
-      this.#tokensAt = now;
-      if (this.#tokens < 1) {
-        if (!this.#drainTimer) {
-          this.#drainTimer = setTimeout(() => {
-            this.#drainTimer = undefined;
-            this.#pump();
-          }, Math.ceil(((1 - this.#tokens) / rate) * 1000));
-        }
-        return false;
-      }
+    const waitMs = this.#cap.waitMs(Date.now());
+    if (waitMs > 0) {
+      this.#drainTimer ??= setTimeout(() => {
+        this.#drainTimer = undefined;
+        this.#pump();
+      }, waitMs);
+      return false;
     }
     const rows = this.#buffer.peek('routine', this.#backlogCursor, this.#o.maxReadingsPerMessage, this.#highWater);
     if (rows.length === 0) {
@@ -556,7 +517,7 @@ export class MqttUplink {
     }
     const messagesBefore = this.#stats.messagesSent;
     const progressed = this.#sendReadings(rows, (id) => (this.#backlogCursor = id));
-    if (this.#stats.messagesSent > messagesBefore) this.#tokens -= 1;
+    if (this.#stats.messagesSent > messagesBefore) this.#cap.spend();
     return progressed;
   }
 
@@ -578,7 +539,7 @@ export class MqttUplink {
    */
   #sendReadings(rows: readonly BufferedItem[], advance: (id: number) => void): boolean {
     const done = new Set<number>();
-    const parked = (row: BufferedItem): boolean => row.station !== undefined && this.#parked.has(row.station);
+    const parked = (row: BufferedItem): boolean => this.#parking.isParked(row.station);
     const moveCursor = (): void => {
       let last: number | undefined;
       for (const row of rows) {
@@ -628,7 +589,7 @@ export class MqttUplink {
       const kept = plan.parts.reduce((n, p) => n + Object.keys(p[0]!.values).length, 0);
       if (kept < Object.keys(readings[0]!.values).length) this.#stats.oversizeDropped++;
     }
-    const payloads = plan.parts.map((part) => encodeReadings(this.#buffer.nextSeq(station), part, encoding));
+    const payloads = plan.parts.map((part) => encodeReadings(this.#buffer.seq.next(station), part, encoding));
     this.#publish('readings', carried, payloads, plan.count, 0, station);
     moveCursor();
     return true;
@@ -663,11 +624,7 @@ export class MqttUplink {
         if (--pending > 0) return;
         this.#inflight--;
         this.#unacked.splice(this.#unacked.indexOf(message), 1);
-        if (station !== undefined) {
-          this.#careful.delete(station);
-          this.#strikes.delete(station);
-          this.#timesParked.delete(station);
-        }
+        this.#parking.acknowledged(station);
         this.#buffer.ack(ids);
         this.#stats.messagesAcked += payloads.length;
         this.#stats.readingsAcked += readings;

@@ -4,13 +4,14 @@
  *   2. decode    — JSON or CBOR
  *   3. envelope  — the zod schema of the wire contract (parseReadingsMessage: a fast path for
  *                  well-formed messages, the schema for everything else)
- *   4. validate  — metrics known for the station's domain, timestamps sane, plausibility flags
- *   5. enrich    — station tags; readings become InfluxDB line protocol (the spool record)
+ *   4. validate  — metrics known for the station's profile (or domain), timestamps sane, plausibility flags
+ *   5. enrich    — 折算 values a pollution source's logger did not send (docs/standards/pollution-source.md);
+ *                  station tags; readings become InfluxDB line protocol (the spool record)
  * Anything refused becomes a dead letter with the raw payload and the exact reason; the
  * device's valid readings in the same message still go through. Never throws on a payload.
  */
-import { decodePayload, formatEnvelopeIssues, parseReadingsMessage, validateReadings } from '@shanshui/models';
-import type { Reading, Station } from '@shanshui/models';
+import { DOMAIN_SPECS, addCorrectedValues, decodePayload, formatEnvelopeIssues, parseReadingsMessage, validateReadings } from '@shanshui/models';
+import type { Domain, MetricSpec, Reading, Station } from '@shanshui/models';
 import type { IngestErrorCode } from '../errors.ts';
 import { INGEST_ERRORS } from '../errors.ts';
 import { readingsToLineProtocol } from '../store/line-protocol.ts';
@@ -21,6 +22,8 @@ export interface AcceptContext {
   readonly nowMs: () => number;
   readonly maxFutureSkewMs: number;
   readonly maxAgeMs: number;
+  /** What a station's readings are validated against (ProfileCatalogue.metricsFor). Default its domain. */
+  readonly metricsFor?: (station: Station) => Domain | Readonly<Record<string, MetricSpec>>;
 }
 
 export interface AcceptedMessage {
@@ -55,7 +58,8 @@ export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: stri
   if (!parsed.success) return dead('INGEST_ERR_PAYLOAD_INVALID', formatEnvelopeIssues(parsed.error, decoded.value), decoded.encoding, readableSeq(decoded.value));
   const message = parsed.message;
 
-  const result = validateReadings(message, station.domain, {
+  const against = ctx.metricsFor ? ctx.metricsFor(station) : station.domain;
+  const result = validateReadings(message, against, {
     nowMs: ctx.nowMs(),
     maxFutureSkewMs: ctx.maxFutureSkewMs,
     maxAgeMs: ctx.maxAgeMs,
@@ -70,9 +74,19 @@ export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: stri
     encoding: decoded.encoding,
   }));
 
-  const lines = readingsToLineProtocol(station, result.accepted);
+  const readings = station.domain === 'pollution_source' ? withCorrected(station, against, result.accepted) : result.accepted;
+  const lines = readingsToLineProtocol(station, readings);
   const rejected = result.accepted.length === 0 && deadLetters.length > 0;
-  return { station, seq: message.seq, rejected, readings: result.accepted, lines, implausible: result.implausible, deadLetters };
+  return { station, seq: message.seq, rejected, readings, lines, implausible: result.implausible, deadLetters };
+}
+
+/** Adds `<metric>_zs` from the station's `o2Reference` where the logger sent only the measured value. */
+function withCorrected(station: Station, against: Domain | Readonly<Record<string, MetricSpec>>, readings: readonly Reading[]): readonly Reading[] {
+  const ref = station.attributes?.['o2Reference'];
+  const o2Reference = typeof ref === 'number' ? ref : typeof ref === 'string' && ref.trim() !== '' ? Number(ref) : undefined;
+  if (o2Reference === undefined || !Number.isFinite(o2Reference)) return readings;
+  const metrics = typeof against === 'string' ? DOMAIN_SPECS[against].metrics : against;
+  return readings.map((r) => addCorrectedValues(r, metrics, o2Reference));
 }
 
 /** The `seq` of a message the envelope refused, when it has a usable one: its number was delivered, just not accepted. */

@@ -1,23 +1,24 @@
 /**
  * Warnings in one place: rules evaluated on every durable reading → alert lifecycle → InfluxDB
  * `alerts` (through the spool) and the webhook outbox → delivery worker. `startWarnings` works
- * on the platform store, listens to the platform's events, and returns the HTTP routes and
- * `stop()`. Rules are evaluated synchronously on each reading and never await the network;
+ * on the platform store and returns its consumer of the platform's events (durable readings,
+ * removed stations), what the API routes need, and `stop()`; it registers no routes itself. Rules are evaluated synchronously on each reading and never await the network;
  * the alert changes they cause are written afterwards, in order per station.
  */
-import type { EventEmitter } from 'node:events';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Reading, Station } from '@shanshui/models';
+import type { Station } from '@shanshui/models';
 import type { PointSink } from '../spool/retrying-appender.ts';
 import { toLineProtocol } from '../store/influx-http.ts';
 import { qualityCorrectionPoints } from '../rules/quality-correction-points.ts';
 import type { PlatformMetrics } from '../metrics.ts';
+import { z } from 'zod';
+import { parseComponentOptions } from '../component-options.ts';
 import type { PlatformStore } from '../state/platform-store.ts';
 import type { RuleStore } from '../rules/rule-store.ts';
 import { RuleEngine } from '../rules/rule-engine.ts';
 import type { RuleTransition } from '../rules/rule-engine.ts';
 import { DEFAULT_RULES } from '../rules/default-rules.ts';
+import { CATALOGUE_DEFAULT_RULES } from '../rules/catalogue-default-rules.ts';
 import type { AlertStore } from './alert-store.ts';
 import { AlertLifecycle } from './alert-lifecycle.ts';
 import type { OutboxStore } from '../webhooks/outbox-store.ts';
@@ -26,35 +27,36 @@ import { SubscriptionCache } from '../webhooks/subscription-cache.ts';
 import { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 import { DeliveryWorker } from '../webhooks/delivery-worker.ts';
 import { KeyedSerialQueue } from '../state/keyed-serial-queue.ts';
-import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
+import { DeliveryWorkerOptionsSchema } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
 import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
-import { alertRoutes } from '../api/alert-routes.ts';
-import { ruleRoutes } from '../api/rule-routes.ts';
-import { subscriptionRoutes } from '../api/subscription-routes.ts';
-import { webhookDeliveryRoutes } from '../api/webhook-delivery-routes.ts';
+import type { EventEmitter } from 'node:events';
+import type { AlertChanged, PlatformConsumer, ReadingsDurable } from '../platform-events.ts';
 
-export interface WarningsOptions {
-  /** Seed DEFAULT_RULES into a new database. Default true. */
-  readonly seedDefaultRules: boolean;
-  /** How often stale rules are checked, ms. Default 10000. */
-  readonly staleCheckIntervalMs: number;
-  /** How often changed rule state is saved, ms (transitions save at once). Default 1000. */
-  readonly ruleStateFlushMs: number;
-  /** How often rules and webhook subscriptions are read again (changes made through other nodes), ms. Default 5000. */
-  readonly reloadMs: number;
-  /** Delivery worker options (timeout, retry budget, backoff). */
-  readonly delivery: Partial<DeliveryWorkerOptions>;
-  /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
-  readonly outbound: OutboundGuardOptions;
-}
+export const WarningsOptionsSchema = z
+  .object({
+    /** Seed DEFAULT_RULES into a new database. Default true. */
+    seedDefaultRules: z.boolean().default(true),
+    /** How often stale rules are checked, ms. Default 10000. */
+    staleCheckIntervalMs: z.number().int().min(10).default(10_000),
+    /** How often changed rule state is saved, ms (transitions save at once). Default 1000. */
+    ruleStateFlushMs: z.number().int().min(10).default(1000),
+    /** How often rules and webhook subscriptions are read again (changes made through other nodes), ms. Default 5000. */
+    reloadMs: z.number().int().min(10).default(5000),
+    /** Delivery worker options (timeout, retry budget, backoff); defaults in DeliveryWorkerOptionsSchema. */
+    delivery: DeliveryWorkerOptionsSchema.default(DeliveryWorkerOptionsSchema.parse({})),
+    /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
+    outbound: z.custom<OutboundGuardOptions>((v) => typeof v === 'object' && v !== null, 'outbound guard options').default({ allowNetworks: [], ownPorts: () => [] }),
+  })
+  .strict();
+export type WarningsOptions = z.output<typeof WarningsOptionsSchema>;
 
-export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
+export const WARNINGS_DEFAULTS: WarningsOptions = WarningsOptionsSchema.parse({});
 
 export interface WarningsDeps {
-  /** Emits 'readings' ({station, readings}) once a message is durable; gets 'alert' ({alert, event}) after each alert change. */
-  readonly events: EventEmitter;
+  /** Told of every committed alert change (the platform's 'alert' event). */
+  readonly alertChanged?: (e: AlertChanged) => void;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
   readonly store: Pick<PlatformStore, 'rules' | 'alerts' | 'subscriptions' | 'outbox'>;
@@ -63,9 +65,13 @@ export interface WarningsDeps {
   readonly stations: { get(id: string): Station | undefined; all(): Station[] };
   /** This platform node (outbox claims name it). Default 'local'. */
   readonly nodeId?: string;
-  /** Whether this node runs the cross-station checks (stale stations). Default: always. */
-  readonly isLeader?: () => boolean;
-  readonly options?: Partial<WarningsOptions>;
+  /**
+   * Cluster: this node's leadership of the cross-station rules (stale stations, corroboration).
+   * Only the leader decides them, from the states every node saves; a node that becomes leader
+   * starts from the open alerts. Unset: one node, which decides them on each reading.
+   */
+  readonly leadership?: { readonly isLeader: boolean; readonly events: EventEmitter<{ change: [isLeader: boolean] }> };
+  readonly options?: z.input<typeof WarningsOptionsSchema>;
   readonly now?: () => number;
 }
 
@@ -89,8 +95,8 @@ export interface WarningsContext {
 }
 
 export interface Warnings extends WarningsContext {
-  /** Registers /api/v1/{alerts,rules,subscriptions,webhook-deliveries} and the webhook JSON Schema. */
-  routes(app: FastifyInstance): void;
+  /** Listens to durable readings (rules) and removed stations (their alerts resolve). */
+  readonly consumer: PlatformConsumer;
   /** A station was deleted: resolves its open alerts and forgets its rule state. */
   stationRemoved(stationId: string): Promise<void>;
   /** Alert changes still being written (tests and shutdown wait for them). */
@@ -99,30 +105,31 @@ export interface Warnings extends WarningsContext {
 }
 
 export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
-  const o: WarningsOptions = { ...WARNINGS_DEFAULTS, ...deps.options };
+  const o = parseComponentOptions('Warnings', WarningsOptionsSchema, deps.options);
   const logger = deps.logger.child({ component: 'warnings' });
   const now = deps.now ?? Date.now;
   const { rules, alerts, subscriptions, outbox } = deps.store;
 
   if (o.seedDefaultRules) {
-    const n = await rules.seedOnce(DEFAULT_RULES);
+    const n = (await rules.seedOnce(DEFAULT_RULES)) + (await rules.seedEach(CATALOGUE_DEFAULT_RULES));
     if (n) logger.info({ rules: n }, 'default warning rules seeded');
   }
   const subscriptionCache = new SubscriptionCache(subscriptions, logger);
   await subscriptionCache.start(o.reloadMs);
   const publisher = new WebhookPublisher(() => subscriptionCache.current());
   const outbound = new OutboundGuard(o.outbound);
-  const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs ?? 5000 });
+  const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs });
   const worker = new DeliveryWorker(
     { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
     o.delivery,
   );
   const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
       worker.kick();
-      deps.events.emit('alert', { alert, event });
+      deps.alertChanged?.({ alert, event });
     },
   });
-  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id) });
+  const leadership = deps.leadership;
+  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id), crossStationOnLeader: leadership !== undefined });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of await alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
 
@@ -147,7 +154,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   };
   const settled = (): Promise<void> => queue.settled();
 
-  const onReadings = (e: { station: Station; readings: readonly Reading[] }): void => {
+  const onReadings = (e: ReadingsDurable): void => {
     try {
       const result = engine.evaluateReadings(e.station, e.readings, now());
       if (result.flagged.length > 0) deps.points.write(toLineProtocol(qualityCorrectionPoints(e.station, result.readings, result.flagged)));
@@ -156,16 +163,40 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       logger.error({ err, stationId: e.station.id }, 'rule evaluation failed');
     }
   };
-  deps.events.on('readings', onReadings);
 
+  let crossRunning = false;
   const staleTimer = setInterval(() => {
-    if (deps.isLeader && !deps.isLeader()) return;
-    try {
-      apply(engine.checkStale(deps.stations.all(), now()));
-    } catch (err) {
-      logger.error({ err }, 'stale check failed');
+    if (!leadership) {
+      try {
+        apply(engine.checkStale(deps.stations.all(), now()));
+      } catch (err) {
+        logger.error({ err }, 'stale check failed');
+      }
+      return;
     }
+    if (!leadership.isLeader || crossRunning) return;
+    crossRunning = true;
+    engine
+      .checkCrossStation(deps.stations.all(), now())
+      .then(apply, (err: unknown) => logger.error({ err }, 'cross-station check failed'))
+      .finally(() => (crossRunning = false));
   }, o.staleCheckIntervalMs);
+  // A new leader carries on from the open alerts (the old leader's memory died with it).
+  const onLeadership = (isLeader: boolean): void => {
+    logger.info({ isLeader }, isLeader ? 'leading the cross-station rules (stale, corroboration)' : 'no longer leading the cross-station rules');
+    if (!isLeader) return;
+    alerts
+      .allOpen()
+      .then((open) => {
+        for (const a of open) engine.adoptActive(a.stationId, a.ruleId, a.level);
+      })
+      .catch((err: unknown) => logger.error({ err }, 'open alerts not adopted'));
+  };
+  leadership?.events.on('change', onLeadership);
+  // Won before this listened (the lock is tried as soon as the store opens it).
+  if (leadership?.isLeader) onLeadership(true);
+  // Cluster: a device now reporting to this node brings its stations' rule states from the store
+  // — the platform's 'rule-state handover' consumer (platform.ts) does it, children included.
   const flushTimer = setInterval(() => {
     engine.flush().catch((err: unknown) => logger.error({ err }, 'rule state not saved'));
     outbox
@@ -182,28 +213,33 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   reloadTimer.unref();
   worker.start();
 
+  const stationRemoved = async (stationId: string): Promise<void> => {
+    try {
+      await settled();
+      await lifecycle.resolveStation(stationId, '站点已删除', now());
+      engine.forgetStation(stationId);
+      await engine.flush();
+    } catch (err) {
+      logger.error({ err, stationId }, 'alerts of a deleted station not resolved');
+    }
+  };
+
   const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, publisher, station: (id) => deps.stations.get(id), logger, now };
   return {
     ...ctx,
-    routes(app) {
-      alertRoutes(app, ctx);
-      ruleRoutes(app, ctx);
-      subscriptionRoutes(app, ctx);
-      webhookDeliveryRoutes(app, ctx);
+    consumer: {
+      name: 'warnings',
+      on: {
+        readingsDurable: onReadings,
+        stationRemoved: (station) => {
+          stationRemoved(station.id).catch(() => undefined);
+        },
+      },
     },
-    async stationRemoved(stationId) {
-      try {
-        await settled();
-        await lifecycle.resolveStation(stationId, '站点已删除', now());
-        engine.forgetStation(stationId);
-        await engine.flush();
-      } catch (err) {
-        logger.error({ err, stationId }, 'alerts of a deleted station not resolved');
-      }
-    },
+    stationRemoved,
     settled,
     async stop() {
-      deps.events.off('readings', onReadings);
+      leadership?.events.off('change', onLeadership);
       clearInterval(staleTimer);
       clearInterval(flushTimer);
       clearInterval(reloadTimer);

@@ -5,7 +5,7 @@
  * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
  */
 import { healthRoutes } from './health-routes.ts';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readingsJsonSchema } from '@shanshui/models';
@@ -13,6 +13,7 @@ import type { PlatformStore } from '../state/platform-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
+import { logRequests } from './log-requests.ts';
 import { HttpError } from './http-error.ts';
 import { stationRoutes } from './station-routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
@@ -33,6 +34,7 @@ import type { UserStore } from '../auth/user-store.ts';
 import { userRoutes } from './user-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { PLATFORM_VERSION } from '../version.ts';
+import type { ProfileCatalogue } from '../catalogue/profile-catalogue.ts';
 
 export interface ApiDeps {
   readonly logger: Logger;
@@ -60,6 +62,8 @@ export interface ApiDeps {
   readonly externalBroker?: boolean;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
+  /** Station profiles in force (the catalogue's and custom ones): stations naming a profile are checked against it. Default: no check. */
+  readonly profiles?: ProfileCatalogue;
   /** fastify `trustProxy`: whose X-Forwarded-For/-Proto make `req.ip` / `req.protocol`. Default false. */
   readonly trustProxy?: boolean | readonly string[];
 }
@@ -67,6 +71,8 @@ export interface ApiDeps {
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // One line per request (logRequests below) instead of fastify's "incoming request" + "request completed".
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });
@@ -74,6 +80,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const status = (err as { statusCode?: number }).statusCode;
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = String(req.headers['content-type'] ?? 'none');
+      return reply.code(415).send({
+        error: { code: 'API_ERR_UNSUPPORTED_MEDIA_TYPE', message: `the body must be JSON, sent as content type application/json (got ${type}): with curl add -H 'content-type: application/json' (curl -d alone sends application/x-www-form-urlencoded)` },
+      });
+    }
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ error: { code: (err as { code?: string }).code ?? 'API_ERR_BAD_REQUEST', message: err instanceof Error ? err.message : String(err) } });
     }
@@ -82,6 +94,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
+  logRequests(app);
   healthRoutes({ ready: deps.health, startedAt: Date.now() })(app);
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
   installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics, ...(deps.users ? { users: deps.users } : {}) });

@@ -64,12 +64,13 @@ const DOCS = {
   },
 } satisfies Record<string, RouteDoc>;
 
-function credentialsOf(deps: ApiDeps, station: Station, secret: string) {
+function credentialsOf(deps: ApiDeps, station: Station, secret: string, host: string) {
   return {
     clientId: station.id,
     username: station.id,
     password: secret,
-    mqtt: deps.mqttEndpoints(),
+    // HOST: the name the caller reached the API by (SHANSHUI_PUBLIC_MQTT_URL names it outright).
+    mqtt: Object.fromEntries(Object.entries(deps.mqttEndpoints()).map(([k, v]) => [k, v.replace('HOST', host)])),
     topics: {
       readings: upTopic(station.id, 'readings'),
       status: upTopic(station.id, 'status'),
@@ -103,6 +104,8 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const input = parseOr400(StationInputSchema, req.body, 'station');
     requireScope(req, input.department, 'registering a station');
     if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
+    const misfit = deps.profiles?.checkStation(input);
+    if (misfit) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid station: ${misfit}`);
     if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
     // Checked again right before the insert, after the secret's (slow) hash: a request in
     // between may have registered the id, or made the gateway a child itself.
@@ -112,7 +115,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
     deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
     addAuditNote(req, { target: station.id });
-    return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret) });
+    return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
   });
 
   app.get('/api/v1/stations', { config: { permission: 'stations:read', doc: DOCS.list } }, async (req) => {
@@ -134,6 +137,8 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!current || !inScope(req, current.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     const update = parseOr400(StationUpdateSchema, req.body, 'station change');
     if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
+    const misfit = deps.profiles?.checkStation({ domain: current.domain, profile: update.profile ?? current.profile, attributes: update.attributes ?? current.attributes });
+    if (misfit) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid station change: ${misfit}`);
     const station = await deps.registry.update(id, update);
     if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     if (station.gatewayId !== current.gatewayId) {
@@ -151,7 +156,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const secret = station && inScope(req, station.department) && (await deps.registry.rotateSecret(id));
     if (!station || !secret) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
     deps.logger.info({ stationId: id }, 'station secret rotated');
-    return reply.code(201).send({ credentials: credentialsOf(deps, station, secret) });
+    return reply.code(201).send({ credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
   });
 
   app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete', doc: DOCS.remove } }, async (req, reply) => {

@@ -25,6 +25,7 @@ export const PERMISSION_ROLE = {
   'stations:delete': 'admin',
   'tokens:manage': 'admin',
   'users:manage': 'admin',
+  'profiles:write': 'admin',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSION_ROLE;

@@ -9,8 +9,13 @@
  * - Reservoir: models' RESERVOIR_STATE_WARNING_LEVEL (超汛限 blue, 超防洪高 yellow, 超设计洪水位
  *   orange, 超校核洪水位 red).
  * - Fire danger (LY/T 1172): models' FIRE_DANGER_WARNING_LEVEL (三级 yellow, 四级 orange, 五级 red).
+ * - Noise (GB 3096): models' NOISE_CLASS_WARNING_LEVEL (超标 blue, > 5 dB(A) yellow, > 10 orange, 夜间突发 yellow).
+ * - Emission permit: models' EMISSION_CLASS_WARNING_LEVEL (超标 yellow, ≥ 1.5× orange, ≥ 2× red).
+ * - River flood (MWR): models' RIVER_STATE_WARNING_LEVEL (超警戒 blue … 超历史最高 red).
+ * - Rainstorm signal, rainfall trigger: the colour itself.
+ * - Landslide (改进切线角): models' DEFORMATION_STAGE_WARNING_LEVEL (初加速 blue … 临滑 red).
  */
-import { DROUGHT_WARNING_LEVEL, FIRE_DANGER_WARNING_LEVEL, RESERVOIR_STATE_WARNING_LEVEL } from '@shanshui/models';
+import { DEFORMATION_STAGE_WARNING_LEVEL, DROUGHT_WARNING_LEVEL, EMISSION_CLASS_WARNING_LEVEL, FIRE_DANGER_WARNING_LEVEL, NOISE_CLASS_WARNING_LEVEL, RESERVOIR_STATE_WARNING_LEVEL, RIVER_STATE_WARNING_LEVEL } from '@shanshui/models';
 import type { WarningLevel } from '@shanshui/models';
 import type { Classifier } from './rule-schema.ts';
 
@@ -24,4 +29,10 @@ export const DEFAULT_LEVEL_MAPS: Readonly<Record<Classifier, Readonly<Record<str
   drought: nonNull(DROUGHT_WARNING_LEVEL),
   reservoir_level: nonNull(RESERVOIR_STATE_WARNING_LEVEL),
   fire_danger: nonNull(FIRE_DANGER_WARNING_LEVEL),
+  noise_zone: nonNull(NOISE_CLASS_WARNING_LEVEL),
+  emission_permit: nonNull(EMISSION_CLASS_WARNING_LEVEL),
+  river_flood: nonNull(RIVER_STATE_WARNING_LEVEL),
+  rainstorm_signal: { blue: 'blue', yellow: 'yellow', orange: 'orange', red: 'red' },
+  rainfall_trigger: { blue: 'blue', yellow: 'yellow', orange: 'orange', red: 'red' },
+  landslide_tangent: nonNull(DEFORMATION_STAGE_WARNING_LEVEL),
 };

@@ -4,7 +4,7 @@
  * from the day's weather — see evaluate-fire-danger.ts) mapped to a
  * warning level. Values whose quality is not trustworthy are left out of the classification.
  */
-import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, realtimeAqiLevel, reservoirState } from '@shanshui/models';
+import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, realtimeAqiLevel, reservoirState, WATER_FACTOR_INFO } from '@shanshui/models';
 import type { Reading, ReservoirLevels, Station, WaterValues } from '@shanshui/models';
 import type { ClassificationRule } from './rule-schema.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
@@ -12,6 +12,7 @@ import type { RuleState } from './rule-state.ts';
 import { evaluateFireDanger } from './evaluate-fire-danger.ts';
 import { DEFAULT_LEVEL_MAPS } from './default-level-maps.ts';
 import { withUnit } from './metric-label.ts';
+import { evaluateEmissionPermit, evaluateLandslideTangent, evaluateNoiseZone, evaluateRainfallTrigger, evaluateRainstormSignal, evaluateRiverFlood } from './evaluate-catalogue-classifiers.ts';
 
 const AQI_METRICS = ['pm25', 'pm10', 'so2', 'no2', 'o3', 'co'] as const;
 
@@ -66,7 +67,8 @@ export function evaluateClassification(rule: ClassificationRule, station: Statio
       const waterBody = body === 'lake' || body === 'reservoir' ? 'lake' : 'river';
       const result = classifyWater(trusted(reading, ['ph', 'do', 'codmn', 'cod', 'bod5', 'nh3n', 'tp', 'tn', 'fecal_coliform']) as WaterValues, { waterBody });
       if (!result) return undefined;
-      const worst = result.worstFactors.join('、');
+      // Staff read 总磷、总氮, not the metric codes tp、tn.
+      const worst = result.worstFactors.map((f) => WATER_FACTOR_INFO[f].name).join('、');
       return {
         raw: map[result.class] ?? null,
         value: ['I', 'II', 'III', 'IV', 'V', '劣V'].indexOf(result.class) + 1,
@@ -89,5 +91,17 @@ export function evaluateClassification(rule: ClassificationRule, station: Statio
     }
     case 'fire_danger':
       return evaluateFireDanger(map, reading, state, rule.utcOffsetMin ?? 480);
+    case 'noise_zone':
+      return evaluateNoiseZone(map, station, reading);
+    case 'emission_permit':
+      return evaluateEmissionPermit(map, station, reading);
+    case 'river_flood':
+      return evaluateRiverFlood(map, rule, station, reading);
+    case 'rainstorm_signal':
+      return evaluateRainstormSignal(map, rule, reading, state);
+    case 'rainfall_trigger':
+      return evaluateRainfallTrigger(map, rule, station, reading, state);
+    case 'landslide_tangent':
+      return evaluateLandslideTangent(map, rule, station, reading, state);
   }
 }

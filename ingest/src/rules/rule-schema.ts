@@ -5,7 +5,7 @@
  * department's per-station or per-group thresholds over a domain default).
  */
 import { z } from 'zod';
-import { DOMAINS, WARNING_LEVELS, WATER_CLASSES, DROUGHT_LEVELS, RESERVOIR_STATES, plainNameSchema } from '@shanshui/models';
+import { DOMAINS, WARNING_LEVELS, WATER_CLASSES, DROUGHT_LEVELS, RESERVOIR_STATES, NOISE_CLASSES, EMISSION_CLASSES, RIVER_STATES, DEFORMATION_STAGES, plainNameSchema } from '@shanshui/models';
 import type { WarningLevel } from '@shanshui/models';
 
 const RuleId = z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/, 'lowercase letters, digits, _ . - (2–64)');
@@ -220,7 +220,20 @@ export const StaleRuleSchema = z
   })
   .strict();
 
-export const CLASSIFIERS = ['aqi', 'water_class', 'drought', 'reservoir_level', 'fire_danger'] as const;
+export const CLASSIFIERS = [
+  'aqi',
+  'water_class',
+  'drought',
+  'reservoir_level',
+  'fire_danger',
+  // The catalogue's domains (issue #15): evaluate-catalogue-classifiers.ts.
+  'noise_zone',
+  'emission_permit',
+  'river_flood',
+  'rainstorm_signal',
+  'rainfall_trigger',
+  'landslide_tangent',
+] as const;
 export type Classifier = (typeof CLASSIFIERS)[number];
 
 /** Keys a classifier's `levelMap` may use: the classes of its standard. */
@@ -230,6 +243,12 @@ export const CLASSIFIER_KEYS: Readonly<Record<Classifier, readonly string[]>> = 
   drought: DROUGHT_LEVELS,
   reservoir_level: RESERVOIR_STATES,
   fire_danger: ['1', '2', '3', '4', '5'],
+  noise_zone: NOISE_CLASSES,
+  emission_permit: EMISSION_CLASSES,
+  river_flood: RIVER_STATES,
+  rainstorm_signal: WARNING_LEVELS,
+  rainfall_trigger: WARNING_LEVELS,
+  landslide_tangent: DEFORMATION_STAGES,
 };
 
 export const ClassificationRuleSchema = z
@@ -239,8 +258,18 @@ export const ClassificationRuleSchema = z
     classifier: z.enum(CLASSIFIERS),
     /** Class → warning level; classes left out raise none. Default: see DEFAULT_LEVEL_MAPS. */
     levelMap: z.record(z.string(), Level).optional(),
-    /** Drought only: the metric carrying relative soil moisture (%). Default moisture_rel. */
+    /** Drought: the metric carrying relative soil moisture (default moisture_rel); rainstorm_signal, rainfall_trigger: the rainfall since the previous reading (default rainfall); landslide_tangent: the cumulative displacement (default displacement). */
     metric: Metric.optional(),
+    /** rainfall_trigger: the rolling window summed (default 86400 s); landslide_tangent: the window the rate is taken over (default 86400 s). */
+    windowSec: z.number().positive().max(30 * 86_400).optional(),
+    /** river_flood: how far below 保证水位 counts as approaching it, m, unless the station's guaranteeApproachM says. Default 0.5. */
+    approachM: z.number().min(0).max(100).optional(),
+    /** landslide_tangent: tangent angles (°) where each stage begins. Default 45 / 80 / 85 / 89. */
+    tangentAngles: z
+      .object({ initial: z.number().min(0).max(90), mid: z.number().min(0).max(90), rapid: z.number().min(0).max(90), imminent: z.number().min(0).max(90) })
+      .strict()
+      .refine((t) => t.initial < t.mid && t.mid < t.rapid && t.rapid < t.imminent, 'angles must rise: initial < mid < rapid < imminent')
+      .optional(),
     /** fire_danger only: local time offset from UTC where the day begins, minutes. Default 480 (China). */
     utcOffsetMin: z.number().int().min(-720).max(840).optional(),
     ...corroborated,

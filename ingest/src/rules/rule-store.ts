@@ -29,6 +29,12 @@ export interface RuleStore {
   audit(ruleId: string): Promise<RuleAuditEntry[]>;
   /** Seeds `defaults` once per database: deleting a default rule later sticks. Returns how many were added. */
   seedOnce(defaults: readonly RuleInput[]): Promise<number>;
+  /**
+   * Seeds each default once per id (the catalogue's domain defaults): a database made before a
+   * domain existed gets its rules; one deleted later stays deleted; an existing rule of the same
+   * id is left alone. Returns how many were added.
+   */
+  seedEach(defaults: readonly RuleInput[]): Promise<number>;
   /** Rule states by stateKey: all of them, or of one station (a node taking it over). */
   loadStates(stationId?: string): Promise<Map<string, RuleState>>;
   /** Writes states (undefined deletes), in one transaction. */

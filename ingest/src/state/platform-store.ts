@@ -17,6 +17,7 @@ import type { SubscriptionStore } from '../webhooks/subscription-store.ts';
 import type { OutboxStore } from '../webhooks/outbox-store.ts';
 import type { CommandStore } from '../commands/command-store.ts';
 import type { Leadership } from './leadership.ts';
+import type { ProfileStore } from '../catalogue/profile-store.ts';
 
 export type StoreBackend = 'sqlite' | 'postgres';
 
@@ -40,6 +41,8 @@ export interface PlatformStore {
   /** Per-device sequence statistics. */
   readonly delivery: DeliveryStatsStore;
   readonly presence: PresenceStore;
+  /** Custom station profiles (docs/catalogue.md). */
+  readonly profiles: ProfileStore;
   /**
    * Campaigns for the leadership of `name` (one leader per name in the whole cluster).
    * PostgreSQL: a session advisory lock on a dedicated connection; SQLite: always the leader.

@@ -24,6 +24,7 @@ import { removeInfluxdLock, takeOverPreviousInfluxd, writeInfluxdLock } from './
 import { provisionInfluxdUsers } from './influxd-users.ts';
 import type { InfluxdUser } from './influxd-users.ts';
 import { restartDelayMs } from './restart-backoff.ts';
+import { portHolder } from '../port-in-use.ts';
 
 export interface ManagedInfluxdOptions {
   /** Folder for meta, data, wal, config, log, lock and credentials. */
@@ -95,10 +96,15 @@ async function requireFreePort(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') return reject(err);
+      const holder = portHolder(port);
+      // `cause` keeps the EADDRINUSE (with its port): main.ts says it in one line like the other listeners'.
       reject(
-        err.code === 'EADDRINUSE'
-          ? new IngestError('INGEST_ERR_INFLUXD_PORT_BUSY', `127.0.0.1:${port} is already in use by another program; set SHANSHUI_INFLUX_MANAGED_PORT to a free port (0 picks one) or stop that program`)
-          : err,
+        new IngestError(
+          'INGEST_ERR_INFLUXD_PORT_BUSY',
+          `127.0.0.1:${port} is already in use by ${holder ?? 'another program'}; set SHANSHUI_INFLUX_MANAGED_PORT to a free port (0 picks one) or stop that program`,
+          { cause: err },
+        ),
       );
     });
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));

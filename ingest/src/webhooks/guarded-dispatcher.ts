@@ -19,9 +19,15 @@ function refused(reason: string): IngestError {
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-export function guardedLookup(guard: OutboundGuard) {
+/** How names are resolved: the system resolver (getaddrinfo), or a stand-in in tests. */
+export type Resolver = (hostname: string, options: { all: true; family?: number }, callback: (err: NodeJS.ErrnoException | null, answers: LookupAddress[]) => void) => void;
+
+const systemResolver: Resolver = (hostname, options, callback) => dnsLookup(hostname, options, callback);
+
+export function guardedLookup(guard: OutboundGuard, resolve: Resolver = systemResolver) {
   return (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (err, answers) => {
+    const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : undefined;
+    resolve(hostname, { all: true, ...(family ? { family } : {}) }, (err, answers) => {
       if (err) return callback(err, []);
       for (const a of answers) {
         const why = guard.addressRefusal(a.address);
@@ -35,8 +41,8 @@ export function guardedLookup(guard: OutboundGuard) {
   };
 }
 
-export function createGuardedDispatcher(guard: OutboundGuard, options: { connectTimeoutMs: number }): Agent {
-  const base = buildConnector({ lookup: guardedLookup(guard) as never, timeout: options.connectTimeoutMs });
+export function createGuardedDispatcher(guard: OutboundGuard, options: { connectTimeoutMs: number; resolve?: Resolver }): Agent {
+  const base = buildConnector({ lookup: guardedLookup(guard, options.resolve) as never, timeout: options.connectTimeoutMs });
   return new Agent({
     connect(opts, callback) {
       const host = opts.hostname.replace(/^\[|\]$/g, '');

@@ -138,3 +138,13 @@ function isThisHost(address: string): boolean {
   if (a === '::' || a === '::1' || a.startsWith('127.') || a.startsWith('0.')) return true;
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === a));
 }
+
+/** Addresses and port a URL points at now (none when its name does not resolve): for `ownEndpoints`. */
+export async function endpointsOf(url: string): Promise<Array<{ address: string; port: number }>> {
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return [{ address: host, port }];
+  const answers = await dnsLookup(host, { all: true }).catch(() => []);
+  return answers.map((a) => ({ address: a.address, port }));
+}

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import domainsData from './data/domains.json' with { type: 'json' };
 import profilesData from './data/profiles.json' with { type: 'json' };
+import defaultRulesData from './data/default-rules.json' with { type: 'json' };
 import { CatalogueSchema, ProfilesFileSchema } from './catalogue-schema.ts';
 import type { Catalogue, Profile } from './catalogue-schema.ts';
 
@@ -26,3 +27,13 @@ const profilesFile = load(ProfilesFileSchema, profilesData, 'models/src/catalogu
 /** Built-in profiles, by id. One per domain carries the domain's id (its default profile). */
 export const BUILTIN_PROFILES: ReadonlyMap<string, Profile> = new Map(profilesFile.profiles.map((p) => [p.id, p]));
 export const PROFILES_VERSION = profilesFile.version;
+
+/**
+ * Default warning rules of the catalogue's domains as data (./data/default-rules.json). Their
+ * schema is the rule engine's, so ingest validates them (ingest/src/rules/catalogue-default-rules.ts).
+ */
+export const CATALOGUE_DEFAULT_RULE_DEFINITIONS: readonly unknown[] = load(
+  z.strictObject({ version: z.string(), note: z.string(), rules: z.array(z.object({ id: z.string() }).loose()) }),
+  defaultRulesData,
+  'models/src/catalogue/data/default-rules.json',
+).rules;

@@ -4,7 +4,8 @@
  * 2. bad CRC → counted; if the A bit asks for a reply, 9011 with QnRtn=9 (§1.8);
  * 3. data segment → packet (§1.4–§1.6); unreadable → counted, no reply (nothing to echo);
  * 4. password check when the device has one configured → wrong PW: 9011 QnRtn=3;
- * 5. data uploads (CN 2xxx) → readings → `onReadings`; its promise is awaited before the
+ * 5. data uploads (CN 2xxx) → readings → `onReadings`, fields that cannot be stored (unknown
+ *    codes …) → `onDeadFields` before any ack; the readings promise is awaited before the
  *    9014 data ack (§1.8, shaped like verified packet 2 of §1.3) so an acknowledged upload has
  *    been handed over — a failed hand-off sends no ack and the logger resends;
  * 6. everything else (replies and notices from the logger) is counted and ignored.
@@ -20,7 +21,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { DOMAINS } from '@shanshui/models';
+import { DOMAINS, hj212CodeTableFor } from '@shanshui/models';
 import type { SourceReading } from '../source-reading.ts';
 import { Hj212Error } from './errors.ts';
 import { Hj212FrameParser } from './frame-parser.ts';
@@ -29,6 +30,7 @@ import { formatHj212Time } from './hj212-time.ts';
 import { HJ212_VERSION_BITS, decodeHj212Flag, encodeHj212Packet, parseHj212Packet, readHj212Fields } from './packet.ts';
 import type { Hj212Packet } from './packet.ts';
 import { hj212ToReadings } from './to-readings.ts';
+import type { Hj212DeadField } from './to-readings.ts';
 
 /** What the listener tells `onReadings` about where readings came from. */
 export interface Hj212ReadingsContext {
@@ -39,6 +41,9 @@ export interface Hj212ReadingsContext {
 }
 
 export type Hj212ReadingsHandler = (readings: SourceReading[], context: Hj212ReadingsContext) => void | Promise<void>;
+
+/** Receives the fields of an upload that were not stored, with their data time (as sent). */
+export type Hj212DeadFieldsHandler = (fields: Hj212DeadField[], context: Hj212ReadingsContext & { readonly dataTime?: string }) => void;
 
 export const HJ212_SERVER_DEFAULTS = {
   /** Accept 3-digit lengths and wrong lengths with a valid CRC (see frame-parser). */
@@ -72,6 +77,12 @@ export const Hj212DeviceSchema = z.strictObject({
   version: z.enum(['2005', '2017', '2025']).optional(),
   /** Expected PW; a packet with another PW is refused with 9011 QnRtn=3. Default: not checked. */
   password: z.string().optional(),
+  /**
+   * Domain of the logger's station: its code table (docs/standards/hj212-codes.md) — e.g.
+   * `pollution_source` for a stack CEMS or waste-water outlet. Default: ambient air, surface
+   * water and noise.
+   */
+  domain: z.enum(DOMAINS).optional(),
   /** Factor code overrides (`null` ignores a code). Default none. */
   factors: z.record(z.string(), FactorTargetSchema.nullable()).optional(),
   /** CN → value suffix overrides. Default Rtd for 2011, Avg for 2051/2061/2031. */
@@ -85,6 +96,8 @@ const D = HJ212_SERVER_DEFAULTS;
 export const Hj212ServerOptionsSchema = z.strictObject({
   /** Receives the readings of every data upload. Required. */
   onReadings: z.custom<Hj212ReadingsHandler>((v) => typeof v === 'function', 'must be a function'),
+  /** Receives the fields that could not be stored (the agent files them as dead letters). Default: logged only. */
+  onDeadFields: z.custom<Hj212DeadFieldsHandler>((v) => typeof v === 'function', 'must be a function').optional(),
   /** Per-MN configuration. Default none. */
   devices: z.record(z.string(), Hj212DeviceSchema).default({}),
   lenient: z.boolean().default(D.lenient),
@@ -128,6 +141,8 @@ export interface Hj212ServerStats {
   /** Frames found by CRC although their declared length was wrong. */
   lengthMismatch: number;
   unknownFactors: number;
+  /** Fields not stored (unknown codes, suffixes without a value), each handed to `onDeadFields`. */
+  deadFields: number;
   /** Values dropped or downgraded (non-numeric value, unknown flag letter, missing DataTime). */
   valueNotes: number;
   /** Valid packets that are not data uploads. */
@@ -173,6 +188,7 @@ export class Hj212Server {
     oversize: 0,
     lengthMismatch: 0,
     unknownFactors: 0,
+    deadFields: 0,
     valueNotes: 0,
     ignored: 0,
     repliesSent: 0,
@@ -313,10 +329,21 @@ export class Hj212Server {
       utcOffsetMinutes: device?.utcOffsetMinutes ?? this.#options.utcOffsetMinutes,
       ...(device?.valueSuffix ? { valueSuffix: device.valueSuffix } : {}),
       ...(device?.factors ? { factors: device.factors } : {}),
+      ...(device?.domain ? { table: hj212CodeTableFor(device.domain) } : {}),
     });
     this.#stats.unknownFactors += out.unknownFactors.length;
     this.#stats.valueNotes += out.notes.length;
-    if (out.unknownFactors.length > 0) this.#log.debug({ mn: packet.mn, codes: out.unknownFactors }, 'unknown factor codes');
+    this.#stats.deadFields += out.deadFields.length;
+    if (out.deadFields.length > 0) {
+      this.#log.warn({ mn: packet.mn, cn: packet.cn, fields: out.deadFields.slice(0, 20) }, 'fields not stored (kept as dead letters)');
+      try {
+        this.#options.onDeadFields?.(out.deadFields, { protocol: 'hj212', mn: packet.mn, cn: packet.cn, remoteAddress: conn.remote, ...(packet.cp.dataTime !== undefined ? { dataTime: packet.cp.dataTime } : {}) });
+      } catch (err) {
+        this.#stats.callbackErrors++;
+        this.#log.error({ err, mn: packet.mn }, 'onDeadFields failed; upload not acknowledged');
+        return;
+      }
+    }
     if (out.notes.length > 0) this.#log.warn({ mn: packet.mn, notes: out.notes }, 'values dropped or downgraded');
 
     if (out.readings.length > 0) {

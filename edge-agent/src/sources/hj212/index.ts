@@ -16,10 +16,10 @@ export {
   encodeHj212Packet,
 } from './packet.ts';
 export type { Hj212Flag, Hj212Version, Hj212Cp, Hj212CpInput, Hj212Packet, Hj212PacketResult, Hj212PacketFields } from './packet.ts';
-export { HJ212_FACTOR_MAP, resolveFactor } from './factor-map.ts';
-export type { FactorTarget, FactorInfo, FactorOverrides } from './factor-map.ts';
+export { resolveFactor } from './factor-map.ts';
+export type { FactorTarget, FactorOverrides, ResolvedFactor } from './factor-map.ts';
 export { CST_OFFSET_MINUTES, parseHj212Time, formatHj212Time } from './hj212-time.ts';
 export { HJ212_DATA_KINDS, HJ212_VALUE_SUFFIX, hj212ToReadings } from './to-readings.ts';
-export type { Hj212ToReadingsOptions, Hj212ToReadingsResult } from './to-readings.ts';
+export type { Hj212ToReadingsOptions, Hj212ToReadingsResult, Hj212DeadField } from './to-readings.ts';
 export { Hj212Server, HJ212_SERVER_DEFAULTS, Hj212ServerOptionsSchema, Hj212DeviceSchema } from './hj212-server.ts';
-export type { Hj212ServerOptions, Hj212ServerStats, Hj212Device, Hj212ReadingsContext, Hj212ReadingsHandler } from './hj212-server.ts';
+export type { Hj212ServerOptions, Hj212ServerStats, Hj212Device, Hj212ReadingsContext, Hj212ReadingsHandler, Hj212DeadFieldsHandler } from './hj212-server.ts';

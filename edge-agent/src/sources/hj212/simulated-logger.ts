@@ -5,6 +5,10 @@
  * (2017 edition, reply wanted), `DataTime` on China Standard Time, each factor with its Rtd and
  * Flag N. Values come from the same per-domain simulation as the demo fleet, sent under the
  * standard factor codes (`w01001` pH, `w01009` 溶解氧, `w01019` 高锰酸盐指数, `w21003` 氨氮 …).
+ * As a pollution-source logger (`domain: 'pollution_source'`, ST 31 废气) it uploads a boiler
+ * stack's CEMS data instead: CN 2051 minute data every interval and CN 2061 hour data every
+ * `hourlyEvery` uploads, each factor with Avg, Min, Max and — for pollutants and flue-gas flow —
+ * its emission total Cou (concentration × flow × interval), as HJ 212-2017 §6.6 has it.
  * It counts the 9014 data acknowledgements the agent answers with. A refused or dropped
  * connection is retried every `reconnectMs`, as loggers do; an upload due while disconnected
  * is skipped (a real logger would resend it later as history — not simulated here).
@@ -12,16 +16,16 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { hj212CodeTableFor } from '@shanshui/models';
 import type { Domain } from '@shanshui/models';
 import { createSimulationState, simulateValues } from '../simulated/simulate-reading.ts';
 import type { SimulationState } from '../simulated/simulate-reading.ts';
-import { HJ212_FACTOR_MAP } from './factor-map.ts';
 import { Hj212FrameParser } from './frame-parser.ts';
 import { formatHj212Time } from './hj212-time.ts';
 import { encodeHj212Packet, parseHj212Packet } from './packet.ts';
 
 /** HJ 212-2017 system codes (系统编码) of the domains the factor map covers. */
-const SYSTEM_CODE: Partial<Record<Domain, string>> = { water: '21', air: '22' };
+const SYSTEM_CODE: Partial<Record<Domain, string>> = { water: '21', air: '22', pollution_source: '31' };
 
 export const SIMULATED_LOGGER_DEFAULTS = {
   /** Agent listener address. */
@@ -34,6 +38,8 @@ export const SIMULATED_LOGGER_DEFAULTS = {
   password: '123456',
   /** Index into the demo simulation (phase, episodes): stations with index % 7 === 3 run an episode. */
   simulationIndex: 0,
+  /** Pollution-source logger: a CN 2061 hour upload after every this many CN 2051 minute uploads. */
+  hourlyEvery: 12,
 };
 
 export interface SimulatedLoggerOptions {
@@ -43,8 +49,10 @@ export interface SimulatedLoggerOptions {
   readonly host?: string;
   /** The logger's MN (设备唯一标识). Required. */
   readonly mn: string;
-  /** `water` (ST 21) or `air` (ST 22). Required. */
-  readonly domain: 'water' | 'air';
+  /** `water` (ST 21), `air` (ST 22) or `pollution_source` (ST 31, CN 2051/2061 with Cou). Required. */
+  readonly domain: 'water' | 'air' | 'pollution_source';
+  /** Default 12. */
+  readonly hourlyEvery?: number;
   /** Default 5. */
   readonly intervalSec?: number;
   /** Default 3000. */
@@ -72,13 +80,45 @@ export interface SimulatedLogger {
   stop(): Promise<void>;
 }
 
-/** Metric → factor code for one domain, from the standard map (first code wins). */
+/** Metric → factor code for one domain, from the catalogue's code table (first code wins). */
 function factorCodesOf(domain: Domain): Map<string, string> {
   const codes = new Map<string, string>();
-  for (const [code, info] of Object.entries(HJ212_FACTOR_MAP)) {
-    if (info.domain === domain && !codes.has(info.metric)) codes.set(info.metric, code);
-  }
+  for (const [code, spec] of hj212CodeTableFor(domain)) if (!codes.has(spec.id)) codes.set(spec.id, code);
   return codes;
+}
+
+/**
+ * One CN 2051 (minute) or 2061 (hour) upload of a stack CEMS for the interval starting at `ts`:
+ * Avg/Min/Max per factor, Cou for pollutants (kg, from mg/m³ × m³/s × s) and for the flue-gas
+ * flow (m³). Concentrations are as measured; the platform computes the 折算 values.
+ */
+export function simulatedIntervalFrame(options: { mn: string; password: string; state: SimulationState; ts: Date; cn: '2051' | '2061' }): string {
+  const seconds = options.cn === '2051' ? 60 : 3600;
+  const codes = factorCodesOf('pollution_source');
+  const table = hj212CodeTableFor('pollution_source');
+  const values = simulateValues('pollution_source', options.state, options.ts.getTime());
+  const flow = values['gas_flow'] ?? 0;
+  const factors: Record<string, Record<string, string | number>> = {};
+  const r = (v: number, d: number): number => Number(v.toFixed(d));
+  for (const [metric, avg] of Object.entries(values)) {
+    const code = codes.get(metric);
+    if (code === undefined) continue;
+    const spec = table.get(code)!;
+    const f: Record<string, string | number> = { Avg: avg, Min: r(avg * 0.92, 3), Max: r(avg * 1.08, 3) };
+    if (spec.couUnit === 'm³') f['Cou'] = r(avg * seconds, 1);
+    else if (spec.couUnit === 'kg') f['Cou'] = r((avg * flow * seconds) / 1e6, 4);
+    f['Flag'] = 'N';
+    factors[code] = f;
+  }
+  return encodeHj212Packet({
+    qn: formatHj212Time(options.ts, 480, true),
+    st: SYSTEM_CODE.pollution_source!,
+    cn: options.cn,
+    pw: options.password,
+    mn: options.mn,
+    flag: { version: 1, ackWanted: true },
+    cp: { dataTime: formatHj212Time(options.ts), factors },
+  });
 }
 
 /** One CN 2011 real-time upload for `ts` (HJ 212-2017 §6.3; frame §1.1). */
@@ -109,6 +149,7 @@ export function startSimulatedLogger(options: SimulatedLoggerOptions): Simulated
   let reconnectTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let warned = false;
+  let uploads = 0;
 
   const connect = (): void => {
     if (stopped) return;
@@ -148,6 +189,17 @@ export function startSimulatedLogger(options: SimulatedLoggerOptions): Simulated
     }
     // Whole seconds, as a logger clock reports them.
     const ts = new Date(Math.floor(Date.now() / 1000) * 1000);
+    if (o.domain === 'pollution_source') {
+      const minute = new Date(Math.floor(ts.getTime() / 60_000) * 60_000);
+      socket.write(simulatedIntervalFrame({ mn: o.mn, password: o.password, state, ts: minute, cn: '2051' }));
+      stats.sent++;
+      if (++uploads % o.hourlyEvery === 0) {
+        const hour = new Date(Math.floor(ts.getTime() / 3_600_000) * 3_600_000);
+        socket.write(simulatedIntervalFrame({ mn: o.mn, password: o.password, state, ts: hour, cn: '2061' }));
+        stats.sent++;
+      }
+      return;
+    }
     socket.write(simulatedRealtimeFrame({ mn: o.mn, password: o.password, domain: o.domain, state, ts }));
     stats.sent++;
   };

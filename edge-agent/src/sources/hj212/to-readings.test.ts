@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { parseHj212Packet } from './packet.ts';
 import type { Hj212Packet } from './packet.ts';
 import { hj212ToReadings } from './to-readings.ts';
-import { HJ212_FACTOR_MAP, resolveFactor } from './factor-map.ts';
+import { resolveFactor } from './factor-map.ts';
 import { formatHj212Time, parseHj212Time } from './hj212-time.ts';
 import { VERIFIED_PACKETS } from './verified-packets.fixture.ts';
-import { metricSpec } from '@shanshui/models';
+import { HJ212_DEFAULT_TABLE, hj212CodeTableFor, metricSpec } from '@shanshui/models';
 
 function packet(cn: string, cp: string, mn = 'MN-1'): Hj212Packet {
   const result = parseHj212Packet(`QN=20240601120000000;ST=22;CN=${cn};PW=123456;MN=${mn};Flag=5;CP=&&${cp}&&`);
@@ -28,13 +28,25 @@ test('HJ 212 §1.8 CN 2011 real-time data uses Rtd; DataTime is UTC+8 local time
   assert.deepEqual(out.notes, []);
 });
 
-test('HJ 212 §1.8 CN 2051/2061/2031 use Avg and give minute/hour/day kinds', () => {
-  const cp = 'DataTime=20240601120000;w01001-Avg=7.2,w01001-Min=7.0,w01001-Max=7.4,w01001-Rtd=9';
+test('HJ 212 §1.8 CN 2051/2061/2031 give minute/hour/day kinds; Avg is the metric, Min/Max/Cou and 折算 Zs* are fields of their own', () => {
+  const cp = 'DataTime=20240601120000;a21026-Avg=20,a21026-Min=18,a21026-Max=25,a21026-Cou=1.5,a21026-ZsAvg=23,a21026-ZsMin=21,a21026-ZsMax=28,a21026-Flag=N;a00000-Avg=90,a00000-Cou=5400';
+  const table = hj212CodeTableFor('pollution_source');
   for (const [cn, kind] of [['2051', 'minute'], ['2061', 'hour'], ['2031', 'day']] as const) {
-    const [reading] = hj212ToReadings(packet(cn, cp)).readings;
-    assert.equal(reading?.kind, kind);
-    assert.deepEqual(reading?.values, { ph: { value: 7.2, quality: 'ok' } });
+    const out = hj212ToReadings(packet(cn, cp), { table });
+    assert.equal(out.readings[0]?.kind, kind);
+    const ok = (value: number) => ({ value, quality: 'ok' });
+    assert.deepEqual(out.readings[0]?.values, {
+      so2: ok(20), so2_min: ok(18), so2_max: ok(25), so2_cou: ok(1.5), so2_zs: ok(23), so2_zs_min: ok(21), so2_zs_max: ok(28), gas_flow: ok(90), gas_flow_cou: ok(5400),
+    });
+    assert.deepEqual(out.deadFields, []);
   }
+});
+
+test('HJ 212 §1.6 a suffix that is no value of this CN (Rtd in hour data), Cou of a metric without totals, Zs of one without 折算: dead fields, not silently dropped', () => {
+  const out = hj212ToReadings(packet('2061', 'DataTime=20240601120000;w01001-Avg=7.2,w01001-Rtd=9,w01001-Cou=3,w01001-ZsAvg=1,w01001-Foo=2'));
+  assert.deepEqual(out.readings[0]?.values, { ph: { value: 7.2, quality: 'ok' } });
+  assert.deepEqual(out.deadFields.map((f) => `${f.code}-${f.suffix}=${f.value}`), ['w01001-Rtd=9', 'w01001-Cou=3', 'w01001-ZsAvg=1', 'w01001-Foo=2']);
+  assert.match(out.deadFields[1]?.reason ?? '', /no emission total/);
 });
 
 test('HJ 212 §1.6 the value suffix is configurable per CN', () => {
@@ -57,17 +69,31 @@ test('HJ 212 §1.9 data flags map to qualities; an unknown letter becomes fault 
   assert.match(out.notes[0] ?? '', /w01003-Flag="Z"/);
 });
 
-test('HJ 212 §1.10 unknown factor codes are reported, not fatal; overrides map, rename, scale or ignore', () => {
-  const cp = 'DataTime=20240601120000;a34004-Rtd=10;a99999-Rtd=1;a34001-Rtd=100;a21005-Rtd=800';
+test('HJ 212 §1.10 unknown factor codes become dead fields with their code, not fatal; overrides map, rename, scale or ignore', () => {
+  const cp = 'DataTime=20240601120000;a34004-Rtd=10;a99999-Rtd=1;x12345-Rtd=100,x12345-Flag=N;a21005-Rtd=800';
   const plain = hj212ToReadings(packet('2011', cp));
-  assert.deepEqual(plain.unknownFactors, ['a99999', 'a34001']);
+  assert.deepEqual(plain.unknownFactors, ['a99999', 'x12345']);
+  assert.deepEqual(plain.deadFields, [
+    { code: 'a99999', suffix: 'Rtd', value: '1', reason: "factor code a99999 is not in the station's code table" },
+    { code: 'x12345', suffix: 'Rtd', value: '100', reason: "factor code x12345 is not in the station's code table" },
+  ]);
   assert.deepEqual(Object.keys(plain.readings[0]?.values ?? {}), ['pm25', 'co']);
   const tuned = hj212ToReadings(packet('2011', cp), {
-    factors: { a99999: null, a34001: { metric: 'pm10', domain: 'air' }, a21005: { metric: 'co', domain: 'air', scale: 0.001 } },
+    factors: { a99999: null, x12345: { metric: 'pm10', domain: 'air' }, a21005: { metric: 'co', domain: 'air', scale: 0.001 } },
   });
   assert.deepEqual(tuned.unknownFactors, []);
+  assert.deepEqual(tuned.deadFields, []);
   assert.equal(tuned.readings[0]?.values.pm10?.value, 100);
   assert.equal(tuned.readings[0]?.values.co?.value, 0.8);
+});
+
+test('HJ 212 §1.10 the 18 codes the platform used to drop (issue #15) now map: TSP, NOx, NO, NMHC, noise LA; flue gas and heavy metals at a pollution source', () => {
+  const ambient = hj212ToReadings(packet('2011', 'DataTime=20240601120000;a34001-Rtd=120;a21002-Rtd=40;a21003-Rtd=10;a24088-Rtd=0.8;LA-Rtd=55.5;w01012-Rtd=12;w01020-Rtd=3;w21016-Rtd=0.01;w22001-Rtd=0.05;w23002-Rtd=0.002;w20111-Rtd=0.05;w20115-Rtd=1;w20117-Rtd=5;w20119-Rtd=3;w20120-Rtd=4'));
+  assert.deepEqual(ambient.unknownFactors, []);
+  assert.deepEqual(Object.keys(ambient.readings[0]?.values ?? {}).sort(), ['as', 'cd', 'cr6', 'cyanide', 'hg', 'la', 'nmhc', 'no', 'nox', 'pb', 'petroleum', 'ss', 'toc', 'tsp', 'volatile_phenol'].sort());
+  const stack = hj212ToReadings(packet('2061', 'DataTime=20240601120000;a00000-Avg=90;a19001-Avg=8;w00000-Avg=12'), { table: hj212CodeTableFor('pollution_source') });
+  assert.deepEqual(stack.unknownFactors, []);
+  assert.deepEqual(Object.keys(stack.readings[0]?.values ?? {}), ['gas_flow', 'o2', 'water_flow']);
 });
 
 test('HJ 212 §1.10 verified packet 4 (a34006…a34049) has only codes outside the map', () => {
@@ -76,6 +102,7 @@ test('HJ 212 §1.10 verified packet 4 (a34006…a34049) has only codes outside t
   const out = hj212ToReadings(result.packet);
   assert.deepEqual(out.readings, []);
   assert.deepEqual(out.unknownFactors, ['a34006', 'a34007', 'a34048', 'a34047', 'a34049']);
+  assert.deepEqual([...new Set(out.deadFields.map((f) => f.code))], out.unknownFactors, 'each unknown code kept as dead fields');
 });
 
 test('HJ 212 §1.6 non-numeric values are dropped with a note; missing or invalid DataTime drops the packet', () => {
@@ -106,22 +133,20 @@ test('HJ 212 §1.4 time: the UTC offset is a parameter; QN carries milliseconds'
   assert.equal(formatHj212Time(new Date('2024-06-01T04:00:00Z')), '20240601120000');
 });
 
-test('HJ 212 §1.10 factor map: required codes, uppercase codes tolerated', () => {
+test('HJ 212 §1.10 default table (no domain configured): the codes ambient and surface-water stations send, uppercase codes tolerated', () => {
   const expected: Record<string, string> = {
     a34004: 'pm25', a34002: 'pm10', a21026: 'so2', a21004: 'no2', a05024: 'o3', a21005: 'co', a01001: 'temperature',
     a01002: 'humidity', a01006: 'pressure', a01007: 'wind_speed', a01008: 'wind_direction', w01001: 'ph', w01009: 'do',
     w01010: 'water_temperature', w01014: 'conductivity', w01003: 'turbidity', w01019: 'codmn', w01018: 'cod',
-    w01017: 'bod5', w21003: 'nh3n', w21011: 'tp', w21001: 'tn',
+    w01017: 'bod5', w21003: 'nh3n', w21011: 'tp', w21001: 'tn', Leq: 'laeq', LMx: 'lmax',
   };
   for (const [code, metric] of Object.entries(expected)) {
-    assert.equal(HJ212_FACTOR_MAP[code]?.metric, metric, code);
-    assert.equal(HJ212_FACTOR_MAP[code]?.domain, code.startsWith('a') ? 'air' : 'water', code);
-  }
-  assert.equal(Object.keys(HJ212_FACTOR_MAP).length, Object.keys(expected).length);
-  for (const [code, target] of Object.entries(HJ212_FACTOR_MAP)) {
-    assert.ok(metricSpec(target.domain, target.metric), `${code} → ${target.domain}.${target.metric} exists in models`);
+    assert.equal(HJ212_DEFAULT_TABLE.get(code)?.id, metric, code);
+    const domain = code.startsWith('a') ? 'air' : code.startsWith('w') ? 'water' : 'noise';
+    assert.ok(metricSpec(domain, metric), `${code} → ${domain}.${metric} exists in models`);
   }
   assert.equal(resolveFactor('A34004')?.metric, 'pm25');
-  assert.equal(resolveFactor('a00000'), undefined);
+  assert.equal(resolveFactor('a00000'), undefined, 'waste gas flow is a pollution-source code');
+  assert.equal(resolveFactor('a00000', {}, hj212CodeTableFor('pollution_source'))?.metric, 'gas_flow');
   assert.equal(resolveFactor('a34004', { a34004: null }), null);
 });

@@ -35,7 +35,7 @@ const NAME_OF: Readonly<Record<Domain, string>> = {
 };
 
 /** The catalogue profile each demo domain uses. */
-const PROFILE_OF: Partial<Record<Domain, string>> = { pollution_source: 'flue-gas-cems', geohazard: 'landslide-gnss' };
+const PROFILE_OF: Partial<Record<Domain, string>> = { pollution_source: 'flue-gas-cems' };
 
 const ATTRIBUTES_OF: Partial<Record<Domain, Record<string, string | number>>> = {
   reservoir: { floodLimitLevel: 103, designFloodLevel: 106.5, checkFloodLevel: 108.2 },

@@ -212,6 +212,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX user_sessions_user ON user_sessions(user_name);
     `,
   },
+  {
+    version: 4,
+    name: 'catalogue: station profiles',
+    // profile: the station's catalogue profile (NULL: its domain's own, as for every station
+    // registered before). profiles: custom profiles added through the API (docs/catalogue.md).
+    sqlite: `
+      ALTER TABLE stations ADD COLUMN profile TEXT;
+      CREATE TABLE profiles (id TEXT PRIMARY KEY, version INTEGER NOT NULL, definition TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+    `,
+    postgres: `
+      ALTER TABLE stations ADD COLUMN profile TEXT;
+      CREATE TABLE profiles (id TEXT PRIMARY KEY, version INTEGER NOT NULL, definition TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+    `,
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

@@ -17,6 +17,7 @@ import { SqlOutboxStore } from './sql-outbox-store.ts';
 import { SqlCommandStore } from './sql-command-store.ts';
 import { SqlDeliveryStatsStore } from './sql-delivery-stats-store.ts';
 import { SqlPresenceStore } from './sql-presence-store.ts';
+import { SqlProfileStore } from '../../catalogue/sql-profile-store.ts';
 
 export interface SqlPlatformStoreOptions {
   readonly backend: StoreBackend;
@@ -44,6 +45,7 @@ export function sqlPlatformStore(db: SqlDatabase, o: SqlPlatformStoreOptions): P
     commands: new SqlCommandStore(db),
     delivery: new SqlDeliveryStatsStore(db),
     presence: new SqlPresenceStore(db),
+    profiles: new SqlProfileStore(db),
     leadership(name, options) {
       const l = o.leadership(name, options);
       leaders.add(l);

@@ -79,6 +79,20 @@ export class SqlRuleStore implements RuleStore {
     });
   }
 
+  seedEach(defaults: readonly RuleInput[]): Promise<number> {
+    return this.#sql.transaction(async (tx) => {
+      let n = 0;
+      for (const d of defaults) {
+        const rule = toRule(d);
+        const claimed = await tx.run('INSERT INTO warnings_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [`seeded_rule:${rule.id}`, new Date().toISOString()]);
+        if (claimed.changes === 0) continue;
+        if (await tx.get('SELECT id FROM rules WHERE id = ?', [rule.id])) continue;
+        if (await this.#save(tx, rule, 'seed', 'system')) n++;
+      }
+      return n;
+    });
+  }
+
   async loadStates(stationId?: string): Promise<Map<string, RuleState>> {
     const rows = await this.#sql.all<{ station_id: string; rule_id: string; state: string }>(
       `SELECT station_id, rule_id, state FROM rule_state${stationId === undefined ? '' : ' WHERE station_id = ?'}`,

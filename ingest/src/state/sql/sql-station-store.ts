@@ -14,10 +14,11 @@ interface StationRow {
   department: string;
   attributes: string | null;
   gateway_id: string | null;
+  profile: string | null;
   created_at: string;
 }
 
-const COLUMNS = 'id, name, domain, lat, lon, region, department, attributes, gateway_id, created_at';
+const COLUMNS = 'id, name, domain, lat, lon, region, department, attributes, gateway_id, profile, created_at';
 
 function rowToStation(r: StationRow): Station {
   return {
@@ -30,6 +31,7 @@ function rowToStation(r: StationRow): Station {
     department: r.department,
     ...(r.attributes ? { attributes: JSON.parse(r.attributes) as Station['attributes'] } : {}),
     ...(r.gateway_id ? { gatewayId: r.gateway_id } : {}),
+    ...(r.profile ? { profile: r.profile } : {}),
     createdAt: r.created_at,
   };
 }
@@ -44,20 +46,21 @@ export class SqlStationStore implements StationStore {
   async insert(input: StationInput, secretHash: string): Promise<Station> {
     const createdAt = new Date().toISOString();
     await this.#sql.run(
-      'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [input.id, input.name, input.domain, input.lat, input.lon, input.region, input.department, input.attributes ? JSON.stringify(input.attributes) : null, createdAt, secretHash, input.gatewayId ?? null],
+      'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [input.id, input.name, input.domain, input.lat, input.lon, input.region, input.department, input.attributes ? JSON.stringify(input.attributes) : null, createdAt, secretHash, input.gatewayId ?? null, input.profile ?? null],
     );
     return { ...input, createdAt };
   }
 
   async update(station: Station): Promise<boolean> {
-    const res = await this.#sql.run('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ? WHERE id = ?', [
+    const res = await this.#sql.run('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ?, profile = ? WHERE id = ?', [
       station.name,
       station.lat,
       station.lon,
       station.region,
       station.attributes ? JSON.stringify(station.attributes) : null,
       station.gatewayId ?? null,
+      station.profile ?? null,
       station.id,
     ]);
     return res.changes > 0;
