@@ -8,7 +8,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createLogger, describePortInUse, loadConfig, startPlatform } from '@shanshui/ingest';
+import { createLogger, describePortInUse, loadConfig, startPlatform, wantsPrettyLog } from '@shanshui/ingest';
 import { demoFleetStation, startSimulatedFleet } from '@shanshui/edge-agent';
 import { startDemoGateway } from './demo-gateway.ts';
 import type { DemoGateway } from './demo-gateway.ts';
@@ -20,7 +20,7 @@ const demoStation = (i: number): StationInput => demoFleetStation(i, 'demo');
 const env = { ...process.env };
 env['SHANSHUI_DEMO_STATIONS'] ??= '24';
 const config = loadConfig(env);
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, 'shanshui', { pretty: wantsPrettyLog(config.logFormat, process.stdout.isTTY === true) });
 const platform = await startPlatform(config, logger).catch((err: unknown) => {
   // A port taken (Debian's mosquitto on 1883 …) is a setting to change: one line, no stack.
   const portInUse = describePortInUse(err, config);
@@ -65,22 +65,20 @@ if (config.demoStations > 0) {
 }
 
 const api = `http://localhost:${platform.httpPort}`;
+const tokenFile = path.join(config.dataDir, 'admin-token');
+const tryThis = [
+  `curl -s ${api}/readyz`,
+  `curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations`,
+  ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
+  // The managed influxd has authentication: the platform user's credentials are in the data folder (0600).
+  `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influxDatabase} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
+];
 logger.info(
-  {
-    stations: stations.length,
-    api,
-    influx: platform.influx.connection.url,
-    mqtt: `mqtt://localhost:${platform.mqttPort}`,
-    tryThis: [
-      `curl -s ${api}/readyz`,
-      `curl -s -H "Authorization: Bearer $(cat ${path.join(config.dataDir, 'admin-token')})" ${api}/api/v1/stations`,
-      ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${path.join(config.dataDir, 'admin-token')})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
-      // The managed influxd has authentication: the platform user's credentials are in the data folder (0600).
-      `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influxDatabase} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
-    ],
-  },
+  { stations: stations.length, api, influx: platform.influx.connection.url, mqtt: `mqtt://localhost:${platform.mqttPort}` },
   `演示运行中 demo running: ${stations.length} simulated stations publish every ${config.demoIntervalSec} s — Ctrl-C stops`,
 );
+// Plain text, not a JSON field: a person copies these into a shell as they are.
+process.stdout.write(`\n试试这些命令 commands to try:\n${tryThis.map((c) => `  ${c}`).join('\n')}\n\n`);
 const progress = setInterval(() => {
   const gw = gateway && { hj212Acked: gateway.dataLogger.stats().acked, sl651Acked: gateway.rtu.stats().acked, agentBuffer: gateway.agent.stats().buffer.depth };
   logger.info({ acked: fleet.acked(), ...(gw ? { gateway: gw } : {}) }, 'demo fleet readings acknowledged');

@@ -18,6 +18,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
+import { routeOpcuaLogs } from './sources/opcua/opcua-log-bridge.ts';
 import { createAgent } from './agent.ts';
 import { AgentError } from './errors.ts';
 import { provisionAgent, ProvisionRefusedError } from './provision.ts';
@@ -95,7 +97,13 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'run') {
     const level = String(values['log-level'] ?? process.env['SHANSHUI_AGENT_LOG_LEVEL'] ?? 'info');
-    const logger = pino({ level, base: { program: 'shanshui-agent' } });
+    // A person at a terminal reads human lines (pino-pretty); systemd, Docker and shippers get JSON.
+    const format = String(process.env['SHANSHUI_AGENT_LOG_FORMAT'] ?? 'auto');
+    const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+    const logger = pretty
+      ? pino({ level, base: { program: 'shanshui-agent' } }, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,program', sync: true }))
+      : pino({ level, base: { program: 'shanshui-agent' } });
+    routeOpcuaLogs(logger);
     let agent;
     try {
       agent = await createAgent({

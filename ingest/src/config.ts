@@ -46,6 +46,8 @@ export const ConfigSchema = z
     nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1–64 letters, digits, dot, dash or underscore').optional(),
     /** Log level (trace … fatal). Default `info`. */
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Log lines: `json` (one JSON object a line), `pretty` (human, pino-pretty) or `auto` (pretty when stdout is a terminal). Default `auto`. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */
     host: z.string().min(1).default('0.0.0.0'),
     /** MQTT over TCP. Default 1883; 0 picks a free port. */

@@ -1,8 +1,11 @@
-export { startPlatform } from './platform.ts';
-export type { Platform, AcceptedReadingsEvent } from './platform.ts';
+export { createPlatform, startPlatform } from './platform.ts';
+export type { BuiltPlatform, Platform, AcceptedReadingsEvent } from './platform.ts';
+export { createPlatformEvents, subscribeConsumers } from './platform-events.ts';
+export type { AlertChanged, DeviceMessage, PlatformConsumer, PlatformEventMap, PlatformEvents, ReadingsDurable, Subscribed } from './platform-events.ts';
 export { ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';
 export type { Config, ConfigInput } from './config.ts';
-export { createLogger } from './logger.ts';
+export { createLogger, wantsPrettyLog } from './logger.ts';
+export type { LoggerOptions } from './logger.ts';
 export { acceptDeviceMessage } from './accept/accept-device-message.ts';
 export type { AcceptedDeviceMessage } from './accept/accept-device-message.ts';
 export { InfluxHttp, InfluxWriteError, toLineProtocol, seriesRows } from './store/influx-http.ts';

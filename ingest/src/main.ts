@@ -1,6 +1,6 @@
 /** `npm start`: reads the environment, starts the platform, stops it cleanly on SIGINT/SIGTERM. */
 import { loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, wantsPrettyLog } from './logger.ts';
 import { startPlatform } from './platform.ts';
 import { describePortInUse } from './port-in-use.ts';
 
@@ -11,7 +11,7 @@ try {
   process.stderr.write(`shanshui: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, 'shanshui', { pretty: wantsPrettyLog(config.logFormat, process.stdout.isTTY === true) });
 try {
   const platform = await startPlatform(config, logger);
   let stopping = false;

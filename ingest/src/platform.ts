@@ -3,7 +3,6 @@
  * accept → spool → drain → InfluxDB, plus the HTTP API. `startPlatform` is what main.ts,
  * the demo and the tests run; `stop()` closes everything it opened.
  */
-import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -11,7 +10,8 @@ import type { Logger } from 'pino';
 import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
 import type { RedisLink, RunningListener } from '@shanshui/broker';
 import { downTopic, stationInfoPoint } from '@shanshui/models';
-import type { AgentConfig, ParsedTopic, Reading, Station } from '@shanshui/models';
+import type { AgentConfig, ParsedTopic, Station } from '@shanshui/models';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
@@ -55,17 +55,21 @@ import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
+import type { Warnings } from './alerts/start-warnings.ts';
+import { alertRoutes } from './api/alert-routes.ts';
+import { ruleRoutes } from './api/rule-routes.ts';
+import { subscriptionRoutes } from './api/subscription-routes.ts';
+import { webhookDeliveryRoutes } from './api/webhook-delivery-routes.ts';
+import { createPlatformEvents, subscribeConsumers } from './platform-events.ts';
+import type { PlatformConsumer, PlatformEvents, ReadingsDurable } from './platform-events.ts';
 import type { DeadLetterInput } from './state/dead-letter-store.ts';
 import { ensureWebApp } from '@shanshui/web';
 import { liveRoutes } from './api/live-routes.ts';
 import { resolveBasemap } from './web/basemap.ts';
 import { webAppRoutes } from './web/web-app-routes.ts';
 
-export interface AcceptedReadingsEvent {
-  readonly station: Station;
-  readonly seq: number;
-  readonly readings: readonly Reading[];
-}
+/** What the 'readingsDurable' event carries (the name tests and tools knew it by). */
+export type AcceptedReadingsEvent = ReadingsDurable;
 
 export interface Platform {
   readonly config: Config;
@@ -87,8 +91,25 @@ export interface Platform {
   readonly store: PlatformStore;
   /** This node's name in a cluster ('local' on a single SQLite node). */
   readonly nodeId: string;
-  /** Emits 'readings' (AcceptedReadingsEvent) once a message is durable: the rules' input. */
-  readonly events: EventEmitter;
+  /** The platform's typed events (platform-events.ts): 'readingsDurable', 'presence', 'alert', 'stationRemoved' … */
+  readonly events: PlatformEvents;
+  stop(): Promise<void>;
+}
+
+/** The platform built — every component and route, no listening socket yet (createPlatform). */
+export interface BuiltPlatform {
+  readonly config: Config;
+  readonly events: PlatformEvents;
+  readonly store: PlatformStore;
+  readonly registry: StationRegistry;
+  readonly influx: InfluxHttp;
+  readonly warnings: Warnings;
+  /** The HTTP API, ready for `inject()`; listened by `listen()`. */
+  readonly api: FastifyInstance;
+  readonly apiToken: string;
+  readonly nodeId: string;
+  /** Opens the MQTT listeners (or subscribes to the external broker) and the HTTP(S) API. */
+  listen(): Promise<Platform>;
   stop(): Promise<void>;
 }
 
@@ -119,7 +140,23 @@ async function adminToken(config: Config, logger: Logger): Promise<string> {
   }
 }
 
+/** Builds and listens: what main.ts, the demo and the tests run; `stop()` closes everything it opened. */
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const built = await createPlatform(config, logger);
+  try {
+    return await built.listen();
+  } catch (err) {
+    await built.stop();
+    throw err;
+  }
+}
+
+/**
+ * Builds the platform: storage (InfluxDB, the platform store, the spool and its drain), the
+ * broker (no listener), rules, alerts and webhooks, commands, the API — and registers who
+ * listens to which platform event, in one list. Opens no listening socket (`listen()` does).
+ */
+export async function createPlatform(config: Config, logger: Logger): Promise<BuiltPlatform> {
   const startedAt = Date.now();
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async (): Promise<void> => {
@@ -219,7 +256,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       sideWrites.write(toLineProtocol(stations.map((s) => stationInfoPoint(s, active, now))));
     };
     writeStationInfo(registry.all(), true);
-    registry.onChange = (station, active) => writeStationInfo([station], active);
+    const events = createPlatformEvents();
+    // The registry's changes become platform events (one hook; consumers below).
+    registry.onChange = (station, active) => (active ? events.emit('stationChanged', station) : events.emit('stationRemoved', station));
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
@@ -227,8 +266,6 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     drain.start();
     cleanups.push(() => drain.stop());
 
-    const events = new EventEmitter();
-    events.setMaxListeners(100);
     const profiles = await ProfileCatalogue.load(store.profiles);
     const acceptCtx = {
       station: (id: string) => registry.get(id),
@@ -275,7 +312,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         if (result.implausible) metrics.readingsImplausible.inc(result.implausible);
         metrics.acceptLatency.observe((performance.now() - started) / 1000);
         if (result.station && result.readings.length > 0) {
-          events.emit('readings', { station: result.station, seq: result.seq ?? 0, readings: result.readings } satisfies AcceptedReadingsEvent);
+          events.emit('readingsDurable', { station: result.station, seq: result.seq ?? 0, readings: result.readings });
         }
         return;
       }
@@ -284,7 +321,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       const result = acceptDeviceMessage(station, topic.kind as 'status' | 'events', topicName, payload, Date.now());
       await appendAll(result.lines, result.deadLetter ? [result.deadLetter] : []);
       metrics.messagesAccepted.inc({ kind: topic.kind });
-      events.emit(topic.kind, { station, fields: result.fields });
+      events.emit(topic.kind === 'status' ? 'status' : 'events', { station, fields: result.fields });
     };
 
     const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
@@ -347,7 +384,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     const ownPorts: number[] = [];
     const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
-      events,
+      alertChanged: (e) => events.emit('alert', e),
       points: sideWrites,
       store,
       nodeId,
@@ -368,46 +405,6 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       },
     });
     cleanups.push(() => warnings.stop());
-    // A deleted station's open alerts resolve (chained after station_info's hook).
-    const stationInfoHook = registry.onChange;
-    registry.onChange = (station, active) => {
-      stationInfoHook?.(station, active);
-      if (!active) warnings.stationRemoved(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'alerts of a deleted station not resolved'));
-    };
-
-    const listeners: RunningListener[] = [];
-    cleanups.push(async () => {
-      for (const l of listeners) await l.close();
-    });
-    let external: ExternalSubscriber | undefined;
-    if (config.externalBrokerUrl) {
-      // Scale-out mode: devices talk to the external broker; we are its durable subscriber.
-      external = await startExternalSubscriber({
-        url: config.externalBrokerUrl,
-        clientId: config.externalBrokerClientId,
-        ...(config.externalBrokerUsername ? { username: config.externalBrokerUsername } : {}),
-        ...(config.externalBrokerPassword ? { password: config.externalBrokerPassword } : {}),
-        subscription: config.externalBrokerSubscription,
-        accept: acceptPublish,
-        logger,
-      });
-      cleanups.push(() => external?.close());
-    } else {
-      listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
-    }
-    let mqttsPort: number | undefined;
-    if (tlsFiles && !external) {
-      const tls = await startListener(broker, { kind: 'tls', host: config.host, port: config.mqttsPort, ...tlsFiles });
-      listeners.push(tls);
-      mqttsPort = tls.port;
-    }
-    let wsPort: number | undefined;
-    if (config.wsPort !== undefined && !external) {
-      const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
-      listeners.push(ws);
-      wsPort = ws.port;
-    }
-    const mqttPort = external ? 0 : listeners[0]!.port;
 
     // Spool spill-over into metrics at scrape time.
     const updateSpoolGauges = (): void => {
@@ -432,32 +429,47 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       isOnline: (id) => listening.has(id),
       logger,
     });
-    events.on('subscribed', (e: { deviceId: string; filters: readonly string[] }) => {
-      const commandTopic = downTopic(e.deviceId, 'command');
-      if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
-      listening.add(e.deviceId);
-      dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
-    });
-    events.on('presence', (e: { deviceId: string; online: boolean }) => {
-      if (!e.online) listening.delete(e.deviceId);
-    });
-    if (store.backend === 'postgres') {
-      // A device that connects here may have reported through another node until now: its
-      // stations' rule state (durations, windows, baselines) carries on from the store; and
-      // what this node changed is saved at once when it leaves, for the next node.
-      events.on('presence', (e: { deviceId: string; online: boolean }) => {
-        if (!e.online) {
-          warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
-          return;
-        }
-        for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
-          warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
-        }
-      });
-    }
-    events.on('events', (e: { station: Station; fields: Readonly<Record<string, number | string>> }) => {
-      dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
-    });
+    const commandsConsumer: PlatformConsumer = {
+      name: 'commands',
+      on: {
+        subscribed(e) {
+          const commandTopic = downTopic(e.deviceId, 'command');
+          if (!e.filters.some((f) => f === commandTopic || f.endsWith('/down/#') || f.endsWith('/down/+'))) return;
+          listening.add(e.deviceId);
+          dispatcher.onOnline(e.deviceId).catch((err: unknown) => logger.warn({ err, deviceId: e.deviceId }, 'queued commands not sent'));
+        },
+        presence(e) {
+          if (!e.online) listening.delete(e.deviceId);
+        },
+        events(e) {
+          dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+        },
+        // A deleted station's open commands end (its id may be registered again).
+        stationRemoved(station) {
+          commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
+        },
+      },
+    };
+    // A device that connects here may have reported through another node until now: its
+    // stations' rule state (durations, windows, baselines) carries on from the store; and what
+    // this node changed is saved at once when it leaves, for the next node. (One node: nothing to do.)
+    const ruleStateConsumer: PlatformConsumer = {
+      name: 'rule-state handover',
+      on:
+        store.backend === 'postgres'
+          ? {
+              presence(e) {
+                if (!e.online) {
+                  warnings.engine.flush().catch((err: unknown) => logger.warn({ err }, 'rule state not saved'));
+                  return;
+                }
+                for (const id of [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)]) {
+                  warnings.engine.takeOverStation(id).catch((err: unknown) => logger.warn({ err, stationId: id }, 'rule state not taken over'));
+                }
+              },
+            }
+          : {},
+    };
     const expiryTimer = setInterval(() => {
       dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
     }, 1000);
@@ -466,16 +478,30 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     // The map feed's latest values: seeded from InfluxDB, then kept current by every durable reading.
     const latest = new LatestValues();
     await latest.loadFrom(influx, logger, (id) => registry.get(id)?.department);
-    events.on('readings', (e: AcceptedReadingsEvent) => latest.update(e.station.id, e.readings));
-    // A deleted station's latest values and open commands go with it (its id may be registered again).
-    const alertsHook = registry.onChange;
-    registry.onChange = (station, active) => {
-      alertsHook?.(station, active);
-      if (active) return;
-      latest.remove(station.id);
-      commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
+    const latestConsumer: PlatformConsumer = {
+      name: 'latest values',
+      on: {
+        readingsDurable: (e) => latest.update(e.station.id, e.readings),
+        stationRemoved: (station) => latest.remove(station.id),
+      },
+    };
+    // Station metadata through the spool, like readings: an InfluxDB outage loses none of it.
+    const stationInfoConsumer: PlatformConsumer = {
+      name: 'station_info',
+      on: {
+        stationChanged: (station) => writeStationInfo([station], true),
+        stationRemoved: (station) => writeStationInfo([station], false),
+      },
     };
 
+    // Who listens to what.
+    const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer], logger);
+    cleanups.push(unsubscribe);
+
+    // Known once listening.
+    let mqttPort = 0;
+    let mqttsPort: number | undefined;
+    let wsPort: number | undefined;
     const apiToken = await adminToken(config, logger);
     // The 一张图 web app: built from its sources when they changed since the last build (esbuild, a second or two).
     const webApp = await ensureWebApp();
@@ -501,7 +527,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       routes: [
         webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
         liveRoutes({ events, station: (id) => registry.get(id), users }),
-        warnings.routes,
+        (app) => {
+          alertRoutes(app, warnings);
+          ruleRoutes(app, warnings);
+          subscriptionRoutes(app, warnings);
+          webhookDeliveryRoutes(app, warnings);
+        },
         profileRoutes({ profiles }),
         mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
@@ -547,23 +578,58 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       }),
     });
     cleanups.push(() => api.close());
-    // HTTPS with the same certificate as MQTT over TLS: one server identity for the platform host.
-    const apiListeners = await listenApi(api, {
-      host: config.host,
-      httpPort: config.httpPort,
-      ...(tlsFiles ? { tls: { port: config.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
-      plainApi: config.httpPlainApi,
-      logger,
-    });
-    cleanups.push(() => apiListeners.close());
-    const { httpPort, httpsPort } = apiListeners;
-    const influxPort = Number(new URL(influx.connection.url).port) || undefined;
-    for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
-    // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
-    ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
-    // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
-    logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-    return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
+    const listen = async (): Promise<Platform> => {
+      const listeners: RunningListener[] = [];
+      cleanups.push(async () => {
+        for (const l of listeners) await l.close();
+      });
+      let external: ExternalSubscriber | undefined;
+      if (config.externalBrokerUrl) {
+        // Scale-out mode: devices talk to the external broker; we are its durable subscriber.
+        external = await startExternalSubscriber({
+          url: config.externalBrokerUrl,
+          clientId: config.externalBrokerClientId,
+          ...(config.externalBrokerUsername ? { username: config.externalBrokerUsername } : {}),
+          ...(config.externalBrokerPassword ? { password: config.externalBrokerPassword } : {}),
+          subscription: config.externalBrokerSubscription,
+          accept: acceptPublish,
+          logger,
+        });
+        cleanups.push(() => external?.close());
+      } else {
+        listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
+      }
+      if (tlsFiles && !external) {
+        const tls = await startListener(broker, { kind: 'tls', host: config.host, port: config.mqttsPort, ...tlsFiles });
+        listeners.push(tls);
+        mqttsPort = tls.port;
+      }
+      if (config.wsPort !== undefined && !external) {
+        const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
+        listeners.push(ws);
+        wsPort = ws.port;
+      }
+      mqttPort = external ? 0 : listeners[0]!.port;
+
+      // HTTPS with the same certificate as MQTT over TLS: one server identity for the platform host.
+      const apiListeners = await listenApi(api, {
+        host: config.host,
+        httpPort: config.httpPort,
+        ...(tlsFiles ? { tls: { port: config.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
+        plainApi: config.httpPlainApi,
+        logger,
+      });
+      cleanups.push(() => apiListeners.close());
+      const { httpPort, httpsPort } = apiListeners;
+      const influxPort = Number(new URL(influx.connection.url).port) || undefined;
+      for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
+      // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
+      ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
+      // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
+      logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
+      return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
+    };
+    return { config, events, store, registry, influx, warnings, api, apiToken, nodeId, listen, stop };
   } catch (err) {
     await stop();
     throw err;

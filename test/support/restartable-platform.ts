@@ -68,7 +68,7 @@ export async function startRestartablePlatform(overrides: ConfigInput = {}): Pro
     async start() {
       if (platform) return platform;
       platform = await startPlatform(config, createLogger(config.logLevel));
-      platform.events.on('readings', (e: AcceptedReadingsEvent) => accepted.push(e));
+      platform.events.on('readingsDurable', (e: AcceptedReadingsEvent) => accepted.push(e));
       last = platform;
       return platform;
     },

@@ -1,14 +1,12 @@
 /**
  * Warnings in one place: rules evaluated on every durable reading → alert lifecycle → InfluxDB
  * `alerts` (through the spool) and the webhook outbox → delivery worker. `startWarnings` works
- * on the platform store, listens to the platform's events, and returns the HTTP routes and
- * `stop()`. Rules are evaluated synchronously on each reading and never await the network;
+ * on the platform store and returns its consumer of the platform's events (durable readings,
+ * removed stations), what the API routes need, and `stop()`; it registers no routes itself. Rules are evaluated synchronously on each reading and never await the network;
  * the alert changes they cause are written afterwards, in order per station.
  */
-import type { EventEmitter } from 'node:events';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Reading, Station } from '@shanshui/models';
+import type { Station } from '@shanshui/models';
 import type { PointSink } from '../spool/retrying-appender.ts';
 import { toLineProtocol } from '../store/influx-http.ts';
 import { qualityCorrectionPoints } from '../rules/quality-correction-points.ts';
@@ -31,10 +29,7 @@ import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
 import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
-import { alertRoutes } from '../api/alert-routes.ts';
-import { ruleRoutes } from '../api/rule-routes.ts';
-import { subscriptionRoutes } from '../api/subscription-routes.ts';
-import { webhookDeliveryRoutes } from '../api/webhook-delivery-routes.ts';
+import type { AlertChanged, PlatformConsumer, ReadingsDurable } from '../platform-events.ts';
 
 export interface WarningsOptions {
   /** Seed DEFAULT_RULES into a new database. Default true. */
@@ -54,8 +49,8 @@ export interface WarningsOptions {
 export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
 
 export interface WarningsDeps {
-  /** Emits 'readings' ({station, readings}) once a message is durable; gets 'alert' ({alert, event}) after each alert change. */
-  readonly events: EventEmitter;
+  /** Told of every committed alert change (the platform's 'alert' event). */
+  readonly alertChanged?: (e: AlertChanged) => void;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
   readonly store: Pick<PlatformStore, 'rules' | 'alerts' | 'subscriptions' | 'outbox'>;
@@ -90,8 +85,8 @@ export interface WarningsContext {
 }
 
 export interface Warnings extends WarningsContext {
-  /** Registers /api/v1/{alerts,rules,subscriptions,webhook-deliveries} and the webhook JSON Schema. */
-  routes(app: FastifyInstance): void;
+  /** Listens to durable readings (rules) and removed stations (their alerts resolve). */
+  readonly consumer: PlatformConsumer;
   /** A station was deleted: resolves its open alerts and forgets its rule state. */
   stationRemoved(stationId: string): Promise<void>;
   /** Alert changes still being written (tests and shutdown wait for them). */
@@ -120,7 +115,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   );
   const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
       worker.kick();
-      deps.events.emit('alert', { alert, event });
+      deps.alertChanged?.({ alert, event });
     },
   });
   const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id) });
@@ -148,7 +143,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   };
   const settled = (): Promise<void> => queue.settled();
 
-  const onReadings = (e: { station: Station; readings: readonly Reading[] }): void => {
+  const onReadings = (e: ReadingsDurable): void => {
     try {
       const result = engine.evaluateReadings(e.station, e.readings, now());
       if (result.flagged.length > 0) deps.points.write(toLineProtocol(qualityCorrectionPoints(e.station, result.readings, result.flagged)));
@@ -157,7 +152,6 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       logger.error({ err, stationId: e.station.id }, 'rule evaluation failed');
     }
   };
-  deps.events.on('readings', onReadings);
 
   const staleTimer = setInterval(() => {
     if (deps.isLeader && !deps.isLeader()) return;
@@ -183,28 +177,32 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   reloadTimer.unref();
   worker.start();
 
+  const stationRemoved = async (stationId: string): Promise<void> => {
+    try {
+      await settled();
+      await lifecycle.resolveStation(stationId, '站点已删除', now());
+      engine.forgetStation(stationId);
+      await engine.flush();
+    } catch (err) {
+      logger.error({ err, stationId }, 'alerts of a deleted station not resolved');
+    }
+  };
+
   const ctx: WarningsContext = { rules, engine, alerts, lifecycle, subscriptions, subscriptionCache, outbox, worker, outbound, publisher, station: (id) => deps.stations.get(id), logger, now };
   return {
     ...ctx,
-    routes(app) {
-      alertRoutes(app, ctx);
-      ruleRoutes(app, ctx);
-      subscriptionRoutes(app, ctx);
-      webhookDeliveryRoutes(app, ctx);
+    consumer: {
+      name: 'warnings',
+      on: {
+        readingsDurable: onReadings,
+        stationRemoved: (station) => {
+          stationRemoved(station.id).catch(() => undefined);
+        },
+      },
     },
-    async stationRemoved(stationId) {
-      try {
-        await settled();
-        await lifecycle.resolveStation(stationId, '站点已删除', now());
-        engine.forgetStation(stationId);
-        await engine.flush();
-      } catch (err) {
-        logger.error({ err, stationId }, 'alerts of a deleted station not resolved');
-      }
-    },
+    stationRemoved,
     settled,
     async stop() {
-      deps.events.off('readings', onReadings);
       clearInterval(staleTimer);
       clearInterval(flushTimer);
       clearInterval(reloadTimer);

@@ -9,18 +9,18 @@
  * A comment line every `heartbeatMs` keeps proxies from closing the stream; a signed-out or
  * expired session ends it at the next heartbeat.
  */
-import type { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Reading, Station } from '@shanshui/models';
 import type { Alert, AlertEvent } from '../alerts/alert.ts';
 import type { UserStore } from '../auth/user-store.ts';
+import type { PlatformEvents } from '../platform-events.ts';
 import { coversDepartment } from '../auth/principal.ts';
 import { principalOf } from './request-auth.ts';
 import { sessionSecretOf } from './session-cookie.ts';
 
 export interface LiveRouteDeps {
-  /** The platform's events: 'readings', 'alert', 'presence'. */
-  readonly events: EventEmitter;
+  /** The platform's events: 'readingsDurable', 'alert', 'presence'. */
+  readonly events: PlatformEvents;
   readonly station: (id: string) => Station | undefined;
   readonly users: UserStore;
   /** Default 15000. */
@@ -61,7 +61,7 @@ export function liveRoutes(deps: LiveRouteDeps): (app: FastifyInstance) => void 
         if (station && sees(station.department)) send('presence', { stationId: e.deviceId, online: e.online });
       };
       deps.events.on('alert', onAlert);
-      deps.events.on('readings', onReadings);
+      deps.events.on('readingsDurable', onReadings);
       deps.events.on('presence', onPresence);
       const heartbeat = setInterval(() => {
         void (async () => {
@@ -76,7 +76,7 @@ export function liveRoutes(deps: LiveRouteDeps): (app: FastifyInstance) => void 
       const stop = (): void => {
         clearInterval(heartbeat);
         deps.events.off('alert', onAlert);
-        deps.events.off('readings', onReadings);
+        deps.events.off('readingsDurable', onReadings);
         deps.events.off('presence', onPresence);
       };
       res.on('close', stop);
