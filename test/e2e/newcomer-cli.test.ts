@@ -4,6 +4,7 @@
  */
 import { test, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -76,4 +77,22 @@ test('one log line per HTTP request, with method, path, status and time', async 
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ method: 'GET', status: 200 });
   expect(lines[0]!['ms']).toBeTypeOf('number');
+});
+
+test("the README's readings examples (relative dates, as bash runs them) return the reading just published", async () => {
+  const cred = await tp.register({ id: 'air-th-001' });
+  const client = await tp.connect(cred.username, cred.password);
+  await client.publishAsync('shanshui/v1/air-th-001/up/readings', JSON.stringify({ seq: 1, ts: Date.now() - 60_000, values: { pm25: 35.2, pm10: { v: 61, q: 'N' } } }), { qos: 1 });
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const lines = readme.split('\n').filter((l) => l.startsWith('curl -s -H "Authorization: Bearer $T" "$API/stations/air-th-001/readings?'));
+  expect(lines).toHaveLength(2);
+  const env = { T: tp.platform.apiToken, API: `http://127.0.0.1:${tp.platform.httpPort}/api/v1` };
+  await expect
+    .poll(async () => {
+      const out = await run('bash', ['-c', lines[0]!.replace(/ \| jq$/, '')], env);
+      return (JSON.parse(out.stdout) as { items: Array<{ values: { pm25: { v: number } } }> }).items.map((i) => i.values.pm25.v);
+    })
+    .toEqual([35.2]);
+  const windows = await run('bash', ['-c', lines[1]!.replace(/ \| jq$/, '')], env);
+  expect((JSON.parse(windows.stdout) as { items: unknown[] }).items.length).toBeGreaterThan(0);
 });

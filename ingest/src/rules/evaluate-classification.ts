@@ -4,7 +4,7 @@
  * from the day's weather — see evaluate-fire-danger.ts) mapped to a
  * warning level. Values whose quality is not trustworthy are left out of the classification.
  */
-import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, realtimeAqiLevel, reservoirState } from '@shanshui/models';
+import { AQI_POLLUTANT_INFO, DROUGHT_LEVEL_LABEL, classifyWater, computeRealtimeAqi, droughtLevel, isTrustworthy, realtimeAqiLevel, reservoirState, WATER_FACTOR_INFO } from '@shanshui/models';
 import type { Reading, ReservoirLevels, Station, WaterValues } from '@shanshui/models';
 import type { ClassificationRule } from './rule-schema.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
@@ -67,7 +67,8 @@ export function evaluateClassification(rule: ClassificationRule, station: Statio
       const waterBody = body === 'lake' || body === 'reservoir' ? 'lake' : 'river';
       const result = classifyWater(trusted(reading, ['ph', 'do', 'codmn', 'cod', 'bod5', 'nh3n', 'tp', 'tn', 'fecal_coliform']) as WaterValues, { waterBody });
       if (!result) return undefined;
-      const worst = result.worstFactors.join('、');
+      // Staff read 总磷、总氮, not the metric codes tp、tn.
+      const worst = result.worstFactors.map((f) => WATER_FACTOR_INFO[f].name).join('、');
       return {
         raw: map[result.class] ?? null,
         value: ['I', 'II', 'III', 'IV', 'V', '劣V'].indexOf(result.class) + 1,

@@ -6,8 +6,17 @@
  * a day ending with < 0.1 mm adds one, a wetter day resets the count; days the station was
  * silent count as dry (the cautious choice). The count starts when the rule first sees the
  * station, so the index understates a dry spell that began earlier.
+ *
+ * It is a daily index (LY/T 1172 takes the day's 14:00 observations), so it neither fires on a
+ * station's first reading nor flaps with each one:
+ * - no level before the rule has watched the station for a day (`MIN_WATCH_MS`): one reading
+ *   is not a day's weather;
+ * - within a local day the level only rises (the day's highest index stands; rain lowers the
+ *   next day's);
+ * - until the day's 14:00 (`DAY_OBSERVATION_HOUR`) yesterday's level stays in force, so the
+ *   mild small hours do not resolve a warning that the afternoon will raise again.
  */
-import { FIRE_DANGER_LEVEL_INFO, computeFireDangerIndex, isTrustworthy, windForceFromSpeed } from '@shanshui/models';
+import { FIRE_DANGER_LEVEL_INFO, computeFireDangerIndex, isTrustworthy, maxWarningLevel, windForceFromSpeed } from '@shanshui/models';
 import type { Reading, WarningLevel } from '@shanshui/models';
 import type { FireDayState, RuleState } from './rule-state.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
@@ -16,6 +25,10 @@ import { withUnit } from './metric-label.ts';
 /** Rain below this (mm) leaves a day dry (LY/T 1172). */
 const RAIN_DAY_MM = 0.1;
 const MAX_DRY_DAYS = 366;
+/** A day of readings before the first level. */
+export const MIN_WATCH_MS = 86_400_000;
+/** Local hour from which a day's index replaces yesterday's (the standard's 14:00 observations). */
+export const DAY_OBSERVATION_HOUR = 14;
 
 function localDay(ts: number, utcOffsetMin: number): string {
   return new Date(ts + utcOffsetMin * 60_000).toISOString().slice(0, 10);
@@ -29,12 +42,15 @@ function daysBetween(from: string, to: string): number {
 export function updateFireDay(state: RuleState, reading: Reading, utcOffsetMin: number): FireDayState {
   const day = localDay(reading.ts, utcOffsetMin);
   let f = state.fire;
-  if (!f) f = { day, rainfallMm: 0, dryDaysBefore: 0 };
+  if (!f) f = { day, rainfallMm: 0, dryDaysBefore: 0, watchedSince: reading.ts, dayLevel: null, carriedLevel: null };
   else if (day > f.day) {
     const gap = daysBetween(f.day, day);
     const dry = f.rainfallMm < RAIN_DAY_MM ? f.dryDaysBefore + 1 : 0;
-    f = { day, rainfallMm: 0, dryDaysBefore: Math.min(MAX_DRY_DAYS, dry + Math.max(0, gap - 1)) };
+    // Yesterday's final level carries over only to the next day; a silent day carries nothing.
+    const carriedLevel = gap === 1 ? (f.dayLevel ?? null) : null;
+    f = { day, rainfallMm: 0, dryDaysBefore: Math.min(MAX_DRY_DAYS, dry + Math.max(0, gap - 1)), watchedSince: f.watchedSince ?? reading.ts, dayLevel: null, carriedLevel };
   }
+  f.watchedSince ??= reading.ts;
   state.fire = f;
   const v = (m: string): number | undefined => {
     const x = reading.values[m];
@@ -66,10 +82,15 @@ export function evaluateFireDanger(map: Readonly<Record<string, WarningLevel>>, 
     rainfallMm: f.rainfallMm,
   });
   const info = FIRE_DANGER_LEVEL_INFO[result.level];
+  // One reading is not a day's weather: nothing until the rule has watched the station a day.
+  if (reading.ts - f.watchedSince! < MIN_WATCH_MS) return undefined;
+  f.dayLevel = maxWarningLevel(f.dayLevel, map[String(result.level)] ?? null);
+  const localHour = new Date(reading.ts + utcOffsetMin * 60_000).getUTCHours();
+  const raw = localHour >= DAY_OBSERVATION_HOUR ? f.dayLevel : maxWarningLevel(f.carriedLevel, f.dayLevel);
   return {
-    raw: map[String(result.level)] ?? null,
+    raw,
     value: result.index,
     describe: () =>
-      `森林火险 ${info.levelName}（${info.name}，指数 ${result.index}；最高气温 ${withUnit(f.maxTemperature!, '℃')}，最小湿度 ${withUnit(f.minHumidity!, '%')}，连续 ${daysWithoutRain} 天无降水${rained ? `，今日降水 ${withUnit(f.rainfallMm, 'mm')}` : ''}）`,
+      `森林火险 ${info.levelName}（${info.name}，指数 ${result.index}；最高气温 ${withUnit(f.maxTemperature!, '℃')}，最小湿度 ${withUnit(f.minHumidity!, '%')}，连续 ${daysWithoutRain} 天无降水${rained ? `，今日降水 ${withUnit(f.rainfallMm, 'mm')}` : ''}${raw !== (map[String(result.level)] ?? null) ? '；日火险等级，当日最高或 14 时前沿用昨日' : ''}）`,
   };
 }

@@ -149,18 +149,48 @@ test('corroborate: a station without the group attribute is a group of its own',
 
 // ── fire danger ────────────────────────────────────────────────────────────────
 
-test('fire_danger: index from the day so far; dry days counted across days in the state; rain resets them', async () => {
+test('fire_danger: index from the day so far; dry days counted across days in the state; rain lowers the next day', async () => {
   const { engine } = await engineWith([{ id: 'fire', name: '森林火险', kind: 'classification', classifier: 'fire_danger' }]);
   const forest = station('ff-1', { domain: 'forest_fire' });
   const day = (d: number, h: number) => T0 + d * 24 * HOUR + h * HOUR;
   const send = (ts: number, v: Record<string, number>) => engine.evaluate(forest, [at(ts, v)], T0);
-  // Day 0: 27 ℃ (20), 30 % (16), wind 9 m/s = force 5 (25), first day dry (5) → 66 三级 → yellow.
+  // The rule starts watching on day −1 (a day of data before any level).
+  assert.deepEqual(send(day(-1, 13), { temperature: 20, humidity: 60, wind_speed: 1, rainfall: 0 }), []);
+  // Day 0: 27 ℃ (20), 30 % (16), wind 9 m/s = force 5 (25), 1 dry day (day −1) + today → 2 days (10)?
+  // Day −1 ended dry: 2 days without rain (5 + 5) → 71 三级 → yellow.
   const [t] = send(day(0, 14), { temperature: 27, humidity: 30, wind_speed: 9, rainfall: 0 });
   assert.equal(t?.to, 'yellow');
-  assert.match(t!.condition, /^森林火险 三级（较高火险，指数 66；最高气温 27 ℃，最小湿度 30 %，连续 1 天无降水）$/);
-  // Day 2 (day 1 silent counts as dry): 3 dry days → 15 → 76 四级 → orange.
+  assert.match(t!.condition, /^森林火险 三级（较高火险，指数 \d+；最高气温 27 ℃，最小湿度 30 %，连续 2 天无降水）$/);
+  // Day 2 (day 1 silent counts as dry): 4 dry days → 四级 → orange.
   assert.equal(send(day(2, 14), { temperature: 27, humidity: 30, wind_speed: 9, rainfall: 0 })[0]?.to, 'orange');
-  // Rain on day 3: days without rain 0, 12 mm subtracts 30 → 20 + 16 + 0 + 25 − 30 = 31 二级 → clears.
-  send(day(3, 9), { temperature: 27, humidity: 30, wind_speed: 9 });
-  assert.equal(send(day(3, 10), { rainfall: 12 })[0]?.to, null);
+  // Rain on day 3: the day's level stands (a daily index does not fall within the day) …
+  assert.deepEqual(send(day(3, 15), { temperature: 27, humidity: 30, wind_speed: 9 }).map((x) => x.to), []);
+  assert.deepEqual(send(day(3, 16), { rainfall: 12 }), []);
+  // … and day 4's 14:00, after a wet day 3 (no dry days, no wind): 二级 or less → clears.
+  assert.deepEqual(send(day(4, 9), { temperature: 20, humidity: 60, wind_speed: 1 }), [], 'yesterday’s level stands until 14:00');
+  assert.equal(send(day(4, 14), { temperature: 20, humidity: 60, wind_speed: 1, rainfall: 0 })[0]?.to, null);
+});
+
+test('fire_danger: a new station’s first readings fire nothing, and a warning does not flap with each reading', async () => {
+  const { engine } = await engineWith([{ id: 'fire', name: '森林火险', kind: 'classification', classifier: 'fire_danger' }]);
+  const forest = station('ff-2', { domain: 'forest_fire' });
+  const transitions: Array<{ ts: number; to: string | null }> = [];
+  // A hot, dry, windy station reporting every 10 s for 2 days, with one light shower (0.2 mm) on the second afternoon.
+  const shower = T0 + 40 * HOUR;
+  for (let ts = T0 + 10 * HOUR, i = 0; ts < T0 + 58 * HOUR; ts += 10_000, i++) {
+    for (const t of engine.evaluate(forest, [at(ts, { temperature: 30 + (i % 7), humidity: 25 + (i % 11), wind_speed: 9, rainfall: ts === shower ? 0.2 : 0 })], T0)) transitions.push({ ts, to: t.to });
+  }
+  const firstDay = transitions.filter((t) => t.ts < T0 + 34 * HOUR);
+  assert.deepEqual(firstDay, [], 'nothing during the first day of data');
+  assert.ok(transitions.length >= 1 && transitions.length <= 2, `a daily level, not a flap per reading: ${JSON.stringify(transitions.map((t) => t.to))}`);
+  assert.ok(transitions.every((t) => t.to !== null), 'never resolved by one reading');
+});
+
+test('water_class: the alert text names the worst factors in Chinese (总磷、总氮), not by metric code', async () => {
+  const { engine } = await engineWith([{ id: 'wq', name: '水质类别', kind: 'classification', classifier: 'water_class' }]);
+  const water = station('w-1', { domain: 'water', attributes: { waterBody: 'lake' } });
+  const [t] = engine.evaluate(water, [at(T0, { ph: 7.5, do: 6, tp: 0.45, tn: 2.2 })], T0);
+  assert.ok(t, 'a water-class alert');
+  assert.match(t.condition, /总磷、总氮/);
+  assert.doesNotMatch(t.condition, /\btp\b|\btn\b/);
 });

@@ -24,6 +24,12 @@ export interface FireDayState {
   rainfallMm: number;
   /** Consecutive days with < 0.1 mm rain before `day`, counted since the rule first saw the station. */
   dryDaysBefore: number;
+  /** Device time of the first reading the rule saw (no index before a day of data). Absent in states saved before it existed. */
+  watchedSince?: number;
+  /** Highest level of the index today (the level never falls within a day). */
+  dayLevel?: WarningLevel | null;
+  /** Yesterday's final level: in force until today's 14:00 observations are in. */
+  carriedLevel?: WarningLevel | null;
 }
 
 /** data_quality: the recent values of the checked metric and where a stuck run began. */
