@@ -100,6 +100,13 @@ export interface ShanshuiBroker {
   connectedCount(): number;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /**
+   * Cluster: tells every node (this one too) `text` under `kind` — e.g. "station X changed" —
+   * through the Redis link; without one, only this node's listeners hear it.
+   */
+  notify(kind: string, text: string): void;
+  /** Listens to `notify` of every node. */
+  onNotice(kind: string, listener: (text: string) => void): void;
   /** Ends a device's session now (station deleted, secret rotated), on whichever node holds it; false when it was not connected to this node. */
   disconnect(deviceId: string): boolean;
   close(): Promise<void>;
@@ -263,6 +270,23 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     });
   }
 
+  const noticeListeners = new Map<string, Array<(text: string) => void>>();
+  const hear = (kind: string, text: string): void => {
+    for (const fn of noticeListeners.get(kind) ?? []) {
+      try {
+        fn(text);
+      } catch (err) {
+        log.error({ err, kind }, 'notice listener failed');
+      }
+    }
+  };
+  if (cluster) {
+    cluster.mq.on(`${NOTICE_PREFIX}+`, (packet, cb) => {
+      hear(String(packet.topic).slice(NOTICE_PREFIX.length), Buffer.from(packet['payload'] as Buffer).toString('utf8'));
+      cb();
+    });
+  }
+
   let connected = 0;
   aedes.on('client', (client: Client) => {
     connected++;
@@ -298,6 +322,13 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       });
     },
     connectedCount: () => connected,
+    notify(kind, text) {
+      if (cluster) cluster.mq.emit({ topic: `${NOTICE_PREFIX}${kind}`, payload: Buffer.from(text, 'utf8') });
+      else queueMicrotask(() => hear(kind, text));
+    },
+    onNotice(kind, listener) {
+      noticeListeners.set(kind, [...(noticeListeners.get(kind) ?? []), listener]);
+    },
     disconnect(deviceId) {
       const local = endLocalSession(deviceId);
       if (cluster && !local) cluster.mq.emit({ topic: END_SESSION_TOPIC, payload: Buffer.from(deviceId, 'utf8') });
@@ -319,6 +350,8 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
 
 /** Cluster-internal: "end this device's session wherever it is connected" ($SYS: no client may publish or subscribe it). */
 const END_SESSION_TOPIC = '$SYS/shanshui/end-session';
+/** Cluster-internal notices between platform nodes (`$SYS/shanshui/notice/{kind}`). */
+const NOTICE_PREFIX = '$SYS/shanshui/notice/';
 
 /** CN of the client certificate when the TLS handshake verified it against our CA; otherwise undefined. */
 function verifiedCertificateId(client: Client): string | undefined {

@@ -142,6 +142,8 @@ export const ConfigSchema = z
     demoIntervalSec: z.coerce.number().positive().default(10),
     /** Seed the default warning rules into a new state database. Default true. */
     defaultRules: bool.default(true),
+    /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
+    leaderRetryMs: z.coerce.number().int().min(50).default(1000),
     /** How often stale/offline rules are checked, ms. Default 10000. */
     staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
     /** How often rules and webhook subscriptions are read again from the store (changes made through other nodes), ms. Default 5000. */

@@ -382,12 +382,15 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     // Rules → alerts → webhooks, fed by every durable reading (events 'readings', 'presence').
     // Webhooks never reach the platform's own ports (filled in once the listeners are up).
     const ownPorts: number[] = [];
+    // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
+    const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
     const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
       alertChanged: (e) => events.emit('alert', e),
       points: sideWrites,
       store,
       nodeId,
+      ...(crossStationLeadership ? { leadership: crossStationLeadership } : {}),
       logger,
       metrics,
       stations: registry,
@@ -426,7 +429,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const dispatcher = new CommandDispatcher({
       store: commands,
       publish: (topic, payload) => broker.publishToDevice(topic, payload, { qos: 1 }),
-      isOnline: (id) => listening.has(id),
+      // Cluster: the device may listen on another node; the broker's Redis fan-out reaches it there.
+      isOnline: async (id) => listening.has(id) || (link !== undefined && (await store.presence.get(id))?.online === true),
       logger,
     });
     const commandsConsumer: PlatformConsumer = {
@@ -493,6 +497,25 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         stationRemoved: (station) => writeStationInfo([station], false),
       },
     };
+    // Cluster: a station added, changed or removed through any node is re-read by every node
+    // (registry cache: the publish path, the API, the leader's cross-station rules).
+    if (link) {
+      const fromPeer = new Set<string>();
+      const localHook = registry.onChange;
+      registry.onChange = (station, active) => {
+        // A peer's change: its node did the side effects (station_info, alerts, commands); here only the cache moves.
+        if (fromPeer.has(station.id)) return;
+        localHook?.(station, active);
+        broker.notify('station', station.id);
+      };
+      broker.onNotice('station', (id) => {
+        fromPeer.add(id);
+        registry
+          .refresh(id)
+          .catch((err: unknown) => logger.warn({ err, stationId: id }, 'station not re-read'))
+          .finally(() => fromPeer.delete(id));
+      });
+    }
 
     // Who listens to what.
     const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer], logger);

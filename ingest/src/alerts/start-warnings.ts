@@ -29,6 +29,7 @@ import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
 import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
+import type { EventEmitter } from 'node:events';
 import type { AlertChanged, PlatformConsumer, ReadingsDurable } from '../platform-events.ts';
 
 export interface WarningsOptions {
@@ -59,8 +60,12 @@ export interface WarningsDeps {
   readonly stations: { get(id: string): Station | undefined; all(): Station[] };
   /** This platform node (outbox claims name it). Default 'local'. */
   readonly nodeId?: string;
-  /** Whether this node runs the cross-station checks (stale stations). Default: always. */
-  readonly isLeader?: () => boolean;
+  /**
+   * Cluster: this node's leadership of the cross-station rules (stale stations, corroboration).
+   * Only the leader decides them, from the states every node saves; a node that becomes leader
+   * starts from the open alerts. Unset: one node, which decides them on each reading.
+   */
+  readonly leadership?: { readonly isLeader: boolean; readonly events: EventEmitter<{ change: [isLeader: boolean] }> };
   readonly options?: Partial<WarningsOptions>;
   readonly now?: () => number;
 }
@@ -118,7 +123,8 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       deps.alertChanged?.({ alert, event });
     },
   });
-  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id) });
+  const leadership = deps.leadership;
+  const engine = await RuleEngine.open(rules, logger, now(), { station: (id) => deps.stations.get(id), crossStationOnLeader: leadership !== undefined });
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of await alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
 
@@ -153,14 +159,43 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     }
   };
 
+  let crossRunning = false;
   const staleTimer = setInterval(() => {
-    if (deps.isLeader && !deps.isLeader()) return;
-    try {
-      apply(engine.checkStale(deps.stations.all(), now()));
-    } catch (err) {
-      logger.error({ err }, 'stale check failed');
+    if (!leadership) {
+      try {
+        apply(engine.checkStale(deps.stations.all(), now()));
+      } catch (err) {
+        logger.error({ err }, 'stale check failed');
+      }
+      return;
     }
+    if (!leadership.isLeader || crossRunning) return;
+    crossRunning = true;
+    engine
+      .checkCrossStation(deps.stations.all(), now())
+      .then(apply, (err: unknown) => logger.error({ err }, 'cross-station check failed'))
+      .finally(() => (crossRunning = false));
   }, o.staleCheckIntervalMs);
+  // A new leader carries on from the open alerts (the old leader's memory died with it).
+  const onLeadership = (isLeader: boolean): void => {
+    logger.info({ isLeader }, isLeader ? 'leading the cross-station rules (stale, corroboration)' : 'no longer leading the cross-station rules');
+    if (!isLeader) return;
+    alerts
+      .allOpen()
+      .then((open) => {
+        for (const a of open) engine.adoptActive(a.stationId, a.ruleId, a.level);
+      })
+      .catch((err: unknown) => logger.error({ err }, 'open alerts not adopted'));
+  };
+  leadership?.events.on('change', onLeadership);
+  // Won before this listened (the lock is tried as soon as the store opens it).
+  if (leadership?.isLeader) onLeadership(true);
+  // Cluster: a device now reporting to this node brings its station's rule states from the store
+  // (durations, windows, baselines the node it used before saved).
+  const onPresence = (e: { deviceId: string; online: boolean }): void => {
+    if (!e.online) return;
+    engine.takeOverStation(e.deviceId).catch((err: unknown) => logger.warn({ err, stationId: e.deviceId }, 'rule states not taken over'));
+  };
   const flushTimer = setInterval(() => {
     engine.flush().catch((err: unknown) => logger.error({ err }, 'rule state not saved'));
     outbox
@@ -195,6 +230,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       name: 'warnings',
       on: {
         readingsDurable: onReadings,
+        ...(leadership ? { presence: onPresence } : {}),
         stationRemoved: (station) => {
           stationRemoved(station.id).catch(() => undefined);
         },
@@ -203,6 +239,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     stationRemoved,
     settled,
     async stop() {
+      leadership?.events.off('change', onLeadership);
       clearInterval(staleTimer);
       clearInterval(flushTimer);
       clearInterval(reloadTimer);

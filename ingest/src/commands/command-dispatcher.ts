@@ -12,7 +12,8 @@ import type { Command, CommandStore } from './command-store.ts';
 export interface CommandDispatcherDeps {
   readonly store: CommandStore;
   readonly publish: (topic: string, payload: Buffer) => Promise<void>;
-  readonly isOnline: (stationId: string) => boolean;
+  /** Whether the device listens now (cluster: possibly on another node, so it may ask the store). */
+  readonly isOnline: (stationId: string) => boolean | Promise<boolean>;
   readonly logger: Logger;
 }
 
@@ -54,7 +55,7 @@ export class CommandDispatcher {
   }
 
   async send(command: Command): Promise<void> {
-    if (!this.#deps.isOnline(command.stationId)) {
+    if (!(await this.#deps.isOnline(command.stationId))) {
       this.#log.info({ commandId: command.id, stationId: command.stationId }, 'device offline: command waits until it returns');
       return;
     }

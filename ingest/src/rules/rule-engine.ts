@@ -63,6 +63,13 @@ export interface EvaluationResult {
 export interface RuleEngineOptions {
   /** Looks a station up by id (corroboration re-checks the other stations of a group). */
   readonly station?: (id: string) => Station | undefined;
+  /**
+   * Cluster: stale and corroboration transitions are made only by `checkCrossStation` on the
+   * leader node, from the states every node saves; a node receiving readings records the
+   * station's own level and last-seen time and leaves the cross-station verdict to the leader.
+   * Default false (one node: both happen on each reading).
+   */
+  readonly crossStationOnLeader?: boolean;
 }
 
 /** True when `rule` is enabled and its scope selects `station`. */
@@ -90,6 +97,7 @@ export class RuleEngine {
   readonly #reported = new Set<string>();
   readonly #startedMs: number;
   readonly #stationLookup: ((id: string) => Station | undefined) | undefined;
+  readonly #crossOnLeader: boolean;
   /** Stations seen in readings, for corroboration when no lookup is given. */
   readonly #seen = new Map<string, Station>();
   /** Corroborated rules: rule id → station id → level the station raises on its own (non-null only). */
@@ -106,6 +114,7 @@ export class RuleEngine {
     this.#states = states;
     this.#startedMs = nowMs;
     this.#stationLookup = options.station;
+    this.#crossOnLeader = options.crossStationOnLeader ?? false;
     for (const [key, state] of this.#states) {
       if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
     }
@@ -203,7 +212,7 @@ export class RuleEngine {
         state.lastSeenMs = nowMs;
         this.#states.set(key, state);
         this.#dirty.add(key);
-        if (state.active !== null) this.#transition(out, station, rule, state, null, silence, nowMs);
+        if (state.active !== null && !this.#crossOnLeader) this.#transition(out, station, rule, state, null, silence, nowMs);
         continue;
       }
       for (const reading of ordered) {
@@ -275,6 +284,58 @@ export class RuleEngine {
         if (verdict.raw !== state.active) this.#transition(out, station, rule, state, verdict.raw, verdict, nowMs);
       }
     }
+    return out;
+  }
+
+  /**
+   * The leader's cross-station pass (cluster): takes every node's saved states — each station's
+   * own level under corroborated rules, and when it was last heard from — then decides each
+   * corroborated station's level from its whole group, and each station's staleness. The
+   * leader's own levels stay its memory (it alone moves them); a new leader starts from the
+   * open alerts (`adoptActive`).
+   */
+  async checkCrossStation(stations: Iterable<Station>, nowMs: number): Promise<RuleTransition[]> {
+    const stored = await this.#store.loadStates();
+    const byId = new Map(this.#rules.map((r) => [r.id, r]));
+    const corroborated: Array<[string, Rule, RuleState]> = [];
+    for (const [key, saved] of stored) {
+      const [stationId, ruleId] = splitKey(key);
+      const rule = byId.get(ruleId);
+      if (!rule || !rule.enabled) continue;
+      const c = corroborationOf(rule);
+      if (rule.kind !== 'stale' && !c) continue;
+      let mine = this.#states.get(key);
+      if (!mine) {
+        mine = { ...saved, active: null };
+        this.#states.set(key, mine);
+      }
+      if (rule.kind === 'stale') {
+        mine.lastSeenMs = Math.max(mine.lastSeenMs ?? 0, saved.lastSeenMs ?? 0) || undefined;
+        continue;
+      }
+      if (!this.#dirty.has(key)) {
+        // The serving node's view of the station alone (this node's own, when unsaved, is newer).
+        mine.uncapped = saved.uncapped ?? null;
+        if (saved.lastValue !== undefined) mine.lastValue = saved.lastValue;
+      }
+      this.#setUncapped(stationId, ruleId, mine.uncapped ?? null);
+      corroborated.push([stationId, rule, mine]);
+    }
+    const out: RuleTransition[] = [];
+    for (const [stationId, rule, state] of corroborated) {
+      const station = this.#station(stationId);
+      const c = corroborationOf(rule)!;
+      if (!station) continue;
+      const uncapped = state.uncapped ?? null;
+      const count = this.#agreeing(rule.id, c, groupOf(station, c), stationId);
+      const level = count >= c.k ? uncapped : capBelow(uncapped, c, possibleLevels(rule));
+      if (level === state.active) continue;
+      const key = stateKey(stationId, rule.id);
+      const verdict = this.#lastVerdict.get(key) ?? { raw: uncapped, value: state.lastValue ?? 0, describe: () => rule.name };
+      this.#dirty.add(key);
+      this.#transition(out, station, rule, state, level, this.#withCount(verdict, c, count), nowMs);
+    }
+    out.push(...this.checkStale(stations, nowMs));
     return out;
   }
 
@@ -353,6 +414,8 @@ export class RuleEngine {
     const before = state.uncapped ?? null;
     state.uncapped = uncapped;
     this.#setUncapped(station.id, rule.id, uncapped);
+    // Cluster: the group's other stations report to other nodes; the leader decides (checkCrossStation).
+    if (this.#crossOnLeader) return;
     const group = groupOf(station, c);
     const count = this.#agreeing(rule.id, c, group, station.id);
     const level = count >= c.k ? uncapped : capBelow(uncapped, c, possibleLevels(rule));
@@ -382,7 +445,7 @@ export class RuleEngine {
     let n = 0;
     for (const [id, level] of levels) {
       if (!needsCorroboration(level, c)) continue;
-      const s = id === self ? this.#seen.get(id) : this.#station(id);
+      const s = (id === self ? this.#seen.get(id) : undefined) ?? this.#station(id);
       if (s && groupOf(s, c) === group) n++;
     }
     return n;
