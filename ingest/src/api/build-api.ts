@@ -5,7 +5,7 @@
  * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
  */
 import { healthRoutes } from './health-routes.ts';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readingsJsonSchema } from '@shanshui/models';
@@ -71,7 +71,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     // One line per request (logRequests below) instead of fastify's "incoming request" + "request completed".
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });
