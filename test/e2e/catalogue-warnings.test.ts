@@ -94,13 +94,14 @@ test('rain: 60 mm within 3 hours → the orange 暴雨预警信号; 100 mm in 3 
 
 test('geohazard: displacement accelerating to a tangent angle ≥ 89° → red (临滑); rain reaching 50 mm in 24 h → the blue rainfall warning', async () => {
   const point = await device({ id: 'slide-w', domain: 'geohazard', department: 'natres', attributes: { constantRateMmPerDay: 0.5 } });
-  const t = Date.now() - 5 * H;
-  const series = [0, 0.02, 0.05, 1.5, 9];
-  for (const [i, mm] of series.entries()) await send(point, 'slide-w', i + 1, t + i * H, { displacement: mm, rainfall: 15 });
+  const t = Date.now() - 10 * H;
+  // Hourly for eight hours: creeping at about the point's 0.5 mm/day, then taking off.
+  const series = [0, 0.02, 0.04, 0.06, 0.08, 1.5, 5, 12, 25];
+  for (const [i, mm] of series.entries()) await send(point, 'slide-w', i + 1, t + i * H, { displacement: mm, rainfall: i < 5 ? 12.5 : 0 });
   const a = await alertOf('slide-w', 'default-geohazard-deformation');
   assert.equal(a.level, 'red');
   assert.match(a.message, /改进切线角 89\.\d°（临滑）/);
   const r = await alertOf('slide-w', 'default-geohazard-rainfall');
   assert.equal(r.level, 'blue');
-  assert.match(r.message, /24 小时累计降雨 60 mm，达到监测点降雨预警阈值/, "opened by the reading that reached 50 mm");
+  assert.match(r.message, /24 小时累计降雨 50 mm，达到监测点降雨预警阈值/, 'opened by the reading that reached 50 mm');
 });

@@ -229,6 +229,7 @@ export const MapFeatureCollectionSchema = z
               name: z.string(),
               domain: z.enum(DOMAINS),
               domainName: z.string(),
+              profile: z.string().describe('the station profile (its domain\'s own when it names none)'),
               department: z.string(),
               region: z.string(),
               warningLevel: z.enum(WARNING_LEVELS).nullable(),

@@ -167,8 +167,10 @@ export function evaluateLandslideTangent(map: LevelMap, rule: ClassificationRule
   const s = trusted(reading, metric);
   const v = attr(station, 'constantRateMmPerDay');
   if (s === undefined || v === undefined || !(v > 0)) return undefined;
-  const samples = remember(state, reading.ts, s, (rule.windowSec ?? 86_400) * 1000);
-  const k = displacementKinematics(samples);
+  const windowMs = (rule.windowSec ?? 86_400) * 1000;
+  const samples = remember(state, reading.ts, s, windowMs);
+  // A rate needs a quarter of the window of record (6 h of a day), not the first minutes.
+  const k = displacementKinematics(samples, windowMs / 4);
   if (!k) return undefined;
   const angle = tangentAngle(k.rate, v);
   const stage = deformationStage(angle, rule.tangentAngles ?? DEFAULT_TANGENT_THRESHOLDS);
