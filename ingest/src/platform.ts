@@ -578,6 +578,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       provisioning,
       externalBroker: config.externalBrokerUrl !== undefined,
       publishConfig,
+      influx,
       trustProxy: config.trustProxy,
       async health() {
         updateSpoolGauges();
