@@ -86,6 +86,8 @@ function open(d: Device): void {
     settled = true;
     inFlight--;
     if (ok) {
+      // Idle from now on: keep-alive is the broker's business (1200 s here), not a handshake timeout.
+      socket.setTimeout(0);
       d.ready = true;
       readyCount++;
       if (readyCount === devices.length) waiting?.();
