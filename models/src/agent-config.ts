@@ -79,6 +79,10 @@ export const SourceConfigSchema = z.discriminatedUnion('kind', [
       port: z.number().int().min(1).max(65535),
       host: z.string().default('0.0.0.0'),
       utcOffsetMinutes: z.number().int().default(480),
+      /** Passwords (密码, 4 hex digits) by 测站地址: a frame from that RTU with another password is dropped and counted, never acknowledged. Default none: not checked. */
+      passwords: z
+        .record(z.string().regex(/^[0-9A-Fa-f]{10}$/, 'a station address: 10 hex digits'), z.string().regex(/^[0-9A-Fa-f]{4}$/, 'a password: 4 hex digits'))
+        .optional(),
       /** Stations by 测站地址 (10 hex digits, e.g. `0012345678`): children, or the agent's own id; with a map, unmapped RTUs are dropped and counted. Default none: every RTU reports as the agent's station. */
       stations: StationMapSchema(/^[0-9A-Fa-f]{10}$/, 'a station address: 10 hex digits').optional(),
     })

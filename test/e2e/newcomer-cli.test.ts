@@ -91,7 +91,7 @@ test("the README's readings examples (relative dates, as bash runs them) return 
     .poll(async () => {
       const out = await run('bash', ['-c', lines[0]!.replace(/ \| jq$/, '')], env);
       return (JSON.parse(out.stdout) as { items: Array<{ values: { pm25: { v: number } } }> }).items.map((i) => i.values.pm25.v);
-    })
+    }, { timeout: 15_000 })
     .toEqual([35.2]);
   const windows = await run('bash', ['-c', lines[1]!.replace(/ \| jq$/, '')], env);
   expect((JSON.parse(windows.stdout) as { items: unknown[] }).items.length).toBeGreaterThan(0);

@@ -110,3 +110,19 @@ test('dead letters are logged at warn with device and reason, at most 10 a minut
     await own.close();
   }
 });
+
+test('device_events: type is a tag only, never also a field (no type_1 column)', async () => {
+  const cred = await tp.register({ id: 'air-evt-001' });
+  const client = await tp.connect(cred.username, cred.password);
+  await client.publishAsync('shanshui/v1/air-evt-001/up/events', JSON.stringify({ type: 'door_open', detail: '机柜门打开' }), { qos: 1 });
+  await client.publishAsync('shanshui/v1/air-evt-001/up/events', JSON.stringify({ type: 'heartbeat_missed' }), { qos: 1 });
+  const rows = await eventually(async () => {
+    const r = await tp.query(`SELECT * FROM device_events WHERE station = 'air-evt-001'`);
+    return r.length === 2 ? r : undefined;
+  }, 'both events in InfluxDB');
+  expect(rows.map((r) => r['type'])).toEqual(['door_open', 'heartbeat_missed']);
+  expect(rows[0]!['detail']).toBe('机柜门打开');
+  const keys = (await tp.query('SHOW FIELD KEYS FROM device_events')).map((r) => r['fieldKey']);
+  expect(keys).not.toContain('type');
+  expect(rows.some((r) => 'type_1' in r)).toBe(false);
+});

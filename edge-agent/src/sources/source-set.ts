@@ -255,8 +255,11 @@ export class SourceSet {
           config,
         );
       }
-      case 'sl651':
-        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, logger }), config);
+      case 'sl651': {
+        // Per-station passwords (密码): the listener drops, counts and never acknowledges a mismatch.
+        const stations = Object.fromEntries(Object.entries(config.passwords ?? {}).map(([address, password]) => [address.toUpperCase(), { password }]));
+        return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, stations, logger }), config);
+      }
       case 'opcua': {
         let source: OpcuaSourceLike | undefined;
         return {

@@ -1,7 +1,7 @@
 /**
  * Status (`up/status`) and events (`up/events`) messages: a JSON or CBOR object whose scalar
  * top-level fields are kept as a point of `device_status` / `device_events` (events tagged by
- * their `type`). Anything else is a dead letter with the reason. An event of type `dead_field`
+ * their `type`, which is not also a field). Anything else is a dead letter with the reason. An event of type `dead_field`
  * (a gateway reporting a protocol field it could not map, e.g. an unknown HJ 212 factor code —
  * docs/standards/hj212-codes.md) is kept as an event and also filed as a dead letter, so the
  * field with its code shows in `GET /api/v1/dead-letters`.
@@ -39,8 +39,15 @@ export function acceptDeviceMessage(station: Station, kind: 'status' | 'events',
   delete fields['ts'];
   if (Object.keys(fields).length === 0) return dead(`${kind} has no scalar fields`, decoded.encoding);
   const tags: Record<string, string> = { station: station.id, domain: station.domain, region: station.region, dept: station.department };
-  if (kind === 'events') tags['type'] = typeof fields['type'] === 'string' ? fields['type'] : 'event';
-  const lines = toLineProtocol([{ measurement: kind === 'status' ? 'device_status' : 'device_events', tags, fields, ts }]);
+  // An event's `type` is a tag (what dashboards filter and group by), never also a field: InfluxDB
+  // would keep both and answer the field as `type_1`. An event with nothing but a type counts 1.
+  let pointFields: Record<string, number | string> = fields;
+  if (kind === 'events') {
+    tags['type'] = typeof fields['type'] === 'string' && fields['type'] !== '' ? fields['type'] : 'event';
+    const { type: _type, ...rest } = fields;
+    pointFields = Object.keys(rest).length > 0 ? rest : { count: 1 };
+  }
+  const lines = toLineProtocol([{ measurement: kind === 'status' ? 'device_status' : 'device_events', tags, fields: pointFields, ts }]);
   if (kind === 'events' && fields['type'] === 'dead_field') {
     const f = (k: string): string => String(fields[k] ?? '');
     const where = [f('protocol'), f('mn') && `MN ${f('mn')}`, f('cn') && `CN ${f('cn')}`, f('data_time') && `DataTime ${f('data_time')}`, f('station') && `station ${f('station')}`].filter(Boolean).join(', ');

@@ -11,6 +11,8 @@ import type { PointSink } from '../spool/retrying-appender.ts';
 import { toLineProtocol } from '../store/influx-http.ts';
 import { qualityCorrectionPoints } from '../rules/quality-correction-points.ts';
 import type { PlatformMetrics } from '../metrics.ts';
+import { z } from 'zod';
+import { parseComponentOptions } from '../component-options.ts';
 import type { PlatformStore } from '../state/platform-store.ts';
 import type { RuleStore } from '../rules/rule-store.ts';
 import { RuleEngine } from '../rules/rule-engine.ts';
@@ -25,29 +27,32 @@ import { SubscriptionCache } from '../webhooks/subscription-cache.ts';
 import { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 import { DeliveryWorker } from '../webhooks/delivery-worker.ts';
 import { KeyedSerialQueue } from '../state/keyed-serial-queue.ts';
-import type { DeliveryWorkerOptions } from '../webhooks/delivery-worker.ts';
+import { DeliveryWorkerOptionsSchema } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
 import { createGuardedDispatcher } from '../webhooks/guarded-dispatcher.ts';
 import type { EventEmitter } from 'node:events';
 import type { AlertChanged, PlatformConsumer, ReadingsDurable } from '../platform-events.ts';
 
-export interface WarningsOptions {
-  /** Seed DEFAULT_RULES into a new database. Default true. */
-  readonly seedDefaultRules: boolean;
-  /** How often stale rules are checked, ms. Default 10000. */
-  readonly staleCheckIntervalMs: number;
-  /** How often changed rule state is saved, ms (transitions save at once). Default 1000. */
-  readonly ruleStateFlushMs: number;
-  /** How often rules and webhook subscriptions are read again (changes made through other nodes), ms. Default 5000. */
-  readonly reloadMs: number;
-  /** Delivery worker options (timeout, retry budget, backoff). */
-  readonly delivery: Partial<DeliveryWorkerOptions>;
-  /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
-  readonly outbound: OutboundGuardOptions;
-}
+export const WarningsOptionsSchema = z
+  .object({
+    /** Seed DEFAULT_RULES into a new database. Default true. */
+    seedDefaultRules: z.boolean().default(true),
+    /** How often stale rules are checked, ms. Default 10000. */
+    staleCheckIntervalMs: z.number().int().min(10).default(10_000),
+    /** How often changed rule state is saved, ms (transitions save at once). Default 1000. */
+    ruleStateFlushMs: z.number().int().min(10).default(1000),
+    /** How often rules and webhook subscriptions are read again (changes made through other nodes), ms. Default 5000. */
+    reloadMs: z.number().int().min(10).default(5000),
+    /** Delivery worker options (timeout, retry budget, backoff); defaults in DeliveryWorkerOptionsSchema. */
+    delivery: DeliveryWorkerOptionsSchema.default(DeliveryWorkerOptionsSchema.parse({})),
+    /** Where webhooks may connect: allow-listed networks and the platform's own ports. Default: no private networks, no own ports known. */
+    outbound: z.custom<OutboundGuardOptions>((v) => typeof v === 'object' && v !== null, 'outbound guard options').default({ allowNetworks: [], ownPorts: () => [] }),
+  })
+  .strict();
+export type WarningsOptions = z.output<typeof WarningsOptionsSchema>;
 
-export const WARNINGS_DEFAULTS: WarningsOptions = { seedDefaultRules: true, staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: {}, outbound: { allowNetworks: [], ownPorts: () => [] } };
+export const WARNINGS_DEFAULTS: WarningsOptions = WarningsOptionsSchema.parse({});
 
 export interface WarningsDeps {
   /** Told of every committed alert change (the platform's 'alert' event). */
@@ -66,7 +71,7 @@ export interface WarningsDeps {
    * starts from the open alerts. Unset: one node, which decides them on each reading.
    */
   readonly leadership?: { readonly isLeader: boolean; readonly events: EventEmitter<{ change: [isLeader: boolean] }> };
-  readonly options?: Partial<WarningsOptions>;
+  readonly options?: z.input<typeof WarningsOptionsSchema>;
   readonly now?: () => number;
 }
 
@@ -100,7 +105,7 @@ export interface Warnings extends WarningsContext {
 }
 
 export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
-  const o: WarningsOptions = { ...WARNINGS_DEFAULTS, ...deps.options };
+  const o = parseComponentOptions('Warnings', WarningsOptionsSchema, deps.options);
   const logger = deps.logger.child({ component: 'warnings' });
   const now = deps.now ?? Date.now;
   const { rules, alerts, subscriptions, outbox } = deps.store;
@@ -113,7 +118,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   await subscriptionCache.start(o.reloadMs);
   const publisher = new WebhookPublisher(() => subscriptionCache.current());
   const outbound = new OutboundGuard(o.outbound);
-  const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs ?? 5000 });
+  const dispatcher = createGuardedDispatcher(outbound, { connectTimeoutMs: o.delivery.timeoutMs });
   const worker = new DeliveryWorker(
     { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
     o.delivery,
@@ -190,12 +195,8 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   leadership?.events.on('change', onLeadership);
   // Won before this listened (the lock is tried as soon as the store opens it).
   if (leadership?.isLeader) onLeadership(true);
-  // Cluster: a device now reporting to this node brings its station's rule states from the store
-  // (durations, windows, baselines the node it used before saved).
-  const onPresence = (e: { deviceId: string; online: boolean }): void => {
-    if (!e.online) return;
-    engine.takeOverStation(e.deviceId).catch((err: unknown) => logger.warn({ err, stationId: e.deviceId }, 'rule states not taken over'));
-  };
+  // Cluster: a device now reporting to this node brings its stations' rule states from the store
+  // — the platform's 'rule-state handover' consumer (platform.ts) does it, children included.
   const flushTimer = setInterval(() => {
     engine.flush().catch((err: unknown) => logger.error({ err }, 'rule state not saved'));
     outbox
@@ -230,7 +231,6 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       name: 'warnings',
       on: {
         readingsDurable: onReadings,
-        ...(leadership ? { presence: onPresence } : {}),
         stationRemoved: (station) => {
           stationRemoved(station.id).catch(() => undefined);
         },

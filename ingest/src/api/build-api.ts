@@ -5,7 +5,7 @@
  * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
  */
 import { healthRoutes } from './health-routes.ts';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readingsJsonSchema } from '@shanshui/models';
@@ -14,6 +14,7 @@ import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import { logRequests } from './log-requests.ts';
+import type { InfluxQuerier } from '../store/readings-query.ts';
 import { HttpError } from './http-error.ts';
 import { stationRoutes } from './station-routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
@@ -59,6 +60,8 @@ export interface ApiDeps {
   readonly provisioning: ProvisioningStore;
   /** Devices connect to an external broker (no live gateway ACL): child stations are refused. */
   readonly externalBroker?: boolean;
+  /** InfluxDB, for what agents reported (config applied or rejected). */
+  readonly influx?: InfluxQuerier;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
   /** Station profiles in force (the catalogue's and custom ones): stations naming a profile are checked against it. Default: no check. */
@@ -71,7 +74,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     // One line per request (logRequests below) instead of fastify's "incoming request" + "request completed".
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });

@@ -1,5 +1,5 @@
 /** RetryingAppender: side writes wait out a full spool, in order, within their bound. */
-import { test } from 'vitest';
+import { test, expect } from 'vitest';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { RetryingAppender } from './retrying-appender.ts';
@@ -18,9 +18,6 @@ function fakeSpool(): { full: boolean; records: string[]; append(r: Buffer): Pro
   return s;
 }
 const settle = () => new Promise((r) => setTimeout(r, 30));
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-}
 
 test('a full spool keeps side writes queued; they go in order once it takes records again', async () => {
   const spool = fakeSpool();
@@ -32,7 +29,7 @@ test('a full spool keeps side writes queued; they go in order once it takes reco
   assert.equal(w.queued, 2);
   spool.full = false;
   w.write('c 3');
-  await until(() => w.queued === 0);
+  await expect.poll(() => w.queued === 0, { timeout: 5000 }).toBe(true);
   assert.equal(w.queued, 0);
   assert.deepEqual(spool.records.join('\n').split('\n'), ['a 1', 'b 2', 'c 3']);
   await w.close();
@@ -45,7 +42,7 @@ test('over its bound the oldest are dropped, and counted', async () => {
   for (const l of ['one 1', 'two 2', 'three 3']) w.write(l);
   assert.equal(w.dropped, 2);
   spool.full = false;
-  await until(() => w.queued === 0);
+  await expect.poll(() => w.queued === 0, { timeout: 5000 }).toBe(true);
   assert.deepEqual(spool.records, ['three 3']);
   await w.close();
 });

@@ -14,15 +14,20 @@ import { InfluxWriteError } from './influx-http.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import type { DeadLetterInput } from '../state/dead-letter-store.ts';
 import { parseDeadLetterRecord } from '../accept/dead-letter-record.ts';
+import { z } from 'zod';
+import { parseComponentOptions } from '../component-options.ts';
 
-export interface InfluxDrainOptions {
-  /** Bytes of line protocol per write. Default 1 MiB. */
-  readonly batchBytes?: number;
-  /** Ceiling of the first retry delay (models' `Backoff`). Default 200 ms. */
-  readonly retryMinMs?: number;
-  /** Longest retry delay. Default 5 s. */
-  readonly retryMaxMs?: number;
-}
+export const InfluxDrainOptionsSchema = z
+  .object({
+    /** Bytes of line protocol per write. Default 1 MiB. */
+    batchBytes: z.number().int().min(1024).default(1024 * 1024),
+    /** Ceiling of the first retry delay (models' `Backoff`), ms. Default 200. */
+    retryMinMs: z.number().int().min(1).default(200),
+    /** Longest retry delay, ms. Default 5000. */
+    retryMaxMs: z.number().int().min(1).default(5000),
+  })
+  .strict();
+export type InfluxDrainOptions = z.input<typeof InfluxDrainOptionsSchema>;
 
 export class InfluxDrain {
   readonly #spool: Spool;
@@ -48,8 +53,9 @@ export class InfluxDrain {
     this.#log = deps.logger.child({ component: 'influx-drain' });
     this.#metrics = deps.metrics;
     this.#deadLetters = deps.deadLetters;
-    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
-    this.#backoff = new Backoff({ minMs: options.retryMinMs ?? 200, maxMs: options.retryMaxMs ?? 5000 });
+    const o = parseComponentOptions('InfluxDrain', InfluxDrainOptionsSchema, options);
+    this.#batchBytes = o.batchBytes;
+    this.#backoff = new Backoff({ minMs: o.retryMinMs, maxMs: o.retryMaxMs });
   }
 
   get influxUp(): boolean {

@@ -17,23 +17,28 @@ import type { Counter } from 'prom-client';
 import type { OutboxStore, Delivery } from './outbox-store.ts';
 import type { Subscription } from './subscription-schema.ts';
 import { signWebhook } from './webhook-signer.ts';
+import { z } from 'zod';
+import { parseComponentOptions } from '../component-options.ts';
 
-export interface DeliveryWorkerOptions {
-  /** Time allowed for one request (connect to answer), ms. Default 5000. */
-  readonly timeoutMs: number;
-  /** Attempts before a delivery is dead. Default 15 (about an hour with the default backoff). */
-  readonly maxAttempts: number;
-  /** Backoff after the first failure, ms; doubles per attempt. Default 1000. */
-  readonly backoffBaseMs: number;
-  /** Longest backoff, ms. Default 600000 (10 min). */
-  readonly backoffMaxMs: number;
-  /** Safety poll of the queues, ms (kicks do the real work; other nodes' rows are found by it). Default 1000. */
-  readonly pollMs: number;
-  /** How long a claimed row stays this node's beyond the request timeout, ms. Default 30000. */
-  readonly claimMarginMs: number;
-}
+export const DeliveryWorkerOptionsSchema = z
+  .object({
+    /** Time allowed for one request (connect to answer), ms. Default 5000. */
+    timeoutMs: z.number().int().min(1).default(5000),
+    /** Attempts before a delivery is dead. Default 15 (about an hour with the default backoff). */
+    maxAttempts: z.number().int().min(1).max(100).default(15),
+    /** Backoff after the first failure, ms; doubles per attempt. Default 1000. */
+    backoffBaseMs: z.number().int().min(1).default(1000),
+    /** Longest backoff, ms. Default 600000 (10 min). */
+    backoffMaxMs: z.number().int().min(1).default(600_000),
+    /** Safety poll of the queues, ms (kicks do the real work; other nodes' rows are found by it). Default 1000. */
+    pollMs: z.number().int().min(1).default(1000),
+    /** How long a claimed row stays this node's beyond the request timeout, ms. Default 30000. */
+    claimMarginMs: z.number().int().min(0).default(30_000),
+  })
+  .strict();
+export type DeliveryWorkerOptions = z.output<typeof DeliveryWorkerOptionsSchema>;
 
-export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = { timeoutMs: 5000, maxAttempts: 15, backoffBaseMs: 1000, backoffMaxMs: 600_000, pollMs: 1000, claimMarginMs: 30_000 };
+export const DELIVERY_WORKER_DEFAULTS: DeliveryWorkerOptions = DeliveryWorkerOptionsSchema.parse({});
 
 export interface DeliveryMetrics {
   readonly webhookDeliveries: Counter<'result'>;
@@ -67,7 +72,7 @@ export class DeliveryWorker {
     this.#nodeId = deps.nodeId;
     this.#logger = deps.logger;
     this.#metrics = deps.metrics;
-    this.#o = { ...DELIVERY_WORKER_DEFAULTS, ...options };
+    this.#o = parseComponentOptions('DeliveryWorker', DeliveryWorkerOptionsSchema, options);
   }
 
   start(): void {

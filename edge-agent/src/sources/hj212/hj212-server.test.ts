@@ -1,4 +1,4 @@
-import { test, beforeAll, afterAll } from 'vitest';
+import { test, beforeAll, afterAll, expect } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,15 +49,7 @@ class DataLogger {
   async close(): Promise<void> {
     if (this.closed) return;
     await new Promise<void>((resolve) => this.socket.end(resolve));
-    await waitFor(() => this.closed);
-  }
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(5);
+    await expect.poll(() => this.closed, { timeout: 2000 }).toBe(true);
   }
 }
 
@@ -104,7 +96,7 @@ test('HJ 212 §1.8 9014: verified packet 4 (A bit set) is acknowledged exactly i
   const logger = await DataLogger.connect(port);
   const before = server.stats();
   logger.send(VERIFIED_PACKETS[3] ?? '');
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   const expected = encodeHj212Packet({
     qn: '20190925181031464',
     st: '91',
@@ -124,7 +116,7 @@ test('HJ 212 §1.8 a real-time upload becomes readings and is acknowledged with 
   received.length = 0;
   const logger = await DataLogger.connect(port);
   logger.send(airUpload('20240601120000001', 5));
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(received.length, 1);
   assert.deepEqual(received[0]?.readings, [
     {
@@ -152,7 +144,7 @@ test('HJ 212 §1.5 no reply when the A bit is clear', async () => {
   const logger = await DataLogger.connect(port);
   logger.send(airUpload('20240601120000010', 4));
   logger.send(airUpload('20240601120000011', 5));
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   await sleep(30);
   assert.equal(logger.replies.length, 1);
   assert.equal(logger.replies[0]?.qn, '20240601120000011');
@@ -163,11 +155,11 @@ test('HJ 212 §1.5 no reply when the A bit is clear', async () => {
 test('HJ 212 §1.0 replies use 2025 version bits for a 2025 logger and the configured version when set', async () => {
   const logger = await DataLogger.connect(port);
   logger.send(airUpload('20260101000000001', { version: 2, ackWanted: true }));
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies[0]?.flag?.value, 8);
   const before = server.stats().versionMismatch;
   logger.send(airUpload('20260101000000002', { version: 2, ackWanted: true }, 'V2017-ONLY'));
-  await waitFor(() => logger.replies.length === 2);
+  await expect.poll(() => logger.replies.length === 2, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies[1]?.flag?.value, 4, 'configured 2017 wins over the Flag');
   assert.equal(server.stats().versionMismatch, before + 1);
   await logger.close();
@@ -179,7 +171,7 @@ test('HJ 212 §1.2 a bad CRC is counted and answered with 9011 QnRtn=9 when the 
   const good = airUpload('20240601120000020', 5);
   const bad = good.slice(0, -6) + (good.slice(-6, -2) === '0000' ? '0001' : '0000') + '\r\n';
   logger.send(bad);
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   const reply = logger.replies[0];
   assert.equal(reply?.cn, '9011');
   assert.equal(reply?.st, '91');
@@ -195,7 +187,7 @@ test('HJ 212 §1.8 QnRtn=3: a wrong PW for a device with a configured password i
   const logger = await DataLogger.connect(port);
   const before = server.stats().badPassword;
   logger.send(airUpload('20240601120000030', 5, 'PW-CHECKED'));
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies[0]?.cn, '9011');
   assert.deepEqual(logger.replies[0]?.cp.params, { QnRtn: '3' });
   assert.equal(received.length, 0);
@@ -203,7 +195,7 @@ test('HJ 212 §1.8 QnRtn=3: a wrong PW for a device with a configured password i
   // The right password is accepted.
   const ok = encodeHj212Packet({ qn: '20240601120000031', st: '22', cn: '2011', pw: '654321', mn: 'PW-CHECKED', flag: 5, cp: { dataTime: '20240601120000', factors: { a34004: { Rtd: 1 } } } });
   logger.send(ok);
-  await waitFor(() => logger.replies.length === 2);
+  await expect.poll(() => logger.replies.length === 2, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies[1]?.cn, '9014');
   assert.equal(received.length, 1);
   await logger.close();
@@ -214,13 +206,13 @@ test('HJ 212 §1.1 garbage, several frames in one chunk, and one frame split ove
   const logger = await DataLogger.connect(port);
   const before = server.stats();
   logger.send(`\x00\x01garbage${airUpload('20240601120000040', 5)}more#junk${airUpload('20240601120000041', 5)}`);
-  await waitFor(() => logger.replies.length === 2);
+  await expect.poll(() => logger.replies.length === 2, { timeout: 2000 }).toBe(true);
   const split = Buffer.from(airUpload('20240601120000042', 5));
   for (let i = 0; i < split.length; i += 7) {
     logger.send(split.subarray(i, i + 7));
     await sleep(1);
   }
-  await waitFor(() => logger.replies.length === 3);
+  await expect.poll(() => logger.replies.length === 3, { timeout: 2000 }).toBe(true);
   assert.deepEqual(logger.replies.map((r) => r.qn), ['20240601120000040', '20240601120000041', '20240601120000042']);
   assert.equal(received.length, 3);
   const after = server.stats();
@@ -235,7 +227,7 @@ test('HJ 212 §1.1 a truncated frame at disconnect is counted', async () => {
   logger.send(airUpload('20240601120000050', 5).slice(0, 60));
   await sleep(20);
   await logger.close();
-  await waitFor(() => server.stats().truncated === before + 1);
+  await expect.poll(() => server.stats().truncated === before + 1, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies.length, 0);
 });
 
@@ -245,9 +237,9 @@ test('HJ 212 §1.8 no ack when onReadings fails, so the logger resends', async (
   const before = server.stats().callbackErrors;
   failNext = true;
   logger.send(airUpload('20240601120000060', 5));
-  await waitFor(() => server.stats().callbackErrors === before + 1);
+  await expect.poll(() => server.stats().callbackErrors === before + 1, { timeout: 2000 }).toBe(true);
   logger.send(airUpload('20240601120000060', 5));
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies[0]?.qn, '20240601120000060');
   assert.equal(received.length, 1);
   await logger.close();
@@ -271,7 +263,7 @@ test('HJ 212 §1.1 random bytes never crash the listener; a valid frame afterwar
   await noise.close();
   const logger = await DataLogger.connect(port);
   logger.send(airUpload('20240601120000070', 5));
-  await waitFor(() => logger.replies.length === 1);
+  await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(server.stats().internalErrors, 0);
   await logger.close();
 });
@@ -290,9 +282,9 @@ test('HJ 212 listener close() ends open connections', async () => {
   const own = new Hj212Server({ onReadings() {} });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
   const logger = await DataLogger.connect(ownPort);
-  await waitFor(() => own.stats().connections === 1);
+  await expect.poll(() => own.stats().connections === 1, { timeout: 2000 }).toBe(true);
   await own.close();
-  await waitFor(() => logger.closed);
+  await expect.poll(() => logger.closed, { timeout: 2000 }).toBe(true);
   assert.equal(own.stats().connections, 0);
 });
 
@@ -300,7 +292,7 @@ test('HJ 212 listener closes idle connections after idleTimeoutMs', async () => 
   const own = new Hj212Server({ onReadings() {}, idleTimeoutMs: 50 });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
   const logger = await DataLogger.connect(ownPort);
-  await waitFor(() => logger.closed);
+  await expect.poll(() => logger.closed, { timeout: 2000 }).toBe(true);
   assert.equal(own.stats().idleClosed, 1);
   await own.close();
 });

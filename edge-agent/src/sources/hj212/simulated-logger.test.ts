@@ -1,6 +1,5 @@
-import { test } from 'vitest';
+import { test, expect } from 'vitest';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DOMAIN_SPECS } from '@shanshui/models';
 import type { SourceReading } from '../source-reading.ts';
 import { createSimulationState } from '../simulated/simulate-reading.ts';
@@ -9,14 +8,6 @@ import type { Hj212ReadingsContext } from './hj212-server.ts';
 import { Hj212FrameParser } from './frame-parser.ts';
 import { parseHj212Packet } from './packet.ts';
 import { simulatedRealtimeFrame, startSimulatedLogger } from './simulated-logger.ts';
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(10);
-  }
-}
 
 test('simulated 数采仪 frame: HJ 212-2017 CN 2011, ST 21, Flag 5, valid CRC, water factors with Rtd and Flag N (HJ 212 §6.3)', () => {
   const ts = new Date('2026-11-30T01:00:05Z');
@@ -43,7 +34,7 @@ test('simulated 数采仪 against a real HJ 212 listener: uploads become water r
   const { port } = await server.listen(0, '127.0.0.1');
   const logger = startSimulatedLogger({ port, mn: '44011700000001', domain: 'water', intervalSec: 0.1, reconnectMs: 100 });
   try {
-    await waitFor(() => logger.stats().acked >= 3);
+    await expect.poll(() => logger.stats().acked >= 3, { timeout: 5000 }).toBe(true);
     const first = received[0]!;
     assert.equal(first.context.mn, '44011700000001');
     assert.equal(first.context.cn, '2011');
@@ -58,11 +49,11 @@ test('simulated 数采仪 against a real HJ 212 listener: uploads become water r
     assert.ok(values['ph']!.value > 6 && values['ph']!.value < 9, 'pH of a river, not of a lab');
 
     await server.close();
-    await waitFor(() => !logger.stats().connected);
+    await expect.poll(() => !logger.stats().connected, { timeout: 5000 }).toBe(true);
     server = new Hj212Server({ onReadings: (readings, context) => void received.push({ readings, context }) });
     await server.listen(port, '127.0.0.1');
     const acked = logger.stats().acked;
-    await waitFor(() => logger.stats().acked > acked);
+    await expect.poll(() => logger.stats().acked > acked, { timeout: 5000 }).toBe(true);
   } finally {
     await logger.stop();
     await server.close();

@@ -2,7 +2,7 @@
  * OpcuaSource against a real node-opcua server (test-server.fixture.ts) on a free port:
  * values, qualities, deadband, server restart, watchdog, commands, SignAndEncrypt.
  */
-import { describe, test, beforeAll, afterAll } from 'vitest';
+import { describe, test, beforeAll, afterAll, expect, vi } from 'vitest';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -72,19 +72,11 @@ class Recorder {
 
   async waitForValue(metric: string, value: number, quality = 'ok'): Promise<{ value: number; quality: string; ts: Date }> {
     let found: { value: number; quality: string; ts: Date } | undefined;
-    await waitFor(() => {
+    await expect.poll(() => {
       found = this.values(metric).find((v) => Math.abs(v.value - value) < 1e-9 && v.quality === quality);
       return found !== undefined;
-    }, `${metric}=${value} (${quality}); got ${JSON.stringify(this.values(metric).slice(-5))}`);
+    }, { timeout: 15000, message: `${metric}=${value} (${quality}); got ${JSON.stringify(this.values(metric).slice(-5))}` }).toBe(true);
     return found!;
-  }
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
   }
 }
 
@@ -186,7 +178,7 @@ describe('security None', () => {
       }),
     );
     await source.start();
-    await waitFor(() => source.stats().state === 'connected', 'connected');
+    await vi.waitFor(() => expect(source.stats().state).toBe('connected'), { timeout: 15000 }); // a hook: no expect.poll here
   });
 
   test('server values arrive as readings with scale and offset applied and quality ok', async () => {
@@ -287,7 +279,7 @@ describe('security None', () => {
     assert.ok(frozen.length > 0, 'the server holds our subscription');
     for (const subscription of frozen) subscription._stop_timer();
 
-    await waitFor(() => source.stats().subscriptionRebuilds > rebuildsBefore, 'subscription rebuilt');
+    await expect.poll(() => source.stats().subscriptionRebuilds > rebuildsBefore, { timeout: 15000, message: 'subscription rebuilt' }).toBe(true);
     srv.set('Pump1.Flow', { dataType: DataType.Double, value: 40 });
     await recorder.waitForValue('outflow', 81);
     assert.equal(source.stats().state, 'connected');
@@ -300,11 +292,11 @@ describe('security None', () => {
       new OpcuaSource({ config: opcuaConfig({ endpointUrl: liveServer().endpointUrl, items: [ITEMS[0]!] }), stationId: 'PS-0002', pkiDir: path.join(tmp, 'agent-pki'), onReadings: () => undefined }),
     );
     await bystander.start();
-    await waitFor(() => bystander.stats().state === 'connected', 'bystander connected');
+    await expect.poll(() => bystander.stats().state === 'connected', { timeout: 15000, message: 'bystander connected' }).toBe(true);
 
     await liveServer().shutdown();
     server = undefined;
-    await waitFor(() => source.stats().state !== 'connected' && bystander.stats().state !== 'connected', 'connection loss noticed');
+    await expect.poll(() => source.stats().state !== 'connected' && bystander.stats().state !== 'connected', { timeout: 15000, message: 'connection loss noticed' }).toBe(true);
     await sleep(500);
     const stopStarted = Date.now();
     await bystander.stop();
@@ -312,7 +304,7 @@ describe('security None', () => {
     assert.equal(bystander.stats().state, 'disconnected');
     server = await startTestOpcuaServer({ port, pkiDir: serverPki });
 
-    await waitFor(() => source.stats().reconnects > reconnectsBefore && source.stats().state === 'connected', 'reconnected', 30_000);
+    await expect.poll(() => source.stats().reconnects > reconnectsBefore && source.stats().state === 'connected', { timeout: 30_000, message: 'reconnected' }).toBe(true);
     // The new server starts from its initial values (Flow 10 → 21) and then changes.
     server.set('Pump1.Flow', { dataType: DataType.Double, value: 50 });
     await recorder.waitForValue('outflow', 101);
@@ -343,7 +335,7 @@ describe('security SignAndEncrypt', () => {
       }),
     );
     await source.start();
-    await waitFor(() => recorder.logLines.some((l) => l.level === 40), 'a warning about the failed attempt');
+    await expect.poll(() => recorder.logLines.some((l) => l.level === 40), { timeout: 15000, message: 'a warning about the failed attempt' }).toBe(true);
     if (process.env.OPCUA_TEST_LOG) for (const l of recorder.logLines) console.log(JSON.stringify(l).slice(0, 400));
     assert.notEqual(source.stats().state, 'connected');
     await source.stop();
@@ -370,7 +362,7 @@ describe('security SignAndEncrypt', () => {
       }),
     );
     await source.start();
-    await waitFor(() => source.stats().state === 'connected', 'secure connection', 30_000);
+    await expect.poll(() => source.stats().state === 'connected', { timeout: 30_000, message: 'secure connection' }).toBe(true);
     const channels = serverSessions(liveServer()).map((s) => s.channel && { mode: s.channel.securityMode, policy: s.channel.securityPolicy });
     assert.ok(
       channels.some((c) => c?.mode === MessageSecurityMode.SignAndEncrypt && c.policy === SecurityPolicy.Basic256Sha256),
@@ -411,7 +403,7 @@ test('items naming a child station (stationId) become readings of that station, 
   );
   await source.start();
   // Every item reports its value on creation: one outflow per station, never merged into one reading.
-  await waitFor(() => new Set(recorder.readings.filter((r) => 'outflow' in r.values).map((r) => r.source)).size === 2, 'outflow of both stations');
+  await expect.poll(() => new Set(recorder.readings.filter((r) => 'outflow' in r.values).map((r) => r.source)).size === 2, { timeout: 15000, message: 'outflow of both stations' }).toBe(true);
   assert.deepEqual([...new Set(recorder.readings.map((r) => r.source))].sort(), ['PS-0001', 'PS-0002']);
   await source.stop();
 });

@@ -10,9 +10,11 @@
  * differs between implementations, so both readings are tried and the CRC decides.
  * Tolerance as in the HJ 212 parser: garbage is skipped and reported, a frame cut short is
  * detected when a later complete valid frame appears, the buffer is capped, `push` never throws.
- * The ASCII encoding (SOH 0x01) is not parsed: its bytes count as garbage.
+ * ASCII-encoded frames (SOH 0x01, `ascii-frame.ts`) are read too and handed on in the HEX model
+ * (`encoding: 'ascii'`); a lone 01 that starts no readable ASCII header counts as garbage.
  */
 import { sl651Crc } from './crc.ts';
+import { asciiBodyToHex, readSl651AsciiFrame, SL651_ASCII_SOH } from './ascii-frame.ts';
 import type { Sl651ErrorCode } from './errors.ts';
 
 export type Sl651FrameErrorCode = Extract<
@@ -55,6 +57,10 @@ export interface Sl651Frame {
   readonly body: Buffer;
   readonly endChar: number;
   readonly raw: Buffer;
+  /** `ascii`: the frame came ASCII-encoded (its body converted to the HEX model); answer in ASCII. Default HEX/BCD. */
+  readonly encoding?: 'ascii';
+  /** ASCII frames: what the body conversion could not carry over. */
+  readonly notes?: readonly string[];
 }
 
 export interface Sl651FrameError {
@@ -64,7 +70,7 @@ export interface Sl651FrameError {
   /** Bytes discarded because of this error. */
   readonly bytes: number;
   /** For bad CRC: the header (and the serial of a single-packet frame) as read, for a possible NAK. */
-  readonly header?: Pick<Sl651Frame, 'direction' | 'centre' | 'station' | 'password' | 'functionCode'> & { readonly serial?: number };
+  readonly header?: Pick<Sl651Frame, 'direction' | 'centre' | 'station' | 'password' | 'functionCode' | 'encoding'> & { readonly serial?: number };
 }
 
 export type Sl651FrameEvent = Sl651Frame | Sl651FrameError;
@@ -121,6 +127,27 @@ export class Sl651FrameParser {
       let start = buf.indexOf(SOH);
       // In a run of 7E, the header is the last two.
       while (start >= 0 && buf[start + 2] === 0x7e) start++;
+      // An ASCII frame before the first HEX candidate (none to look for when one starts right here).
+      const ascii = start === 0 ? -1 : buf.indexOf(SL651_ASCII_SOH);
+      if (ascii >= 0 && (start < 0 || ascii < start)) {
+        if (ascii > 0) {
+          garbage += ascii;
+          buf = buf.subarray(ascii);
+          this.#forget();
+        }
+        const attempt = this.#attemptAscii(buf);
+        if (attempt === 'garbage') {
+          garbage += 1;
+          buf = buf.subarray(1);
+          continue;
+        }
+        if (attempt.type === 'need') break;
+        flushGarbage();
+        events.push(attempt.event);
+        buf = buf.subarray(attempt.consumed);
+        this.#forget();
+        continue;
+      }
       if (start < 0) {
         const keep = buf[buf.length - 1] === 0x7e ? 1 : 0;
         garbage += buf.length - keep;
@@ -152,6 +179,38 @@ export class Sl651FrameParser {
     this.#forget();
     if (pending === 0) return [];
     return [error('EDGE_ERR_SL651_TRUNCATED', `stream ended inside a frame (${pending} bytes)`, pending)];
+  }
+
+  /** An ASCII frame at the start of `buf`; a 01 that starts no plausible ASCII header is garbage. */
+  #attemptAscii(buf: Buffer): Attempt | 'garbage' {
+    const header = buf.subarray(1, Math.min(buf.length, 23)).toString('latin1');
+    if (!/^[0-9A-Fa-f]*$/.test(header)) return 'garbage';
+    const r = readSl651AsciiFrame(buf);
+    if (r.type === 'need') return buf.length >= this.#options.maxBufferBytes ? skip(buf, 'EDGE_ERR_SL651_OVERFLOW', `pending frame exceeds ${this.#options.maxBufferBytes} bytes`) : NEED;
+    if (r.type === 'error') {
+      if (r.reason === 'header' && !r.header) return 'garbage';
+      const code = r.reason === 'crc' ? 'EDGE_ERR_SL651_BAD_CRC' : r.reason === 'end' ? 'EDGE_ERR_SL651_BAD_END' : 'EDGE_ERR_SL651_BAD_HEADER';
+      const serial = /^[0-9A-Fa-f]{4}/.test(buf.toString('latin1', 24, 28)) ? parseInt(buf.toString('latin1', 24, 28), 16) : undefined;
+      const event: Sl651FrameError = { ...error(code, r.message, r.consumed), ...(r.header ? { header: { ...r.header, encoding: 'ascii' as const, ...(serial !== undefined ? { serial } : {}) } } : {}) };
+      return { type: 'event', event, consumed: r.consumed };
+    }
+    let converted: { body: Buffer; notes: string[] };
+    try {
+      converted = asciiBodyToHex(r.text);
+    } catch (err) {
+      return { type: 'event', event: error('EDGE_ERR_SL651_BAD_HEADER', `ASCII body: ${err instanceof Error ? err.message : String(err)}`, r.consumed), consumed: r.consumed };
+    }
+    const frame: Sl651Frame = {
+      kind: 'frame',
+      ...r.header,
+      startChar: STX,
+      body: converted.body,
+      endChar: r.endChar,
+      raw: Buffer.from(buf.subarray(0, r.consumed)),
+      encoding: 'ascii',
+      ...(converted.notes.length > 0 ? { notes: converted.notes } : {}),
+    };
+    return { type: 'event', event: frame, consumed: r.consumed };
   }
 
   #forget(): void {

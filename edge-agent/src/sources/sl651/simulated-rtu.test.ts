@@ -1,18 +1,9 @@
-import { test } from 'vitest';
+import { test, expect } from 'vitest';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceReading } from '../source-reading.ts';
 import { Sl651Server } from './sl651-server.ts';
 import type { Sl651ReadingsContext } from './sl651-server.ts';
 import { startSimulatedRtu } from './simulated-rtu.ts';
-
-async function waitFor(check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(10);
-  }
-}
 
 test('simulated SL 651 RTU: a 32 定时报 per dial-up, stored as reservoir readings and acknowledged; retries until the listener is up', { timeout: 20_000 }, async () => {
   const received: Array<{ readings: SourceReading[]; context: Sl651ReadingsContext }> = [];
@@ -23,9 +14,9 @@ test('simulated SL 651 RTU: a 32 定时报 per dial-up, stored as reservoir read
   const rtu = startSimulatedRtu({ port, station: '0044011701', intervalSec: 0.2, retryMs: 100, ackTimeoutMs: 2000 });
   const server = new Sl651Server({ onReadings: (readings, context) => void received.push({ readings, context }) });
   try {
-    await waitFor(() => rtu.stats().failed >= 1);
+    await expect.poll(() => rtu.stats().failed >= 1, { timeout: 8000 }).toBe(true);
     await server.listen(port, '127.0.0.1');
-    await waitFor(() => rtu.stats().acked >= 2);
+    await expect.poll(() => rtu.stats().acked >= 2, { timeout: 8000 }).toBe(true);
     const first = received[0]!;
     assert.equal(first.readings[0]!.source, '0044011701');
     const values = first.readings[0]!.values;

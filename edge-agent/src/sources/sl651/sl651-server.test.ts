@@ -1,4 +1,4 @@
-import { test, beforeAll, afterAll } from 'vitest';
+import { test, beforeAll, afterAll, expect } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,15 +46,7 @@ class Station {
   async close(): Promise<void> {
     if (this.closed) return;
     await new Promise<void>((resolve) => this.socket.end(resolve));
-    await waitFor(() => this.closed);
-  }
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(5);
+    await expect.poll(() => this.closed, { timeout: 2000 }).toBe(true);
   }
 }
 
@@ -104,7 +96,7 @@ test('SL 651 §2.3 a timed report (32) becomes a reading and is acknowledged: do
   received.length = 0;
   const station = await Station.connect(port);
   station.send(encodeSl651Report(reportInput(0x0102)));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.deepEqual(received[0]?.readings, [
     {
       source: '0012345678',
@@ -131,7 +123,7 @@ test('SL 651 §2.3 added (33) and hourly (34) reports are acknowledged with thei
   const station = await Station.connect(port);
   station.send(encodeSl651Report(reportInput(1, { functionCode: 0x33 })));
   station.send(encodeSl651Report(reportInput(2, { functionCode: 0x34, groups: [{ observedAt: new Date('2024-06-01T00:05:00Z'), elements: [{ key: 'F4', values: Array(12).fill(0.2) }] }] })));
-  await waitFor(() => station.replies.length === 2);
+  await expect.poll(() => station.replies.length === 2, { timeout: 2000 }).toBe(true);
   assert.deepEqual(station.replies.map((r) => [r.functionCode, r.body.readUInt16BE(0)]), [[0x33, 1], [0x34, 2]]);
   assert.equal(received[0]?.readings[0]?.kind, 'added');
   assert.equal(received[1]?.readings.length, 12);
@@ -144,7 +136,7 @@ test('SL 651 §2.1 the verified keep-alive is counted and not answered by defaul
   const before = server.stats().keepAlives;
   station.send(KEEP_ALIVE);
   station.send(encodeSl651Report(reportInput(3)));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies[0]?.functionCode, 0x32, 'only the report was answered');
   assert.equal(server.stats().keepAlives, before + 1);
   await station.close();
@@ -155,7 +147,7 @@ test('SL 651 §2.1 keep-alives are answered when keepAliveReply is set; ackEndCh
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
   const station = await Station.connect(ownPort);
   station.send(encodeSl651KeepAlive({ centre: 1, station: '0012345678', password: '1234', serial: 9, sentAt: new Date() }));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies[0]?.functionCode, 0x2f);
   assert.equal(station.replies[0]?.endChar, ESC);
   assert.equal(station.replies[0]?.body.readUInt16BE(0), 9);
@@ -170,7 +162,7 @@ test('SL 651 per-station settings: password check drops the frame; ack end char 
   station.send(encodeSl651Report(reportInput(4, { station: '00000000AA', password: '1234' })));
   station.send(encodeSl651Report(reportInput(5, { station: '00000000AA', password: 'beef' })));
   station.send(encodeSl651Report(reportInput(6, { station: '0000000077' })));
-  await waitFor(() => station.replies.length === 2);
+  await expect.poll(() => station.replies.length === 2, { timeout: 2000 }).toBe(true);
   assert.equal(server.stats().badPassword, before + 1);
   assert.deepEqual(station.replies.map((r) => [r.station, r.body.readUInt16BE(0), r.endChar]), [['00000000AA', 5, EOT], ['0000000077', 6, ESC]]);
   assert.equal(received.length, 2);
@@ -189,7 +181,7 @@ test('SL 651 §2.1 garbage, several frames in one chunk, one frame over many chu
     await sleep(1);
     station.send(split.subarray(i, i + 5));
   }
-  await waitFor(() => station.replies.length === 3);
+  await expect.poll(() => station.replies.length === 3, { timeout: 2000 }).toBe(true);
   assert.deepEqual(station.replies.map((r) => r.body.readUInt16BE(0)), [11, 12, 13]);
   const after = server.stats();
   assert.equal(after.badCrc - before.badCrc, 1);
@@ -206,7 +198,7 @@ test('SL 651 §2.1 NAK on bad CRC when enabled', async () => {
   const bad = encodeSl651Report(reportInput(0x0abc));
   bad[bad.length - 2] ^= 0x01;
   station.send(bad);
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies[0]?.endChar, NAK);
   assert.equal(station.replies[0]?.body.readUInt16BE(0), 0x0abc);
   assert.equal(own.stats().naksSent, 1);
@@ -225,7 +217,7 @@ test('SL 651 §2.1 a SYN multi-packet report is reassembled and acknowledged onc
   await sleep(30);
   assert.equal(station.replies.length, 0);
   station.send(part(2, body.subarray(cut), ETX));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies[0]?.body.readUInt16BE(0), 20);
   assert.equal(received[0]?.readings[0]?.values.water_level?.value, 101.25);
   await station.close();
@@ -237,9 +229,9 @@ test('SL 651 no ack when onReadings fails, so the station resends', async () => 
   const before = server.stats().callbackErrors;
   failNext = true;
   station.send(encodeSl651Report(reportInput(30)));
-  await waitFor(() => server.stats().callbackErrors === before + 1);
+  await expect.poll(() => server.stats().callbackErrors === before + 1, { timeout: 2000 }).toBe(true);
   station.send(encodeSl651Report(reportInput(30)));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(received.length, 1);
   await station.close();
 });
@@ -249,7 +241,7 @@ test('SL 651 §2.2 an unreadable report body is acknowledged anyway and counted'
   const before = server.stats().badReport;
   const body = Buffer.concat([Buffer.from('002a240601080000', 'hex'), Buffer.from('f1f10012', 'hex')]);
   station.send(encodeSl651Frame({ direction: 'up', centre: 1, station: '0012345678', password: '1234', functionCode: 0x32, body, endChar: ETX }));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies[0]?.body.readUInt16BE(0), 0x2a);
   assert.equal(server.stats().badReport, before + 1);
   await station.close();
@@ -261,9 +253,9 @@ test('SL 651 downlink frames and other functions are ignored; truncated frames a
   station.send(encodeSl651Frame({ direction: 'down', centre: 1, station: '0012345678', password: '1234', functionCode: 0x32, body: Buffer.alloc(8), endChar: EOT }));
   station.send(encodeSl651Frame({ direction: 'up', centre: 1, station: '0012345678', password: '1234', functionCode: 0x45, body: Buffer.alloc(8), endChar: ETX }));
   station.send(encodeSl651Report(reportInput(40)).subarray(0, 30));
-  await waitFor(() => server.stats().ignored === before.ignored + 2);
+  await expect.poll(() => server.stats().ignored === before.ignored + 2, { timeout: 2000 }).toBe(true);
   await station.close();
-  await waitFor(() => server.stats().truncated === before.truncated + 1);
+  await expect.poll(() => server.stats().truncated === before.truncated + 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies.length, 0);
 });
 
@@ -283,7 +275,7 @@ test('SL 651 random bytes never crash the listener; a valid report afterwards st
   await noise.close();
   const station = await Station.connect(port);
   station.send(encodeSl651Report(reportInput(50)));
-  await waitFor(() => station.replies.length === 1);
+  await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(server.stats().internalErrors, 0);
   await station.close();
 });
@@ -302,10 +294,10 @@ test('SL 651 listener close() ends open connections; idle connections are closed
   const own = new Sl651Server({ onReadings() {}, idleTimeoutMs: 50 });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
   const idle = await Station.connect(ownPort);
-  await waitFor(() => idle.closed);
+  await expect.poll(() => idle.closed, { timeout: 2000 }).toBe(true);
   assert.equal(own.stats().idleClosed, 1);
   const open = await Station.connect(ownPort);
-  await waitFor(() => own.stats().connections === 1);
+  await expect.poll(() => own.stats().connections === 1, { timeout: 2000 }).toBe(true);
   await own.close();
-  await waitFor(() => open.closed);
+  await expect.poll(() => open.closed, { timeout: 2000 }).toBe(true);
 });

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { SourceReading } from '../source-reading.ts';
 import { SL651_CST_OFFSET_MINUTES } from './bcd.ts';
 import { encodeSl651Ack } from './encode.ts';
+import { encodeSl651AsciiAck } from './ascii-frame.ts';
 import { Sl651Error } from './errors.ts';
 import { EOT, NAK, SL651_END_CHARS, Sl651FrameParser } from './frame-parser.ts';
 import type { Sl651Frame, Sl651FrameError, Sl651FrameEvent } from './frame-parser.ts';
@@ -343,7 +344,8 @@ export class Sl651Server {
     this.#stats.invalidValues += out.invalid.length;
     this.#stats.valueNotes += out.notes.length;
     if (out.unknownElements.length > 0) this.#log.debug({ station: frame.station, keys: out.unknownElements }, 'unknown element identifiers');
-    if (out.notes.length > 0 || report.notes.length > 0) this.#log.warn({ station: frame.station, notes: [...report.notes, ...out.notes] }, 'report notes');
+    const notes = [...(frame.notes ?? []), ...report.notes, ...out.notes];
+    if (notes.length > 0) this.#log.warn({ station: frame.station, notes }, 'report notes');
 
     if (out.readings.length > 0) {
       try {
@@ -387,7 +389,7 @@ export class Sl651Server {
         this.#stats.badCrc++;
         const h = event.header;
         if (this.#options.nakOnBadCrc && h?.direction === 'up' && h.serial !== undefined && h.serial !== 0) {
-          const sent = this.#send(conn, { centre: h.centre, station: h.station, password: h.password, functionCode: h.functionCode, serial: h.serial, endChar: NAK });
+          const sent = this.#send(conn, { centre: h.centre, station: h.station, password: h.password, functionCode: h.functionCode, serial: h.serial, endChar: NAK, ...(h.encoding ? { encoding: h.encoding } : {}) });
           if (sent) this.#stats.naksSent++;
         }
         break;
@@ -405,13 +407,16 @@ export class Sl651Server {
       functionCode: frame.functionCode,
       serial,
       endChar: station?.ackEndChar ?? this.#options.ackEndChar,
+      ...(frame.encoding ? { encoding: frame.encoding } : {}),
     });
     if (sent) this.#stats.acksSent++;
   }
 
-  #send(conn: Connection, ack: { centre: number; station: string; password: string; functionCode: number; serial: number; endChar: number }): boolean {
+  #send(conn: Connection, ack: { centre: number; station: string; password: string; functionCode: number; serial: number; endChar: number; encoding?: 'ascii' }): boolean {
     if (conn.socket.destroyed || !conn.socket.writable) return false;
-    conn.socket.write(encodeSl651Ack({ ...ack, sentAt: new Date(), utcOffsetMinutes: this.#options.utcOffsetMinutes }));
+    // An ASCII-mode station gets its answer in ASCII.
+    const encode = ack.encoding === 'ascii' ? encodeSl651AsciiAck : encodeSl651Ack;
+    conn.socket.write(encode({ ...ack, sentAt: new Date(), utcOffsetMinutes: this.#options.utcOffsetMinutes }));
     return true;
   }
 

@@ -1,0 +1,28 @@
+import { test, expect } from 'vitest';
+import { pino } from 'pino';
+import { DeliveryWorker, DELIVERY_WORKER_DEFAULTS } from './webhooks/delivery-worker.ts';
+import { InfluxDrain } from './store/influx-drain.ts';
+import { MemorySpool } from './spool/memory-spool.ts';
+import { createMetrics } from './metrics.ts';
+import { WARNINGS_DEFAULTS, WarningsOptionsSchema } from './alerts/start-warnings.ts';
+import type { OutboxStore } from './webhooks/outbox-store.ts';
+import type { InfluxWriter } from './store/influx-write-targets.ts';
+
+const logger = pino({ level: 'silent' });
+const metrics = createMetrics();
+
+test('component options: validated at construction, the component and key named; defaults come from one schema each', () => {
+  const worker = (options: object) =>
+    new DeliveryWorker({ outbox: {} as OutboxStore, subscriptions: () => [], nodeId: 'n', logger, metrics }, options as never);
+  expect(() => worker({ timeoutMs: 0 })).toThrow(/DeliveryWorker\.timeoutMs: Too small/);
+  expect(() => worker({ maxAtempts: 3 })).toThrow(/DeliveryWorker\.\(options\): Unrecognized key/);
+  expect(() => worker({ timeoutMs: 2000 })).not.toThrow();
+  expect(DELIVERY_WORKER_DEFAULTS).toMatchObject({ timeoutMs: 5000, maxAttempts: 15, claimMarginMs: 30_000 });
+
+  const drain = (options: object) => new InfluxDrain(new MemorySpool(1024), {} as InfluxWriter, { logger, metrics, deadLetters: async () => {} }, options as never);
+  expect(() => drain({ retryMaxMs: -1 })).toThrow(/InfluxDrain\.retryMaxMs/);
+  expect(() => drain({})).not.toThrow();
+
+  expect(WARNINGS_DEFAULTS).toMatchObject({ staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: { timeoutMs: 5000 } });
+  expect(WarningsOptionsSchema.parse({ delivery: { timeoutMs: 1000 } }).delivery).toMatchObject({ timeoutMs: 1000, maxAttempts: 15 }); // a partial nested block keeps the other defaults
+});
