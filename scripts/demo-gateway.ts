@@ -43,6 +43,25 @@ export const DEMO_CHILD_STATION: StationInput = {
   attributes: { waterBody: 'lake' },
   gatewayId: 'demo-gw-rsv-001',
 };
+/**
+ * A pollution source behind the same gateway: the reservoir administration's gas-fired boiler
+ * stack, whose CEMS 数采仪 sends HJ 212 minute and hour data (CN 2051/2061) with emission totals
+ * (Cou). Reference O2 3.5 % (gas-fired boilers, GB 13271-2014); permit limits as on its 排污许可证.
+ */
+export const DEMO_STACK_STATION: StationInput = {
+  id: 'demo-gw-stack-001',
+  name: '流溪河水库管理处燃气锅炉排放口',
+  domain: 'pollution_source',
+  profile: 'flue-gas-cems',
+  lat: 23.7589,
+  lon: 113.7811,
+  region: '440117',
+  department: 'water',
+  attributes: { o2Reference: 3.5, limit_so2: 50, limit_nox: 150, limit_dust: 20 },
+  gatewayId: 'demo-gw-rsv-001',
+};
+/** The stack CEMS 数采仪's MN. */
+export const DEMO_STACK_MN = '44011700000002';
 /** The 数采仪's MN (设备唯一标识, 14 digits as on its label). */
 export const DEMO_LOGGER_MN = '44011700000001';
 /** The RTU's 遥测站地址 (10 hex digits). */
@@ -73,6 +92,10 @@ export interface DemoGateway {
   readonly sl651Port: number;
   readonly agent: Agent;
   readonly dataLogger: SimulatedLogger;
+  /** The stack's CEMS 数采仪 (CN 2051/2061 with Cou). */
+  readonly stackLogger: SimulatedLogger;
+  /** The pollution-source child station. */
+  readonly stackStationId: string;
   readonly rtu: SimulatedRtu;
   stop(): Promise<void>;
 }
@@ -123,7 +146,7 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
   const childId = DEMO_CHILD_STATION.id;
 
   // 1. The stations, gateway first (kept when they exist: their history and alerts stay).
-  for (const station of [DEMO_GATEWAY_STATION, DEMO_CHILD_STATION]) {
+  for (const station of [DEMO_GATEWAY_STATION, DEMO_CHILD_STATION, DEMO_STACK_STATION]) {
     if ((await api('GET', `/api/v1/stations/${station.id}`)).status === 404) {
       expect(await api('POST', '/api/v1/stations', station), [201, 409], `register ${station.id}`);
     }
@@ -144,7 +167,14 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
       version,
       heartbeatSec: HEARTBEAT_SEC,
       sources: [
-        { kind: 'hj212', port: hj212Port, host: LISTEN_HOST, stations: { [DEMO_LOGGER_MN]: childId } },
+        {
+          kind: 'hj212',
+          port: hj212Port,
+          host: LISTEN_HOST,
+          stations: { [DEMO_LOGGER_MN]: childId, [DEMO_STACK_MN]: DEMO_STACK_STATION.id },
+          // The stack's codes are read with the pollution-source tables (mg/m³, Cou in kg).
+          domains: { [DEMO_LOGGER_MN]: 'water', [DEMO_STACK_MN]: 'pollution_source' },
+        },
         // The reservoir's own RTU reports as the gateway's station (with a map, unmapped RTUs are dropped).
         { kind: 'sl651', port: sl651Port, host: LISTEN_HOST, stations: { [DEMO_RTU_ADDRESS]: id } },
       ],
@@ -173,6 +203,7 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
   // 4. The agent, then the field devices plugged into its ports (they retry until the ports open).
   const agent = await createAgent({ dir, logger, reconnectMinMs: 500, reconnectMaxMs: 5000 });
   const dataLogger = startSimulatedLogger({ port: hj212Port, host: LISTEN_HOST, mn: DEMO_LOGGER_MN, domain: 'water', intervalSec: options.loggerIntervalSec ?? 5, simulationIndex: 1, logger });
+  const stackLogger = startSimulatedLogger({ port: hj212Port, host: LISTEN_HOST, mn: DEMO_STACK_MN, domain: 'pollution_source', intervalSec: options.loggerIntervalSec ?? 5, simulationIndex: 3, logger });
   const rtu = startSimulatedRtu({ port: sl651Port, host: LISTEN_HOST, station: DEMO_RTU_ADDRESS, intervalSec: options.rtuIntervalSec ?? 60, simulationIndex: 2, logger });
 
   let stopped = false;
@@ -184,11 +215,13 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
     sl651Port,
     agent,
     dataLogger,
+    stackLogger,
+    stackStationId: DEMO_STACK_STATION.id,
     rtu,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all([dataLogger.stop(), rtu.stop()]);
+      await Promise.all([dataLogger.stop(), stackLogger.stop(), rtu.stop()]);
       await agent.stop();
     },
   };

@@ -7,6 +7,7 @@ import { soilAgricultureDashboard } from './dashboards/soil-agriculture.ts';
 import { reservoirDashboard } from './dashboards/reservoir.ts';
 import { forestFireDashboard } from './dashboards/forest-fire.ts';
 import { platformHealthDashboard } from './dashboards/platform-health.ts';
+import { geohazardDashboard, meteorologyDashboard, noiseDashboard, pollutionSourceDashboard, riverDashboard } from './dashboards/catalogue-domains.ts';
 
 export function buildDashboards(): Record<string, Dashboard> {
   return {
@@ -16,6 +17,11 @@ export function buildDashboards(): Record<string, Dashboard> {
     'soil-agriculture.json': soilAgricultureDashboard(),
     'reservoir.json': reservoirDashboard(),
     'forest-fire.json': forestFireDashboard(),
+    'noise.json': noiseDashboard(),
+    'pollution-source.json': pollutionSourceDashboard(),
+    'river.json': riverDashboard(),
+    'meteorology.json': meteorologyDashboard(),
+    'geohazard.json': geohazardDashboard(),
     'platform-health.json': platformHealthDashboard(),
   };
 }

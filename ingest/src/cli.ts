@@ -6,7 +6,7 @@
  *   station list [--domain D] [--department D] [--region R]
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
- *   station config ID [--file F.json]   show the agent config, or publish F.json as the new one
+ *   station config ID [--file F.json [--wait SEC]]   show desired and applied config, or publish F.json (exit 3: the agent rejected it)
  *   dead-letters [--device ID] [--limit N]
  *   delivery
  *   user add --name NAME --role viewer|technician|operator|admin --departments a,b|'*' [--display-name 张三]
@@ -39,6 +39,7 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string' },
     ttl: { type: 'string' },
     file: { type: 'string' },
+    wait: { type: 'string' },
     json: { type: 'boolean' },
     role: { type: 'string' },
     departments: { type: 'string' },
@@ -107,6 +108,14 @@ function attributesOf(attrs: readonly string[] | undefined): Record<string, stri
 }
 
 const print = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+
+/** What GET …/config says the agent did with its config. */
+interface AgentStatus {
+  desiredVersion: number;
+  state: 'applied' | 'rejected' | 'pending' | 'unknown';
+  applied: { version: number } | null;
+  rejected: { version: number | null; reason: string; runningVersion: number | null } | null;
+}
 const [group, action, arg] = positionals;
 
 if (values.help || !group) {
@@ -161,7 +170,10 @@ if (values.help || !group) {
   process.stderr.write(`\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway:\n  npm run agent -- provision --server ${api} --token ${res.token}\n`);
 } else if (group === 'station' && action === 'config' && arg) {
   if (values.file === undefined) {
-    print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`));
+    const shown = (await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`)) as { agent?: AgentStatus };
+    print(shown);
+    const a = shown.agent;
+    if (a) process.stderr.write(`\ndesired version ${a.desiredVersion} · agent runs ${a.applied?.version ?? a.rejected?.runningVersion ?? '?'} · ${a.state}${a.state === 'rejected' ? `: ${a.rejected?.reason ?? ''}` : ''}\n`);
   } else {
     let config: unknown;
     try {
@@ -169,7 +181,25 @@ if (values.help || !group) {
     } catch (err) {
       fail(`--file ${values.file}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    print(await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config));
+    const put = (await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config)) as { config: { version: number } };
+    print(put);
+    // Published is not applied: wait for the agent's answer, and fail when it refuses the config.
+    const waitSec = values.wait !== undefined ? num('wait', values.wait) : 15;
+    const deadline = Date.now() + waitSec * 1000;
+    let status: AgentStatus | undefined;
+    for (;;) {
+      status = ((await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`)) as { agent?: AgentStatus }).agent;
+      if (!status || status.state === 'applied' || status.state === 'rejected' || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (status?.state === 'applied') {
+      process.stderr.write(`\n网关已应用 — the agent applied version ${put.config.version}.\n`);
+    } else if (status?.state === 'rejected') {
+      process.stderr.write(`\n网关拒绝了此配置 — the agent REJECTED version ${put.config.version}: ${status.rejected?.reason ?? ''}\nIt keeps running version ${status.rejected?.runningVersion ?? status.applied?.version ?? '?'}. Fix the config and publish a higher version.\n`);
+      process.exit(3);
+    } else {
+      process.stderr.write(`\n已发布，网关尚未确认 — published; the agent has not answered within ${waitSec} s (offline?). It gets the config when it connects: check with \`npm run cli -- station config ${arg}\`.\n`);
+    }
   }
 } else if (group === 'profile' && action === 'list') {
   print(await call('GET', '/api/v1/profiles'));

@@ -557,9 +557,9 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
           webhookDeliveryRoutes(app, warnings);
         },
         profileRoutes({ profiles }),
-        mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest }),
+        mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
         commandRoutes({ registry, provisioning, commands, dispatcher }),
-        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx }),
+        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
         statusRoutes({
           version: PLATFORM_VERSION,
           startedAt,
@@ -578,6 +578,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       provisioning,
       externalBroker: config.externalBrokerUrl !== undefined,
       publishConfig,
+      influx,
       trustProxy: config.trustProxy,
       async health() {
         updateSpoolGauges();

@@ -125,4 +125,22 @@ test('a stack CEMS sending measured concentrations gets 折算 values from its r
   }, 'the stack reading', 10_000);
   // C折 = 30 × (21 − 6) / (21 − 11) = 45
   assert.deepEqual(rows[0], { time: ts, so2: 30, so2_zs: 45, nox: 40, nox_zs: 61.5, so2_cou: 0.4, o2: 11 });
+
+  // Daily totals are queryable: the day's sum of the emission totals (kg), through the readings API.
+  await client.publishAsync('shanshui/v1/stack-01/up/readings', JSON.stringify({ seq: 2, ts: ts + 1000, values: { o2: 11, so2: 31, so2_cou: 0.35 } }), { qos: 1 });
+  await eventually(async () => (await tp.query(`SELECT so2_cou FROM pollution_source WHERE station = 'stack-01'`)).length === 2, 'both totals stored', 10_000);
+  const from = new Date(ts - 2 * 86_400_000).toISOString();
+  const to = new Date(ts + 60_000).toISOString();
+  const daily = await tp.api('GET', `/api/v1/stations/stack-01/readings?metric=so2_cou&window=1d&agg=sum&from=${from}&to=${to}`);
+  assert.equal(daily.status, 200, JSON.stringify(daily.body));
+  assert.deepEqual(daily.body.metrics, { so2_cou: { name: '二氧化硫排放量', unit: 'kg' } });
+  assert.equal(daily.body.items.reduce((sum: number, i: { values: { so2_cou: number | null } }) => sum + (i.values.so2_cou ?? 0), 0).toFixed(2), '0.75');
+
+  // The map feed and the latest values name the fields by the catalogue, 折算 and custom metrics too.
+  const map = await tp.api('GET', '/api/v1/map.geojson');
+  const stack = map.body.features.find((f: { id: string }) => f.id === 'stack-01');
+  assert.equal(stack.properties.profile, 'flue-gas-cems');
+  assert.deepEqual([stack.properties.values.so2_zs.name, stack.properties.values.so2_zs.unit], ['二氧化硫折算值', 'mg/m³']);
+  const odour = map.body.features.find((f: { id: string }) => f.id === 'odour-01');
+  assert.deepEqual([odour.properties.values.methyl_mercaptan.name, odour.properties.values.methyl_mercaptan.unit], ['甲硫醇', 'mg/m³']);
 });

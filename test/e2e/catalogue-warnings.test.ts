@@ -60,6 +60,12 @@ test('noise: zone 2 by day, LAeq 65.5 dB(A) is 5.5 over the 60 limit → yellow;
   const n = await alertOf('noise-night', 'default-noise-zone');
   assert.equal(n.level, 'yellow');
   assert.match(n.message, /夜间突发噪声 Lmax 66 dB\(A\)/);
+  // A daily report sent at noon: Ln is judged against the night limit (45 in zone 1), Ld against the day's (55).
+  const daily = await device({ id: 'noise-daily', domain: 'noise', attributes: { noiseZone: '1' } });
+  await send(daily, 'noise-daily', 1, cstYesterday(12), { ld: 54, ln: 56.5 });
+  const d = await alertOf('noise-daily', 'default-noise-zone');
+  assert.equal(d.level, 'orange', 'Ln 11.5 dB(A) over the night limit');
+  assert.match(d.message, /夜间等效声级 Ln 56\.5 dB\(A\)，1 类区夜间限值 45 dB\(A\)，超标 11\.5 dB\(A\)/);
 });
 
 test('pollution source: SO2 measured 30 mg/m³ at O2 11 % is 45 折算 at reference 6 % — over the permit limit 35 → yellow (超标)', async () => {
@@ -94,13 +100,14 @@ test('rain: 60 mm within 3 hours → the orange 暴雨预警信号; 100 mm in 3 
 
 test('geohazard: displacement accelerating to a tangent angle ≥ 89° → red (临滑); rain reaching 50 mm in 24 h → the blue rainfall warning', async () => {
   const point = await device({ id: 'slide-w', domain: 'geohazard', department: 'natres', attributes: { constantRateMmPerDay: 0.5 } });
-  const t = Date.now() - 5 * H;
-  const series = [0, 0.02, 0.05, 1.5, 9];
-  for (const [i, mm] of series.entries()) await send(point, 'slide-w', i + 1, t + i * H, { displacement: mm, rainfall: 15 });
+  const t = Date.now() - 10 * H;
+  // Hourly for eight hours: creeping at about the point's 0.5 mm/day, then taking off.
+  const series = [0, 0.02, 0.04, 0.06, 0.08, 1.5, 5, 12, 25];
+  for (const [i, mm] of series.entries()) await send(point, 'slide-w', i + 1, t + i * H, { displacement: mm, rainfall: i < 5 ? 12.5 : 0 });
   const a = await alertOf('slide-w', 'default-geohazard-deformation');
   assert.equal(a.level, 'red');
   assert.match(a.message, /改进切线角 89\.\d°（临滑）/);
   const r = await alertOf('slide-w', 'default-geohazard-rainfall');
   assert.equal(r.level, 'blue');
-  assert.match(r.message, /24 小时累计降雨 60 mm，达到监测点降雨预警阈值/, "opened by the reading that reached 50 mm");
+  assert.match(r.message, /24 小时累计降雨 50 mm，达到监测点降雨预警阈值/, 'opened by the reading that reached 50 mm');
 });

@@ -14,7 +14,7 @@ import { createBroker } from '@shanshui/broker';
 import { InfluxHttp, acceptDeviceMessage, freePort, seriesRows, startManagedInfluxd, toLineProtocol } from '@shanshui/ingest';
 import type { InfluxSeries, ManagedInfluxd } from '@shanshui/ingest';
 import { AGENT_VERSION, DEMO_DEPARTMENT_OF, createAgent, createSimulationState, simulateValues } from '@shanshui/edge-agent';
-import { AQI_BREAKPOINTS, DOMAINS, WARNING_LEVEL_INFO, iaqi, readingToPoint, stationInfoPoint, upTopic } from '@shanshui/models';
+import { AQI_BREAKPOINTS, DOMAINS, DOMAIN_SPECS, addCorrectedValues, WARNING_LEVEL_INFO, iaqi, readingToPoint, stationInfoPoint, upTopic } from '@shanshui/models';
 import type { AqiPollutant, Domain, PointData, WarningLevel } from '@shanshui/models';
 import { AQI_COLUMNS, extractQueries, iaqiExpression, interpolate, leftoverVariables } from '@shanshui/dashboards';
 import type { Dashboard, Interpolation } from '@shanshui/dashboards';
@@ -203,7 +203,9 @@ beforeAll(async () => {
     const state = createSimulationState(i);
     for (let t = NOW - 180 * MINUTE; t <= NOW - MINUTE; t += MINUTE) {
       const values = Object.fromEntries(Object.entries(simulateValues(s.domain, state, t)).map(([k, v]) => [k, { v, q: 'ok' as const }]));
-      points.push(readingToPoint(s, { ts: t, values } as Parameters<typeof readingToPoint>[1]));
+      // A stack's 折算 values as ingest adds them (reference O2 6 %).
+      const reading = s.domain === 'pollution_source' ? addCorrectedValues({ ts: t, values }, DOMAIN_SPECS.pollution_source.metrics, 6) : { ts: t, values };
+      points.push(readingToPoint(s, reading as Parameters<typeof readingToPoint>[1]));
     }
     points.push({ measurement: 'device_status', tags: { station: s.id, domain: s.domain, region: s.region, dept: s.department }, fields: { online: i % 5 === 0 ? 0 : 1, firmware: 'sim-1.0' }, ts: NOW - 30 * MINUTE });
   });
@@ -231,6 +233,12 @@ beforeAll(async () => {
   // reservoir-1: yellow fired and resolved inside the range → annotations only.
   points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'firing', NOW - 70 * MINUTE, 'a7', '入库流量陡增'));
   points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'resolved', NOW - 35 * MINUTE, 'a7', '入库流量回落'));
+  // One active alert in each catalogue domain (issue #15).
+  points.push(alertPoint(byId('noise-1'), 'default-noise-zone', 'blue', 'firing', NOW - 25 * MINUTE, 'a9', '昼间等效声级超标'));
+  points.push(alertPoint(byId('pollution-source-1'), 'default-pollution-permit', 'yellow', 'firing', NOW - 24 * MINUTE, 'a10', '二氧化硫折算浓度超标'));
+  points.push(alertPoint(byId('river-1'), 'default-river-flood', 'blue', 'firing', NOW - 23 * MINUTE, 'a11', '超警戒水位'));
+  points.push(alertPoint(byId('meteorology-1'), 'default-meteorology-rainstorm', 'orange', 'firing', NOW - 22 * MINUTE, 'a12', '暴雨橙色预警信号'));
+  points.push(alertPoint(byId('geohazard-1'), 'default-geohazard-deformation', 'yellow', 'firing', NOW - 21 * MINUTE, 'a13', '中加速变形'));
   for (let i = 0; i < points.length; i += 5000) await influx.write(toLineProtocol(points.slice(i, i + 5000)));
   for (const g of GATEWAYS) await influx.write(gatewayStatusLines(g));
   await realGatewayHeartbeat(path.join(tmp.dir, 'agent'));
@@ -309,14 +317,15 @@ test('一张图: the station layer has numeric lat/lon, name and tags for each a
   const warnings = rowsOf(await run(findQuery('overview.json', '一张图', 'B')));
   assert.deepEqual(
     Object.fromEntries(warnings.map((r) => [r['station'], r['warning_rank']])),
-    { 'air-1': 3, 'soil-1': 1, 'reservoir-3': 4, 'forest-fire-1': 3, 'agriculture-2': 2, 'water-3': 1 },
+    { 'air-1': 3, 'soil-1': 1, 'reservoir-3': 4, 'forest-fire-1': 3, 'agriculture-2': 2, 'water-3': 1, 'noise-1': 1, 'pollution-source-1': 2, 'river-1': 1, 'meteorology-1': 3, 'geohazard-1': 2 },
     'current level per station: escalation wins, resolved drops out, an old open alert stays',
   );
   assert.equal(warnings.find((r) => r['station'] === 'air-1')!['warning'], 'PM2.5 严重超标（橙色）');
   for (const r of warnings) assert.ok(ids.has(r['station']), `warning station ${String(r['station'])} joins a map station`);
   const counts = rowsOf(await run(findQuery('overview.json', '一张图', 'C')));
-  assert.equal(counts.length, 6);
-  for (const refId of ['D', 'E', 'F', 'G', 'H', 'I']) {
+  assert.equal(counts.length, 11, 'warnings counted by station: one row per station with an active warning');
+  // Latest values: one query per catalogue domain (D… for air … geohazard), the emergency overview shows them all.
+  for (const refId of ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N']) {
     const latest = rowsOf(await run(findQuery('overview.json', '一张图', refId)));
     assert.equal(latest.length, 3, `latest values of ${refId}: one row per station of the domain`);
     for (const r of latest) {
@@ -333,17 +342,17 @@ test('一张图: active warnings by level, department and domain count the curre
     return rows.length === 0 ? 0 : Number(Object.entries(rows[0]!).find(([k]) => k !== 'time')![1]);
   };
   assert.equal(await level('红色预警'), 1);
-  assert.equal(await level('橙色预警'), 2);
-  assert.equal(await level('黄色预警'), 1, 'agriculture-2 only: air-1 yellow was superseded by its escalation');
-  assert.equal(await level('蓝色预警'), 2);
+  assert.equal(await level('橙色预警'), 3);
+  assert.equal(await level('黄色预警'), 3, 'agriculture-2, pollution-source-1, geohazard-1: air-1 yellow was superseded by its escalation');
+  assert.equal(await level('蓝色预警'), 4);
   const byDept = rowsOf(await run(findQuery('overview.json', '有效预警 · 按部门')));
-  assert.deepEqual(Object.fromEntries(byDept.map((r) => [r['dept'], r['n']])), { 'eco-env': 2, agri: 2, water: 1, forestry: 1 });
+  assert.deepEqual(Object.fromEntries(byDept.map((r) => [r['dept'], r['n']])), { 'eco-env': 4, agri: 2, water: 2, forestry: 1, meteo: 1, natres: 1 });
   const byDomain = rowsOf(await run(findQuery('overview.json', '有效预警 · 按领域')));
-  assert.deepEqual(Object.fromEntries(byDomain.map((r) => [r['domain'], r['n']])), { air: 1, water: 1, soil: 1, agriculture: 1, reservoir: 1, forest_fire: 1 });
+  assert.deepEqual(Object.fromEntries(byDomain.map((r) => [r['domain'], r['n']])), { air: 1, water: 1, soil: 1, agriculture: 1, reservoir: 1, forest_fire: 1, noise: 1, pollution_source: 1, river: 1, meteorology: 1, geohazard: 1 });
   const active = rowsOf(await run(findQuery('overview.json', '有效预警（当前状态）')));
-  assert.deepEqual(active.map((r) => r['alert_id']).sort(), ['a1', 'a3', 'a4', 'a5', 'a6', 'a8']);
+  assert.deepEqual(active.map((r) => r['alert_id']).sort(), ['a1', 'a10', 'a11', 'a12', 'a13', 'a3', 'a4', 'a5', 'a6', 'a8', 'a9']);
   const latest = rowsOf(await run(findQuery('overview.json', '最新预警动态')));
-  assert.equal(latest.length, 11, 'every state change inside the time range (not the 5-day-old one)');
+  assert.equal(latest.length, 16, 'every state change inside the time range (not the 5-day-old one)');
   assert.ok((latest[0]!['time'] as number) >= (latest[latest.length - 1]!['time'] as number), 'newest first');
 });
 

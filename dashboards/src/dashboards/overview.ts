@@ -28,7 +28,7 @@ export const TOOLTIP_METRICS: Readonly<Record<Domain, readonly string[]>> = {
   forest_fire: ['humidity', 'wind_speed'],
   agriculture: ['soil_moisture'],
   noise: ['laeq', 'lmax'],
-  pollution_source: ['so2', 'nox', 'dust'],
+  pollution_source: ['so2_zs', 'nox_zs', 'o2'],
   river: ['water_level', 'flow'],
   meteorology: ['rainfall', 'temperature'],
   geohazard: ['displacement', 'crack_width'],

@@ -14,6 +14,7 @@ import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import { logRequests } from './log-requests.ts';
+import type { InfluxQuerier } from '../store/readings-query.ts';
 import { HttpError } from './http-error.ts';
 import { stationRoutes } from './station-routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
@@ -59,6 +60,8 @@ export interface ApiDeps {
   readonly provisioning: ProvisioningStore;
   /** Devices connect to an external broker (no live gateway ACL): child stations are refused. */
   readonly externalBroker?: boolean;
+  /** InfluxDB, for what agents reported (config applied or rejected). */
+  readonly influx?: InfluxQuerier;
   /** Publishes an agent config retained on the station's down/config. */
   readonly publishConfig: (stationId: string, config: AgentConfig) => Promise<void>;
   /** Station profiles in force (the catalogue's and custom ones): stations naming a profile are checked against it. Default: no check. */

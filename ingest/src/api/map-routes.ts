@@ -10,7 +10,7 @@ import type { Station } from '@shanshui/models';
 import type { Alert } from '../alerts/alert.ts';
 import type { LatestValues } from '../map/latest-values.ts';
 import { inFilter, stationFeature } from '../map/station-features.ts';
-import type { MapFilter } from '../map/station-features.ts';
+import type { MapFilter, SpecOf } from '../map/station-features.ts';
 import { parseOr400 } from './http-error.ts';
 import { scopeFilter } from './request-auth.ts';
 import type { RouteDoc } from './route-doc.ts';
@@ -49,6 +49,8 @@ export interface MapRouteDeps {
   readonly stations: () => readonly Station[];
   readonly openAlerts: () => Promise<readonly Alert[]>;
   readonly latest: LatestValues;
+  /** Names and units of the values by the station's profile. Default: its domain's. */
+  readonly specOf?: SpecOf;
 }
 
 export function mapRoutes(deps: MapRouteDeps): (app: FastifyInstance) => void {
@@ -74,7 +76,7 @@ export function mapRoutes(deps: MapRouteDeps): (app: FastifyInstance) => void {
         if (!inFilter(station, filter) || (scope && !scope.includes(station.department))) continue;
         const alerts = byStation.get(station.id) ?? [];
         if (minRank > 0 && !alerts.some((a) => warningLevelRank(a.level) >= minRank)) continue;
-        features.push(stationFeature(station, deps.latest, alerts));
+        features.push(stationFeature(station, deps.latest, alerts, deps.specOf));
       }
       return reply.type('application/geo+json; charset=utf-8').send({ type: 'FeatureCollection', generatedAt: new Date().toISOString(), features });
     });

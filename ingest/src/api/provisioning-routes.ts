@@ -4,6 +4,7 @@
  *   POST /api/v1/provision {token}               (public: the token)  → MQTT credentials (rotated) + config
  *   PUT|GET /api/v1/stations/{id}/config          (stations:config)    → validated, published retained on down/config
  */
+import { agentConfigStatus } from './agent-config-status.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AgentConfigSchema, downTopic, metricSpec, upTopic } from '@shanshui/models';
@@ -58,7 +59,7 @@ const DOCS = {
     responses: { 200: AgentConfigResponseSchema },
     errors: { ...NOT_FOUND, 409: 'The config version does not increase (API_ERR_CONFIG_VERSION)' },
   },
-  getConfig: { tag: 'provisioning', summary: "A station's current edge-agent config", params: IdParams, responses: { 200: AgentConfigResponseSchema }, errors: { 404: 'No such station in scope, or no config yet (API_ERR_NOT_FOUND)' } },
+  getConfig: { tag: 'provisioning', summary: "A station's desired edge-agent config, and what the agent did with it: applied, rejected (with its reason and the version it keeps running) or pending", params: IdParams, responses: { 200: AgentConfigResponseSchema }, errors: { 404: 'No such station in scope, or no config yet (API_ERR_NOT_FOUND)' } },
 } satisfies Record<string, RouteDoc>;
 
 /** Provisioning attempts per client address: sustained per second, and at once. */
@@ -178,6 +179,6 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const station = deps.registry.get(id);
     const config = station && inScope(req, station.department) ? await deps.provisioning.getConfig(id) : undefined;
     if (!config) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no config for station ${id}`);
-    return { stationId: id, config };
+    return { stationId: id, config, agent: await agentConfigStatus(deps.influx, id, config.version) };
   });
 }

@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DOMAINS, DOMAIN_SPECS, QUALITIES, QUALITY_LABEL, metricSpec } from '@shanshui/models';
-import type { Station } from '@shanshui/models';
+import type { MetricSpec, Station } from '@shanshui/models';
 import type { LatestValues } from '../map/latest-values.ts';
 import type { StationFilter } from '../state/station-store.ts';
 import { READING_AGGREGATES, READING_WINDOWS, READING_WINDOW_NAMES, queryRaw, queryWindows } from '../store/readings-query.ts';
@@ -111,13 +111,15 @@ export interface ReadingRouteDeps {
   readonly latest: LatestValues;
   readonly influx: InfluxQuerier;
   readonly now?: () => number;
+  /** A station's field spec by its profile (custom metrics too). Default: its domain's catalogue entry. */
+  readonly specOf?: (station: Station, field: string) => MetricSpec | undefined;
 }
 
-function latestOf(station: Station, latest: LatestValues): z.output<typeof StationLatestSchema> {
+function latestOf(station: Station, latest: LatestValues, specOf: (station: Station, field: string) => MetricSpec | undefined): z.output<typeof StationLatestSchema> {
   const values: z.output<typeof StationLatestSchema>['values'] = {};
   let lastSeen = 0;
   for (const [metric, v] of latest.of(station.id) ?? []) {
-    const spec = metricSpec(station.domain, metric);
+    const spec = specOf(station, metric);
     values[metric] = { value: v.v, unit: spec?.unit ?? '', name: spec?.name ?? metric, quality: v.q, qualityLabel: QUALITY_LABEL[v.q], time: new Date(v.ts).toISOString() };
     lastSeen = Math.max(lastSeen, v.ts);
   }
@@ -128,6 +130,7 @@ const tooLarge = (why: string): HttpError => new HttpError(400, 'API_ERR_RANGE_T
 
 export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) => void {
   const now = deps.now ?? Date.now;
+  const specOf = deps.specOf ?? ((station: Station, field: string) => metricSpec(station.domain, field));
   const scopedStation = (req: Parameters<typeof inScope>[0], id: string): Station => {
     const station = deps.station(id);
     if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
@@ -137,14 +140,14 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
   return (app) => {
     app.get('/api/v1/stations/:id/readings/latest', { config: { permission: 'stations:read', doc: DOCS.latest } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
-      return latestOf(scopedStation(req, id), deps.latest);
+      return latestOf(scopedStation(req, id), deps.latest, specOf);
     });
 
     app.get('/api/v1/readings/latest', { config: { permission: 'stations:read', doc: DOCS.latestList } }, async (req) => {
       const q = parseOr400(LatestListQuery, req.query, 'query');
       const departments = scopeFilter(req);
       const page = await deps.listStations({ ...q, ...(departments ? { departments } : {}) });
-      return { items: page.items.map((s) => latestOf(s, deps.latest)), total: page.total };
+      return { items: page.items.map((s) => latestOf(s, deps.latest, specOf)), total: page.total };
     });
 
     app.get('/api/v1/stations/:id/readings', { config: { permission: 'stations:read', doc: DOCS.range } }, async (req) => {
@@ -152,7 +155,7 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
       const q = parseOr400(RangeQuery, req.query, 'query');
       const station = scopedStation(req, id);
 
-      const unknown = q.metric.filter((m) => !metricSpec(station.domain, m));
+      const unknown = q.metric.filter((m) => !specOf(station, m));
       if (unknown.length > 0) {
         const known = Object.keys(DOMAIN_SPECS[station.domain].metrics).join(', ');
         throw new HttpError(400, 'API_ERR_VALIDATION', `invalid query: metric: ${unknown.join(', ')} is not a metric of ${station.domain} stations (${DOMAIN_SPECS[station.domain].name}: ${known})`);
@@ -172,7 +175,7 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
       const request: RangeRequest = { stationId: station.id, department: station.department, domain: station.domain, metrics: q.metric, fromMs, toMs, limit: q.limit, ...(q.window ? { window: q.window, agg: q.agg ?? 'mean' } : {}) };
       const head = {
         station: { id: station.id, name: station.name, domain: station.domain, department: station.department, region: station.region },
-        metrics: Object.fromEntries(q.metric.map((m) => [m, { name: metricSpec(station.domain, m)!.name, unit: metricSpec(station.domain, m)!.unit }])),
+        metrics: Object.fromEntries(q.metric.map((m) => [m, { name: specOf(station, m)!.name, unit: specOf(station, m)!.unit }])),
         from: new Date(fromMs).toISOString(),
         to: new Date(toMs).toISOString(),
       };

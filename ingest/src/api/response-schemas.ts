@@ -123,7 +123,15 @@ export const CommandSchema = z
   })
   .strict();
 
-export const AgentConfigResponseSchema = z.object({ stationId: z.string(), config: AgentConfigSchema }).strict();
+export const AgentConfigStatusSchema = z
+  .object({
+    desiredVersion: z.number().int().describe('the version the platform published'),
+    state: z.enum(['applied', 'rejected', 'pending', 'unknown']).describe('applied: the agent runs it; rejected: it refused it (see rejected.reason); pending: no answer from the agent yet'),
+    applied: z.object({ version: z.number().int(), at: IsoTime }).nullable().describe('the last config the agent reported applying'),
+    rejected: z.object({ version: z.number().int().nullable(), reason: z.string(), runningVersion: z.number().int().nullable(), at: IsoTime }).nullable().describe('the last config the agent refused, why, and the version it kept running'),
+  })
+  .strict();
+export const AgentConfigResponseSchema = z.object({ stationId: z.string(), config: AgentConfigSchema, agent: AgentConfigStatusSchema.optional().describe('what the agent did with it (GET only)') }).strict();
 
 export const AlertSchema = z
   .object({
@@ -229,6 +237,7 @@ export const MapFeatureCollectionSchema = z
               name: z.string(),
               domain: z.enum(DOMAINS),
               domainName: z.string(),
+              profile: z.string().describe('the station profile (its domain\'s own when it names none)'),
               department: z.string(),
               region: z.string(),
               warningLevel: z.enum(WARNING_LEVELS).nullable(),

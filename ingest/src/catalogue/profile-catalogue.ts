@@ -5,7 +5,7 @@
  * reading — nothing restarts. (Several platform nodes: each loads the store at start; a profile
  * put on one node reaches the others at their next start — see docs/catalogue.md.)
  */
-import { BUILTIN_PROFILES, DOMAIN_SPECS, ProfileError, missingProfileAttributes, resolveProfile } from '@shanshui/models';
+import { BUILTIN_PROFILES, DOMAIN_SPECS, ProfileError, fieldSpec, metricSpec, missingProfileAttributes, resolveProfile } from '@shanshui/models';
 import type { Domain, MetricSpec, Profile, ResolvedProfile, Station, StationInput } from '@shanshui/models';
 import type { ProfileStore, StoredProfile } from './profile-store.ts';
 
@@ -65,6 +65,12 @@ export class ProfileCatalogue {
   metricsFor(station: Pick<Station, 'domain' | 'profile'>): Domain | Readonly<Record<string, MetricSpec>> {
     if (station.profile === undefined || station.profile === station.domain) return station.domain;
     return this.resolve(station.profile)?.metrics ?? station.domain;
+  }
+
+  /** The spec of a field of a station's readings: its profile's metric (custom ones too) or statistic, else its domain's. */
+  specOf(station: Pick<Station, 'domain' | 'profile'>, field: string): MetricSpec | undefined {
+    const against = this.metricsFor(station);
+    return typeof against === 'string' ? metricSpec(against, field) : fieldSpec(against, field);
   }
 
   /** Adds or replaces a custom profile (version + 1 on replace); throws ProfileRefusal. */

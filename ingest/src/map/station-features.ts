@@ -3,8 +3,8 @@
  * current warning level (the highest of its open alerts) and the open alerts themselves — the
  * same picture as the Grafana 一张图, for a city's own GIS (SuperMap, ArcGIS, 天地图).
  */
-import { DOMAIN_SPECS, WARNING_LEVEL_INFO, warningLevelRank } from '@shanshui/models';
-import type { Station, WarningLevel } from '@shanshui/models';
+import { DOMAIN_SPECS, WARNING_LEVEL_INFO, metricSpec, warningLevelRank } from '@shanshui/models';
+import type { MetricSpec, Station, WarningLevel } from '@shanshui/models';
 import type { Alert } from '../alerts/alert.ts';
 import type { LatestValues } from './latest-values.ts';
 
@@ -35,13 +35,16 @@ export function inFilter(station: Station, f: MapFilter): boolean {
   return true;
 }
 
-export function stationFeature(station: Station, latest: LatestValues, alerts: readonly Alert[]): StationFeature {
+/** A metric's spec for a station: its profile's when it has one (ProfileCatalogue.specOf), else its domain's catalogue entry. */
+export type SpecOf = (station: Station, field: string) => MetricSpec | undefined;
+const domainSpecOf: SpecOf = (station, field) => metricSpec(station.domain, field);
+
+export function stationFeature(station: Station, latest: LatestValues, alerts: readonly Alert[], specOf: SpecOf = domainSpecOf): StationFeature {
   const level = alerts.reduce<WarningLevel | null>((max, a) => (max === null || warningLevelRank(a.level) > warningLevelRank(max) ? a.level : max), null);
-  const metrics = DOMAIN_SPECS[station.domain].metrics;
   const values: Record<string, { value: number; unit: string; name: string; quality: string; time: string }> = {};
   let lastSeen = 0;
   for (const [metric, v] of latest.of(station.id) ?? []) {
-    const spec = metrics[metric];
+    const spec = specOf(station, metric);
     values[metric] = { value: v.v, unit: spec?.unit ?? '', name: spec?.name ?? metric, quality: v.q, time: new Date(v.ts).toISOString() };
     lastSeen = Math.max(lastSeen, v.ts);
   }
@@ -54,6 +57,7 @@ export function stationFeature(station: Station, latest: LatestValues, alerts: r
       name: station.name,
       domain: station.domain,
       domainName: DOMAIN_SPECS[station.domain].name,
+      profile: station.profile ?? station.domain,
       department: station.department,
       region: station.region,
       warningLevel: level,

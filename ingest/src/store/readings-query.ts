@@ -14,7 +14,8 @@ export const READING_WINDOWS = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '
 export type ReadingWindow = keyof typeof READING_WINDOWS;
 export const READING_WINDOW_NAMES = Object.keys(READING_WINDOWS) as [ReadingWindow, ...ReadingWindow[]];
 
-export const READING_AGGREGATES = ['mean', 'min', 'max', 'last', 'count'] as const;
+/** `sum` serves totals: a pollution source's daily emission from hourly `<metric>_cou` (docs/standards/pollution-source.md), a day's rainfall. */
+export const READING_AGGREGATES = ['mean', 'min', 'max', 'last', 'count', 'sum'] as const;
 export type ReadingAggregate = (typeof READING_AGGREGATES)[number];
 
 /**

@@ -18,11 +18,21 @@ test('per-point thresholds; unordered ones are refused', () => {
   expect(() => deformationStage(60, { initial: 80, mid: 70, rapid: 80, imminent: 88 })).toThrow(/rise/);
 });
 
-test('rate and acceleration from cumulative displacement', () => {
+test('rate and acceleration from cumulative displacement: least-squares fits of the older and newer halves', () => {
   const d = 86_400_000;
-  // 1 mm/day for a day, then 3 mm/day for a day.
-  const k = displacementKinematics([[0, 0], [d, 1], [2 * d, 4]])!;
+  // 1 mm/day for two days, then 3 mm/day for two days.
+  const k = displacementKinematics([[0, 0], [d, 1], [2 * d, 2], [3 * d, 5], [4 * d, 8]])!;
   expect(k.rate).toBeCloseTo(3);
-  expect(k.acceleration).toBeCloseTo(2);
-  expect(displacementKinematics([[0, 0], [1, 1]])).toBeUndefined();
+  expect(k.acceleration).toBeCloseTo(1);
+  expect(displacementKinematics([[0, 0], [1, 1], [2, 2]])).toBeUndefined();
+  expect(displacementKinematics([[0, 0], [60_000, 1], [120_000, 2], [180_000, 3]]), 'spanning less than an hour').toBeUndefined();
+});
+
+test('one noisy reading on a steady creep does not read as acceleration', () => {
+  const h = 3_600_000;
+  // 0.5 mm/day creep sampled hourly for a day; the last reading 0.3 mm off.
+  const samples: Array<[number, number]> = Array.from({ length: 25 }, (_, i) => [i * h, (i / 24) * 0.5]);
+  samples[24]![1] += 0.3;
+  const k = displacementKinematics(samples)!;
+  expect(tangentAngle(k.rate, 0.5)).toBeLessThan(80);
 });

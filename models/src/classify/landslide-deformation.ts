@@ -59,21 +59,37 @@ export function deformationStage(angle: number, thresholds: TangentThresholds = 
   return 'stable';
 }
 
+/** Least-squares slope (mm per day) of (ts ms, mm) samples; undefined with fewer than two distinct times. */
+function slopePerDay(samples: ReadonlyArray<readonly [number, number]>): number | undefined {
+  if (samples.length < 2) return undefined;
+  const t0 = samples[0]![0];
+  let st = 0, sv = 0, stt = 0, stv = 0;
+  for (const [t, v] of samples) {
+    const x = (t - t0) / 86_400_000;
+    st += x; sv += v; stt += x * x; stv += x * v;
+  }
+  const n = samples.length;
+  const den = n * stt - st * st;
+  return den > 0 ? (n * stv - st * sv) / den : undefined;
+}
+
 /**
  * Rate (mm/day) and acceleration (mm/day²) from (ts ms, cumulative displacement mm) samples,
- * oldest first: the rate over the newer half of the window, its change against the older half.
- * Undefined with fewer than 3 samples or a window shorter than a minute.
+ * oldest first: the least-squares rate over the newer half of the samples, its change against the
+ * older half's rate (fits, not two points, so one noisy reading does not make a landslide).
+ * Undefined with fewer than 4 samples or when they span less than `minSpanMs` (default one hour).
  */
-export function displacementKinematics(samples: ReadonlyArray<readonly [number, number]>): { rate: number; acceleration: number } | undefined {
-  if (samples.length < 3) return undefined;
+export function displacementKinematics(samples: ReadonlyArray<readonly [number, number]>, minSpanMs = 3_600_000): { rate: number; acceleration: number } | undefined {
+  if (samples.length < 4) return undefined;
   const first = samples[0]!;
   const last = samples[samples.length - 1]!;
-  if (last[0] - first[0] < 60_000) return undefined;
-  const mid = samples[Math.floor(samples.length / 2)]!;
-  const day = 86_400_000;
-  const rateOf = (a: readonly [number, number], b: readonly [number, number]): number => ((b[1] - a[1]) / (b[0] - a[0])) * day;
-  const older = mid[0] > first[0] ? rateOf(first, mid) : 0;
-  const newer = last[0] > mid[0] ? rateOf(mid, last) : rateOf(first, last);
-  const span = (last[0] - first[0]) / 2 / day;
-  return { rate: newer, acceleration: span > 0 ? (newer - older) / span : 0 };
+  if (last[0] - first[0] < minSpanMs) return undefined;
+  const half = Math.floor(samples.length / 2);
+  const older = samples.slice(0, half + 1);
+  const newer = samples.slice(half);
+  const rOld = slopePerDay(older);
+  const rNew = slopePerDay(newer);
+  if (rOld === undefined || rNew === undefined) return undefined;
+  const gap = ((newer[0]![0] + newer[newer.length - 1]![0]) / 2 - (older[0]![0] + older[older.length - 1]![0]) / 2) / 86_400_000;
+  return { rate: rNew, acceleration: gap > 0 ? (rNew - rOld) / gap : 0 };
 }

@@ -121,13 +121,23 @@ export function simulateValues(domain: Domain, state: SimulationState, ts: numbe
     }
     case 'pollution_source': {
       // A coal-fired boiler stack (CEMS): measured concentrations; the platform adds 折算 values.
+      // Emission totals (Cou) per one-minute interval: mg/m³ × m³/s × 60 s → kg.
       const o2 = 8 + noise(0.4);
+      const flow = Math.max(1, 95 + 10 * day + noise(3));
+      const so2 = Math.max(0, 22 + episode * 30 + noise(3));
+      const nox = Math.max(0, 38 + episode * 25 + noise(4));
+      const dust = Math.max(0, 4 + noise(0.6));
+      const kg = (c: number): number => round((c * flow * 60) / 1e6, 5);
       return {
-        gas_flow: round(Math.max(1, 95 + 10 * day + noise(3)), 2),
+        gas_flow: round(flow, 2),
+        gas_flow_cou: round(flow * 60, 1),
         o2: round(o2, 2),
-        so2: round(Math.max(0, 22 + episode * 30 + noise(3)), 2),
-        nox: round(Math.max(0, 38 + episode * 25 + noise(4)), 2),
-        dust: round(Math.max(0, 4 + noise(0.6)), 2),
+        so2: round(so2, 2),
+        so2_cou: kg(so2),
+        nox: round(nox, 2),
+        nox_cou: kg(nox),
+        dust: round(dust, 2),
+        dust_cou: kg(dust),
         flue_temperature: round(52 + noise(1), 1),
       };
     }
@@ -152,7 +162,7 @@ export function simulateValues(domain: Domain, state: SimulationState, ts: numbe
       // Cumulative displacement: slow creep, faster on the episode point.
       const creep = (ts / 86_400_000) % 1000;
       return {
-        displacement: round(creep * (0.3 + episode * 1.5) + noise(0.3), 1),
+        displacement: round(creep * (0.3 + episode * 1.5) + noise(0.02), 2),
         crack_width: round(12 + creep * 0.01 * (1 + episode) + noise(0.05), 2),
         pore_pressure: round(Math.max(0, 40 + episode * 15 + noise(1)), 1),
         rainfall: round(Math.max(0, episode * 5 + noise(0.5)), 1),

@@ -1,0 +1,62 @@
+/**
+ * A config the agent rejects must not look accepted (issue #11): a real platform, a real agent,
+ * the real CLI. GET …/config shows desired and applied side by side with the agent's reason, and
+ * `npm run cli -- station config ID --file F` exits non-zero when the agent refuses it.
+ */
+import { test, expect, beforeAll, afterAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort } from '@shanshui/ingest';
+import { startRestartablePlatform, AGENT_TEST_API_TOKEN } from '../support/restartable-platform.ts';
+import type { RestartablePlatform } from '../support/restartable-platform.ts';
+import { agentIn, provisionedAgentDir } from '../support/agent-folder.ts';
+import type { Cleanups } from '../support/agent-folder.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+let tp: RestartablePlatform;
+const cleanups: Cleanups = [];
+beforeAll(async () => {
+  tp = await startRestartablePlatform();
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await tp?.close();
+});
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'ingest', 'src', 'cli.ts'), '--api', tp.httpUrl, '--token', AGENT_TEST_API_TOKEN, ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('an agent-rejected config: the CLI exits 3 with the reason; GET shows desired 2, applied 1, rejected with the reason', { timeout: 120_000 }, async () => {
+  const dir = await provisionedAgentDir(tp, cleanups, { id: 'cfg-new-01', domain: 'reservoir', department: 'water' });
+  await agentIn(cleanups, dir);
+  const files = await tempDir('shanshui-cfg-');
+  cleanups.push(files.remove);
+  const port = await freePort();
+  const v1 = path.join(files.dir, 'v1.json');
+  const v2 = path.join(files.dir, 'v2.json');
+  await writeFile(v1, JSON.stringify({ version: 1, sources: [{ kind: 'hj212', port, host: '127.0.0.1' }] }));
+  // Valid for the platform's schema, not for the agent: two listeners on one port.
+  await writeFile(v2, JSON.stringify({ version: 2, sources: [{ kind: 'hj212', port, host: '127.0.0.1' }, { kind: 'sl651', port, host: '127.0.0.1' }] }));
+
+  const first = await cli(['station', 'config', 'cfg-new-01', '--file', v1, '--wait', '30']);
+  expect(first.code, first.stderr).toBe(0);
+  expect(first.stderr).toMatch(/applied version 1/);
+
+  const second = await cli(['station', 'config', 'cfg-new-01', '--file', v2, '--wait', '30']);
+  expect(second.code, second.stderr).toBe(3);
+  expect(second.stderr).toMatch(/REJECTED version 2: .*port \d+ is already used/);
+  expect(second.stderr).toMatch(/keeps running version 1/);
+
+  const shown = await tp.api.call('GET', '/api/v1/stations/cfg-new-01/config');
+  expect(shown.status).toBe(200);
+  expect(shown.body.config.version).toBe(2);
+  expect(shown.body.agent).toMatchObject({ desiredVersion: 2, state: 'rejected', applied: { version: 1 }, rejected: { version: 2, runningVersion: 1 } });
+  expect(shown.body.agent.rejected.reason).toMatch(/port \d+ is already used/);
+});
