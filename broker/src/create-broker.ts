@@ -251,7 +251,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     if (!cluster) return;
     const level = limiter.level(deviceId);
     if (level && level.msToFull > 0) {
-      cluster.redis.set(rateKey(deviceId), level.tokens.toFixed(3), 'PX', level.msToFull).catch((err: unknown) => log.warn({ err: String(err) }, 'rate bucket not saved'));
+      cluster.redis.set(rateKey(deviceId), level.tokens.toFixed(3), 'PX', level.msToFull).catch((err: unknown) => log.warn({ err }, 'rate bucket not saved'));
     }
   }
 
@@ -301,8 +301,8 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   aedes.on('subscribe', (subscriptions: Subscription[], client: Client) => {
     if (client) hooks.subscribed?.(client.id, subscriptions.map((sub) => sub.topic));
   });
-  aedes.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err: err.message }, 'client error'));
-  aedes.on('connectionError', (client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
+  aedes.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err }, 'client error'));
+  aedes.on('connectionError', (client: Client, err: Error) => log.debug({ err }, 'connection error'));
 
   let sockets = 0;
   return {

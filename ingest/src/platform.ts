@@ -213,7 +213,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const probe = new InfluxProbe(influx);
     cleanups.push(() => probe.stop());
     probe.check().catch(() => undefined);
-    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = await openPlatformStore({
       sqliteFile: path.join(dataDir, 'state.db'),
