@@ -229,6 +229,13 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     // The connections this node held before a restart are gone (other nodes' devices stay online).
     await store.presence.resetNode(nodeId);
     const registry = await StationRegistry.open(store.stations, secrets);
+    if (store.backend === 'postgres') {
+      // Stations registered, changed or deleted through other nodes.
+      const syncTimer = setInterval(() => {
+        registry.syncChanges().catch((err: unknown) => logger.warn({ err }, 'station changes of other nodes not read'));
+      }, config.storeReloadMs);
+      cleanups.push(() => clearInterval(syncTimer));
+    }
     const provisioning = store.provisioning;
     const sequences = new SequenceTracker(await store.delivery.load());
     // Sequence bookkeeping is saved in batches, off the publish path.

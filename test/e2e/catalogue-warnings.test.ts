@@ -60,6 +60,12 @@ test('noise: zone 2 by day, LAeq 65.5 dB(A) is 5.5 over the 60 limit → yellow;
   const n = await alertOf('noise-night', 'default-noise-zone');
   assert.equal(n.level, 'yellow');
   assert.match(n.message, /夜间突发噪声 Lmax 66 dB\(A\)/);
+  // A daily report sent at noon: Ln is judged against the night limit (45 in zone 1), Ld against the day's (55).
+  const daily = await device({ id: 'noise-daily', domain: 'noise', attributes: { noiseZone: '1' } });
+  await send(daily, 'noise-daily', 1, cstYesterday(12), { ld: 54, ln: 56.5 });
+  const d = await alertOf('noise-daily', 'default-noise-zone');
+  assert.equal(d.level, 'orange', 'Ln 11.5 dB(A) over the night limit');
+  assert.match(d.message, /夜间等效声级 Ln 56\.5 dB\(A\)，1 类区夜间限值 45 dB\(A\)，超标 11\.5 dB\(A\)/);
 });
 
 test('pollution source: SO2 measured 30 mg/m³ at O2 11 % is 45 折算 at reference 6 % — over the permit limit 35 → yellow (超标)', async () => {

@@ -90,3 +90,13 @@ test('dead letters reach PostgreSQL behind the spool, visible through either nod
   await eventually(async () => ((await n1.api('GET', '/api/v1/dead-letters?device=air-pg-dl')).body.items as unknown[]).length === 1, 'the dead letter, through node 1');
   await client.endAsync();
 });
+
+test('a station deleted through one node is gone on the other at once: its session there ends', async () => {
+  const cred = await n1.register({ id: 'air-pg-del', department: 'pg-d' });
+  const client = await n2.connect(cred.username, cred.password);
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  assert.equal((await n1.api('DELETE', '/api/v1/stations/air-pg-del')).status, 204);
+  // Node 2 reads the store's change feed every storeReloadMs (100 here).
+  await eventually(() => n2.platform.registry.get('air-pg-del') === undefined, 'node 2 forgets the station');
+  await closed;
+});

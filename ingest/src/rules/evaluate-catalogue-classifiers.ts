@@ -14,6 +14,7 @@ import {
   DEFAULT_TANGENT_THRESHOLDS,
   DEFORMATION_STAGE_LABEL,
   EMISSION_CLASSES,
+  NOISE_CLASSES,
   RAIN_GRADE_LABEL,
   RIVER_STATES,
   RIVER_STATE_LABEL,
@@ -29,8 +30,9 @@ import {
   riverState,
   rollingRainfall,
   tangentAngle,
+  warningLevelRank,
 } from '@shanshui/models';
-import type { Reading, Station, WarningLevel } from '@shanshui/models';
+import type { NoiseClass, Reading, Station, WarningLevel } from '@shanshui/models';
 import type { ClassificationRule } from './rule-schema.ts';
 import type { RuleState } from './rule-state.ts';
 import type { RuleVerdict } from './rule-verdict.ts';
@@ -66,19 +68,37 @@ export function evaluateNoiseZone(map: LevelMap, station: Station, reading: Read
   const zone = station.attributes?.['noiseZone'];
   const zoneText = typeof zone === 'number' ? String(zone) : zone;
   if (!isNoiseZone(zoneText)) return undefined;
+  const at = new Date(reading.ts);
   const laeq = trusted(reading, 'laeq') ?? trusted(reading, 'la');
   const lmax = trusted(reading, 'lmax');
-  if (laeq === undefined && lmax === undefined) return undefined;
-  const r = classifyNoise({ ...(laeq !== undefined ? { laeq } : {}), ...(lmax !== undefined ? { lmax } : {}) }, zoneText, new Date(reading.ts));
-  const period = r.period === 'day' ? '昼间' : '夜间';
-  return {
-    raw: map[r.class] ?? null,
-    value: r.class === 'night_sudden' ? lmax! : (laeq ?? lmax!),
-    describe: () =>
-      r.class === 'night_sudden'
-        ? `夜间突发噪声 Lmax ${withUnit(lmax!, 'dB(A)')}，超过 ${zoneText} 类区夜间限值 ${r.limit} dB(A) ${withUnit(r.suddenExcess!, 'dB(A)')}（GB 3096 限 15 dB(A)）`
-        : `${period}等效声级 ${withUnit(laeq!, 'dB(A)')}，${zoneText} 类声环境功能区${period}限值 ${r.limit} dB(A)${r.excess !== undefined && r.excess > 0 ? `，超标 ${withUnit(r.excess, 'dB(A)')}` : ''}`,
-  };
+  const ld = trusted(reading, 'ld');
+  const ln = trusted(reading, 'ln');
+  // Each level against its limit: LAeq (and at night Lmax) by the reading's time; Ld by day's, Ln by night's.
+  const candidates: Array<{ cls: NoiseClass; value: number; text: () => string }> = [];
+  if (laeq !== undefined || lmax !== undefined) {
+    const r = classifyNoise({ ...(laeq !== undefined ? { laeq } : {}), ...(lmax !== undefined ? { lmax } : {}) }, zoneText, at);
+    const period = r.period === 'day' ? '昼间' : '夜间';
+    candidates.push({
+      cls: r.class,
+      value: r.class === 'night_sudden' ? lmax! : (laeq ?? lmax!),
+      text: () =>
+        r.class === 'night_sudden'
+          ? `夜间突发噪声 Lmax ${withUnit(lmax!, 'dB(A)')}，超过 ${zoneText} 类区夜间限值 ${r.limit} dB(A) ${withUnit(r.suddenExcess!, 'dB(A)')}（GB 3096 限 15 dB(A)）`
+          : laeq === undefined
+            ? `Lmax ${withUnit(lmax!, 'dB(A)')}`
+            : `${period}等效声级 ${withUnit(laeq, 'dB(A)')}，${zoneText} 类声环境功能区${period}限值 ${r.limit} dB(A)${r.excess !== undefined && r.excess > 0 ? `，超标 ${withUnit(r.excess, 'dB(A)')}` : ''}`,
+    });
+  }
+  for (const [value, period, label] of [[ld, 'day', '昼间'], [ln, 'night', '夜间']] as const) {
+    if (value === undefined) continue;
+    const r = classifyNoise({ laeq: value }, zoneText, at, { period });
+    candidates.push({ cls: r.class, value, text: () => `${label}等效声级 L${period === 'day' ? 'd' : 'n'} ${withUnit(value, 'dB(A)')}，${zoneText} 类区${label}限值 ${r.limit} dB(A)${r.excess! > 0 ? `，超标 ${withUnit(r.excess!, 'dB(A)')}` : ''}` });
+  }
+  if (candidates.length === 0) return undefined;
+  // The most severe level wins; on a tie, the larger class (a sudden noise names itself).
+  const rank = (c: NoiseClass): number => warningLevelRank(map[c] ?? null) * 10 + NOISE_CLASSES.indexOf(c);
+  const worst = candidates.reduce((a, b) => (rank(b.cls) > rank(a.cls) ? b : a));
+  return { raw: map[worst.cls] ?? null, value: worst.value, describe: worst.text };
 }
 
 export function evaluateEmissionPermit(map: LevelMap, station: Station, reading: Reading): RuleVerdict | undefined {

@@ -31,8 +31,28 @@ export class StationRegistry {
   /** A registry with every stored station loaded. */
   static async open(store: StationStore, secrets: DeviceSecrets): Promise<StationRegistry> {
     const registry = new StationRegistry(store, secrets);
+    // Where the change feed stands before the load: whatever changes meanwhile is read again.
+    registry.#changeCursor = (await store.changesSince(undefined)).lastId;
     for (const s of await store.all()) registry.#cache.set(s.id, s);
     return registry;
+  }
+
+  #changeCursor: number | undefined;
+
+  /**
+   * Refreshes the stations written since the last call, by any node (the store's change feed):
+   * a station registered, changed, deleted or given new credentials elsewhere is seen here too.
+   * Returns how many stations it read again.
+   */
+  async syncChanges(): Promise<number> {
+    const { lastId, stationIds } = await this.#store.changesSince(this.#changeCursor);
+    this.#changeCursor = lastId;
+    for (const id of stationIds) {
+      // Credentials may have been rotated elsewhere: the next CONNECT verifies against the store.
+      this.#verified.delete(id);
+      await this.refresh(id);
+    }
+    return stationIds.length;
   }
 
   /**
@@ -49,6 +69,7 @@ export class StationRegistry {
       this.#cache.delete(id);
       this.#verified.delete(id);
       this.onChange?.(before, false);
+      this.onSessionRevoked?.(id);
     }
     return now;
   }

@@ -28,4 +28,10 @@ export interface StationStore {
    * transaction): the id may be registered again, by another department, which must see none of it.
    */
   remove(id: string): Promise<boolean>;
+  /**
+   * Stations written since change `afterId` (any node: registered, changed, credentials rotated,
+   * detached, deleted), and the last change id to ask from next time. `afterId` undefined: none,
+   * only where the feed stands now.
+   */
+  changesSince(afterId: number | undefined): Promise<{ lastId: number; stationIds: string[] }>;
 }

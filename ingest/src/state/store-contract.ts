@@ -126,6 +126,23 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal((await s.get('st-c'))?.gatewayId, undefined);
   });
 
+  withStore('stations: the change feed names every station written since a point, by any node', async (store, db) => {
+    const start = await store.stations.changesSince(undefined);
+    assert.deepEqual(start.stationIds, []);
+    const other = await db.open();
+    await other.stations.insert(station('st-x'), 'h');
+    await other.stations.insert(station('st-y', { gatewayId: 'st-x' }), 'h');
+    const first = await store.stations.changesSince(start.lastId);
+    assert.deepEqual(first.stationIds, ['st-x', 'st-y']);
+    assert.deepEqual((await store.stations.changesSince(first.lastId)).stationIds, [], 'nothing new');
+    await other.stations.setSecretHash('st-x', 'h2');
+    await other.stations.detachChildren('st-x');
+    await other.stations.remove('st-x');
+    await other.stations.update({ ...(await other.stations.get('st-y'))!, name: 'y' });
+    assert.deepEqual((await store.stations.changesSince(first.lastId)).stationIds, ['st-x', 'st-y']);
+    await other.close();
+  });
+
   withStore('provisioning: a bootstrap token is consumed once, expires, and goes with its station; agent configs by version', async (store) => {
     const p = store.provisioning;
     const { token } = await p.createToken('gw-1', 60, T0);

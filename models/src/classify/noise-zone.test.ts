@@ -41,3 +41,9 @@ test('night-time sudden noise: Lmax more than 15 dB(A) over the night limit is a
 test('an unknown zone is refused with the zone named', () => {
   expect(() => classifyNoise({ laeq: 50 }, '5' as '0', at('12:00'))).toThrow(/noise zone/);
 });
+
+test('a day or night equivalent level (Ld, Ln) is judged against its own period whatever the time', () => {
+  expect(classifyNoise({ laeq: 55.1 }, '1', at('03:00'), { period: 'day' }).class).toBe('over');
+  expect(classifyNoise({ laeq: 45 }, '1', at('12:00'), { period: 'night' }).class).toBe('compliant');
+  expect(classifyNoise({ laeq: 45.1 }, '1', at('12:00'), { period: 'night' }).class).toBe('over');
+});

@@ -31,6 +31,8 @@ export interface NoisePeriodOptions {
   readonly nightStartHour?: number;
   /** Minutes east of UTC of local time. Default 480 (China). */
   readonly utcOffsetMinutes?: number;
+  /** Judge against this period's limit whatever the time (a daytime Ld, a night-time Ln). Default: the period of `at`. */
+  readonly period?: NoisePeriod;
 }
 
 export function isNoiseZone(value: unknown): value is NoiseZone {
@@ -88,7 +90,7 @@ function laeqClass(excess: number): NoiseClass {
 
 /** Classifies an LAeq (and at night an Lmax) against the zone's limit at time `at`. */
 export function classifyNoise(input: { laeq?: number; lmax?: number }, zone: NoiseZone, at: Date, options: NoisePeriodOptions = {}): NoiseResult {
-  const period = noisePeriodAt(at, options);
+  const period = options.period ?? noisePeriodAt(at, options);
   const limit = noiseLimit(zone, period);
   let cls: NoiseClass = 'compliant';
   let excess: number | undefined;

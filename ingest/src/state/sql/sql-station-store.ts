@@ -36,6 +36,12 @@ function rowToStation(r: StationRow): Station {
   };
 }
 
+/** Records in the change feed that these stations were written (inside the writing transaction). */
+async function changed(tx: SqlClient, ids: readonly string[]): Promise<void> {
+  const at = new Date().toISOString();
+  for (const id of ids) await tx.run('INSERT INTO station_changes (station_id, at) VALUES (?, ?)', [id, at]);
+}
+
 export class SqlStationStore implements StationStore {
   readonly #sql: SqlClient;
 
@@ -45,29 +51,46 @@ export class SqlStationStore implements StationStore {
 
   async insert(input: StationInput, secretHash: string): Promise<Station> {
     const createdAt = new Date().toISOString();
-    await this.#sql.run(
-      'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [input.id, input.name, input.domain, input.lat, input.lon, input.region, input.department, input.attributes ? JSON.stringify(input.attributes) : null, createdAt, secretHash, input.gatewayId ?? null, input.profile ?? null],
-    );
+    await this.#sql.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO stations (id, name, domain, lat, lon, region, department, attributes, created_at, secret_hash, gateway_id, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [input.id, input.name, input.domain, input.lat, input.lon, input.region, input.department, input.attributes ? JSON.stringify(input.attributes) : null, createdAt, secretHash, input.gatewayId ?? null, input.profile ?? null],
+      );
+      await changed(tx, [input.id]);
+    });
     return { ...input, createdAt };
   }
 
-  async update(station: Station): Promise<boolean> {
-    const res = await this.#sql.run('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ?, profile = ? WHERE id = ?', [
-      station.name,
-      station.lat,
-      station.lon,
-      station.region,
-      station.attributes ? JSON.stringify(station.attributes) : null,
-      station.gatewayId ?? null,
-      station.profile ?? null,
-      station.id,
-    ]);
-    return res.changes > 0;
+  update(station: Station): Promise<boolean> {
+    return this.#sql.transaction(async (tx) => {
+      const res = await tx.run('UPDATE stations SET name = ?, lat = ?, lon = ?, region = ?, attributes = ?, gateway_id = ?, profile = ? WHERE id = ?', [
+        station.name,
+        station.lat,
+        station.lon,
+        station.region,
+        station.attributes ? JSON.stringify(station.attributes) : null,
+        station.gatewayId ?? null,
+        station.profile ?? null,
+        station.id,
+      ]);
+      if (res.changes > 0) await changed(tx, [station.id]);
+      return res.changes > 0;
+    });
   }
 
-  async detachChildren(gatewayId: string): Promise<number> {
-    return (await this.#sql.run('UPDATE stations SET gateway_id = NULL WHERE gateway_id = ?', [gatewayId])).changes;
+  detachChildren(gatewayId: string): Promise<number> {
+    return this.#sql.transaction(async (tx) => {
+      const children = await tx.all<{ id: string }>('SELECT id FROM stations WHERE gateway_id = ?', [gatewayId]);
+      await tx.run('UPDATE stations SET gateway_id = NULL WHERE gateway_id = ?', [gatewayId]);
+      await changed(tx, children.map((c) => c.id));
+      return children.length;
+    });
+  }
+
+  async changesSince(afterId: number | undefined): Promise<{ lastId: number; stationIds: string[] }> {
+    if (afterId === undefined) return { lastId: Number((await this.#sql.get<{ id: number | null }>('SELECT max(id) AS id FROM station_changes'))?.id ?? 0), stationIds: [] };
+    const rows = await this.#sql.all<{ id: number; station_id: string }>('SELECT id, station_id FROM station_changes WHERE id > ? ORDER BY id', [afterId]);
+    return { lastId: rows.length ? Number(rows.at(-1)!.id) : afterId, stationIds: [...new Set(rows.map((r) => r.station_id))] };
   }
 
   async get(id: string): Promise<Station | undefined> {
@@ -108,8 +131,12 @@ export class SqlStationStore implements StationStore {
     return (await this.#sql.get<{ secret_hash: string }>('SELECT secret_hash FROM stations WHERE id = ?', [id]))?.secret_hash;
   }
 
-  async setSecretHash(id: string, hash: string): Promise<boolean> {
-    return (await this.#sql.run('UPDATE stations SET secret_hash = ? WHERE id = ?', [hash, id])).changes > 0;
+  setSecretHash(id: string, hash: string): Promise<boolean> {
+    return this.#sql.transaction(async (tx) => {
+      const n = (await tx.run('UPDATE stations SET secret_hash = ? WHERE id = ?', [hash, id])).changes;
+      if (n > 0) await changed(tx, [id]);
+      return n > 0;
+    });
   }
 
   remove(id: string): Promise<boolean> {
@@ -117,7 +144,9 @@ export class SqlStationStore implements StationStore {
       await tx.run('DELETE FROM delivery_stats WHERE device_id = ?', [id]);
       await tx.run('DELETE FROM presence WHERE device_id = ?', [id]);
       await tx.run('DELETE FROM dead_letters WHERE device_id = ?', [id]);
-      return (await tx.run('DELETE FROM stations WHERE id = ?', [id])).changes > 0;
+      const n = (await tx.run('DELETE FROM stations WHERE id = ?', [id])).changes;
+      if (n > 0) await changed(tx, [id]);
+      return n > 0;
     });
   }
 }
