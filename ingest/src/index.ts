@@ -30,3 +30,4 @@ export type { DocumentedRoute, RouteDoc } from './api/route-doc.ts';
 export { OpenApiDocumentSchema, openApiDocument, openApiPath } from './api/openapi-document.ts';
 export { PLATFORM_VERSION } from './version.ts';
 export { describePortInUse, portHolder } from './port-in-use.ts';
+export { DeviceSecrets } from './state/device-secret.ts';

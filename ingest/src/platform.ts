@@ -570,6 +570,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       users,
       audit: store.audit,
       authLockout: apiLockout,
+      liftMqttLockout: (target) => broker.liftLockout(target),
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       profiles,
       routes: [

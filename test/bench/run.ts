@@ -36,6 +36,10 @@ import type { WebhookLatencyOptions } from './webhook-latency.ts';
 import { benchAgent } from './bench-agent.ts';
 import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
+import { benchCluster } from './bench-cluster.ts';
+import type { ClusterBenchOptions } from './bench-cluster.ts';
+import { renderCluster, replaceClusterSection } from './report-cluster.ts';
+import { readFile } from 'node:fs/promises';
 import { fdLimits } from './fd-limit.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
@@ -43,7 +47,7 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster'] as const;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
 type Part = (typeof PARTS)[number];
@@ -54,6 +58,7 @@ interface Plan {
   readonly idle: IdleMemoryOptions;
   readonly webhook: WebhookLatencyOptions;
   readonly agent: AgentBenchOptions;
+  readonly cluster: ClusterBenchOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -75,6 +80,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         idle: { devices: 1000, generators: 2, keepaliveSec: 1200, mosquitto: true },
         webhook: { alerts: 60, devices, window: 2, maxSeconds: 15 },
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
+        cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -91,6 +97,8 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         idle: { devices: 10_000, generators: 2, keepaliveSec: 1200, mosquitto: true },
         webhook: { alerts: 200, devices, window: 2, maxSeconds: 45 },
         agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
+        // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
+        cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
       };
 }
 
@@ -101,12 +109,13 @@ async function main(): Promise<void> {
       write: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       only: { type: 'string' },
+      'cluster-devices': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [--quick] [--write] [--cpu-prof] [--only=${PARTS.join(',')}]\n`);
+    process.stdout.write(`usage: npm run bench -- [--quick] [--write] [--cpu-prof] [--only=${PARTS.join(',')}] [--cluster-devices=N]\n`);
     return;
   }
   const only = new Set<Part>(
@@ -127,7 +136,10 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const quick = values.quick;
   const cpuProfDir = values['cpu-prof'] ? path.join(os.tmpdir(), `shanshui-bench-prof-${Date.now()}`) : undefined;
-  const p = plan(quick, cpuProfDir);
+  const planned = plan(quick, cpuProfDir);
+  // --cluster-devices=N: a smaller (or larger) cluster run; at least two nodes.
+  const clusterDevices = values['cluster-devices'] ? Number(values['cluster-devices']) : undefined;
+  const p: Plan = clusterDevices ? { ...planned, cluster: { ...planned.cluster, devices: clusterDevices, perProcess: Math.min(planned.cluster.perProcess, Math.ceil(clusterDevices / 2)) } } : planned;
   const fd = fdLimits();
   progress(`${quick ? 'quick' : 'full'} run on ${machine.cores} cores, load average ${machine.loadAvgStart}; open files soft ${fd.soft} hard ${fd.hard}`);
   if (machine.loadAvgStart > machine.cores * 0.5) progress(`note: the machine is busy (load ${machine.loadAvgStart} on ${machine.cores} cores) — the CPU notes show how much was not ours`);
@@ -156,6 +168,7 @@ async function main(): Promise<void> {
     if (run) agentRuns.push(run);
   }
   const agent = agentRuns[0];
+  const cluster = await attempt('cluster', () => benchCluster(p.cluster));
 
   const ratios: Record<string, number> = {};
   if (raw && e2e) for (const v of e2e.variants) ratios[v.name] = v.readingsPerSec / raw.readingsPerSec;
@@ -185,15 +198,19 @@ async function main(): Promise<void> {
     failures,
   };
   process.stdout.write(`${renderText(results)}\n`);
+  if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, renderMarkdown(results));
+    // Only the cluster part: its section is replaced in the file as it stands.
+    const onlyCluster = only.size === 1 && only.has('cluster');
+    const base = onlyCluster ? await readFile(file, 'utf8').catch(() => '# Benchmarks\n') : renderMarkdown(results);
+    await writeFile(file, cluster ? replaceClusterSection(base, renderCluster(cluster)) : base);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
-  process.stdout.write(`\n${JSON.stringify(results)}\n`);
+  process.stdout.write(`\n${JSON.stringify(cluster ? { ...results, cluster } : results)}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

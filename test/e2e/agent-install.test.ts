@@ -87,7 +87,7 @@ test('installed from the .deb with no repository and no npm: --help, provision, 
       {
         kind: 'modbus',
         transport: { type: 'rtu', device: pty.a, baudRate: 9600 },
-        timeoutMs: 300,
+        timeoutMs: 1000,
         groups: [
           { slaveId: 1, pollIntervalMs: 300, points: [{ metric: 'moisture_vol', table: 'input', address: 0, scale: 0.1 }] },
           { slaveId: 2, pollIntervalMs: 300, points: [{ metric: 'temperature', table: 'input', address: 4, type: 'int16', scale: 0.1 }] },

@@ -40,7 +40,7 @@ test('a register map pushed as remote config: two RS-485 slaves read, stored und
   const modbus = (metric: string) => ({
     kind: 'modbus',
     transport: { type: 'rtu', device: pty.a, baudRate: 9600 },
-    timeoutMs: 300,
+    timeoutMs: 1000,
     groups: [
       { slaveId: 1, pollIntervalMs: 500, points: [{ metric: 'water_level', table: 'input', address: 0, type: 'float32', wordOrder: 'little' }] },
       { slaveId: 2, pollIntervalMs: 500, stationId: 'gw-mb-soil', points: [{ metric, table: 'input', address: 0, scale: 0.1 }] },

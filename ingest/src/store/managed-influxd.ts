@@ -23,7 +23,7 @@ import { IngestError } from '../errors.ts';
 import { removeInfluxdLock, takeOverPreviousInfluxd, writeInfluxdLock } from './influxd-lock.ts';
 import { provisionInfluxdUsers } from './influxd-users.ts';
 import type { InfluxdUser } from './influxd-users.ts';
-import { restartDelayMs } from './restart-backoff.ts';
+import { Backoff } from '@shanshui/models';
 import { portHolder } from '../port-in-use.ts';
 
 export interface ManagedInfluxdOptions {
@@ -37,7 +37,7 @@ export interface ManagedInfluxdOptions {
   readonly auth?: boolean;
   /** Restart influxd when it exits unasked, with backoff. Default true. */
   readonly supervise?: boolean;
-  /** First restart delay, ms (doubles per consecutive crash, with jitter). Default 1000. */
+  /** Ceiling of the first restart delay, ms (models' Backoff: ½–1 × this, doubling per consecutive crash). Default 1000. */
   readonly restartBaseMs?: number;
   /** Longest restart delay, ms. Default 60000. */
   readonly restartMaxMs?: number;
@@ -143,7 +143,7 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   const logger = options.logger;
   const auth = options.auth ?? true;
   const supervise = options.supervise ?? true;
-  const backoff = { baseMs: options.restartBaseMs ?? 1000, maxMs: options.restartMaxMs ?? 60_000 };
+  const backoff = new Backoff({ minMs: options.restartBaseMs ?? 1000, maxMs: options.restartMaxMs ?? 60_000 });
   // The kernel's parent-death signal through util-linux setpriv (Linux); without it, stop() still stops influxd.
   const setpriv = process.platform === 'linux' ? which('setpriv', ['/usr/bin/setpriv', '/bin/setpriv']) : undefined;
   if (!setpriv) logger?.warn('setpriv not found: a killed platform may leave its influxd running (the next start takes it over)');
@@ -162,7 +162,6 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   let child: ChildProcess | undefined;
   let asked = false; // stop()/kill() asked for the exit: no restart
   let restarts = 0;
-  let consecutive = 0;
   let lastExit: InfluxdExit | null = null;
   let restartTimer: NodeJS.Timeout | undefined;
   let user: InfluxdUser | undefined;
@@ -228,9 +227,8 @@ bind-address = "127.0.0.1:${rpcPort}"
   };
 
   const scheduleRestart = (): void => {
-    consecutive++;
-    const delay = restartDelayMs(consecutive, backoff);
-    logger?.warn({ attempt: consecutive, delayMs: delay }, 'managed influxd: restarting after backoff');
+    const delay = backoff.next();
+    logger?.warn({ attempt: backoff.attempts, delayMs: delay }, 'managed influxd: restarting after backoff');
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (asked) return;
@@ -260,7 +258,7 @@ bind-address = "127.0.0.1:${rpcPort}"
     lastExit = { at: new Date().toISOString(), code, signal };
     if (asked || !supervise || !supervising) return;
     // A run of a minute or more was a recovery: the next crash starts the backoff from the beginning.
-    if (Date.now() - (startedAtOf.get(proc) ?? Date.now()) > 60_000) consecutive = 0;
+    if (Date.now() - (startedAtOf.get(proc) ?? Date.now()) > 60_000) backoff.reset();
     logger?.error({ code, signal, logFile }, 'managed influxd exited unexpectedly');
     scheduleRestart();
   };

@@ -126,7 +126,7 @@ describe('Modbus TCP', () => {
   test('reads the register map of two slaves, counts a dead slave and an exception, writes commands', async () => {
     const c = collector();
     const source = new ModbusSource({
-      config: modbusConfig({ transport: { type: 'tcp', host: '127.0.0.1', port: slave.port }, timeoutMs: 200, groups: GROUPS, commands: COMMANDS }),
+      config: modbusConfig({ transport: { type: 'tcp', host: '127.0.0.1', port: slave.port }, timeoutMs: 800, groups: GROUPS, commands: COMMANDS }),
       stationId: STATION,
       onReadings: (r) => c.readings.push(...r),
     });
@@ -146,7 +146,7 @@ describe('Modbus TCP', () => {
     await probe.close();
     const c = collector();
     const source = new ModbusSource({
-      config: modbusConfig({ transport: { type: 'tcp', host: '127.0.0.1', port: freePort }, timeoutMs: 200, groups: GROUPS.slice(0, 1) }),
+      config: modbusConfig({ transport: { type: 'tcp', host: '127.0.0.1', port: freePort }, timeoutMs: 800, groups: GROUPS.slice(0, 1) }),
       stationId: STATION,
       onReadings: (r) => c.readings.push(...r),
       reconnectMinMs: 50,
@@ -169,7 +169,7 @@ describe('Modbus RTU over a pseudo-terminal pair (socat)', () => {
     fillBank(slave.bank);
     const c = collector();
     const source = new ModbusSource({
-      config: modbusConfig({ transport: { type: 'rtu', device: pty.a, baudRate: 9600 }, timeoutMs: 300, groups: GROUPS, commands: COMMANDS }),
+      config: modbusConfig({ transport: { type: 'rtu', device: pty.a, baudRate: 9600 }, timeoutMs: 800, groups: GROUPS, commands: COMMANDS }),
       stationId: STATION,
       onReadings: (r) => c.readings.push(...r),
     });
@@ -218,7 +218,7 @@ describe('Modbus RTU over a pseudo-terminal pair (socat)', () => {
     });
     const c = collector();
     const source = new ModbusSource({
-      config: modbusConfig({ transport: { type: 'rtu', device: pty.a }, timeoutMs: 300, groups: [{ slaveId: 1, pollIntervalMs: 100, points: [{ metric: 'water_level', table: 'holding', address: 0, scale: 0.01 }] }] }),
+      config: modbusConfig({ transport: { type: 'rtu', device: pty.a }, timeoutMs: 800, groups: [{ slaveId: 1, pollIntervalMs: 100, points: [{ metric: 'water_level', table: 'holding', address: 0, scale: 0.01 }] }] }),
       stationId: STATION,
       onReadings: (r) => c.readings.push(...r),
     });
