@@ -98,6 +98,8 @@ export interface ShanshuiBroker {
   /** Connection handler for net/tls/ws servers. */
   handle(stream: Duplex, req?: unknown): void;
   connectedCount(): number;
+  /** Lifts MQTT lockouts: the device's lock from `address` (with `deviceId`), or the address's own lock; how many were locked. */
+  liftLockout(target: { readonly address: string; readonly deviceId?: string }): Promise<number>;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   /**
@@ -307,6 +309,13 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   let sockets = 0;
   return {
     aedes,
+    async liftLockout(target) {
+      const lifted = await Promise.all([
+        addressLockout.lift(target.address),
+        ...(target.deviceId !== undefined ? [deviceLockout.lift(`${target.deviceId}@${target.address}`)] : []),
+      ]);
+      return lifted.filter(Boolean).length;
+    },
     handle(stream, req) {
       if (sockets >= opts.maxConnections) {
         refuse(undefined, new BrokerError('BROKER_ERR_TOO_MANY_CONNECTIONS', String(opts.maxConnections)));
