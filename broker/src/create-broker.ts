@@ -98,6 +98,8 @@ export interface ShanshuiBroker {
   /** Connection handler for net/tls/ws servers. */
   handle(stream: Duplex, req?: unknown): void;
   connectedCount(): number;
+  /** Lifts MQTT lockouts: the device's lock from `address` (with `deviceId`), or the address's own lock; how many were locked. */
+  liftLockout(target: { readonly address: string; readonly deviceId?: string }): Promise<number>;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   /**
@@ -251,7 +253,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     if (!cluster) return;
     const level = limiter.level(deviceId);
     if (level && level.msToFull > 0) {
-      cluster.redis.set(rateKey(deviceId), level.tokens.toFixed(3), 'PX', level.msToFull).catch((err: unknown) => log.warn({ err: String(err) }, 'rate bucket not saved'));
+      cluster.redis.set(rateKey(deviceId), level.tokens.toFixed(3), 'PX', level.msToFull).catch((err: unknown) => log.warn({ err }, 'rate bucket not saved'));
     }
   }
 
@@ -301,12 +303,19 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   aedes.on('subscribe', (subscriptions: Subscription[], client: Client) => {
     if (client) hooks.subscribed?.(client.id, subscriptions.map((sub) => sub.topic));
   });
-  aedes.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err: err.message }, 'client error'));
-  aedes.on('connectionError', (client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
+  aedes.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err }, 'client error'));
+  aedes.on('connectionError', (client: Client, err: Error) => log.debug({ err }, 'connection error'));
 
   let sockets = 0;
   return {
     aedes,
+    async liftLockout(target) {
+      const lifted = await Promise.all([
+        addressLockout.lift(target.address),
+        ...(target.deviceId !== undefined ? [deviceLockout.lift(`${target.deviceId}@${target.address}`)] : []),
+      ]);
+      return lifted.filter(Boolean).length;
+    },
     handle(stream, req) {
       if (sockets >= opts.maxConnections) {
         refuse(undefined, new BrokerError('BROKER_ERR_TOO_MANY_CONNECTIONS', String(opts.maxConnections)));

@@ -64,6 +64,13 @@ export class FailureLockout {
     if (this.lockedFor(key, nowMs) === 0) this.#entries.delete(key);
   }
 
+  /** An operator lifts the lock and forgets the failures (a locked-out office after a password mix-up). True when there was anything to lift. */
+  lift(key: string, nowMs = Date.now()): boolean {
+    const was = this.lockedFor(key, nowMs) > 0;
+    this.#entries.delete(key);
+    return was;
+  }
+
   get size(): number {
     return this.#entries.size;
   }

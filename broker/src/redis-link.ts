@@ -30,7 +30,7 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true });
   let lastError = '';
   const onError = (err: Error): void => {
-    if (err.message !== lastError) log.warn({ err: err.message }, 'redis connection error');
+    if (err.message !== lastError) log.warn({ err }, 'redis connection error');
     lastError = err.message;
   };
   redis.on('error', onError);

@@ -16,6 +16,8 @@ export interface SharedLockout {
   fail(key: string): Promise<{ delayMs: number; locked: boolean }>;
   /** A correct credential: the key's failures are forgotten (a lock stands until it ends). */
   succeed(key: string): Promise<void>;
+  /** An operator lifts `key`'s lock and forgets its failures; true when it was locked. */
+  lift(key: string): Promise<boolean>;
 }
 
 /** One process's lockout (the single-node default) behind the shared contract. */
@@ -25,6 +27,7 @@ export function memoryLockout(options: Partial<FailureLockoutOptions>): SharedLo
     lockedFor: async (key) => lockout.lockedFor(key),
     fail: async (key) => lockout.fail(key),
     succeed: async (key) => lockout.succeed(key),
+    lift: async (key) => lockout.lift(key),
   };
 }
 
@@ -88,5 +91,11 @@ export class RedisLockout implements SharedLockout {
 
   async succeed(key: string): Promise<void> {
     await this.#redis.del(`${this.#prefix}:f:${key}`);
+  }
+
+  async lift(key: string): Promise<boolean> {
+    const locked = await this.lockedFor(key);
+    await this.#redis.del(`${this.#prefix}:f:${key}`, `${this.#prefix}:l:${key}`);
+    return locked > 0;
   }
 }

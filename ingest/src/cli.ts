@@ -9,6 +9,7 @@
  *   station config ID [--file F.json [--wait SEC]]   show desired and applied config, or publish F.json (exit 3: the agent rejected it)
  *   dead-letters [--device ID] [--limit N]
  *   delivery
+ *   lockout lift --address IP [--device ID]   lift the brute-force lockouts of an address (admin)
  *   user add --name NAME --role viewer|technician|operator|admin --departments a,b|'*' [--display-name 张三]
  *   user list | user password NAME | user disable NAME | user enable NAME | user delete NAME   (web app sign-in)
  * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
@@ -40,6 +41,7 @@ const { values, positionals } = parseArgs({
     ttl: { type: 'string' },
     file: { type: 'string' },
     wait: { type: 'string' },
+    address: { type: 'string' },
     json: { type: 'boolean' },
     role: { type: 'string' },
     departments: { type: 'string' },
@@ -48,7 +50,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
 function fail(message: string): never {
   process.stderr.write(`shanshui: ${message}\n`);
   process.exit(2);
@@ -236,6 +238,9 @@ if (values.help || !group) {
 } else if (group === 'user' && action === 'delete' && arg) {
   await call('DELETE', `/api/v1/users/${encodeURIComponent(arg)}`);
   process.stdout.write(`deleted user ${arg}\n`);
+} else if (group === 'lockout' && action === 'lift') {
+  if (values.address === undefined) fail('lockout lift needs --address (the address the lockout warning in the log names) and, for a device, --device ID');
+  print(await call('POST', '/api/v1/lockouts/lift', { address: values.address, ...(values.device !== undefined ? { deviceId: values.device } : {}) }));
 } else if (group === 'dead-letters') {
   print(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit })}`));
 } else if (group === 'delivery') {

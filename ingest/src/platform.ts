@@ -19,6 +19,7 @@ import { openPlatformStore } from './state/open-platform-store.ts';
 import type { PlatformStore } from './state/platform-store.ts';
 import { KeyedSerialQueue } from './state/keyed-serial-queue.ts';
 import { toDeadLetterRecord } from './accept/dead-letter-record.ts';
+import { DeadLetterDrain } from './accept/dead-letter-drain.ts';
 import { StationRegistry } from './state/station-registry.ts';
 import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { onlineStations } from './state/station-presence.ts';
@@ -213,7 +214,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const probe = new InfluxProbe(influx);
     cleanups.push(() => probe.stop());
     probe.check().catch(() => undefined);
-    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err: String(err) }, 'InfluxDB not reachable at start; readings will wait in the spool'));
+    await influxWrites.ensureDatabase().catch((err: unknown) => logger.warn({ err }, 'InfluxDB not reachable at start; readings will wait in the spool'));
 
     const store = await openPlatformStore({
       sqliteFile: path.join(dataDir, 'state.db'),
@@ -249,6 +250,9 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     });
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
+    // Dead letters have a spool of their own: a platform store that is down holds back only them, never readings.
+    const deadLetterSpool = await FileSpool.open({ dir: path.join(dataDir, 'dead-letter-spool'), maxBytes: Math.max(64 * 1024 ** 2, Math.floor(config.spoolMaxBytes / 16)) });
+    cleanups.push(() => deadLetterSpool.close());
     cleanups.push(() => spool.close());
     if (spool.corruptRecords > 0) logger.warn({ corrupt: spool.corruptRecords }, 'spool: cut off a torn tail left by a crash (never acknowledged)');
 
@@ -268,10 +272,13 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     registry.onChange = (station, active) => (active ? events.emit('stationChanged', station) : events.emit('stationRemoved', station));
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
-    // Dead letters travel through the spool (durable before the PUBACK) and reach the store behind it, from the drain.
+    // Dead letters of refused points reach the store from the drain; those of refused messages from their own spool (below).
     const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
     drain.start();
     cleanups.push(() => drain.stop());
+    const deadLetterDrain = new DeadLetterDrain(deadLetterSpool, (letters) => store.deadLetters.insertMany(letters), logger);
+    deadLetterDrain.start();
+    cleanups.push(() => deadLetterDrain.stop());
 
     const profiles = await ProfileCatalogue.load(store.profiles);
     const acceptCtx = {
@@ -292,11 +299,22 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       }
     };
 
-    // Readings and dead letters of one message, appended together (one group commit).
+    // Readings and dead letters of one message, each to its spool, side by side; the PUBACK waits for both.
     const appendAll = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
-      const records = [...(lines ? [lines] : []), ...deadLetters.map((d) => toDeadLetterRecord(d))];
-      if (records.length === 1) await appendDurably(records[0]!);
-      else if (records.length > 1) await Promise.all(records.map(appendDurably));
+      const letters = deadLetters.map((d) => toDeadLetterRecord(d));
+      if (letters.length === 0) {
+        if (lines) await appendDurably(lines);
+      } else {
+        const appendLetter = async (record: string): Promise<void> => {
+          try {
+            await deadLetterSpool.append(record);
+          } catch (err) {
+            if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
+            throw err;
+          }
+        };
+        await Promise.all([...(lines ? [appendDurably(lines)] : []), ...letters.map(appendLetter)]);
+      }
       for (const d of deadLetters) {
         metrics.deadLetters.inc({ code: d.code });
         deadLetterLog.note(d);
@@ -552,6 +570,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       users,
       audit: store.audit,
       authLockout: apiLockout,
+      liftMqttLockout: (target) => broker.liftLockout(target),
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       profiles,
       routes: [

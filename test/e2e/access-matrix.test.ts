@@ -30,6 +30,7 @@ const LEAST_ROLE: Record<string, Role> = {
   'commands:send': 'operator',
   'stations:delete': 'admin',
   'tokens:manage': 'admin',
+  'lockouts:lift': 'admin',
   'users:manage': 'admin',
   'profiles:write': 'admin',
 };
@@ -251,6 +252,7 @@ const CASES: Record<string, Case> = {
       return { path: '/api/v1/webhook-deliveries?limit=1000', shows: (b) => b.items.some((x: any) => x.id === id) };
     },
   },
+  'POST /api/v1/lockouts/lift': { kind: 'city', ok: 200, call: async () => ({ path: '/api/v1/lockouts/lift', body: { address: '192.0.2.7' } }) },
   'GET /api/v1/catalogue': { kind: 'catalogue', ok: 200, shared: true, call: async () => ({ path: '/api/v1/catalogue' }) },
   'GET /api/v1/profiles': { kind: 'catalogue', ok: 200, shared: true, call: async () => ({ path: '/api/v1/profiles' }) },
   'GET /api/v1/profiles/:id': { kind: 'catalogue', ok: 200, shared: true, call: async () => ({ path: '/api/v1/profiles/flue-gas-cems' }) },

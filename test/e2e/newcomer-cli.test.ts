@@ -96,3 +96,24 @@ test("the README's readings examples (relative dates, as bash runs them) return 
   const windows = await run('bash', ['-c', lines[1]!.replace(/ \| jq$/, '')], env);
   expect((JSON.parse(windows.stdout) as { items: unknown[] }).items.length).toBeGreaterThan(0);
 });
+
+test('an admin lifts an MQTT lockout with the CLI (audited); the device connects again at once', { timeout: 60_000 }, async () => {
+  const own = await startTestPlatform({ authMaxFailures: 3, authFailureDelayMs: 0 });
+  try {
+    const cred = await own.register({ id: 'air-lock-001' });
+    for (let i = 0; i < 3; i++) await expect(own.connect(cred.username, 'wrong-secret')).rejects.toThrow();
+    await expect(own.connect(cred.username, cred.password), 'locked out even with the right secret').rejects.toThrow();
+    const lift = await run(process.execPath, ['ingest/src/cli.ts', 'lockout', 'lift', '--address', '127.0.0.1', '--device', 'air-lock-001'], {
+      SHANSHUI_CLI_API: `http://127.0.0.1:${own.platform.httpPort}`,
+      SHANSHUI_CLI_TOKEN: own.platform.apiToken,
+    });
+    expect(lift.code, lift.stderr).toBe(0);
+    expect(JSON.parse(lift.stdout)).toEqual({ lifted: { api: false, mqtt: 1 } });
+    const client = await own.connect(cred.username, cred.password);
+    expect(client.connected).toBe(true);
+    const audit = await own.api('GET', '/api/v1/audit?limit=5');
+    expect(audit.body.items.some((e: { route: string; targetId?: string; target?: string }) => e.route === '/api/v1/lockouts/lift')).toBe(true);
+  } finally {
+    await own.close();
+  }
+});

@@ -165,6 +165,7 @@ test('every route answers what its documented zod schema says (success bodies an
   const subId = subs.items[0].id as string;
   await call('GET', '/api/v1/subscriptions/:id', `/api/v1/subscriptions/${subId}`);
   await call('POST', '/api/v1/subscriptions/:id/test', `/api/v1/subscriptions/${subId}/test`);
+  await call('POST', '/api/v1/lockouts/lift', '/api/v1/lockouts/lift', { address: '192.0.2.7', deviceId: 'air-th-001' });
   await call('PUT', '/api/v1/subscriptions/:id', `/api/v1/subscriptions/${subId}`, { name: '市应急指挥中心', url: 'http://127.0.0.1:9/hook2', secret: 'a-webhook-secret-of-24-chars!', filters: { departments: ['eco-env'], minLevel: 'orange' } });
   const other = await call('POST', '/api/v1/rules', '/api/v1/rules', { name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { red: 300 }, scope: { department: 'water' } });
   await call('PUT', '/api/v1/rules/:id', `/api/v1/rules/${other.rule.id}`, { name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { red: 320 }, scope: { department: 'water' } });

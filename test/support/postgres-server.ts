@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,8 @@ export interface PostgresServer {
   createDatabase(name?: string): Promise<string>;
   /** Stops the server as a crash would (SIGKILL), for fault tests; `stop()` still cleans up. */
   kill(): void;
+  /** Starts it again on the same data folder and port (after `kill()`). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,37 +57,57 @@ export async function startPostgres(): Promise<PostgresServer> {
   const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
-  const [cmd, args] = asServerUser(path.join(bin, 'postgres'), [
-    '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
-    // A test server: no durability work, quick checkpoints, enough connections for several nodes.
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB',
-  ]);
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch {
-      await client.end().catch(() => undefined);
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        await rm(dir, { recursive: true, force: true });
-        throw new Error(`postgres did not start: ${stderr}`);
+  let proc: ChildProcess;
+  let exited: Promise<void>;
+  const launch = async (): Promise<void> => {
+    const [cmd, args] = asServerUser(path.join(bin, 'postgres'), [
+      '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
+      // A test server: no durability work, quick checkpoints, enough connections for several nodes.
+      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB',
+    ]);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch {
+        await client.end().catch(() => undefined);
+        if (child.exitCode !== null || Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`postgres did not start: ${stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
+  };
+  const signalPostmaster = (signal: NodeJS.Signals): void => {
+    try {
+      const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (pid > 0) process.kill(pid, signal);
+    } catch {
+      proc.kill(signal); // no pid file yet, or already gone
+    }
+  };
+  try {
+    await launch();
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
-  const exited = new Promise<void>((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', () => resolve())));
   return {
     port,
     url,
-    process: proc,
+    get process() {
+      return proc;
+    },
     async createDatabase(name = `t${process.pid}_${++counter}`) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -97,12 +119,31 @@ export async function startPostgres(): Promise<PostgresServer> {
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     kill() {
+      // The postmaster itself (under runuser it is a child, which a signal to runuser does not reach).
+      signalPostmaster('SIGKILL');
       proc.kill('SIGKILL');
+    },
+    async restart() {
+      await exited;
+      // A killed postmaster leaves its pid file and, for a moment, its backends: the next start
+      // refuses until they are gone (then it finds the pid file stale and goes on).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await launch();
+          return;
+        } catch (err) {
+          if (attempt >= 40) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     },
     async stop() {
       if (proc.exitCode === null) {
-        proc.kill('SIGINT'); // fast shutdown
-        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        signalPostmaster('SIGINT'); // fast shutdown
+        const t = setTimeout(() => {
+          signalPostmaster('SIGKILL');
+          proc.kill('SIGKILL');
+        }, 10_000);
         await exited;
         clearTimeout(t);
       }

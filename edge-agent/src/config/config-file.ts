@@ -24,7 +24,7 @@ export class ConfigFile {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      this.#log?.error({ file: this.file, err: String(err) }, 'stored config is not JSON; ignored');
+      this.#log?.error({ file: this.file, err }, 'stored config is not JSON; ignored');
       return undefined;
     }
     const check = checkAgentConfig(value);

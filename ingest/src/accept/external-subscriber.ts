@@ -51,13 +51,13 @@ export async function startExternalSubscriber(options: ExternalSubscriberOptions
         () => done(0),
         (err: unknown) => {
           // Not durable (spool full): no PUBACK; drop the connection so the broker redelivers later.
-          log.warn({ err: err instanceof Error ? err.message : String(err), topic: topicName }, 'message not accepted; reconnecting for redelivery');
+          log.warn({ err, topic: topicName }, 'message not accepted; reconnecting for redelivery');
           if (!closing) client?.end(true, () => setTimeout(() => !closing && client?.reconnect(), 1000));
         },
       );
     },
   });
-  client.on('error', (err) => log.warn({ err: err.message }, 'external broker error'));
+  client.on('error', (err) => log.warn({ err }, 'external broker error'));
   const granted = await client.subscribeAsync(subscription, { qos: 1 });
   if (granted.some((g) => g.qos > 2)) throw new Error(`external broker refused the subscription ${subscription}`);
   log.info({ url: options.url, subscription }, 'subscribed to the external broker');

@@ -14,6 +14,7 @@ import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import { logRequests } from './log-requests.ts';
+import { lockoutRoutes } from './lockout-routes.ts';
 import type { InfluxQuerier } from '../store/readings-query.ts';
 import { HttpError } from './http-error.ts';
 import { stationRoutes } from './station-routes.ts';
@@ -48,6 +49,8 @@ export interface ApiDeps {
   readonly audit: AuditLog;
   /** Bad bearer tokens per client address. */
   readonly authLockout: SharedLockout;
+  /** Lifts MQTT lockouts (the broker's); absent with an external broker. */
+  readonly liftMqttLockout?: (target: { readonly address: string; readonly deviceId?: string }) => Promise<number>;
   /** Provisioning attempts per client address (0.5/s, burst 10); shared by every node with a Redis link. Default: this process's own. */
   readonly provisioningLimit?: SharedRateLimit;
   /** People who sign in to the web app (session cookie); /api/v1/users and /app/session. */
@@ -114,6 +117,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     sessionRoutes({ users: deps.users, lockout: deps.authLockout, metrics: deps.metrics, logger: deps.logger })(app);
   }
   auditRoutes(deps.audit)(app);
+  lockoutRoutes({ apiLockout: deps.authLockout, ...(deps.liftMqttLockout ? { liftMqttLockout: deps.liftMqttLockout } : {}) })(app);
   stationRoutes(app, deps);
   deadLetterRoutes(app, deps);
   for (const register of deps.routes ?? []) register(app);

@@ -188,7 +188,7 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
         const last = rows.at(-1);
         return { mode: 'raw', ...head, items: rows.map((r) => ({ time: new Date(r.ts).toISOString(), values: r.values })), next: more && last ? new Date(last.ts + 1).toISOString() : null };
       } catch (err) {
-        req.log.warn({ err: err instanceof Error ? err.message : String(err), stationId: id }, 'readings query failed');
+        req.log.warn({ err, stationId: id }, 'readings query failed');
         throw new HttpError(503, 'API_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer the readings query; try again shortly');
       }
     });

@@ -24,6 +24,7 @@ export const PERMISSION_ROLE = {
   'commands:send': 'operator',
   'stations:delete': 'admin',
   'tokens:manage': 'admin',
+  'lockouts:lift': 'admin',
   'users:manage': 'admin',
   'profiles:write': 'admin',
 } as const satisfies Record<string, Role>;

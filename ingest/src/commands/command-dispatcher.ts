@@ -67,7 +67,7 @@ export class CommandDispatcher {
 
   /** A device came back: send what waits for it. */
   async onOnline(stationId: string): Promise<void> {
-    for (const c of await this.#deps.store.open(stationId)) await this.send(c).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'command not sent'));
+    for (const c of await this.#deps.store.open(stationId)) await this.send(c).catch((err: unknown) => this.#log.warn({ err }, 'command not sent'));
   }
 
   /** An `up/events` message (already durable in the spool); handles `command_result`, ignores the rest. */

@@ -84,7 +84,7 @@ export class LatestValues {
           this.update(station, readings);
         }
       } catch (err) {
-        logger.warn({ domain, err: err instanceof Error ? err.message : String(err) }, 'map: latest values not loaded from InfluxDB');
+        logger.warn({ domain, err }, 'map: latest values not loaded from InfluxDB');
         return;
       }
     }

@@ -488,7 +488,7 @@ export class RuleEngine {
   #reportOnce(key: string, station: Station, rule: Rule, err: unknown): void {
     if (this.#reported.has(key)) return;
     this.#reported.add(key);
-    this.#logger.warn({ stationId: station.id, ruleId: rule.id, err: String(err) }, 'rule cannot evaluate this station (check its attributes)');
+    this.#logger.warn({ stationId: station.id, ruleId: rule.id, err }, 'rule cannot evaluate this station (check its attributes)');
   }
 
   #transition(out: RuleTransition[], station: Station, rule: Rule, state: RuleState, to: WarningLevel | null, verdict: RuleVerdict, nowMs: number): void {

@@ -95,7 +95,7 @@ export class RetryingAppender implements PointSink {
           await this.#spool.append(Buffer.from(batch.map((r) => r.toString()).join('\n')));
         } catch (err) {
           if (this.#closed) return;
-          this.#logger.warn({ err: String(err), queued: this.#queue.length }, 'spool refused side writes; will retry');
+          this.#logger.warn({ err, queued: this.#queue.length }, 'spool refused side writes; will retry');
           this.#timer = setTimeout(() => {
             this.#timer = undefined;
             this.#startPump();

@@ -150,7 +150,7 @@ export class InfluxDrain {
         }
         this.#spool.rewind();
         this.#metrics.influxWriteErrors.inc({ kind: 'retry' });
-        if (this.#up) this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'InfluxDB write failed; readings wait in the spool');
+        if (this.#up) this.#log.warn({ err }, 'InfluxDB write failed; readings wait in the spool');
         this.#up = false;
         this.#metrics.influxUp.set(0);
         await this.#sleep(this.#backoff.next());

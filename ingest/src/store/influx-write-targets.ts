@@ -59,7 +59,7 @@ export class InfluxWriteTargets implements InfluxWriter {
         return;
       } catch (err) {
         if (err instanceof InfluxWriteError && (err.permanent || err.status === 404)) throw err;
-        if (target.downUntil === 0) this.#log.warn({ url: target.http.connection.url, err: err instanceof Error ? err.message : String(err) }, 'InfluxDB write target failed; trying the next');
+        if (target.downUntil === 0) this.#log.warn({ url: target.http.connection.url, err }, 'InfluxDB write target failed; trying the next');
         target.downUntil = Date.now() + this.#cooldownMs;
         last = err;
       }

@@ -1,6 +1,5 @@
 import { test, beforeAll, afterAll, expect } from 'vitest';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hj212Server } from './hj212-server.ts';
 import type { Hj212ReadingsContext, Hj212ServerOptions } from './hj212-server.ts';
@@ -9,48 +8,26 @@ import { encodeHj212Packet, parseHj212Packet } from './packet.ts';
 import type { Hj212Packet, Hj212PacketFields } from './packet.ts';
 import { Hj212Error } from './errors.ts';
 import type { SourceReading } from '../source-reading.ts';
+import { DialInClient } from '../dial-in/dial-in-client.fixture.ts';
 import { VERIFIED_PACKETS } from './verified-packets.fixture.ts';
 
 /** A data logger: a real TCP client that decodes the platform's replies with the same parser. */
-class DataLogger {
-  readonly socket: net.Socket;
-  readonly replies: Hj212Packet[] = [];
-  readonly raw: string[] = [];
-  readonly #parser = new Hj212FrameParser();
-  closed = false;
+type DataLogger = DialInClient<Hj212Packet> & { readonly raw: string[] };
 
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      for (const event of this.#parser.push(chunk)) {
-        assert.equal(event.kind, 'frame', 'the platform only sends valid frames');
-        if (event.kind !== 'frame') continue;
-        this.raw.push(event.raw.toString());
-        const result = parseHj212Packet(event.data);
-        assert.ok(result.ok);
-        this.replies.push(result.packet);
-      }
-    });
-    socket.on('close', () => {
-      this.closed = true;
-    });
-  }
-
-  static async connect(port: number): Promise<DataLogger> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return new DataLogger(socket);
-  }
-
-  send(bytes: string | Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await new Promise<void>((resolve) => this.socket.end(resolve));
-    await expect.poll(() => this.closed, { timeout: 2000 }).toBe(true);
-  }
+async function connectLogger(port: number): Promise<DataLogger> {
+  const parser = new Hj212FrameParser();
+  const raw: string[] = [];
+  const client = await DialInClient.connect(port, (chunk) =>
+    parser.push(chunk).map((event) => {
+      assert.equal(event.kind, 'frame', 'the platform only sends valid frames');
+      if (event.kind !== 'frame') throw new Error('not a frame');
+      raw.push(event.raw.toString());
+      const result = parseHj212Packet(event.data);
+      assert.ok(result.ok);
+      return result.packet;
+    }),
+  );
+  return Object.assign(client, { raw });
 }
 
 const received: Array<{ readings: SourceReading[]; context: Hj212ReadingsContext }> = [];
@@ -93,7 +70,7 @@ const airUpload = (qn: string, flag: Hj212PacketFields['flag'], mn = 'AIR-01'): 
   });
 
 test('HJ 212 §1.8 9014: verified packet 4 (A bit set) is acknowledged exactly in the shape of verified packet 2', async () => {
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   const before = server.stats();
   logger.send(VERIFIED_PACKETS[3] ?? '');
   await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
@@ -114,7 +91,7 @@ test('HJ 212 §1.8 9014: verified packet 4 (A bit set) is acknowledged exactly i
 
 test('HJ 212 §1.8 a real-time upload becomes readings and is acknowledged with 9014', async () => {
   received.length = 0;
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   logger.send(airUpload('20240601120000001', 5));
   await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(received.length, 1);
@@ -141,7 +118,7 @@ test('HJ 212 §1.8 a real-time upload becomes readings and is acknowledged with 
 
 test('HJ 212 §1.5 no reply when the A bit is clear', async () => {
   received.length = 0;
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   logger.send(airUpload('20240601120000010', 4));
   logger.send(airUpload('20240601120000011', 5));
   await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
@@ -153,7 +130,7 @@ test('HJ 212 §1.5 no reply when the A bit is clear', async () => {
 });
 
 test('HJ 212 §1.0 replies use 2025 version bits for a 2025 logger and the configured version when set', async () => {
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   logger.send(airUpload('20260101000000001', { version: 2, ackWanted: true }));
   await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(logger.replies[0]?.flag?.value, 8);
@@ -166,7 +143,7 @@ test('HJ 212 §1.0 replies use 2025 version bits for a 2025 logger and the confi
 });
 
 test('HJ 212 §1.2 a bad CRC is counted and answered with 9011 QnRtn=9 when the A bit is set', async () => {
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   const before = server.stats();
   const good = airUpload('20240601120000020', 5);
   const bad = good.slice(0, -6) + (good.slice(-6, -2) === '0000' ? '0001' : '0000') + '\r\n';
@@ -184,7 +161,7 @@ test('HJ 212 §1.2 a bad CRC is counted and answered with 9011 QnRtn=9 when the 
 
 test('HJ 212 §1.8 QnRtn=3: a wrong PW for a device with a configured password is refused', async () => {
   received.length = 0;
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   const before = server.stats().badPassword;
   logger.send(airUpload('20240601120000030', 5, 'PW-CHECKED'));
   await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
@@ -203,7 +180,7 @@ test('HJ 212 §1.8 QnRtn=3: a wrong PW for a device with a configured password i
 
 test('HJ 212 §1.1 garbage, several frames in one chunk, and one frame split over many chunks', async () => {
   received.length = 0;
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   const before = server.stats();
   logger.send(`\x00\x01garbage${airUpload('20240601120000040', 5)}more#junk${airUpload('20240601120000041', 5)}`);
   await expect.poll(() => logger.replies.length === 2, { timeout: 2000 }).toBe(true);
@@ -222,7 +199,7 @@ test('HJ 212 §1.1 garbage, several frames in one chunk, and one frame split ove
 });
 
 test('HJ 212 §1.1 a truncated frame at disconnect is counted', async () => {
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   const before = server.stats().truncated;
   logger.send(airUpload('20240601120000050', 5).slice(0, 60));
   await sleep(20);
@@ -233,7 +210,7 @@ test('HJ 212 §1.1 a truncated frame at disconnect is counted', async () => {
 
 test('HJ 212 §1.8 no ack when onReadings fails, so the logger resends', async () => {
   received.length = 0;
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   const before = server.stats().callbackErrors;
   failNext = true;
   logger.send(airUpload('20240601120000060', 5));
@@ -251,7 +228,7 @@ test('HJ 212 §1.1 random bytes never crash the listener; a valid frame afterwar
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return (seed >> 8) & 0xff;
   };
-  const noise = await DataLogger.connect(port);
+  const noise = await connectLogger(port);
   for (let round = 0; round < 16; round++) {
     const chunk = Buffer.alloc(4096);
     for (let i = 0; i < chunk.length; i++) chunk[i] = random();
@@ -261,7 +238,7 @@ test('HJ 212 §1.1 random bytes never crash the listener; a valid frame afterwar
   }
   await sleep(50);
   await noise.close();
-  const logger = await DataLogger.connect(port);
+  const logger = await connectLogger(port);
   logger.send(airUpload('20240601120000070', 5));
   await expect.poll(() => logger.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(server.stats().internalErrors, 0);
@@ -281,7 +258,7 @@ test('HJ 212 listener options are validated at construction and name the key', (
 test('HJ 212 listener close() ends open connections', async () => {
   const own = new Hj212Server({ onReadings() {} });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
-  const logger = await DataLogger.connect(ownPort);
+  const logger = await connectLogger(ownPort);
   await expect.poll(() => own.stats().connections === 1, { timeout: 2000 }).toBe(true);
   await own.close();
   await expect.poll(() => logger.closed, { timeout: 2000 }).toBe(true);
@@ -291,7 +268,7 @@ test('HJ 212 listener close() ends open connections', async () => {
 test('HJ 212 listener closes idle connections after idleTimeoutMs', async () => {
   const own = new Hj212Server({ onReadings() {}, idleTimeoutMs: 50 });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
-  const logger = await DataLogger.connect(ownPort);
+  const logger = await connectLogger(ownPort);
   await expect.poll(() => logger.closed, { timeout: 2000 }).toBe(true);
   assert.equal(own.stats().idleClosed, 1);
   await own.close();

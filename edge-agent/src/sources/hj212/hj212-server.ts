@@ -16,13 +16,14 @@
  * version bits the device sent, else `defaultVersion` — never guessed from anything else
  * (reference §1.0: devices send 2005, 2017 and 2025 framing).
  */
-import net from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DOMAINS, hj212CodeTableFor } from '@shanshui/models';
 import type { SourceReading } from '../source-reading.ts';
+import { DialInServer } from '../dial-in/dial-in-server.ts';
+import type { DialInConnection, DialInServerStats } from '../dial-in/dial-in-server.ts';
 import { Hj212Error } from './errors.ts';
 import { Hj212FrameParser } from './frame-parser.ts';
 import type { Hj212FrameEvent, Hj212FrameError } from './frame-parser.ts';
@@ -115,10 +116,8 @@ export const Hj212ServerOptionsSchema = z.strictObject({
 export type Hj212ServerOptions = z.input<typeof Hj212ServerOptionsSchema>;
 type Options = z.output<typeof Hj212ServerOptionsSchema>;
 
-export interface Hj212ServerStats {
-  /** Open connections now. */
-  connections: number;
-  connectionsTotal: number;
+/** The connection counters (DialInServerStats) and HJ 212's own. */
+export interface Hj212ServerStats extends DialInServerStats {
   /** Frames with a valid CRC. */
   frames: number;
   /** Data uploads (CN 2xxx) accepted. */
@@ -150,17 +149,11 @@ export interface Hj212ServerStats {
   repliesSent: number;
   /** `onReadings` threw or rejected (no ack was sent). */
   callbackErrors: number;
-  socketErrors: number;
-  idleClosed: number;
-  /** Bugs caught by the never-crash guard. */
-  internalErrors: number;
 }
 
-interface Connection {
-  readonly socket: Socket;
-  readonly remote: string;
-  queue: Promise<void>;
-  queued: number;
+type Hj212ProtocolStats = Omit<Hj212ServerStats, keyof DialInServerStats>;
+
+interface Connection extends DialInConnection {
   /** Split packets (D bit) after the first may omit DataTime; reuse the first one's. */
   split?: { qn: string | undefined; dataTime: string };
 }
@@ -168,11 +161,8 @@ interface Connection {
 export class Hj212Server {
   readonly #options: Options;
   readonly #log: Logger;
-  readonly #server: net.Server;
-  readonly #connections = new Set<Connection>();
-  readonly #stats: Hj212ServerStats = {
-    connections: 0,
-    connectionsTotal: 0,
+  readonly #server: DialInServer<Hj212FrameEvent>;
+  readonly #stats: Hj212ProtocolStats = {
     frames: 0,
     packets: 0,
     readings: 0,
@@ -193,9 +183,6 @@ export class Hj212Server {
     ignored: 0,
     repliesSent: 0,
     callbackErrors: 0,
-    socketErrors: 0,
-    idleClosed: 0,
-    internalErrors: 0,
   };
 
   constructor(options: Hj212ServerOptions) {
@@ -206,87 +193,38 @@ export class Hj212Server {
     }
     this.#options = parsed.data;
     this.#log = (this.#options.logger ?? pino({ level: 'silent' })).child({ component: 'hj212-server' });
-    this.#server = net.createServer((socket) => this.#accept(socket));
-    this.#server.maxConnections = this.#options.maxConnections;
-    this.#server.on('error', (err) => this.#log.error({ err }, 'listener error'));
+    this.#server = new DialInServer<Hj212FrameEvent>({
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      maxConnections: this.#options.maxConnections,
+      maxQueuedFrames: this.#options.maxQueuedFrames,
+      logger: this.#log,
+      peer: 'logger',
+      protocol: 'HJ 212',
+      openSession: (socketConn) => {
+        const conn: Connection = socketConn;
+        const parser = new Hj212FrameParser({
+          lenient: this.#options.lenient,
+          maxDataLength: this.#options.maxDataLength,
+          maxBufferBytes: this.#options.maxBufferBytes,
+        });
+        return { push: (chunk) => parser.push(chunk), end: () => parser.end(), handle: (event) => this.#handle(conn, event) };
+      },
+    });
   }
 
   /** Starts listening; resolves with the bound address (use port 0 for any free port). */
   listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', onError);
-        resolve(this.#server.address() as AddressInfo);
-      });
-    });
+    return this.#server.listen(port, host);
   }
 
   /** Closes the listener and every connection; waits for frames already being handled. */
-  async close(): Promise<void> {
-    const pending = [...this.#connections].map((c) => c.queue);
-    for (const c of this.#connections) c.socket.destroy();
-    await Promise.allSettled(pending);
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve, reject) => this.#server.close((err) => (err ? reject(err) : resolve())));
+  close(): Promise<void> {
+    return this.#server.close();
   }
 
   /** A snapshot of the counters. */
   stats(): Hj212ServerStats {
-    return { ...this.#stats };
-  }
-
-  #accept(socket: Socket): void {
-    const conn: Connection = { socket, remote: `${socket.remoteAddress}:${socket.remotePort}`, queue: Promise.resolve(), queued: 0 };
-    const parser = new Hj212FrameParser({
-      lenient: this.#options.lenient,
-      maxDataLength: this.#options.maxDataLength,
-      maxBufferBytes: this.#options.maxBufferBytes,
-    });
-    this.#connections.add(conn);
-    this.#stats.connections++;
-    this.#stats.connectionsTotal++;
-    this.#log.debug({ remote: conn.remote }, 'logger connected');
-
-    if (this.#options.idleTimeoutMs > 0) socket.setTimeout(this.#options.idleTimeoutMs);
-    socket.on('timeout', () => {
-      this.#stats.idleClosed++;
-      socket.destroy();
-    });
-    socket.on('error', (err) => {
-      this.#stats.socketErrors++;
-      this.#log.debug({ err, remote: conn.remote }, 'socket error');
-    });
-    socket.on('data', (chunk: Buffer) => this.#enqueue(conn, () => parser.push(chunk)));
-    socket.on('close', () => {
-      this.#enqueue(conn, () => parser.end());
-      this.#connections.delete(conn);
-      this.#stats.connections--;
-      this.#log.debug({ remote: conn.remote }, 'logger disconnected');
-    });
-  }
-
-  /** Parses synchronously, then chains the handling of each event behind the connection's queue. */
-  #enqueue(conn: Connection, parse: () => Hj212FrameEvent[]): void {
-    let events: Hj212FrameEvent[];
-    try {
-      events = parse();
-    } catch (err) {
-      this.#internalError(err, conn);
-      return;
-    }
-    for (const event of events) {
-      conn.queued++;
-      conn.queue = conn.queue
-        .then(() => this.#handle(conn, event))
-        .catch((err: unknown) => this.#internalError(err, conn))
-        .finally(() => {
-          conn.queued--;
-          if (conn.queued < this.#options.maxQueuedFrames && conn.socket.isPaused()) conn.socket.resume();
-        });
-    }
-    if (conn.queued >= this.#options.maxQueuedFrames && !conn.socket.destroyed) conn.socket.pause();
+    return { ...this.#server.stats(), ...this.#stats };
   }
 
   async #handle(conn: Connection, event: Hj212FrameEvent): Promise<void> {
@@ -404,7 +342,6 @@ export class Hj212Server {
 
   /** 9014 data ack (`CP=&&&&`) or 9011 request ack with QnRtn (§1.8); ST=91, QN echoed, A bit clear. */
   #reply(conn: Connection, qn: string | undefined, pw: string, mn: string, versionBits: number, cn: '9011' | '9014', qnRtn?: number): void {
-    if (conn.socket.destroyed || !conn.socket.writable) return;
     const frame = encodeHj212Packet({
       qn: qn ?? formatHj212Time(new Date(), this.#options.utcOffsetMinutes, true),
       st: '91',
@@ -414,12 +351,6 @@ export class Hj212Server {
       flag: { version: versionBits },
       cp: qnRtn === undefined ? '' : { params: { QnRtn: qnRtn } },
     });
-    conn.socket.write(frame);
-    this.#stats.repliesSent++;
-  }
-
-  #internalError(err: unknown, conn: Connection): void {
-    this.#stats.internalErrors++;
-    this.#log.error({ err, remote: conn.remote }, 'internal error handling HJ 212 input');
+    if (conn.write(frame)) this.#stats.repliesSent++;
   }
 }

@@ -172,7 +172,7 @@ export function startSimulatedLogger(options: SimulatedLoggerOptions): Simulated
     });
     s.on('error', (err) => {
       // Until the agent has applied its config the port may not be open yet: say so once.
-      if (!warned) log?.warn({ agent: `${o.host}:${o.port}`, err: err.message }, '数采仪 cannot reach the agent; retrying');
+      if (!warned) log?.warn({ agent: `${o.host}:${o.port}`, err }, '数采仪 cannot reach the agent; retrying');
       warned = true;
     });
     s.on('close', () => {

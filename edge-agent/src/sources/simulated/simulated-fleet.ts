@@ -48,7 +48,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
       keepalive: 60,
       will: { topic: upTopic(station.id, 'status'), payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: false },
     });
-    client.on('error', (err) => options.logger?.warn({ station: station.id, err: err.message }, 'simulated station: MQTT error'));
+    client.on('error', (err) => options.logger?.warn({ station: station.id, err }, 'simulated station: MQTT error'));
     clients.push(client);
     const state = createSimulationState(index);
     let seq = 0;

@@ -1,6 +1,5 @@
 import { test, beforeAll, afterAll, expect } from 'vitest';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Sl651Server } from './sl651-server.ts';
 import type { Sl651ReadingsContext, Sl651ServerOptions } from './sl651-server.ts';
@@ -10,44 +9,22 @@ import { encodeSl651Frame, encodeSl651KeepAlive, encodeSl651Report, encodeSl651R
 import type { Sl651ReportInput } from './encode.ts';
 import { Sl651Error } from './errors.ts';
 import type { SourceReading } from '../source-reading.ts';
+import { DialInClient } from '../dial-in/dial-in-client.fixture.ts';
 
 const KEEP_ALIVE = Buffer.from('7E7E01001234567812342F0008020003591011155111036BCA', 'hex');
 
 /** A telemetry station: a real TCP client that decodes the centre's replies with the same parser. */
-class Station {
-  readonly socket: net.Socket;
-  readonly replies: Sl651Frame[] = [];
-  readonly #parser = new Sl651FrameParser();
-  closed = false;
+type Station = DialInClient<Sl651Frame>;
 
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      for (const event of this.#parser.push(chunk)) {
-        assert.equal(event.kind, 'frame', 'the centre only sends valid frames');
-        if (event.kind === 'frame') this.replies.push(event);
-      }
-    });
-    socket.on('close', () => {
-      this.closed = true;
-    });
-  }
-
-  static async connect(port: number): Promise<Station> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return new Station(socket);
-  }
-
-  send(bytes: Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await new Promise<void>((resolve) => this.socket.end(resolve));
-    await expect.poll(() => this.closed, { timeout: 2000 }).toBe(true);
-  }
+async function connectStation(port: number): Promise<Station> {
+  const parser = new Sl651FrameParser();
+  return DialInClient.connect(port, (chunk) =>
+    parser.push(chunk).map((event) => {
+      assert.equal(event.kind, 'frame', 'the centre only sends valid frames');
+      if (event.kind !== 'frame') throw new Error('not a frame');
+      return event;
+    }),
+  );
 }
 
 const received: Array<{ readings: SourceReading[]; context: Sl651ReadingsContext }> = [];
@@ -94,7 +71,7 @@ const reportInput = (serial: number, overrides: Partial<Sl651ReportInput> = {}):
 
 test('SL 651 §2.3 a timed report (32) becomes a reading and is acknowledged: downlink, serial echoed, EOT', async () => {
   received.length = 0;
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   station.send(encodeSl651Report(reportInput(0x0102)));
   await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.deepEqual(received[0]?.readings, [
@@ -120,7 +97,7 @@ test('SL 651 §2.3 a timed report (32) becomes a reading and is acknowledged: do
 
 test('SL 651 §2.3 added (33) and hourly (34) reports are acknowledged with their own function code', async () => {
   received.length = 0;
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   station.send(encodeSl651Report(reportInput(1, { functionCode: 0x33 })));
   station.send(encodeSl651Report(reportInput(2, { functionCode: 0x34, groups: [{ observedAt: new Date('2024-06-01T00:05:00Z'), elements: [{ key: 'F4', values: Array(12).fill(0.2) }] }] })));
   await expect.poll(() => station.replies.length === 2, { timeout: 2000 }).toBe(true);
@@ -132,7 +109,7 @@ test('SL 651 §2.3 added (33) and hourly (34) reports are acknowledged with thei
 });
 
 test('SL 651 §2.1 the verified keep-alive is counted and not answered by default', async () => {
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const before = server.stats().keepAlives;
   station.send(KEEP_ALIVE);
   station.send(encodeSl651Report(reportInput(3)));
@@ -145,7 +122,7 @@ test('SL 651 §2.1 the verified keep-alive is counted and not answered by defaul
 test('SL 651 §2.1 keep-alives are answered when keepAliveReply is set; ackEndChar ESC keeps the link', async () => {
   const own = new Sl651Server({ onReadings() {}, keepAliveReply: true, ackEndChar: ESC });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
-  const station = await Station.connect(ownPort);
+  const station = await connectStation(ownPort);
   station.send(encodeSl651KeepAlive({ centre: 1, station: '0012345678', password: '1234', serial: 9, sentAt: new Date() }));
   await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(station.replies[0]?.functionCode, 0x2f);
@@ -157,7 +134,7 @@ test('SL 651 §2.1 keep-alives are answered when keepAliveReply is set; ackEndCh
 
 test('SL 651 per-station settings: password check drops the frame; ack end char per station', async () => {
   received.length = 0;
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const before = server.stats().badPassword;
   station.send(encodeSl651Report(reportInput(4, { station: '00000000AA', password: '1234' })));
   station.send(encodeSl651Report(reportInput(5, { station: '00000000AA', password: 'beef' })));
@@ -171,7 +148,7 @@ test('SL 651 per-station settings: password check drops the frame; ack end char 
 
 test('SL 651 §2.1 garbage, several frames in one chunk, one frame over many chunks, bad CRC', async () => {
   received.length = 0;
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const before = server.stats();
   const bad = encodeSl651Report(reportInput(10));
   bad[bad.length - 1] ^= 0x5a;
@@ -194,7 +171,7 @@ test('SL 651 §2.1 garbage, several frames in one chunk, one frame over many chu
 test('SL 651 §2.1 NAK on bad CRC when enabled', async () => {
   const own = new Sl651Server({ onReadings() {}, nakOnBadCrc: true });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
-  const station = await Station.connect(ownPort);
+  const station = await connectStation(ownPort);
   const bad = encodeSl651Report(reportInput(0x0abc));
   bad[bad.length - 2] ^= 0x01;
   station.send(bad);
@@ -208,7 +185,7 @@ test('SL 651 §2.1 NAK on bad CRC when enabled', async () => {
 
 test('SL 651 §2.1 a SYN multi-packet report is reassembled and acknowledged once, after the last packet', async () => {
   received.length = 0;
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const body = encodeSl651ReportBody(reportInput(20));
   const cut = 15;
   const part = (seq: number, bytes: Buffer, endChar: number): Buffer =>
@@ -225,7 +202,7 @@ test('SL 651 §2.1 a SYN multi-packet report is reassembled and acknowledged onc
 
 test('SL 651 no ack when onReadings fails, so the station resends', async () => {
   received.length = 0;
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const before = server.stats().callbackErrors;
   failNext = true;
   station.send(encodeSl651Report(reportInput(30)));
@@ -237,7 +214,7 @@ test('SL 651 no ack when onReadings fails, so the station resends', async () => 
 });
 
 test('SL 651 §2.2 an unreadable report body is acknowledged anyway and counted', async () => {
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const before = server.stats().badReport;
   const body = Buffer.concat([Buffer.from('002a240601080000', 'hex'), Buffer.from('f1f10012', 'hex')]);
   station.send(encodeSl651Frame({ direction: 'up', centre: 1, station: '0012345678', password: '1234', functionCode: 0x32, body, endChar: ETX }));
@@ -248,7 +225,7 @@ test('SL 651 §2.2 an unreadable report body is acknowledged anyway and counted'
 });
 
 test('SL 651 downlink frames and other functions are ignored; truncated frames at disconnect are counted', async () => {
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   const before = server.stats();
   station.send(encodeSl651Frame({ direction: 'down', centre: 1, station: '0012345678', password: '1234', functionCode: 0x32, body: Buffer.alloc(8), endChar: EOT }));
   station.send(encodeSl651Frame({ direction: 'up', centre: 1, station: '0012345678', password: '1234', functionCode: 0x45, body: Buffer.alloc(8), endChar: ETX }));
@@ -265,7 +242,7 @@ test('SL 651 random bytes never crash the listener; a valid report afterwards st
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return (seed >> 8) & 0xff;
   };
-  const noise = await Station.connect(port);
+  const noise = await connectStation(port);
   for (let round = 0; round < 16; round++) {
     const chunk = Buffer.alloc(4096);
     for (let i = 0; i < chunk.length; i++) chunk[i] = i % 13 === 0 ? 0x7e : random();
@@ -273,7 +250,7 @@ test('SL 651 random bytes never crash the listener; a valid report afterwards st
   }
   await sleep(50);
   await noise.close();
-  const station = await Station.connect(port);
+  const station = await connectStation(port);
   station.send(encodeSl651Report(reportInput(50)));
   await expect.poll(() => station.replies.length === 1, { timeout: 2000 }).toBe(true);
   assert.equal(server.stats().internalErrors, 0);
@@ -293,10 +270,10 @@ test('SL 651 listener options are validated at construction and name the key', (
 test('SL 651 listener close() ends open connections; idle connections are closed', async () => {
   const own = new Sl651Server({ onReadings() {}, idleTimeoutMs: 50 });
   const { port: ownPort } = await own.listen(0, '127.0.0.1');
-  const idle = await Station.connect(ownPort);
+  const idle = await connectStation(ownPort);
   await expect.poll(() => idle.closed, { timeout: 2000 }).toBe(true);
   assert.equal(own.stats().idleClosed, 1);
-  const open = await Station.connect(ownPort);
+  const open = await connectStation(ownPort);
   await expect.poll(() => own.stats().connections === 1, { timeout: 2000 }).toBe(true);
   await own.close();
   await expect.poll(() => open.closed, { timeout: 2000 }).toBe(true);

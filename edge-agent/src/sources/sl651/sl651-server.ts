@@ -14,12 +14,13 @@
  *    counted as `badReport`;
  * 8. other functions → counted, ignored.
  */
-import net from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { SourceReading } from '../source-reading.ts';
+import { DialInServer } from '../dial-in/dial-in-server.ts';
+import type { DialInConnection, DialInServerStats } from '../dial-in/dial-in-server.ts';
 import { SL651_CST_OFFSET_MINUTES } from './bcd.ts';
 import { encodeSl651Ack } from './encode.ts';
 import { encodeSl651AsciiAck } from './ascii-frame.ts';
@@ -113,9 +114,8 @@ export const Sl651ServerOptionsSchema = z.strictObject({
 export type Sl651ServerOptions = z.input<typeof Sl651ServerOptionsSchema>;
 type Options = z.output<typeof Sl651ServerOptionsSchema>;
 
-export interface Sl651ServerStats {
-  connections: number;
-  connectionsTotal: number;
+/** The connection counters (DialInServerStats) and SL 651's own. */
+export interface Sl651ServerStats extends DialInServerStats {
   /** Frames with a valid CRC. */
   frames: number;
   /** Reports accepted. */
@@ -144,17 +144,12 @@ export interface Sl651ServerStats {
   acksSent: number;
   naksSent: number;
   callbackErrors: number;
-  socketErrors: number;
-  idleClosed: number;
-  internalErrors: number;
 }
 
-interface Connection {
-  readonly socket: Socket;
-  readonly remote: string;
+type Sl651ProtocolStats = Omit<Sl651ServerStats, keyof DialInServerStats>;
+
+interface Connection extends DialInConnection {
   readonly assembler: Sl651PacketAssembler;
-  queue: Promise<void>;
-  queued: number;
 }
 
 export class Sl651Server {
@@ -162,11 +157,8 @@ export class Sl651Server {
   /** `stations` keyed by uppercase address, as frames spell it. */
   readonly #stations: ReadonlyMap<string, Sl651Station>;
   readonly #log: Logger;
-  readonly #server: net.Server;
-  readonly #connections = new Set<Connection>();
-  readonly #stats: Sl651ServerStats = {
-    connections: 0,
-    connectionsTotal: 0,
+  readonly #server: DialInServer<Sl651FrameEvent>;
+  readonly #stats: Sl651ProtocolStats = {
     frames: 0,
     reports: 0,
     keepAlives: 0,
@@ -188,9 +180,6 @@ export class Sl651Server {
     acksSent: 0,
     naksSent: 0,
     callbackErrors: 0,
-    socketErrors: 0,
-    idleClosed: 0,
-    internalErrors: 0,
   };
 
   constructor(options: Sl651ServerOptions) {
@@ -202,89 +191,40 @@ export class Sl651Server {
     this.#options = parsed.data;
     this.#stations = new Map(Object.entries(this.#options.stations).map(([address, station]) => [address.toUpperCase(), station]));
     this.#log = (this.#options.logger ?? pino({ level: 'silent' })).child({ component: 'sl651-server' });
-    this.#server = net.createServer((socket) => this.#accept(socket));
-    this.#server.maxConnections = this.#options.maxConnections;
-    this.#server.on('error', (err) => this.#log.error({ err }, 'listener error'));
+    this.#server = new DialInServer<Sl651FrameEvent>({
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      maxConnections: this.#options.maxConnections,
+      maxQueuedFrames: this.#options.maxQueuedFrames,
+      logger: this.#log,
+      peer: 'station',
+      protocol: 'SL 651',
+      openSession: (socketConn) => {
+        const conn: Connection = Object.assign(socketConn, {
+          assembler: new Sl651PacketAssembler({ maxPackets: this.#options.maxPackets, maxBytes: this.#options.maxAssembledBytes }),
+        });
+        const parser = new Sl651FrameParser({ maxBufferBytes: this.#options.maxBufferBytes });
+        return {
+          push: (chunk) => parser.push(chunk),
+          end: () => parser.end(),
+          handle: (event) => (event.kind === 'frame' ? this.#handle(conn, event) : this.#frameError(conn, event)),
+        };
+      },
+    });
   }
 
   /** Starts listening; resolves with the bound address (use port 0 for any free port). */
   listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', onError);
-        resolve(this.#server.address() as AddressInfo);
-      });
-    });
+    return this.#server.listen(port, host);
   }
 
   /** Closes the listener and every connection; waits for frames already being handled. */
-  async close(): Promise<void> {
-    const pending = [...this.#connections].map((c) => c.queue);
-    for (const c of this.#connections) c.socket.destroy();
-    await Promise.allSettled(pending);
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve, reject) => this.#server.close((err) => (err ? reject(err) : resolve())));
+  close(): Promise<void> {
+    return this.#server.close();
   }
 
   /** A snapshot of the counters. */
   stats(): Sl651ServerStats {
-    return { ...this.#stats };
-  }
-
-  #accept(socket: Socket): void {
-    const conn: Connection = {
-      socket,
-      remote: `${socket.remoteAddress}:${socket.remotePort}`,
-      assembler: new Sl651PacketAssembler({ maxPackets: this.#options.maxPackets, maxBytes: this.#options.maxAssembledBytes }),
-      queue: Promise.resolve(),
-      queued: 0,
-    };
-    const parser = new Sl651FrameParser({ maxBufferBytes: this.#options.maxBufferBytes });
-    this.#connections.add(conn);
-    this.#stats.connections++;
-    this.#stats.connectionsTotal++;
-    this.#log.debug({ remote: conn.remote }, 'station connected');
-
-    if (this.#options.idleTimeoutMs > 0) socket.setTimeout(this.#options.idleTimeoutMs);
-    socket.on('timeout', () => {
-      this.#stats.idleClosed++;
-      socket.destroy();
-    });
-    socket.on('error', (err) => {
-      this.#stats.socketErrors++;
-      this.#log.debug({ err, remote: conn.remote }, 'socket error');
-    });
-    socket.on('data', (chunk: Buffer) => this.#enqueue(conn, () => parser.push(chunk)));
-    socket.on('close', () => {
-      this.#enqueue(conn, () => parser.end());
-      this.#connections.delete(conn);
-      this.#stats.connections--;
-      this.#log.debug({ remote: conn.remote }, 'station disconnected');
-    });
-  }
-
-  /** Parses synchronously, then chains the handling of each event behind the connection's queue. */
-  #enqueue(conn: Connection, parse: () => Sl651FrameEvent[]): void {
-    let events: Sl651FrameEvent[];
-    try {
-      events = parse();
-    } catch (err) {
-      this.#internalError(err, conn);
-      return;
-    }
-    for (const event of events) {
-      conn.queued++;
-      conn.queue = conn.queue
-        .then(() => (event.kind === 'frame' ? this.#handle(conn, event) : this.#frameError(conn, event)))
-        .catch((err: unknown) => this.#internalError(err, conn))
-        .finally(() => {
-          conn.queued--;
-          if (conn.queued < this.#options.maxQueuedFrames && conn.socket.isPaused()) conn.socket.resume();
-        });
-    }
-    if (conn.queued >= this.#options.maxQueuedFrames && !conn.socket.destroyed) conn.socket.pause();
+    return { ...this.#server.stats(), ...this.#stats };
   }
 
   async #handle(conn: Connection, frame: Sl651Frame): Promise<void> {
@@ -416,12 +356,6 @@ export class Sl651Server {
     if (conn.socket.destroyed || !conn.socket.writable) return false;
     // An ASCII-mode station gets its answer in ASCII.
     const encode = ack.encoding === 'ascii' ? encodeSl651AsciiAck : encodeSl651Ack;
-    conn.socket.write(encode({ ...ack, sentAt: new Date(), utcOffsetMinutes: this.#options.utcOffsetMinutes }));
-    return true;
-  }
-
-  #internalError(err: unknown, conn: Connection): void {
-    this.#stats.internalErrors++;
-    this.#log.error({ err, remote: conn.remote }, 'internal error handling SL 651 input');
+    return conn.write(encode({ ...ack, sentAt: new Date(), utcOffsetMinutes: this.#options.utcOffsetMinutes }));
   }
 }
