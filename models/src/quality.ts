@@ -1,5 +1,5 @@
 /**
- * Quality of one value. Devices send HJ 212 data flags (HJ 212 §6.3 / reference §1.9) as
+ * Quality of one value. Devices send HJ 212 data flags (HJ 212 §6.3 / docs/standards/hj212.md §1.9) as
  * one letter or the English name; the platform adds the flags it derives itself.
  */
 

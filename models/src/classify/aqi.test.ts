@@ -30,7 +30,7 @@ test('HJ 633 formula 1: midpoints between breakpoints interpolate linearly to ex
   }
 });
 
-test('HJ 633 table 1 breakpoints are the reference §3 numbers', () => {
+test('HJ 633 table 1 breakpoints are the docs/standards/hj633-aqi.md §3 numbers', () => {
   assert.deepEqual(AQI_BREAKPOINTS.pm25_24h, [0, 35, 75, 115, 150, 250, 350, 500]);
   assert.deepEqual(AQI_BREAKPOINTS.so2_24h, [0, 50, 150, 475, 800, 1600, 2100, 2620]);
   assert.deepEqual(AQI_BREAKPOINTS.so2_1h, [0, 150, 500, 650, 800]);

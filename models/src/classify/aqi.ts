@@ -1,5 +1,5 @@
 /**
- * Air quality index per HJ 633-2012 (reference §3).
+ * Air quality index per HJ 633-2012 (docs/standards/hj633-aqi.md §3).
  *
  * Pollutant keys name the breakpoint table a concentration is scored on (`so2_1h`, `pm25_24h`…),
  * which is also how HJ 633 names primary pollutants in reports. Concentrations are μg/m³, except
@@ -91,7 +91,7 @@ const color = (name: AqiColorName, r: number, g: number, b: number): AqiColor =>
 
 /** HJ 633 table 2, indexed by level − 1. */
 export const AQI_LEVELS: readonly AqiLevelInfo[] = [
-  // Green is unconfirmed (reference §3 ❓): the standard's appendix gives (0,228,0), some code
+  // Green is unconfirmed (docs/standards/hj633-aqi.md §3 ❓): the standard's appendix gives (0,228,0), some code
   // uses (0,255,0). We follow the appendix.
   { level: 1, levelName: '一级', category: '优', aqiMin: 0, aqiMax: 50, color: color('绿', 0, 228, 0) },
   { level: 2, levelName: '二级', category: '良', aqiMin: 51, aqiMax: 100, color: color('黄', 255, 255, 0) },
@@ -102,7 +102,7 @@ export const AQI_LEVELS: readonly AqiLevelInfo[] = [
 ];
 
 /**
- * IAQI rounds up (reference §3 ⚠️), but float noise such as CO 2.2 mg/m³ → 55.000000000000004
+ * IAQI rounds up (docs/standards/hj633-aqi.md §3 ⚠️), but float noise such as CO 2.2 mg/m³ → 55.000000000000004
  * must not push an exact value up a whole point, so snap to 1e-6 first.
  */
 function ceilIaqi(raw: number): number {
@@ -160,7 +160,7 @@ export interface AqiResult {
   readonly iaqi: Readonly<Partial<Record<AqiPollutant, number>>>;
   /** Pollutants whose IAQI equals the AQI (all of them on a tie); empty when AQI ≤ 50. */
   readonly primaryPollutants: readonly AqiPollutant[];
-  /** Pollutants with IAQI > 100 (超标污染物; threshold unconfirmed, reference §3 ❓). */
+  /** Pollutants with IAQI > 100 (超标污染物; threshold unconfirmed, docs/standards/hj633-aqi.md §3 ❓). */
   readonly exceedingPollutants: readonly AqiPollutant[];
   /** Pollutants above their table's top breakpoint, whose IAQI was capped at 500. */
   readonly aboveScale: readonly AqiPollutant[];
@@ -228,7 +228,7 @@ export interface RealtimeAirValues {
 }
 
 /**
- * The breakpoint table each real-time value is scored on (reference §3 real-time practice): PM
+ * The breakpoint table each real-time value is scored on (docs/standards/hj633-aqi.md §3 real-time practice): PM
  * on the 24h tables (⚠️ practice, not the standard's text), SO2/NO2/CO/O3 on the 1h tables, and
  * SO2 above 800 on the 24h table, since the 1h table ends there.
  */

@@ -11,7 +11,7 @@ import {
 } from './drought-level.ts';
 import type { DroughtLevel } from './drought-level.ts';
 
-test('GB/T 32136 §5.2 (reference §5): default thresholds 60/50/40/30 and labels 无旱…特旱', () => {
+test('GB/T 32136 §5.2 (docs/standards/drought.md §5): default thresholds 60/50/40/30 and labels 无旱…特旱', () => {
   assert.deepEqual(DEFAULT_DROUGHT_THRESHOLDS, { light: 60, moderate: 50, severe: 40, extreme: 30 });
   assert.deepEqual(
     DROUGHT_LEVELS.map((l) => DROUGHT_LEVEL_LABEL[l]),
@@ -37,7 +37,7 @@ test('GB/T 32136 §5.2: each upper bound belongs to the drier level (R = 60 → 
   assert.equal(DROUGHT_LEVEL_LABEL[droughtLevel(30)], '特旱');
 });
 
-test('GB/T 32136 (reference §5 ⚠️): thresholds are configurable', () => {
+test('GB/T 32136 (docs/standards/drought.md §5 ⚠️): thresholds are configurable', () => {
   const sandy = { light: 55, moderate: 45, severe: 35, extreme: 25 };
   assert.equal(droughtLevel(58, sandy), 'none');
   assert.equal(droughtLevel(55, sandy), 'light');

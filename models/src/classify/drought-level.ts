@@ -1,6 +1,6 @@
 /**
  * Agricultural drought level from relative soil moisture R (% of field capacity), after
- * GB/T 32136-2015 §5.2 (reference §5 ⚠️). Thresholds are configurable because the layer
+ * GB/T 32136-2015 §5.2 (docs/standards/drought.md §5 ⚠️). Thresholds are configurable because the layer
  * weighting by crop stage is unconfirmed and provinces tune them per crop.
  */
 

@@ -18,7 +18,7 @@ const isError =
   (e: unknown): boolean =>
     e instanceof ClassifyError && e.code === code;
 
-test('reference §6: five danger levels 一级 低火险 绿 难燃 … 五级 极高火险 红 极易燃', () => {
+test('docs/standards/forest-fire.md §6: five danger levels 一级 低火险 绿 难燃 … 五级 极高火险 红 极易燃', () => {
   assert.deepEqual(
     FIRE_DANGER_LEVELS.map((l) => {
       const i = FIRE_DANGER_LEVEL_INFO[l];
@@ -63,7 +63,7 @@ test('platform mapping: fire danger levels 3/4/5 raise yellow/orange/red, 1–2 
   assert.deepEqual(FIRE_DANGER_LEVELS.map(fireWarningLevel), [null, null, 'yellow', 'orange', 'red']);
 });
 
-test('reference §6 local table: max temperature ≤5→0, 5.1–10→4, …, 20.1–25→16, >25→20', () => {
+test('docs/standards/forest-fire.md §6 local table: max temperature ≤5→0, 5.1–10→4, …, 20.1–25→16, >25→20', () => {
   const cases: [number, number][] = [
     [-10, 0],
     [5, 0],
@@ -82,7 +82,7 @@ test('reference §6 local table: max temperature ≤5→0, 5.1–10→4, …, 20
   for (const [t, score] of cases) assert.equal(scoreFromBands(DEFAULT_FIRE_SCORING.maxTemperature, t), score, `${t} ℃`);
 });
 
-test('reference §6 local table: 14:00 RH ≥65→0, 55–64→4, 45–54→8, 35–44→12, 25–34→16, ≤24→20', () => {
+test('docs/standards/forest-fire.md §6 local table: 14:00 RH ≥65→0, 55–64→4, 45–54→8, 35–44→12, 25–34→16, ≤24→20', () => {
   const cases: [number, number][] = [
     [100, 0],
     [65, 0],
@@ -102,7 +102,7 @@ test('reference §6 local table: 14:00 RH ≥65→0, 55–64→4, 45–54→8, 3
   for (const [rh, score] of cases) assert.equal(scoreFromBands(DEFAULT_FIRE_SCORING.minHumidity, rh), score, `RH ${rh}`);
 });
 
-test('reference §6 local table: days without rain 0→0, +5 per day, ≥10→50', () => {
+test('docs/standards/forest-fire.md §6 local table: days without rain 0→0, +5 per day, ≥10→50', () => {
   const cases: [number, number][] = [
     [0, 0],
     [1, 5],
@@ -115,7 +115,7 @@ test('reference §6 local table: days without rain 0→0, +5 per day, ≥10→50
   for (const [days, score] of cases) assert.equal(scoreFromBands(DEFAULT_FIRE_SCORING.daysWithoutRain, days), score, `${days} days`);
 });
 
-test('reference §6 local table: wind force ≤1→5, +5 per force, ≥8→40', () => {
+test('docs/standards/forest-fire.md §6 local table: wind force ≤1→5, +5 per force, ≥8→40', () => {
   const cases: [number, number][] = [
     [0, 5],
     [1, 5],
@@ -128,7 +128,7 @@ test('reference §6 local table: wind force ≤1→5, +5 per force, ≥8→40', 
   for (const [force, score] of cases) assert.equal(scoreFromBands(DEFAULT_FIRE_SCORING.windForce, force), score, `force ${force}`);
 });
 
-test('reference §6 local table: rain subtracted 0.1–9.9→25, 10–16.9→30, 17–24.9→35, 25–37.9→40, 38–74.9→45, ≥75→50', () => {
+test('docs/standards/forest-fire.md §6 local table: rain subtracted 0.1–9.9→25, 10–16.9→30, 17–24.9→35, 25–37.9→40, 38–74.9→45, ≥75→50', () => {
   const cases: [number, number][] = [
     [0, 0],
     [0.05, 0],
@@ -191,7 +191,7 @@ test('LY/T 1172 HTZ: index 25 is 一级 and 30 is 二级 from real inputs', () =
   assert.equal(r.warningLevel, null);
 });
 
-test('reference §6 ⚠️: the scoring table is configurable data that survives JSON', () => {
+test('docs/standards/forest-fire.md §6 ⚠️: the scoring table is configurable data that survives JSON', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(DEFAULT_FIRE_SCORING)), DEFAULT_FIRE_SCORING);
   const windy: FireScoringTable = {
     ...DEFAULT_FIRE_SCORING,

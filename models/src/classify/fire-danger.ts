@@ -1,6 +1,6 @@
 /**
  * Forest-fire danger weather levels and the simple fire-danger index of LY/T 1172-1995
- * (reference §6): HTZ = A(最高气温) + B(最小相对湿度) + C(连续无降水日数) + D(风力等级)
+ * (docs/standards/forest-fire.md §6): HTZ = A(最高气温) + B(最小相对湿度) + C(连续无降水日数) + D(风力等级)
  * − 降水订正 − E(物候订正). The scores come from one published local table (⚠️), so the table
  * is data the caller may replace.
  */
@@ -114,7 +114,7 @@ export interface FireScoringTable {
 }
 
 /**
- * The published local table of reference §6 (⚠️ one source). The published bands leave gaps
+ * The published local table of docs/standards/forest-fire.md §6 (⚠️ one source). The published bands leave gaps
  * between their 0.1-step or integer limits (temperature 5 → 5.1, humidity 64 → 65); bands are
  * written so that a value in a gap takes the more dangerous score.
  */

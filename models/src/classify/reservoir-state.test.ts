@@ -23,7 +23,7 @@ const levels: ReservoirLevels = {
 
 const isLevelsError = (e: unknown): boolean => e instanceof ClassifyError && e.code === 'MODELS_ERR_RESERVOIR_LEVELS_INVALID';
 
-test('reference §7: state labels in Chinese and the platform warning ladder', () => {
+test('docs/standards/warning-levels.md §7: state labels in Chinese and the platform warning ladder', () => {
   assert.deepEqual(
     RESERVOIR_STATES.map((s) => [s, RESERVOIR_STATE_LABEL[s], RESERVOIR_STATE_WARNING_LEVEL[s]]),
     [
@@ -38,7 +38,7 @@ test('reference §7: state labels in Chinese and the platform warning ladder', (
   );
 });
 
-test('reference §7: "above" a characteristic level is strict — equal to it stays in the lower state', () => {
+test('docs/standards/warning-levels.md §7: "above" a characteristic level is strict — equal to it stays in the lower state', () => {
   const cases: [number, ReservoirStateName][] = [
     [99.99, 'below_dead'],
     [100, 'normal'],
@@ -80,7 +80,7 @@ test('optional levels may be left out: no dead level, no 防洪高水位, no nor
   assert.equal(reservoirState(129, minimal).marginToNormal, null);
 });
 
-test('reference §7 ordering: dead < flood limit ≤ normal, design ≤ check — equal bounds allowed where ≤', () => {
+test('docs/standards/warning-levels.md §7 ordering: dead < flood limit ≤ normal, design ≤ check — equal bounds allowed where ≤', () => {
   assert.equal(validateReservoirLevels(levels), levels);
   assert.doesNotThrow(() => validateReservoirLevels({ ...levels, floodLimitLevel: 125 }));
   assert.doesNotThrow(() => validateReservoirLevels({ ...levels, designFloodLevel: 132 }));
@@ -101,7 +101,7 @@ const staged: readonly StagedFloodLimit[] = [
 ];
 const stagedLevels: ReservoirLevels = { ...levels, floodLimitLevel: staged };
 
-test('reference §7 staged flood limits: each period applies on its inclusive bounds, none outside', () => {
+test('docs/standards/warning-levels.md §7 staged flood limits: each period applies on its inclusive bounds, none outside', () => {
   assert.equal(floodLimitAt('06-01', staged), 118);
   assert.equal(floodLimitAt('07-31', staged), 118);
   assert.equal(floodLimitAt('08-01', staged), 121);

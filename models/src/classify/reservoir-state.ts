@@ -1,5 +1,5 @@
 /**
- * State of a reservoir's water level against its characteristic levels (reference §7). Each
+ * State of a reservoir's water level against its characteristic levels (docs/standards/warning-levels.md §7). Each
  * reservoir station carries its own levels (m, same datum as the gauge); the flood-limit level
  * may be staged by period of the year (分期汛限水位).
  */

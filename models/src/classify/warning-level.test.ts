@@ -9,7 +9,7 @@ import {
   warningLevelRank,
 } from './warning-level.ts';
 
-test('reference §7: four levels IV 一般 蓝 · III 较重 黄 · II 严重 橙 · I 特别严重 红', () => {
+test('docs/standards/warning-levels.md §7: four levels IV 一般 蓝 · III 较重 黄 · II 严重 橙 · I 特别严重 红', () => {
   assert.deepEqual(
     WARNING_LEVELS.map((l) => {
       const info = WARNING_LEVEL_INFO[l];
@@ -25,7 +25,7 @@ test('reference §7: four levels IV 一般 蓝 · III 较重 黄 · II 严重 �
   for (const l of WARNING_LEVELS) assert.match(WARNING_LEVEL_INFO[l].hex, /^#[0-9A-F]{6}$/);
 });
 
-test('reference §7: I is the highest — ranks go blue 1 … red 4, no warning 0', () => {
+test('docs/standards/warning-levels.md §7: I is the highest — ranks go blue 1 … red 4, no warning 0', () => {
   assert.deepEqual(WARNING_LEVELS.map(warningLevelRank), [1, 2, 3, 4]);
   assert.equal(warningLevelRank(null), 0);
   assert.equal(warningLevelRank(undefined), 0);

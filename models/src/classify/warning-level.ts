@@ -1,5 +1,5 @@
 /**
- * The national four-level warning scale (reference §7): IV 一般 蓝 · III 较重 黄 · II 严重 橙 ·
+ * The national four-level warning scale (docs/standards/warning-levels.md §7): IV 一般 蓝 · III 较重 黄 · II 严重 橙 ·
  * I 特别严重 红. Roman numeral I is the *highest* level, so code ranks by colour, never by numeral.
  *
  * Classifiers return `WarningLevel | null`; `null` means "no warning" and ranks below blue.

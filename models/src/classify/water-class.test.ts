@@ -12,7 +12,7 @@ import {
 } from './water-class.ts';
 import type { WaterBody, WaterClass, WaterFactor } from './water-class.ts';
 
-test('GB 3838 table 1 limits are the reference §4 numbers', () => {
+test('GB 3838 table 1 limits are the docs/standards/gb3838-water.md §4 numbers', () => {
   assert.deepEqual(GB3838_PH_RANGE, [6, 9]);
   assert.deepEqual(GB3838_LIMITS, {
     do: [7.5, 6, 5, 3, 2],
@@ -143,7 +143,7 @@ test('GB 3838 class I and II both read 优', () => {
   assert.equal(two?.label, '优');
 });
 
-test('GB 3838 routine evaluation: TN only for lakes/reservoirs unless asked (reference §4 ❓)', () => {
+test('GB 3838 routine evaluation: TN only for lakes/reservoirs unless asked (docs/standards/gb3838-water.md §4 ❓)', () => {
   const river = classifyWater({ do: 8, tn: 3 }, { waterBody: 'river' });
   assert.equal(river?.class, 'I');
   assert.deepEqual(river?.skipped, [{ factor: 'tn', reason: 'excluded' }]);
@@ -161,7 +161,7 @@ test('GB 3838 routine evaluation: TN only for lakes/reservoirs unless asked (ref
   assert.equal(lakeWithoutTn?.class, 'I');
 });
 
-test('GB 3838 routine evaluation: fecal coliform only when asked (reference §4 ❓)', () => {
+test('GB 3838 routine evaluation: fecal coliform only when asked (docs/standards/gb3838-water.md §4 ❓)', () => {
   const routine = classifyWater({ do: 8, fecal_coliform: 30000 }, { waterBody: 'river' });
   assert.equal(routine?.class, 'I');
   assert.deepEqual(routine?.skipped, [{ factor: 'fecal_coliform', reason: 'excluded' }]);

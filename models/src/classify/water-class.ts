@@ -1,5 +1,5 @@
 /**
- * Surface-water quality class per GB 3838-2002 table 1, basic items (reference §4), by the
+ * Surface-water quality class per GB 3838-2002 table 1, basic items (docs/standards/gb3838-water.md §4), by the
  * single-factor method: the station's class is the worst class over the evaluated factors.
  */
 
@@ -10,7 +10,7 @@ export type WaterClass = (typeof WATER_CLASSES)[number];
 
 export type WaterQualityLabel = '优' | '良好' | '轻度污染' | '中度污染' | '重度污染';
 
-/** Qualitative label of each class (reference §4 ✅). */
+/** Qualitative label of each class (docs/standards/gb3838-water.md §4 ✅). */
 export const WATER_CLASS_LABEL: Readonly<Record<WaterClass, WaterQualityLabel>> = {
   I: '优',
   II: '优',
@@ -91,10 +91,10 @@ export interface WaterClassOptions {
   readonly waterBody: WaterBody;
   /**
    * Evaluate TN. Default: true for lakes/reservoirs, false for rivers — routine evaluation
-   * leaves out river TN (reference §4 ❓).
+   * leaves out river TN (docs/standards/gb3838-water.md §4 ❓).
    */
   readonly includeTn?: boolean;
-  /** Evaluate fecal coliform. Default false: routine evaluation leaves it out (reference §4 ❓). */
+  /** Evaluate fecal coliform. Default false: routine evaluation leaves it out (docs/standards/gb3838-water.md §4 ❓). */
   readonly includeFecalColiform?: boolean;
 }
 
@@ -109,7 +109,7 @@ export interface WaterClassResult {
   readonly worstFactors: readonly WaterFactor[];
   /**
    * 超标倍数 (C − C_III) / C_III of each pollutant worse than class III. Not defined for pH or DO
-   * (reference §4 ❓).
+   * (docs/standards/gb3838-water.md §4 ❓).
    */
   readonly exceedance: Readonly<Partial<Record<WaterFactor, number>>>;
   /**

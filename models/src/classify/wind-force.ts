@@ -1,6 +1,6 @@
 /**
  * Wind force (Beaufort number) from wind speed. Stations report m/s, while fire-danger scoring
- * tables (reference §6) score the wind force. Speeds follow the Chinese wind scale
+ * tables (docs/standards/forest-fire.md §6) score the wind force. Speeds follow the Chinese wind scale
  * GB/T 28591-2012, which extends Beaufort to force 17; this table is not in the reference file.
  */
 

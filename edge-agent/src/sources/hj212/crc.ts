@@ -1,5 +1,5 @@
 /**
- * HJ 212 CRC (reference §1.2). It is NOT CRC-16/MODBUS: each byte replaces the low half of the
+ * HJ 212 CRC (docs/standards/hj212.md §1.2). It is NOT CRC-16/MODBUS: each byte replaces the low half of the
  * shifted register (`crc = (crc >> 8) ^ b`) instead of being XORed into it, and several public
  * parsers get this wrong — so the verified packets of §1.3 are the tests.
  */

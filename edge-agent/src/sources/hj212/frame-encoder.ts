@@ -1,5 +1,5 @@
 /**
- * Wraps an HJ 212 data segment in its frame (reference §1.1): `##` + 4-digit length + data +
+ * Wraps an HJ 212 data segment in its frame (docs/standards/hj212.md §1.1): `##` + 4-digit length + data +
  * CRC (§1.2, emitted uppercase) + `\r\n`. The length counts bytes, not characters, because
  * that is what the receiving parser counts.
  */

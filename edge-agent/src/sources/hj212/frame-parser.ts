@@ -1,5 +1,5 @@
 /**
- * Streaming HJ 212 frame parser for a TCP byte stream (reference §1.1):
+ * Streaming HJ 212 frame parser for a TCP byte stream (docs/standards/hj212.md §1.1):
  *
  *   `##` + 4-digit decimal data length + data segment + 4 hex CRC (§1.2) + `\r\n`
  *

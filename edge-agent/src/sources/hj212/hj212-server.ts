@@ -14,7 +14,7 @@
  *
  * Version: the Flag version bits of a reply follow the device's configured version, else the
  * version bits the device sent, else `defaultVersion` — never guessed from anything else
- * (reference §1.0: devices send 2005, 2017 and 2025 framing).
+ * (docs/standards/hj212.md §1.0: devices send 2005, 2017 and 2025 framing).
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';

@@ -1,5 +1,5 @@
 /**
- * HJ 212 timestamps (`DataTime=YYYYMMDDhhmmss`, `QN=YYYYMMDDhhmmsszzz`, reference §1.4/§1.6)
+ * HJ 212 timestamps (`DataTime=YYYYMMDDhhmmss`, `QN=YYYYMMDDhhmmsszzz`, docs/standards/hj212.md §1.4/§1.6)
  * carry no zone: they are the logger's local clock, China Standard Time (UTC+8) in practice.
  * The offset is a parameter so a logger set to another zone (or to UTC) can be configured.
  */

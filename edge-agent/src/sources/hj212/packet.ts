@@ -1,5 +1,5 @@
 /**
- * HJ 212 data segment ⇄ fields (reference §1.4–§1.6).
+ * HJ 212 data segment ⇄ fields (docs/standards/hj212.md §1.4–§1.6).
  *
  * Parsing never throws: a segment that cannot be read comes back as `{ ok: false }` with the
  * fields that could be read, so a server can still echo QN/MN in a refusal.
@@ -11,7 +11,7 @@ import { encodeHj212Frame } from './frame-encoder.ts';
 /** HJ 212 §1.5 Flag = version×4 + D×2 + A. */
 export interface Hj212Flag {
   readonly value: number;
-  /** V5..V0: 0 = HJ/T 212-2005, 1 = HJ 212-2017, 2 = HJ 212-2025 (⚠️ reference §1.0). */
+  /** V5..V0: 0 = HJ/T 212-2005, 1 = HJ 212-2017, 2 = HJ 212-2025 (⚠️ docs/standards/hj212.md §1.0). */
   readonly version: number;
   /** A bit: the sender wants a reply. */
   readonly ackWanted: boolean;
@@ -19,7 +19,7 @@ export interface Hj212Flag {
   readonly split: boolean;
 }
 
-/** Version names and their Flag version bits (reference §1.0). */
+/** Version names and their Flag version bits (docs/standards/hj212.md §1.0). */
 export const HJ212_VERSION_BITS = { '2005': 0, '2017': 1, '2025': 2 } as const;
 export type Hj212Version = keyof typeof HJ212_VERSION_BITS;
 

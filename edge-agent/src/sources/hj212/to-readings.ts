@@ -1,5 +1,5 @@
 /**
- * An HJ 212 data upload → `SourceReading[]` (reference §1.6, §1.8, §1.9;
+ * An HJ 212 data upload → `SourceReading[]` (docs/standards/hj212.md §1.6, §1.8, §1.9;
  * docs/standards/hj212-codes.md).
  *
  * - CN 2011 real-time data carries `Rtd`; 2051 minute, 2061 hour and 2031 day data carry `Avg`,

@@ -1,4 +1,4 @@
-/** The verified HJ 212 packets of reference §1.3 (length and CRC recomputed there), as full frames. */
+/** The verified HJ 212 packets of docs/standards/hj212.md §1.3 (length and CRC recomputed there), as full frames. */
 export const VERIFIED_PACKETS: readonly string[] = [
   '##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n',
   '##0087QN=20160801085000001;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&&&C241\r\n',

@@ -1,5 +1,5 @@
 /**
- * BCD as SL 651 uses it (reference §2.1/§2.2): two decimal digits per byte, high nibble first;
+ * BCD as SL 651 uses it (docs/standards/sl651.md §2.1/§2.2): two decimal digits per byte, high nibble first;
  * times are YYMMDDhhmm[ss] of the station's local clock (UTC+8 by default, 20YY).
  */
 

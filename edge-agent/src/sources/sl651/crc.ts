@@ -1,5 +1,5 @@
 /**
- * SL 651-2014 frame check (reference §2.1): CRC-16/MODBUS (reflected poly 0xA001, init 0xFFFF)
+ * SL 651-2014 frame check (docs/standards/sl651.md §2.1): CRC-16/MODBUS (reflected poly 0xA001, init 0xFFFF)
  * over every byte from the first 0x7E through the end char, sent high byte first. Unlike
  * HJ 212's variant, each byte is XORed into the register.
  */

@@ -1,5 +1,5 @@
 /**
- * SL 651 element identifier → Shanshui metric (reference §2.4). Kept as data, with the
+ * SL 651 element identifier → Shanshui metric (docs/standards/sl651.md §2.4). Kept as data, with the
  * standard's symbol, Chinese name, unit and N(digits, decimals) format, so a station can be
  * configured with overrides and the encoder knows each element's default width.
  *

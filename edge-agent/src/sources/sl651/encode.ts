@@ -1,5 +1,5 @@
 /**
- * SL 651 frame encoders (reference §2.1–§2.2):
+ * SL 651 frame encoders (docs/standards/sl651.md §2.1–§2.2):
  * - the centre's downlink acknowledgement of a report: direction 1000, body STX + serial (echoed)
  *   + send time (the centre's clock), end char EOT (04, done: the station may hang up) or ESC
  *   (1B, done: stay online) — ACK (06) / NAK (15) for multi-packet transfers;

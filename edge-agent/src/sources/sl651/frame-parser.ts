@@ -1,5 +1,5 @@
 /**
- * Streaming SL 651-2014 HEX/BCD frame parser (reference §2.1):
+ * Streaming SL 651-2014 HEX/BCD frame parser (docs/standards/sl651.md §2.1):
  *
  *   7E 7E · addresses (6) · password (2) · function (1) · direction+length (2)
  *   · STX 02 | SYN 16 + packet total/seq (3) · body · end char · CRC (2, high byte first)

@@ -1,5 +1,5 @@
 /**
- * Reassembles SL 651 multi-packet transfers (SYN start char, reference §2.1): the bodies of
+ * Reassembles SL 651 multi-packet transfers (SYN start char, docs/standards/sl651.md §2.1): the bodies of
  * packets 1…total, concatenated in sequence order, form one body. One assembler per
  * connection, bounded in packets and bytes so a station that never finishes cannot grow it.
  */

@@ -1,5 +1,5 @@
 /**
- * SL 651 report body (reference §2.2) of functions 32 定时报, 33 加报, 34 小时报 and 2F 链路维持:
+ * SL 651 report body (docs/standards/sl651.md §2.2) of functions 32 定时报, 33 加报, 34 小时报 and 2F 链路维持:
  *
  *   serial (2) · send time (6 BCD) · F1 F1 station (5) class (1) · F0 F0 observation time
  *   (5 BCD) · elements … (until the end char, i.e. the end of the body)
@@ -9,7 +9,7 @@
  * start a new observation time: hourly reports put DRP/DRZ arrays and point values under
  * different times. Also handled, from field practice (⚠️ one public implementation each):
  * 'FF' + byte extension identifiers; a single F0/F1 without its repeat; all-FF (as well as
- * the reference's all-AA) values meaning "invalid"; the FF sign byte counting in the
+ * docs/standards/sl651.md §2.2's all-AA) values meaning "invalid"; the FF sign byte counting in the
  * definition's byte count; 45 ZT being HEX bits, not BCD.
  *
  * Invalid values (all FF / all AA) are kept in the report with `invalid: true` and no value,
