@@ -38,7 +38,9 @@ import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
 import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
-import { renderCluster, replaceClusterSection } from './report-cluster.ts';
+import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
+import { benchClusterThroughput } from './bench-cluster-throughput.ts';
+import type { ThroughputOptions } from './bench-cluster-throughput.ts';
 import { readFile } from 'node:fs/promises';
 import { fdLimits } from './fd-limit.ts';
 import { machineInfo } from './machine-info.ts';
@@ -47,7 +49,7 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput'] as const;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
 type Part = (typeof PARTS)[number];
@@ -59,6 +61,7 @@ interface Plan {
   readonly webhook: WebhookLatencyOptions;
   readonly agent: AgentBenchOptions;
   readonly cluster: ClusterBenchOptions;
+  readonly throughput: ThroughputOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -81,6 +84,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         webhook: { alerts: 60, devices, window: 2, maxSeconds: 15 },
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
+        throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -99,6 +103,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
         cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
+        throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
       };
 }
 
@@ -169,6 +174,11 @@ async function main(): Promise<void> {
   }
   const agent = agentRuns[0];
   const cluster = await attempt('cluster', () => benchCluster(p.cluster));
+  const throughput: Awaited<ReturnType<typeof benchClusterThroughput>>[] = [];
+  for (const n of [1, 2]) {
+    const r = await attempt('throughput', () => benchClusterThroughput(n, p.throughput));
+    if (r) throughput.push(r);
+  }
 
   const ratios: Record<string, number> = {};
   if (raw && e2e) for (const v of e2e.variants) ratios[v.name] = v.readingsPerSec / raw.readingsPerSec;
@@ -199,15 +209,18 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${renderText(results)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
+  if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
     // Only the cluster part: its section is replaced in the file as it stands.
-    const onlyCluster = only.size === 1 && only.has('cluster');
-    const base = onlyCluster ? await readFile(file, 'utf8').catch(() => '# Benchmarks\n') : renderMarkdown(results);
-    await writeFile(file, cluster ? replaceClusterSection(base, renderCluster(cluster)) : base);
+    const onlyCluster = [...only].every((part) => part === 'cluster' || part === 'throughput');
+    let doc = onlyCluster ? await readFile(file, 'utf8').catch(() => '# Benchmarks\n') : renderMarkdown(results);
+    if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
+    if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
+    await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
   process.stdout.write(`\n${JSON.stringify(cluster ? { ...results, cluster } : results)}\n`);
