@@ -41,7 +41,9 @@ import { summariseCpuProfile } from './cpu-profile-summary.ts';
 import { benchMap, renderMapMarkdown, spliceMapSection } from './bench-map.ts';
 import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
-import { renderCluster, replaceClusterSection } from './report-cluster.ts';
+import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
+import { benchClusterThroughput } from './bench-cluster-throughput.ts';
+import type { ThroughputOptions } from './bench-cluster-throughput.ts';
 import { fdLimits } from './fd-limit.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
@@ -49,7 +51,7 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'map'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map'] as const;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
 type Part = (typeof PARTS)[number];
@@ -61,6 +63,7 @@ interface Plan {
   readonly webhook: WebhookLatencyOptions;
   readonly agent: AgentBenchOptions;
   readonly cluster: ClusterBenchOptions;
+  readonly throughput: ThroughputOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -83,6 +86,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         webhook: { alerts: 60, devices, window: 2, maxSeconds: 15 },
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
+        throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -101,6 +105,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
         cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
+        throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
       };
 }
 
@@ -171,6 +176,11 @@ async function main(): Promise<void> {
   }
   const agent = agentRuns[0];
   const cluster = await attempt('cluster', () => benchCluster(p.cluster));
+  const throughput: Awaited<ReturnType<typeof benchClusterThroughput>>[] = [];
+  for (const n of [1, 2]) {
+    const r = await attempt('throughput', () => benchClusterThroughput(n, p.throughput));
+    if (r) throughput.push(r);
+  }
   const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
   const ratios: Record<string, number> = {};
@@ -203,19 +213,23 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${renderText(results)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
+  if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // A part run alone (cluster, map): its section is replaced in the file as it stands; others keep theirs.
-    const alone = only.size === 1 && (only.has('cluster') || only.has('map'));
+    // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
+    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map');
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
-    const base = alone ? previous : renderMarkdown(results);
-    const withCluster = cluster ? replaceClusterSection(base, renderCluster(cluster)) : base;
+    let doc = alone ? previous : renderMarkdown(results);
+    if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
+    if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
-    await writeFile(file, map ? spliceMapSection(withCluster, renderMapMarkdown(map)) : keptMap && !withCluster.includes('<!-- map-bench -->') ? `${withCluster.trimEnd()}\n\n${keptMap}` : withCluster);
+    if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
+    else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
   process.stdout.write(`\n${JSON.stringify(cluster ? { ...results, cluster } : results)}\n`);

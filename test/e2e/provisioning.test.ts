@@ -1,5 +1,5 @@
 /** A technician provisions a gateway with a one-time token; the platform configures it with a retained message. */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test, beforeAll, afterAll, vi } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
@@ -33,8 +33,10 @@ test('provisioning: a good token yields working credentials once; reused, expire
   assert.equal(reused.body.error.code, 'PROVISION_ERR_TOKEN_USED');
 
   const short = await tp.api('POST', '/api/v1/stations/pump-st-01/bootstrap-tokens', { ttlSec: 1 });
-  await new Promise((r) => setTimeout(r, 1100));
-  const expired = await provision(short.body.token);
+  // The token's second passes on the clock (fake Date) instead of being slept through.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 1100);
+  const expired = await provision(short.body.token).finally(() => vi.useRealTimers());
   assert.equal(expired.status, 410);
   assert.equal(expired.body.error.code, 'PROVISION_ERR_TOKEN_EXPIRED');
 

@@ -1,0 +1,98 @@
+/**
+ * Part 6b — throughput of one node against two on the same PostgreSQL, Redis and influxd:
+ * 200 devices (real mqtt.js clients in two load-generator processes) publish QoS 1 readings, one
+ * per message, split evenly over the nodes; readings/s from the first publish until InfluxDB
+ * shows every acknowledged one, and the nodes' CPU per stored reading.
+ */
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InfluxHttp, freePort } from '@shanshui/ingest';
+import type { ManagedInfluxd } from '@shanshui/ingest';
+import { startPostgres } from '../support/postgres-server.ts';
+import type { PostgresServer } from '../support/postgres-server.ts';
+import { startRedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { PlatformProcess } from './platform-process.ts';
+import { LoadGeneratorProcess } from './load-generator-process.ts';
+import { CpuMeter } from './proc-stats.ts';
+import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
+import { registerDevices } from './register-devices.ts';
+import { progress, sleep } from './progress.ts';
+
+export interface ThroughputOptions {
+  readonly devices: number;
+  readonly messagesPerDevice: number;
+  readonly window: number;
+  readonly maxSeconds: number;
+}
+
+export interface ThroughputResult {
+  readonly nodes: number;
+  readonly readings: number;
+  readonly readingsPerSec: number;
+  /** Nodes' CPU per stored reading, µs. */
+  readonly cpuMicrosPerReading: number;
+  readonly nodeCores: number;
+  readonly otherCores: number;
+}
+
+export async function benchClusterThroughput(nodeCount: number, o: ThroughputOptions): Promise<ThroughputResult> {
+  const tmp = await benchTempDir(`shanshui-bench-tput${nodeCount}-`);
+  const nodes: PlatformProcess[] = [];
+  const generators: LoadGeneratorProcess[] = [];
+  let postgres: PostgresServer | undefined;
+  let redis: RedisServer | undefined;
+  let influxd: ManagedInfluxd | undefined;
+  try {
+    [postgres, redis, influxd] = await Promise.all([startPostgres(), startRedisServer(), startBenchInfluxd(path.join(tmp.dir, 'influxdb'))]);
+    const databaseUrl = await postgres.createDatabase('shanshui');
+    const secretKey = randomBytes(32).toString('hex');
+    for (let i = 0; i < nodeCount; i++) {
+      nodes.push(
+        await PlatformProcess.start({
+          dataDir: path.join(tmp.dir, `node-${i + 1}`),
+          influxUrl: influxd.url,
+          logFile: path.join(tmp.dir, `node-${i + 1}.log`),
+          mqttPort: await freePort(),
+          httpPort: await freePort(),
+          config: { databaseUrl, redisUrl: redis.url, secretKey, nodeId: `node-${i + 1}`, defaultRules: false },
+        }),
+      );
+    }
+    const reg = await registerDevices({ httpUrl: nodes[0]!.httpUrl, apiToken: nodes[0]!.apiToken, prefix: `tp${nodeCount}`, count: o.devices, concurrency: 16 });
+    const half = Math.ceil(reg.devices.length / 2);
+    for (let g = 0; g < 2; g++) {
+      const gen = await LoadGeneratorProcess.start(`gen${g}`, half);
+      generators.push(gen);
+      const r = await gen.connect({ url: `mqtt://127.0.0.1:${nodes[g % nodeCount]!.mqttPort}`, devices: reg.devices.slice(g * half, (g + 1) * half), keepaliveSec: 600, subscribeDown: false, concurrency: 50 });
+      if (r.failed > 0) throw new Error(`devices did not connect: ${r.firstError}`);
+    }
+    const influx = new InfluxHttp({ url: influxd.url, database: 'shanshui', ...(influxd.user ? { username: influxd.user.username, password: influxd.user.password } : {}) });
+    const count = async (): Promise<number> => {
+      const series = await influx.query('SELECT count(pm25) FROM air').catch(() => []);
+      return Number(series[0]?.values[0]?.[1] ?? 0);
+    };
+    const cpu = new CpuMeter();
+    nodes.forEach((n, i) => cpu.add(`node${i + 1}`, n.pid));
+    const started = performance.now();
+    const results = await Promise.all(
+      generators.map((g) => g.publish({ messagesPerDevice: o.messagesPerDevice, readingsPerMessage: 1, window: o.window, tsBase: Date.now() - 86_400_000, readingOffset: 0, seqStart: 1, maxSeconds: o.maxSeconds })),
+    );
+    const acked = results.reduce((n, r) => n + r.readings - r.errors, 0);
+    const deadline = Date.now() + 120_000;
+    while ((await count()) < acked && Date.now() < deadline) await sleep(200);
+    const seconds = (performance.now() - started) / 1000;
+    const report = cpu.stop();
+    const nodeCores = Object.values(report.cores).reduce((a, b) => a + b, 0);
+    const stored = await count();
+    progress(`throughput [${nodeCount} node(s)]: ${stored} readings in ${seconds.toFixed(1)} s = ${Math.round(stored / seconds)}/s; nodes ${nodeCores.toFixed(2)} cores`);
+    return { nodes: nodeCount, readings: stored, readingsPerSec: stored / seconds, cpuMicrosPerReading: (nodeCores * seconds * 1e6) / Math.max(1, stored), nodeCores, otherCores: report.otherCores };
+  } finally {
+    for (const g of generators) await g.close().catch(() => undefined);
+    for (const n of nodes) await n.stop().catch(() => undefined);
+    await influxd?.stop().catch(() => undefined);
+    await redis?.stop().catch(() => undefined);
+    await postgres?.stop().catch(() => undefined);
+    await tmp.remove();
+  }
+}
