@@ -95,7 +95,15 @@ export async function benchMap(options: Partial<MapBenchOptions> = {}): Promise<
         const started = performance.now();
         const { page, context } = await signIn(browser, base, user, password, { width: 1920, height: 1080 });
         await page.waitForFunction((n) => (globalThis as unknown as BenchWindow).shanshui.stationIds().length === n, expected);
-        await page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as BenchWindow).shanshui.view.map.once('idle', () => resolve())));
+        // 'idle' fires only after a render: ask for one, or a map that is already idle would never answer.
+        await page.evaluate(
+          () =>
+            new Promise<void>((resolve) => {
+              const map = (globalThis as unknown as BenchWindow & { shanshui: { view: { map: { triggerRepaint(): void } } } }).shanshui.view.map;
+              map.once('idle', () => resolve());
+              map.triggerRepaint();
+            }),
+        );
         const loadMs = performance.now() - started;
         const pan = (center: [number, number], zoom: number): Promise<number[]> =>
           page.evaluate(
