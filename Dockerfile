@@ -1,5 +1,6 @@
 # The Shanshui platform image: Node 24 runs the TypeScript sources directly (type stripping), so
-# the image carries the sources and production dependencies; there is no build step.
+# the image carries the sources and production dependencies; the only build step is the web
+# app's bundle (esbuild).
 FROM node:24-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -15,12 +16,16 @@ COPY broker/package.json broker/
 COPY ingest/package.json ingest/
 COPY edge-agent/package.json edge-agent/
 COPY dashboards/package.json dashboards/
+COPY web/package.json web/
 COPY test/package.json test/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY models/ models/
 COPY broker/ broker/
 COPY ingest/ ingest/
+COPY web/ web/
+# The 一张图 bundle (esbuild, from the installed packages): built now, so the platform serves it as is.
+RUN node web/build/main.ts
 COPY edge-agent/ edge-agent/
 COPY scripts/ scripts/
 

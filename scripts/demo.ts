@@ -6,6 +6,7 @@
  * up as a technician would (see demo-gateway.ts): its agent in `{dataDir}/demo-agent/`, fed over
  * TCP by a simulated HJ 212 数采仪 and a simulated SL 651 RTU. Environment variables as for `npm start`.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, describePortInUse, loadConfig, startPlatform, wantsPrettyLog } from '@shanshui/ingest';
@@ -64,7 +65,21 @@ if (config.demoStations > 0) {
   }
 }
 
+// A duty officer for the 一张图 at / (operator, every department): the password is made once and kept in the data folder (0600).
+const demoUserFile = path.join(config.dataDir, 'demo-user.json');
+let demoUser: { username: string; password: string };
+try {
+  demoUser = JSON.parse(await readFile(demoUserFile, 'utf8')) as { username: string; password: string };
+} catch {
+  demoUser = { username: 'duty', password: randomBytes(9).toString('base64url') };
+  await writeFile(demoUserFile, JSON.stringify(demoUser, null, 2), { mode: 0o600 });
+}
+if (!(await platform.store.users.get(demoUser.username))) {
+  await platform.store.users.create({ name: demoUser.username, displayName: '应急值班员', password: demoUser.password, role: 'operator', departments: '*', createdBy: 'demo' });
+}
+
 const api = `http://localhost:${platform.httpPort}`;
+logger.info({ url: `${api}/`, username: demoUser.username, password: demoUser.password, kept: demoUserFile }, `一张图 the map: open ${api}/ and sign in as ${demoUser.username} / ${demoUser.password}`);
 const tokenFile = path.join(config.dataDir, 'admin-token');
 const tryThis = [
   `curl -s ${api}/readyz`,

@@ -4,7 +4,7 @@
  * datasources, overlapping panels or undefined template variables. The queries themselves run
  * against a real InfluxDB in test/e2e/dashboards.test.ts.
  */
-import { test } from 'vitest';
+import { test, expect } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -131,4 +131,23 @@ test('provisioning YAML: apiVersion 1, fixed datasource uid, env only in values,
   }
   assert.equal(influx, 1, 'one InfluxDB datasource');
   assert.equal(providers, 1, 'one dashboard provider');
+});
+
+test('Geomap basemap by configuration: none fetches nothing, 天地图 needs its key, XYZ needs a template; the map links to the domain dashboards and the platform', async () => {
+  const { geomapBaselayer, grafanaBasemapEnv } = await import('./geomap-basemap.ts');
+  const { buildDashboards } = await import('./build-dashboards.ts');
+  const { grafanaDashboards } = await import('./grafana-schema-check.ts');
+  expect(geomapBaselayer('none').config.url).toBe('data:,');
+  expect(() => geomapBaselayer('tianditu')).toThrow(/天地图 key/);
+  expect(geomapBaselayer('tianditu', 'abc123def456').config.url).toMatch(/^https:\/\/t0\.tianditu\.gov\.cn\/vec_w\/wmts\?.*TILEMATRIX=\{z\}&TILEROW=\{y\}&TILECOL=\{x\}&tk=abc123def456$/);
+  expect(() => geomapBaselayer('xyz', 'http://tiles.local/tile.png')).toThrow(/\{z\}/);
+  expect(grafanaBasemapEnv('xyz', 'http://10.0.0.5/{z}/{x}/{y}.png')).toBe(`GRAFANA_BASEMAP_CONFIG='{"type":"xyz","name":"底图","config":{"url":"http://10.0.0.5/{z}/{x}/{y}.png","attribution":""}}'\n`);
+  const overview = buildDashboards()['overview.json']!;
+  const map = overview.panels.find((p) => p.type === 'geomap')!;
+  expect((map.options as { basemap: { type: string } }).basemap.type).toBe('default');
+  const links = map.fieldConfig!.defaults.links!;
+  expect(links.map((l) => l.url)).toEqual(['/dashboards?tag=shanshui&tag=${__data.fields.domain}', '${platform_url}/?station=${__data.fields.station}']);
+  expect(overview.templating.list.some((v) => v.name === 'platform_url')).toBe(true);
+  // Checked against @grafana/schema by the typecheck; here only that every dashboard passes through it.
+  expect(Object.keys(grafanaDashboards()).sort()).toEqual(Object.keys(buildDashboards()).sort());
 });

@@ -45,6 +45,8 @@ export interface FieldDefaults {
   readonly thresholds?: { readonly mode: 'absolute'; readonly steps: readonly Threshold[] };
   readonly mappings?: readonly ValueMapping[];
   readonly custom?: Readonly<Record<string, unknown>>;
+  /** Data links: `${__data.fields.name}` is the value of a field of the clicked row. */
+  readonly links?: ReadonlyArray<{ readonly title: string; readonly url: string; readonly targetBlank?: boolean }>;
 }
 
 export interface FieldOverride {
@@ -96,7 +98,7 @@ export interface QueryVariable {
   readonly includeAll: boolean;
   /** Rendered for "All": a regex, so 10,000 stations never become one giant alternation. */
   readonly allValue?: string;
-  readonly current: Readonly<Record<string, unknown>>;
+  readonly current: { readonly text: string | readonly string[]; readonly value: string | readonly string[]; readonly selected?: boolean };
   readonly options: readonly never[];
   readonly sort: 1;
   readonly hide?: 0 | 2;
@@ -145,5 +147,16 @@ export interface Dashboard {
   readonly templating: { readonly list: readonly Variable[] };
   readonly annotations: { readonly list: readonly AnnotationQuery[] };
   readonly panels: readonly Panel[];
-  readonly links: ReadonlyArray<{ readonly title: string; readonly type: 'dashboards'; readonly tags: readonly string[]; readonly asDropdown: boolean }>;
+  readonly links: ReadonlyArray<{
+    readonly title: string;
+    readonly type: 'dashboards' | 'link';
+    readonly tags: readonly string[];
+    readonly asDropdown: boolean;
+    readonly icon: string;
+    readonly includeVars: boolean;
+    readonly keepTime: boolean;
+    readonly targetBlank: boolean;
+    readonly tooltip: string;
+    readonly url?: string;
+  }>;
 }

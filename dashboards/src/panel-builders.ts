@@ -266,6 +266,6 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     templating: { list: spec.variables },
     annotations: { list: spec.annotations },
     panels: layout(spec.panels),
-    links: [{ title: '山水 Shanshui', type: 'dashboards', tags: ['shanshui'], asDropdown: true }],
+    links: [{ title: '山水 Shanshui', type: 'dashboards', tags: ['shanshui'], asDropdown: true, icon: 'external link', includeVars: false, keepTime: true, targetBlank: false, tooltip: '' }],
   };
 }

@@ -1,4 +1,5 @@
 /** Bench support: the results as a text table (stdout), as Markdown (docs/benchmarks.md), and as one JSON line. */
+import type { MapBenchResult } from './bench-map.ts';
 import type { RawInfluxResult } from './bench-influx-raw.ts';
 import type { E2eResult } from './bench-e2e.ts';
 import type { IdleBrokerResult, IdleMemoryResult } from './bench-idle-memory.ts';
@@ -18,6 +19,8 @@ export interface BenchResults {
   readonly idle?: IdleMemoryResult;
   readonly webhook?: WebhookLatencyResult;
   readonly agent?: AgentBenchResult;
+  /** The 一张图 in chromium (bench-map.ts; rendered in its own section). */
+  readonly map?: MapBenchResult;
   /** Every run of the agent part (the first is `agent`); ratios are given as their spread. */
   readonly agentRuns?: readonly AgentBenchResult[];
   /** e2e readings/s ÷ raw readings/s, per variant. */

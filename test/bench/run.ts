@@ -7,7 +7,9 @@
  *   4. publish → signed webhook latency (p50/p99) while background devices load the platform,
  *   5. the edge agent (its own process): RSS idle and under a simulated high-rate source against a
  *      bare mqtt.js client doing the same, and its backlog drain rate after an outage against
- *      that client publishing the same backlog in the same message sizes to the same platform.
+ *      that client publishing the same backlog in the same message sizes to the same platform,
+ *   6. the 一张图 in chromium: 10,000 stations load and pan (frame times, long frames) against
+ *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -18,9 +20,9 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent   run some parts
+ *   --only=raw,e2e,idle,webhook,agent,map   run some parts
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,12 +38,12 @@ import type { WebhookLatencyOptions } from './webhook-latency.ts';
 import { benchAgent } from './bench-agent.ts';
 import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
+import { benchMap, renderMapMarkdown, spliceMapSection } from './bench-map.ts';
 import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
 import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
 import { benchClusterThroughput } from './bench-cluster-throughput.ts';
 import type { ThroughputOptions } from './bench-cluster-throughput.ts';
-import { readFile } from 'node:fs/promises';
 import { fdLimits } from './fd-limit.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
@@ -49,7 +51,7 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map'] as const;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
 type Part = (typeof PARTS)[number];
@@ -179,6 +181,7 @@ async function main(): Promise<void> {
     const r = await attempt('throughput', () => benchClusterThroughput(n, p.throughput));
     if (r) throughput.push(r);
   }
+  const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
   const ratios: Record<string, number> = {};
   if (raw && e2e) for (const v of e2e.variants) ratios[v.name] = v.readingsPerSec / raw.readingsPerSec;
@@ -203,6 +206,7 @@ async function main(): Promise<void> {
     ...(idle ? { idle } : {}),
     ...(webhook ? { webhook } : {}),
     ...(agent ? { agent, agentRuns } : {}),
+    ...(map ? { map } : {}),
     ratios,
     ...(profile ? { profile } : {}),
     failures,
@@ -210,16 +214,21 @@ async function main(): Promise<void> {
   process.stdout.write(`${renderText(results)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
+  if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // Only the cluster part: its section is replaced in the file as it stands.
-    const onlyCluster = [...only].every((part) => part === 'cluster' || part === 'throughput');
-    let doc = onlyCluster ? await readFile(file, 'utf8').catch(() => '# Benchmarks\n') : renderMarkdown(results);
+    // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
+    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map');
+    const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
+    let doc = alone ? previous : renderMarkdown(results);
     if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
     if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
+    const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
+    if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
+    else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }

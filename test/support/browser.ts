@@ -30,6 +30,9 @@ export async function signIn(
   prepare?: (context: BrowserContext) => Promise<void>,
 ): Promise<SignedInPage> {
   const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  // A loaded machine (parallel test files, software WebGL) loads the page slowly: wait longer than playwright's 30 s.
+  context.setDefaultTimeout(90_000);
+  context.setDefaultNavigationTimeout(90_000);
   await prepare?.(context);
   const page = await context.newPage();
   const problems: string[] = [];
@@ -43,7 +46,7 @@ export async function signIn(
   await page.locator('input[name="password"]').fill(password);
   await page.locator('form[data-testid="sign-in"] button[type="submit"]').click();
   await page.getByTestId('map').waitFor();
-  await page.waitForFunction(() => (globalThis as unknown as { shanshui?: unknown }).shanshui !== undefined);
+  await page.waitForFunction(() => (globalThis as unknown as { shanshui?: unknown }).shanshui !== undefined, undefined, { timeout: 90_000 });
   await page.evaluate(() => (globalThis as unknown as { shanshui: { ready(): Promise<void> } }).shanshui.ready());
   return { context, page, problems };
 }

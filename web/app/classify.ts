@@ -5,7 +5,7 @@
  * level. Reservoirs are shown against their alerts (汛限水位 lives in the station's levels).
  */
 // The classification files only: the package index also carries the Node-only CBOR codec.
-import { classifyWater, computeRealtimeAqi, droughtLevel, DROUGHT_LEVEL_LABEL } from '../../models/src/classify/index.ts';
+import { AQI_POLLUTANT_INFO, classifyWater, computeRealtimeAqi, droughtLevel, DROUGHT_LEVEL_LABEL } from '../../models/src/classify/index.ts';
 import type { StationProps } from './api.ts';
 
 export interface Classification {
@@ -19,7 +19,8 @@ const num = (p: StationProps, metric: string): number | undefined => {
   return v && v.quality !== 'implausible' ? v.value : undefined;
 };
 
-export function classify(p: StationProps): Classification[] {
+/** `attributes`: the station's own (waterBody 'lake'/'reservoir' selects the lake column, as the rules do). */
+export function classify(p: StationProps, attributes: Readonly<Record<string, unknown>> = {}): Classification[] {
   const out: Classification[] = [];
   try {
     if (p.domain === 'air') {
@@ -29,7 +30,7 @@ export function classify(p: StationProps): Classification[] {
         if (v !== undefined) input[m] = v;
       }
       const r = computeRealtimeAqi(input as Parameters<typeof computeRealtimeAqi>[0]);
-      if (r) out.push({ label: 'AQI（HJ 633）', value: `${r.aqi} ${r.levelName} ${r.category}${r.primaryPollutants.length ? ` · 首要污染物 ${r.primaryPollutants.join('、')}` : ''}`, color: r.color.hex });
+      if (r) out.push({ label: 'AQI（HJ 633）', value: `${r.aqi} ${r.levelName} ${r.category}${r.primaryPollutants.length ? ` · 首要污染物 ${[...new Set(r.primaryPollutants.map((x) => AQI_POLLUTANT_INFO[x].substance))].join('、')}` : ''}`, color: r.color.hex });
     }
     if (p.domain === 'water') {
       const input: Record<string, number> = {};
@@ -37,8 +38,10 @@ export function classify(p: StationProps): Classification[] {
         const v = num(p, m);
         if (v !== undefined) input[m] = v;
       }
-      const r = classifyWater(input as Parameters<typeof classifyWater>[0], { waterBody: 'river' });
-      if (r) out.push({ label: '水质类别（GB 3838）', value: `${r.label}${r.worstFactors.length ? ` · 定类因子 ${r.worstFactors.join('、')}` : ''}` });
+      const body = attributes['waterBody'];
+      const waterBody = body === 'lake' || body === 'reservoir' ? 'lake' : 'river';
+      const r = classifyWater(input as Parameters<typeof classifyWater>[0], { waterBody });
+      if (r) out.push({ label: '水质类别（GB 3838）', value: `${r.class} 类 · ${r.label}${r.worstFactors.length ? ` · 定类因子 ${r.worstFactors.join('、')}` : ''}` });
     }
     if (p.domain === 'soil' || p.domain === 'agriculture') {
       const v = num(p, 'moisture_rel');

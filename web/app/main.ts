@@ -169,13 +169,18 @@ async function start(): Promise<void> {
   const points = (): MarkerPoint[] =>
     [...stations.values()].filter(passes).map((f) => ({ id: f.id, name: f.properties.name, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], rank: rankOf(f) }));
 
+  // The list is rebuilt only when what it shows changed: a row must not be replaced under the pointer by every reading.
+  let listKey = '';
   function drawList(): void {
-    clear(list);
     const visible = [...open.values()].filter((a) => {
       const f = stations.get(a.stationId);
       return f ? passes(f) : false;
     });
     visible.sort(byLevelThenTime);
+    const key = visible.map((a) => `${a.id}:${a.state}:${a.level}:${a.acknowledgedBy ?? ''}:${a.message}`).join('|');
+    if (key === listKey && list.childElementCount > 0) return;
+    listKey = key;
+    clear(list);
     for (const a of visible) {
       list.append(
         h(
@@ -206,9 +211,15 @@ async function start(): Promise<void> {
   }
 
   let first = true;
+  // Markers are redrawn only when a colour or the filtered set changed (10,000 stations: setData is not free).
+  let markersKey = '';
   function redraw(): void {
     const pts = points();
-    background(view.setStations(pts));
+    const key = pts.map((p) => `${p.id}:${p.rank}`).join('|');
+    if (key !== markersKey) {
+      markersKey = key;
+      background(view.setStations(pts));
+    }
     if (first) {
       first = false;
       view.fit(pts);
@@ -265,6 +276,14 @@ async function start(): Promise<void> {
     stations.set(r.stationId, { ...f, properties: { ...f.properties, values, lastSeen: new Date(lastSeen).toISOString() } });
     scheduleRedraw();
   });
+
+  // A link with ?station=ID (from a Grafana marker, a message) opens that station.
+  const linked = new URLSearchParams(location.search).get('station');
+  const linkedStation = linked ? stations.get(linked) : undefined;
+  if (linkedStation) {
+    view.flyTo(linkedStation.id);
+    background(panel.show(linkedStation));
+  }
 
   // For the browser tests and the bench: read-only views of what the page shows.
   (window as unknown as { shanshui: unknown }).shanshui = {

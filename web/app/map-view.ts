@@ -128,14 +128,18 @@ export class MapView {
       popup.setLngLat((f.geometry as unknown as { coordinates: [number, number] }).coordinates).setText(String(f.properties['name'])).addTo(m);
     });
     m.on('mouseleave', 'station-points', () => popup.remove());
-    m.on('render', () => this.#updateCounts());
+    // Count labels follow the map by themselves while it moves; which clusters exist changes only when it stops or the data changes.
+    m.on('moveend', () => this.#updateCounts());
+    m.on('sourcedata', (e) => {
+      if (e.sourceId === 'stations' && e.isSourceLoaded) this.#updateCounts();
+    });
   }
 
   /** HTML count labels on the clusters in view (no glyphs needed offline). */
   #updateCounts(): void {
     if (!this.map.getSource('stations') || !this.map.isSourceLoaded('stations')) return;
     const seen = new Set<number>();
-    for (const f of this.map.querySourceFeatures('stations', { filter: ['has', 'point_count'] }) as MapGeoJSONFeature[]) {
+    for (const f of this.map.queryRenderedFeatures({ layers: ['clusters'] }) as MapGeoJSONFeature[]) {
       const id = f.properties['cluster_id'] as number;
       if (seen.has(id)) continue;
       seen.add(id);

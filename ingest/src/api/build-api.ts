@@ -28,8 +28,9 @@ import type { AuditLog } from '../auth/audit-log.ts';
 import { installAuth } from './request-auth.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
-import { installRouteDocs } from './route-doc.ts';
-import { openApiRoutes } from './openapi-document.ts';
+import { installRouteDocs, routeDocsOf } from './route-doc.ts';
+import { openApiDocument, openApiRoutes } from './openapi-document.ts';
+import { docsRoutes } from './docs-routes.ts';
 import { JsonSchemaDocumentSchema } from './response-schemas.ts';
 import type { UserStore } from '../auth/user-store.ts';
 import { userRoutes } from './user-routes.ts';
@@ -104,7 +105,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
   installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics, ...(deps.users ? { users: deps.users } : {}) });
   installRouteDocs(app);
-  openApiRoutes({ title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message } }.' })(app);
+  const apiInfo = { title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message } }.' };
+  openApiRoutes(apiInfo)(app);
+  let apiDocument: Record<string, unknown> | undefined;
+  docsRoutes(() => (apiDocument ??= openApiDocument(routeDocsOf(app), apiInfo)))(app);
   app.get(
     '/api/v1/schema/readings.json',
     { config: { permission: 'public', doc: { tag: 'platform', summary: 'JSON Schema of the readings envelope devices publish (for device makers)', responses: { 200: JsonSchemaDocumentSchema } } } },

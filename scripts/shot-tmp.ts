@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { launchBrowser, signIn } from '../test/support/browser.ts';
+const u = JSON.parse(readFileSync('/tmp/demo-map/demo-user.json', 'utf8'));
+const b = await launchBrowser();
+const base = 'http://127.0.0.1:18080';
+const { page, problems } = await signIn(b, base, u.username, u.password, { width: 1920, height: 1080 });
+await page.waitForTimeout(2500);
+await page.screenshot({ path: '/tmp/demo-wall.png' });
+console.log(await page.getByTestId('station-count').textContent(), problems);
+const first = page.locator('[data-testid="warnings"] li[data-station]').first();
+await first.locator('.what').click();
+await page.getByTestId('station-panel').locator('h2').waitFor();
+await page.waitForTimeout(2500);
+await page.screenshot({ path: '/tmp/demo-panel.png' });
+await b.close();
