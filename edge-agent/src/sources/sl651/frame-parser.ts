@@ -103,6 +103,8 @@ export class Sl651FrameParser {
    * Offsets stay valid until bytes are consumed, which clears this.
    */
   #settled = new Set<number>();
+  #crcBytes = 0;
+  #candidateChecks = 0;
 
   constructor(options: Sl651FrameParserOptions = {}) {
     this.#options = { ...SL651_FRAME_PARSER_DEFAULTS, ...options };
@@ -110,6 +112,14 @@ export class Sl651FrameParser {
 
   get pendingBytes(): number {
     return this.#buffer.length;
+  }
+
+  /**
+   * The parser's work so far: frame candidates examined and bytes run through the CRC. Both
+   * must grow linearly with the input, also when it arrives one byte at a time.
+   */
+  get work(): { readonly candidateChecks: number; readonly crcBytes: number } {
+    return { candidateChecks: this.#candidateChecks, crcBytes: this.#crcBytes };
   }
 
   /** Feeds bytes from the stream; returns the frames and errors they complete, in order. */
@@ -218,6 +228,7 @@ export class Sl651FrameParser {
   }
 
   #attempt(buf: Buffer, lookAhead: boolean): Attempt {
+    this.#candidateChecks++;
     if (buf.length < HEADER_BYTES + 1) return NEED;
     const dirLen = buf.readUInt16BE(11);
     const dirBits = dirLen >> 12;
@@ -244,6 +255,7 @@ export class Sl651FrameParser {
       if (buf.length < total) return this.#pending(buf, lookAhead);
       const endChar = buf[endAt] ?? -1;
       if (!SL651_END_CHARS.has(endChar)) continue;
+      this.#crcBytes += endAt + 1;
       if (sl651Crc(buf.subarray(0, endAt + 1)) !== buf.readUInt16BE(endAt + 1)) {
         if (badCrcAt < 0) badCrcAt = total;
         continue;
