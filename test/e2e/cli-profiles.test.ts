@@ -1,15 +1,14 @@
 /** The CLI for the sensor catalogue (issue #15): a child process against a real platform — profile put/list/show, station add --profile. */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../support/test-platform.ts';
+import { runPlatformCli } from '../support/platform-cli.ts';
+import type { CliResult } from '../support/platform-cli.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
-const cliPath = fileURLToPath(new URL('../../ingest/src/cli.ts', import.meta.url));
 let tp: TestPlatform;
 beforeAll(async () => {
   tp = await startTestPlatform();
@@ -18,13 +17,7 @@ afterAll(async () => {
   await tp?.close();
 });
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, '--api', `http://127.0.0.1:${tp.platform.httpPort}`, '--token', tp.platform.apiToken, ...args], (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (...args: string[]): Promise<CliResult> => runPlatformCli(tp, ...args);
 
 test('cli: profile put adds a custom profile from a file (refused with the field named when wrong); station add --profile uses it', async () => {
   const tmp = await tempDir('shanshui-cli-profile-');

@@ -1,15 +1,14 @@
 /** The CLI as a technician runs it: a child process against a real platform. */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../support/test-platform.ts';
+import { runPlatformCli } from '../support/platform-cli.ts';
+import type { CliResult } from '../support/platform-cli.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
-const cliPath = fileURLToPath(new URL('../../ingest/src/cli.ts', import.meta.url));
 let tp: TestPlatform;
 beforeAll(async () => {
   tp = await startTestPlatform();
@@ -18,15 +17,7 @@ afterAll(async () => {
   await tp?.close();
 });
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliPath, '--api', `http://127.0.0.1:${tp.platform.httpPort}`, '--token', tp.platform.apiToken, ...args],
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (...args: string[]): Promise<CliResult> => runPlatformCli(tp, ...args);
 
 test('cli: station add prints credentials once; they connect to the broker', async () => {
   const res = await cli('station', 'add', '--id', 'rsv-liuxihe', '--name', '流溪河水库', '--domain', 'reservoir', '--lat', '23.76', '--lon', '113.78', '--region', '440117', '--department', 'water', '--attr', 'floodLimitLevel=233.5');
