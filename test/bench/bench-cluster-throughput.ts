@@ -7,15 +7,12 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InfluxHttp, freePort } from '@shanshui/ingest';
-import type { ManagedInfluxd } from '@shanshui/ingest';
-import { startPostgres } from '../support/postgres-server.ts';
-import type { PostgresServer } from '../support/postgres-server.ts';
-import { startRedisServer } from '../support/redis-server.ts';
-import type { RedisServer } from '../support/redis-server.ts';
 import { PlatformProcess } from './platform-process.ts';
 import { LoadGeneratorProcess } from './load-generator-process.ts';
 import { CpuMeter } from './proc-stats.ts';
-import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
+import { benchTempDir } from './bench-resources.ts';
+import { startClusterBackends } from './cluster-backends.ts';
+import type { ClusterBackends } from './cluster-backends.ts';
 import { registerDevices } from './register-devices.ts';
 import { progress, sleep } from './progress.ts';
 
@@ -40,12 +37,10 @@ export async function benchClusterThroughput(nodeCount: number, o: ThroughputOpt
   const tmp = await benchTempDir(`shanshui-bench-tput${nodeCount}-`);
   const nodes: PlatformProcess[] = [];
   const generators: LoadGeneratorProcess[] = [];
-  let postgres: PostgresServer | undefined;
-  let redis: RedisServer | undefined;
-  let influxd: ManagedInfluxd | undefined;
+  let backends: ClusterBackends | undefined;
   try {
-    [postgres, redis, influxd] = await Promise.all([startPostgres(), startRedisServer(), startBenchInfluxd(path.join(tmp.dir, 'influxdb'))]);
-    const databaseUrl = await postgres.createDatabase('shanshui');
+    backends = await startClusterBackends(tmp.dir);
+    const { redis, influxd, databaseUrl } = backends;
     const secretKey = randomBytes(32).toString('hex');
     for (let i = 0; i < nodeCount; i++) {
       nodes.push(
@@ -90,9 +85,7 @@ export async function benchClusterThroughput(nodeCount: number, o: ThroughputOpt
   } finally {
     for (const g of generators) await g.close().catch(() => undefined);
     for (const n of nodes) await n.stop().catch(() => undefined);
-    await influxd?.stop().catch(() => undefined);
-    await redis?.stop().catch(() => undefined);
-    await postgres?.stop().catch(() => undefined);
+    await backends?.stop();
     await tmp.remove();
   }
 }

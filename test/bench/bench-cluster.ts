@@ -17,14 +17,11 @@ import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import pg from 'pg';
 import { DeviceSecrets, freePort } from '@shanshui/ingest';
-import type { ManagedInfluxd } from '@shanshui/ingest';
-import { startPostgres } from '../support/postgres-server.ts';
-import type { PostgresServer } from '../support/postgres-server.ts';
-import { startRedisServer } from '../support/redis-server.ts';
-import type { RedisServer } from '../support/redis-server.ts';
 import { PlatformProcess } from './platform-process.ts';
 import { rssKiB } from './proc-stats.ts';
-import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
+import { benchTempDir } from './bench-resources.ts';
+import { startClusterBackends } from './cluster-backends.ts';
+import type { ClusterBackends } from './cluster-backends.ts';
 import { withFdLimit } from './fd-limit.ts';
 import { progress, sleep } from './progress.ts';
 
@@ -123,24 +120,22 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
   const tmp = await benchTempDir('shanshui-bench-cluster-');
   const nodes: PlatformProcess[] = [];
   const connectors: Connector[] = [];
-  let postgres: PostgresServer | undefined;
-  let redis: RedisServer | undefined;
-  let influxd: ManagedInfluxd | undefined;
+  let backends: ClusterBackends | undefined;
   try {
-    [postgres, redis, influxd] = await Promise.all([startPostgres(), startRedisServer(), startBenchInfluxd(path.join(tmp.dir, 'influxdb'))]);
-    const databaseUrl = await postgres.createDatabase('shanshui');
+    backends = await startClusterBackends(tmp.dir);
+    const { redis, influxd, databaseUrl } = backends;
     const key = randomBytes(32);
     const nodeCount = Math.ceil(o.devices / o.perProcess);
     const ports = await Promise.all(Array.from({ length: nodeCount }, async () => ({ mqtt: await freePort(), http: await freePort() })));
     const startNode = (i: number): Promise<PlatformProcess> =>
       PlatformProcess.start({
         dataDir: path.join(tmp.dir, `node-${i + 1}`),
-        influxUrl: influxd!.url,
+        influxUrl: influxd.url,
         logFile: path.join(tmp.dir, `node-${i + 1}.log`),
         fdNeed: o.perProcess + 2048,
         mqttPort: ports[i]!.mqtt,
         httpPort: ports[i]!.http,
-        config: { databaseUrl, redisUrl: redis!.url, secretKey: key.toString('hex'), nodeId: `node-${i + 1}`, defaultRules: false, maxConnections: o.perProcess + 1000 },
+        config: { databaseUrl, redisUrl: redis.url, secretKey: key.toString('hex'), nodeId: `node-${i + 1}`, defaultRules: false, maxConnections: o.perProcess + 1000 },
       });
     progress(`cluster: ${nodeCount} nodes for ${o.devices} devices (≤ ${o.perProcess} per process)`);
     nodes.push(await startNode(0));
@@ -224,9 +219,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
   } finally {
     for (const c of connectors) await c.close().catch(() => undefined);
     for (const n of nodes) await n.stop().catch(() => undefined);
-    await influxd?.stop().catch(() => undefined);
-    await redis?.stop().catch(() => undefined);
-    await postgres?.stop().catch(() => undefined);
+    await backends?.stop();
     await tmp.remove();
   }
 }
