@@ -144,6 +144,10 @@ export const ConfigSchema = z
     defaultRules: bool.default(true),
     /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
     leaderRetryMs: z.coerce.number().int().min(50).default(1000),
+    /** With PostgreSQL: how often each node records in the store that it is alive, ms. Default 5000. */
+    nodeHeartbeatMs: z.coerce.number().int().min(50).default(5000),
+    /** With PostgreSQL: a node silent this long is dead; the leader marks the devices it held offline unless they reconnected elsewhere, ms. Default 30000. */
+    nodeDeadAfterMs: z.coerce.number().int().min(100).default(30_000),
     /** How often stale/offline rules are checked, ms. Default 10000. */
     staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
     /** How often rules and webhook subscriptions are read again from the store (changes made through other nodes), ms. Default 5000. */
