@@ -162,6 +162,13 @@ test('station panel: latest values with quality, AQI classification, a 24 h char
   await viewer.context.close();
 });
 
+test('a Grafana marker\'s link (/?station=ID) opens the page on that station\'s panel', async () => {
+  const { page, context } = await signIn(browser, base, 'watch', 'only looking at maps');
+  await page.goto(`${base}/?station=rsv-ch-001`);
+  await expect.poll(() => page.getByTestId('station-panel').locator('h2').textContent(), WAIT).toBe('流溪河水库');
+  await context.close();
+});
+
 test('acknowledge from the list: the alert shows who, and the audit log names the person and the role', async () => {
   await publish('water-pz-001', { ph: 7.2, do: 1.5, nh3n: 2.5 });
   const { page, context } = await signIn(browser, base, 'duty', 'emergency centre duty');
