@@ -39,6 +39,7 @@ import { benchAgent } from './bench-agent.ts';
 import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
 import { benchMap, renderMapMarkdown, spliceMapSection } from './bench-map.ts';
+import { renderAgentSection, spliceAgentSection } from './agent-section.ts';
 import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
 import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
@@ -220,14 +221,15 @@ async function main(): Promise<void> {
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
-    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map');
+    // Parts run alone (cluster, throughput, map, agent): their sections are replaced in the file as it stands; others keep theirs.
+    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'agent');
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
     if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
     if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
+    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
