@@ -13,7 +13,7 @@
  */
 import { startTestPlatform } from '../support/test-platform.ts';
 import { launchBrowser, signIn } from '../support/browser.ts';
-import { seededRandom } from '../support/seeded-random.ts';
+import { seededRandom } from '@shanshui/models/testing';
 import type { MqttClient } from 'mqtt';
 import { progress } from './progress.ts';
 

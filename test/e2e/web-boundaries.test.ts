@@ -7,9 +7,7 @@
 import { test, expect } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { boundariesGeoJson } from '@shanshui/web';
-import { CHINA_BOUNDARIES_FILE } from '../../web/build/china-boundaries-types.ts';
-import { PROVINCE_OF_PREFIX } from '../../web/build/china-provinces.ts';
+import { CHINA_BOUNDARIES_FILE, PROVINCE_OF_PREFIX, boundariesGeoJson } from '@shanshui/web';
 
 test('every province, autonomous region, municipality and SAR of China is there: its cities\' outlines under its GB/T 2260 code, and the province borders', async () => {
   const b = await boundariesGeoJson();
