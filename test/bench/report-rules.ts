@@ -29,7 +29,7 @@ export function renderRulesSection(runs: readonly WebhookLatencyResult[], machin
     BEGIN,
     '## Issue #16: rules off the publish path — publish → signed webhook under load',
     '',
-    `Measured by \`npm run bench -- --only=webhook\` (test/bench/webhook-latency.ts, ${runs.length} runs, each on a fresh platform, influxd and load generator) on ${machine.date}, ${machine.cores} cores, load average ${machine.loadAvgStart} at the start.`,
+    `Measured by \`npm run bench -- --only=webhook\` (test/bench/webhook-latency.ts, ${runs.length} run${runs.length === 1 ? '' : 's'}, each on a fresh platform, influxd and load generator) on ${machine.date}, ${machine.cores} cores, load average ${machine.loadAvgStart} at the start.`,
     `Background: ${runs[0]?.backgroundDevices ?? 0} QoS 1 devices, one reading per message, window 2, ${target > 0 ? `paced at ${int(target)} readings/s` : 'unpaced'}, every default rule evaluating them;`,
     'one alert device publishes a value that crosses a threshold rule (firing) or falls back (resolved), and waits for that webhook at a real HTTP receiver in the bench process before the next.',
     '',
@@ -40,7 +40,7 @@ export function renderRulesSection(runs: readonly WebhookLatencyResult[], machin
       return `| ${i + 1} | ${r.alerts} (${r.timedOut}) | ${f1(r.latencyMsP50)} | ${f1(r.latencyMsP90)} | ${f1(r.latencyMsP99)} | ${f1(r.latencyMsMax)} | ${int(r.backgroundReadingsPerSec)} | ${f1(r.backgroundAckMsP50)} / ${f1(r.backgroundAckMsP99)} | ${f2(c['platform'] ?? NaN)} | ${f2(c['influxd'] ?? NaN)} | ${f2(c['generator'] ?? NaN)} | ${f2(r.cpu?.otherCores ?? NaN)} |`;
     }),
     '',
-    `**Spread over the ${runs.length} runs:** p50 ${spread(runs.map((r) => r.latencyMsP50), f1)} ms, p99 ${spread(p99, f1)} ms, background ${spread(runs.map((r) => r.backgroundReadingsPerSec), int)} readings/s, its PUBACK p99 ${spread(runs.map((r) => r.backgroundAckMsP99), f1)} ms — ${verdict}.`,
+    `**Spread over the ${runs.length} run${runs.length === 1 ? '' : 's'}:** p50 ${spread(runs.map((r) => r.latencyMsP50), f1)} ms, p99 ${spread(p99, f1)} ms, background ${spread(runs.map((r) => r.backgroundReadingsPerSec), int)} readings/s, its PUBACK p99 ${spread(runs.map((r) => r.backgroundAckMsP99), f1)} ms — ${verdict}.`,
     '',
     '**What the path is now.** The publish path only queues a durable message for the rules (an array push, ingest/src/alerts/rule-flusher.ts).',
     'The rules run in the next flush (setImmediate: every message one spool commit made durable is evaluated together, consecutive messages of a station in one `evaluateReadings` call),',
