@@ -283,11 +283,7 @@ async function main(): Promise<void> {
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
-<<<<<<< HEAD
-  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(webhookRuns.length > 1 ? { webhookRuns } : {}) })}\n`);
-=======
-  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}) })}\n`);
->>>>>>> main
+  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}), ...(webhookRuns.length > 1 ? { webhookRuns } : {}) })}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 
