@@ -108,6 +108,8 @@ export const ConfigSchema = z
     influxInstall: bool.default(true),
     /** Spool bound in bytes; past it publishes are refused. Default 1 GiB. */
     spoolMaxBytes: z.coerce.number().int().min(4096).default(1024 ** 3),
+    /** Worker threads that decode, validate and format readings (per-station order and the durable PUBACK kept): a number, 0 = on the main thread, or `auto` = the usable cores less one, at most 4 (1 on two cores, 0 on one). Default 0. */
+    acceptWorkers: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default(0),
     /** How far ahead of the platform clock a device timestamp may be, ms. Default 300000 (5 min). */
     maxFutureSkewMs: z.coerce.number().int().min(0).default(300_000),
     /** How old a device timestamp may be, ms. Default 31536000000 (365 days). */
