@@ -9,7 +9,9 @@
  *      bare mqtt.js client doing the same, and its backlog drain rate after an outage against
  *      that client publishing the same backlog in the same message sizes to the same platform,
  *   6. the 一张图 in chromium: 10,000 stations load and pan (frame times, long frames) against
- *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md).
+ *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md),
+ *   7. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
+ *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -20,7 +22,7 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent,map   run some parts
+ *   --only=raw,e2e,idle,webhook,agent,map,workers   run some parts
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,6 +30,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLineMatchesPlatform } from './air-reading.ts';
 import { benchE2e } from './bench-e2e.ts';
+import { WORKERS_SECTION_END, WORKERS_SECTION_START, benchWorkers, renderWorkersMarkdown, spliceWorkersSection } from './bench-workers.ts';
+import type { WorkersBenchOptions } from './bench-workers.ts';
 import type { E2eOptions } from './bench-e2e.ts';
 import { benchIdleMemory } from './bench-idle-memory.ts';
 import type { IdleMemoryOptions } from './bench-idle-memory.ts';
@@ -51,7 +55,7 @@ import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'workers'] as const;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
 type Part = (typeof PARTS)[number];
@@ -64,6 +68,7 @@ interface Plan {
   readonly agent: AgentBenchOptions;
   readonly cluster: ClusterBenchOptions;
   readonly throughput: ThroughputOptions;
+  readonly workers: WorkersBenchOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -87,6 +92,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -106,6 +112,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
         cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
         throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 500, maxSeconds: 40 },
       };
 }
 
@@ -181,6 +188,7 @@ async function main(): Promise<void> {
     const r = await attempt('throughput', () => benchClusterThroughput(n, p.throughput));
     if (r) throughput.push(r);
   }
+  const workers = await attempt('workers', () => benchWorkers(p.workers));
   const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
   const ratios: Record<string, number> = {};
@@ -215,13 +223,14 @@ async function main(): Promise<void> {
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
+  if (workers) process.stdout.write(`\n${renderWorkersMarkdown(workers, machine.cores)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
     // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
-    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map');
+    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'workers');
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
     if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
@@ -229,6 +238,9 @@ async function main(): Promise<void> {
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
+    if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
+    else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
