@@ -1,15 +1,22 @@
-/** Prometheus metrics of the platform (one registry per platform instance, so tests can run several). */
+/**
+ * Prometheus metrics of the platform (one registry per platform instance, so tests can run
+ * several). What the publish path counts per message (accepted, refused, sequence verdicts,
+ * dead letters, accept latency) is plain numbers handed to prom-client at scrape time
+ * (metrics/tally-*.ts); the rest are prom-client metrics, touched per batch or per event.
+ */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LabelledTallyCounter, TallyCounter } from './metrics/tally-counter.ts';
+import { TallyHistogram } from './metrics/tally-histogram.ts';
 
 export interface PlatformMetrics {
   readonly registry: Registry;
-  readonly messagesAccepted: Counter<'kind'>;
-  readonly readingsAccepted: Counter;
-  readonly readingsImplausible: Counter;
-  readonly deadLetters: Counter<'code'>;
-  readonly publishRefused: Counter<'code'>;
-  readonly sequence: Counter<'verdict'>;
-  readonly pointsWritten: Counter;
+  readonly messagesAccepted: LabelledTallyCounter<'kind'>;
+  readonly readingsAccepted: TallyCounter;
+  readonly readingsImplausible: TallyCounter;
+  readonly deadLetters: LabelledTallyCounter<'code'>;
+  readonly publishRefused: LabelledTallyCounter<'code'>;
+  readonly sequence: LabelledTallyCounter<'verdict'>;
+  readonly pointsWritten: TallyCounter;
   readonly influxWriteErrors: Counter<'kind'>;
   readonly influxUp: Gauge;
   readonly influxdRestarts: Counter;
@@ -17,7 +24,7 @@ export interface PlatformMetrics {
   readonly spoolBytes: Gauge;
   readonly spoolMaxBytes: Gauge;
   readonly connectedDevices: Gauge;
-  readonly acceptLatency: Histogram;
+  readonly acceptLatency: TallyHistogram;
   readonly writeLatency: Histogram;
   readonly alertTransitions: Counter<'state' | 'level'>;
   readonly webhookDeliveries: Counter<'result'>;
@@ -33,13 +40,13 @@ export function createMetrics(): PlatformMetrics {
   const r = [registry];
   return {
     registry,
-    messagesAccepted: new Counter({ name: 'shanshui_messages_accepted_total', help: 'MQTT messages accepted (durable), by kind', labelNames: ['kind'], registers: r }),
-    readingsAccepted: new Counter({ name: 'shanshui_readings_accepted_total', help: 'Readings accepted into the spool', registers: r }),
-    readingsImplausible: new Counter({ name: 'shanshui_values_implausible_total', help: 'Values stored with quality "implausible" (outside the plausible physical range)', registers: r }),
-    deadLetters: new Counter({ name: 'shanshui_dead_letters_total', help: 'Payloads or readings kept in the dead-letter store, by error code', labelNames: ['code'], registers: r }),
-    publishRefused: new Counter({ name: 'shanshui_mqtt_refused_total', help: 'Connections and publishes refused, by error code', labelNames: ['code'], registers: r }),
-    sequence: new Counter({ name: 'shanshui_sequence_events_total', help: 'Per-device sequence verdicts (gap, duplicate, late, reset, …)', labelNames: ['verdict'], registers: r }),
-    pointsWritten: new Counter({ name: 'shanshui_influx_points_written_total', help: 'Points written to InfluxDB', registers: r }),
+    messagesAccepted: new LabelledTallyCounter({ name: 'shanshui_messages_accepted_total', help: 'MQTT messages accepted (durable), by kind', label: 'kind', registry }),
+    readingsAccepted: new TallyCounter({ name: 'shanshui_readings_accepted_total', help: 'Readings accepted into the spool', registry }),
+    readingsImplausible: new TallyCounter({ name: 'shanshui_values_implausible_total', help: 'Values stored with quality "implausible" (outside the plausible physical range)', registry }),
+    deadLetters: new LabelledTallyCounter({ name: 'shanshui_dead_letters_total', help: 'Payloads or readings kept in the dead-letter store, by error code', label: 'code', registry }),
+    publishRefused: new LabelledTallyCounter({ name: 'shanshui_mqtt_refused_total', help: 'Connections and publishes refused, by error code', label: 'code', registry }),
+    sequence: new LabelledTallyCounter({ name: 'shanshui_sequence_events_total', help: 'Per-device sequence verdicts (gap, duplicate, late, reset, …)', label: 'verdict', registry }),
+    pointsWritten: new TallyCounter({ name: 'shanshui_influx_points_written_total', help: 'Points written to InfluxDB', registry }),
     influxWriteErrors: new Counter({ name: 'shanshui_influx_write_errors_total', help: 'Failed InfluxDB writes (retryable or refused)', labelNames: ['kind'], registers: r }),
     influxdRestarts: new Counter({ name: 'shanshui_influxd_restarts_total', help: 'Successful restarts of the managed influxd after it exited unasked (crash, OOM kill)', registers: r }),
     influxUp: new Gauge({ name: 'shanshui_influx_up', help: '1 when the last InfluxDB write succeeded', registers: r }),
@@ -47,7 +54,7 @@ export function createMetrics(): PlatformMetrics {
     spoolBytes: new Gauge({ name: 'shanshui_spool_depth_bytes', help: 'Bytes waiting in the durable spool', registers: r }),
     spoolMaxBytes: new Gauge({ name: 'shanshui_spool_max_bytes', help: 'Spool bound; publishes are refused past it', registers: r }),
     connectedDevices: new Gauge({ name: 'shanshui_connected_devices', help: 'Devices connected to the MQTT broker', registers: r }),
-    acceptLatency: new Histogram({ name: 'shanshui_accept_seconds', help: 'Publish received → durable in spool', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registers: r }),
+    acceptLatency: new TallyHistogram({ name: 'shanshui_accept_seconds', help: 'Publish received → durable in spool', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registry }),
     writeLatency: new Histogram({ name: 'shanshui_influx_write_seconds', help: 'Duration of one InfluxDB batch write', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: r }),
     alertTransitions: new Counter({ name: 'shanshui_alert_transitions_total', help: 'Alert state changes (firing, escalated, acknowledged, resolved), by level', labelNames: ['state', 'level'], registers: r }),
     webhookDeliveries: new Counter({ name: 'shanshui_webhook_deliveries_total', help: 'Webhook delivery attempts by result (ok, failed = will retry, dead = budget spent)', labelNames: ['result'], registers: r }),

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { encodePayload } from '@shanshui/models';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
+import { metricValue } from '../support/prometheus-text.ts';
 
 let tp: TestPlatform;
 beforeAll(async () => {
@@ -99,5 +100,14 @@ test('sequence gaps and duplicates are counted per device and shown in the API a
   assert.equal(res.body.presence.online, true);
   const delivery = await tp.api('GET', '/api/v1/delivery');
   assert.equal(delivery.body.items[0].deviceId, 'air-lossy');
-  assert.match((await tp.api('GET', '/metrics')).body, /shanshui_sequence_events_total\{verdict="gap"\} 1/);
+  const text = (await tp.api('GET', '/metrics')).body as string;
+  assert.match(text, /shanshui_sequence_events_total\{verdict="gap"\} 1/);
+  // Counted as plain numbers on the publish path, shown at scrape time (issue #16): the same names and types.
+  assert.match(text, /# TYPE shanshui_accept_seconds histogram/);
+  assert.match(text, /# TYPE shanshui_readings_accepted_total counter/);
+  const count = metricValue(text, 'shanshui_accept_seconds_count')!;
+  assert.ok(count >= 7, `accept latency observed per accepted message (${count})`);
+  assert.equal(metricValue(text, 'shanshui_accept_seconds_bucket', { le: '+Inf' }), count, 'every observation within +Inf');
+  assert.ok(metricValue(text, 'shanshui_messages_accepted_total', { kind: 'readings' })! >= 7);
+  assert.ok(metricValue(text, 'shanshui_readings_accepted_total')! >= 7);
 });

@@ -10,6 +10,19 @@ test('tile hosts: loopback, private, link-local and CGNAT refused unless allow-l
   expect(tileHostRefusal('GIS.intranet.local', ['gis.intranet.local'])).toBeNull();
 });
 
+test('tile hosts are refused by the one list of blocked ranges the webhooks use (outbound-guard.ts): multicast, reserved and site-local too, named by range', () => {
+  for (const [host, label] of [
+    ['224.0.0.251', 'multicast'],
+    ['240.0.0.1', 'reserved'],
+    ['fec0::1', 'site-local'],
+    ['ff02::1', 'multicast'],
+    ['192.168.1.5', 'private'],
+    ['::ffff:169.254.169.254', 'link-local'],
+  ] as const) {
+    expect(tileHostRefusal(host), host).toMatch(new RegExp(`is a ${label} address`));
+  }
+});
+
 test('basemap config: none works offline; xyz checks its template and host; 天地图 needs its key', () => {
   expect(resolveBasemap({ kind: 'none' })).toMatchObject({ kind: 'none', tiles: [], origins: [] });
   expect(() => resolveBasemap({ kind: 'xyz' })).toThrow(/SHANSHUI_MAP_TILE_URL/);

@@ -2,12 +2,13 @@
  * The web app's basemap from configuration: 天地图 (WMTS tiles of the deployment's `tk` key),
  * any XYZ tile server, or none (the page draws the bundled administrative boundaries). Tile
  * URLs are outbound attack surface — a page that loads them probes whatever they name — so a
- * tile host that is loopback, private (RFC 1918, RFC 4193), link-local or CGNAT is refused at
+ * tile host in one of the ranges outbound webhooks never reach (loopback, private, link-local,
+ * CGNAT, unique-local, multicast…: the one list in webhooks/outbound-guard.ts) is refused at
  * start unless the operator lists it in `mapTileAllowHosts` (an intranet tile server is a
  * normal, deliberate choice: list it).
  */
-import { BlockList, isIP } from 'node:net';
 import { IngestError } from '../errors.ts';
+import { blockedRangeOf } from '../webhooks/outbound-guard.ts';
 
 export interface Basemap {
   readonly kind: 'none' | 'tianditu' | 'xyz';
@@ -28,37 +29,13 @@ export interface BasemapOptions {
   readonly allowHosts?: readonly string[];
 }
 
-const blocked = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  blocked.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  blocked.addSubnet(net, bits, 'ipv6');
-}
-
 /** Why a tile host may not be used, or null when it may. */
 export function tileHostRefusal(hostname: string, allowHosts: readonly string[] = []): string | null {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (allowHosts.map((h) => h.toLowerCase()).includes(host)) return null;
   if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is loopback`;
-  const family = isIP(host);
-  if (family === 0) return null;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4') ? `${host} is a loopback, private or link-local address` : null;
-  return blocked.check(host, family === 4 ? 'ipv4' : 'ipv6') ? `${host} is a loopback, private or link-local address` : null;
+  const range = blockedRangeOf(host);
+  return range ? `${host} is a ${range} address` : null;
 }
 
 function checkTemplate(template: string, what: string, allowHosts: readonly string[]): URL {

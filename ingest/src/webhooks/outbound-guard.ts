@@ -71,19 +71,36 @@ function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' 
   return { address: a, family: v === 4 ? 'ipv4' : 'ipv6' };
 }
 
+/** RANGES as one BlockList per label, built once. */
+const BLOCKED: ReadonlyArray<{ label: string; list: BlockList }> = (() => {
+  const out: Array<{ label: string; list: BlockList }> = [];
+  for (const [label, cidr] of RANGES) {
+    const { address, prefix, family } = parseCidr(cidr);
+    let entry = out.find((r) => r.label === label);
+    if (!entry) out.push((entry = { label, list: new BlockList() }));
+    entry.list.addSubnet(address, prefix, family);
+  }
+  return out;
+})();
+
+/**
+ * The blocked range an IP address (IPv4-mapped and bracketed forms too) falls in — 'loopback',
+ * 'private', 'link-local'… — or undefined when it is in none (or not an IP address). The one
+ * list of where the platform's outbound traffic does not go: webhooks here, tile servers in
+ * web/basemap.ts.
+ */
+export function blockedRangeOf(address: string): string | undefined {
+  const a = normalise(address);
+  if (!a) return undefined;
+  return BLOCKED.find((r) => r.list.check(a.address, a.family))?.label;
+}
+
 export class OutboundGuard {
-  readonly #ranges: Array<{ label: string; list: BlockList }> = [];
   readonly #allow = new BlockList();
   readonly #ownPorts: () => readonly number[];
   readonly #ownEndpoints: () => ReadonlyArray<{ readonly address: string; readonly port: number }>;
 
   constructor(options: OutboundGuardOptions) {
-    for (const [label, cidr] of RANGES) {
-      const { address, prefix, family } = parseCidr(cidr);
-      let entry = this.#ranges.find((r) => r.label === label);
-      if (!entry) this.#ranges.push((entry = { label, list: new BlockList() }));
-      entry.list.addSubnet(address, prefix, family);
-    }
     for (const cidr of options.allowNetworks) {
       const { address, prefix, family } = parseCidr(cidr);
       this.#allow.addSubnet(address, prefix, family);
@@ -96,9 +113,9 @@ export class OutboundGuard {
   addressRefusal(address: string): string | undefined {
     const a = normalise(address);
     if (!a) return `${address} is not an IP address`;
-    const range = this.#ranges.find((r) => r.list.check(a.address, a.family));
+    const range = blockedRangeOf(a.address);
     if (!range || this.#allow.check(a.address, a.family)) return undefined;
-    return `${address} is a ${range.label} address; outbound webhooks do not go there unless ${ALLOW_SETTING} lists its network`;
+    return `${address} is a ${range} address; outbound webhooks do not go there unless ${ALLOW_SETTING} lists its network`;
   }
 
   /** Why `address:port` may not be connected to, or undefined. */
