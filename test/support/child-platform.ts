@@ -53,7 +53,7 @@ export class ChildPlatform {
   }
 
   /** Changes config keys for the next run (e.g. another number of accept workers on the same data folder). */
-  reconfigure(changes: Partial<ConfigInput>): void {
+  reconfigure(changes: Omit<ConfigInput, 'dataDir' | 'mqttPort' | 'httpPort' | 'apiToken' | 'host'>): void {
     this.#opts = { ...this.#opts, config: { ...this.#opts.config, ...changes } };
   }
 
