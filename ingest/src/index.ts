@@ -28,6 +28,8 @@ export type { SignatureAlgorithm } from './webhooks/webhook-signer.ts';
 export { WebhookEventSchema, webhookEventJsonSchema } from './webhooks/webhook-event.ts';
 export type { WebhookEvent } from './webhooks/webhook-event.ts';
 export { ErrorBodySchema } from './api/route-doc.ts';
+export { API_ERRORS } from './api/api-errors.ts';
+export type { ApiErrorCode } from './api/api-errors.ts';
 export type { DocumentedRoute, RouteDoc } from './api/route-doc.ts';
 export { OpenApiDocumentSchema, openApiDocument, openApiPath } from './api/openapi-document.ts';
 export { PLATFORM_VERSION } from './version.ts';

@@ -1,48 +1,22 @@
 /**
- * MqttUplink against a real broker (Debian's Mosquitto on a free port, spawned here): what
+ * MqttUplink against a real broker (Debian's Mosquitto on a free port, test-broker.fixture.ts): what
  * leaves the buffer in which order, and that rows leave only on PUBACK.
  */
 import { test, expect, onTestFinished, vi } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { ReadingBuffer } from '../buffer/reading-buffer.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function mosquitto(dir: string): Promise<string> {
-  const binary = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
-  if (!binary) throw new Error('mosquitto not installed (.ci/apt-packages)');
-  const port = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`);
-  const proc = spawn(binary, ['-c', conf], { stdio: 'ignore' });
-  onTestFinished(async () => {
-    proc.kill('SIGTERM');
-    if (proc.exitCode === null) await once(proc, 'exit');
-  });
-  const url = `mqtt://127.0.0.1:${port}`;
-  await vi.waitFor(async () => (await mqtt.connectAsync(url, { reconnectPeriod: 0 })).endAsync(), { timeout: 10_000, interval: 50 });
-  return url;
-}
+import { freePort, startTestBroker } from './test-broker.fixture.ts';
 
 const PROFILE = { profile: '5g' as const, batchIntervalSec: 60, maxPayloadBytes: 1024, keepaliveSec: 60 };
 
 test('after an outage: the event first, then the whole backlog in order with increasing seq; each row leaves the buffer on its PUBACK', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'shanshui-uplink-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const url = await mosquitto(dir);
+  const url = await startTestBroker(dir);
   const buffer = new ReadingBuffer({ file: path.join(dir, 'buffer.db') });
   onTestFinished(() => buffer.close());
   const N = 2000;

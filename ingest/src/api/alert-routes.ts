@@ -59,7 +59,7 @@ export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
   app.get('/api/v1/alerts/:id', { config: { permission: 'alerts:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const alert = await w.alerts.get(id);
-    if (!alert || !inScope(req, alert.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
+    if (!alert || !inScope(req, alert.department)) throw new HttpError('API_ERR_NOT_FOUND', `no alert ${id}`);
     return { alert, events: await w.alerts.events(id) };
   });
 
@@ -67,13 +67,13 @@ export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const body = parseOr400(AckBody, req.body ?? {}, 'acknowledgement');
     const found = await w.alerts.get(id);
-    if (!found || !inScope(req, found.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no alert ${id}`);
+    if (!found || !inScope(req, found.department)) throw new HttpError('API_ERR_NOT_FOUND', `no alert ${id}`);
     try {
       const actor = actorOf(req);
       const by = body.by && body.by !== actor ? `${actor}（${body.by}）` : actor;
       return { alert: await w.lifecycle.acknowledge(id, by, body.note, w.now()) };
     } catch (err) {
-      if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 404 : 409, err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message);
+      if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message, { cause: err });
       throw err;
     }
   });

@@ -17,6 +17,7 @@ import { logRequests } from './log-requests.ts';
 import { lockoutRoutes } from './lockout-routes.ts';
 import type { InfluxQuerier } from '../store/readings-query.ts';
 import { HttpError } from './http-error.ts';
+import { apiErrorHandler } from './api-error-handler.ts';
 import { stationRoutes } from './station-routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { provisioningRoutes } from './provisioning-routes.ts';
@@ -83,29 +84,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
-    const status = (err as { statusCode?: number }).statusCode;
-    if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const type = String(req.headers['content-type'] ?? 'none');
-      return reply.code(415).send({
-        error: { code: 'API_ERR_UNSUPPORTED_MEDIA_TYPE', message: `the body must be JSON, sent as content type application/json (got ${type}): with curl add -H 'content-type: application/json' (curl -d alone sends application/x-www-form-urlencoded)` },
-      });
-    }
-    if (status && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: { code: (err as { code?: string }).code ?? 'API_ERR_BAD_REQUEST', message: err instanceof Error ? err.message : String(err) } });
-    }
-    req.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: { code: 'API_ERR_INTERNAL', message: 'internal error' } });
+  app.setErrorHandler(apiErrorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    const err = new HttpError('API_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`);
+    return reply.code(err.status).send(err.body());
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
   logRequests(app);
   healthRoutes({ ready: deps.health, startedAt: Date.now() })(app);
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
   installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics, ...(deps.users ? { users: deps.users } : {}) });
   installRouteDocs(app);
-  const apiInfo = { title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message } }.' };
+  const apiInfo = { title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message, field? } } (codes: docs/api-errors.md).' };
   openApiRoutes(apiInfo)(app);
   let apiDocument: Record<string, unknown> | undefined;
   docsRoutes(() => (apiDocument ??= openApiDocument(routeDocsOf(app), apiInfo)))(app);

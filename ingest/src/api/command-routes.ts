@@ -66,13 +66,13 @@ export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) =>
       const { id } = parseOr400(IdParams, req.params, 'path');
       const body = parseOr400(CommandBody, req.body, 'command');
       const station = deps.registry.get(id);
-      if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+      if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
       if (station.gatewayId !== undefined) {
         // A child has no session of its own to receive it: it would wait until it expired.
-        throw new HttpError(400, 'API_ERR_COMMAND_INVALID', `station ${id} reports through gateway ${station.gatewayId}: send the command to ${station.gatewayId}, whose configuration maps it`);
+        throw new HttpError('API_ERR_COMMAND_INVALID', `station ${id} reports through gateway ${station.gatewayId}: send the command to ${station.gatewayId}, whose configuration maps it`);
       }
       const invalid = validateCommand(await deps.provisioning.getConfig(id), body.name, body.args);
-      if (invalid) throw new HttpError(400, 'API_ERR_COMMAND_INVALID', invalid);
+      if (invalid) throw new HttpError('API_ERR_COMMAND_INVALID', invalid);
       const by = actorOf(req);
       const command = await deps.commands.create({ stationId: id, department: station.department, name: body.name, args: body.args, by, ttlSec: body.ttlSec });
       await deps.dispatcher.send(command);
@@ -84,14 +84,14 @@ export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) =>
       const { id } = parseOr400(IdParams, req.params, 'path');
       const q = parseOr400(ListQuery, req.query, 'query');
       const station = deps.registry.get(id);
-      if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+      if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
       return { items: await deps.commands.list(id, station.department, q.limit) };
     });
 
     app.get('/api/v1/commands/:id', { config: { permission: 'commands:read', doc: DOCS.show } }, async (req) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const command = await deps.commands.get(id);
-      if (!command || !inScope(req, command.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no command ${id}`);
+      if (!command || !inScope(req, command.department)) throw new HttpError('API_ERR_NOT_FOUND', `no command ${id}`);
       return { command };
     });
   };

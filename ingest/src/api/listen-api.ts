@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { tlsServerOptions } from '@shanshui/broker';
+import { HttpError } from './http-error.ts';
 
 /** What plain HTTP still answers once TLS is configured. */
 export const PLAIN_HTTP_PATHS: readonly string[] = ['/healthz', '/livez', '/readyz', '/metrics'];
@@ -85,14 +86,10 @@ export async function listenApi(app: FastifyInstance, o: ApiListenOptions): Prom
             { ip: req.socket.remoteAddress, method: req.method, path: pathname, credentialsInClear: req.headers.authorization !== undefined || pathname === '/api/v1/provision' },
             'API request over plain HTTP refused (TLS is configured); a token sent this way should be rotated',
           );
-          const body = JSON.stringify({
-            error: {
-              code: 'API_ERR_TLS_REQUIRED',
-              message: `the API is served over HTTPS only: use https://${host}:${httpsPort}${pathname}; plain HTTP answers only ${PLAIN_HTTP_PATHS.join(' and ')}`,
-            },
-          });
+          const refusal = new HttpError('API_ERR_TLS_REQUIRED', `the API is served over HTTPS only: use https://${host}:${httpsPort}${pathname}; plain HTTP answers only ${PLAIN_HTTP_PATHS.join(' and ')}`);
+          const body = JSON.stringify(refusal.body());
           // Connection: close — nothing more is read from a client that sends secrets in clear.
-          res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+          res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
           res.end(body);
         };
     const plain = http.createServer(plainHandler);

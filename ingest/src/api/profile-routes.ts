@@ -61,7 +61,7 @@ export function profileRoutes(deps: { profiles: ProfileCatalogue }) {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const entry = deps.profiles.all().find((e) => e.profile.id === id);
       const resolved = entry && deps.profiles.resolve(id);
-      if (!entry || !resolved) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no profile ${id}`);
+      if (!entry || !resolved) throw new HttpError('API_ERR_NOT_FOUND', `no profile ${id}`);
       return { profile: view(entry), resolved: { domain: resolved.domain, metrics: Object.values(resolved.metrics), attributes: resolved.attributes } };
     });
 
@@ -70,13 +70,13 @@ export function profileRoutes(deps: { profiles: ProfileCatalogue }) {
       // Profiles are city-wide (a department's stations may use another's): changing one needs scope '*'.
       requireScope(req, undefined, 'changing a station profile');
       const input = parseOr400(ProfileSchema, req.body, 'profile');
-      if (input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid profile: id: ${input.id} does not match the path (${id})`);
+      if (input.id !== id) throw new HttpError('API_ERR_VALIDATION', `invalid profile: id: ${input.id} does not match the path (${id})`, { field: 'id' });
       try {
         const stored = await deps.profiles.put(input, actorOf(req));
         addAuditNote(req, { target: id });
         return { profile: { ...stored.profile, builtin: false, updatedAt: stored.updatedAt, updatedBy: stored.updatedBy } };
       } catch (err) {
-        if (err instanceof ProfileRefusal) throw new HttpError(err.status, err.code, `invalid profile: ${err.message}`);
+        if (err instanceof ProfileRefusal) throw new HttpError(err.code, `invalid profile: ${err.message}`, { cause: err });
         throw err;
       }
     });

@@ -74,25 +74,25 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const body = parseOr400(TokenBody, req.body === undefined ? {} : req.body, 'bootstrap token request');
     const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     const { token, expiresAt } = await deps.provisioning.createToken(id, body.ttlSec);
     deps.logger.info({ stationId: id, expiresAt }, 'bootstrap token created');
     return reply.code(201).send({ token, stationId: id, expiresAt, note: 'One-time token, shown only now. 一次性令牌，仅显示一次。' });
   });
 
   app.post('/api/v1/provision', { config: { permission: 'public', doc: DOCS.provision } }, async (req, reply) => {
-    if (!(await limiter.take(req.ip))) throw new HttpError(429, 'PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
+    if (!(await limiter.take(req.ip))) throw new HttpError('PROVISION_ERR_RATE_LIMITED', 'too many provisioning attempts from this address; wait a minute');
     const { token } = parseOr400(ProvisionBody, req.body, 'provisioning request');
     const check = await deps.provisioning.consumeToken(token, req.ip);
     if (!check.ok) {
       deps.logger.warn({ reason: check.reason, stationId: check.stationId, ip: req.ip }, 'provisioning refused');
-      if (check.reason === 'unknown') throw new HttpError(401, 'PROVISION_ERR_TOKEN_UNKNOWN', 'unknown bootstrap token');
-      if (check.reason === 'used') throw new HttpError(410, 'PROVISION_ERR_TOKEN_USED', 'this bootstrap token was already used; ask the operator for a new one');
-      throw new HttpError(410, 'PROVISION_ERR_TOKEN_EXPIRED', 'this bootstrap token has expired; ask the operator for a new one');
+      if (check.reason === 'unknown') throw new HttpError('PROVISION_ERR_TOKEN_UNKNOWN', 'unknown bootstrap token');
+      if (check.reason === 'used') throw new HttpError('PROVISION_ERR_TOKEN_USED', 'this bootstrap token was already used; ask the operator for a new one');
+      throw new HttpError('PROVISION_ERR_TOKEN_EXPIRED', 'this bootstrap token has expired; ask the operator for a new one');
     }
     const station = deps.registry.get(check.stationId);
     const password = station && (await deps.registry.rotateSecret(station.id));
-    if (!station || !password) throw new HttpError(404, 'API_ERR_NOT_FOUND', `station ${check.stationId} no longer exists`);
+    if (!station || !password) throw new HttpError('API_ERR_NOT_FOUND', `station ${check.stationId} no longer exists`);
     deps.logger.info({ stationId: station.id, ip: req.ip }, 'gateway provisioned; credentials rotated');
     addAuditNote(req, { actor: { id: 'bootstrap-token', name: `gateway ${station.id}`, role: 'none' }, target: station.id, departments: [station.department], summary: { credentials: 'rotated' } });
     const host = req.hostname.replace(/:\d+$/, '');
@@ -120,7 +120,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.put('/api/v1/stations/:id/config', { config: { permission: 'stations:config', doc: DOCS.putConfig } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     const config: AgentConfig = parseOr400(AgentConfigSchema, req.body, 'agent config');
     // Readings mapped to a station this gateway may not publish for would be refused by the
     // broker (and block its uplink): every mapped station must be a child of this one.
@@ -145,7 +145,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return [];
     });
     if (notChildren.length > 0) {
-      throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: not child stations of ${id} (register them with gatewayId ${id} first; 子站须先登记网关): ${notChildren.join('; ')}`);
+      throw new HttpError('API_ERR_VALIDATION', `invalid agent config: not child stations of ${id} (register them with gatewayId ${id} first; 子站须先登记网关): ${notChildren.join('; ')}`);
     }
     // An OPC-UA item or Modbus point feeding a metric its station's domain does not know would have the whole
     // reading (good values from the same scan too) dead-lettered: refuse it here, by name.
@@ -162,11 +162,11 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return [];
     });
     if (unknown.length > 0) {
-      throw new HttpError(400, 'API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);
+      throw new HttpError('API_ERR_VALIDATION', `invalid agent config: metrics unknown for ${station.domain} stations: ${unknown.join('; ')}`);
     }
     const current = await deps.provisioning.getConfig(id);
     if (current && config.version <= current.version) {
-      throw new HttpError(409, 'API_ERR_CONFIG_VERSION', `config version must increase (current ${current.version}, got ${config.version})`);
+      throw new HttpError('API_ERR_CONFIG_VERSION', `config version must increase (current ${current.version}, got ${config.version})`);
     }
     await deps.provisioning.setConfig(id, config);
     await deps.publishConfig(id, config);
@@ -178,7 +178,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     const config = station && inScope(req, station.department) ? await deps.provisioning.getConfig(id) : undefined;
-    if (!config) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no config for station ${id}`);
+    if (!config) throw new HttpError('API_ERR_NOT_FOUND', `no config for station ${id}`);
     return { stationId: id, config, agent: await agentConfigStatus(deps.influx, id, config.version) };
   });
 }

@@ -126,14 +126,14 @@ function latestOf(station: Station, latest: LatestValues, specOf: (station: Stat
   return { stationId: station.id, name: station.name, domain: station.domain, department: station.department, region: station.region, lastSeen: lastSeen ? new Date(lastSeen).toISOString() : null, values };
 }
 
-const tooLarge = (why: string): HttpError => new HttpError(400, 'API_ERR_RANGE_TOO_LARGE', why);
+const tooLarge = (why: string): HttpError => new HttpError('API_ERR_RANGE_TOO_LARGE', why);
 
 export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) => void {
   const now = deps.now ?? Date.now;
   const specOf = deps.specOf ?? ((station: Station, field: string) => metricSpec(station.domain, field));
   const scopedStation = (req: Parameters<typeof inScope>[0], id: string): Station => {
     const station = deps.station(id);
-    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     return station;
   };
 
@@ -158,12 +158,12 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
       const unknown = q.metric.filter((m) => !specOf(station, m));
       if (unknown.length > 0) {
         const known = Object.keys(DOMAIN_SPECS[station.domain].metrics).join(', ');
-        throw new HttpError(400, 'API_ERR_VALIDATION', `invalid query: metric: ${unknown.join(', ')} is not a metric of ${station.domain} stations (${DOMAIN_SPECS[station.domain].name}: ${known})`);
+        throw new HttpError('API_ERR_VALIDATION', `invalid query: metric: ${unknown.join(', ')} is not a metric of ${station.domain} stations (${DOMAIN_SPECS[station.domain].name}: ${known})`, { field: 'metric' });
       }
-      if (q.agg && !q.window) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid query: agg: needs a window (1m, 5m, 1h or 1d); without one the raw rows are returned');
+      if (q.agg && !q.window) throw new HttpError('API_ERR_VALIDATION', 'invalid query: agg: needs a window (1m, 5m, 1h or 1d); without one the raw rows are returned', { field: 'agg' });
       const toMs = q.to ? Date.parse(q.to) : now();
       const fromMs = q.from ? Date.parse(q.from) : toMs - DEFAULT_RANGE_MS;
-      if (fromMs >= toMs) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid query: from: must be before to');
+      if (fromMs >= toMs) throw new HttpError('API_ERR_VALIDATION', 'invalid query: from: must be before to', { field: 'from' });
       const rangeMs = toMs - fromMs;
       if (!q.window && rangeMs > MAX_RAW_RANGE_MS) {
         throw tooLarge(`raw readings over ${Math.ceil(rangeMs / 86_400_000)} days asked; at most 31 days of raw rows — shorten the range or aggregate with window=1h or 1d`);
@@ -189,7 +189,7 @@ export function readingRoutes(deps: ReadingRouteDeps): (app: FastifyInstance) =>
         return { mode: 'raw', ...head, items: rows.map((r) => ({ time: new Date(r.ts).toISOString(), values: r.values })), next: more && last ? new Date(last.ts + 1).toISOString() : null };
       } catch (err) {
         req.log.warn({ err, stationId: id }, 'readings query failed');
-        throw new HttpError(503, 'API_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer the readings query; try again shortly');
+        throw new HttpError('API_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer the readings query; try again shortly');
       }
     });
   };

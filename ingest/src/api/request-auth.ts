@@ -114,16 +114,16 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
       // 256 random bits cannot be guessed, so a session is not held back by an address lock
       // (the office behind it keeps working), and an ended one is not counted as a failure.
       const session = await deps.users.session(sessionSecret);
-      if (!session) throw new HttpError(401, 'API_ERR_SESSION_ENDED', 'the session has ended; sign in again (会话已过期，请重新登录)');
+      if (!session) throw new HttpError('API_ERR_SESSION_ENDED', 'the session has ended; sign in again (会话已过期，请重新登录)');
       if (MUTATING.has(req.method)) {
         const origin = req.headers.origin;
         if (origin !== undefined && URL.parse(origin)?.host !== req.host) {
-          throw new HttpError(403, 'API_ERR_CROSS_SITE', `a change with a session cookie must come from this platform's own page, not ${origin}`);
+          throw new HttpError('API_ERR_CROSS_SITE', `a change with a session cookie must come from this platform's own page, not ${origin}`);
         }
       }
       req.principal = session.principal;
       req.auditNote = {};
-      if (!roleAllows(session.principal.role, permission)) throw new HttpError(403, 'API_ERR_FORBIDDEN', `role ${session.principal.role} may not ${permission}`);
+      if (!roleAllows(session.principal.role, permission)) throw new HttpError('API_ERR_FORBIDDEN', `role ${session.principal.role} may not ${permission}`);
       return;
     }
     // A locked address (a script with a stale token, or someone guessing) is refused — except
@@ -133,9 +133,9 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const exempt = lockedMs > 0 && token.startsWith(API_TOKEN_PREFIX) && !sameToken(token, deps.apiToken) && typeof (await identify(token)) !== 'string';
     if (lockedMs > 0 && !exempt) {
       reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
-      throw new HttpError(429, 'API_ERR_LOCKED_OUT', `too many bad tokens from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s`);
+      throw new HttpError('API_ERR_LOCKED_OUT', `too many bad tokens from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s`);
     }
-    if (!token) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing bearer token');
+    if (!token) throw new HttpError('API_ERR_UNAUTHORIZED', 'missing bearer token');
     const who = await identify(token);
     if (typeof who === 'string') {
       deps.metrics.authFailures.inc({ kind: 'api' });
@@ -147,12 +147,12 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
         log.info({ ip: req.ip, reason: who }, 'bad API token');
       }
       if (delayMs > 0) await sleep(delayMs);
-      throw new HttpError(401, 'API_ERR_UNAUTHORIZED', who === 'unknown' ? 'wrong bearer token' : `bearer token ${who}`);
+      throw new HttpError('API_ERR_UNAUTHORIZED', who === 'unknown' ? 'wrong bearer token' : `bearer token ${who}`);
     }
     req.principal = who;
     req.auditNote = {};
     if (!roleAllows(who.role, permission)) {
-      throw new HttpError(403, 'API_ERR_FORBIDDEN', `role ${who.role} may not ${permission}`);
+      throw new HttpError('API_ERR_FORBIDDEN', `role ${who.role} may not ${permission}`);
     }
   });
 
@@ -185,7 +185,7 @@ export function routeTableOf(app: FastifyInstance): readonly RouteEntry[] {
 }
 
 export function principalOf(req: FastifyRequest): Principal {
-  if (!req.principal) throw new HttpError(401, 'API_ERR_UNAUTHORIZED', 'missing bearer token');
+  if (!req.principal) throw new HttpError('API_ERR_UNAUTHORIZED', 'missing bearer token');
   return req.principal;
 }
 
@@ -224,7 +224,7 @@ export function requireScope(req: FastifyRequest, departments: string | readonly
   const p = principalOf(req);
   const list = asList(departments);
   const target = list && list.length > 0 ? `department(s) ${list.join(', ')}` : 'all departments (no department named)';
-  throw new HttpError(403, 'API_ERR_OUT_OF_SCOPE', `${what} for ${target} is outside this token's scope (${p.departments === '*' ? '*' : p.departments.join(', ')})`);
+  throw new HttpError('API_ERR_OUT_OF_SCOPE', `${what} for ${target} is outside this token's scope (${p.departments === '*' ? '*' : p.departments.join(', ')})`);
 }
 
 /** Departments a list is filtered to; undefined = no filter (scope '*'). */

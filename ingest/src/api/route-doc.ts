@@ -7,17 +7,22 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RoutePermission } from '../auth/permissions.ts';
+import { API_ERRORS } from './api-errors.ts';
+import type { ApiErrorCode } from './api-errors.ts';
 
-/** The one error shape of the API (http-error.ts). */
+/** The one error shape of the API (http-error.ts), its codes those of the catalogue (api-errors.ts). */
 export const ErrorBodySchema = z
   .object({
-    error: z.object({
-      code: z.string().describe('machine code, e.g. API_ERR_VALIDATION'),
-      message: z.string().describe('what went wrong, for a human'),
-    }),
+    error: z
+      .object({
+        code: z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]).describe('machine code from the catalogue (docs/api-errors.md), e.g. API_ERR_VALIDATION'),
+        message: z.string().describe('what went wrong, for a human'),
+        field: z.string().optional().describe('the request part to blame, when one is: a query or path parameter, or a body path such as `levels.red`'),
+      })
+      .strict(),
   })
   .strict()
-  .describe('Every 4xx/5xx answer: { error: { code, message } }');
+  .describe('Every 4xx/5xx answer: { error: { code, message, field? } }');
 
 export interface RouteDoc {
   /** One line: what the route does. */

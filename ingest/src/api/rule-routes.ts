@@ -43,9 +43,9 @@ function actor(req: FastifyRequest): string {
 export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
   const checkReplaces = async (replaces: string | undefined, id: string, req: FastifyRequest): Promise<void> => {
     if (replaces === undefined) return;
-    if (replaces === id) throw new HttpError(400, 'API_ERR_VALIDATION', 'invalid rule: replaces: a rule cannot replace itself');
+    if (replaces === id) throw new HttpError('API_ERR_VALIDATION', 'invalid rule: replaces: a rule cannot replace itself');
     const replaced = await w.rules.get(replaces);
-    if (!replaced || !ruleVisible(req, replaced)) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
+    if (!replaced || !ruleVisible(req, replaced)) throw new HttpError('API_ERR_VALIDATION', `invalid rule: replaces: no rule ${replaces}`);
   };
 
   app.get('/api/v1/rules', { config: { permission: 'rules:read', doc: DOCS.list } }, async (req) => {
@@ -63,7 +63,7 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
   app.get('/api/v1/rules/:id', { config: { permission: 'rules:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const rule = await w.rules.get(id);
-    if (!rule || !ruleVisible(req, rule)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!rule || !ruleVisible(req, rule)) throw new HttpError('API_ERR_NOT_FOUND', `no rule ${id}`);
     return { rule, audit: await w.rules.audit(id) };
   });
 
@@ -72,7 +72,7 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
     const rule = toRule(input);
     requireRuleWritable(req, rule);
     await checkReplaces(rule.replaces, rule.id, req);
-    if (!(await w.rules.save(rule, 'create', actor(req)))) throw new HttpError(409, 'API_ERR_EXISTS', `rule ${rule.id} already exists`);
+    if (!(await w.rules.save(rule, 'create', actor(req)))) throw new HttpError('API_ERR_EXISTS', `rule ${rule.id} already exists`);
     await w.engine.reload();
     w.logger.info({ ruleId: rule.id, by: actor(req) }, 'rule created');
     addAuditNote(req, { target: rule.id });
@@ -82,14 +82,14 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
   app.put('/api/v1/rules/:id', { config: { permission: 'rules:write', doc: DOCS.replace } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const input = parseOr400(RuleInputSchema, req.body, 'rule');
-    if (input.id !== undefined && input.id !== id) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid rule: id: ${input.id} does not match the path (${id})`);
+    if (input.id !== undefined && input.id !== id) throw new HttpError('API_ERR_VALIDATION', `invalid rule: id: ${input.id} does not match the path (${id})`);
     const rule = toRule(input, id);
     const existing = await w.rules.get(id);
-    if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!existing || !ruleVisible(req, existing)) throw new HttpError('API_ERR_NOT_FOUND', `no rule ${id}`);
     requireRuleWritable(req, existing);
     requireRuleWritable(req, rule);
     await checkReplaces(rule.replaces, id, req);
-    if (!(await w.rules.save(rule, 'update', actor(req)))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!(await w.rules.save(rule, 'update', actor(req)))) throw new HttpError('API_ERR_NOT_FOUND', `no rule ${id}`);
     await w.engine.reload(id);
     if (!rule.enabled) await w.lifecycle.resolveRule(id, '规则已停用', w.now());
     w.logger.info({ ruleId: id, by: actor(req) }, 'rule changed');
@@ -99,9 +99,9 @@ export function ruleRoutes(app: FastifyInstance, w: WarningsContext): void {
   app.delete('/api/v1/rules/:id', { config: { permission: 'rules:write', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const existing = await w.rules.get(id);
-    if (!existing || !ruleVisible(req, existing)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!existing || !ruleVisible(req, existing)) throw new HttpError('API_ERR_NOT_FOUND', `no rule ${id}`);
     requireRuleWritable(req, existing);
-    if (!(await w.rules.remove(id, actor(req)))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no rule ${id}`);
+    if (!(await w.rules.remove(id, actor(req)))) throw new HttpError('API_ERR_NOT_FOUND', `no rule ${id}`);
     w.engine.forgetRule(id);
     await w.engine.reload();
     await w.lifecycle.resolveRule(id, '规则已删除', w.now());

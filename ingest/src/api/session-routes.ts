@@ -36,7 +36,7 @@ export function sessionRoutes(deps: SessionRouteDeps): (app: FastifyInstance) =>
       const lockedMs = await deps.lockout.lockedFor(req.ip);
       if (lockedMs > 0) {
         reply.header('retry-after', String(Math.ceil(lockedMs / 1000)));
-        throw new HttpError(429, 'API_ERR_LOCKED_OUT', `too many failed sign-ins from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s (登录失败次数过多，请稍后再试)`);
+        throw new HttpError('API_ERR_LOCKED_OUT', `too many failed sign-ins from ${req.ip}; locked for another ${Math.ceil(lockedMs / 1000)} s (登录失败次数过多，请稍后再试)`);
       }
       const body = parseOr400(SignIn, req.body, 'sign-in');
       const result = await deps.users.signIn(body.username, body.password);
@@ -51,7 +51,7 @@ export function sessionRoutes(deps: SessionRouteDeps): (app: FastifyInstance) =>
         }
         if (delayMs > 0) await sleep(delayMs);
         // One answer for an unknown name and a wrong password: the page does not confirm names.
-        throw new HttpError(401, 'API_ERR_SIGN_IN', result.reason === 'disabled' ? 'this account is disabled (账号已停用)' : 'wrong user name or password (用户名或密码错误)');
+        throw new HttpError('API_ERR_SIGN_IN', result.reason === 'disabled' ? 'this account is disabled (账号已停用)' : 'wrong user name or password (用户名或密码错误)');
       }
       await deps.lockout.succeed(req.ip);
       const { session } = result;

@@ -89,7 +89,7 @@ function credentialsOf(deps: ApiDeps, station: Station, secret: string, host: st
 function checkGateway(deps: ApiDeps, req: FastifyRequest, station: Pick<Station, 'id' | 'department'>, gatewayId: string): void {
   const gateway = deps.registry.get(gatewayId);
   const invalid = (why: string): never => {
-    throw new HttpError(400, 'API_ERR_GATEWAY_INVALID', `gatewayId ${gatewayId}: ${why} (网关设备无效)`);
+    throw new HttpError('API_ERR_GATEWAY_INVALID', `gatewayId ${gatewayId}: ${why} (网关设备无效)`, { field: 'gatewayId' });
   };
   if (deps.externalBroker) invalid('child stations need the built-in broker, whose ACL follows the registry live; an external broker (SHANSHUI_EXTERNAL_BROKER_URL) would refuse or, with an open ACL, let any device publish for any station');
   if (gatewayId === station.id) invalid('a station cannot be its own gateway');
@@ -103,14 +103,14 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/stations', { config: { permission: 'stations:register', doc: DOCS.register } }, async (req, reply) => {
     const input = parseOr400(StationInputSchema, req.body, 'station');
     requireScope(req, input.department, 'registering a station');
-    if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
+    if (deps.registry.get(input.id)) throw new HttpError('API_ERR_EXISTS', `station ${input.id} already exists`);
     const misfit = deps.profiles?.checkStation(input);
-    if (misfit) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid station: ${misfit}`);
+    if (misfit) throw new HttpError('API_ERR_VALIDATION', `invalid station: ${misfit}`);
     if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
     // Checked again right before the insert, after the secret's (slow) hash: a request in
     // between may have registered the id, or made the gateway a child itself.
     const { station, secret } = await deps.registry.register(input, () => {
-      if (deps.registry.get(input.id)) throw new HttpError(409, 'API_ERR_EXISTS', `station ${input.id} already exists`);
+      if (deps.registry.get(input.id)) throw new HttpError('API_ERR_EXISTS', `station ${input.id} already exists`);
       if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
     });
     deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
@@ -127,20 +127,20 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/stations/:id', { config: { permission: 'stations:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     return { station, presence: await stationPresence({ presence: deps.store.presence, sequences: deps.sequences }, station), delivery: deps.sequences.stats(id) ?? null };
   });
 
   app.patch('/api/v1/stations/:id', { config: { permission: 'stations:register', doc: DOCS.update } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const current = deps.registry.get(id);
-    if (!current || !inScope(req, current.department)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!current || !inScope(req, current.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     const update = parseOr400(StationUpdateSchema, req.body, 'station change');
     if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
     const misfit = deps.profiles?.checkStation({ domain: current.domain, profile: update.profile ?? current.profile, attributes: update.attributes ?? current.attributes });
-    if (misfit) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid station change: ${misfit}`);
+    if (misfit) throw new HttpError('API_ERR_VALIDATION', `invalid station change: ${misfit}`);
     const station = await deps.registry.update(id, update);
-    if (!station) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     if (station.gatewayId !== current.gatewayId) {
       // Another gateway numbers the child's messages from 1 again: not duplicates.
       deps.sequences.forget(id);
@@ -154,7 +154,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
     const secret = station && inScope(req, station.department) && (await deps.registry.rotateSecret(id));
-    if (!station || !secret) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !secret) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     deps.logger.info({ stationId: id }, 'station secret rotated');
     return reply.code(201).send({ credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
   });
@@ -162,7 +162,7 @@ export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department) || !(await deps.registry.remove(id))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no station ${id}`);
+    if (!station || !inScope(req, station.department) || !(await deps.registry.remove(id))) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
     deps.sequences.forget(id);
     await deps.provisioning.deleteStation(id);
     return reply.code(204).send();

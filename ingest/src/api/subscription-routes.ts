@@ -63,14 +63,14 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
   app.get('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:read', doc: DOCS.show } }, async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const sub = await w.subscriptions.get(id);
-    if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError('API_ERR_NOT_FOUND', `no subscription ${id}`);
     return { subscription: publicSubscription(sub), outbox: (await w.outbox.list({ subscriptionId: id, limit: 1 })).total };
   });
 
   app.post('/api/v1/subscriptions', { config: { permission: 'subscriptions:write', doc: DOCS.create } }, async (req, reply) => {
     const { snapshot, ...input } = parseOr400(SubscriptionCreateSchema, req.body, 'subscription');
     const refusal = await w.outbound.urlRefusal(input.url);
-    if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
+    if (refusal) throw new HttpError('API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`, { field: 'url' });
     requireScope(req, input.filters.departments, 'a subscription');
     const sub = await w.subscriptions.create(input);
     await w.subscriptionCache.refresh();
@@ -95,12 +95,12 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
     const { id } = parseOr400(IdParams, req.params, 'path');
     const input = parseOr400(SubscriptionInputSchema, req.body, 'subscription');
     const refusal = await w.outbound.urlRefusal(input.url);
-    if (refusal) throw new HttpError(400, 'API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`);
+    if (refusal) throw new HttpError('API_ERR_VALIDATION', `invalid subscription: url: ${refusal}`, { field: 'url' });
     const existing = await w.subscriptions.get(id);
-    if (!existing || !inScope(req, existing.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    if (!existing || !inScope(req, existing.filters.departments)) throw new HttpError('API_ERR_NOT_FOUND', `no subscription ${id}`);
     requireScope(req, input.filters.departments, 'a subscription');
     const sub = await w.subscriptions.update(id, input);
-    if (!sub) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    if (!sub) throw new HttpError('API_ERR_NOT_FOUND', `no subscription ${id}`);
     await w.subscriptionCache.refresh();
     w.worker.kick();
     return { subscription: publicSubscription(sub) };
@@ -109,7 +109,7 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
   app.post('/api/v1/subscriptions/:id/test', { config: { permission: 'subscriptions:write', doc: DOCS.test } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const sub = await w.subscriptions.get(id);
-    if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    if (!sub || !inScope(req, sub.filters.departments)) throw new HttpError('API_ERR_NOT_FOUND', `no subscription ${id}`);
     const { eventId, row } = w.publisher.testDelivery(sub, w.now());
     await w.outbox.enqueue([row], w.now());
     w.worker.kick();
@@ -120,7 +120,7 @@ export function subscriptionRoutes(app: FastifyInstance, w: WarningsContext): vo
   app.delete('/api/v1/subscriptions/:id', { config: { permission: 'subscriptions:write', doc: DOCS.remove } }, async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'path');
     const existing = await w.subscriptions.get(id);
-    if (!existing || !inScope(req, existing.filters.departments) || !(await w.subscriptions.remove(id))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no subscription ${id}`);
+    if (!existing || !inScope(req, existing.filters.departments) || !(await w.subscriptions.remove(id))) throw new HttpError('API_ERR_NOT_FOUND', `no subscription ${id}`);
     await w.subscriptionCache.refresh();
     return reply.code(204).send();
   });

@@ -64,7 +64,7 @@ export function tokenRoutes(tokens: ApiTokenStore): (app: FastifyInstance) => vo
     app.delete('/api/v1/tokens/:id', { config: { permission: 'tokens:manage', doc: DOCS.revoke } }, async (req, reply) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const token = await tokens.get(id);
-      if (!token || !inScope(req, deptsOf(token.departments))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no token ${id}`);
+      if (!token || !inScope(req, deptsOf(token.departments))) throw new HttpError('API_ERR_NOT_FOUND', `no token ${id}`);
       await tokens.revoke(id, actorOf(req));
       addAuditNote(req, { summary: { name: token.name, role: token.role, revoked: true } });
       req.log.info({ tokenId: id }, 'API token revoked');

@@ -73,7 +73,7 @@ export function userRoutes(users: UserStore): (app: FastifyInstance) => void {
   return (app) => {
     const visible = async (req: Parameters<typeof inScope>[0], name: string): Promise<User> => {
       const user = await users.get(name);
-      if (!user || !inScope(req, deptsOf(user.departments))) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no user ${name}`);
+      if (!user || !inScope(req, deptsOf(user.departments))) throw new HttpError('API_ERR_NOT_FOUND', `no user ${name}`);
       return user;
     };
 
@@ -82,7 +82,7 @@ export function userRoutes(users: UserStore): (app: FastifyInstance) => void {
       requireScope(req, deptsOf(body.departments), 'a user');
       const departments = body.departments === '*' ? '*' : [...new Set(body.departments)];
       const user = await users.create({ name: body.name, displayName: body.displayName ?? body.name, password: body.password, role: body.role, departments, createdBy: actorOf(req) });
-      if (!user) throw new HttpError(409, 'API_ERR_CONFLICT', `user ${body.name} exists`);
+      if (!user) throw new HttpError('API_ERR_CONFLICT', `user ${body.name} exists`);
       addAuditNote(req, { target: user.name, summary: { name: user.name, displayName: user.displayName, role: user.role, departments: user.departments } });
       return reply.code(201).send(user);
     });
@@ -99,7 +99,7 @@ export function userRoutes(users: UserStore): (app: FastifyInstance) => void {
       await visible(req, id);
       if (body.departments !== undefined) requireScope(req, deptsOf(body.departments), 'a user');
       const user = await users.update(id, body);
-      if (!user) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no user ${id}`);
+      if (!user) throw new HttpError('API_ERR_NOT_FOUND', `no user ${id}`);
       const { password, ...rest } = body;
       addAuditNote(req, { summary: { ...rest, ...(password !== undefined ? { password: 'changed' } : {}) } });
       return user;

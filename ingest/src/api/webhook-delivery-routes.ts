@@ -31,7 +31,7 @@ const DOCS = {
     summary: 'Queue a delivered or dead delivery again',
     params: IdParams,
     responses: { 202: z.object({ delivery: DeliverySchema }).strict() },
-    errors: { 404: 'No such delivery in scope (API_ERR_NOT_FOUND)', 409: 'Still pending (API_ERR_DELIVERY_PENDING), or its subscription is gone' },
+    errors: { 404: 'No such delivery in scope (API_ERR_NOT_FOUND)', 409: 'Still pending (API_ERR_DELIVERY_PENDING), or its subscription is gone (API_ERR_SUBSCRIPTION_GONE)' },
   },
 } satisfies Record<string, RouteDoc>;
 
@@ -59,9 +59,9 @@ export function webhookDeliveryRoutes(app: FastifyInstance, w: WarningsContext):
     const { id } = parseOr400(IdParams, req.params, 'path');
     const d = await w.outbox.get(id);
     const sub = d && (await w.subscriptions.get(d.subscriptionId));
-    if (!d || (sub ? !inScope(req, sub.filters.departments) : scopeFilter(req) !== undefined)) throw new HttpError(404, 'API_ERR_NOT_FOUND', `no webhook delivery ${id}`);
-    if (d.state === 'pending') throw new HttpError(409, 'API_ERR_DELIVERY_PENDING', `delivery ${id} is still pending (attempt ${d.attempts + 1} due ${new Date(d.nextAttemptAt).toISOString()})`);
-    if (!(await w.subscriptions.get(d.subscriptionId))) throw new HttpError(409, 'API_ERR_NOT_FOUND', `subscription ${d.subscriptionId} no longer exists`);
+    if (!d || (sub ? !inScope(req, sub.filters.departments) : scopeFilter(req) !== undefined)) throw new HttpError('API_ERR_NOT_FOUND', `no webhook delivery ${id}`);
+    if (d.state === 'pending') throw new HttpError('API_ERR_DELIVERY_PENDING', `delivery ${id} is still pending (attempt ${d.attempts + 1} due ${new Date(d.nextAttemptAt).toISOString()})`);
+    if (!(await w.subscriptions.get(d.subscriptionId))) throw new HttpError('API_ERR_SUBSCRIPTION_GONE', `subscription ${d.subscriptionId} no longer exists`);
     const again = await w.outbox.redeliver(id, w.now());
     w.worker.kick();
     w.logger.info({ deliveryId: id }, 'webhook delivery queued again by hand');
