@@ -10,7 +10,10 @@
  *      that client publishing the same backlog in the same message sizes to the same platform,
  *   6. the 一张图 in chromium: 10,000 stations load and pan (frame times, long frames) against
  *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md),
- *   7. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
+ *   7. issue #16 (`aedes`): a bare aedes broker loaded as the platform is, its CPU per message the
+ *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
+ *      (report-issue16.ts; its own section of docs/benchmarks.md).
+ *   8. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
  *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
@@ -22,7 +25,8 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent,map,workers   run some parts
+ *   --only=raw,e2e,idle,webhook,agent,map,aedes,workers   run some parts; `--only=raw,e2e,aedes --write` writes only
+ *               the #16 section (the rest of docs/benchmarks.md stays as it is)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,13 +53,19 @@ import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughp
 import { benchClusterThroughput } from './bench-cluster-throughput.ts';
 import type { ThroughputOptions } from './bench-cluster-throughput.ts';
 import { fdLimits } from './fd-limit.ts';
+import { benchAedes } from './bench-aedes.ts';
+import type { AedesBenchOptions } from './bench-aedes.ts';
+import { keptIssue16, renderIssue16, replaceIssue16Section } from './report-issue16.ts';
+import type { Issue16Run } from './report-issue16.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
 import { renderMarkdown, renderText } from './report.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'workers'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'aedes', 'workers'] as const;
+/** Runs of raw + e2e + aedes for the #16 figures (ratios from one run each, reported with their spread). */
+const ISSUE16_RUNS = 3;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
 type Part = (typeof PARTS)[number];
@@ -68,6 +78,7 @@ interface Plan {
   readonly agent: AgentBenchOptions;
   readonly cluster: ClusterBenchOptions;
   readonly throughput: ThroughputOptions;
+  readonly aedes: AedesBenchOptions;
   readonly workers: WorkersBenchOptions;
 }
 
@@ -92,6 +103,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
+        aedes: { devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
         workers: { rounds: 3, devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
       }
     : {
@@ -112,6 +124,8 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
         cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
         throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
+        // The same load as the e2e part's 1 reading/msg variant.
+        aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },
         workers: { rounds: 3, devices, window: 20, messagesPerDevice: 500, maxSeconds: 40 },
       };
 }
@@ -173,6 +187,19 @@ async function main(): Promise<void> {
   const raw = await attempt('raw', () => benchRawInflux(p.raw));
   if (raw) progress(`raw influxd: ${Math.round(raw.readingsPerSec)} readings/s`);
   const e2e = await attempt('e2e', () => benchE2e(p.e2e));
+  // #16: raw, e2e and the bare aedes peer, run after run (the first reuses the runs above unless
+  // the e2e platform ran under --cpu-prof, which would inflate its CPU figures).
+  const issue16: Issue16Run[] = [];
+  if (only.has('aedes')) {
+    for (let i = 0; i < (quick ? 1 : ISSUE16_RUNS); i++) {
+      progress(`#16 run ${i + 1}`);
+      const r = i === 0 ? raw : await attempt('raw', () => benchRawInflux(p.raw));
+      const { cpuProfDir: _prof, ...unprofiled } = p.e2e;
+      const e = i === 0 && !cpuProfDir ? e2e : await attempt('e2e', () => benchE2e(unprofiled));
+      const a = await attempt('aedes', () => benchAedes(p.aedes));
+      issue16.push({ ...(r ? { raw: r } : {}), ...(e ? { e2e: e } : {}), ...(a ? { aedes: a } : {}) });
+    }
+  }
   const idle = await attempt('idle', () => benchIdleMemory(p.idle));
   const webhook = await attempt('webhook', () => benchWebhookLatency(p.webhook));
   if (webhook) progress(`webhook: p50 ${webhook.latencyMsP50.toFixed(1)} ms, p99 ${webhook.latencyMsP99.toFixed(1)} ms over ${webhook.alerts} alerts`);
@@ -223,6 +250,8 @@ async function main(): Promise<void> {
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
+  const issue16Section = issue16.length > 0 ? renderIssue16(issue16, machine.date, profile?.summary) : undefined;
+  if (issue16Section) process.stdout.write(`\n${issue16Section}\n`);
   if (workers) process.stdout.write(`\n${renderWorkersMarkdown(workers, machine.cores)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
@@ -230,9 +259,15 @@ async function main(): Promise<void> {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
     // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
-    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'workers');
+    // So are the #16 runs (raw, e2e, aedes and nothing else of the main table).
+    const alone =
+      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'workers') ||
+      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'map' || part === 'workers'));
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
+    const kept16 = keptIssue16(previous);
+    if (!alone && kept16) doc = replaceIssue16Section(doc, kept16);
+    if (issue16Section) doc = replaceIssue16Section(doc, issue16Section);
     if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
     if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
@@ -244,7 +279,7 @@ async function main(): Promise<void> {
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
-  process.stdout.write(`\n${JSON.stringify(cluster ? { ...results, cluster } : results)}\n`);
+  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}) })}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 
