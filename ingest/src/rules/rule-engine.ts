@@ -8,8 +8,8 @@
  *   4. corroborate  — k of n stations of a group before the higher levels (`corroborate`);
  *   5. compare      — with the level the rule raised before.
  * What changes becomes a RuleTransition for the alert lifecycle. State per (station, rule)
- * lives in a Map, saved to the store every `flushIntervalMs`, and a transition's own state at
- * once (flushTransitions), so durations, windows and baselines survive a restart — and a node
+ * lives in a Map, saved to the store every `flushIntervalMs`, and a transition's own state in
+ * the transaction that commits its alert change (takeTransitionStates), so durations, windows and baselines survive a restart — and a node
  * that takes a station over (its device reconnected there) carries them on (takeOverStation).
  */
 import type { Logger } from 'pino';
@@ -374,16 +374,25 @@ export class RuleEngine {
   }
 
   /**
-   * Saves at once the states these transitions changed (their level must survive a crash
-   * together with the alert); the rest of what changed waits for the next `flush()`.
+   * The states these transitions changed, copied as they are now, for the flush that commits
+   * the transitions (their level must survive a crash together with the alert, in the same
+   * transaction); they are no longer dirty — `markDirty` puts them back when that commit fails.
+   * The rest of what changed waits for the next `flush()`.
    */
-  async flushTransitions(transitions: readonly RuleTransition[]): Promise<void> {
-    const keys = new Set<string>();
+  takeTransitionStates(transitions: readonly RuleTransition[]): Array<[string, RuleState | undefined]> {
+    const out: Array<[string, RuleState | undefined]> = [];
     for (const t of transitions) {
       const key = stateKey(t.station.id, t.rule.id);
-      if (this.#dirty.has(key)) keys.add(key);
+      if (!this.#dirty.delete(key)) continue;
+      const state = this.#states.get(key);
+      out.push([key, state ? structuredClone(state) : undefined]);
     }
-    if (keys.size > 0) await this.#save([...keys]);
+    return out;
+  }
+
+  /** States to save again at the next `flush()` (a commit that took them failed). */
+  markDirty(keys: Iterable<string>): void {
+    for (const key of keys) this.#dirty.add(key);
   }
 
   /** Step 1 for one data_quality rule: returns the readings with its flags applied. */
