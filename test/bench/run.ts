@@ -4,7 +4,8 @@
  *   2. end-to-end rate: real MQTT devices → platform → spool → InfluxDB, until visible,
  *      one reading per message and batches of ten; ratio to (1),
  *   3. resident memory of idle connected devices, platform vs Mosquitto,
- *   4. publish → signed webhook latency (p50/p99) while background devices load the platform,
+ *   4. publish → signed webhook latency (p50/p99) while background devices load the platform at a
+ *      paced 25,000 readings/s, 3 runs (issue #16's rules section of docs/benchmarks.md),
  *   5. the edge agent (its own process): RSS idle and under a simulated high-rate source against a
  *      bare mqtt.js client doing the same, and its backlog drain rate after an outage against
  *      that client publishing the same backlog in the same message sizes to the same platform,
@@ -13,6 +14,8 @@
  *   7. issue #16 (`aedes`): a bare aedes broker loaded as the platform is, its CPU per message the
  *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
  *      (report-issue16.ts; its own section of docs/benchmarks.md).
+ *   8. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
+ *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -23,9 +26,10 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent,cluster,throughput,pgops,map,aedes   run some parts; `--only=raw,e2e,aedes --write`
- *               writes only the #16 section, `--only=cluster`, `throughput`, `pgops` or `map` only their own
- *               sections (the rest of docs/benchmarks.md stays as it is)
+ *   --only=raw,e2e,idle,webhook,agent,cluster,throughput,pgops,map,aedes,workers   run some parts;
+ *               `--only=raw,e2e,aedes --write` writes only the #16 section, `--only=cluster`, `throughput`,
+ *               `pgops`, `map`, `agent` or `workers` only their own sections (the rest of docs/benchmarks.md
+ *               stays as it is)
  *   --cluster-devices=N   the cluster part with N devices (default 100,000; at least two nodes)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -34,6 +38,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLineMatchesPlatform } from './air-reading.ts';
 import { benchE2e } from './bench-e2e.ts';
+import { WORKERS_SECTION_END, WORKERS_SECTION_START, benchWorkers, renderWorkersMarkdown, spliceWorkersSection } from './bench-workers.ts';
+import type { WorkersBenchOptions } from './bench-workers.ts';
 import type { E2eOptions } from './bench-e2e.ts';
 import { benchIdleMemory } from './bench-idle-memory.ts';
 import type { IdleMemoryOptions } from './bench-idle-memory.ts';
@@ -45,6 +51,7 @@ import { benchAgent } from './bench-agent.ts';
 import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
 import { benchMap, renderMapMarkdown, spliceMapSection } from './bench-map.ts';
+import { renderAgentSection, spliceAgentSection } from './agent-section.ts';
 import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
 import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
@@ -61,14 +68,17 @@ import type { Issue16Run } from './report-issue16.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
 import { renderMarkdown, renderText } from './report.ts';
+import { renderRulesSection, replaceRulesSection } from './report-rules.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'pgops', 'map', 'aedes'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'pgops', 'map', 'aedes', 'workers'] as const;
 /** Runs of raw + e2e + aedes for the #16 figures (ratios from one run each, reported with their spread). */
 const ISSUE16_RUNS = 3;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
+/** Runs of the webhook part in a full run (each on a fresh platform): issue #16's section gives their spread. */
+const WEBHOOK_RUNS = 3;
 type Part = (typeof PARTS)[number];
 
 interface Plan {
@@ -81,6 +91,7 @@ interface Plan {
   readonly throughput: ThroughputOptions;
   readonly aedes: AedesBenchOptions;
   readonly pgops: PostgresOpsOptions;
+  readonly workers: WorkersBenchOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -100,12 +111,13 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
           ...(cpuProfDir ? { cpuProfDir } : {}),
         },
         idle: { devices: 1000, generators: 2, keepaliveSec: 1200, mosquitto: true },
-        webhook: { alerts: 60, devices, window: 2, maxSeconds: 15 },
+        webhook: { alerts: 60, devices, window: 2, rate: 25_000, maxSeconds: 15 },
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
         aedes: { devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
         pgops: { devices: 50, messages: 5, intervalMs: 3000 },
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -120,7 +132,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
           ...(cpuProfDir ? { cpuProfDir } : {}),
         },
         idle: { devices: 10_000, generators: 2, keepaliveSec: 1200, mosquitto: true },
-        webhook: { alerts: 200, devices, window: 2, maxSeconds: 45 },
+        webhook: { alerts: 200, devices, window: 2, rate: 25_000, maxSeconds: 45 },
         agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
         cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
@@ -128,6 +140,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         // The same load as the e2e part's 1 reading/msg variant.
         aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },
         pgops: { devices: 100, messages: 10, intervalMs: 6000 },
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 500, maxSeconds: 40 },
       };
 }
 
@@ -202,8 +215,16 @@ async function main(): Promise<void> {
     }
   }
   const idle = await attempt('idle', () => benchIdleMemory(p.idle));
-  const webhook = await attempt('webhook', () => benchWebhookLatency(p.webhook));
-  if (webhook) progress(`webhook: p50 ${webhook.latencyMsP50.toFixed(1)} ms, p99 ${webhook.latencyMsP99.toFixed(1)} ms over ${webhook.alerts} alerts`);
+  const webhookRuns: Array<Awaited<ReturnType<typeof benchWebhookLatency>>> = [];
+  for (let i = 0; i < (quick ? 1 : WEBHOOK_RUNS); i++) {
+    const run = await attempt('webhook', () => benchWebhookLatency(p.webhook));
+    if (run) progress(`webhook run ${i + 1}: p50 ${run.latencyMsP50.toFixed(1)} ms, p99 ${run.latencyMsP99.toFixed(1)} ms over ${run.alerts} alerts, background ${Math.round(run.backgroundReadingsPerSec)} readings/s`);
+    if (run) webhookRuns.push(run);
+  }
+  const webhook = webhookRuns[0];
+  // --cpu-prof: one more run under the profiler (not among the figures: the profiler slows it).
+  const webhookProfiled = cpuProfDir && only.has('webhook') ? await attempt('webhook', () => benchWebhookLatency({ ...p.webhook, cpuProfDir })) : undefined;
+  const webhookProfile = webhookProfiled?.cpuProfile ? await summariseCpuProfile(webhookProfiled.cpuProfile).catch(() => undefined) : undefined;
   const agentRuns: NonNullable<BenchResults['agentRuns']>[number][] = [];
   for (let i = 0; i < (quick ? 1 : AGENT_RUNS); i++) {
     const run = await attempt('agent', () => benchAgent(p.agent));
@@ -218,6 +239,7 @@ async function main(): Promise<void> {
   }
   const pgops = await attempt('pgops', () => benchPostgresOps(p.pgops));
   if (pgops) progress(`pgops: ${pgops.transactionsPerReading.toFixed(3)} PostgreSQL transactions and ${pgops.rowsPerReading.toFixed(3)} rows per reading`);
+  const workers = await attempt('workers', () => benchWorkers(p.workers));
   const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
   const ratios: Record<string, number> = {};
@@ -249,22 +271,24 @@ async function main(): Promise<void> {
     failures,
   };
   process.stdout.write(`${renderText(results)}\n`);
+  if (webhookRuns.length > 0) process.stdout.write(`\n${renderRulesSection(webhookRuns, machine, webhookProfile)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   if (pgops) process.stdout.write(`\n${renderPostgresOps(pgops)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
   const issue16Section = issue16.length > 0 ? renderIssue16(issue16, machine.date, profile?.summary) : undefined;
   if (issue16Section) process.stdout.write(`\n${issue16Section}\n`);
+  if (workers) process.stdout.write(`\n${renderWorkersMarkdown(workers, machine.cores)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // Parts run alone (cluster, throughput, pgops, map): their sections are replaced in the file as it stands; others keep theirs.
-    // So are the #16 runs (raw, e2e, aedes and nothing else of the main table).
+    // Parts run alone (cluster, throughput, pgops, map, agent, workers): their sections are replaced in the file as it stands; others keep theirs.
+    // So are the #16 runs (raw, e2e, aedes and nothing else of the main table), and the webhook part (its own #16 rules section).
     const alone =
-      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'pgops' || part === 'map') ||
-      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'pgops' || part === 'map'));
+      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'pgops' || part === 'map' || part === 'webhook' || part === 'agent' || part === 'workers') ||
+      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'pgops' || part === 'map' || part === 'webhook' || part === 'workers'));
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
     const kept16 = keptIssue16(previous);
@@ -276,12 +300,19 @@ async function main(): Promise<void> {
     if (pgops) doc = replacePostgresOpsSection(doc, renderPostgresOps(pgops));
     else if (keptPgops && !doc.includes('<!-- pgops:begin -->')) doc = replacePostgresOpsSection(doc, keptPgops);
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
-    if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
+    const keptRules = /<!-- rules-16:begin -->[\s\S]*<!-- rules-16:end -->/.exec(previous)?.[0];
+    if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, webhookProfile));
+    else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
+    if (map) doc = spliceMapSection(doc, renderMapMarkdown(map, `Measured ${machine.date} on ${machine.cores} cores, load average ${machine.loadAvgStart} at start and ${results.loadAvgEnd} at the end${machine.loadAvgStart > machine.cores ? ' (other work on the machine: absolute frame times are the machine\'s, the ratios and the live delay are the figures)' : ''}`));
+    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
+    if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
+    else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
-  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}) })}\n`);
+  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}), ...(webhookRuns.length > 1 ? { webhookRuns } : {}) })}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

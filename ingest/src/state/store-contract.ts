@@ -160,6 +160,25 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal(await p.getConfig('gw-1'), undefined);
   });
 
+  withStore('provisioning: the applied agent config is the published version the agent reported, not the latest desired one', async (store) => {
+    const p = store.provisioning;
+    const v = (version: number, command?: string) =>
+      ({ version, sources: command ? [{ kind: 'opcua', commands: [{ name: command }] }] : [] }) as unknown as Parameters<typeof p.setConfig>[1];
+    assert.equal(await p.getApplied('gw-2'), undefined);
+    await p.setConfig('gw-2', v(1));
+    await p.setConfig('gw-2', v(2, 'open_gate'));
+    assert.equal(await p.markApplied('gw-2', 1, T0), true);
+    assert.deepEqual(await p.getApplied('gw-2'), { version: 1, config: v(1), at: new Date(T0).toISOString() });
+    assert.deepEqual(await p.getConfig('gw-2'), v(2, 'open_gate'), 'desired stays the latest');
+    assert.equal(await p.markApplied('gw-2', 9, T0), false, 'a version never published');
+    assert.equal(await p.markApplied('gw-2', 2, T0 + 1000), true);
+    assert.deepEqual((await p.getApplied('gw-2'))?.config, v(2, 'open_gate'));
+    assert.equal(await p.markApplied('gw-2', 1, T0 + 2000), false, 'an older version is forgotten once a newer one is applied');
+    assert.equal((await p.getApplied('gw-2'))?.version, 2);
+    await p.deleteStation('gw-2');
+    assert.equal(await p.getApplied('gw-2'), undefined);
+  });
+
   withStore('API tokens: only the hash is stored; they expire and can be revoked', async (store, db) => {
     const t = store.tokens;
     const { token, secret } = await t.create({ name: 'water-ops', role: 'operator', departments: ['water'], ttlSec: 60, createdBy: 'admin' }, T0);
@@ -290,6 +309,43 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.deepEqual((await store.alerts.list({ state: 'active', limit: 10 })).total, 1);
     assert.deepEqual((await store.alerts.list({ state: 'all', limit: 10, region: '4401', departments: ['water'], beforeOpenedAt: at(4) })).items.map((a) => a.id), [opened.alert.id]);
     assert.equal((await store.alerts.list({ state: 'all', limit: 10, departments: [] })).total, 0);
+  });
+
+  withStore('rule flush: its alert changes in order and its rule states in one transaction — all or nothing; a second change of one (station, rule) sees the first', async (store) => {
+    const at = (m: number) => new Date(T0 + m * 60_000).toISOString();
+    const resolve = (m: number) => (a: Alert | undefined): AlertChange | undefined =>
+      a ? { alert: { ...a, state: 'resolved', resolvedAt: at(m), updatedAt: at(m) }, insert: false, type: 'resolved', message: 'ok', by: null, at: at(m) } : undefined;
+    const state = { ...emptyRuleState(), active: 'red' as const, lastTs: T0 + 120_000 };
+    const results = await store.ruleFlush.commit(
+      [
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: fire('st-1', 'r1', at(0)), deliveries: toSub('s') },
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: resolve(1), deliveries: toSub('s') },
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: fire('st-1', 'r1', at(2)), deliveries: toSub('s') },
+        { target: { stationId: 'st-2', ruleId: 'r1' }, decide: resolve(2), deliveries: toSub('s') },
+      ],
+      [[stateKey('st-1', 'r1'), state]],
+    );
+    assert.deepEqual(results.map((r) => r?.event.type), ['firing', 'resolved', 'firing', undefined], 'nothing to resolve at st-2');
+    assert.equal(results[0]!.alert.id, results[1]!.alert.id);
+    assert.notEqual(results[2]!.alert.id, results[0]!.alert.id, 'resolved, then a new alert');
+    assert.equal((await store.alerts.openFor('st-1', 'r1'))?.id, results[2]!.alert.id);
+    assert.deepEqual((await store.rules.loadStates('st-1')).get(stateKey('st-1', 'r1')), state);
+    assert.deepEqual((await store.outbox.list({ limit: 10 })).items.map((d) => d.eventType).sort(), ['alert.firing', 'alert.firing', 'alert.resolved']);
+    // A change that throws undoes the whole flush: the change before it and the states too.
+    const before = (await store.outbox.list({ limit: 10 })).total;
+    await expect(
+      store.ruleFlush.commit(
+        [
+          { target: { stationId: 'st-1', ruleId: 'r1' }, decide: resolve(3), deliveries: toSub('s') },
+          { target: { stationId: 'st-3', ruleId: 'r1' }, decide: () => { throw new Error('refused'); }, deliveries: toSub('s') },
+        ],
+        [[stateKey('st-1', 'r1'), { ...state, active: null }]],
+      ),
+    ).rejects.toThrow('refused');
+    assert.equal((await store.alerts.openFor('st-1', 'r1'))?.state, 'firing');
+    assert.equal((await store.rules.loadStates('st-1')).get(stateKey('st-1', 'r1'))?.active, 'red');
+    assert.equal((await store.outbox.list({ limit: 10 })).total, before);
+    assert.deepEqual(await store.ruleFlush.commit([], []), []);
   });
 
   withStore('webhook outbox: a key is queued once; the head is claimed by one node at a time, in order; a lapsed claim goes out again', async (store, db) => {
