@@ -108,7 +108,11 @@ export class SqlCommandStore implements CommandStore {
 
   async open(stationId: string, now?: number): Promise<Command[]> {
     // Now: looked up with the other stations coming online at the same moment (a reconnect storm).
-    if (now === undefined) return (await this.#openNow.get(stationId)) ?? [];
+    if (now === undefined) {
+      // As an immediate query would answer: not the commands created after the question (sent at once to a device listening).
+      const asked = new Date().toISOString();
+      return ((await this.#openNow.get(stationId)) ?? []).filter((c) => c.createdAt <= asked);
+    }
     return (
       await this.#sql.all<Row>(`SELECT ${COLUMNS} FROM commands WHERE station_id = ? AND state IN ('pending', 'sent') AND expires_at > ? ORDER BY created_at`, [stationId, new Date(now).toISOString()])
     ).map(toCommand);
