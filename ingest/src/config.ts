@@ -62,6 +62,10 @@ export const ConfigSchema = z
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
     leaderRetryMs: z.coerce.number().int().min(50).default(1000),
+    /** With PostgreSQL: how often each node records in the store that it is alive, ms. Default 5000. */
+    nodeHeartbeatMs: z.coerce.number().int().min(50).default(5000),
+    /** With PostgreSQL: a node silent this long is dead; the leader marks the devices it held offline unless they reconnected elsewhere, ms. Default 30000. */
+    nodeDeadAfterMs: z.coerce.number().int().min(100).default(30_000),
     /** Where the platform listens: MQTT (TCP, TLS, WebSocket) and HTTP(S). */
     listeners: z
       .object({
@@ -271,6 +275,8 @@ export const CONFIG_KEYS = {
   demoIntervalSec: 'demo.intervalSec',
   defaultRules: 'warnings.seedDefaultRules',
   leaderRetryMs: 'leaderRetryMs',
+  nodeHeartbeatMs: 'nodeHeartbeatMs',
+  nodeDeadAfterMs: 'nodeDeadAfterMs',
   staleCheckIntervalMs: 'warnings.staleCheckIntervalMs',
   storeReloadMs: 'warnings.reloadMs',
   webhookTimeoutMs: 'warnings.delivery.timeoutMs',

@@ -24,6 +24,8 @@ import { StationRegistry } from './state/station-registry.ts';
 import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { onlineStations } from './state/station-presence.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { DeliveryHandover } from './state/delivery-handover.ts';
+import { startNodeHeartbeat } from './state/node-heartbeat.ts';
 import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
@@ -248,6 +250,17 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       clearInterval(statsTimer);
       await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
+    // Cluster: a device's statistics move with it from node to node (and every node shows them all).
+    let deliveryHandover: DeliveryHandover | undefined;
+    if (store.backend === 'postgres') {
+      const handover = new DeliveryHandover({ tracker: sequences, store: store.delivery, logger });
+      deliveryHandover = handover;
+      const refreshTimer = setInterval(() => void handover.refresh().catch(() => undefined), config.warnings.reloadMs);
+      cleanups.push(async () => {
+        clearInterval(refreshTimer);
+        await handover.close();
+      });
+    }
 
     const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spool.maxBytes });
     // Dead letters have a spool of their own: a platform store that is down holds back only them, never readings.
@@ -281,6 +294,15 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     cleanups.push(() => deadLetterDrain.stop());
 
     const profiles = await ProfileCatalogue.load(store.profiles);
+    if (store.backend === 'postgres') {
+      // Profiles put through other nodes: announced at once through Redis (below), and read again
+      // on this timer in case an announcement was missed.
+      const reloadProfiles = (): void => {
+        profiles.reload().catch((err: unknown) => logger.warn({ err }, 'station profiles of other nodes not read'));
+      };
+      const profileTimer = setInterval(reloadProfiles, config.warnings.reloadMs);
+      cleanups.push(() => clearInterval(profileTimer));
+    }
     const acceptCtx = {
       station: (id: string) => registry.get(id),
       metricsFor: (station: Station) => profiles.metricsFor(station),
@@ -399,6 +421,18 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const ownPorts: number[] = [];
     // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
     const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
+    if (crossStationLeadership) {
+      // Nodes say they are alive; the same leader marks the devices of a dead node offline.
+      const heartbeat = await startNodeHeartbeat({
+        presence: store.presence,
+        nodeId,
+        heartbeatMs: config.nodeHeartbeatMs,
+        deadAfterMs: config.nodeDeadAfterMs,
+        isLeader: () => crossStationLeadership.isLeader,
+        logger,
+      });
+      cleanups.push(() => heartbeat.stop());
+    }
     const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
       alertChanged: (e) => events.emit('alert', e),
@@ -478,6 +512,18 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
             }
           : {},
     };
+    const deliveryHandoverConsumer: PlatformConsumer = {
+      name: 'delivery handover',
+      on: deliveryHandover
+        ? {
+            presence(e) {
+              const ids = [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)];
+              if (e.online) deliveryHandover.arrived(ids);
+              else deliveryHandover.left(ids);
+            },
+          }
+        : {},
+    };
     const expiryTimer = setInterval(() => {
       dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
     }, 1000);
@@ -512,6 +558,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         localHook?.(station, active);
         broker.notify('station', station.id);
       };
+      profiles.onPut = (id) => broker.notify('profile', id);
+      broker.onNotice('profile', () => {
+        profiles.reload().catch((err: unknown) => logger.warn({ err }, 'station profiles of other nodes not read'));
+      });
       broker.onNotice('station', (id) => {
         fromPeer.add(id);
         registry
@@ -522,7 +572,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     }
 
     // Who listens to what.
-    const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer], logger);
+    const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer, deliveryHandoverConsumer], logger);
     cleanups.push(unsubscribe);
 
     // Known once listening.

@@ -372,6 +372,39 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal((await store.presence.get('dev-1'))?.online, false);
   });
 
+  withStore('presence: changes written in one batch apply in order; a silent node\'s devices are swept offline, those another node holds stay', async (store) => {
+    await store.presence.setMany([
+      { deviceId: 'dev-a', online: true, remoteAddress: '10.0.0.1', nodeId: 'n1', atMs: T0 },
+      { deviceId: 'dev-b', online: true, remoteAddress: undefined, nodeId: 'n1', atMs: T0 },
+      { deviceId: 'dev-c', online: true, remoteAddress: undefined, nodeId: 'n1', atMs: T0 },
+      { deviceId: 'dev-c', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 10 },
+      { deviceId: 'dev-b', online: true, remoteAddress: undefined, nodeId: 'n2', atMs: T0 + 20 },
+    ]);
+    assert.deepEqual([...(await store.presence.online()).keys()].sort(), ['dev-a', 'dev-b']);
+    await store.presence.heartbeat('n1', T0);
+    await store.presence.heartbeat('n2', T0 + 5000);
+    assert.deepEqual(await store.presence.sweepSilentNodes(T0 - 1, T0 + 6000), [], 'nobody silent yet');
+    assert.deepEqual(await store.presence.sweepSilentNodes(T0 + 1000, T0 + 6000), ['dev-a']);
+    assert.deepEqual(await store.presence.get('dev-a'), { online: false, since: new Date(T0 + 6000).toISOString(), remoteAddress: '10.0.0.1', nodeId: 'n1' });
+    assert.equal((await store.presence.get('dev-b'))?.online, true, 'held by n2, which is alive');
+    assert.deepEqual(await store.presence.sweepSilentNodes(T0 + 1000, T0 + 7000), [], 'swept once');
+  });
+
+  withStore('delivery statistics: read back by device, and by when they were saved', async (store) => {
+    const s = { lastSeq: 5, received: 5, duplicates: 0, gaps: 1, missing: 1, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' };
+    assert.equal((await store.delivery.get([])).size, 0);
+    await store.delivery.save(new Map([['d1', s], ['d2', s]]));
+    assert.deepEqual([...(await store.delivery.get(['d2', 'd3'])).keys()], ['d2']);
+    const all = await store.delivery.savedSince(undefined);
+    assert.deepEqual([...all.stats.keys()].sort(), ['d1', 'd2']);
+    assert.ok(all.latest);
+    await new Promise((r) => setTimeout(r, 5));
+    await store.delivery.save(new Map([['d1', { ...s, lastSeq: 7 }]]));
+    const later = await store.delivery.savedSince(new Date(Date.parse(all.latest) + 1).toISOString());
+    assert.deepEqual([...later.stats.keys()], ['d1']);
+    assert.equal(later.stats.get('d1')?.lastSeq, 7);
+  });
+
   withStore('delivery statistics: saved in batches, upserted, loaded back', async (store) => {
     const s = { lastSeq: 5, received: 5, duplicates: 0, gaps: 1, missing: 1, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' };
     await store.delivery.save(new Map([['d1', s], ['d2', s]]));
