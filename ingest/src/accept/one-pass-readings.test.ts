@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { encodePayload } from '@shanshui/models';
 import type { MetricSpec, Station } from '@shanshui/models';
-import { seededRandom } from '../../../test/support/seeded-random.ts';
+import { seededRandom } from '@shanshui/models/testing';
 import { acceptReadings, acceptReadingsValidated } from './accept-readings.ts';
 import type { AcceptContext } from './accept-readings.ts';
 import { onePassReadings } from './one-pass-readings.ts';
