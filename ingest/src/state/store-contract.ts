@@ -292,6 +292,43 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal((await store.alerts.list({ state: 'all', limit: 10, departments: [] })).total, 0);
   });
 
+  withStore('rule flush: its alert changes in order and its rule states in one transaction — all or nothing; a second change of one (station, rule) sees the first', async (store) => {
+    const at = (m: number) => new Date(T0 + m * 60_000).toISOString();
+    const resolve = (m: number) => (a: Alert | undefined): AlertChange | undefined =>
+      a ? { alert: { ...a, state: 'resolved', resolvedAt: at(m), updatedAt: at(m) }, insert: false, type: 'resolved', message: 'ok', by: null, at: at(m) } : undefined;
+    const state = { ...emptyRuleState(), active: 'red' as const, lastTs: T0 + 120_000 };
+    const results = await store.ruleFlush.commit(
+      [
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: fire('st-1', 'r1', at(0)), deliveries: toSub('s') },
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: resolve(1), deliveries: toSub('s') },
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: fire('st-1', 'r1', at(2)), deliveries: toSub('s') },
+        { target: { stationId: 'st-2', ruleId: 'r1' }, decide: resolve(2), deliveries: toSub('s') },
+      ],
+      [[stateKey('st-1', 'r1'), state]],
+    );
+    assert.deepEqual(results.map((r) => r?.event.type), ['firing', 'resolved', 'firing', undefined], 'nothing to resolve at st-2');
+    assert.equal(results[0]!.alert.id, results[1]!.alert.id);
+    assert.notEqual(results[2]!.alert.id, results[0]!.alert.id, 'resolved, then a new alert');
+    assert.equal((await store.alerts.openFor('st-1', 'r1'))?.id, results[2]!.alert.id);
+    assert.deepEqual((await store.rules.loadStates('st-1')).get(stateKey('st-1', 'r1')), state);
+    assert.deepEqual((await store.outbox.list({ limit: 10 })).items.map((d) => d.eventType).sort(), ['alert.firing', 'alert.firing', 'alert.resolved']);
+    // A change that throws undoes the whole flush: the change before it and the states too.
+    const before = (await store.outbox.list({ limit: 10 })).total;
+    await expect(
+      store.ruleFlush.commit(
+        [
+          { target: { stationId: 'st-1', ruleId: 'r1' }, decide: resolve(3), deliveries: toSub('s') },
+          { target: { stationId: 'st-3', ruleId: 'r1' }, decide: () => { throw new Error('refused'); }, deliveries: toSub('s') },
+        ],
+        [[stateKey('st-1', 'r1'), { ...state, active: null }]],
+      ),
+    ).rejects.toThrow('refused');
+    assert.equal((await store.alerts.openFor('st-1', 'r1'))?.state, 'firing');
+    assert.equal((await store.rules.loadStates('st-1')).get(stateKey('st-1', 'r1'))?.active, 'red');
+    assert.equal((await store.outbox.list({ limit: 10 })).total, before);
+    assert.deepEqual(await store.ruleFlush.commit([], []), []);
+  });
+
   withStore('webhook outbox: a key is queued once; the head is claimed by one node at a time, in order; a lapsed claim goes out again', async (store, db) => {
     const row = (key: string): OutboxInput => ({ subscriptionId: 'sub-1', idempotencyKey: key, eventType: 'alert.firing', alertId: 'al-1', contentType: 'application/json', body: `{"k":"${key}"}` });
     await store.outbox.enqueue([row('e-1'), row('e-2')], T0);
