@@ -39,4 +39,23 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
+  {
+    // A package reaches another only through its name and its package.json "exports"
+    // (`@shanshui/edge-agent/testing`, `@shanshui/models/testing`…), never through its files.
+    // (web/app is bundled for the browser from models' sources; scripts/ are not a package.)
+    files: ['{models,broker,ingest,edge-agent,dashboards,test}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(models|broker|ingest|edge-agent|dashboards|web|test)/',
+              message: 'Import another package by its name and a subpath its package.json "exports" lists, not through its files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

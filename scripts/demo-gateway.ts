@@ -126,8 +126,8 @@ async function choosePort(last: number | undefined, preferred: number, taken: nu
 export async function startDemoGateway(options: DemoGatewayOptions): Promise<DemoGateway> {
   const { platform, logger } = options;
   const config = platform.config;
-  if (config.tlsCert) throw new Error('the demo gateway runs over plain HTTP and MQTT; it is skipped when TLS is configured');
-  const apiHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  if (config.tls.cert) throw new Error('the demo gateway runs over plain HTTP and MQTT; it is skipped when TLS is configured');
+  const apiHost = config.listeners.host === '0.0.0.0' || config.listeners.host === '::' ? '127.0.0.1' : config.listeners.host;
   const server = `http://${apiHost}:${platform.httpPort}`;
   const api = async (method: string, route: string, body?: unknown): Promise<ApiAnswer> => {
     const res = await fetch(new URL(route, server), {

@@ -38,7 +38,7 @@ try {
   // first run
 }
 const stations: SimulatedStation[] = [];
-for (let i = 0; i < config.demoStations; i++) {
+for (let i = 0; i < config.demo.stations; i++) {
   const input = demoStation(i);
   let password: string | undefined = known[input.id];
   if (!platform.registry.get(input.id)) password = (await platform.registry.register(input)).secret;
@@ -48,13 +48,13 @@ for (let i = 0; i < config.demoStations; i++) {
   stations.push({ id: input.id, domain: input.domain, password });
 }
 await writeFile(credentialsFile, JSON.stringify(known, null, 2), { mode: 0o600 });
-const fleet = await startSimulatedFleet({ url: `mqtt://127.0.0.1:${platform.mqttPort}`, stations, intervalSec: config.demoIntervalSec, logger });
+const fleet = await startSimulatedFleet({ url: `mqtt://127.0.0.1:${platform.mqttPort}`, stations, intervalSec: config.demo.intervalSec, logger });
 
 // The gateway is a show piece: if it cannot start, the rest of the demo runs without it.
 let gateway: DemoGateway | undefined;
-if (config.demoStations > 0) {
+if (config.demo.stations > 0) {
   try {
-    gateway = await startDemoGateway({ platform, dir: path.join(config.dataDir, 'demo-agent'), loggerIntervalSec: Math.min(config.demoIntervalSec, 5), logger });
+    gateway = await startDemoGateway({ platform, dir: path.join(config.dataDir, 'demo-agent'), loggerIntervalSec: Math.min(config.demo.intervalSec, 5), logger });
     const g = gateway;
     logger.info(
       { agentDir: g.dir, station: g.stationId, hj212: `127.0.0.1:${g.hj212Port}`, hj212Station: g.childStationId, sl651: `127.0.0.1:${g.sl651Port}` },
@@ -86,11 +86,11 @@ const tryThis = [
   `curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations`,
   ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
   // The managed influxd has authentication: the platform user's credentials are in the data folder (0600).
-  `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influxDatabase} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
+  `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influx.database} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
 ];
 logger.info(
   { stations: stations.length, api, influx: platform.influx.connection.url, mqtt: `mqtt://localhost:${platform.mqttPort}` },
-  `演示运行中 demo running: ${stations.length} simulated stations publish every ${config.demoIntervalSec} s — Ctrl-C stops`,
+  `演示运行中 demo running: ${stations.length} simulated stations publish every ${config.demo.intervalSec} s — Ctrl-C stops`,
 );
 // Plain text, not a JSON field: a person copies these into a shell as they are.
 process.stdout.write(`\n试试这些命令 commands to try:\n${tryThis.map((c) => `  ${c}`).join('\n')}\n\n`);

@@ -33,3 +33,4 @@ export { startSimulatedLogger, simulatedRealtimeFrame, simulatedIntervalFrame, S
 export type { SimulatedLogger, SimulatedLoggerOptions, SimulatedLoggerStats } from './sources/hj212/simulated-logger.ts';
 export { startSimulatedRtu, SIMULATED_RTU_DEFAULTS } from './sources/sl651/simulated-rtu.ts';
 export type { SimulatedRtu, SimulatedRtuOptions, SimulatedRtuStats } from './sources/sl651/simulated-rtu.ts';
+export { routeOpcuaLogs } from './sources/opcua/opcua-log-bridge.ts';

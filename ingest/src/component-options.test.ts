@@ -7,6 +7,8 @@ import { createMetrics } from './metrics.ts';
 import { WARNINGS_DEFAULTS, WarningsOptionsSchema } from './alerts/start-warnings.ts';
 import type { OutboxStore } from './webhooks/outbox-store.ts';
 import type { InfluxWriter } from './store/influx-write-targets.ts';
+import { RuleEngine } from './rules/rule-engine.ts';
+import type { RuleStore } from './rules/rule-store.ts';
 
 const logger = pino({ level: 'silent' });
 const metrics = createMetrics();
@@ -25,4 +27,12 @@ test('component options: validated at construction, the component and key named;
 
   expect(WARNINGS_DEFAULTS).toMatchObject({ staleCheckIntervalMs: 10_000, ruleStateFlushMs: 1000, reloadMs: 5000, delivery: { timeoutMs: 5000 } });
   expect(WarningsOptionsSchema.parse({ delivery: { timeoutMs: 1000 } }).delivery).toMatchObject({ timeoutMs: 1000, maxAttempts: 15 }); // a partial nested block keeps the other defaults
+});
+
+test('RuleEngine options: validated when the engine opens, the key named', async () => {
+  const store = { all: async () => [], loadStates: async () => new Map() } as unknown as RuleStore;
+  await expect(RuleEngine.open(store, logger, 0, { crossStationOnLeader: 'yes' } as never)).rejects.toThrow(/RuleEngine\.crossStationOnLeader: Invalid input: expected boolean/);
+  await expect(RuleEngine.open(store, logger, 0, { station: 'air-1' } as never)).rejects.toThrow(/RuleEngine\.station: a function/);
+  await expect(RuleEngine.open(store, logger, 0, { stations: () => undefined } as never)).rejects.toThrow(/RuleEngine\.\(options\): Unrecognized key/);
+  await expect(RuleEngine.open(store, logger, 0, { station: () => undefined })).resolves.toBeInstanceOf(RuleEngine);
 });

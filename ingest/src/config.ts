@@ -1,14 +1,18 @@
 /**
- * Platform configuration: one zod schema, every key documented with its default. Values come
- * from a JSON file (`SHANSHUI_CONFIG`) and environment variables (`SHANSHUI_*`, which win).
- * An invalid value stops the start with the key named.
+ * Platform configuration, nested per component: `config.listeners`, `config.influx`,
+ * `config.broker` (the broker's own options schema), `config.warnings` (rules, alerts and the
+ * webhook `delivery` block, in the warnings' own schema)… Each section is handed to its component
+ * whole. Operators name settings flat (`CONFIG_KEYS`): a JSON file (`SHANSHUI_CONFIG`) and
+ * environment variables (`SHANSHUI_*`, which win). An invalid value stops the start with the
+ * variable or file key named. A default lives once: in this schema, or in the component's.
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { isCipherList } from '@shanshui/broker';
+import { BrokerOptionsSchema, isCipherList } from '@shanshui/broker';
 import { IngestError } from './errors.ts';
 import { isNetwork } from './webhooks/outbound-guard.ts';
+import { WarningsOptionsSchema } from './alerts/start-warnings.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
@@ -48,156 +52,319 @@ export const ConfigSchema = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Log lines: `json` (one JSON object a line), `pretty` (human, pino-pretty) or `auto` (pretty when stdout is a terminal). Default `auto`. */
     logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
-    /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */
-    host: z.string().min(1).default('0.0.0.0'),
-    /** MQTT over TCP. Default 1883; 0 picks a free port. */
-    mqttPort: port.default(1883),
-    /** The MQTT TCP port expects a PROXY protocol v1 line first (HAProxy `send-proxy`): lockouts and presence see the device's address, not the balancer's. Connections without it are closed, so only the balancer may reach the port. Default false. */
-    mqttProxyProtocol: bool.default(false),
-    /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
-    mqttsPort: port.default(8883),
-    /** The broker URL devices are told to use (station add, gateway provisioning), e.g. `mqtts://iot.example.cn:8883`: where they reach the platform from outside (NAT, load balancer). Unset = the host name the API was called by, with `mqttPort`. */
-    publicMqttUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
-    /** MQTT over WebSocket at `/mqtt`; unset = off. */
-    wsPort: port.optional(),
-    /** PEM certificate (chain) file for MQTT over TLS and HTTPS; with `tlsKey`, turns both on (MQTT over TLS only with the built-in broker; an external broker terminates its own). */
-    tlsCert: z.string().optional(),
-    /** PEM private key file for MQTT over TLS and HTTPS. */
-    tlsKey: z.string().optional(),
-    /** PEM CA bundle to verify device client certificates. */
-    tlsCa: z.string().optional(),
-    /** OpenSSL cipher list for MQTT over TLS and HTTPS (`TLS_*` entries are the TLS 1.3 suites). Default: the list under Transport security. */
-    tlsCiphers: z.string().min(1).refine(isCipherList, 'a cipher list OpenSSL accepts').optional(),
-    /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/healthz` and `/metrics` (see `httpPlainApi`). */
-    httpPort: port.default(8080),
-    /** HTTPS API port, when `tlsCert` and `tlsKey` are set. Default 8443; 0 picks a free port. */
-    httpsPort: port.default(8443),
-    /** Serve the whole API on plain HTTP too when TLS is configured — only behind a TLS-terminating proxy or on a closed network. Default false. */
-    httpPlainApi: bool.default(false),
-    /** Reverse proxies whose X-Forwarded-For is believed (audit log, lockout, provisioning rate limit): `true` (any) or comma-separated addresses/CIDRs (`loopback` allowed). Default false. */
-    trustProxy: trustProxy.default(false),
     /** Admin bearer token for the HTTP API; when unset one is generated into `{dataDir}/admin-token`. */
     apiToken: z.string().min(16, 'at least 16 characters').optional(),
-    /** Bad credentials per API client address and per MQTT (device id, address), within `authFailureWindowMs`, that lock it out. Default 10. */
-    authMaxFailures: z.coerce.number().int().min(1).default(10),
-    /** Bad MQTT credentials per remote address that lock the address out (higher: devices share carrier NAT). Default 50. */
-    authMaxFailuresPerAddress: z.coerce.number().int().min(1).default(50),
-    /** Window in which bad credentials count, ms. Default 300000 (5 min). */
-    authFailureWindowMs: z.coerce.number().int().min(1).default(300_000),
-    /** How long a locked address or device id is refused, even with good credentials, ms. Default 900000 (15 min). */
-    authLockoutMs: z.coerce.number().int().min(1).default(900_000),
-    /** Delay of the answer to repeated bad credentials, ms (doubles per failure, up to 16×); 0 = none. Default 250. */
-    authFailureDelayMs: z.coerce.number().int().min(0).default(250),
-    /** InfluxDB base URL; unset = the platform runs its own local influxd. */
-    influxUrl: z.url().optional(),
-    /** Several write URLs of one v1-API time-series cluster (openGemini ts-sql nodes, InfluxDB Enterprise data nodes), comma-separated: batches go round-robin and skip a target that fails. Queries use `influxUrl` (default: the first of these). Unset = `influxUrl` only. */
-    influxUrls: z
-      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter((u) => u !== '') : v), z.array(z.url()).min(1))
-      .optional(),
-    /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */
-    influxDatabase: z.string().regex(/^[A-Za-z0-9_-]+$/).default('shanshui'),
-    /** InfluxDB 1.x user name. */
-    influxUsername: z.string().optional(),
-    /** InfluxDB 1.x password. */
-    influxPassword: z.string().optional(),
-    /** InfluxDB 2.x/3.x token. */
-    influxToken: z.string().optional(),
-    /** Port of the managed local influxd. Default 8086; 0 picks a free port. */
-    influxManagedPort: port.default(8086),
-    /** Install Debian's influxdb with apt when influxd is missing and running as root. Default true. */
-    influxInstall: bool.default(true),
-    /** Spool bound in bytes; past it publishes are refused. Default 1 GiB. */
-    spoolMaxBytes: z.coerce.number().int().min(4096).default(1024 ** 3),
-    /** How far ahead of the platform clock a device timestamp may be, ms. Default 300000 (5 min). */
-    maxFutureSkewMs: z.coerce.number().int().min(0).default(300_000),
-    /** How old a device timestamp may be, ms. Default 31536000000 (365 days). */
-    maxAgeMs: z.coerce.number().int().min(0).default(365 * 86_400_000),
-    /** Largest MQTT packet, bytes. Default 262144. */
-    maxPacketBytes: z.coerce.number().int().min(1024).default(256 * 1024),
-    /** Sustained messages per second per device. Default 50. */
-    maxMessagesPerSec: z.coerce.number().positive().default(50),
-    /** Message burst per device. Default 500. */
-    maxMessagesBurst: z.coerce.number().int().positive().default(500),
-    /** Most concurrent MQTT connections. Default 100000. */
-    maxConnections: z.coerce.number().int().positive().default(100_000),
     /** Server key of the keyed hashes of generated device secrets: base64/base64url or hex of ≥ 32 bytes, the same on every node; unset = `{dataDir}/secret-key` (0600, created on first start). Never in the database. */
     secretKey: z.string().min(43, 'at least 32 bytes (43 base64 characters or 64 hex digits)').optional(),
     /** scrypt cost N for device secrets a person chose, and for verifying pre-keyed-hash stations once. Default 16384. */
     scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(16384),
     /** Redis shared by the nodes of a cluster (`redis://[:password@]host:6379[/db]`, `rediss://` for TLS): MQTT sessions, downlinks, retained config, takeovers, wills, lockouts and rate limits; unset = one node on its own. */
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
-    /** External MQTT broker (Mosquitto, EMQX) to subscribe to instead of running the embedded one; unset = embedded aedes. */
-    externalBrokerUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
-    /** User name of the ingest client at the external broker. */
-    externalBrokerUsername: z.string().optional(),
-    /** Password of the ingest client at the external broker. */
-    externalBrokerPassword: z.string().optional(),
-    /** Client id (persistent session) at the external broker. Default `shanshui-ingest`. */
-    externalBrokerClientId: z.string().min(1).default('shanshui-ingest'),
-    /** Topic filter at the external broker; `$share/ingest/shanshui/v1/+/up/+` for EMQX shared subscriptions. Default `shanshui/v1/+/up/+`. */
-    externalBrokerSubscription: z.string().min(1).default('shanshui/v1/+/up/+'),
-    /** Demo fleet: simulated stations publishing live (0 = off). Default 0 (`npm run demo` sets 24). */
-    demoStations: z.coerce.number().int().min(0).max(10_000).default(0),
-    /** Seconds between demo readings per station. Default 10. */
-    demoIntervalSec: z.coerce.number().positive().default(10),
-    /** Seed the default warning rules into a new state database. Default true. */
-    defaultRules: bool.default(true),
     /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
     leaderRetryMs: z.coerce.number().int().min(50).default(1000),
-    /** How often stale/offline rules are checked, ms. Default 10000. */
-    staleCheckIntervalMs: z.coerce.number().int().min(10).default(10_000),
-    /** How often rules and webhook subscriptions are read again from the store (changes made through other nodes), ms. Default 5000. */
-    storeReloadMs: z.coerce.number().int().min(10).default(5000),
-    /** Time allowed for one webhook request, ms. Default 5000. */
-    webhookTimeoutMs: z.coerce.number().int().min(10).default(5000),
-    /** Webhook attempts before a delivery is dead-lettered. Default 15. */
-    webhookMaxAttempts: z.coerce.number().int().min(1).max(100).default(15),
-    /** Webhook backoff after the first failure, ms (doubles per attempt, with jitter). Default 1000. */
-    webhookBackoffBaseMs: z.coerce.number().int().min(1).default(1000),
-    /** Longest webhook backoff, ms. Default 600000. */
-    webhookBackoffMaxMs: z.coerce.number().int().min(1).default(600_000),
-    /** Networks webhooks may reach although loopback/private/link-local/unique-local (comma-separated CIDRs, e.g. an emergency centre on 政务外网). Default none. */
-    webhookAllowNetworks: networkList.default([]),
-    /** Web app sessions end this long after their last use, ms. Default 3600000 (1 h). */
-    sessionIdleMs: z.coerce.number().int().min(1000).default(3_600_000),
-    /** Web app sessions end this long after sign-in whatever their use, ms. Default 43200000 (12 h). */
-    sessionTtlMs: z.coerce.number().int().min(1000).default(43_200_000),
-    /** Basemap of the web app: `none` (bundled administrative boundaries only, works offline), `tianditu` (天地图, needs `tiandituKey`) or `xyz` (`mapTileUrl`). Default none. */
-    mapBasemap: z.enum(['none', 'tianditu', 'xyz']).default('none'),
-    /** XYZ tile URL template for `mapBasemap=xyz`, e.g. `https://tiles.example.gov.cn/{z}/{x}/{y}.png` (an intranet tile server). */
-    mapTileUrl: z.string().optional(),
-    /** Attribution shown for the XYZ tiles. Default empty. */
-    mapTileAttribution: z.string().max(200).default(''),
-    /** The deployment's 天地图 key (`tk`) for `mapBasemap=tianditu`. */
-    tiandituKey: z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'a 天地图 key (letters and digits)').optional(),
-    /** Tile hosts allowed although they are loopback, private or link-local (an intranet tile server), comma-separated host names or IPs. Default none. */
-    mapTileAllowHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
-    /** A station without a reading for this long is drawn grey (offline), ms. Default 1800000 (30 min). */
-    mapOfflineAfterMs: z.coerce.number().int().min(1000).default(1_800_000),
+    /** With PostgreSQL: how often each node records in the store that it is alive, ms. Default 5000. */
+    nodeHeartbeatMs: z.coerce.number().int().min(50).default(5000),
+    /** With PostgreSQL: a node silent this long is dead; the leader marks the devices it held offline unless they reconnected elsewhere, ms. Default 30000. */
+    nodeDeadAfterMs: z.coerce.number().int().min(100).default(30_000),
+    /** Where the platform listens: MQTT (TCP, TLS, WebSocket) and HTTP(S). */
+    listeners: z
+      .object({
+        /** Address the MQTT and HTTP listeners bind. Default `0.0.0.0`. */
+        host: z.string().min(1).default('0.0.0.0'),
+        /** MQTT over TCP. Default 1883; 0 picks a free port. */
+        mqttPort: port.default(1883),
+        /** The MQTT TCP port expects a PROXY protocol v1 line first (HAProxy `send-proxy`): lockouts and presence see the device's address, not the balancer's. Connections without it are closed, so only the balancer may reach the port. Default false. */
+        mqttProxyProtocol: bool.default(false),
+        /** MQTT over TLS, when `tlsCert` and `tlsKey` are set. Default 8883; 0 picks a free port. */
+        mqttsPort: port.default(8883),
+        /** MQTT over WebSocket at `/mqtt`; unset = off. */
+        wsPort: port.optional(),
+        /** The broker URL devices are told to use (station add, gateway provisioning), e.g. `mqtts://iot.example.cn:8883`: where they reach the platform from outside (NAT, load balancer). Unset = the host name the API was called by, with `mqttPort`. */
+        publicMqttUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+        /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/healthz` and `/metrics` (see `httpPlainApi`). */
+        httpPort: port.default(8080),
+        /** HTTPS API port, when `tlsCert` and `tlsKey` are set. Default 8443; 0 picks a free port. */
+        httpsPort: port.default(8443),
+        /** Serve the whole API on plain HTTP too when TLS is configured — only behind a TLS-terminating proxy or on a closed network. Default false. */
+        plainApi: bool.default(false),
+        /** Reverse proxies whose X-Forwarded-For is believed (audit log, lockout, provisioning rate limit): `true` (any) or comma-separated addresses/CIDRs (`loopback` allowed). Default false. */
+        trustProxy: trustProxy.default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Certificate files and ciphers of MQTT over TLS and HTTPS. */
+    tls: z
+      .object({
+        /** PEM certificate (chain) file for MQTT over TLS and HTTPS; with `tlsKey`, turns both on (MQTT over TLS only with the built-in broker; an external broker terminates its own). */
+        cert: z.string().optional(),
+        /** PEM private key file for MQTT over TLS and HTTPS. */
+        key: z.string().optional(),
+        /** PEM CA bundle to verify device client certificates. */
+        ca: z.string().optional(),
+        /** OpenSSL cipher list for MQTT over TLS and HTTPS (`TLS_*` entries are the TLS 1.3 suites). Default: the list under Transport security. */
+        ciphers: z.string().min(1).refine(isCipherList, 'a cipher list OpenSSL accepts').optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** The embedded broker's limits and lockouts (the API's lockout takes the same `auth*` values); defaults in the broker's BrokerOptionsSchema. */
+    broker: BrokerOptionsSchema.strict().prefault({}),
+    /** InfluxDB: an external one, or the managed local influxd. */
+    influx: z
+      .object({
+        /** InfluxDB base URL; unset = the platform runs its own local influxd. */
+        url: z.url().optional(),
+        /** Several write URLs of one v1-API time-series cluster (openGemini ts-sql nodes, InfluxDB Enterprise data nodes), comma-separated: batches go round-robin and skip a target that fails. Queries use `influxUrl` (default: the first of these). Unset = `influxUrl` only. */
+        urls: z
+          .preprocess((v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter((u) => u !== '') : v), z.array(z.url()).min(1))
+          .optional(),
+        /** InfluxDB database (1.x) or bucket mapped through DBRP (2.x/3.x). Default `shanshui`. */
+        database: z.string().regex(/^[A-Za-z0-9_-]+$/).default('shanshui'),
+        /** InfluxDB 1.x user name. */
+        username: z.string().optional(),
+        /** InfluxDB 1.x password. */
+        password: z.string().optional(),
+        /** InfluxDB 2.x/3.x token. */
+        token: z.string().optional(),
+        /** Port of the managed local influxd. Default 8086; 0 picks a free port. */
+        managedPort: port.default(8086),
+        /** Install Debian's influxdb with apt when influxd is missing and running as root. Default true. */
+        install: bool.default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** The durable spool in front of InfluxDB. */
+    spool: z
+      .object({
+        /** Spool bound in bytes; past it publishes are refused. Default 1 GiB. */
+        maxBytes: z.coerce.number().int().min(4096).default(1024 ** 3),
+      })
+      .strict()
+      .prefault({}),
+    /** What the accept step takes as a plausible device timestamp. */
+    accept: z
+      .object({
+        /** How far ahead of the platform clock a device timestamp may be, ms. Default 300000 (5 min). */
+        maxFutureSkewMs: z.coerce.number().int().min(0).default(300_000),
+        /** How old a device timestamp may be, ms. Default 31536000000 (365 days). */
+        maxAgeMs: z.coerce.number().int().min(0).default(365 * 86_400_000),
+      })
+      .strict()
+      .prefault({}),
+    /** An external MQTT broker to subscribe to instead of the embedded one. */
+    externalBroker: z
+      .object({
+        /** External MQTT broker (Mosquitto, EMQX) to subscribe to instead of running the embedded one; unset = embedded aedes. */
+        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+        /** User name of the ingest client at the external broker. */
+        username: z.string().optional(),
+        /** Password of the ingest client at the external broker. */
+        password: z.string().optional(),
+        /** Client id (persistent session) at the external broker. Default `shanshui-ingest`. */
+        clientId: z.string().min(1).default('shanshui-ingest'),
+        /** Topic filter at the external broker; `$share/ingest/shanshui/v1/+/up/+` for EMQX shared subscriptions. Default `shanshui/v1/+/up/+`. */
+        subscription: z.string().min(1).default('shanshui/v1/+/up/+'),
+      })
+      .strict()
+      .prefault({}),
+    /** Rules, alerts and webhook delivery (the `delivery` block); defaults in WarningsOptionsSchema and DeliveryWorkerOptionsSchema. */
+    warnings: WarningsOptionsSchema.omit({ outbound: true }).prefault({}),
+    /** Where webhooks may connect. */
+    outbound: z
+      .object({
+        /** Networks webhooks may reach although loopback/private/link-local/unique-local (comma-separated CIDRs, e.g. an emergency centre on 政务外网). Default none. */
+        allowNetworks: networkList.default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Web app sessions. */
+    sessions: z
+      .object({
+        /** Web app sessions end this long after their last use, ms. Default 3600000 (1 h). */
+        idleMs: z.coerce.number().int().min(1000).default(3_600_000),
+        /** Web app sessions end this long after sign-in whatever their use, ms. Default 43200000 (12 h). */
+        ttlMs: z.coerce.number().int().min(1000).default(43_200_000),
+      })
+      .strict()
+      .prefault({}),
+    /** The web app map (一张图). */
+    map: z
+      .object({
+        /** Basemap of the web app: `none` (bundled administrative boundaries only, works offline), `tianditu` (天地图, needs `tiandituKey`) or `xyz` (`mapTileUrl`). Default none. */
+        basemap: z.enum(['none', 'tianditu', 'xyz']).default('none'),
+        /** XYZ tile URL template for `mapBasemap=xyz`, e.g. `https://tiles.example.gov.cn/{z}/{x}/{y}.png` (an intranet tile server). */
+        tileUrl: z.string().optional(),
+        /** Attribution shown for the XYZ tiles. Default empty. */
+        tileAttribution: z.string().max(200).default(''),
+        /** The deployment's 天地图 key (`tk`) for `mapBasemap=tianditu`. */
+        tiandituKey: z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'a 天地图 key (letters and digits)').optional(),
+        /** Tile hosts allowed although they are loopback, private or link-local (an intranet tile server), comma-separated host names or IPs. Default none. */
+        tileAllowHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
+        /** A station without a reading for this long is drawn grey (offline), ms. Default 1800000 (30 min). */
+        offlineAfterMs: z.coerce.number().int().min(1000).default(1_800_000),
+      })
+      .strict()
+      .prefault({}),
+    /** The demo fleet (`npm run demo`). */
+    demo: z
+      .object({
+        /** Demo fleet: simulated stations publishing live (0 = off). Default 0 (`npm run demo` sets 24). */
+        stations: z.coerce.number().int().min(0).max(10_000).default(0),
+        /** Seconds between demo readings per station. Default 10. */
+        intervalSec: z.coerce.number().positive().default(10),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
+/**
+ * Every setting by its flat name (the JSON file's key; `envNameOf` gives its variable) and where it
+ * lives in the nested config. A setting of a component that validates its own options (broker,
+ * warnings, delivery) has its default there, not here.
+ */
+export const CONFIG_KEYS = {
+  dataDir: 'dataDir',
+  databaseUrl: 'databaseUrl',
+  nodeId: 'nodeId',
+  logLevel: 'logLevel',
+  logFormat: 'logFormat',
+  host: 'listeners.host',
+  mqttPort: 'listeners.mqttPort',
+  mqttProxyProtocol: 'listeners.mqttProxyProtocol',
+  mqttsPort: 'listeners.mqttsPort',
+  publicMqttUrl: 'listeners.publicMqttUrl',
+  wsPort: 'listeners.wsPort',
+  tlsCert: 'tls.cert',
+  tlsKey: 'tls.key',
+  tlsCa: 'tls.ca',
+  tlsCiphers: 'tls.ciphers',
+  httpPort: 'listeners.httpPort',
+  httpsPort: 'listeners.httpsPort',
+  httpPlainApi: 'listeners.plainApi',
+  trustProxy: 'listeners.trustProxy',
+  apiToken: 'apiToken',
+  authMaxFailures: 'broker.authMaxFailures',
+  authMaxFailuresPerAddress: 'broker.authMaxFailuresPerAddress',
+  authFailureWindowMs: 'broker.authFailureWindowMs',
+  authLockoutMs: 'broker.authLockoutMs',
+  authFailureDelayMs: 'broker.authFailureDelayMs',
+  influxUrl: 'influx.url',
+  influxUrls: 'influx.urls',
+  influxDatabase: 'influx.database',
+  influxUsername: 'influx.username',
+  influxPassword: 'influx.password',
+  influxToken: 'influx.token',
+  influxManagedPort: 'influx.managedPort',
+  influxInstall: 'influx.install',
+  spoolMaxBytes: 'spool.maxBytes',
+  maxFutureSkewMs: 'accept.maxFutureSkewMs',
+  maxAgeMs: 'accept.maxAgeMs',
+  maxPacketBytes: 'broker.maxPacketBytes',
+  maxMessagesPerSec: 'broker.maxMessagesPerSec',
+  maxMessagesBurst: 'broker.maxMessagesBurst',
+  maxConnections: 'broker.maxConnections',
+  secretKey: 'secretKey',
+  scryptCost: 'scryptCost',
+  redisUrl: 'redisUrl',
+  externalBrokerUrl: 'externalBroker.url',
+  externalBrokerUsername: 'externalBroker.username',
+  externalBrokerPassword: 'externalBroker.password',
+  externalBrokerClientId: 'externalBroker.clientId',
+  externalBrokerSubscription: 'externalBroker.subscription',
+  demoStations: 'demo.stations',
+  demoIntervalSec: 'demo.intervalSec',
+  defaultRules: 'warnings.seedDefaultRules',
+  leaderRetryMs: 'leaderRetryMs',
+  nodeHeartbeatMs: 'nodeHeartbeatMs',
+  nodeDeadAfterMs: 'nodeDeadAfterMs',
+  staleCheckIntervalMs: 'warnings.staleCheckIntervalMs',
+  storeReloadMs: 'warnings.reloadMs',
+  webhookTimeoutMs: 'warnings.delivery.timeoutMs',
+  webhookMaxAttempts: 'warnings.delivery.maxAttempts',
+  webhookBackoffBaseMs: 'warnings.delivery.backoffBaseMs',
+  webhookBackoffMaxMs: 'warnings.delivery.backoffMaxMs',
+  webhookAllowNetworks: 'outbound.allowNetworks',
+  sessionIdleMs: 'sessions.idleMs',
+  sessionTtlMs: 'sessions.ttlMs',
+  mapBasemap: 'map.basemap',
+  mapTileUrl: 'map.tileUrl',
+  mapTileAttribution: 'map.tileAttribution',
+  tiandituKey: 'map.tiandituKey',
+  mapTileAllowHosts: 'map.tileAllowHosts',
+  mapOfflineAfterMs: 'map.offlineAfterMs',
+} as const;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
 export type Config = z.output<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
+/** Settings by flat name, as a JSON file or a test gives them (strings as from the environment are read too). */
+export type ConfigInput = { readonly [K in ConfigKey]?: unknown };
 
 /** Environment variable of each key: `mqttPort` ↔ `SHANSHUI_MQTT_PORT`. */
 export function envNameOf(key: string): string {
   return `SHANSHUI_${key.replace(/([A-Z])/g, '_$1').toUpperCase()}`;
 }
 
-export function parseConfig(input: Record<string, unknown>, origin: (key: string) => string = (k) => k): Config {
-  const result = ConfigSchema.safeParse(input);
+const FLAT_KEY_AT = new Map<string, ConfigKey>(Object.entries(CONFIG_KEYS).map(([flat, at]) => [at, flat as ConfigKey]));
+
+/** The schema at a dotted path of the nested config, unwrapped to its base type (`number`, `boolean`, `union`…). */
+function leafType(at: string): string | undefined {
+  let schema: z.ZodType | undefined = ConfigSchema;
+  for (const part of at.split('.')) {
+    schema = unwrap(schema);
+    schema = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>)[part] : undefined;
+    if (!schema) return undefined;
+  }
+  return unwrap(schema)?.def.type;
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let s = schema;
+  while (s && (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional)) s = s.def.innerType as z.ZodType;
+  return s;
+}
+
+/** A string from the environment for a number or boolean option the component's own schema takes unconverted. */
+function fromText(at: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const type = leafType(at);
+  const s = value.trim();
+  if (type === 'number' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return Number(s);
+  if (type === 'boolean' && ['true', 'false', '1', '0'].includes(s)) return s === 'true' || s === '1';
+  return value;
+}
+
+/** Validates settings given by flat name into the nested config, every component's defaults filled in. */
+export function parseConfig(input: ConfigInput | Record<string, unknown>, origin: (key: string) => string = (k) => k): Config {
+  const nested: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const at = (CONFIG_KEYS as Record<string, string>)[key];
+    if (at === undefined) {
+      unknown.push(key);
+      continue;
+    }
+    const path = at.split('.');
+    let node = nested;
+    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = fromText(at, value);
+  }
+  if (unknown.length > 0) throw new IngestError('INGEST_ERR_CONFIG', `unknown key(s) ${unknown.join(', ')}`);
+  const result = ConfigSchema.safeParse(nested);
   if (result.success) return result.data;
   const details = result.error.issues
     .map((i) => {
-      const key = String(i.path[0] ?? '');
-      return i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : `${origin(key)}: ${i.message}`;
+      // The setting the issue is in (a list's entry `outbound.allowNetworks.1` is in `webhookAllowNetworks`).
+      const path = i.path.map(String);
+      let key: ConfigKey | undefined;
+      for (let n = path.length; n > 0 && !key; n--) key = FLAT_KEY_AT.get(path.slice(0, n).join('.'));
+      return `${key ? origin(key) : path.join('.')}: ${i.message}`;
     })
     .join('; ');
   throw new IngestError('INGEST_ERR_CONFIG', details);
 }
 
-/** Reads `SHANSHUI_CONFIG` (a JSON file) and `SHANSHUI_*` variables; the environment wins. */
+/** Reads `SHANSHUI_CONFIG` (a JSON file of flat keys) and `SHANSHUI_*` variables; the environment wins. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const input: Record<string, unknown> = {};
   const from: Record<string, string> = {};
@@ -215,7 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       from[k] = `${file}: ${k}`;
     }
   }
-  const known = new Set(Object.keys(ConfigSchema.shape));
+  const known = Object.keys(CONFIG_KEYS);
   for (const key of known) {
     const v = env[envNameOf(key)];
     if (v !== undefined && v !== '') {
@@ -225,9 +392,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   // Other programs' variables (CLI, edge agent) may share the shell.
   const foreign = /^SHANSHUI_(CLI|AGENT)_/;
-  const stray = Object.keys(env).filter(
-    (k) => k.startsWith('SHANSHUI_') && k !== 'SHANSHUI_CONFIG' && !foreign.test(k) && ![...known].some((key) => envNameOf(key) === k),
-  );
+  const stray = Object.keys(env).filter((k) => k.startsWith('SHANSHUI_') && k !== 'SHANSHUI_CONFIG' && !foreign.test(k) && !known.some((key) => envNameOf(key) === k));
   if (stray.length > 0) throw new IngestError('INGEST_ERR_CONFIG', `unknown variable(s) ${stray.join(', ')}`);
   return parseConfig(input, (k) => from[k] ?? k);
 }

@@ -27,6 +27,9 @@ export interface PlatformMetrics {
   readonly acceptLatency: TallyHistogram;
   readonly writeLatency: Histogram;
   readonly alertTransitions: Counter<'state' | 'level'>;
+  readonly ruleFlushMessages: TallyCounter;
+  readonly ruleFlushCommits: TallyCounter;
+  readonly ruleFlushTransitions: TallyCounter;
   readonly webhookDeliveries: Counter<'result'>;
   readonly webhookOutboxPending: Gauge;
   readonly webhookOutboxDead: Gauge;
@@ -57,6 +60,9 @@ export function createMetrics(): PlatformMetrics {
     acceptLatency: new TallyHistogram({ name: 'shanshui_accept_seconds', help: 'Publish received → durable in spool', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registry }),
     writeLatency: new Histogram({ name: 'shanshui_influx_write_seconds', help: 'Duration of one InfluxDB batch write', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: r }),
     alertTransitions: new Counter({ name: 'shanshui_alert_transitions_total', help: 'Alert state changes (firing, escalated, acknowledged, resolved), by level', labelNames: ['state', 'level'], registers: r }),
+    ruleFlushMessages: new TallyCounter({ name: 'shanshui_rule_flush_messages_total', help: 'Durable readings messages the rules evaluated (in flushes, off the publish path)', registry }),
+    ruleFlushCommits: new TallyCounter({ name: 'shanshui_rule_flush_commits_total', help: 'Store transactions committing the rules\' alert changes and rule states (one per flush that changed an alert)', registry }),
+    ruleFlushTransitions: new TallyCounter({ name: 'shanshui_rule_flush_transitions_total', help: 'Rule transitions committed by the rules\' flushes', registry }),
     webhookDeliveries: new Counter({ name: 'shanshui_webhook_deliveries_total', help: 'Webhook delivery attempts by result (ok, failed = will retry, dead = budget spent)', labelNames: ['result'], registers: r }),
     webhookOutboxPending: new Gauge({ name: 'shanshui_webhook_outbox_pending', help: 'Webhook deliveries waiting in the outbox (incl. backing off)', registers: r }),
     webhookOutboxDead: new Gauge({ name: 'shanshui_webhook_outbox_dead', help: 'Webhook deliveries dead after their retry budget (redeliver through the API)', registers: r }),

@@ -24,6 +24,8 @@ import { StationRegistry } from './state/station-registry.ts';
 import { DeviceSecrets, loadSecretKey } from './state/device-secret.ts';
 import { onlineStations } from './state/station-presence.ts';
 import { SequenceTracker } from './accept/sequence-tracker.ts';
+import { DeliveryHandover } from './state/delivery-handover.ts';
+import { startNodeHeartbeat } from './state/node-heartbeat.ts';
 import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
@@ -54,6 +56,7 @@ import { mapRoutes } from './api/map-routes.ts';
 import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
+import { recordAppliedConfig } from './commands/record-applied-config.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { Warnings } from './alerts/start-warnings.ts';
@@ -173,26 +176,26 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const dataDir = path.resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true });
     // Certificate problems stop the start before anything else runs.
-    const tlsFiles = loadTlsFiles(config);
+    const tlsFiles = loadTlsFiles(config.tls);
     const basemap = resolveBasemap({
-      kind: config.mapBasemap,
-      tileUrl: config.mapTileUrl,
-      attribution: config.mapTileAttribution,
-      tiandituKey: config.tiandituKey,
-      allowHosts: config.mapTileAllowHosts,
+      kind: config.map.basemap,
+      tileUrl: config.map.tileUrl,
+      attribution: config.map.tileAttribution,
+      tiandituKey: config.map.tiandituKey,
+      allowHosts: config.map.tileAllowHosts,
     });
     const metrics = createMetrics();
-    metrics.spoolMaxBytes.set(config.spoolMaxBytes);
+    metrics.spoolMaxBytes.set(config.spool.maxBytes);
 
     // Storage first: readings need somewhere to go.
     let managed: ManagedInfluxd | undefined;
-    const queryUrl = config.influxUrl ?? config.influxUrls?.[0];
+    const queryUrl = config.influx.url ?? config.influx.urls?.[0];
     if (!queryUrl) {
       managed = await startManagedInfluxd({
         dataDir: path.join(dataDir, 'influxdb'),
-        httpPort: config.influxManagedPort,
-        database: config.influxDatabase,
-        installIfMissing: config.influxInstall,
+        httpPort: config.influx.managedPort,
+        database: config.influx.database,
+        installIfMissing: config.influx.install,
         onRestart: () => metrics.influxdRestarts.inc(),
         logger,
       });
@@ -201,15 +204,15 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const influxAt = (url: string): InfluxHttp =>
       new InfluxHttp({
         url,
-        database: config.influxDatabase,
+        database: config.influx.database,
         // The managed influxd's platform user (READ+WRITE on the database) unless configured otherwise.
-        ...(config.influxUsername ? { username: config.influxUsername } : managed?.user ? { username: managed.user.username } : {}),
-        ...(config.influxPassword ? { password: config.influxPassword } : managed?.user ? { password: managed.user.password } : {}),
-        ...(config.influxToken ? { token: config.influxToken } : {}),
+        ...(config.influx.username ? { username: config.influx.username } : managed?.user ? { username: managed.user.username } : {}),
+        ...(config.influx.password ? { password: config.influx.password } : managed?.user ? { password: managed.user.password } : {}),
+        ...(config.influx.token ? { token: config.influx.token } : {}),
       });
     const influx = influxAt(queryUrl ?? managed!.url);
     // Writes: the cluster's write URLs when configured, else the one InfluxDB.
-    const influxWrites = new InfluxWriteTargets(config.influxUrls ? config.influxUrls.map(influxAt) : [influx], logger);
+    const influxWrites = new InfluxWriteTargets(config.influx.urls ? config.influx.urls.map(influxAt) : [influx], logger);
     // Asked, not inferred from the last write: /readyz, /healthz and /api/v1/status.
     const probe = new InfluxProbe(influx);
     cleanups.push(() => probe.stop());
@@ -219,7 +222,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const store = await openPlatformStore({
       sqliteFile: path.join(dataDir, 'state.db'),
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-      users: { scryptCost: config.scryptCost, idleMs: config.sessionIdleMs, ttlMs: config.sessionTtlMs },
+      users: { scryptCost: config.scryptCost, ...config.sessions },
       logger,
     });
     cleanups.push(() => store.close());
@@ -234,7 +237,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       // Stations registered, changed or deleted through other nodes.
       const syncTimer = setInterval(() => {
         registry.syncChanges().catch((err: unknown) => logger.warn({ err }, 'station changes of other nodes not read'));
-      }, config.storeReloadMs);
+      }, config.warnings.reloadMs);
       cleanups.push(() => clearInterval(syncTimer));
     }
     const provisioning = store.provisioning;
@@ -248,10 +251,21 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       clearInterval(statsTimer);
       await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
+    // Cluster: a device's statistics move with it from node to node (and every node shows them all).
+    let deliveryHandover: DeliveryHandover | undefined;
+    if (store.backend === 'postgres') {
+      const handover = new DeliveryHandover({ tracker: sequences, store: store.delivery, logger });
+      deliveryHandover = handover;
+      const refreshTimer = setInterval(() => void handover.refresh().catch(() => undefined), config.warnings.reloadMs);
+      cleanups.push(async () => {
+        clearInterval(refreshTimer);
+        await handover.close();
+      });
+    }
 
-    const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
+    const spool = await FileSpool.open({ dir: path.join(dataDir, 'spool'), maxBytes: config.spool.maxBytes });
     // Dead letters have a spool of their own: a platform store that is down holds back only them, never readings.
-    const deadLetterSpool = await FileSpool.open({ dir: path.join(dataDir, 'dead-letter-spool'), maxBytes: Math.max(64 * 1024 ** 2, Math.floor(config.spoolMaxBytes / 16)) });
+    const deadLetterSpool = await FileSpool.open({ dir: path.join(dataDir, 'dead-letter-spool'), maxBytes: Math.max(64 * 1024 ** 2, Math.floor(config.spool.maxBytes / 16)) });
     cleanups.push(() => deadLetterSpool.close());
     cleanups.push(() => spool.close());
     if (spool.corruptRecords > 0) logger.warn({ corrupt: spool.corruptRecords }, 'spool: cut off a torn tail left by a crash (never acknowledged)');
@@ -281,12 +295,21 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     cleanups.push(() => deadLetterDrain.stop());
 
     const profiles = await ProfileCatalogue.load(store.profiles);
+    if (store.backend === 'postgres') {
+      // Profiles put through other nodes: announced at once through Redis (below), and read again
+      // on this timer in case an announcement was missed.
+      const reloadProfiles = (): void => {
+        profiles.reload().catch((err: unknown) => logger.warn({ err }, 'station profiles of other nodes not read'));
+      };
+      const profileTimer = setInterval(reloadProfiles, config.warnings.reloadMs);
+      cleanups.push(() => clearInterval(profileTimer));
+    }
     const acceptCtx = {
       station: (id: string) => registry.get(id),
       metricsFor: (station: Station) => profiles.metricsFor(station),
       nowMs: () => Date.now(),
-      maxFutureSkewMs: config.maxFutureSkewMs,
-      maxAgeMs: config.maxAgeMs,
+      maxFutureSkewMs: config.accept.maxFutureSkewMs,
+      maxAgeMs: config.accept.maxAgeMs,
     };
 
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
@@ -357,7 +380,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       link = await connectRedisLink(config.redisUrl, logger);
       cleanups.push(() => link?.close());
     }
-    const apiLockoutOptions = { maxFailures: config.authMaxFailures, windowMs: config.authFailureWindowMs, lockoutMs: config.authLockoutMs, delayMs: config.authFailureDelayMs };
+    const apiLockoutOptions = { maxFailures: config.broker.authMaxFailures, windowMs: config.broker.authFailureWindowMs, lockoutMs: config.broker.authLockoutMs, delayMs: config.broker.authFailureDelayMs };
     const apiLockout = link ? new RedisLockout(link.redis, 'shanshui:api-lockout', apiLockoutOptions) : memoryLockout(apiLockoutOptions);
     const broker = await createBroker(
       {
@@ -387,17 +410,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
           if (e.lockedOut.length > 0) metrics.authLockouts.inc({ kind: 'mqtt' }, e.lockedOut.length);
         },
       },
-      {
-        maxPacketBytes: config.maxPacketBytes,
-        maxMessagesPerSec: config.maxMessagesPerSec,
-        maxMessagesBurst: config.maxMessagesBurst,
-        maxConnections: config.maxConnections,
-        authMaxFailures: config.authMaxFailures,
-        authMaxFailuresPerAddress: config.authMaxFailuresPerAddress,
-        authFailureWindowMs: config.authFailureWindowMs,
-        authLockoutMs: config.authLockoutMs,
-        authFailureDelayMs: config.authFailureDelayMs,
-      },
+      config.broker,
       logger,
       link,
     );
@@ -409,6 +422,18 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const ownPorts: number[] = [];
     // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
     const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
+    if (crossStationLeadership) {
+      // Nodes say they are alive; the same leader marks the devices of a dead node offline.
+      const heartbeat = await startNodeHeartbeat({
+        presence: store.presence,
+        nodeId,
+        heartbeatMs: config.nodeHeartbeatMs,
+        deadAfterMs: config.nodeDeadAfterMs,
+        isLeader: () => crossStationLeadership.isLeader,
+        logger,
+      });
+      cleanups.push(() => heartbeat.stop());
+    }
     const ownEndpoints: Array<{ address: string; port: number }> = [];
     const warnings = await startWarnings({
       alertChanged: (e) => events.emit('alert', e),
@@ -419,18 +444,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       logger,
       metrics,
       stations: registry,
-      options: {
-        seedDefaultRules: config.defaultRules,
-        staleCheckIntervalMs: config.staleCheckIntervalMs,
-        reloadMs: config.storeReloadMs,
-        delivery: {
-          timeoutMs: config.webhookTimeoutMs,
-          maxAttempts: config.webhookMaxAttempts,
-          backoffBaseMs: config.webhookBackoffBaseMs,
-          backoffMaxMs: config.webhookBackoffMaxMs,
-        },
-        outbound: { allowNetworks: config.webhookAllowNetworks, ownPorts: () => ownPorts, ownEndpoints: () => ownEndpoints },
-      },
+      options: { ...config.warnings, outbound: { ...config.outbound, ownPorts: () => ownPorts, ownEndpoints: () => ownEndpoints } },
     });
     cleanups.push(() => warnings.stop());
 
@@ -472,6 +486,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         },
         events(e) {
           dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+          recordAppliedConfig(provisioning, e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
         },
         // A deleted station's open commands end (its id may be registered again).
         stationRemoved(station) {
@@ -498,6 +513,18 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
               },
             }
           : {},
+    };
+    const deliveryHandoverConsumer: PlatformConsumer = {
+      name: 'delivery handover',
+      on: deliveryHandover
+        ? {
+            presence(e) {
+              const ids = [e.deviceId, ...registry.childrenOf(e.deviceId).map((c) => c.id)];
+              if (e.online) deliveryHandover.arrived(ids);
+              else deliveryHandover.left(ids);
+            },
+          }
+        : {},
     };
     const expiryTimer = setInterval(() => {
       dispatcher.expire().catch((err: unknown) => logger.warn({ err }, 'command expiry failed'));
@@ -533,6 +560,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         localHook?.(station, active);
         broker.notify('station', station.id);
       };
+      profiles.onPut = (id) => broker.notify('profile', id);
+      broker.onNotice('profile', () => {
+        profiles.reload().catch((err: unknown) => logger.warn({ err }, 'station profiles of other nodes not read'));
+      });
       broker.onNotice('station', (id) => {
         fromPeer.add(id);
         registry
@@ -543,7 +574,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     }
 
     // Who listens to what.
-    const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer], logger);
+    const unsubscribe = subscribeConsumers(events, [stationInfoConsumer, warnings.consumer, latestConsumer, commandsConsumer, ruleStateConsumer, deliveryHandoverConsumer], logger);
     cleanups.push(unsubscribe);
 
     // Known once listening.
@@ -574,7 +605,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       profiles,
       routes: [
-        routeGroup(webAppRoutes, { distDir: webApp.dir, basemap, offlineAfterMs: config.mapOfflineAfterMs }),
+        routeGroup(webAppRoutes, { distDir: webApp.dir, basemap, offlineAfterMs: config.map.offlineAfterMs }),
         routeGroup(liveRoutes, { events, station: (id) => registry.get(id), users }),
         routeGroup(alertRoutes, { alerts: warnings.alerts, lifecycle: warnings.lifecycle, now: warnings.now }),
         routeGroup(ruleRoutes, { rules: warnings.rules, engine: warnings.engine, lifecycle: warnings.lifecycle, logger: warnings.logger, now: warnings.now }),
@@ -591,7 +622,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
           online: (stations) => onlineStations({ presence: store.presence, sequences }, stations),
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
-          spoolMaxBytes: config.spoolMaxBytes,
+          spoolMaxBytes: config.spool.maxBytes,
           influxUp: () => probe.up,
           influxd: () => managed?.status(),
           outbox: () => warnings.outbox.depth(),
@@ -600,27 +631,27 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         }),
       ],
       provisioning,
-      externalBroker: config.externalBrokerUrl !== undefined,
+      externalBroker: config.externalBroker.url !== undefined,
       publishConfig,
       influx,
-      trustProxy: config.trustProxy,
+      trustProxy: config.listeners.trustProxy,
       async health() {
         updateSpoolGauges();
         const d = spool.depth();
         const influxUp = await probe.check();
-        const ok = influxUp && d.bytes < config.spoolMaxBytes * 0.9;
+        const ok = influxUp && d.bytes < config.spool.maxBytes * 0.9;
         return {
           ok,
           influx: influxUp ? 'up' : 'down',
           ...(managed ? { influxd: managed.status() } : {}),
-          spool: { ...d, maxBytes: config.spoolMaxBytes },
+          spool: { ...d, maxBytes: config.spool.maxBytes },
           connectedDevices: broker.connectedCount(),
           stations: registry.size,
         };
       },
       // With an external broker, devices connect there (the platform has no listener of its own).
       mqttEndpoints: () => ({
-        tcp: config.externalBrokerUrl ?? config.publicMqttUrl ?? `mqtt://HOST:${mqttPort}`,
+        tcp: config.externalBroker.url ?? config.listeners.publicMqttUrl ?? `mqtt://HOST:${mqttPort}`,
         ...(mqttsPort ? { tls: `mqtts://HOST:${mqttsPort}` } : {}),
         ...(wsPort ? { ws: `ws://HOST:${wsPort}/mqtt` } : {}),
       }),
@@ -632,28 +663,28 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         for (const l of listeners) await l.close();
       });
       let external: ExternalSubscriber | undefined;
-      if (config.externalBrokerUrl) {
+      if (config.externalBroker.url) {
         // Scale-out mode: devices talk to the external broker; we are its durable subscriber.
         external = await startExternalSubscriber({
-          url: config.externalBrokerUrl,
-          clientId: config.externalBrokerClientId,
-          ...(config.externalBrokerUsername ? { username: config.externalBrokerUsername } : {}),
-          ...(config.externalBrokerPassword ? { password: config.externalBrokerPassword } : {}),
-          subscription: config.externalBrokerSubscription,
+          url: config.externalBroker.url,
+          clientId: config.externalBroker.clientId,
+          ...(config.externalBroker.username ? { username: config.externalBroker.username } : {}),
+          ...(config.externalBroker.password ? { password: config.externalBroker.password } : {}),
+          subscription: config.externalBroker.subscription,
           accept: acceptPublish,
           logger,
         });
         cleanups.push(() => external?.close());
       } else {
-        listeners.push(await startListener(broker, { kind: 'tcp', host: config.host, port: config.mqttPort, proxyProtocol: config.mqttProxyProtocol }));
+        listeners.push(await startListener(broker, { kind: 'tcp', host: config.listeners.host, port: config.listeners.mqttPort, proxyProtocol: config.listeners.mqttProxyProtocol }));
       }
       if (tlsFiles && !external) {
-        const tls = await startListener(broker, { kind: 'tls', host: config.host, port: config.mqttsPort, ...tlsFiles });
+        const tls = await startListener(broker, { kind: 'tls', host: config.listeners.host, port: config.listeners.mqttsPort, ...tlsFiles });
         listeners.push(tls);
         mqttsPort = tls.port;
       }
-      if (config.wsPort !== undefined && !external) {
-        const ws = await startListener(broker, { kind: 'ws', host: config.host, port: config.wsPort });
+      if (config.listeners.wsPort !== undefined && !external) {
+        const ws = await startListener(broker, { kind: 'ws', host: config.listeners.host, port: config.listeners.wsPort });
         listeners.push(ws);
         wsPort = ws.port;
       }
@@ -661,10 +692,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
 
       // HTTPS with the same certificate as MQTT over TLS: one server identity for the platform host.
       const apiListeners = await listenApi(api, {
-        host: config.host,
-        httpPort: config.httpPort,
-        ...(tlsFiles ? { tls: { port: config.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
-        plainApi: config.httpPlainApi,
+        host: config.listeners.host,
+        httpPort: config.listeners.httpPort,
+        ...(tlsFiles ? { tls: { port: config.listeners.httpsPort, cert: tlsFiles.cert, key: tlsFiles.key, ...(tlsFiles.ciphers ? { ciphers: tlsFiles.ciphers } : {}) } } : {}),
+        plainApi: config.listeners.plainApi,
         logger,
       });
       cleanups.push(() => apiListeners.close());

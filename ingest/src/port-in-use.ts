@@ -5,16 +5,16 @@
  * setting that moves ours.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import type { Config } from './config.ts';
+import type { Config, ConfigKey } from './config.ts';
 import { envNameOf } from './config.ts';
 
-const LISTENERS: ReadonlyArray<{ key: keyof Config; what: string }> = [
-  { key: 'mqttPort', what: 'MQTT' },
-  { key: 'mqttsPort', what: 'MQTT over TLS' },
-  { key: 'wsPort', what: 'MQTT over WebSocket' },
-  { key: 'httpPort', what: 'HTTP API' },
-  { key: 'httpsPort', what: 'HTTPS API' },
-  { key: 'influxManagedPort', what: 'managed InfluxDB' },
+const LISTENERS: ReadonlyArray<{ key: ConfigKey; what: string; port: (c: Config) => number | undefined }> = [
+  { key: 'mqttPort', what: 'MQTT', port: (c) => c.listeners.mqttPort },
+  { key: 'mqttsPort', what: 'MQTT over TLS', port: (c) => c.listeners.mqttsPort },
+  { key: 'wsPort', what: 'MQTT over WebSocket', port: (c) => c.listeners.wsPort },
+  { key: 'httpPort', what: 'HTTP API', port: (c) => c.listeners.httpPort },
+  { key: 'httpsPort', what: 'HTTPS API', port: (c) => c.listeners.httpsPort },
+  { key: 'influxManagedPort', what: 'managed InfluxDB', port: (c) => c.influx.managedPort },
 ];
 
 /** The sentence for an EADDRINUSE error of one of the platform's listeners; undefined for any other error. */
@@ -22,7 +22,7 @@ export function describePortInUse(err: unknown, config: Config): string | undefi
   const e = err as { code?: unknown; port?: unknown; cause?: unknown };
   if (e?.code !== 'EADDRINUSE') return e?.cause ? describePortInUse(e.cause, config) : undefined;
   const port = typeof e.port === 'number' ? e.port : undefined;
-  const listener = LISTENERS.find((l) => port !== undefined && config[l.key] === port);
+  const listener = LISTENERS.find((l) => port !== undefined && l.port(config) === port);
   const holder = port !== undefined ? portHolder(port) : undefined;
   const setting = listener ? envNameOf(listener.key) : undefined;
   return [

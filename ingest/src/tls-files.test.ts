@@ -17,7 +17,7 @@ test('TLS files: none = no TLS; cert and key go together; unreadable, non-PEM an
   selfSigned('b');
   writeFileSync(path.join(dir, 'junk.pem'), 'not a certificate');
   const f = (name: string): string => path.join(dir, name);
-  const load = (c: Record<string, unknown>) => loadTlsFiles(parseConfig(c));
+  const load = (c: Record<string, unknown>) => loadTlsFiles(parseConfig(c).tls);
 
   assert.equal(load({}), undefined);
   const files = load({ tlsCert: f('a.pem'), tlsKey: f('a.key'), tlsCiphers: 'TLS_AES_128_GCM_SHA256' });

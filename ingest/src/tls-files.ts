@@ -30,15 +30,15 @@ function readPem(key: 'tlsCert' | 'tlsKey' | 'tlsCa', file: string): Buffer {
 }
 
 /** undefined when TLS is not configured. */
-export function loadTlsFiles(config: Config): TlsFiles | undefined {
-  if (!config.tlsCert && !config.tlsKey) return undefined;
-  if (!config.tlsCert) throw new IngestError('INGEST_ERR_CONFIG', `${envNameOf('tlsCert')}: needed with ${envNameOf('tlsKey')}`);
-  if (!config.tlsKey) throw new IngestError('INGEST_ERR_CONFIG', `${envNameOf('tlsKey')}: needed with ${envNameOf('tlsCert')}`);
+export function loadTlsFiles(config: Config['tls']): TlsFiles | undefined {
+  if (!config.cert && !config.key) return undefined;
+  if (!config.cert) throw new IngestError('INGEST_ERR_CONFIG', `${envNameOf('tlsCert')}: needed with ${envNameOf('tlsKey')}`);
+  if (!config.key) throw new IngestError('INGEST_ERR_CONFIG', `${envNameOf('tlsKey')}: needed with ${envNameOf('tlsCert')}`);
   const files: TlsFiles = {
-    cert: readPem('tlsCert', config.tlsCert),
-    key: readPem('tlsKey', config.tlsKey),
-    ...(config.tlsCa ? { ca: readPem('tlsCa', config.tlsCa) } : {}),
-    ...(config.tlsCiphers ? { ciphers: config.tlsCiphers } : {}),
+    cert: readPem('tlsCert', config.cert),
+    key: readPem('tlsKey', config.key),
+    ...(config.ca ? { ca: readPem('tlsCa', config.ca) } : {}),
+    ...(config.ciphers ? { ciphers: config.ciphers } : {}),
   };
   try {
     tls.createSecureContext({ cert: files.cert, key: files.key });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, ReadingsMessageSchema, normaliseReadingsMessage } from './envelope.ts';
 import { parseReadingsMessage } from './parse-readings-message.ts';
-import { seededRandom as rng } from '../../test/support/seeded-random.ts';
+import { seededRandom as rng } from './seeded-random.ts';
 
 function viaSchema(value: unknown): { success: boolean; message?: unknown; issues?: unknown } {
   const parsed = ReadingsMessageSchema.safeParse(value);

@@ -10,6 +10,9 @@ import { toLineProtocol } from '@shanshui/ingest';
 import { readingToPoint } from '@shanshui/models';
 
 export const AIR_FIELDS = ['co', 'no2', 'o3', 'pm10', 'pm25', 'so2'] as const;
+/** The quality fields of an all-`ok` reading, as the platform writes them. */
+const Q_OK = 'q_co="ok",q_no2="ok",q_o3="ok",q_pm10="ok",q_pm25="ok",q_so2="ok"';
+
 export type AirValues = Record<(typeof AIR_FIELDS)[number], number>;
 
 /** Registration defaults of bench stations (the tags their points carry). */
@@ -35,7 +38,8 @@ export class AirStation {
 
   /** The platform's line for this reading, written without the Point class (cheap enough to not load the bench). */
   line(ts: number, v: AirValues): string {
-    return `air,dept=${BENCH_STATION.department},domain=air,region=${BENCH_STATION.region},station=${this.id} co=${v.co},no2=${v.no2},o3=${v.o3},pm10=${v.pm10},pm25=${v.pm25},so2=${v.so2} ${ts}`;
+    // Fields in sorted key order, each value with its quality field (`q_{metric}`, "ok" here).
+    return `air,dept=${BENCH_STATION.department},domain=air,region=${BENCH_STATION.region},station=${this.id} co=${v.co},no2=${v.no2},o3=${v.o3},pm10=${v.pm10},pm25=${v.pm25},${Q_OK},so2=${v.so2} ${ts}`;
   }
 }
 

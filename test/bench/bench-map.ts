@@ -8,7 +8,7 @@
  */
 import { startTestPlatform } from '../support/test-platform.ts';
 import { launchBrowser, signIn } from '../support/browser.ts';
-import { seededRandom } from '../support/seeded-random.ts';
+import { seededRandom } from '@shanshui/models/testing';
 import { progress } from './progress.ts';
 
 export interface MapBenchOptions {

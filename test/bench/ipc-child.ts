@@ -40,10 +40,15 @@ export class IpcChild<C extends { readonly cmd: string }, R extends Reply> {
 
   /** Starts `program` with this process's Node and waits for its `ready`. */
   static async start<C extends { readonly cmd: string }, R extends Reply>(name: string, program: string): Promise<IpcChild<C, R>> {
+    return (await IpcChild.startWith<C, R, R['ev']>(name, program, 'ready')).ipc;
+  }
+
+  /** Like `start`, with the program's first reply (`ev`), for programs that say something when ready (a port). */
+  static async startWith<C extends { readonly cmd: string }, R extends Reply, K extends R['ev']>(name: string, program: string, ev: K): Promise<{ ipc: IpcChild<C, R>; ready: Extract<R, { ev: K }> }> {
     const child = spawn(process.execPath, [program], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const p = new IpcChild<C, R>(name, child);
-    await p.request('ready');
-    return p;
+    const ipc = new IpcChild<C, R>(name, child);
+    const ready = await ipc.request(ev);
+    return { ipc, ready };
   }
 
   get pid(): number {

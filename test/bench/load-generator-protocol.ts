@@ -32,6 +32,8 @@ export type GeneratorCommand =
       readonly seqStart: number;
       /** Stop starting new publishes after this (the result says `capped`). */
       readonly maxSeconds: number;
+      /** Readings per second for all devices together (paced); 0 or absent: as fast as the windows allow. */
+      readonly ratePerSec?: number;
     }
   | { readonly cmd: 'close' };
 

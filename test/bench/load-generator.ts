@@ -90,11 +90,24 @@ function publishAll(c: Extract<GeneratorCommand, { cmd: 'publish' }>): Promise<P
   let lastAckAt = firstPublishAt;
   const deadline = firstPublishAt + c.maxSeconds * 1000;
   const progressTimer = setInterval(() => send({ ev: 'progress', readingsAcked, connected: connectedNow }), 1000);
+  // Paced load: publishes start only while the readings sent stay within ratePerSec × elapsed; devices over it wait for the next tick.
+  const rate = c.ratePerSec ?? 0;
+  let readingsSent = 0;
+  const waiting = new Set<() => void>();
+  const paceTimer =
+    rate > 0
+      ? setInterval(() => {
+          const wake = [...waiting];
+          waiting.clear();
+          for (const pump of wake) pump();
+        }, 2)
+      : undefined;
   return new Promise((resolve) => {
     if (devices.length === 0) open = 1;
     const finishOne = (): void => {
       if (--open > 0) return;
       clearInterval(progressTimer);
+      clearInterval(paceTimer);
       const sorted = ackMs.subarray(0, acks).sort();
       const pct = (p: number): number => (acks === 0 ? 0 : sorted[Math.min(acks - 1, Math.floor((p / 100) * acks))]!);
       resolve({ messages, readings: readingsAcked, firstPublishAt, lastAckAt, ackMsP50: pct(50), ackMsP99: pct(99), errors, capped, ...(firstError ? { firstError } : {}) });
@@ -120,11 +133,17 @@ function publishAll(c: Extract<GeneratorCommand, { cmd: 'publish' }>): Promise<P
       const topic = `shanshui/v1/${d.spec.id}/up/readings`;
       const pump = (): void => {
         while (!stopped && inflight < c.window && sent < c.messagesPerDevice) {
-          if (now() > deadline) {
+          const t0 = now();
+          if (t0 > deadline) {
             capped = true;
             stopped = true;
             break;
           }
+          if (rate > 0 && readingsSent + c.readingsPerMessage > (rate * (t0 - firstPublishAt)) / 1000) {
+            waiting.add(pump);
+            break;
+          }
+          readingsSent += c.readingsPerMessage;
           const k = c.readingOffset + sent * c.readingsPerMessage;
           const seq = c.seqStart + sent;
           let payload: string;
@@ -157,7 +176,10 @@ function publishAll(c: Extract<GeneratorCommand, { cmd: 'publish' }>): Promise<P
             pump();
           });
         }
-        if (inflight === 0 && (stopped || sent >= c.messagesPerDevice)) finish();
+        if (inflight === 0 && (stopped || sent >= c.messagesPerDevice)) {
+          waiting.delete(pump);
+          finish();
+        }
       };
       pump();
     }

@@ -4,12 +4,16 @@
  *   2. end-to-end rate: real MQTT devices → platform → spool → InfluxDB, until visible,
  *      one reading per message and batches of ten; ratio to (1),
  *   3. resident memory of idle connected devices, platform vs Mosquitto,
- *   4. publish → signed webhook latency (p50/p99) while background devices load the platform,
+ *   4. publish → signed webhook latency (p50/p99) while background devices load the platform at a
+ *      paced 25,000 readings/s, 3 runs (issue #16's rules section of docs/benchmarks.md),
  *   5. the edge agent (its own process): RSS idle and under a simulated high-rate source against a
  *      bare mqtt.js client doing the same, and its backlog drain rate after an outage against
  *      that client publishing the same backlog in the same message sizes to the same platform,
  *   6. the 一张图 in chromium: 10,000 stations load and pan (frame times, long frames) against
- *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md).
+ *      the same page with 1,000 (bench-map.ts; its own section of docs/benchmarks.md),
+ *   7. issue #16 (`aedes`): a bare aedes broker loaded as the platform is, its CPU per message the
+ *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
+ *      (report-issue16.ts; its own section of docs/benchmarks.md).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -20,7 +24,8 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent,map   run some parts
+ *   --only=raw,e2e,idle,webhook,agent,map,aedes   run some parts; `--only=raw,e2e,aedes --write` writes only
+ *               the #16 section (the rest of docs/benchmarks.md stays as it is)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -45,15 +50,24 @@ import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughp
 import { benchClusterThroughput } from './bench-cluster-throughput.ts';
 import type { ThroughputOptions } from './bench-cluster-throughput.ts';
 import { fdLimits } from './fd-limit.ts';
+import { benchAedes } from './bench-aedes.ts';
+import type { AedesBenchOptions } from './bench-aedes.ts';
+import { keptIssue16, renderIssue16, replaceIssue16Section } from './report-issue16.ts';
+import type { Issue16Run } from './report-issue16.ts';
 import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
 import { renderMarkdown, renderText } from './report.ts';
+import { renderRulesSection, replaceRulesSection } from './report-rules.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'aedes'] as const;
+/** Runs of raw + e2e + aedes for the #16 figures (ratios from one run each, reported with their spread). */
+const ISSUE16_RUNS = 3;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
 const AGENT_RUNS = 3;
+/** Runs of the webhook part in a full run (each on a fresh platform): issue #16's section gives their spread. */
+const WEBHOOK_RUNS = 3;
 type Part = (typeof PARTS)[number];
 
 interface Plan {
@@ -64,6 +78,7 @@ interface Plan {
   readonly agent: AgentBenchOptions;
   readonly cluster: ClusterBenchOptions;
   readonly throughput: ThroughputOptions;
+  readonly aedes: AedesBenchOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -83,10 +98,11 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
           ...(cpuProfDir ? { cpuProfDir } : {}),
         },
         idle: { devices: 1000, generators: 2, keepaliveSec: 1200, mosquitto: true },
-        webhook: { alerts: 60, devices, window: 2, maxSeconds: 15 },
+        webhook: { alerts: 60, devices, window: 2, rate: 25_000, maxSeconds: 15 },
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
+        aedes: { devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -101,11 +117,13 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
           ...(cpuProfDir ? { cpuProfDir } : {}),
         },
         idle: { devices: 10_000, generators: 2, keepaliveSec: 1200, mosquitto: true },
-        webhook: { alerts: 200, devices, window: 2, maxSeconds: 45 },
+        webhook: { alerts: 200, devices, window: 2, rate: 25_000, maxSeconds: 45 },
         agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
         cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
         throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
+        // The same load as the e2e part's 1 reading/msg variant.
+        aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },
       };
 }
 
@@ -166,9 +184,30 @@ async function main(): Promise<void> {
   const raw = await attempt('raw', () => benchRawInflux(p.raw));
   if (raw) progress(`raw influxd: ${Math.round(raw.readingsPerSec)} readings/s`);
   const e2e = await attempt('e2e', () => benchE2e(p.e2e));
+  // #16: raw, e2e and the bare aedes peer, run after run (the first reuses the runs above unless
+  // the e2e platform ran under --cpu-prof, which would inflate its CPU figures).
+  const issue16: Issue16Run[] = [];
+  if (only.has('aedes')) {
+    for (let i = 0; i < (quick ? 1 : ISSUE16_RUNS); i++) {
+      progress(`#16 run ${i + 1}`);
+      const r = i === 0 ? raw : await attempt('raw', () => benchRawInflux(p.raw));
+      const { cpuProfDir: _prof, ...unprofiled } = p.e2e;
+      const e = i === 0 && !cpuProfDir ? e2e : await attempt('e2e', () => benchE2e(unprofiled));
+      const a = await attempt('aedes', () => benchAedes(p.aedes));
+      issue16.push({ ...(r ? { raw: r } : {}), ...(e ? { e2e: e } : {}), ...(a ? { aedes: a } : {}) });
+    }
+  }
   const idle = await attempt('idle', () => benchIdleMemory(p.idle));
-  const webhook = await attempt('webhook', () => benchWebhookLatency(p.webhook));
-  if (webhook) progress(`webhook: p50 ${webhook.latencyMsP50.toFixed(1)} ms, p99 ${webhook.latencyMsP99.toFixed(1)} ms over ${webhook.alerts} alerts`);
+  const webhookRuns: Array<Awaited<ReturnType<typeof benchWebhookLatency>>> = [];
+  for (let i = 0; i < (quick ? 1 : WEBHOOK_RUNS); i++) {
+    const run = await attempt('webhook', () => benchWebhookLatency(p.webhook));
+    if (run) progress(`webhook run ${i + 1}: p50 ${run.latencyMsP50.toFixed(1)} ms, p99 ${run.latencyMsP99.toFixed(1)} ms over ${run.alerts} alerts, background ${Math.round(run.backgroundReadingsPerSec)} readings/s`);
+    if (run) webhookRuns.push(run);
+  }
+  const webhook = webhookRuns[0];
+  // --cpu-prof: one more run under the profiler (not among the figures: the profiler slows it).
+  const webhookProfiled = cpuProfDir && only.has('webhook') ? await attempt('webhook', () => benchWebhookLatency({ ...p.webhook, cpuProfDir })) : undefined;
+  const webhookProfile = webhookProfiled?.cpuProfile ? await summariseCpuProfile(webhookProfiled.cpuProfile).catch(() => undefined) : undefined;
   const agentRuns: NonNullable<BenchResults['agentRuns']>[number][] = [];
   for (let i = 0; i < (quick ? 1 : AGENT_RUNS); i++) {
     const run = await attempt('agent', () => benchAgent(p.agent));
@@ -212,27 +251,39 @@ async function main(): Promise<void> {
     failures,
   };
   process.stdout.write(`${renderText(results)}\n`);
+  if (webhookRuns.length > 0) process.stdout.write(`\n${renderRulesSection(webhookRuns, machine, webhookProfile)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
+  const issue16Section = issue16.length > 0 ? renderIssue16(issue16, machine.date, profile?.summary) : undefined;
+  if (issue16Section) process.stdout.write(`\n${issue16Section}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
     // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
-    const alone = [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map');
+    // So are the #16 runs (raw, e2e, aedes and nothing else of the main table), and the webhook part (its own #16 rules section).
+    const alone =
+      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook') ||
+      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook'));
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
+    const kept16 = keptIssue16(previous);
+    if (!alone && kept16) doc = replaceIssue16Section(doc, kept16);
+    if (issue16Section) doc = replaceIssue16Section(doc, issue16Section);
     if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
     if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
+    const keptRules = /<!-- rules-16:begin -->[\s\S]*<!-- rules-16:end -->/.exec(previous)?.[0];
+    if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, webhookProfile));
+    else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
-  process.stdout.write(`\n${JSON.stringify(cluster ? { ...results, cluster } : results)}\n`);
+  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}), ...(webhookRuns.length > 1 ? { webhookRuns } : {}) })}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

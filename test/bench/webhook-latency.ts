@@ -12,7 +12,9 @@
  *   --alerts=200        alert events to measure
  *   --devices=200       background devices
  *   --window=2          unacknowledged publishes each background device keeps in flight
+ *   --rate=25000        background readings per second, paced (0: as fast as the windows allow)
  *   --max-seconds=45    cap on the measuring phase
+ *   --cpu-prof=DIR      run the platform under --cpu-prof, its profile written to DIR
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +23,10 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { ManagedInfluxd } from '@shanshui/ingest';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { LoadGeneratorProcess } from './load-generator-process.ts';
+import { CpuMeter } from './proc-stats.ts';
+import type { CpuReport } from './proc-stats.ts';
 import type { PublishResult } from './load-generator-protocol.ts';
 import { PlatformProcess } from './platform-process.ts';
 import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
@@ -33,7 +38,11 @@ export interface WebhookLatencyOptions {
   readonly alerts: number;
   readonly devices: number;
   readonly window: number;
+  /** Background readings per second, paced; 0: as fast as the windows allow. */
+  readonly rate: number;
   readonly maxSeconds: number;
+  /** Run the platform under --cpu-prof and move its profile here. */
+  readonly cpuProfDir?: string;
 }
 
 export interface WebhookLatencyResult {
@@ -44,11 +53,17 @@ export interface WebhookLatencyResult {
   readonly latencyMsP99: number;
   readonly latencyMsMax: number;
   readonly backgroundDevices: number;
+  /** The paced target (0: unpaced). */
+  readonly backgroundTargetPerSec: number;
   readonly backgroundReadingsPerSec: number;
   readonly backgroundErrors: number;
   /** The peer, same run and load: PUBACK latency of the background devices' QoS 1 readings (durable, no rule fired). */
   readonly backgroundAckMsP50: number;
   readonly backgroundAckMsP99: number;
+  /** Cores each process used over the measuring phase (platform, influxd, generator, bench). */
+  readonly cpu?: CpuReport;
+  /** The platform's CPU profile, when asked for. */
+  readonly cpuProfile?: string;
 }
 
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -105,7 +120,15 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   try {
     influxd = await startBenchInfluxd(path.join(tmp.dir, 'influxdb'));
-    platform = await PlatformProcess.start({ dataDir: path.join(tmp.dir, 'platform'), influxUrl: influxd.url, logFile: path.join(tmp.dir, 'platform.log'), fdNeed: o.devices + 1024, config: { webhookAllowNetworks: '127.0.0.0/8' } });
+    const profDir = path.join(tmp.dir, 'prof');
+    platform = await PlatformProcess.start({
+      dataDir: path.join(tmp.dir, 'platform'),
+      influxUrl: influxd.url,
+      logFile: path.join(tmp.dir, 'platform.log'),
+      fdNeed: o.devices + 1024,
+      config: { webhookAllowNetworks: '127.0.0.0/8' },
+      nodeArgs: o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    });
     progress(`webhook-latency: platform pid ${platform.pid}, influxd pid ${influxd.pid}`);
 
     let waiting: ((atMs: number) => void) | undefined;
@@ -138,10 +161,12 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       readingOffset: 0,
       seqStart: 1,
       maxSeconds: o.maxSeconds + warmupMs / 1000,
+      ratePerSec: o.rate,
     });
     background.catch(() => undefined);
-    progress(`webhook-latency: ${o.devices} background devices publishing (window ${o.window}); warming up ${warmupMs / 1000} s`);
+    progress(`webhook-latency: ${o.devices} background devices publishing (window ${o.window}, ${o.rate > 0 ? `paced at ${o.rate} readings/s` : 'unpaced'}); warming up ${warmupMs / 1000} s`);
     await sleep(warmupMs);
+    const cpuMeter = new CpuMeter({ platform: platform.pid, influxd: influxd.pid, generator: generator.pid, bench: process.pid });
 
     const latencies: number[] = [];
     let timedOut = 0;
@@ -169,6 +194,7 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       if ((i + 1) % 50 === 0) progress(`webhook-latency: ${i + 1} alerts, background acked ${generator.readingsAcked}`);
       await sleep(20);
     }
+    const cpu = cpuMeter.stop();
     const published: PublishResult = await background;
     const seconds = (published.lastAckAt - published.firstPublishAt) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
@@ -180,10 +206,13 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       latencyMsP99: percentile(sorted, 99),
       latencyMsMax: sorted.at(-1) ?? NaN,
       backgroundDevices: o.devices,
+      backgroundTargetPerSec: o.rate,
       backgroundReadingsPerSec: seconds > 0 ? published.readings / seconds : 0,
       backgroundErrors: published.errors,
       backgroundAckMsP50: published.ackMsP50,
       backgroundAckMsP99: published.ackMsP99,
+      cpu,
+      ...(o.cpuProfDir ? { cpuProfile: await keepProfile(platform, profDir, o.cpuProfDir) } : {}),
     };
   } finally {
     await client?.endAsync(true).catch(() => undefined);
@@ -195,6 +224,17 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
   }
 }
 
+/** Stops the platform (V8 writes its profile at exit) and moves the profile out of the temp folder. */
+async function keepProfile(platform: PlatformProcess, from: string, to: string): Promise<string | undefined> {
+  await platform.stop();
+  await mkdir(to, { recursive: true });
+  const file = (await readdir(from).catch(() => [] as string[])).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return undefined;
+  const dest = path.join(to, `webhook-platform-${Date.now()}.cpuprofile`);
+  await rename(path.join(from, file), dest);
+  return dest;
+}
+
 export function renderWebhookLatency(r: WebhookLatencyResult): string {
   const f = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—');
   return [
@@ -202,7 +242,7 @@ export function renderWebhookLatency(r: WebhookLatencyResult): string {
     '',
     `| alerts | timed out | p50 ms | p90 ms | p99 ms | max ms | background devices | background readings/s | background PUBACK p50 / p99 ms |`,
     `|-------:|----------:|-------:|-------:|-------:|-------:|-------------------:|----------------------:|-------------------------------:|`,
-    `| ${r.alerts} | ${r.timedOut} | ${f(r.latencyMsP50)} | ${f(r.latencyMsP90)} | ${f(r.latencyMsP99)} | ${f(r.latencyMsMax)} | ${r.backgroundDevices} | ${Math.round(r.backgroundReadingsPerSec)} | ${f(r.backgroundAckMsP50)} / ${f(r.backgroundAckMsP99)} |`,
+    `| ${r.alerts} | ${r.timedOut} | ${f(r.latencyMsP50)} | ${f(r.latencyMsP90)} | ${f(r.latencyMsP99)} | ${f(r.latencyMsMax)} | ${r.backgroundDevices} | ${Math.round(r.backgroundReadingsPerSec)}${r.backgroundTargetPerSec > 0 ? ` (paced at ${r.backgroundTargetPerSec})` : ''} | ${f(r.backgroundAckMsP50)} / ${f(r.backgroundAckMsP99)} |`,
   ].join('\n');
 }
 
@@ -212,10 +252,19 @@ async function main(): Promise<void> {
       alerts: { type: 'string', default: '200' },
       devices: { type: 'string', default: '200' },
       window: { type: 'string', default: '2' },
+      rate: { type: 'string', default: '25000' },
       'max-seconds': { type: 'string', default: '45' },
+      'cpu-prof': { type: 'string' },
     },
   });
-  const o: WebhookLatencyOptions = { alerts: Number(values.alerts), devices: Number(values.devices), window: Number(values.window), maxSeconds: Number(values['max-seconds']) };
+  const o: WebhookLatencyOptions = {
+    alerts: Number(values.alerts),
+    devices: Number(values.devices),
+    window: Number(values.window),
+    rate: Number(values.rate),
+    maxSeconds: Number(values['max-seconds']),
+    ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
+  };
   const result = await benchWebhookLatency(o);
   process.stdout.write(`${renderWebhookLatency(result)}\n`);
   process.stdout.write(`${JSON.stringify({ bench: 'webhook-latency', machine: machineInfo(), ...o, ...result })}\n`);

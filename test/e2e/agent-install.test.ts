@@ -20,8 +20,7 @@ import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { REPO_ROOT } from '../support/agent-cli.ts';
-import { startPtyPair, startRtuSlave } from '../../edge-agent/src/sources/modbus/test-slaves.fixture.ts';
-import { NS, freePort, startTestOpcuaServer } from '../../edge-agent/src/sources/opcua/test-server.fixture.ts';
+import { startPtyPair, startRtuSlave, NS, freePort, startTestOpcuaServer } from '@shanshui/edge-agent/testing';
 
 const run = promisify(execFile);
 let tp: RestartablePlatform;

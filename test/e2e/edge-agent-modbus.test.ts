@@ -12,8 +12,8 @@ import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { agentIn, provisionedAgentDir } from '../support/agent-folder.ts';
-import { encodeRegisters } from '../../edge-agent/src/sources/modbus/register-codec.ts';
-import { startPtyPair, startRtuSlave } from '../../edge-agent/src/sources/modbus/test-slaves.fixture.ts';
+import { encodeRegisters } from '@shanshui/edge-agent/protocols';
+import { startPtyPair, startRtuSlave } from '@shanshui/edge-agent/testing';
 
 let tp: RestartablePlatform;
 const cleanups: Array<() => Promise<unknown>> = [];

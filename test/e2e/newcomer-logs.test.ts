@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { make_warningLog } from 'node-opcua-debug';
-import { routeOpcuaLogs } from '../../edge-agent/src/sources/opcua/opcua-log-bridge.ts';
+import { routeOpcuaLogs } from '@shanshui/edge-agent';
 import { startInfluxd } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

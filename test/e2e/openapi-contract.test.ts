@@ -212,7 +212,7 @@ test('status: version, uptime, stations and alerts in scope, devices, spool, Inf
   assert.equal(all.stations.online, 1, 'the device of oa-air-1 is connected');
   assert.equal(all.devices.connected, 1);
   assert.equal(all.influx.reachable, true);
-  assert.equal(all.spool.maxBytes, tp.platform.config.spoolMaxBytes);
+  assert.equal(all.spool.maxBytes, tp.platform.config.spool.maxBytes);
   assert.ok(all.webhooks.dead + all.webhooks.pending >= 1, 'the unreachable subscription left an outbox row');
   assert.equal(all.webhooks.pending, (await tp.api('GET', '/api/v1/webhook-deliveries?state=pending')).body.total);
   assert.equal(all.webhooks.dead, (await tp.api('GET', '/api/v1/webhook-deliveries?state=dead')).body.total);

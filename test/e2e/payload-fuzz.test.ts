@@ -10,7 +10,7 @@ import path from 'node:path';
 import { encodePayload } from '@shanshui/models';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
-import { seededRandom as rng } from '../support/seeded-random.ts';
+import { seededRandom as rng } from '@shanshui/models/testing';
 
 let tp: TestPlatform;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { ReadingPublisher } from '../support/reading-publisher.ts';
 import { connectPacket, publishQos1Packet } from '../support/raw-mqtt.ts';
-import { seededRandom as rng } from '../support/seeded-random.ts';
+import { seededRandom as rng } from '@shanshui/models/testing';
 
 let tp: TestPlatform;
 beforeAll(async () => {

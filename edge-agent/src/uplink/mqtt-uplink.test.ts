@@ -9,7 +9,8 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { ReadingBuffer } from '../buffer/reading-buffer.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
-import { freePort, startTestBroker } from './test-broker.fixture.ts';
+import { freePort } from '../free-port.fixture.ts';
+import { startTestBroker } from './test-broker.fixture.ts';
 
 const PROFILE = { profile: '5g' as const, batchIntervalSec: 60, maxPayloadBytes: 1024, keepaliveSec: 60 };
 

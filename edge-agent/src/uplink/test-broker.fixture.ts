@@ -1,19 +1,11 @@
 /** For the uplink's tests: Debian's Mosquitto on a free port, stopped when the test finishes. */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { onTestFinished, vi } from 'vitest';
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../free-port.fixture.ts';
 
 /** Starts Mosquitto with its config in `dir`; returns its `mqtt://` URL once it accepts clients. */
 export async function startTestBroker(dir: string): Promise<string> {

@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { UplinkProfileSchema } from './uplink-options.ts';
 import { UplinkConnection } from './uplink-connection.ts';
 import type { UplinkConnectionOptions } from './uplink-connection.ts';
-import { freePort, startTestBroker } from './test-broker.fixture.ts';
+import { freePort } from '../free-port.fixture.ts';
+import { startTestBroker } from './test-broker.fixture.ts';
 
 const PROFILE = UplinkProfileSchema.parse({ profile: '5g', batchIntervalSec: 60, maxPayloadBytes: 1024, keepaliveSec: 60 });
 

@@ -54,3 +54,29 @@ test('shift (byte-wise) moves every bit exactly as the bit-by-bit version', () =
     assert.deepEqual(a, b, `n = ${n}`);
   }
 });
+
+test('sequence: a device that moved here carries on from what the other node counted — next, gap, or a resend it had', () => {
+  const before = { lastSeq: 5, received: 5, duplicates: 0, gaps: 0, missing: 0, late: 0, rejected: 0, resets: 0, lastAt: '2026-01-01T00:00:00.000Z' };
+  const next = new SequenceTracker();
+  next.observe('d', 6);
+  next.observe('d', 7);
+  next.adopt('d', before);
+  assert.deepEqual({ ...next.stats('d')!, lastAt: '' }, { ...before, lastSeq: 7, received: 7, lastAt: '' });
+  assert.equal(next.observe('d', 6), 'duplicate', 'the window goes on from here');
+
+  const gap = new SequenceTracker();
+  gap.observe('d', 9);
+  gap.adopt('d', before);
+  assert.deepEqual([gap.stats('d')!.lastSeq, gap.stats('d')!.gaps, gap.stats('d')!.missing, gap.stats('d')!.received], [9, 1, 3, 6]);
+
+  const resend = new SequenceTracker();
+  resend.observe('d', 5);
+  resend.adopt('d', before);
+  assert.deepEqual([resend.stats('d')!.lastSeq, resend.stats('d')!.duplicates, resend.stats('d')!.received, resend.stats('d')!.gaps], [5, 1, 6, 0]);
+
+  const quiet = new SequenceTracker();
+  quiet.adopt('d', before);
+  assert.equal(quiet.stats('d')!.received, 5);
+  assert.equal(quiet.takeDirty().size, 0, 'nothing of its own to save');
+  assert.equal(quiet.observe('d', 6), 'next');
+});

@@ -36,6 +36,8 @@ interface DeviceState {
   lastAtMs: number | undefined;
   /** Bit i set: lastSeq - i was received. */
   seen: Uint8Array;
+  /** The first sequence number this tracker saw of the device (where another node's history joins on, see `adopt`). */
+  firstSeq: number;
 }
 
 export class SequenceTracker {
@@ -47,7 +49,7 @@ export class SequenceTracker {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1; // only lastSeq is known to have been received
       // Stats saved before `rejected` existed have none.
-      this.#devices.set(id, { stats: { rejected: 0, ...stats }, lastAtMs: undefined, seen });
+      this.#devices.set(id, { stats: { rejected: 0, ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq });
     }
   }
 
@@ -69,6 +71,7 @@ export class SequenceTracker {
         stats: { lastSeq: seq, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, rejected: 0, resets: 0, lastAt: '' },
         lastAtMs: nowMs,
         seen,
+        firstSeq: seq,
       });
       return 'first';
     }
@@ -126,6 +129,66 @@ export class SequenceTracker {
 
   forget(deviceId: string): void {
     this.#devices.delete(deviceId);
+  }
+
+  /** The device's stats if they changed since the last save (then no longer counted as changed). */
+  takeDirtyOf(deviceId: string): SequenceStats | undefined {
+    if (!this.#dirty.delete(deviceId)) return undefined;
+    return this.stats(deviceId);
+  }
+
+  /** Holds `stats` as another node saved them (nothing to save here). */
+  put(deviceId: string, stats: SequenceStats): void {
+    const seen = new Uint8Array(WINDOW / 8);
+    seen[0] = 1;
+    this.#devices.set(deviceId, { stats: { ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq });
+  }
+
+  /**
+   * A device moved here from another node: `before` is what that node counted (from the store),
+   * and what this tracker saw since the device arrived (after `forget`) continues it — the step
+   * from `before.lastSeq` to the first number seen here is a next, a gap or (a resend of what the
+   * other node had) a duplicate. Without `before`, nothing changes.
+   */
+  adopt(deviceId: string, before: SequenceStats | undefined): void {
+    if (!before) return;
+    const here = this.#devices.get(deviceId);
+    if (!here) {
+      this.put(deviceId, before);
+      return;
+    }
+    const h = here.stats;
+    // Stats saved before `rejected` existed have none.
+    const b: SequenceStats = { ...before, rejected: (before.rejected as number | undefined) ?? 0 };
+    const merged: SequenceStats = {
+      lastSeq: h.lastSeq,
+      received: b.received + h.received,
+      duplicates: b.duplicates + h.duplicates,
+      gaps: b.gaps + h.gaps,
+      missing: b.missing + h.missing,
+      late: b.late + h.late,
+      rejected: b.rejected + h.rejected,
+      resets: b.resets + h.resets,
+      lastAt: h.lastAt,
+    };
+    const step = here.firstSeq - b.lastSeq;
+    if (step > 1) {
+      merged.gaps++;
+      merged.missing += step - 1;
+    } else if (step <= 0 && -step < WINDOW) {
+      // The first message here was one the other node had (a resend whose PUBACK was lost with the old connection).
+      merged.duplicates++;
+      if (b.lastSeq > h.lastSeq) {
+        merged.lastSeq = b.lastSeq;
+        shift(here.seen, b.lastSeq - h.lastSeq);
+        setBit(here.seen, 0);
+      }
+    } else if (step <= 0) {
+      merged.resets++;
+    }
+    here.stats = merged;
+    here.firstSeq = b.lastSeq;
+    this.#dirty.add(deviceId);
   }
 }
 

@@ -4,11 +4,13 @@
  * acknowledged (who, when, note), resolved (the rule no longer raises a level). A drop to a
  * lower, still non-null level changes nothing (the alert keeps its highest level).
  *
- * Each change is one store transaction (AlertStore.transition): the alert row, its event and
- * one outbox row per matching subscription, decided on the row as locked there, so two nodes
- * never both open, escalate or resolve the same alert. Then, off the transaction, the change
- * goes to InfluxDB `alerts` through the spool (not awaited: a full spool queues it for later,
- * see RetryingAppender) and the delivery worker is kicked.
+ * Each change is written in a store transaction: the alert row, its event and one outbox row
+ * per matching subscription, decided on the row as locked there, so two nodes never both open,
+ * escalate or resolve the same alert. A flush of the rules (applyFlush) writes all its changes
+ * and the rule states behind them in ONE transaction (RuleFlushStore); an acknowledgement or a
+ * resolution by hand is one of its own (AlertStore.transition). Then, off the transaction, each
+ * change goes to InfluxDB `alerts` through the spool (not awaited: a full spool queues it for
+ * later, see RetryingAppender) and the delivery worker is kicked.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,11 +22,15 @@ import { toLineProtocol } from '../store/influx-http.ts';
 import type { RuleTransition } from '../rules/rule-engine.ts';
 import type { Alert, AlertEvent } from './alert.ts';
 import type { AlertChange, AlertStore, AlertTarget } from './alert-store.ts';
+import type { AlertChangeRequest, RuleFlushStore } from './rule-flush-store.ts';
+import type { RuleState } from '../rules/rule-state.ts';
 import { alertPoint } from './alert-point.ts';
 import type { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 
 export interface AlertLifecycleDeps {
   readonly alerts: AlertStore;
+  /** Where a flush of the rules commits (its changes and rule states in one transaction). */
+  readonly flushes: RuleFlushStore;
   readonly publisher: WebhookPublisher;
   /** InfluxDB `alerts` points go here (through the spool; retried, never awaited). */
   readonly points: PointSink;
@@ -53,8 +59,33 @@ export class AlertLifecycle {
     this.#d = deps;
   }
 
-  /** Applies a rule transition; returns the event it made, if any. */
+  /** Applies a rule transition in a transaction of its own; returns the event it made, if any. */
   async apply(t: RuleTransition): Promise<AlertEvent | undefined> {
+    const { target, decide } = this.#request(t);
+    return (await this.#change(target, decide))?.event;
+  }
+
+  /**
+   * A flush of the rules: its transitions, in the order the rules made them, and the rule
+   * states behind them (`states`, by stateKey), in one store transaction — all or nothing.
+   * Returns the events made, in order.
+   */
+  async applyFlush(transitions: readonly RuleTransition[], states: ReadonlyArray<readonly [string, RuleState | undefined]>): Promise<AlertEvent[]> {
+    const results = await this.#d.flushes.commit(
+      transitions.map((t) => this.#request(t)),
+      states,
+    );
+    const events: AlertEvent[] = [];
+    for (const r of results) {
+      if (!r) continue;
+      this.#after(r.alert, r.event);
+      events.push(r.event);
+    }
+    return events;
+  }
+
+  /** A rule transition as a store request: decided on the (station, rule)'s open alert as the transaction reads it. */
+  #request(t: RuleTransition): AlertChangeRequest {
     const at = new Date(t.at).toISOString();
     const decide = (open: Alert | undefined): AlertChange | undefined => {
       if (t.to !== null) {
@@ -93,8 +124,10 @@ export class AlertLifecycle {
       const message = `${t.station.name} ${t.condition} 已解除（原${label(open.level)}）`;
       return { alert: { ...open, state: 'resolved', value: t.value, updatedAt: at, resolvedAt: at }, insert: false, type: 'resolved', message, by: null, at };
     };
-    return (await this.#change({ stationId: t.station.id, ruleId: t.rule.id }, decide))?.event;
+    return { target: { stationId: t.station.id, ruleId: t.rule.id }, decide, deliveries: this.#deliveries };
   }
+
+  readonly #deliveries = (alert: Alert, event: AlertEvent): ReturnType<AlertChangeRequest['deliveries']> => this.#d.publisher.deliveriesFor(alert, event, this.#d.station(alert.stationId));
 
   async acknowledge(id: string, by: string, note: string | undefined, nowMs: number = Date.now()): Promise<Alert> {
     const at = new Date(nowMs).toISOString();
@@ -132,7 +165,7 @@ export class AlertLifecycle {
   }
 
   async #change(target: AlertTarget, decide: (current: Alert | undefined) => AlertChange | undefined): Promise<{ alert: Alert; event: AlertEvent } | undefined> {
-    const result = await this.#d.alerts.transition(target, decide, (alert, event) => this.#d.publisher.deliveriesFor(alert, event, this.#d.station(alert.stationId)));
+    const result = await this.#d.alerts.transition(target, decide, this.#deliveries);
     if (result) this.#after(result.alert, result.event);
     return result;
   }

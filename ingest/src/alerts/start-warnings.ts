@@ -2,14 +2,14 @@
  * Warnings in one place: rules evaluated on every durable reading → alert lifecycle → InfluxDB
  * `alerts` (through the spool) and the webhook outbox → delivery worker. `startWarnings` works
  * on the platform store and returns its consumer of the platform's events (durable readings,
- * removed stations), what the API routes need, and `stop()`; it registers no routes itself. Rules are evaluated synchronously on each reading and never await the network;
- * the alert changes they cause are written afterwards, in order per station.
+ * removed stations), what the API routes need, and `stop()`; it registers no routes itself.
+ * The publish path only queues a durable message for the rules; they run in flushes, off that
+ * path, and each flush's alert changes and rule states are one store transaction, in order per
+ * station (rule-flusher.ts).
  */
 import type { Logger } from 'pino';
 import type { Station } from '@shanshui/models';
 import type { PointSink } from '../spool/retrying-appender.ts';
-import { toLineProtocol } from '../store/influx-http.ts';
-import { qualityCorrectionPoints } from '../rules/quality-correction-points.ts';
 import type { PlatformMetrics } from '../metrics.ts';
 import { z } from 'zod';
 import { parseComponentOptions } from '../component-options.ts';
@@ -26,7 +26,7 @@ import type { SubscriptionStore } from '../webhooks/subscription-store.ts';
 import { SubscriptionCache } from '../webhooks/subscription-cache.ts';
 import { WebhookPublisher } from '../webhooks/webhook-publisher.ts';
 import { DeliveryWorker } from '../webhooks/delivery-worker.ts';
-import { KeyedSerialQueue } from '../state/keyed-serial-queue.ts';
+import { RuleFlusher } from './rule-flusher.ts';
 import { DeliveryWorkerOptionsSchema } from '../webhooks/delivery-worker.ts';
 import { OutboundGuard } from '../webhooks/outbound-guard.ts';
 import type { OutboundGuardOptions } from '../webhooks/outbound-guard.ts';
@@ -59,9 +59,9 @@ export interface WarningsDeps {
   readonly alertChanged?: (e: AlertChanged) => void;
   /** Alert points and data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
-  readonly store: Pick<PlatformStore, 'rules' | 'alerts' | 'subscriptions' | 'outbox'>;
+  readonly store: Pick<PlatformStore, 'rules' | 'alerts' | 'ruleFlush' | 'subscriptions' | 'outbox'>;
   readonly logger: Logger;
-  readonly metrics: Pick<PlatformMetrics, 'alertTransitions' | 'webhookDeliveries' | 'webhookOutboxPending' | 'webhookOutboxDead'>;
+  readonly metrics: Pick<PlatformMetrics, 'alertTransitions' | 'webhookDeliveries' | 'webhookOutboxPending' | 'webhookOutboxDead' | 'ruleFlushMessages' | 'ruleFlushCommits' | 'ruleFlushTransitions'>;
   readonly stations: { get(id: string): Station | undefined; all(): Station[] };
   /** This platform node (outbox claims name it). Default 'local'. */
   readonly nodeId?: string;
@@ -99,7 +99,7 @@ export interface Warnings extends WarningsContext {
   readonly consumer: PlatformConsumer;
   /** A station was deleted: resolves its open alerts and forgets its rule state. */
   stationRemoved(stationId: string): Promise<void>;
-  /** Alert changes still being written (tests and shutdown wait for them). */
+  /** Evaluates the readings queued for the rules now; resolves once their alert changes (and any before them) are committed (tests and shutdown wait for it). */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -123,7 +123,7 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
     { outbox, subscriptions: () => subscriptionCache.current(), nodeId: deps.nodeId ?? 'local', logger: logger.child({ component: 'webhooks' }), metrics: deps.metrics, dispatcher },
     o.delivery,
   );
-  const lifecycle = new AlertLifecycle({ alerts, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
+  const lifecycle = new AlertLifecycle({ alerts, flushes: deps.store.ruleFlush, publisher, points: deps.points, logger, metrics: deps.metrics, station: (id) => deps.stations.get(id), onChange: (alert, event) => {
       worker.kick();
       deps.alertChanged?.({ alert, event });
     },
@@ -133,36 +133,18 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
   // Open alerts are the truth: a state flush lost in a crash must not leave one that never resolves.
   for (const a of await alerts.allOpen()) engine.adoptActive(a.stationId, a.ruleId, a.level);
 
-  // Alert changes of one station are written in the order the rules made them (a fire, then its clear).
-  const queue = new KeyedSerialQueue((err, stationId) => logger.error({ err, stationId }, 'alert change failed'));
-  const apply = (transitions: readonly RuleTransition[]): void => {
-    const byStation = new Map<string, RuleTransition[]>();
-    for (const t of transitions) byStation.set(t.station.id, [...(byStation.get(t.station.id) ?? []), t]);
-    for (const [stationId, list] of byStation) {
-      queue.run(stationId, async () => {
-        for (const t of list) {
-          try {
-            await lifecycle.apply(t);
-          } catch (err) {
-            logger.error({ err, stationId: t.station.id, ruleId: t.rule.id }, 'alert change failed');
-          }
-        }
-        // The transitions' own states now; every other change rides the flush timer.
-        await engine.flushTransitions(list);
-      });
-    }
-  };
-  const settled = (): Promise<void> => queue.settled();
-
-  const onReadings = (e: ReadingsDurable): void => {
-    try {
-      const result = engine.evaluateReadings(e.station, e.readings, now());
-      if (result.flagged.length > 0) deps.points.write(toLineProtocol(qualityCorrectionPoints(e.station, result.readings, result.flagged)));
-      apply(result.transitions);
-    } catch (err) {
-      logger.error({ err, stationId: e.station.id }, 'rule evaluation failed');
-    }
-  };
+  // The publish path only queues; rules run in flushes, each committed in one transaction (rule-flusher.ts).
+  const flusher = new RuleFlusher({
+    engine,
+    lifecycle,
+    points: deps.points,
+    logger,
+    counters: { messages: deps.metrics.ruleFlushMessages, commits: deps.metrics.ruleFlushCommits, transitions: deps.metrics.ruleFlushTransitions },
+    now,
+  });
+  const apply = (transitions: readonly RuleTransition[]): void => flusher.transitions(transitions);
+  const settled = (): Promise<void> => flusher.settled();
+  const onReadings = (e: ReadingsDurable): void => flusher.readings(e);
 
   let crossRunning = false;
   const staleTimer = setInterval(() => {

@@ -2,8 +2,8 @@
  * The station profiles in force: the catalogue's built-in ones and the custom ones in the store,
  * held in memory and resolved once (models resolveProfile) so the publish path looks a
  * station's metric table up without I/O. A profile put through the API is in force for the next
- * reading — nothing restarts. (Several platform nodes: each loads the store at start; a profile
- * put on one node reaches the others at their next start — see docs/catalogue.md.)
+ * reading — nothing restarts. (Several platform nodes: a profile put on one node is announced
+ * through `onPut` and the others `reload()` — see docs/catalogue.md.)
  */
 import { BUILTIN_PROFILES, DOMAIN_SPECS, ProfileError, fieldSpec, metricSpec, missingProfileAttributes, resolveProfile } from '@shanshui/models';
 import type { Domain, MetricSpec, Profile, ResolvedProfile, Station, StationInput } from '@shanshui/models';
@@ -29,10 +29,23 @@ export class ProfileCatalogue {
     this.#store = store;
   }
 
+  /** Called after a profile was put through this node (a cluster tells the other nodes to `reload()`). */
+  onPut: ((id: string) => void) | undefined;
+
   static async load(store: ProfileStore): Promise<ProfileCatalogue> {
     const catalogue = new ProfileCatalogue(store);
     for (const p of await store.all()) catalogue.#custom.set(p.profile.id, p);
     return catalogue;
+  }
+
+  /** Reads the custom profiles again (put through another node); returns the ids that changed. */
+  async reload(): Promise<string[]> {
+    const fresh = await this.#store.all();
+    const changed = fresh.filter((p) => this.#custom.get(p.profile.id)?.profile.version !== p.profile.version).map((p) => p.profile.id);
+    if (changed.length === 0) return changed;
+    for (const p of fresh) this.#custom.set(p.profile.id, p);
+    this.#resolved = new Map();
+    return changed;
   }
 
   /** A profile by id, built-in or custom. */
@@ -95,6 +108,7 @@ export class ProfileCatalogue {
     const stored = await this.#store.put(profile, by);
     this.#custom.set(profile.id, stored);
     this.#resolved = new Map();
+    this.onPut?.(profile.id);
     return stored;
   }
 

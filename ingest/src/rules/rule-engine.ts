@@ -8,11 +8,12 @@
  *   4. corroborate  — k of n stations of a group before the higher levels (`corroborate`);
  *   5. compare      — with the level the rule raised before.
  * What changes becomes a RuleTransition for the alert lifecycle. State per (station, rule)
- * lives in a Map, saved to the store every `flushIntervalMs`, and a transition's own state at
- * once (flushTransitions), so durations, windows and baselines survive a restart — and a node
+ * lives in a Map, saved to the store every `flushIntervalMs`, and a transition's own state in
+ * the transaction that commits its alert change (takeTransitionStates), so durations, windows and baselines survive a restart — and a node
  * that takes a station over (its device reconnected there) carries them on (takeOverStation).
  */
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Reading, Station, WarningLevel } from '@shanshui/models';
 import type { Corroborate, DataQualityRule, Rule, StaleRule } from './rule-schema.ts';
 import { possibleLevels } from './rule-schema.ts';
@@ -32,6 +33,7 @@ import { evaluateDataQuality } from './evaluate-data-quality.ts';
 import type { QualityFlag } from './evaluate-data-quality.ts';
 import { CORROBORATION_GROUP_LABEL, capBelow, corroborationOf, groupOf, needsCorroboration } from './corroboration.ts';
 import { WARNING_LEVEL_INFO } from '@shanshui/models';
+import { parseComponentOptions } from '../component-options.ts';
 
 export interface RuleTransition {
   readonly station: Station;
@@ -60,17 +62,20 @@ export interface EvaluationResult {
   readonly flagged: FlaggedValue[];
 }
 
-export interface RuleEngineOptions {
-  /** Looks a station up by id (corroboration re-checks the other stations of a group). */
-  readonly station?: (id: string) => Station | undefined;
-  /**
-   * Cluster: stale and corroboration transitions are made only by `checkCrossStation` on the
-   * leader node, from the states every node saves; a node receiving readings records the
-   * station's own level and last-seen time and leaves the cross-station verdict to the leader.
-   * Default false (one node: both happen on each reading).
-   */
-  readonly crossStationOnLeader?: boolean;
-}
+export const RuleEngineOptionsSchema = z
+  .object({
+    /** Looks a station up by id (corroboration re-checks the other stations of a group). Default none (stations seen in readings). */
+    station: z.custom<(id: string) => Station | undefined>((v) => typeof v === 'function', 'a function (id) => Station | undefined').optional(),
+    /**
+     * Cluster: stale and corroboration transitions are made only by `checkCrossStation` on the
+     * leader node, from the states every node saves; a node receiving readings records the
+     * station's own level and last-seen time and leaves the cross-station verdict to the leader.
+     * Default false (one node: both happen on each reading).
+     */
+    crossStationOnLeader: z.boolean().default(false),
+  })
+  .strict();
+export type RuleEngineOptions = z.input<typeof RuleEngineOptionsSchema>;
 
 /** True when `rule` is enabled and its scope selects `station`. */
 export function ruleAppliesTo(rule: Rule, station: Station): boolean {
@@ -113,8 +118,9 @@ export class RuleEngine {
     this.#logger = logger;
     this.#states = states;
     this.#startedMs = nowMs;
-    this.#stationLookup = options.station;
-    this.#crossOnLeader = options.crossStationOnLeader ?? false;
+    const o = parseComponentOptions('RuleEngine', RuleEngineOptionsSchema, options);
+    this.#stationLookup = o.station;
+    this.#crossOnLeader = o.crossStationOnLeader;
     for (const [key, state] of this.#states) {
       if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
     }
@@ -368,16 +374,25 @@ export class RuleEngine {
   }
 
   /**
-   * Saves at once the states these transitions changed (their level must survive a crash
-   * together with the alert); the rest of what changed waits for the next `flush()`.
+   * The states these transitions changed, copied as they are now, for the flush that commits
+   * the transitions (their level must survive a crash together with the alert, in the same
+   * transaction); they are no longer dirty — `markDirty` puts them back when that commit fails.
+   * The rest of what changed waits for the next `flush()`.
    */
-  async flushTransitions(transitions: readonly RuleTransition[]): Promise<void> {
-    const keys = new Set<string>();
+  takeTransitionStates(transitions: readonly RuleTransition[]): Array<[string, RuleState | undefined]> {
+    const out: Array<[string, RuleState | undefined]> = [];
     for (const t of transitions) {
       const key = stateKey(t.station.id, t.rule.id);
-      if (this.#dirty.has(key)) keys.add(key);
+      if (!this.#dirty.delete(key)) continue;
+      const state = this.#states.get(key);
+      out.push([key, state ? structuredClone(state) : undefined]);
     }
-    if (keys.size > 0) await this.#save([...keys]);
+    return out;
+  }
+
+  /** States to save again at the next `flush()` (a commit that took them failed). */
+  markDirty(keys: Iterable<string>): void {
+    for (const key of keys) this.#dirty.add(key);
   }
 
   /** Step 1 for one data_quality rule: returns the readings with its flags applied. */

@@ -1,19 +1,21 @@
 /**
- * Durable spool on disk: numbered segment files of framed records
- * (`u32 length | u32 crc32 | bytes`), a `cursor.json` with the drain's committed position.
+ * Durable spool on disk: numbered segment files of frames (spool-frames.ts), a `cursor.json`
+ * with the drain's committed position.
  *
  * Appends are group-committed: every append made while a write+fdatasync is in flight goes
- * into the next one, so one fsync acknowledges many publishes. A torn tail left by a crash
- * (kill -9 mid-write) fails its length or CRC check at open and is cut off; it was never
- * acknowledged.
+ * into the next one, so one fsync acknowledges many publishes. A group is framed once — one
+ * header, one CRC — and its appends wait in one completion list (a callback each, no promise
+ * of their own unless the caller asked for `append`'s). A torn tail left by a crash (kill -9
+ * mid-write) fails its length or CRC check at open and is cut off, the whole group with it; it
+ * was never acknowledged.
  */
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { IngestError } from '../errors.ts';
-import type { Spool, SpoolBatch, SpoolDepth, SpoolPosition } from './spool.ts';
+import type { AppendDone, Spool, SpoolBatch, SpoolDepth, SpoolPosition } from './spool.ts';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BODY, RECORD_HEADER_BYTES, encodeGroup, parseFrames } from './spool-frames.ts';
 
 export const FileSpoolOptionsSchema = z.object({
   /** Folder of the segment files. */
@@ -25,45 +27,42 @@ export const FileSpoolOptionsSchema = z.object({
 });
 export type FileSpoolOptions = z.input<typeof FileSpoolOptionsSchema>;
 
-const HEADER_BYTES = 8;
+const HEADER_BYTES = FRAME_HEADER_BYTES;
+/** A group commit's appends go into frames of at most this body (a huge backlog is not one frame of gigabytes). */
+const MAX_GROUP_BODY = Math.min(16 * 1024 ** 2, MAX_FRAME_BODY);
 /** Least time between two cursor writes: a trickle of commits (one per message at low rates) must not mean four file operations each. */
 const CURSOR_INTERVAL_MS = 100;
 const SEGMENT_RE = /^(\d{12})\.seg$/;
 
-interface PendingAppend {
-  readonly framed: Buffer;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
+/** The appends of one frame-to-be: records, their byte lengths and completions, side by side. */
+interface PendingGroup {
+  readonly records: Array<Buffer | string>;
+  readonly lengths: number[];
+  readonly done: AppendDone[];
+  /** Σ RECORD_HEADER_BYTES + length. */
+  body: number;
+}
+
+/** Bytes a group takes on disk. */
+function groupBytes(g: PendingGroup): number {
+  return FRAME_HEADER_BYTES + g.body;
 }
 
 function segmentName(n: number): string {
   return `${String(n).padStart(12, '0')}.seg`;
 }
 
-/** A text record is encoded straight into the frame (no intermediate Buffer of its own). */
-function frame(record: Buffer | string): Buffer {
-  const length = typeof record === 'string' ? Buffer.byteLength(record) : record.length;
-  const out = Buffer.allocUnsafe(HEADER_BYTES + length);
-  out.writeUInt32LE(length, 0);
-  if (typeof record === 'string') out.write(record, HEADER_BYTES, 'utf8');
-  else record.copy(out, HEADER_BYTES);
-  out.writeUInt32LE(crc32(out.subarray(HEADER_BYTES)), 4);
-  return out;
-}
-
-/** Parses whole, valid records from `buf`; stops at the first incomplete or corrupt one. */
-function parseRecords(buf: Buffer): { records: Buffer[]; consumed: number; corrupt: boolean; nextLength?: number } {
-  const records: Buffer[] = [];
-  let off = 0;
-  while (off + HEADER_BYTES <= buf.length) {
-    const len = buf.readUInt32LE(off);
-    if (off + HEADER_BYTES + len > buf.length) return { records, consumed: off, corrupt: false, nextLength: len };
-    const body = buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
-    if (crc32(body) !== buf.readUInt32LE(off + 4)) return { records, consumed: off, corrupt: true };
-    records.push(body);
-    off += HEADER_BYTES + len;
+/** Calls every completion; one that throws does not keep the others from theirs. */
+function complete(done: readonly AppendDone[], err?: Error): void {
+  for (const d of done) {
+    try {
+      d(err);
+    } catch (thrown) {
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
   }
-  return { records, consumed: off, corrupt: false };
 }
 
 export class FileSpool implements Spool {
@@ -73,7 +72,9 @@ export class FileSpool implements Spool {
   #writeSeg = 0;
   #writeFh!: FileHandle;
   #readFh: { seg: number; fh: FileHandle } | undefined;
-  #pending: PendingAppend[] = [];
+  /** Appends waiting for the next write+fsync, in frames-to-be. */
+  #pending: PendingGroup[] = [];
+  /** Bytes the pending groups will take on disk (their headers included): the bound counts them exactly. */
   #pendingBytes = 0;
   /** Bytes of the batch being written and fsynced: neither pending nor durable yet, but already promised. */
   #writingBytes = 0;
@@ -125,7 +126,12 @@ export class FileSpool implements Spool {
         continue;
       }
       const buf = await readFile(path.join(dir, segmentName(seg)));
-      const parsed = parseRecords(buf);
+      const starts: number[] = [];
+      const counts: number[] = [];
+      const parsed = parseFrames(buf, (start, n) => {
+        starts.push(start);
+        counts.push(n);
+      });
       if (parsed.consumed < buf.length) {
         // Torn or corrupt tail: nothing after it was ever acknowledged (appends are fsynced in order).
         this.corruptRecords++;
@@ -136,10 +142,8 @@ export class FileSpool implements Spool {
       }
       this.#sizes.set(seg, parsed.consumed);
       this.#totalBytes += parsed.consumed;
-      let off = 0;
-      for (const r of parsed.records) {
-        if (seg > this.#committed.segment || off >= this.#committed.offset) this.#records++;
-        off += HEADER_BYTES + r.length;
+      for (let i = 0; i < starts.length; i++) {
+        if (seg > this.#committed.segment || starts[i]! >= this.#committed.offset) this.#records += counts[i]!;
       }
     }
     if (!this.#sizes.has(this.#committed.segment)) {
@@ -169,17 +173,35 @@ export class FileSpool implements Spool {
   }
 
   append(record: Buffer | string): Promise<void> {
-    if (this.#closed) return Promise.reject(new IngestError('INGEST_ERR_SPOOL_CLOSED'));
-    const framed = frame(record);
-    const used = this.#totalBytes + this.#writingBytes + this.#pendingBytes;
-    if (used + framed.length > this.#opts.maxBytes) {
-      return Promise.reject(new IngestError('INGEST_ERR_SPOOL_FULL', `${used} of ${this.#opts.maxBytes} bytes used`));
+    return new Promise((resolve, reject) => this.appendWith(record, (err) => (err ? reject(err) : resolve())));
+  }
+
+  appendWith(record: Buffer | string, done: AppendDone): void {
+    if (this.#closed) {
+      queueMicrotask(() => done(new IngestError('INGEST_ERR_SPOOL_CLOSED')));
+      return;
     }
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ framed, resolve, reject });
-      this.#pendingBytes += framed.length;
-      this.#scheduleFlush();
-    });
+    const length = typeof record === 'string' ? Buffer.byteLength(record) : record.length;
+    const size = RECORD_HEADER_BYTES + length;
+    let group = this.#pending[this.#pending.length - 1];
+    // A new frame when there is none yet, or when this record would take the open one past its bound.
+    const opens = group === undefined || (group.body > 0 && group.body + size > MAX_GROUP_BODY);
+    const adds = (opens ? FRAME_HEADER_BYTES : 0) + size;
+    const used = this.#totalBytes + this.#writingBytes + this.#pendingBytes;
+    if (used + adds > this.#opts.maxBytes || size > MAX_FRAME_BODY) {
+      queueMicrotask(() => done(new IngestError('INGEST_ERR_SPOOL_FULL', `${used} of ${this.#opts.maxBytes} bytes used`)));
+      return;
+    }
+    if (opens || group === undefined) {
+      group = { records: [], lengths: [], done: [], body: 0 };
+      this.#pending.push(group);
+    }
+    group.records.push(record);
+    group.lengths.push(length);
+    group.done.push(done);
+    group.body += size;
+    this.#pendingBytes += adds;
+    this.#scheduleFlush();
   }
 
   #scheduleFlush(): void {
@@ -198,8 +220,13 @@ export class FileSpool implements Spool {
 
   async #flushLoop(): Promise<void> {
     while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0);
-      const bytes = batch.reduce((n, p) => n + p.framed.length, 0);
+      const groups = this.#pending.splice(0);
+      let bytes = 0;
+      let records = 0;
+      for (const g of groups) {
+        bytes += groupBytes(g);
+        records += g.records.length;
+      }
       this.#pendingBytes -= bytes;
       this.#writingBytes += bytes;
       try {
@@ -208,9 +235,10 @@ export class FileSpool implements Spool {
           await this.#rotate();
           size = 0;
         }
-        const buf = Buffer.concat(batch.map((p) => p.framed), bytes);
+        const frames = groups.map((g) => encodeGroup(g.records, g.lengths, g.body));
         try {
-          await this.#writeFh.write(buf, 0, buf.length, size);
+          if (frames.length === 1) await this.#writeFh.write(frames[0]!, 0, bytes, size);
+          else await this.#writeFh.writev(frames, size);
           await this.#writeFh.datasync();
         } catch (err) {
           await this.#writeFh.truncate(size).catch(() => undefined);
@@ -218,14 +246,15 @@ export class FileSpool implements Spool {
         }
         this.#sizes.set(this.#writeSeg, size + bytes);
         this.#totalBytes += bytes;
-        this.#records += batch.length;
+        this.#records += records;
       } catch (err) {
         this.#writingBytes -= bytes;
-        for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const g of groups) complete(g.done, error);
         continue;
       }
       this.#writingBytes -= bytes;
-      for (const p of batch) p.resolve();
+      for (const g of groups) complete(g.done);
       for (const wake of this.#waiters.splice(0)) wake();
     }
   }
@@ -251,13 +280,13 @@ export class FileSpool implements Spool {
       }
       const fh = await this.#readHandle(pos.segment);
       let want = Math.min(Math.max(maxBytes, HEADER_BYTES), end - pos.offset);
-      let parsed: ReturnType<typeof parseRecords>;
+      let parsed: ReturnType<typeof parseFrames>;
       let buf: Buffer;
       for (;;) {
         buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await fh.read(buf, 0, want, pos.offset);
         buf = buf.subarray(0, bytesRead);
-        parsed = parseRecords(buf);
+        parsed = parseFrames(buf);
         if (parsed.records.length > 0 || parsed.corrupt || parsed.nextLength === undefined) break;
         want = Math.min(HEADER_BYTES + parsed.nextLength, end - pos.offset);
         if (want <= buf.length) break;

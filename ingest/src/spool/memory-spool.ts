@@ -1,6 +1,6 @@
 /** In-memory spool for tests and for deployments that accept losing the spool on a crash. */
 import { IngestError } from '../errors.ts';
-import type { Spool, SpoolBatch, SpoolDepth, SpoolPosition } from './spool.ts';
+import type { AppendDone, Spool, SpoolBatch, SpoolDepth, SpoolPosition } from './spool.ts';
 
 export class MemorySpool implements Spool {
   readonly #maxBytes: number;
@@ -23,6 +23,13 @@ export class MemorySpool implements Spool {
     this.#records.push(record);
     this.#bytes += record.length;
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  appendWith(record: Buffer | string, done: AppendDone): void {
+    this.append(record).then(
+      () => done(),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   async read(maxBytes: number): Promise<SpoolBatch | undefined> {

@@ -21,9 +21,14 @@ export interface SpoolDepth {
   readonly bytes: number;
 }
 
+/** Told once an append is durable (no error), or why it is not (INGEST_ERR_SPOOL_FULL, …). */
+export type AppendDone = (err?: Error) => void;
+
 export interface Spool {
   /** Resolves once `record` (bytes, or text stored as UTF-8) is durable; rejects with INGEST_ERR_SPOOL_FULL when over the bound. */
   append(record: Buffer | string): Promise<void>;
+  /** `append` without a promise: `done` is called once, always asynchronously, when the record is durable or refused. */
+  appendWith(record: Buffer | string, done: AppendDone): void;
   /** The next durable, uncommitted records from the read position (up to about `maxBytes`), or undefined. */
   read(maxBytes: number): Promise<SpoolBatch | undefined>;
   /** Frees everything before `position`. */

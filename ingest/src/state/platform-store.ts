@@ -13,6 +13,7 @@ import type { AuditLog } from '../auth/audit-log.ts';
 import type { UserStore } from '../auth/user-store.ts';
 import type { RuleStore } from '../rules/rule-store.ts';
 import type { AlertStore } from '../alerts/alert-store.ts';
+import type { RuleFlushStore } from '../alerts/rule-flush-store.ts';
 import type { SubscriptionStore } from '../webhooks/subscription-store.ts';
 import type { OutboxStore } from '../webhooks/outbox-store.ts';
 import type { CommandStore } from '../commands/command-store.ts';
@@ -35,6 +36,8 @@ export interface PlatformStore {
   /** Rules, their audit trail and their per-(station, rule) state. */
   readonly rules: RuleStore;
   readonly alerts: AlertStore;
+  /** A flush of the rules: its alert changes and rule states in one transaction. */
+  readonly ruleFlush: RuleFlushStore;
   readonly subscriptions: SubscriptionStore;
   readonly outbox: OutboxStore;
   readonly commands: CommandStore;

@@ -160,6 +160,25 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal(await p.getConfig('gw-1'), undefined);
   });
 
+  withStore('provisioning: the applied agent config is the published version the agent reported, not the latest desired one', async (store) => {
+    const p = store.provisioning;
+    const v = (version: number, command?: string) =>
+      ({ version, sources: command ? [{ kind: 'opcua', commands: [{ name: command }] }] : [] }) as unknown as Parameters<typeof p.setConfig>[1];
+    assert.equal(await p.getApplied('gw-2'), undefined);
+    await p.setConfig('gw-2', v(1));
+    await p.setConfig('gw-2', v(2, 'open_gate'));
+    assert.equal(await p.markApplied('gw-2', 1, T0), true);
+    assert.deepEqual(await p.getApplied('gw-2'), { version: 1, config: v(1), at: new Date(T0).toISOString() });
+    assert.deepEqual(await p.getConfig('gw-2'), v(2, 'open_gate'), 'desired stays the latest');
+    assert.equal(await p.markApplied('gw-2', 9, T0), false, 'a version never published');
+    assert.equal(await p.markApplied('gw-2', 2, T0 + 1000), true);
+    assert.deepEqual((await p.getApplied('gw-2'))?.config, v(2, 'open_gate'));
+    assert.equal(await p.markApplied('gw-2', 1, T0 + 2000), false, 'an older version is forgotten once a newer one is applied');
+    assert.equal((await p.getApplied('gw-2'))?.version, 2);
+    await p.deleteStation('gw-2');
+    assert.equal(await p.getApplied('gw-2'), undefined);
+  });
+
   withStore('API tokens: only the hash is stored; they expire and can be revoked', async (store, db) => {
     const t = store.tokens;
     const { token, secret } = await t.create({ name: 'water-ops', role: 'operator', departments: ['water'], ttlSec: 60, createdBy: 'admin' }, T0);
@@ -292,6 +311,43 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal((await store.alerts.list({ state: 'all', limit: 10, departments: [] })).total, 0);
   });
 
+  withStore('rule flush: its alert changes in order and its rule states in one transaction — all or nothing; a second change of one (station, rule) sees the first', async (store) => {
+    const at = (m: number) => new Date(T0 + m * 60_000).toISOString();
+    const resolve = (m: number) => (a: Alert | undefined): AlertChange | undefined =>
+      a ? { alert: { ...a, state: 'resolved', resolvedAt: at(m), updatedAt: at(m) }, insert: false, type: 'resolved', message: 'ok', by: null, at: at(m) } : undefined;
+    const state = { ...emptyRuleState(), active: 'red' as const, lastTs: T0 + 120_000 };
+    const results = await store.ruleFlush.commit(
+      [
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: fire('st-1', 'r1', at(0)), deliveries: toSub('s') },
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: resolve(1), deliveries: toSub('s') },
+        { target: { stationId: 'st-1', ruleId: 'r1' }, decide: fire('st-1', 'r1', at(2)), deliveries: toSub('s') },
+        { target: { stationId: 'st-2', ruleId: 'r1' }, decide: resolve(2), deliveries: toSub('s') },
+      ],
+      [[stateKey('st-1', 'r1'), state]],
+    );
+    assert.deepEqual(results.map((r) => r?.event.type), ['firing', 'resolved', 'firing', undefined], 'nothing to resolve at st-2');
+    assert.equal(results[0]!.alert.id, results[1]!.alert.id);
+    assert.notEqual(results[2]!.alert.id, results[0]!.alert.id, 'resolved, then a new alert');
+    assert.equal((await store.alerts.openFor('st-1', 'r1'))?.id, results[2]!.alert.id);
+    assert.deepEqual((await store.rules.loadStates('st-1')).get(stateKey('st-1', 'r1')), state);
+    assert.deepEqual((await store.outbox.list({ limit: 10 })).items.map((d) => d.eventType).sort(), ['alert.firing', 'alert.firing', 'alert.resolved']);
+    // A change that throws undoes the whole flush: the change before it and the states too.
+    const before = (await store.outbox.list({ limit: 10 })).total;
+    await expect(
+      store.ruleFlush.commit(
+        [
+          { target: { stationId: 'st-1', ruleId: 'r1' }, decide: resolve(3), deliveries: toSub('s') },
+          { target: { stationId: 'st-3', ruleId: 'r1' }, decide: () => { throw new Error('refused'); }, deliveries: toSub('s') },
+        ],
+        [[stateKey('st-1', 'r1'), { ...state, active: null }]],
+      ),
+    ).rejects.toThrow('refused');
+    assert.equal((await store.alerts.openFor('st-1', 'r1'))?.state, 'firing');
+    assert.equal((await store.rules.loadStates('st-1')).get(stateKey('st-1', 'r1'))?.active, 'red');
+    assert.equal((await store.outbox.list({ limit: 10 })).total, before);
+    assert.deepEqual(await store.ruleFlush.commit([], []), []);
+  });
+
   withStore('webhook outbox: a key is queued once; the head is claimed by one node at a time, in order; a lapsed claim goes out again', async (store, db) => {
     const row = (key: string): OutboxInput => ({ subscriptionId: 'sub-1', idempotencyKey: key, eventType: 'alert.firing', alertId: 'al-1', contentType: 'application/json', body: `{"k":"${key}"}` });
     await store.outbox.enqueue([row('e-1'), row('e-2')], T0);
@@ -370,6 +426,39 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.deepEqual([...(await store.presence.online()).keys()], ['dev-1']);
     await store.presence.set('dev-1', false, undefined, 'n2', T0 + 3000);
     assert.equal((await store.presence.get('dev-1'))?.online, false);
+  });
+
+  withStore('presence: changes written in one batch apply in order; a silent node\'s devices are swept offline, those another node holds stay', async (store) => {
+    await store.presence.setMany([
+      { deviceId: 'dev-a', online: true, remoteAddress: '10.0.0.1', nodeId: 'n1', atMs: T0 },
+      { deviceId: 'dev-b', online: true, remoteAddress: undefined, nodeId: 'n1', atMs: T0 },
+      { deviceId: 'dev-c', online: true, remoteAddress: undefined, nodeId: 'n1', atMs: T0 },
+      { deviceId: 'dev-c', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 10 },
+      { deviceId: 'dev-b', online: true, remoteAddress: undefined, nodeId: 'n2', atMs: T0 + 20 },
+    ]);
+    assert.deepEqual([...(await store.presence.online()).keys()].sort(), ['dev-a', 'dev-b']);
+    await store.presence.heartbeat('n1', T0);
+    await store.presence.heartbeat('n2', T0 + 5000);
+    assert.deepEqual(await store.presence.sweepSilentNodes(T0 - 1, T0 + 6000), [], 'nobody silent yet');
+    assert.deepEqual(await store.presence.sweepSilentNodes(T0 + 1000, T0 + 6000), ['dev-a']);
+    assert.deepEqual(await store.presence.get('dev-a'), { online: false, since: new Date(T0 + 6000).toISOString(), remoteAddress: '10.0.0.1', nodeId: 'n1' });
+    assert.equal((await store.presence.get('dev-b'))?.online, true, 'held by n2, which is alive');
+    assert.deepEqual(await store.presence.sweepSilentNodes(T0 + 1000, T0 + 7000), [], 'swept once');
+  });
+
+  withStore('delivery statistics: read back by device, and by when they were saved', async (store) => {
+    const s = { lastSeq: 5, received: 5, duplicates: 0, gaps: 1, missing: 1, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' };
+    assert.equal((await store.delivery.get([])).size, 0);
+    await store.delivery.save(new Map([['d1', s], ['d2', s]]));
+    assert.deepEqual([...(await store.delivery.get(['d2', 'd3'])).keys()], ['d2']);
+    const all = await store.delivery.savedSince(undefined);
+    assert.deepEqual([...all.stats.keys()].sort(), ['d1', 'd2']);
+    assert.ok(all.latest);
+    await new Promise((r) => setTimeout(r, 5));
+    await store.delivery.save(new Map([['d1', { ...s, lastSeq: 7 }]]));
+    const later = await store.delivery.savedSince(new Date(Date.parse(all.latest) + 1).toISOString());
+    assert.deepEqual([...later.stats.keys()], ['d1']);
+    assert.equal(later.stats.get('d1')?.lastSeq, 7);
   });
 
   withStore('delivery statistics: saved in batches, upserted, loaded back', async (store) => {

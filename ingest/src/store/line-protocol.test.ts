@@ -10,7 +10,7 @@ import { Point } from '@influxdata/influxdb-client';
 import { readingToPoint } from '@shanshui/models';
 import type { PointData, Quality, Reading, StationTags } from '@shanshui/models';
 import { readingsToLineProtocol, toLineProtocol } from './line-protocol.ts';
-import { seededRandom as rng } from '../../../test/support/seeded-random.ts';
+import { seededRandom as rng } from '@shanshui/models/testing';
 
 /** The implementation before line-protocol.ts: one Point per point. */
 function viaPoint(points: readonly PointData[]): string {

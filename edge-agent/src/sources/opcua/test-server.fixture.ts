@@ -3,7 +3,6 @@
  * method, the way a PLC's OPC-UA server in a pump station exposes them. It can be shut down and
  * started again on the same port with the same certificate (a server restart).
  */
-import net from 'node:net';
 import path from 'node:path';
 import {
   DataType,
@@ -16,6 +15,8 @@ import {
   nodesets,
 } from 'node-opcua';
 import type { CallMethodResultOptions, INamespace, ISessionContext, UAVariable, VariantLike, StatusCode } from 'node-opcua';
+
+export { freePort } from '../../free-port.fixture.ts';
 
 export const NS = 'ns=1';
 
@@ -30,19 +31,6 @@ export interface TestOpcuaServer {
   set(name: string, value: VariantLike, statusCode?: StatusCode, sourceTimestamp?: Date): void;
   get(name: string): unknown;
   shutdown(): Promise<void>;
-}
-
-/** A TCP port that was free a moment ago (node-opcua cannot listen on port 0). */
-export async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export interface TestOpcuaServerOptions {

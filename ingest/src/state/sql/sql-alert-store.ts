@@ -134,55 +134,60 @@ export class SqlAlertStore implements AlertStore {
   ): Promise<{ alert: Alert; event: AlertEvent } | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#sql.transaction((tx) => this.#transition(tx, target, decide, deliveries));
+        return await this.#sql.transaction((tx) => writeAlertChange(tx, target, decide, deliveries));
       } catch (err) {
         if (attempt >= MAX_TRIES || !isUniqueViolation(err)) throw err;
       }
     }
   }
+}
 
-  async #transition(
-    tx: SqlClient,
-    target: AlertTarget,
-    decide: (current: Alert | undefined) => AlertChange | undefined,
-    deliveries: (alert: Alert, event: AlertEvent) => readonly OutboxInput[],
-  ): Promise<{ alert: Alert; event: AlertEvent } | undefined> {
-    const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const row =
-      'alertId' in target
-        ? await tx.get<AlertRow>(`SELECT * FROM alerts WHERE id = ?${lock}`, [target.alertId])
-        : await tx.get<AlertRow>(`SELECT * FROM alerts WHERE station_id = ? AND rule_id = ? AND state != 'resolved'${lock}`, [target.stationId, target.ruleId]);
-    const change = decide(row ? rowToAlert(row) : undefined);
-    if (!change) return undefined;
-    const a = change.alert;
-    if (change.insert) {
-      await tx.run(
-        `INSERT INTO alerts (id, station_id, station_name, rule_id, rule_name, rule_kind, domain, region, department, level, state, value, message,
-          opened_at, updated_at, escalated_at, acknowledged_by, acknowledged_at, ack_note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [a.id, a.stationId, a.stationName, a.ruleId, a.ruleName, a.ruleKind, a.domain, a.region, a.department, a.level, a.state, a.value, a.message,
-          a.openedAt, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt],
-      );
-    } else {
-      await tx.run(
-        `UPDATE alerts SET level = ?, state = ?, value = ?, message = ?, updated_at = ?, escalated_at = ?, acknowledged_by = ?, acknowledged_at = ?,
-          ack_note = ?, resolved_at = ? WHERE id = ?`,
-        [a.level, a.state, a.value, a.message, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt, a.id],
-      );
-    }
-    const seq = ((await tx.get<{ n: number | null }>('SELECT max(seq) AS n FROM alert_events WHERE alert_id = ?', [a.id]))?.n ?? 0) + 1;
-    const event: AlertEvent = { id: `${a.id}-${seq}`, alertId: a.id, type: change.type, level: a.level, value: a.value, message: change.message, at: change.at, by: change.by };
-    await tx.run('INSERT INTO alert_events (id, alert_id, seq, type, level, value, message, at, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-      event.id,
-      a.id,
-      seq,
-      event.type,
-      event.level,
-      event.value,
-      event.message,
-      event.at,
-      event.by,
-    ]);
-    await insertOutboxRows(tx, deliveries(a, event), Date.parse(change.at));
-    return { alert: a, event };
+/**
+ * One alert change inside the caller's transaction (AlertStore.transition's body; the rules'
+ * flush runs several in one transaction): reads the target (locked FOR UPDATE on PostgreSQL),
+ * decides, writes the alert, its numbered event and its outbox rows.
+ */
+export async function writeAlertChange(
+  tx: SqlClient,
+  target: AlertTarget,
+  decide: (current: Alert | undefined) => AlertChange | undefined,
+  deliveries: (alert: Alert, event: AlertEvent) => readonly OutboxInput[],
+): Promise<{ alert: Alert; event: AlertEvent } | undefined> {
+  const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  const row =
+    'alertId' in target
+      ? await tx.get<AlertRow>(`SELECT * FROM alerts WHERE id = ?${lock}`, [target.alertId])
+      : await tx.get<AlertRow>(`SELECT * FROM alerts WHERE station_id = ? AND rule_id = ? AND state != 'resolved'${lock}`, [target.stationId, target.ruleId]);
+  const change = decide(row ? rowToAlert(row) : undefined);
+  if (!change) return undefined;
+  const a = change.alert;
+  if (change.insert) {
+    await tx.run(
+      `INSERT INTO alerts (id, station_id, station_name, rule_id, rule_name, rule_kind, domain, region, department, level, state, value, message,
+        opened_at, updated_at, escalated_at, acknowledged_by, acknowledged_at, ack_note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [a.id, a.stationId, a.stationName, a.ruleId, a.ruleName, a.ruleKind, a.domain, a.region, a.department, a.level, a.state, a.value, a.message,
+        a.openedAt, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt],
+    );
+  } else {
+    await tx.run(
+      `UPDATE alerts SET level = ?, state = ?, value = ?, message = ?, updated_at = ?, escalated_at = ?, acknowledged_by = ?, acknowledged_at = ?,
+        ack_note = ?, resolved_at = ? WHERE id = ?`,
+      [a.level, a.state, a.value, a.message, a.updatedAt, a.escalatedAt, a.acknowledgedBy, a.acknowledgedAt, a.ackNote, a.resolvedAt, a.id],
+    );
   }
+  const seq = ((await tx.get<{ n: number | null }>('SELECT max(seq) AS n FROM alert_events WHERE alert_id = ?', [a.id]))?.n ?? 0) + 1;
+  const event: AlertEvent = { id: `${a.id}-${seq}`, alertId: a.id, type: change.type, level: a.level, value: a.value, message: change.message, at: change.at, by: change.by };
+  await tx.run('INSERT INTO alert_events (id, alert_id, seq, type, level, value, message, at, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    event.id,
+    a.id,
+    seq,
+    event.type,
+    event.level,
+    event.value,
+    event.message,
+    event.at,
+    event.by,
+  ]);
+  await insertOutboxRows(tx, deliveries(a, event), Date.parse(change.at));
+  return { alert: a, event };
 }

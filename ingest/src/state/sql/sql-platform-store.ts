@@ -12,6 +12,7 @@ import { SqlAuditLog } from './sql-audit-log.ts';
 import { SqlDeadLetterStore } from './sql-dead-letter-store.ts';
 import { SqlRuleStore } from './sql-rule-store.ts';
 import { SqlAlertStore } from './sql-alert-store.ts';
+import { SqlRuleFlushStore } from './sql-rule-flush-store.ts';
 import { SqlSubscriptionStore } from './sql-subscription-store.ts';
 import { SqlOutboxStore } from './sql-outbox-store.ts';
 import { SqlCommandStore } from './sql-command-store.ts';
@@ -40,6 +41,7 @@ export function sqlPlatformStore(db: SqlDatabase, o: SqlPlatformStoreOptions): P
     deadLetters: new SqlDeadLetterStore(db, o.maxDeadLetters ? { maxDeadLetters: o.maxDeadLetters } : {}),
     rules: new SqlRuleStore(db, o.logger),
     alerts: new SqlAlertStore(db),
+    ruleFlush: new SqlRuleFlushStore(db),
     subscriptions: new SqlSubscriptionStore(db),
     outbox: new SqlOutboxStore(db),
     commands: new SqlCommandStore(db),

@@ -1,6 +1,10 @@
 /** PresenceStore in SQL. */
-import type { PresenceRecord, PresenceStore } from '../presence-store.ts';
+import type { PresenceChange, PresenceRecord, PresenceStore } from '../presence-store.ts';
 import type { SqlClient } from './sql-client.ts';
+
+const SET_ONLINE = `INSERT INTO presence (device_id, online, since, remote_address, node_id) VALUES (?, 1, ?, ?, ?)
+  ON CONFLICT (device_id) DO UPDATE SET online = 1, since = excluded.since, remote_address = excluded.remote_address, node_id = excluded.node_id`;
+const SET_OFFLINE = 'UPDATE presence SET online = 0, since = ? WHERE device_id = ? AND node_id = ? AND online = 1';
 
 export class SqlPresenceStore implements PresenceStore {
   readonly #sql: SqlClient;
@@ -10,16 +14,15 @@ export class SqlPresenceStore implements PresenceStore {
   }
 
   async set(deviceId: string, online: boolean, remoteAddress: string | undefined, nodeId: string, atMs = Date.now()): Promise<void> {
-    const since = new Date(atMs).toISOString();
-    if (online) {
-      await this.#sql.run(
-        `INSERT INTO presence (device_id, online, since, remote_address, node_id) VALUES (?, 1, ?, ?, ?)
-         ON CONFLICT (device_id) DO UPDATE SET online = 1, since = excluded.since, remote_address = excluded.remote_address, node_id = excluded.node_id`,
-        [deviceId, since, remoteAddress ?? null, nodeId],
-      );
-    } else {
-      await this.#sql.run('UPDATE presence SET online = 0, since = ? WHERE device_id = ? AND node_id = ? AND online = 1', [since, deviceId, nodeId]);
-    }
+    await apply(this.#sql, { deviceId, online, remoteAddress, nodeId, atMs });
+  }
+
+  async setMany(changes: readonly PresenceChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    if (changes.length === 1) return apply(this.#sql, changes[0]!);
+    await this.#sql.transaction(async (tx) => {
+      for (const c of changes) await apply(tx, c);
+    });
   }
 
   async get(deviceId: string): Promise<PresenceRecord | undefined> {
@@ -37,4 +40,25 @@ export class SqlPresenceStore implements PresenceStore {
   async resetNode(nodeId: string): Promise<number> {
     return (await this.#sql.run('UPDATE presence SET online = 0 WHERE node_id = ? AND online = 1', [nodeId])).changes;
   }
+
+  async heartbeat(nodeId: string, atMs: number): Promise<void> {
+    await this.#sql.run(
+      'INSERT INTO cluster_nodes (node_id, heartbeat_at, started_at) VALUES (?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at',
+      [nodeId, atMs, new Date(atMs).toISOString()],
+    );
+  }
+
+  async sweepSilentNodes(silentSinceMs: number, atMs: number): Promise<string[]> {
+    const rows = await this.#sql.all<{ device_id: string }>(
+      `UPDATE presence SET online = 0, since = ? WHERE online = 1 AND node_id IN (SELECT node_id FROM cluster_nodes WHERE heartbeat_at < ?) RETURNING device_id`,
+      [new Date(atMs).toISOString(), silentSinceMs],
+    );
+    return rows.map((r) => r.device_id).sort();
+  }
+}
+
+async function apply(sql: SqlClient, c: PresenceChange): Promise<void> {
+  const since = new Date(c.atMs).toISOString();
+  if (c.online) await sql.run(SET_ONLINE, [c.deviceId, since, c.remoteAddress ?? null, c.nodeId]);
+  else await sql.run(SET_OFFLINE, [since, c.deviceId, c.nodeId]);
 }

@@ -109,20 +109,23 @@ export class SqlRuleStore implements RuleStore {
   async saveStates(entries: Iterable<[string, RuleState | undefined]>): Promise<void> {
     const list = [...entries];
     if (list.length === 0) return;
-    const now = Date.now();
-    await this.#sql.transaction(async (tx) => {
-      for (const [key, state] of list) {
-        const [stationId, ruleId] = splitKey(key);
-        if (state) {
-          const args: SqlValue[] = [stationId, ruleId, JSON.stringify({ ...state, lastTs: Number.isFinite(state.lastTs) ? state.lastTs : null }), now];
-          await tx.run(
-            'INSERT INTO rule_state (station_id, rule_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, rule_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
-            args,
-          );
-        } else {
-          await tx.run('DELETE FROM rule_state WHERE station_id = ? AND rule_id = ?', [stationId, ruleId]);
-        }
-      }
-    });
+    await this.#sql.transaction((tx) => writeRuleStates(tx, list));
+  }
+}
+
+/** Writes rule states (undefined deletes) inside the caller's transaction (saveStates; the rules' flush). */
+export async function writeRuleStates(tx: SqlClient, list: ReadonlyArray<readonly [string, RuleState | undefined]>): Promise<void> {
+  const now = Date.now();
+  for (const [key, state] of list) {
+    const [stationId, ruleId] = splitKey(key);
+    if (state) {
+      const args: SqlValue[] = [stationId, ruleId, JSON.stringify({ ...state, lastTs: Number.isFinite(state.lastTs) ? state.lastTs : null }), now];
+      await tx.run(
+        'INSERT INTO rule_state (station_id, rule_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, rule_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+        args,
+      );
+    } else {
+      await tx.run('DELETE FROM rule_state WHERE station_id = ? AND rule_id = ?', [stationId, ruleId]);
+    }
   }
 }
