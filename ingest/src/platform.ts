@@ -28,6 +28,8 @@ import { DeliveryHandover } from './state/delivery-handover.ts';
 import { startNodeHeartbeat } from './state/node-heartbeat.ts';
 import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
+import { AcceptWorkerPool } from './accept/accept-worker-pool.ts';
+import { acceptWorkerCount } from './accept/accept-worker-count.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
 import type { ExternalSubscriber } from './accept/external-subscriber.ts';
@@ -97,6 +99,8 @@ export interface Platform {
   readonly nodeId: string;
   /** The platform's typed events (platform-events.ts): 'readingsDurable', 'presence', 'alert', 'stationRemoved' … */
   readonly events: PlatformEvents;
+  /** The accept worker threads (`acceptWorkers` ≥ 1), or undefined when readings are accepted on the main thread. */
+  readonly acceptWorkers: AcceptWorkerPool | undefined;
   stop(): Promise<void>;
 }
 
@@ -311,6 +315,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       maxFutureSkewMs: config.accept.maxFutureSkewMs,
       maxAgeMs: config.accept.maxAgeMs,
     };
+    // Decode, validate and format on worker threads (per-station order and durable PUBACK kept: accept-worker-pool.ts), or here.
+    const workerCount = acceptWorkerCount(config.accept.workers);
+    const acceptPool = workerCount > 0 ? new AcceptWorkerPool({ ...acceptCtx, size: workerCount, logger: logger.child({ component: 'accept-workers' }) }) : undefined;
+    if (acceptPool) cleanups.push(() => acceptPool.close());
 
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
     const appendDurably = async (lines: string): Promise<void> => {
@@ -351,7 +359,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       const started = performance.now();
       const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
       if (topic.kind === 'readings') {
-        const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
+        const result = acceptPool ? await acceptPool.accept(deviceId, topicName, payload) : acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
         await appendAll(result.lines, result.deadLetters);
         if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
@@ -706,7 +714,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
       // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
       logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-      return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
+      return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, acceptWorkers: acceptPool, stop };
     };
     return { config, events, store, registry, influx, warnings, api, apiToken, nodeId, listen, stop };
   } catch (err) {
