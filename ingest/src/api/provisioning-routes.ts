@@ -220,7 +220,7 @@ export const provisioningRoutes: ApiPlugin<ProvisioningRouteOptions> = async (ap
       const station = deps.registry.get(id);
       const config = station && inScope(req, station.department) ? await deps.provisioning.getConfig(id) : undefined;
       if (!config) throw new HttpError('API_ERR_NOT_FOUND', `no config for station ${id}`);
-      return { stationId: id, config, agent: await agentConfigStatus(deps.influx, id, config.version) };
+      return { stationId: id, config, agent: await agentConfigStatus(deps.influx, id, config.version, await deps.provisioning.getApplied(id)) };
     },
   );
 };
