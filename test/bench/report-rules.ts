@@ -6,6 +6,7 @@
 import type { WebhookLatencyResult } from './webhook-latency.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
 import type { MachineInfo } from './machine-info.ts';
+import type { RulesFlushResult } from './bench-rules-flush.ts';
 
 const BEGIN = '<!-- rules-16:begin -->';
 const END = '<!-- rules-16:end -->';
@@ -21,7 +22,7 @@ function spread(values: readonly number[], fmt: (n: number) => string): string {
   return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
 }
 
-export function renderRulesSection(runs: readonly WebhookLatencyResult[], machine: MachineInfo, profile?: ProfileSummary): string {
+export function renderRulesSection(runs: readonly WebhookLatencyResult[], machine: MachineInfo, flush?: RulesFlushResult, profile?: ProfileSummary): string {
   const target = runs[0]?.backgroundTargetPerSec ?? 0;
   const p99 = runs.map((r) => r.latencyMsP99);
   const verdict = p99.length === 0 ? 'no run finished' : Math.max(...p99) < 50 ? 'goal met: p99 under 50 ms in every run' : `goal NOT met in ${p99.filter((v) => v >= 50).length} of ${p99.length} runs (p99 ≥ 50 ms)`;
@@ -42,6 +43,14 @@ export function renderRulesSection(runs: readonly WebhookLatencyResult[], machin
     '',
     `**Spread over the ${runs.length} run${runs.length === 1 ? '' : 's'}:** p50 ${spread(runs.map((r) => r.latencyMsP50), f1)} ms, p99 ${spread(p99, f1)} ms, background ${spread(runs.map((r) => r.backgroundReadingsPerSec), int)} readings/s, its PUBACK p99 ${spread(runs.map((r) => r.backgroundAckMsP99), f1)} ms — ${verdict}.`,
     '',
+    ...(flush
+      ? [
+          `**The rules’ own cost** (test/bench/bench-rules-flush.ts, in-process, a real SQLite store, the default rules, ${flush.stations} air stations, ${int(flush.messages)} simulated one-reading messages in turns of ${flush.perTurn}, ${flush.rounds} rounds each after a warm-up pair):`,
+          `CPU per message **${spread(flush.flushedUsPerMessage, f1)} µs flushed** against ${spread(flush.inlineUsPerMessage, f1)} µs for the inline path it replaced (peer: rules in each message’s event, a transaction per alert change and one more for its rule state, rebuilt from the same engine and lifecycle);`,
+          `ratio flushed / inline ${spread(flush.flushedUsPerMessage.map((v, i) => v / flush.inlineUsPerMessage[i]!), f2)}. Store transactions for the same ${int(flush.transitions)} alert changes: ${int(flush.flushedTransactions)} flushed against ${int(flush.inlineTransactions)} inline.`,
+          '',
+        ]
+      : []),
     '**What the path is now.** The publish path only queues a durable message for the rules (an array push, ingest/src/alerts/rule-flusher.ts).',
     'The rules run in the next flush (setImmediate: every message one spool commit made durable is evaluated together, consecutive messages of a station in one `evaluateReadings` call),',
     'and the flush’s alert changes and the rule states behind them are ONE store transaction (RuleFlushStore), after which the delivery worker is kicked.',

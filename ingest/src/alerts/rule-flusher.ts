@@ -144,8 +144,9 @@ export class RuleFlusher {
  * older than the newest seen for the station so far (evaluateReadings sorts a call's readings
  * by time, which then reorders nothing) and the station record is the same one.
  */
-function byStation(batch: readonly ReadingsDurable[]): Array<{ readonly station: Station; readonly readings: Reading[] }> {
-  const out = new Map<string, { runs: Array<{ station: Station; readings: Reading[] }>; newest: number }>();
+function byStation(batch: readonly ReadingsDurable[]): ReadonlyArray<{ readonly station: Station; readonly readings: readonly Reading[] }> {
+  // Most flushes hold one message per station: a run is the message's own array until a second joins it.
+  const out = new Map<string, { runs: Array<{ station: Station; readings: readonly Reading[]; own: boolean }>; newest: number }>();
   for (const e of batch) {
     let min = Infinity;
     let max = -Infinity;
@@ -155,13 +156,19 @@ function byStation(batch: readonly ReadingsDurable[]): Array<{ readonly station:
     }
     const entry = out.get(e.station.id);
     if (!entry) {
-      out.set(e.station.id, { runs: [{ station: e.station, readings: [...e.readings] }], newest: max });
+      out.set(e.station.id, { runs: [{ station: e.station, readings: e.readings, own: false }], newest: max });
       continue;
     }
     const last = entry.runs.at(-1)!;
-    if (last.station === e.station && min >= entry.newest) last.readings.push(...e.readings);
-    else entry.runs.push({ station: e.station, readings: [...e.readings] });
+    if (last.station === e.station && min >= entry.newest) {
+      if (!last.own) {
+        last.readings = [...last.readings];
+        last.own = true;
+      }
+      (last.readings as Reading[]).push(...e.readings);
+    } else entry.runs.push({ station: e.station, readings: e.readings, own: false });
     if (max > entry.newest) entry.newest = max;
   }
+  if (out.size === batch.length) return batch;
   return [...out.values()].flatMap((entry) => entry.runs);
 }
