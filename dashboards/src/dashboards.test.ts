@@ -146,8 +146,22 @@ test('Geomap basemap by configuration: none fetches nothing, 天地图 needs its
   const map = overview.panels.find((p) => p.type === 'geomap')!;
   expect((map.options as { basemap: { type: string } }).basemap.type).toBe('default');
   const links = map.fieldConfig!.defaults.links!;
-  expect(links.map((l) => l.url)).toEqual(['/dashboards?tag=shanshui&tag=${__data.fields.domain}', '${platform_url}/?station=${__data.fields.station}']);
+  // Grafana fills ${__data.fields.x} with the field's display text (its value mappings applied), so the
+  // board column's mappings turn a station's domain into its dashboard's uid.
+  expect(links.map((l) => l.url)).toEqual(['/d/${__data.fields.board}?var-station=${__data.fields.station}&${__url_time_range}', '${platform_url}/?station=${__data.fields.station}']);
   expect(overview.templating.list.some((v) => v.name === 'platform_url')).toBe(true);
+  const board = map.fieldConfig!.overrides.find((o) => o.matcher.options === 'board')!;
+  const mappings = board.properties.find((p) => p.id === 'mappings')!.value as Array<{ options: Record<string, { text: string }> }>;
+  const uidOf = Object.fromEntries(Object.entries(mappings[0]!.options).map(([domain, m]) => [domain, m.text]));
+  const { DOMAINS } = await import('@shanshui/models');
+  const all = Object.values(buildDashboards());
+  for (const domain of DOMAINS) {
+    // Each domain's marker opens a dashboard that exists, whose station variable lists that domain's stations.
+    const target = all.find((d) => d.uid === uidOf[domain]);
+    expect(target, `${domain} → ${uidOf[domain]}`).toBeDefined();
+    const station = target!.templating.list.find((v) => v.name === 'station')!;
+    expect(station.type === 'query' ? station.query : '', domain).toMatch(new RegExp(`"domain" (= '${domain}'|=~ /\\^\\([a-z_|]*\\b${domain}\\b)`));
+  }
   // Checked against @grafana/schema by the typecheck; here only that every dashboard passes through it.
   expect(Object.keys(grafanaDashboards()).sort()).toEqual(Object.keys(buildDashboards()).sort());
 });

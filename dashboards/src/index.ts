@@ -15,5 +15,6 @@ export { extractQueries, interpolate, influxRegexEscape, leftoverVariables } fro
 export type { ExtractedQuery, Interpolation } from './grafana-queries.ts';
 export { iaqiExpression, AQI_COLUMNS, ALERT_LOOKBACK, currentAlerts, stationsQuery } from './influxql.ts';
 export { TOOLTIP_METRICS, tooltipColumn } from './dashboards/overview.ts';
+export { DOMAIN_BOARD_UID, boardMappings } from './domain-boards.ts';
 export { HEARTBEAT_METRIC } from './dashboards/platform-health.ts';
 export { GATEWAY_LOOKBACK } from './gateway-panels.ts';

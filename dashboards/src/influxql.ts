@@ -25,9 +25,12 @@ export function currentAlerts(filter: string): string {
 /** Alerts whose current state is not resolved. */
 export const ACTIVE = `"state" <> 'resolved'`;
 
-/** Latest registration of each active station (station_info), with position and name. */
-export function stationsQuery(filter: string): string {
-  return `SELECT "lat", "lon", "name" FROM (SELECT last("lat") AS "lat", last("lon") AS "lon", last("name") AS "name", last("active") AS "active" FROM "station_info" WHERE ${filter} GROUP BY "station", "domain", "dept", "region") WHERE "active" = 1 GROUP BY "station", "domain", "dept", "region"`;
+/**
+ * Latest registration of each active station (station_info), with position and name; `board`
+ * adds a column of the station's domain under that name (the map's dashboard links are made from it).
+ */
+export function stationsQuery(filter: string, options: { board?: boolean } = {}): string {
+  return `SELECT "lat", "lon", "name"${options.board ? ', "domain" AS "board"' : ''} FROM (SELECT last("lat") AS "lat", last("lon") AS "lon", last("name") AS "name", last("active") AS "active" FROM "station_info" WHERE ${filter} GROUP BY "station", "domain", "dept", "region") WHERE "active" = 1 GROUP BY "station", "domain", "dept", "region"`;
 }
 
 /**

@@ -7,6 +7,8 @@
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
  *   station config ID [--file F.json [--wait SEC]]   show desired and applied config, or publish F.json (exit 3: the agent rejected it)
+ *   command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]   remote control (遥控): send, wait for the answer (exit 3: failed or expired)
+ *   command list ID | command show COMMAND_ID
  *   dead-letters [--device ID] [--limit N]
  *   delivery
  *   lockout lift --address IP [--device ID]   lift the brute-force lockouts of an address (admin)
@@ -41,6 +43,7 @@ const { values, positionals } = parseArgs({
     ttl: { type: 'string' },
     file: { type: 'string' },
     wait: { type: 'string' },
+    args: { type: 'string' },
     address: { type: 'string' },
     json: { type: 'boolean' },
     role: { type: 'string' },
@@ -50,7 +53,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
+const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 19).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
 function fail(message: string): never {
   process.stderr.write(`shanshui: ${message}\n`);
   process.exit(2);
@@ -117,6 +120,13 @@ interface AgentStatus {
   state: 'applied' | 'rejected' | 'pending' | 'unknown';
   applied: { version: number } | null;
   rejected: { version: number | null; reason: string; runningVersion: number | null } | null;
+}
+/** A command as the API shows it. */
+interface CommandView {
+  id: string;
+  state: 'pending' | 'sent' | 'succeeded' | 'failed' | 'expired';
+  result?: unknown;
+  error?: string | null;
 }
 const [group, action, arg] = positionals;
 
@@ -203,6 +213,39 @@ if (values.help || !group) {
       process.stderr.write(`\n已发布，网关尚未确认 — published; the agent has not answered within ${waitSec} s (offline?). It gets the config when it connects: check with \`npm run cli -- station config ${arg}\`.\n`);
     }
   }
+} else if (group === 'command' && action === 'send' && arg) {
+  const name = positionals[3];
+  if (!name) fail('command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]');
+  let args: unknown = {};
+  if (values.args !== undefined) {
+    try {
+      args = JSON.parse(values.args);
+    } catch (err) {
+      fail(`--args must be JSON such as '{"value":40}': ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const sent = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/commands`, { name, args, ...(values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {}) })) as { command: CommandView };
+  // Accepted is not done: wait for the device's answer, and fail when it reports a failure.
+  const waitSec = values.wait !== undefined ? num('wait', values.wait) : 30;
+  const deadline = Date.now() + waitSec * 1000;
+  let command = sent.command;
+  while (!['succeeded', 'failed', 'expired'].includes(command.state) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    command = ((await call('GET', `/api/v1/commands/${encodeURIComponent(command.id)}`)) as { command: CommandView }).command;
+  }
+  print({ command });
+  if (command.state === 'succeeded') {
+    process.stderr.write(`\n已执行 — ${arg} carried out ${name}${command.result !== null && command.result !== undefined ? `: ${JSON.stringify(command.result)}` : ''}.\n`);
+  } else if (command.state === 'failed' || command.state === 'expired') {
+    process.stderr.write(`\n未执行 — ${arg} did NOT carry out ${name}: ${command.state === 'expired' ? 'no answer before it expired' : (command.error ?? 'failed')}.\n`);
+    process.exit(3);
+  } else {
+    process.stderr.write(`\n已受理，设备尚未回复 — accepted (${command.state}); ${arg} has not answered within ${waitSec} s (offline?). Check with \`npm run cli -- command show ${command.id}\`.\n`);
+  }
+} else if (group === 'command' && action === 'list' && arg) {
+  print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/commands${query({ limit: values.limit })}`));
+} else if (group === 'command' && action === 'show' && arg) {
+  print(await call('GET', `/api/v1/commands/${encodeURIComponent(arg)}`));
 } else if (group === 'profile' && action === 'list') {
   print(await call('GET', '/api/v1/profiles'));
 } else if (group === 'profile' && action === 'show' && arg) {

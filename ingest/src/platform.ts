@@ -56,6 +56,7 @@ import { mapRoutes } from './api/map-routes.ts';
 import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
+import { recordAppliedConfig } from './commands/record-applied-config.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { Warnings } from './alerts/start-warnings.ts';
@@ -485,6 +486,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         },
         events(e) {
           dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
+          recordAppliedConfig(provisioning, e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
         },
         // A deleted station's open commands end (its id may be registered again).
         stationRemoved(station) {

@@ -44,6 +44,7 @@ import { benchAgent } from './bench-agent.ts';
 import type { AgentBenchOptions } from './bench-agent.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
 import { benchMap, renderMapMarkdown, spliceMapSection } from './bench-map.ts';
+import { renderAgentSection, spliceAgentSection } from './agent-section.ts';
 import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
 import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
@@ -265,10 +266,10 @@ async function main(): Promise<void> {
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // Parts run alone (cluster, throughput, map): their sections are replaced in the file as it stands; others keep theirs.
+    // Parts run alone (cluster, throughput, map, agent): their sections are replaced in the file as it stands; others keep theirs.
     // So are the #16 runs (raw, e2e, aedes and nothing else of the main table), and the webhook part (its own #16 rules section).
     const alone =
-      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook') ||
+      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook' || part === 'agent') ||
       (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook'));
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
@@ -282,6 +283,7 @@ async function main(): Promise<void> {
     if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile));
     else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
+    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);

@@ -312,6 +312,8 @@ test('一张图: the station layer has numeric lat/lon, name and tags for each a
     assert.ok((r['lat'] as number) > 22 && (r['lat'] as number) < 24);
     assert.match(String(r['name']), /^测试/);
     for (const tag of ['station', 'domain', 'dept', 'region']) assert.equal(typeof r[tag], 'string', tag);
+    // The column the marker's dashboard link is made from (its value mappings give the domain's dashboard uid).
+    assert.equal(r['board'], r['domain'], 'board carries the domain');
   }
   const ids = new Set(stations.map((r) => r['station']));
   const warnings = rowsOf(await run(findQuery('overview.json', '一张图', 'B')));

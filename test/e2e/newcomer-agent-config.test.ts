@@ -60,3 +60,36 @@ test('an agent-rejected config: the CLI exits 3 with the reason; GET shows desir
   expect(shown.body.agent).toMatchObject({ desiredVersion: 2, state: 'rejected', applied: { version: 1 }, rejected: { version: 2, runningVersion: 1 } });
   expect(shown.body.agent.rejected.reason).toMatch(/port \d+ is already used/);
 });
+
+test('commands are checked against the config the agent runs, not a desired one it refused', { timeout: 120_000 }, async () => {
+  const dir = await provisionedAgentDir(tp, cleanups, { id: 'cfg-cmd-01', domain: 'reservoir', department: 'water' });
+  await agentIn(cleanups, dir);
+  const files = await tempDir('shanshui-cfg-');
+  cleanups.push(files.remove);
+  const port = await freePort();
+  const modbusPort = await freePort();
+  const gate = { name: 'set_gate_opening', slaveId: 1, table: 'holding', address: 10, min: 0, max: 100 };
+  const modbus = { kind: 'modbus', transport: { type: 'tcp', host: '127.0.0.1', port: modbusPort }, groups: [{ slaveId: 1, points: [{ metric: 'outflow', table: 'holding', address: 11 }] }], commands: [gate] };
+  const v1 = path.join(files.dir, 'v1.json');
+  const v2 = path.join(files.dir, 'v2.json');
+  const v3 = path.join(files.dir, 'v3.json');
+  await writeFile(v1, JSON.stringify({ version: 1, sources: [{ kind: 'hj212', port, host: '127.0.0.1' }] }));
+  // Defines the gate command, but the agent refuses it (two listeners on one port).
+  await writeFile(v2, JSON.stringify({ version: 2, sources: [{ kind: 'hj212', port, host: '127.0.0.1' }, { kind: 'sl651', port, host: '127.0.0.1' }, modbus] }));
+  await writeFile(v3, JSON.stringify({ version: 3, sources: [{ kind: 'hj212', port, host: '127.0.0.1' }, modbus] }));
+
+  expect((await cli(['station', 'config', 'cfg-cmd-01', '--file', v1, '--wait', '30'])).code).toBe(0);
+  const rejected = await cli(['station', 'config', 'cfg-cmd-01', '--file', v2, '--wait', '30']);
+  expect(rejected.code, rejected.stderr).toBe(3);
+
+  const refused = await cli(['command', 'send', 'cfg-cmd-01', 'set_gate_opening', '--args', '{"value":40}']);
+  expect(refused.code, refused.stdout).not.toBe(0);
+  expect(refused.stderr).toMatch(/agent runs config version 1.*defines no commands.*version 2.*not applied/);
+
+  expect((await cli(['station', 'config', 'cfg-cmd-01', '--file', v3, '--wait', '30'])).code).toBe(0);
+  const sent = await cli(['command', 'send', 'cfg-cmd-01', 'set_gate_opening', '--args', '{"value":40}', '--wait', '0']);
+  expect(sent.code, sent.stderr).toBe(0);
+  const outOfRange = await tp.api.call('POST', '/api/v1/stations/cfg-cmd-01/commands', { name: 'set_gate_opening', args: { value: 140 } });
+  expect(outOfRange.status).toBe(400);
+  expect(outOfRange.body.error.message).toMatch(/above max 100/);
+});

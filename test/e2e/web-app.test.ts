@@ -162,6 +162,13 @@ test('station panel: latest values with quality, AQI classification, a 24 h char
   await viewer.context.close();
 });
 
+test('a Grafana marker\'s link (/?station=ID) opens the page on that station\'s panel', async () => {
+  const { page, context } = await signIn(browser, base, 'watch', 'only looking at maps');
+  await page.goto(`${base}/?station=rsv-ch-001`);
+  await expect.poll(() => page.getByTestId('station-panel').locator('h2').textContent(), WAIT).toBe('流溪河水库');
+  await context.close();
+});
+
 test('acknowledge from the list: the alert shows who, and the audit log names the person and the role', async () => {
   await publish('water-pz-001', { ph: 7.2, do: 1.5, nh3n: 2.5 });
   const { page, context } = await signIn(browser, base, 'duty', 'emergency centre duty');
@@ -207,7 +214,7 @@ test('department scope: a water user never sees another department’s stations,
   await context.close();
 });
 
-test('offline: the page asks nothing of any other host, draws the bundled boundaries, and carries a CSP without inline scripts', async () => {
+test('offline: the page asks nothing of any other host, draws the bundled boundaries of every province, and carries a CSP without inline scripts', async () => {
   const foreign: string[] = [];
   const { page, context } = await signIn(browser, base, 'watch', 'only looking at maps', undefined, async (c) => {
     await c.route('**/*', (route) => {
@@ -220,7 +227,30 @@ test('offline: the page asks nothing of any other host, draws the bundled bounda
   await expect
     .poll(() => page.evaluate(() => (globalThis as unknown as { shanshui: { view: { map: { querySourceFeatures(s: string): unknown[] } } } }).shanshui.view.map.querySourceFeatures('boundaries').length), WAIT)
     .toBeGreaterThan(0);
+  // The whole country, not only the demo's province: every provincial-level division is drawn —
+  // seen over all of China, and 香港 and 澳门 (smaller than a pixel there) at the Pearl River delta.
+  const drawn = new Set<string>();
+  const provincesAt = async (center: [number, number], zoom: number): Promise<number> => {
+    const codes = await page.evaluate(
+      ([c, z]) => {
+        const map = (globalThis as unknown as { shanshui: { view: { map: { jumpTo(o: unknown): void; querySourceFeatures(s: string, o: unknown): Array<{ properties: { code: string } }> } } } }).shanshui.view.map;
+        map.jumpTo({ center: c, zoom: z });
+        // Each city's outline carries its province's code.
+        return map.querySourceFeatures('boundaries', { filter: ['==', ['get', 'level'], 'city'] }).map((f) => f.properties.code);
+      },
+      [center, zoom] as const,
+    );
+    for (const c of codes) drawn.add(c);
+    return drawn.size;
+  };
+  await expect.poll(() => provincesAt([105, 30], 2.6), WAIT).toBeGreaterThanOrEqual(32);
+  if (SHOTS) await page.screenshot({ path: path.join(DOCS, 'web-offline-china.png') });
+  await expect.poll(() => provincesAt([113.9, 22.3], 8), WAIT).toBe(34);
   expect(foreign).toEqual([]);
+  // Light on the wire: the boundaries (and the bundle) go gzipped to a browser that accepts it.
+  const geo = await fetch(`${base}/assets/boundaries.geojson`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(geo.headers.get('content-encoding')).toBe('gzip');
+  expect(((await geo.json()) as { features: unknown[] }).features.length).toBeGreaterThan(300);
   const res = await fetch(`${base}/`);
   const csp = res.headers.get('content-security-policy')!;
   expect(csp).toMatch(/script-src 'self'(;|$)/);

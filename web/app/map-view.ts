@@ -1,9 +1,9 @@
 /**
  * The map: MapLibre GL JS with the configured basemap (天地图, an XYZ tile server, or none),
- * the bundled administrative boundaries on top (so the page is never blank offline), and the
- * stations as one clustered GeoJSON source — clusters take the colour of their worst station,
- * so a red warning is visible at every zoom. Cluster counts are HTML labels (an offline map
- * has no glyph server for map text).
+ * the bundled administrative boundaries on top (every province of China and its cities' borders:
+ * the page is never blank offline), and the stations as one clustered GeoJSON source — clusters
+ * take the colour of their worst station, so a red warning is visible at every zoom. Cluster
+ * counts are HTML labels (an offline map has no glyph server for map text).
  */
 import { LngLatBounds, Map as MapLibreMap, Marker, NavigationControl, Popup, ScaleControl } from 'maplibre-gl';
 import type { ExpressionSpecification, GeoJSONSource, MapGeoJSONFeature, MapLayerMouseEvent, StyleSpecification } from 'maplibre-gl';
@@ -38,9 +38,12 @@ function baseStyle(config: AppConfig): StyleSpecification {
       style.layers.push({ id: 'basemap-labels', type: 'raster', source: 'basemap-labels' });
     }
   } else {
-    style.layers.push({ id: 'boundaries-fill', type: 'fill', source: 'boundaries', paint: { 'fill-color': '#fbfbf7', 'fill-outline-color': '#b8c4d0' } });
+    style.layers.push({ id: 'boundaries-fill', type: 'fill', source: 'boundaries', filter: ['==', ['get', 'level'], 'city'], paint: { 'fill-color': '#fbfbf7' } });
   }
-  style.layers.push({ id: 'boundaries-line', type: 'line', source: 'boundaries', paint: { 'line-color': '#7d8fa3', 'line-width': 1, 'line-opacity': b.kind === 'none' ? 0.9 : 0.5 } });
+  // Fine lines for the outlines of cities (and 区/县 in a build variant that has them), bolder ones for province borders.
+  const opacity = b.kind === 'none' ? 0.9 : 0.5;
+  style.layers.push({ id: 'boundaries-inner', type: 'line', source: 'boundaries', minzoom: 5, filter: ['!=', ['get', 'level'], 'province-border'], paint: { 'line-color': '#a3b1c0', 'line-width': 0.7, 'line-opacity': opacity } });
+  style.layers.push({ id: 'boundaries-line', type: 'line', source: 'boundaries', filter: ['==', ['get', 'level'], 'province-border'], paint: { 'line-color': '#7d8fa3', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.8, 8, 1.6], 'line-opacity': opacity } });
   return style;
 }
 

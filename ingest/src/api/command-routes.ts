@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CommandStore } from '../commands/command-store.ts';
 import type { CommandDispatcher } from '../commands/command-dispatcher.ts';
-import { validateCommand } from '../commands/command-dispatcher.ts';
+import { checkCommand } from '../commands/check-command.ts';
 import type { ProvisioningStore } from '../state/provisioning-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import { HttpError, parseOr400 } from './http-error.ts';
@@ -71,7 +71,7 @@ export function commandRoutes(deps: CommandRouteDeps): (app: FastifyInstance) =>
         // A child has no session of its own to receive it: it would wait until it expired.
         throw new HttpError('API_ERR_COMMAND_INVALID', `station ${id} reports through gateway ${station.gatewayId}: send the command to ${station.gatewayId}, whose configuration maps it`);
       }
-      const invalid = validateCommand(await deps.provisioning.getConfig(id), body.name, body.args);
+      const invalid = await checkCommand(deps.provisioning, id, body.name, body.args);
       if (invalid) throw new HttpError('API_ERR_COMMAND_INVALID', invalid);
       const by = actorOf(req);
       const command = await deps.commands.create({ stationId: id, department: station.department, name: body.name, args: body.args, by, ttlSec: body.ttlSec });

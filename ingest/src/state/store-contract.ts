@@ -160,6 +160,25 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal(await p.getConfig('gw-1'), undefined);
   });
 
+  withStore('provisioning: the applied agent config is the published version the agent reported, not the latest desired one', async (store) => {
+    const p = store.provisioning;
+    const v = (version: number, command?: string) =>
+      ({ version, sources: command ? [{ kind: 'opcua', commands: [{ name: command }] }] : [] }) as unknown as Parameters<typeof p.setConfig>[1];
+    assert.equal(await p.getApplied('gw-2'), undefined);
+    await p.setConfig('gw-2', v(1));
+    await p.setConfig('gw-2', v(2, 'open_gate'));
+    assert.equal(await p.markApplied('gw-2', 1, T0), true);
+    assert.deepEqual(await p.getApplied('gw-2'), { version: 1, config: v(1), at: new Date(T0).toISOString() });
+    assert.deepEqual(await p.getConfig('gw-2'), v(2, 'open_gate'), 'desired stays the latest');
+    assert.equal(await p.markApplied('gw-2', 9, T0), false, 'a version never published');
+    assert.equal(await p.markApplied('gw-2', 2, T0 + 1000), true);
+    assert.deepEqual((await p.getApplied('gw-2'))?.config, v(2, 'open_gate'));
+    assert.equal(await p.markApplied('gw-2', 1, T0 + 2000), false, 'an older version is forgotten once a newer one is applied');
+    assert.equal((await p.getApplied('gw-2'))?.version, 2);
+    await p.deleteStation('gw-2');
+    assert.equal(await p.getApplied('gw-2'), undefined);
+  });
+
   withStore('API tokens: only the hash is stored; they expire and can be revoked', async (store, db) => {
     const t = store.tokens;
     const { token, secret } = await t.create({ name: 'water-ops', role: 'operator', departments: ['water'], ttlSec: 60, createdBy: 'admin' }, T0);

@@ -1,7 +1,7 @@
 /**
  * Serves the 一张图 web app (built by @shanshui/web into its dist folder):
  *   GET /                 the page shell (index.html)
- *   GET /assets/*         the bundle, MapLibre's worker, the boundaries GeoJSON
+ *   GET /assets/*         the bundle, MapLibre's worker, the boundaries GeoJSON (gzipped when accepted)
  *   GET /app/config.json  basemap and display settings (signed in)
  * and the security headers of every answer (@fastify/helmet): a CSP with scripts and workers
  * from this origin only — no 'unsafe-inline' or 'unsafe-eval' script — tiles only from the
@@ -50,7 +50,8 @@ export function webAppRoutes(deps: WebAppDeps): (app: FastifyInstance) => void {
       referrerPolicy: { policy: 'same-origin' },
       crossOriginResourcePolicy: { policy: 'same-origin' },
     });
-    void app.register(fastifyStatic, { root: path.resolve(deps.distDir), prefix: '/assets/', index: false, wildcard: true, maxAge: '1h' });
+    // preCompressed: the build writes a .gz beside each asset (the bundle, the boundaries), sent to browsers that accept gzip.
+    void app.register(fastifyStatic, { root: path.resolve(deps.distDir), prefix: '/assets/', index: false, wildcard: true, maxAge: '1h', preCompressed: true });
     app.get('/', async (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
     app.get('/index.html', async (_req, reply) => reply.redirect('/'));
     app.get('/app/config.json', { config: { permission: 'stations:read' } }, async () => ({

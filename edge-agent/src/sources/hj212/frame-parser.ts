@@ -16,6 +16,7 @@
  *   (and a frame can never exceed 2 + 4 + 9999 + 6 bytes anyway).
  * `push` never throws: every problem is an event with a code.
  */
+import { scanFrames } from '../frame-scan.ts';
 import { hj212Crc } from './crc.ts';
 import type { Hj212ErrorCode } from './errors.ts';
 
@@ -123,43 +124,15 @@ export class Hj212FrameParser {
     // Every frame ends in LF, so the searches that find frames by their end (lenient CRLF
     // scan, look-ahead for a later frame) only run when new bytes bring one.
     const scan = bytes.includes(LF);
-    let buf = this.#buffer.length === 0 ? bytes : Buffer.concat([this.#buffer, bytes]);
-    const events: Hj212FrameEvent[] = [];
-    let garbage = 0;
-    const flushGarbage = (): void => {
-      if (garbage > 0) {
-        events.push(error('EDGE_ERR_HJ212_GARBAGE', `${garbage} bytes outside any frame`, garbage));
-        garbage = 0;
-      }
-    };
-
-    while (buf.length > 0) {
-      let start = buf.indexOf(HEADER);
-      // In a run of '#', the header is the last two.
-      while (start >= 0 && buf[start + 2] === HASH) start++;
-      if (start < 0) {
-        // A trailing '#' may be the first half of the next header.
-        const keep = buf[buf.length - 1] === HASH ? 1 : 0;
-        garbage += buf.length - keep;
-        buf = buf.subarray(buf.length - keep);
-        this.#forget();
-        break;
-      }
-      if (start > 0) {
-        garbage += start;
-        buf = buf.subarray(start);
-        this.#forget();
-      }
-      const attempt = this.#attempt(buf, scan);
-      if (attempt.type === 'need') break;
-      flushGarbage();
-      events.push(attempt.event);
-      buf = buf.subarray(attempt.consumed);
-      this.#forget();
-    }
-    flushGarbage();
+    const buf = this.#buffer.length === 0 ? bytes : Buffer.concat([this.#buffer, bytes]);
+    const { events, rest } = scanFrames<Hj212FrameEvent>(buf, {
+      marker: HASH,
+      attempt: (at) => this.#attempt(at, scan),
+      garbage: (bytes) => error('EDGE_ERR_HJ212_GARBAGE', `${bytes} bytes outside any frame`, bytes),
+      consumed: () => this.#forget(),
+    });
     // Copy so a small pending tail does not pin a large chunk in memory.
-    this.#buffer = Buffer.from(buf);
+    this.#buffer = Buffer.from(rest);
     return events;
   }
 

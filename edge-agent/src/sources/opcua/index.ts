@@ -1,5 +1,6 @@
 export { OpcuaSource, OPCUA_SOURCE_DEFAULTS } from './opcua-source.ts';
-export type { OpcuaSourceOptions, OpcuaSourceConfig, OpcuaSourceStats, OpcuaCommandResult } from './opcua-source.ts';
+export type { OpcuaSourceOptions, OpcuaSourceConfig, OpcuaSourceStats } from './opcua-source.ts';
+export type { OpcuaCommandResult } from './opcua-commands.ts';
 export { OPCUA_ERRORS, OpcuaError } from './errors.ts';
 export type { OpcuaErrorCode } from './errors.ts';
 export { opcuaStatusToQuality } from './status-quality.ts';

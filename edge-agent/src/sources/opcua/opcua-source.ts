@@ -1,26 +1,22 @@
 /**
  * OPC-UA source: one client session to a PLC/SCADA server, one subscription, a monitored item
- * per configured node, each data change → a `SourceReading`. In order:
+ * per configured node, each data change → a `SourceReading`. This file is the session's life;
+ * its parts live beside it:
+ * - `monitored-items.ts` — the monitored items, batched by sampling interval and deadband;
+ * - `data-change-readings.ts` — data changes → readings (scale, offset, quality, timestamps);
+ * - `subscription-watchdog.ts` — when a silent subscription must be built again;
+ * - `opcua-commands.ts` — `executeCommand`: Write / Call services, never throws.
+ * In order:
  * 1. `start()` prepares the agent PKI (own certificate, owner-only) and starts connecting in the
  *    background: endpointMustExist false, infinite retries with backoff 1 s … 10 s, so a server
  *    that is down (or not yet up after a power cut) never fails the agent.
  * 2. Session (anonymous) → subscription (publishing interval from the config, keep-alive count
- *    chosen so several keep-alives fit in `watchdogMs`) → monitored items, created in batches
- *    grouped by (sampling interval, deadband): queue 10, discard oldest, an absolute
- *    DataChangeFilter when deadband > 0 (converted to raw units: deadband / |scale|). Servers
- *    refuse deadbands on non-numeric nodes (BadFilterNotAllowed): those items are created again
- *    without a filter, and that is logged.
- * 3. Data change → value × scale + offset with the StatusCode mapped to a quality
- *    (`status-quality.ts`), stamped sourceTimestamp ?? serverTimestamp ?? now; changes of one
- *    event-loop turn go to `onReadings` together, merged per timestamp.
+ *    chosen so several keep-alives fit in `watchdogMs`) → monitored items.
+ * 3. Changes of one event-loop turn go to `onReadings` together, merged per timestamp.
  * 4. Server restart / network loss: node-opcua's client reconnects, reactivates or recreates
  *    the session and recreates the subscription and its items (verified in the tests).
- * 5. Watchdog: when neither a data change nor a subscription keep-alive arrived within
- *    `watchdogMs` while connected — a subscription that silently stopped delivering, a known
- *    failure of other gateways — the subscription is terminated and built again; if the session
- *    refuses, the session too. Counted in `subscriptionRebuilds`.
- * 6. `executeCommand` writes a node or calls a method named in `config.commands`, after
- *    checking the argument types; it never throws.
+ * 5. Watchdog: a subscription that stopped delivering is terminated and built again; if the
+ *    session refuses, the session too. Counted in `subscriptionRebuilds`.
  */
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -29,26 +25,17 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SourceConfigSchema } from '@shanshui/models';
 import type { SourceConfig } from '@shanshui/models';
-import {
-  AttributeIds,
-  DataChangeFilter,
-  DataChangeTrigger,
-  DataType,
-  DeadbandType,
-  MessageSecurityMode,
-  OPCUAClient,
-  SecurityPolicy,
-  StatusCodes,
-  TimestampsToReturn,
-} from 'node-opcua';
-import type { ClientMonitoredItemBase, ClientSession, ClientSubscription, DataValue, StatusCode, Variant } from 'node-opcua';
+import { MessageSecurityMode, OPCUAClient, SecurityPolicy } from 'node-opcua';
+import type { ClientSession, ClientSubscription, DataValue, StatusCode } from 'node-opcua';
 import type { SourceReading } from '../source-reading.ts';
 import { prepareAgentPki } from './agent-pki.ts';
 import type { AgentPki } from './agent-pki.ts';
-import { toCallInputArguments, toCommandVariant } from './command-value.ts';
-import { OpcuaError, opcuaErrorText } from './errors.ts';
-import { opcuaStatusToQuality } from './status-quality.ts';
-import { variantToNumber } from './variant-number.ts';
+import { DataChangeReadings } from './data-change-readings.ts';
+import { OpcuaError } from './errors.ts';
+import { MONITORED_ITEMS_DEFAULTS, monitorItems } from './monitored-items.ts';
+import { runOpcuaCommand } from './opcua-commands.ts';
+import type { OpcuaCommandResult } from './opcua-commands.ts';
+import { KEEP_ALIVES_PER_WATCHDOG, SUBSCRIPTION_LIFETIME_MS, subscriptionCounts, SubscriptionWatchdog } from './subscription-watchdog.ts';
 
 export type OpcuaSourceConfig = Extract<SourceConfig, { kind: 'opcua' }>;
 
@@ -78,12 +65,6 @@ export interface OpcuaSourceStats {
   badQuality: number;
 }
 
-export interface OpcuaCommandResult {
-  ok: boolean;
-  result?: unknown;
-  error?: string;
-}
-
 /** Fixed behaviour of the source; the tunables live in the agent config. */
 export const OPCUA_SOURCE_DEFAULTS = {
   /** First reconnect delay, ms (node-opcua doubles it per failed attempt). */
@@ -91,13 +72,13 @@ export const OPCUA_SOURCE_DEFAULTS = {
   /** Longest reconnect delay, ms. */
   maxDelayMs: 10_000,
   /** Server-side queue per monitored item; the oldest value goes when it overflows. */
-  queueSize: 10,
+  queueSize: MONITORED_ITEMS_DEFAULTS.queueSize,
   /** Monitored items per CreateMonitoredItems request (servers limit MaxMonitoredItemsPerCall). */
-  itemsPerCall: 500,
+  itemsPerCall: MONITORED_ITEMS_DEFAULTS.itemsPerCall,
   /** Keep-alives the server should send within one watchdog period. */
-  keepAlivesPerWatchdog: 3,
+  keepAlivesPerWatchdog: KEEP_ALIVES_PER_WATCHDOG,
   /** A subscription survives this long on the server without publish requests (a network blip), ms. */
-  subscriptionLifetimeMs: 300_000,
+  subscriptionLifetimeMs: SUBSCRIPTION_LIFETIME_MS,
   /** Longest wait for a subscription or session to close before moving on, ms. */
   closeTimeoutMs: 3000,
   /** Session timeout requested from the server, ms. */
@@ -135,25 +116,6 @@ const OptionsSchema = z.object({
   onReadings: z.custom<(readings: SourceReading[]) => void>((v) => typeof v === 'function', 'must be a function'),
 });
 
-/** Sub-codes a server answers when it does not accept a DataChangeFilter on an item. */
-const FILTER_REFUSED = new Set<number>([
-  StatusCodes.BadFilterNotAllowed.value,
-  StatusCodes.BadMonitoredItemFilterUnsupported.value,
-  StatusCodes.BadMonitoredItemFilterInvalid.value,
-  StatusCodes.BadDeadbandFilterInvalid.value,
-]);
-
-type Item = OpcuaSourceConfig['items'][number];
-
-interface PendingChange {
-  /** The item's child station, else the agent's own. */
-  station: string;
-  metric: string;
-  value: number;
-  quality: SourceReading['values'][string]['quality'];
-  ts: Date;
-}
-
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
@@ -179,17 +141,12 @@ export class OpcuaSource {
   #connectLoop: Promise<void> | undefined;
   #firstAttempt: Deferred | undefined;
   #rebuilding: Promise<void> | undefined;
-  /** Why the subscription must be built again; acted on by the next watchdog tick. */
-  #rebuildRequested: string | undefined;
   /** The first connect loop has produced a session (from then on, repair is node-opcua's or the watchdog's). */
   #established = false;
+  readonly #watchdog: SubscriptionWatchdog;
   #watchdogTimer: NodeJS.Timeout | undefined;
-  #effectiveWatchdogMs: number;
-  #lastActivity = Date.now();
-  #pending: PendingChange[] = [];
+  readonly #changes: DataChangeReadings;
   #flushScheduled = false;
-  readonly #lastValue = new Map<string, number>();
-  readonly #warnedNonNumeric = new Set<string>();
 
   #state: OpcuaSourceStats['state'] = 'disconnected';
   #notifications = 0;
@@ -209,7 +166,8 @@ export class OpcuaSource {
     this.#pkiDir = parsed.data.pkiDir;
     this.#onReadings = parsed.data.onReadings;
     this.#log = (parsed.data.logger ?? pino({ level: 'silent' })).child({ component: 'opcua-source', endpointUrl: this.#config.endpointUrl });
-    this.#effectiveWatchdogMs = this.#config.watchdogMs;
+    this.#watchdog = new SubscriptionWatchdog(this.#config.watchdogMs, Date.now());
+    this.#changes = new DataChangeReadings(this.#stationId, this.#log);
   }
 
   /**
@@ -240,11 +198,11 @@ export class OpcuaSource {
     this.#abort = new AbortController();
     this.#running = true;
     this.#established = false;
-    this.#rebuildRequested = undefined;
+    this.#watchdog.clearRequest();
     this.#state = 'connecting';
     this.#firstAttempt = deferred();
     this.#connectLoop = this.#connect(pki);
-    this.#watchdogTimer = setInterval(() => this.#checkWatchdog(), Math.max(250, Math.floor(this.#config.watchdogMs / 4)));
+    this.#watchdogTimer = setInterval(() => this.#checkWatchdog(), this.#watchdog.checkEveryMs);
     this.#watchdogTimer.unref();
     const wait = setTimeout(() => this.#firstAttempt?.resolve(), D.startWaitMs);
     await this.#firstAttempt.promise;
@@ -297,39 +255,8 @@ export class OpcuaSource {
 
   /** Runs a configured command: `write` → Write service, `call` → Call service. Never throws. */
   async executeCommand(name: string, args: Record<string, unknown>): Promise<OpcuaCommandResult> {
-    const command = this.#config.commands.find((c) => c.name === name);
-    if (!command) return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_UNKNOWN_COMMAND', JSON.stringify(name)) };
-    const session = this.#session;
-    if (!session || this.#state !== 'connected') return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_NOT_CONNECTED') };
-    const log = this.#log.child({ command: name });
-    try {
-      if (command.write) {
-        const checked = toCommandVariant(command.write.dataType, (args ?? {}).value);
-        if (!checked.ok) return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_ARGS', `value: ${checked.error}`) };
-        const statusCode = await session.write({
-          nodeId: command.write.nodeId,
-          attributeId: AttributeIds.Value,
-          value: { value: checked.variant },
-        });
-        log.info({ nodeId: command.write.nodeId, value: checked.variant.value, status: statusCode.name }, 'write command');
-        return statusResult(statusCode, { statusCode: statusCode.name });
-      }
-      if (command.call) {
-        const checked = toCallInputArguments((args ?? {}).inputArguments);
-        if (!checked.ok) return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_ARGS', checked.error) };
-        const result = await session.call({ objectId: command.call.objectId, methodId: command.call.methodId, inputArguments: checked.variants });
-        log.info({ objectId: command.call.objectId, methodId: command.call.methodId, status: result.statusCode.name }, 'call command');
-        return statusResult(result.statusCode, {
-          statusCode: result.statusCode.name,
-          outputArguments: (result.outputArguments ?? []).map(plainVariant),
-          ...(result.inputArgumentResults?.some((s) => s.isNotGood()) ? { inputArgumentResults: result.inputArgumentResults.map((s) => s.name) } : {}),
-        });
-      }
-      return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_UNKNOWN_COMMAND', `${name} has neither write nor call`) };
-    } catch (err) {
-      log.warn({ err }, 'command failed');
-      return { ok: false, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_FAILED', (err as Error).message) };
-    }
+    const session = this.#state === 'connected' ? this.#session : undefined;
+    return runOpcuaCommand(this.#config.commands, session, name, args, this.#log);
   }
 
   #createClient(pki: AgentPki): OPCUAClient {
@@ -421,8 +348,7 @@ export class OpcuaSource {
 
   async #createSubscription(session: ClientSession): Promise<void> {
     const publishingIntervalMs = this.#config.publishingIntervalMs;
-    const keepAliveCount = Math.max(2, Math.floor(this.#config.watchdogMs / (D.keepAlivesPerWatchdog * publishingIntervalMs)));
-    const lifetimeCount = Math.max(3 * keepAliveCount, Math.ceil(D.subscriptionLifetimeMs / publishingIntervalMs));
+    const { keepAliveCount, lifetimeCount } = subscriptionCounts(this.#config.watchdogMs, publishingIntervalMs);
     const subscription = await session.createSubscription2({
       requestedPublishingInterval: publishingIntervalMs,
       requestedMaxKeepAliveCount: keepAliveCount,
@@ -435,79 +361,22 @@ export class OpcuaSource {
     this.#touch();
     // A watchdog shorter than the revised keep-alive period would rebuild a healthy subscription.
     const keepAlivePeriodMs = subscription.publishingInterval * subscription.maxKeepAliveCount;
-    this.#effectiveWatchdogMs = Math.max(this.#config.watchdogMs, 2 * keepAlivePeriodMs);
-    if (this.#effectiveWatchdogMs > this.#config.watchdogMs) {
-      this.#log.warn({ watchdogMs: this.#config.watchdogMs, keepAlivePeriodMs, effectiveWatchdogMs: this.#effectiveWatchdogMs }, 'server revised the keep-alive beyond the watchdog; watchdog widened');
+    if (this.#watchdog.fitKeepAlive(keepAlivePeriodMs)) {
+      this.#log.warn({ watchdogMs: this.#config.watchdogMs, keepAlivePeriodMs, effectiveWatchdogMs: this.#watchdog.effectiveMs }, 'server revised the keep-alive beyond the watchdog; watchdog widened');
     }
     subscription.on('keepalive', () => this.#touch());
     subscription.on('received_notifications', () => this.#touch());
     subscription.on('status_changed', (status: StatusCode) => {
       if (this.#subscription !== subscription) return;
       this.#log.warn({ status: status.name }, 'server changed the subscription status');
-      if (status.isNotGood()) this.#rebuildRequested = `subscription status ${status.name}`;
+      if (status.isNotGood()) this.#watchdog.request(`subscription status ${status.name}`);
     });
     subscription.on('terminated', () => {
-      if (this.#subscription === subscription && this.#running) this.#rebuildRequested = 'subscription terminated by the server';
+      if (this.#subscription === subscription && this.#running) this.#watchdog.request('subscription terminated by the server');
     });
     subscription.on('internal_error', (err: Error) => this.#log.warn({ err }, 'subscription internal error'));
     subscription.on('error', (err: Error) => this.#log.warn({ err }, 'subscription error'));
-    await this.#monitorItems(subscription);
-  }
-
-  async #monitorItems(subscription: ClientSubscription): Promise<void> {
-    const groups = new Map<string, { samplingIntervalMs: number; deadband: number; indexes: number[] }>();
-    this.#config.items.forEach((item, index) => {
-      const deadband = rawDeadband(item);
-      const key = `${item.samplingIntervalMs}/${deadband}`;
-      const group = groups.get(key) ?? { samplingIntervalMs: item.samplingIntervalMs, deadband, indexes: [] };
-      group.indexes.push(index);
-      groups.set(key, group);
-    });
-    let created = 0;
-    const filterRefused: { samplingIntervalMs: number; indexes: number[] }[] = [];
-    for (const group of groups.values()) {
-      for (const chunk of chunks(group.indexes, D.itemsPerCall)) {
-        const result = await this.#monitorBatch(subscription, chunk, group.samplingIntervalMs, group.deadband);
-        created += result.created;
-        if (result.filterRefused.length > 0) filterRefused.push({ samplingIntervalMs: group.samplingIntervalMs, indexes: result.filterRefused });
-      }
-    }
-    for (const group of filterRefused) {
-      this.#log.info({ nodeIds: group.indexes.map((i) => this.#config.items[i]?.nodeId) }, 'server refused the deadband filter (non-analog node?); reporting every change instead');
-      const result = await this.#monitorBatch(subscription, group.indexes, group.samplingIntervalMs, 0);
-      created += result.created;
-    }
-    this.#log.info({ items: this.#config.items.length, monitored: created }, 'monitored items created');
-  }
-
-  async #monitorBatch(subscription: ClientSubscription, indexes: number[], samplingIntervalMs: number, deadband: number): Promise<{ created: number; filterRefused: number[] }> {
-    const group = await subscription.monitorItems(
-      indexes.map((i) => ({ nodeId: this.#config.items[i]!.nodeId, attributeId: AttributeIds.Value })),
-      {
-        samplingInterval: samplingIntervalMs,
-        queueSize: D.queueSize,
-        discardOldest: true,
-        ...(deadband > 0
-          ? { filter: new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: deadband }) }
-          : {}),
-      },
-      TimestampsToReturn.Both,
-    );
-    // Attached in the same turn as the CreateMonitoredItems response, before any publish response.
-    group.on('changed', (_item: ClientMonitoredItemBase, dataValue: DataValue, position: number) => {
-      const index = indexes[position];
-      if (index !== undefined) this.#onDataChange(index, dataValue);
-    });
-    let created = 0;
-    const filterRefused: number[] = [];
-    group.monitoredItems.forEach((monitoredItem, position) => {
-      const index = indexes[position]!;
-      const status = monitoredItem.statusCode;
-      if (status.isGood()) created += 1;
-      else if (deadband > 0 && FILTER_REFUSED.has((status.value & 0xffff0000) >>> 0)) filterRefused.push(index);
-      else this.#log.warn({ nodeId: this.#config.items[index]?.nodeId, status: status.name }, 'server refused a monitored item');
-    });
-    return { created, filterRefused };
+    await monitorItems(subscription, this.#config.items, (index, dataValue) => this.#onDataChange(index, dataValue), this.#log);
   }
 
   #onDataChange(index: number, dataValue: DataValue): void {
@@ -516,47 +385,17 @@ export class OpcuaSource {
     this.#notifications += 1;
     this.#lastNotificationAt = new Date().toISOString();
     this.#touch();
-    const quality = opcuaStatusToQuality(dataValue.statusCode);
-    const station = item.stationId ?? this.#stationId;
-    const raw = variantToNumber(dataValue.value as Variant | null);
-    let value: number | undefined;
-    if (raw !== undefined) {
-      value = raw * item.scale + item.offset;
-      this.#lastValue.set(`${station}\n${item.metric}`, value);
-    } else if (quality !== 'ok') {
-      // Bad values usually come without one: carry the last value so the quality reaches the platform.
-      value = this.#lastValue.get(`${station}\n${item.metric}`);
-    } else if (!this.#warnedNonNumeric.has(item.nodeId)) {
-      this.#warnedNonNumeric.add(item.nodeId);
-      this.#log.warn({ nodeId: item.nodeId, dataType: DataType[dataValue.value?.dataType ?? DataType.Null] }, 'node does not carry a number; its values are skipped');
-    }
+    const { quality, queued } = this.#changes.add(item, dataValue);
     if (quality !== 'ok') this.#badQuality += 1;
-    if (value === undefined) return;
-    this.#pending.push({ station, metric: item.metric, value, quality, ts: timestampOf(dataValue) });
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
-    }
+    if (!queued || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
   }
 
   #flush(): void {
     this.#flushScheduled = false;
-    if (this.#pending.length === 0) return;
-    const changes = this.#pending;
-    this.#pending = [];
-    const readings: SourceReading[] = [];
-    // One reading per (station, timestamp): items of child stations become their own readings.
-    const open = new Map<string, SourceReading>();
-    for (const change of changes) {
-      const key = `${change.station}\n${change.ts.getTime()}`;
-      let reading = open.get(key);
-      if (!reading || change.metric in reading.values) {
-        reading = { source: change.station, ts: change.ts, values: {}, kind: 'opcua' };
-        readings.push(reading);
-        open.set(key, reading);
-      }
-      reading.values[change.metric] = { value: change.value, quality: change.quality };
-    }
+    if (!this.#changes.pending) return;
+    const readings = this.#changes.take();
     try {
       const returned: unknown = this.#onReadings(readings);
       if (returned instanceof Promise) returned.catch((err: unknown) => this.#log.error({ err }, 'onReadings rejected'));
@@ -566,7 +405,7 @@ export class OpcuaSource {
   }
 
   #touch(): void {
-    this.#lastActivity = Date.now();
+    this.#watchdog.touch(Date.now());
   }
 
   /**
@@ -574,20 +413,20 @@ export class OpcuaSource {
    * the first connection — before that, the connect loop owns the client.
    */
   #checkWatchdog(): void {
-    if (!this.#running || !this.#established || this.#rebuilding || this.#client?.isReconnecting) return;
-    if (this.#rebuildRequested !== undefined) {
-      this.#scheduleRebuild(this.#rebuildRequested);
-      return;
-    }
-    const silentMs = Date.now() - this.#lastActivity;
-    if (silentMs <= this.#effectiveWatchdogMs) return;
-    if (this.#session === undefined) this.#scheduleRebuild('no session');
-    else if (this.#state === 'connected') this.#scheduleRebuild(`no data change or keep-alive for ${silentMs} ms`);
+    if (!this.#running) return;
+    const view = {
+      established: this.#established,
+      busy: this.#rebuilding !== undefined || this.#client?.isReconnecting === true,
+      hasSession: this.#session !== undefined,
+      connected: this.#state === 'connected',
+    };
+    const reason = this.#watchdog.due(view, Date.now());
+    if (reason !== undefined) this.#scheduleRebuild(reason);
   }
 
   #scheduleRebuild(reason: string): void {
     if (this.#rebuilding || !this.#running) return;
-    this.#rebuildRequested = undefined;
+    this.#watchdog.clearRequest();
     this.#rebuilding = this.#rebuild(reason)
       .catch((err: unknown) => this.#log.error({ err }, 'rebuilding the subscription failed; the watchdog will try again'))
       .finally(() => {
@@ -638,36 +477,6 @@ export class OpcuaSource {
     session.removeAllListeners();
     await withTimeout(session.close(true), D.closeTimeoutMs).catch((err: unknown) => this.#log.debug({ err }, 'closing the session failed'));
   }
-}
-
-/** The configured deadband is in metric units (after scale); the server compares raw values. */
-function rawDeadband(item: Item): number {
-  if (item.deadband <= 0 || item.scale === 0) return 0;
-  return item.deadband / Math.abs(item.scale);
-}
-
-function timestampOf(dataValue: DataValue): Date {
-  for (const ts of [dataValue.sourceTimestamp, dataValue.serverTimestamp]) {
-    // OPC-UA's "no timestamp" is DateTime.MinValue (1601); anything before 1970 is not a reading time.
-    if (ts instanceof Date && ts.getTime() > 0) return ts;
-  }
-  return new Date();
-}
-
-function statusResult(statusCode: StatusCode, result: Record<string, unknown>): OpcuaCommandResult {
-  if (statusCode.isGood()) return { ok: true, result };
-  return { ok: false, result, error: opcuaErrorText('EDGE_ERR_OPCUA_COMMAND_FAILED', statusCode.toString()) };
-}
-
-/** A method output as JSON: `{ dataType, value }` with typed arrays as arrays. */
-function plainVariant(variant: Variant): { dataType: string; value: unknown } {
-  const value: unknown = variant.value;
-  const plain = ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
-  return { dataType: DataType[variant.dataType] ?? String(variant.dataType), value: plain };
-}
-
-function* chunks<T>(list: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
 }
 
 function deferred(): Deferred {

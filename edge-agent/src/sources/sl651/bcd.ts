@@ -3,8 +3,10 @@
  * times are YYMMDDhhmm[ss] of the station's local clock (UTC+8 by default, 20YY).
  */
 
+import { CST_OFFSET_MINUTES, fromLocalClock, pad, toLocalClock } from '../local-clock.ts';
+
 /** China Standard Time, minutes east of UTC. */
-export const SL651_CST_OFFSET_MINUTES = 480;
+export const SL651_CST_OFFSET_MINUTES = CST_OFFSET_MINUTES;
 
 /** The decimal digits of `bytes`, or undefined if a nibble is not 0–9. */
 export function decodeBcd(bytes: Uint8Array): string | undefined {
@@ -29,34 +31,12 @@ export function parseSl651Time(bytes: Uint8Array, utcOffsetMinutes = SL651_CST_O
   if (bytes.length !== 5 && bytes.length !== 6) return undefined;
   const digits = decodeBcd(bytes);
   if (digits === undefined) return undefined;
-  const parts = (digits.match(/\d\d/g) ?? []).map(Number);
-  const [yy = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = parts;
-  const year = 2000 + yy;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(local);
-  if (
-    check.getUTCFullYear() !== year ||
-    check.getUTCMonth() !== month - 1 ||
-    check.getUTCDate() !== day ||
-    check.getUTCHours() !== hour ||
-    check.getUTCMinutes() !== minute ||
-    check.getUTCSeconds() !== second
-  ) {
-    return undefined;
-  }
-  return new Date(local - utcOffsetMinutes * 60_000);
+  const [yy = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = (digits.match(/\d\d/g) ?? []).map(Number);
+  return fromLocalClock({ year: 2000 + yy, month, day, hour, minute, second }, utcOffsetMinutes);
 }
 
 /** Date → 6 BCD bytes YYMMDDhhmmss (or 5, without seconds) of the local clock. */
 export function encodeSl651Time(date: Date, utcOffsetMinutes = SL651_CST_OFFSET_MINUTES, withSeconds = true): Buffer {
-  const local = new Date(date.getTime() + utcOffsetMinutes * 60_000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  const digits =
-    p(local.getUTCFullYear() % 100) +
-    p(local.getUTCMonth() + 1) +
-    p(local.getUTCDate()) +
-    p(local.getUTCHours()) +
-    p(local.getUTCMinutes()) +
-    (withSeconds ? p(local.getUTCSeconds()) : '');
-  return encodeBcd(digits);
+  const t = toLocalClock(date, utcOffsetMinutes);
+  return encodeBcd(pad(t.year % 100) + pad(t.month) + pad(t.day) + pad(t.hour) + pad(t.minute) + (withSeconds ? pad(t.second) : ''));
 }

@@ -13,6 +13,7 @@
  * ASCII-encoded frames (SOH 0x01, `ascii-frame.ts`) are read too and handed on in the HEX model
  * (`encoding: 'ascii'`); a lone 01 that starts no readable ASCII header counts as garbage.
  */
+import { scanFrames } from '../frame-scan.ts';
 import { sl651Crc } from './crc.ts';
 import { asciiBodyToHex, readSl651AsciiFrame, SL651_ASCII_SOH } from './ascii-frame.ts';
 import type { Sl651ErrorCode } from './errors.ts';
@@ -124,61 +125,19 @@ export class Sl651FrameParser {
 
   /** Feeds bytes from the stream; returns the frames and errors they complete, in order. */
   push(chunk: Uint8Array): Sl651FrameEvent[] {
-    let buf = this.#buffer.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.#buffer, chunk]);
-    const events: Sl651FrameEvent[] = [];
-    let garbage = 0;
-    const flushGarbage = (): void => {
-      if (garbage > 0) {
-        events.push(error('EDGE_ERR_SL651_GARBAGE', `${garbage} bytes outside any frame`, garbage));
-        garbage = 0;
-      }
-    };
-    while (buf.length > 0) {
-      let start = buf.indexOf(SOH);
-      // In a run of 7E, the header is the last two.
-      while (start >= 0 && buf[start + 2] === 0x7e) start++;
-      // An ASCII frame before the first HEX candidate (none to look for when one starts right here).
-      const ascii = start === 0 ? -1 : buf.indexOf(SL651_ASCII_SOH);
-      if (ascii >= 0 && (start < 0 || ascii < start)) {
-        if (ascii > 0) {
-          garbage += ascii;
-          buf = buf.subarray(ascii);
-          this.#forget();
-        }
-        const attempt = this.#attemptAscii(buf);
-        if (attempt === 'garbage') {
-          garbage += 1;
-          buf = buf.subarray(1);
-          continue;
-        }
-        if (attempt.type === 'need') break;
-        flushGarbage();
-        events.push(attempt.event);
-        buf = buf.subarray(attempt.consumed);
-        this.#forget();
-        continue;
-      }
-      if (start < 0) {
-        const keep = buf[buf.length - 1] === 0x7e ? 1 : 0;
-        garbage += buf.length - keep;
-        buf = buf.subarray(buf.length - keep);
-        this.#forget();
-        break;
-      }
-      if (start > 0) {
-        garbage += start;
-        buf = buf.subarray(start);
-        this.#forget();
-      }
-      const attempt = this.#attempt(buf, true);
-      if (attempt.type === 'need') break;
-      flushGarbage();
-      events.push(attempt.event);
-      buf = buf.subarray(attempt.consumed);
-      this.#forget();
-    }
-    flushGarbage();
-    this.#buffer = Buffer.from(buf);
+    const buf = this.#buffer.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.#buffer, chunk]);
+    const { events, rest } = scanFrames<Sl651FrameEvent>(buf, {
+      marker: 0x7e,
+      attempt: (at) => this.#attempt(at, true),
+      findOther: (at) => at.indexOf(SL651_ASCII_SOH),
+      attemptOther: (at) => {
+        const attempt = this.#attemptAscii(at);
+        return attempt === 'garbage' ? { type: 'garbage' } : attempt;
+      },
+      garbage: (bytes) => error('EDGE_ERR_SL651_GARBAGE', `${bytes} bytes outside any frame`, bytes),
+      consumed: () => this.#forget(),
+    });
+    this.#buffer = Buffer.from(rest);
     return events;
   }
 

@@ -251,6 +251,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX delivery_stats_updated ON delivery_stats(updated_at);
     `,
   },
+  {
+    version: 7,
+    name: 'agent configs: every published version, and the one the agent applied',
+    // Commands are checked against what the agent runs: when it reports `config_applied` with a
+    // version, that version's content is copied from the history into applied_config.
+    sqlite: `
+      CREATE TABLE agent_config_history (station_id TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL, set_at TEXT NOT NULL, PRIMARY KEY (station_id, version));
+      INSERT INTO agent_config_history (station_id, version, config, set_at) SELECT station_id, version, config, updated_at FROM agent_configs;
+      ALTER TABLE agent_configs ADD COLUMN applied_version INTEGER;
+      ALTER TABLE agent_configs ADD COLUMN applied_config TEXT;
+      ALTER TABLE agent_configs ADD COLUMN applied_at TEXT;
+    `,
+    postgres: `
+      CREATE TABLE agent_config_history (station_id TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL, set_at TEXT NOT NULL, PRIMARY KEY (station_id, version));
+      INSERT INTO agent_config_history (station_id, version, config, set_at) SELECT station_id, version, config, updated_at FROM agent_configs;
+      ALTER TABLE agent_configs ADD COLUMN applied_version INTEGER;
+      ALTER TABLE agent_configs ADD COLUMN applied_config TEXT;
+      ALTER TABLE agent_configs ADD COLUMN applied_at TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

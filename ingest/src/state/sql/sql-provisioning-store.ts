@@ -1,7 +1,7 @@
 /** ProvisioningStore in SQL. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentConfig } from '@shanshui/models';
-import type { ProvisioningStore, TokenCheck } from '../provisioning-store.ts';
+import type { AppliedAgentConfig, ProvisioningStore, TokenCheck } from '../provisioning-store.ts';
 import type { SqlClient } from './sql-client.ts';
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -32,10 +32,42 @@ export class SqlProvisioningStore implements ProvisioningStore {
   }
 
   async setConfig(stationId: string, config: AgentConfig): Promise<void> {
-    await this.#sql.run(
-      'INSERT INTO agent_configs (station_id, version, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET version = excluded.version, config = excluded.config, updated_at = excluded.updated_at',
-      [stationId, config.version, JSON.stringify(config), new Date().toISOString()],
+    const text = JSON.stringify(config);
+    const at = new Date().toISOString();
+    await this.#sql.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO agent_configs (station_id, version, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET version = excluded.version, config = excluded.config, updated_at = excluded.updated_at',
+        [stationId, config.version, text, at],
+      );
+      await tx.run('INSERT INTO agent_config_history (station_id, version, config, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, version) DO UPDATE SET config = excluded.config, set_at = excluded.set_at', [stationId, config.version, text, at]);
+    });
+  }
+
+  async markApplied(stationId: string, version: number, now = Date.now()): Promise<boolean> {
+    return this.#sql.transaction(async (tx) => {
+      const row = await tx.get<{ config: string }>('SELECT config FROM agent_config_history WHERE station_id = ? AND version = ?', [stationId, version]);
+      if (!row) return false;
+      // A late report of an older version never replaces a newer applied one.
+      const res = await tx.run('UPDATE agent_configs SET applied_version = ?, applied_config = ?, applied_at = ? WHERE station_id = ? AND (applied_version IS NULL OR applied_version <= ?)', [
+        version,
+        row.config,
+        new Date(now).toISOString(),
+        stationId,
+        version,
+      ]);
+      if (res.changes === 0) return false;
+      await tx.run('DELETE FROM agent_config_history WHERE station_id = ? AND version < ?', [stationId, version]);
+      return true;
+    });
+  }
+
+  async getApplied(stationId: string): Promise<AppliedAgentConfig | undefined> {
+    const row = await this.#sql.get<{ applied_version: number | null; applied_config: string | null; applied_at: string | null }>(
+      'SELECT applied_version, applied_config, applied_at FROM agent_configs WHERE station_id = ?',
+      [stationId],
     );
+    if (!row || row.applied_version === null || row.applied_config === null) return undefined;
+    return { version: Number(row.applied_version), config: JSON.parse(row.applied_config) as AgentConfig, at: row.applied_at ?? '' };
   }
 
   async getConfig(stationId: string): Promise<AgentConfig | undefined> {
@@ -51,6 +83,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
   async deleteStation(stationId: string): Promise<void> {
     await this.#sql.transaction(async (tx) => {
       await tx.run('DELETE FROM agent_configs WHERE station_id = ?', [stationId]);
+      await tx.run('DELETE FROM agent_config_history WHERE station_id = ?', [stationId]);
       await tx.run('DELETE FROM bootstrap_tokens WHERE station_id = ?', [stationId]);
     });
   }
