@@ -1,5 +1,7 @@
 export { createPlatform, startPlatform } from './platform.ts';
 export type { BuiltPlatform, Platform, AcceptedReadingsEvent } from './platform.ts';
+export type { AcceptWorkerPool, AcceptWorkerPoolStats } from './accept/accept-worker-pool.ts';
+export { acceptWorkerCount } from './accept/accept-worker-count.ts';
 export { createPlatformEvents, subscribeConsumers } from './platform-events.ts';
 export type { AlertChanged, DeviceMessage, PlatformConsumer, PlatformEventMap, PlatformEvents, ReadingsDurable, Subscribed } from './platform-events.ts';
 export { ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';

@@ -28,6 +28,8 @@ import { DeliveryHandover } from './state/delivery-handover.ts';
 import { startNodeHeartbeat } from './state/node-heartbeat.ts';
 import { DeadLetterLog } from './accept/dead-letter-log.ts';
 import { acceptReadings } from './accept/accept-readings.ts';
+import { AcceptWorkerPool } from './accept/accept-worker-pool.ts';
+import { acceptWorkerCount } from './accept/accept-worker-count.ts';
 import { acceptDeviceMessage } from './accept/accept-device-message.ts';
 import { startExternalSubscriber } from './accept/external-subscriber.ts';
 import type { ExternalSubscriber } from './accept/external-subscriber.ts';
@@ -56,7 +58,7 @@ import { mapRoutes } from './api/map-routes.ts';
 import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
-import { recordAppliedConfig } from './commands/record-applied-config.ts';
+import { AppliedConfigRecorder } from './commands/record-applied-config.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { Warnings } from './alerts/start-warnings.ts';
@@ -97,6 +99,8 @@ export interface Platform {
   readonly nodeId: string;
   /** The platform's typed events (platform-events.ts): 'readingsDurable', 'presence', 'alert', 'stationRemoved' … */
   readonly events: PlatformEvents;
+  /** The accept worker threads (`acceptWorkers` ≥ 1), or undefined when readings are accepted on the main thread. */
+  readonly acceptWorkers: AcceptWorkerPool | undefined;
   stop(): Promise<void>;
 }
 
@@ -311,6 +315,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       maxFutureSkewMs: config.accept.maxFutureSkewMs,
       maxAgeMs: config.accept.maxAgeMs,
     };
+    // Decode, validate and format on worker threads (per-station order and durable PUBACK kept: accept-worker-pool.ts), or here.
+    const workerCount = acceptWorkerCount(config.accept.workers);
+    const acceptPool = workerCount > 0 ? new AcceptWorkerPool({ ...acceptCtx, size: workerCount, logger: logger.child({ component: 'accept-workers' }) }) : undefined;
+    if (acceptPool) cleanups.push(() => acceptPool.close());
 
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
     const appendDurably = async (lines: string): Promise<void> => {
@@ -351,7 +359,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       const started = performance.now();
       const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
       if (topic.kind === 'readings') {
-        const result = acceptReadings(acceptCtx, deviceId, topicName, payload);
+        const result = acceptPool ? await acceptPool.accept(deviceId, topicName, payload) : acceptReadings(acceptCtx, deviceId, topicName, payload);
         // Durable first: if the spool refuses, nothing else happens and the device resends.
         await appendAll(result.lines, result.deadLetters);
         if (result.seq !== undefined) metrics.sequence.inc({ verdict: sequences.observe(deviceId, result.seq, undefined, result.rejected) });
@@ -472,6 +480,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       isOnline: async (id) => listening.has(id) || (link !== undefined && (await store.presence.get(id))?.online === true),
       logger,
     });
+    // Commands are checked against the config the agent says it runs.
+    const appliedConfigs = new AppliedConfigRecorder(provisioning);
     const commandsConsumer: PlatformConsumer = {
       name: 'commands',
       on: {
@@ -486,10 +496,14 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         },
         events(e) {
           dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
-          recordAppliedConfig(provisioning, e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
+          appliedConfigs.onMessage(e.station.id, 'events', e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
+        },
+        status(e) {
+          appliedConfigs.onMessage(e.station.id, 'status', e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
         },
         // A deleted station's open commands end (its id may be registered again).
         stationRemoved(station) {
+          appliedConfigs.forget(station.id);
           commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
         },
       },
@@ -708,7 +722,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
       // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
       logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
-      return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, stop };
+      return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, acceptWorkers: acceptPool, stop };
     };
     return { config, events, store, registry, influx, warnings, api, apiToken, nodeId, listen, stop };
   } catch (err) {

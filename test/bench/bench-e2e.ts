@@ -7,7 +7,7 @@
 import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { InfluxHttp } from '@shanshui/ingest';
-import type { ManagedInfluxd } from '@shanshui/ingest';
+import type { ConfigInput, ManagedInfluxd } from '@shanshui/ingest';
 import { LoadGeneratorProcess } from './load-generator-process.ts';
 import type { PublishResult } from './load-generator-protocol.ts';
 import { PlatformProcess } from './platform-process.ts';
@@ -32,6 +32,8 @@ export interface E2eOptions {
   readonly variants: readonly E2eVariant[];
   /** Run the platform with --cpu-prof; profiles are kept in this folder. */
   readonly cpuProfDir?: string;
+  /** More platform config keys (e.g. `acceptWorkers` for the workers bench). */
+  readonly platformConfig?: ConfigInput;
 }
 
 export interface E2eVariantResult {
@@ -97,6 +99,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
       nodeArgs: o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
       fdNeed: o.devices + 1024,
       inspector: true,
+      ...(o.platformConfig ? { config: o.platformConfig } : {}),
     });
     progress(`e2e: platform pid ${platform.pid} (${platform.mqttUrl}), influxd pid ${influxd.pid}`);
     const influx = new InfluxHttp({ url: influxd.url, database: 'shanshui' });

@@ -187,7 +187,7 @@ const spread = (xs: readonly number[], digits = 0): string => {
 };
 
 /** The 一张图 section of docs/benchmarks.md. */
-export function renderMapMarkdown(r: MapBenchResult): string {
+export function renderMapMarkdown(r: MapBenchResult, measured?: string): string {
   const of = (n: number): MapBenchRun[] => r.runs.filter((x) => x.stations === n);
   const all = of(r.options.stations);
   const peer = of(r.options.peerStations);
@@ -197,6 +197,7 @@ export function renderMapMarkdown(r: MapBenchResult): string {
   return [
     '## 一张图: 10,000 stations in the browser',
     '',
+    ...(measured ? [`${measured}.`, ''] : []),
     `Debian's chromium (headless, software WebGL — no GPU), 1920×1080, ${r.options.runs} runs of each in a fresh page; ${r.options.stations.toLocaleString('en')} stations against the peer: the same page showing ${r.options.peerStations.toLocaleString('en')} (another user's department scope on the same platform). Pan: ${r.options.panFrames} frames of 25 px steps, at the overview (zoom 7, clusters) and at city zoom (12, single markers). A long frame is one over 50 ms. Ranges are min–max over the runs; the ratio compares medians.`,
     '',
     `| | ${r.options.stations.toLocaleString('en')} stations | ${r.options.peerStations.toLocaleString('en')} stations (peer) | ratio |`,

@@ -14,6 +14,8 @@
  *   7. issue #16 (`aedes`): a bare aedes broker loaded as the platform is, its CPU per message the
  *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
  *      (report-issue16.ts; its own section of docs/benchmarks.md).
+ *   8. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
+ *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
  *
@@ -24,7 +26,7 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent,map,aedes   run some parts; `--only=raw,e2e,aedes --write` writes only
+ *   --only=raw,e2e,idle,webhook,agent,map,aedes,workers   run some parts; `--only=raw,e2e,aedes --write` writes only
  *               the #16 section (the rest of docs/benchmarks.md stays as it is)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -33,6 +35,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLineMatchesPlatform } from './air-reading.ts';
 import { benchE2e } from './bench-e2e.ts';
+import { WORKERS_SECTION_END, WORKERS_SECTION_START, benchWorkers, renderWorkersMarkdown, spliceWorkersSection } from './bench-workers.ts';
+import type { WorkersBenchOptions } from './bench-workers.ts';
 import type { E2eOptions } from './bench-e2e.ts';
 import { benchIdleMemory } from './bench-idle-memory.ts';
 import type { IdleMemoryOptions } from './bench-idle-memory.ts';
@@ -63,7 +67,7 @@ import { benchRulesFlush } from './bench-rules-flush.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'aedes'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'aedes', 'workers'] as const;
 /** Runs of raw + e2e + aedes for the #16 figures (ratios from one run each, reported with their spread). */
 const ISSUE16_RUNS = 3;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
@@ -81,6 +85,7 @@ interface Plan {
   readonly cluster: ClusterBenchOptions;
   readonly throughput: ThroughputOptions;
   readonly aedes: AedesBenchOptions;
+  readonly workers: WorkersBenchOptions;
 }
 
 /** Counts per mode; each part is also capped in time, so a slow or loaded machine still finishes. */
@@ -105,6 +110,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
         aedes: { devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
       }
     : {
         raw: { readings: 1_000_000, stations: devices, linesPerPost: 5000, maxSeconds: 40 },
@@ -126,6 +132,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
         // The same load as the e2e part's 1 reading/msg variant.
         aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 500, maxSeconds: 40 },
       };
 }
 
@@ -224,6 +231,7 @@ async function main(): Promise<void> {
     const r = await attempt('throughput', () => benchClusterThroughput(n, p.throughput));
     if (r) throughput.push(r);
   }
+  const workers = await attempt('workers', () => benchWorkers(p.workers));
   const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
   const ratios: Record<string, number> = {};
@@ -261,16 +269,17 @@ async function main(): Promise<void> {
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
   const issue16Section = issue16.length > 0 ? renderIssue16(issue16, machine.date, profile?.summary) : undefined;
   if (issue16Section) process.stdout.write(`\n${issue16Section}\n`);
+  if (workers) process.stdout.write(`\n${renderWorkersMarkdown(workers, machine.cores)}\n`);
   const low = Object.entries(ratios).filter(([, r]) => r < 0.5);
   if (low.length > 0 && !profile) process.stdout.write(`\ne2e/raw below 0.5 (${low.map(([k, r]) => `${k}: ${r.toFixed(2)}`).join(', ')}): run with --cpu-prof to see what the platform spends its CPU on\n`);
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // Parts run alone (cluster, throughput, map, agent): their sections are replaced in the file as it stands; others keep theirs.
+    // Parts run alone (cluster, throughput, map, agent, workers): their sections are replaced in the file as it stands; others keep theirs.
     // So are the #16 runs (raw, e2e, aedes and nothing else of the main table), and the webhook part (its own #16 rules section).
     const alone =
-      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook' || part === 'agent') ||
-      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook'));
+      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook' || part === 'agent' || part === 'workers') ||
+      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook' || part === 'workers'));
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
     const kept16 = keptIssue16(previous);
@@ -282,9 +291,12 @@ async function main(): Promise<void> {
     const keptRules = /<!-- rules-16:begin -->[\s\S]*<!-- rules-16:end -->/.exec(previous)?.[0];
     if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile));
     else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
-    if (map) doc = spliceMapSection(doc, renderMapMarkdown(map));
+    if (map) doc = spliceMapSection(doc, renderMapMarkdown(map, `Measured ${machine.date} on ${machine.cores} cores, load average ${machine.loadAvgStart} at start and ${results.loadAvgEnd} at the end${machine.loadAvgStart > machine.cores ? ' (other work on the machine: absolute frame times are the machine\'s, the ratios and the live delay are the figures)' : ''}`));
     if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
+    if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
+    else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }

@@ -1,5 +1,5 @@
 /**
- * Who may do what (issue 5): every /api/v1 route × every role × scope (one department, '*')
+ * Who may do what: every /api/v1 route × every role × scope (one department, '*')
  * × target department (own, another), allowed and refused both asserted, generated from the
  * platform's own route table — a route without an entry here fails the test. Every change an
  * allowed call makes must show up in the audit log under the token that made it.

@@ -7,7 +7,8 @@
  * variables) against an influxd this test starts. Ten devices publish at QoS 1 without pause
  * while the platform is killed with SIGKILL four times — twice at a random moment, twice the
  * instant a PUBACK reaches a device after a random delay — and restarted on the same data
- * folder; devices reconnect and resend what was not acknowledged. At the end every reading whose
+ * folder (runs alternate between two accept worker threads and none); devices reconnect and
+ * resend what was not acknowledged. At the end every reading whose
  * PUBACK the device received must be in InfluxDB, once, with its value.
  *
  * Why this test can fail (it is not vacuous): a device forgets a reading once its PUBACK
@@ -67,6 +68,8 @@ test('kill -9 at random moments under QoS 1 load: every PUBACKed reading is in I
       // The test is about crashes, not the rate limit: keep reconnect bursts from being refused.
       maxMessagesPerSec: 10_000,
       maxMessagesBurst: 10_000,
+      // Runs alternate between accept worker threads and none (README "Every core"), on the same spool.
+      acceptWorkers: 2,
     },
     logFile: path.join(tmp.dir, 'platform.log'),
   });
@@ -108,6 +111,7 @@ test('kill -9 at random moments under QoS 1 load: every PUBACKed reading is in I
     await platform.kill9();
     unackedAtKills += publishers.reduce((n, p) => n + p.unacked().length, 0);
     await sleep(randomBetween(0, 800));
+    platform.reconfigure({ acceptWorkers: k % 2 === 1 ? 0 : 2 });
     await platform.start();
   }
   const ackedBeforeLast = totalAcked();

@@ -37,8 +37,9 @@ function observeWrites(tp: TestPlatform): Map<string, number[]> {
   return written;
 }
 
-test('InfluxDB down under load: PUBACKs continue, the outage shows in /metrics and /healthz, the spool drains in order after it returns', { timeout: 180_000 }, async (t) => {
-  const tp = await startTestPlatform();
+// Run inline and with accept worker threads (README "Every core"): the guarantee is the same.
+test.for([0, 2])('InfluxDB down under load: PUBACKs continue, the outage shows in /metrics and /healthz, the spool drains in order after it returns (accept workers: %i)', { timeout: 180_000 }, async (acceptWorkers, t) => {
+  const tp = await startTestPlatform({ acceptWorkers });
   const publishers: ReadingPublisher[] = [];
   t.onTestFinished(async () => {
     await Promise.all(publishers.map((p) => p.stop(0)));

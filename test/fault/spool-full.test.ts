@@ -17,8 +17,9 @@ const SPOOL_MAX_BYTES = 8192;
 const DEVICE = 'full-1';
 const TOPIC = `shanshui/v1/${DEVICE}/up/readings`;
 
-test('a full spool refuses QoS 1 publishes without PUBACK, says so in /metrics and /healthz, and accepts again once drained', { timeout: 120_000 }, async (t) => {
-  const tp = await startTestPlatform({ spoolMaxBytes: SPOOL_MAX_BYTES });
+// Run inline and with accept worker threads (README "Every core"): the guarantee is the same.
+test.for([0, 2])('a full spool refuses QoS 1 publishes without PUBACK, says so in /metrics and /healthz, and accepts again once drained (accept workers: %i)', { timeout: 120_000 }, async (acceptWorkers, t) => {
+  const tp = await startTestPlatform({ spoolMaxBytes: SPOOL_MAX_BYTES, acceptWorkers });
   const clients: MqttClient[] = [];
   t.onTestFinished(async () => {
     await Promise.all(clients.map((c) => endQuietly(c)));

@@ -23,7 +23,7 @@ export interface ChildPlatformOptions {
 }
 
 export class ChildPlatform {
-  readonly #opts: ChildPlatformOptions;
+  #opts: ChildPlatformOptions;
   readonly #log: WriteStream;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
@@ -50,6 +50,11 @@ export class ChildPlatform {
   get running(): boolean {
     const c = this.#child;
     return c !== undefined && c.exitCode === null && c.signalCode === null;
+  }
+
+  /** Changes config keys for the next run (e.g. another number of accept workers on the same data folder). */
+  reconfigure(changes: Omit<ConfigInput, 'dataDir' | 'mqttPort' | 'httpPort' | 'apiToken' | 'host'>): void {
+    this.#opts = { ...this.#opts, config: { ...this.#opts.config, ...changes } };
   }
 
   /** Starts a run and resolves once `/healthz` answers (200 or 503); throws if the process exits first. */

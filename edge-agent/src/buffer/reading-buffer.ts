@@ -123,7 +123,8 @@ export class ReadingBuffer {
     this.#insert = this.#db.prepare('INSERT INTO items (priority, kind, body, bytes, station) VALUES (?, ?, ?, ?, ?)');
     this.#peek = this.#db.prepare('SELECT id, kind, body, bytes, station FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
     this.#peekUpTo = this.#db.prepare('SELECT id, kind, body, bytes, station FROM items WHERE priority = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?');
-    this.#delete = this.#db.prepare('DELETE FROM items WHERE id = ? RETURNING priority, bytes');
+    // One statement per acknowledged message, not one per row: ids as a JSON array.
+    this.#delete = this.#db.prepare('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?)) RETURNING priority, bytes');
     this.#oldest = this.#db.prepare('SELECT id FROM items WHERE priority = ? AND id > ? ORDER BY id LIMIT ?');
     this.#lastId = this.#db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'items'");
     this.#addDropped = this.#db.prepare("UPDATE meta SET value = value + ? WHERE key = 'dropped'");
@@ -191,8 +192,8 @@ export class ReadingBuffer {
             this.#inflightBytes -= inflight;
             leftInflight.push([id, inflight]);
           }
-          const row = this.#delete.get(id) as { priority: number; bytes: number } | undefined;
-          if (!row) continue;
+        }
+        for (const row of this.#delete.all(JSON.stringify(ids)) as Array<{ priority: number; bytes: number }>) {
           this.#counts[row.priority === 0 ? 0 : 1]--;
           this.#bytes -= Number(row.bytes);
           this.#acked++;

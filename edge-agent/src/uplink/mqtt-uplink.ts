@@ -269,7 +269,7 @@ export class MqttUplink {
       this.#buffer.ack(plan.carried.map((c) => c.id));
     } else if (plan.carried.length > 0) {
       if (plan.valuesDropped) this.#counters.oversizeDropped++;
-      const payloads = plan.parts.map((part) => encodeReadings(this.#buffer.seq.next(plan.station), part, limits.encoding));
+      const payloads = plan.parts.map((part, i) => encodeReadings(this.#buffer.seq.next(plan.station), part, limits.encoding, plan.partsJson?.[i]));
       this.#publish('readings', plan.carried, payloads, { readings: plan.carried.length, events: 0 }, plan.station);
       published = true;
     }

@@ -22,6 +22,8 @@ export interface ReadingsMessagePlan {
   readonly carried: BufferedItem[];
   /** The readings of each payload; empty while `carried` is not: not one value fits any payload (drop those rows). */
   readonly parts: WireReading[][];
+  /** JSON: each part's readings already serialized, when the packer has them (see `encodeReadings`). */
+  readonly partsJson: string[] | undefined;
   /** A reading was split over payloads and some of its values fit none (dropped). */
   readonly valuesDropped: boolean;
   /** The lane's cursor may move to this id: every row up to it is carried, dropped or passed over. */
@@ -52,11 +54,13 @@ export function planReadingsMessage(rows: readonly BufferedItem[], passOver: (ro
   }
   let carried: BufferedItem[] = [];
   let parts: WireReading[][] = [];
+  let partsJson: string[] | undefined;
   let valuesDropped = false;
   if (readings.length > 0) {
     const plan = packReadings(readings, limits);
     carried = items.slice(0, plan.count);
     parts = plan.parts;
+    partsJson = plan.partsJson;
     for (const c of carried) handled.add(c.id);
     if (parts.length > 0) {
       const total = Object.keys(readings[0]!.values).length;
@@ -69,5 +73,5 @@ export function planReadingsMessage(rows: readonly BufferedItem[], passOver: (ro
     if (!handled.has(row.id)) break;
     cursorTo = row.id;
   }
-  return { station, corrupt, carried, parts, valuesDropped, cursorTo };
+  return { station, corrupt, carried, parts, partsJson, valuesDropped, cursorTo };
 }

@@ -1,4 +1,4 @@
-import { test } from 'vitest';
+import { test, expect } from 'vitest';
 import assert from 'node:assert/strict';
 import { decodePayload, normaliseReadingsMessage, ReadingsMessageSchema } from '@shanshui/models';
 import { encodeReadings, packReadings } from './readings-packer.ts';
@@ -53,4 +53,13 @@ test('a reading too large for one payload is split into same-ts parts carrying e
     Object.assign(merged, part[0]!.values);
   }
   assert.deepEqual(merged, big!.values);
+});
+
+test('JSON: the readings serialized once while packing give the same payload bytes as serializing the message whole', () => {
+  const packed = packReadings(readings(300), { encoding: 'json', maxPayloadBytes: 8 * 1024, maxReadings: 500 });
+  expect(packed.partsJson).toHaveLength(1);
+  const once = encodeReadings(42, packed.parts[0]!, 'json', packed.partsJson![0]);
+  expect(once.equals(Buffer.from(JSON.stringify({ seq: 42, readings: packed.parts[0] })))).toBe(true);
+  expect(once.length).toBeLessThanOrEqual(8 * 1024);
+  expect(packReadings(readings(300), { encoding: 'cbor', maxPayloadBytes: 8 * 1024, maxReadings: 500 }).partsJson).toBeUndefined();
 });

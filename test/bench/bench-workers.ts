@@ -1,0 +1,158 @@
+/**
+ * #16 "Every core": the end-to-end bench (bench-e2e.ts, one reading per message) with accept
+ * worker threads off, `auto` and 2, each on a fresh platform and influxd, in rounds — every
+ * round runs every mode once (in turn-about order), so each ratio compares runs made minutes
+ * apart on the same machine. Reports throughput and every process's cores: on a 2-core
+ * machine the load generator and influxd take their share of the same two cores.
+ */
+import { acceptWorkerCount } from '@shanshui/ingest';
+import { benchE2e } from './bench-e2e.ts';
+import type { E2eVariantResult } from './bench-e2e.ts';
+import { progress } from './progress.ts';
+
+export interface WorkersBenchOptions {
+  readonly rounds: number;
+  readonly devices: number;
+  readonly window: number;
+  readonly messagesPerDevice: number;
+  readonly maxSeconds: number;
+}
+
+export interface WorkersMode {
+  readonly name: string;
+  readonly acceptWorkers: number | 'auto';
+  /** Worker threads the platform ran (`auto` resolved on this machine). */
+  readonly threads: number;
+}
+
+export interface WorkersRun {
+  readonly round: number;
+  readonly mode: string;
+  readonly readings: number;
+  readonly readingsPerSec: number;
+  readonly ackedReadingsPerSec: number;
+  readonly ackMsP99: number;
+  readonly complete: boolean;
+  readonly errors: number;
+  readonly platformCpuUsPerReading: number;
+  readonly cores: Readonly<Record<string, number>>;
+  readonly machineCores: number;
+  readonly otherCores: number;
+}
+
+export interface WorkersBenchResult {
+  readonly date: string;
+  readonly options: WorkersBenchOptions;
+  readonly modes: readonly WorkersMode[];
+  readonly runs: readonly WorkersRun[];
+}
+
+export function workersModes(cores?: number): WorkersMode[] {
+  return [
+    { name: 'off (inline)', acceptWorkers: 0, threads: 0 },
+    { name: 'auto', acceptWorkers: 'auto', threads: acceptWorkerCount('auto', cores) },
+    { name: '2 workers', acceptWorkers: 2, threads: 2 },
+  ];
+}
+
+function runOf(round: number, mode: string, v: E2eVariantResult): WorkersRun {
+  return {
+    round,
+    mode,
+    readings: v.readings,
+    readingsPerSec: v.readingsPerSec,
+    ackedReadingsPerSec: v.ackedReadingsPerSec,
+    ackMsP99: v.ackMsP99,
+    complete: v.complete,
+    errors: v.errors,
+    platformCpuUsPerReading: v.platformCpuUsPerReading,
+    cores: v.cpu.cores,
+    machineCores: v.cpu.machineCores,
+    otherCores: v.cpu.otherCores,
+  };
+}
+
+export async function benchWorkers(o: WorkersBenchOptions): Promise<WorkersBenchResult> {
+  const modes = workersModes();
+  const runs: WorkersRun[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    // Turn-about: a machine that warms up or gets busier over the rounds favours no mode.
+    const order = round % 2 === 1 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      progress(`workers: round ${round}/${o.rounds}, accept workers ${mode.name}`);
+      const e2e = await benchE2e({
+        devices: o.devices,
+        window: o.window,
+        generators: 1,
+        variants: [{ name: '1 reading/msg', readingsPerMessage: 1, messagesPerDevice: o.messagesPerDevice, maxSeconds: o.maxSeconds }],
+        platformConfig: { acceptWorkers: mode.acceptWorkers },
+      });
+      const run = runOf(round, mode.name, e2e.variants[0]!);
+      runs.push(run);
+      progress(
+        `workers [${mode.name}]: ${Math.round(run.readingsPerSec)} readings/s stored; cores platform ${(run.cores['platform'] ?? 0).toFixed(2)}, influxd ${(run.cores['influxd'] ?? 0).toFixed(2)}, generator ${(run.cores['generator'] ?? 0).toFixed(2)}, other ${run.otherCores.toFixed(2)}`,
+      );
+    }
+  }
+  return { date: new Date().toISOString(), options: o, modes, runs };
+}
+
+const spread = (xs: readonly number[], digits = 0): string => {
+  if (xs.length === 0) return '—';
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
+};
+
+export const WORKERS_SECTION_START = '<!-- workers-bench -->';
+export const WORKERS_SECTION_END = '<!-- /workers-bench -->';
+
+/** The #16 workers section of docs/benchmarks.md. */
+export function renderWorkersMarkdown(r: WorkersBenchResult, machineCores: number): string {
+  const of = (mode: string): WorkersRun[] => r.runs.filter((x) => x.mode === mode);
+  const off = r.modes[0]!.name;
+  const ratioOf = (mode: string): number[] =>
+    of(mode).flatMap((run) => {
+      const base = r.runs.find((x) => x.mode === off && x.round === run.round);
+      return base ? [run.readingsPerSec / base.readingsPerSec] : [];
+    });
+  const core = (name: string) => (x: WorkersRun): number => x.cores[name] ?? 0;
+  const row = (label: string, f: (x: WorkersRun) => number, digits = 0): string => `| ${label} | ${r.modes.map((m) => spread(of(m.name).map(f), digits)).join(' | ')} |`;
+  const maxPlatform = Math.max(0, ...r.runs.filter((x) => x.mode !== off).map(core('platform')));
+  const incomplete = r.runs.filter((x) => !x.complete || x.errors > 0);
+  const o = r.options;
+  return [
+    '## #16 Every core: accept worker threads',
+    '',
+    `Measured by \`npm run bench -- --only=workers\` (test/bench/bench-workers.ts) on ${r.date}, ${machineCores} cores: the end-to-end bench at one reading per message — ${o.devices} devices (mqtt.js in one load-generator process, QoS 1, window ${o.window}) × ${o.messagesPerDevice} messages, from the first publish until InfluxDB shows every acknowledged reading — on a fresh platform and influxd per run, with \`SHANSHUI_ACCEPT_WORKERS\` = 0, \`auto\` (${r.modes[1]!.threads} here) and 2. ${o.rounds} rounds; each round runs every mode once, in turn-about order. Ranges are min–max over the rounds. Cores are each process's CPU time over the run's wall time (1.00 = one core busy); "other" is the rest of the machine (other people's work on this shared machine).`,
+    '',
+    `| | ${r.modes.map((m) => `${m.name}${m.threads > 0 ? ` (${m.threads} thread${m.threads > 1 ? 's' : ''})` : ''}`).join(' | ')} |`,
+    `| --- | ${r.modes.map(() => '---').join(' | ')} |`,
+    row('stored readings/s', (x) => x.readingsPerSec),
+    `| against off, same round | ${r.modes.map((m) => (m.name === off ? '1' : spread(ratioOf(m.name), 2))).join(' | ')} |`,
+    row('PUBACKed readings/s', (x) => x.ackedReadingsPerSec),
+    row('PUBACK p99, ms', (x) => x.ackMsP99),
+    row('platform cores', core('platform'), 2),
+    row('influxd cores', core('influxd'), 2),
+    row('load generator cores', core('generator'), 2),
+    row('bench process cores', core('bench'), 2),
+    row('other work on the machine, cores', (x) => x.otherCores, 2),
+    row('whole machine, cores', (x) => x.machineCores, 2),
+    row('platform CPU per stored reading, µs', (x) => x.platformCpuUsPerReading, 1),
+    '',
+    `Goal (#16): with workers on, the platform uses more than 1.3 cores under this load when the generator and influxd leave room. Most here: ${maxPlatform.toFixed(2)} cores — ${maxPlatform > 1.3 ? 'met' : `not met on ${machineCores} cores`}.`,
+    ...(incomplete.length > 0 ? ['', `Incomplete runs (not every reading visible, or publish errors): ${incomplete.map((x) => `round ${x.round} ${x.mode}`).join(', ')}.`] : []),
+    '',
+    'Run it alone: `npm run bench -- --only=workers` (`--write` puts this section into docs/benchmarks.md).',
+    '',
+  ].join('\n');
+}
+
+/** `doc` with its workers section replaced (or appended). */
+export function spliceWorkersSection(doc: string, section: string): string {
+  const block = `${WORKERS_SECTION_START}\n${section}${WORKERS_SECTION_END}\n`;
+  const a = doc.indexOf(WORKERS_SECTION_START);
+  const b = doc.indexOf(WORKERS_SECTION_END);
+  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + WORKERS_SECTION_END.length + 1);
+  return `${doc.trimEnd()}\n\n${block}`;
+}
