@@ -147,8 +147,8 @@ export const ConfigSchema = z
         maxFutureSkewMs: z.coerce.number().int().min(0).default(300_000),
         /** How old a device timestamp may be, ms. Default 31536000000 (365 days). */
         maxAgeMs: z.coerce.number().int().min(0).default(365 * 86_400_000),
-        /** Worker threads that decode, validate and format readings (per-station order and the durable PUBACK kept): a number, 0 = on the main thread, or `auto` = the usable cores less one, at most 4 (1 on two cores, 0 on one). Default 0. */
-        workers: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default(0),
+        /** Worker threads that decode, validate and format readings (per-station order and the durable PUBACK kept): a number, 0 = on the main thread, or `auto` = on three or more usable cores the cores less one, at most 4; on one or two cores 0. Default `auto`. */
+        workers: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
       })
       .strict()
       .prefault({}),

@@ -14,7 +14,7 @@
  *   7. issue #16 (`aedes`): a bare aedes broker loaded as the platform is, its CPU per message the
  *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
  *      (report-issue16.ts; its own section of docs/benchmarks.md).
- *   8. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
+ *   8. #16 accept worker threads: (2) at one reading per message with workers off, 1 and 2,
  *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
