@@ -6,6 +6,9 @@
  * one-time bootstrap token; provision an agent folder with it; run the agent in-process; and
  * plug a simulated 数采仪 and a simulated RTU into its ports over TCP. Readings then take the
  * field path: device → TCP → agent → buffer → MQTT → platform → InfluxDB → rules and map.
+ * A simulated sluice-gate controller (Modbus TCP) completes the loop the other way: the agent
+ * polls its outflow as a reading, and the config maps a `set_gate_opening` command to its
+ * opening register, so a command sent from the platform is answered and the outflow changes.
  * Idempotent across demo restarts: existing stations are kept, a provisioned folder whose
  * credentials still work is reused, and the config is published again only when it changes
  * (listener ports are kept while they are free).
@@ -15,8 +18,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { freePort } from '@shanshui/ingest';
 import type { Platform } from '@shanshui/ingest';
-import { createAgent, loadCredentials, provisionAgent, startSimulatedLogger, startSimulatedRtu } from '@shanshui/edge-agent';
-import type { Agent, SimulatedLogger, SimulatedRtu } from '@shanshui/edge-agent';
+import { createAgent, loadCredentials, provisionAgent, startSimulatedGate, startSimulatedLogger, startSimulatedRtu } from '@shanshui/edge-agent';
+import type { Agent, SimulatedGate, SimulatedLogger, SimulatedRtu } from '@shanshui/edge-agent';
 import { AgentConfigSchema } from '@shanshui/models';
 import type { AgentConfig, StationInput } from '@shanshui/models';
 
@@ -67,7 +70,11 @@ export const DEMO_LOGGER_MN = '44011700000001';
 /** The RTU's 遥测站地址 (10 hex digits). */
 export const DEMO_RTU_ADDRESS = '0044011701';
 /** Preferred listener ports (the README's examples); any free port when taken. */
-const PREFERRED_PORTS = { hj212: 9212, sl651: 9651 } as const;
+const PREFERRED_PORTS = { hj212: 9212, sl651: 9651, modbus: 1502 } as const;
+/** The gate controller's Modbus unit id, and its registers (holding, 0-based): opening in 0.1 %, outflow in 0.1 m³/s. */
+export const DEMO_GATE = { slaveId: 1, openingAddress: 10, outflowAddress: 11 } as const;
+/** The command the demo's config maps to the gate's opening register (engineering value: %). */
+export const DEMO_GATE_COMMAND = 'set_gate_opening';
 /** Heartbeats on `up/status` (device_status in InfluxDB), seconds: often enough to watch in a demo. */
 const HEARTBEAT_SEC = 30;
 
@@ -97,6 +104,9 @@ export interface DemoGateway {
   /** The pollution-source child station. */
   readonly stackStationId: string;
   readonly rtu: SimulatedRtu;
+  /** The spillway gate's controller (Modbus TCP), polled and commanded by the agent. */
+  readonly gate: SimulatedGate;
+  readonly modbusPort: number;
   stop(): Promise<void>;
 }
 
@@ -156,12 +166,14 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
   const current = await api('GET', `/api/v1/stations/${id}/config`);
   const parsed = current.status === 200 ? AgentConfigSchema.safeParse((current.body as { config?: unknown }).config) : undefined;
   const running: AgentConfig | undefined = parsed?.success ? parsed.data : undefined;
-  const lastPort = (kind: 'hj212' | 'sl651'): number | undefined => {
+  const lastPort = (kind: 'hj212' | 'sl651' | 'modbus'): number | undefined => {
     const source = running?.sources.find((s) => s.kind === kind);
+    if (source?.kind === 'modbus') return source.transport.type === 'tcp' ? source.transport.port : undefined;
     return source?.kind === 'hj212' || source?.kind === 'sl651' ? source.port : undefined;
   };
   const hj212Port = await choosePort(lastPort('hj212'), PREFERRED_PORTS.hj212, []);
   const sl651Port = await choosePort(lastPort('sl651'), PREFERRED_PORTS.sl651, [hj212Port]);
+  const modbusPort = await choosePort(lastPort('modbus'), PREFERRED_PORTS.modbus, [hj212Port, sl651Port]);
   const wanted = (version: number): AgentConfig =>
     AgentConfigSchema.parse({
       version,
@@ -177,6 +189,14 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
         },
         // The reservoir's own RTU reports as the gateway's station (with a map, unmapped RTUs are dropped).
         { kind: 'sl651', port: sl651Port, host: LISTEN_HOST, stations: { [DEMO_RTU_ADDRESS]: id } },
+        // The spillway gate's controller: its outflow polled as the reservoir's 出库流量, its
+        // opening written by the platform's set_gate_opening (0–100 %, checked by platform and agent).
+        {
+          kind: 'modbus',
+          transport: { type: 'tcp', host: LISTEN_HOST, port: modbusPort },
+          groups: [{ slaveId: DEMO_GATE.slaveId, pollIntervalMs: 5000, points: [{ metric: 'outflow', table: 'holding', address: DEMO_GATE.outflowAddress, scale: 0.1 }] }],
+          commands: [{ name: DEMO_GATE_COMMAND, slaveId: DEMO_GATE.slaveId, table: 'holding', address: DEMO_GATE.openingAddress, scale: 0.1, min: 0, max: 100 }],
+        },
       ],
     });
   if (!running || JSON.stringify(wanted(running.version)) !== JSON.stringify(running)) {
@@ -200,8 +220,16 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
     logger.info({ stationId: id, dir }, '演示网关已开通 demo gateway provisioned with a one-time bootstrap token');
   }
 
-  // 4. The agent, then the field devices plugged into its ports (they retry until the ports open).
-  const agent = await createAgent({ dir, logger, reconnectMinMs: 500, reconnectMaxMs: 5000 });
+  // 4. The gate controller (the agent dials it), the agent, then the field devices plugged into
+  //    its ports (they retry until the ports open).
+  const gate = await startSimulatedGate({ port: modbusPort, host: LISTEN_HOST, ...DEMO_GATE, logger });
+  let agent: Agent;
+  try {
+    agent = await createAgent({ dir, logger, reconnectMinMs: 500, reconnectMaxMs: 5000 });
+  } catch (err) {
+    await gate.stop();
+    throw err;
+  }
   const dataLogger = startSimulatedLogger({ port: hj212Port, host: LISTEN_HOST, mn: DEMO_LOGGER_MN, domain: 'water', intervalSec: options.loggerIntervalSec ?? 5, simulationIndex: 1, logger });
   const stackLogger = startSimulatedLogger({ port: hj212Port, host: LISTEN_HOST, mn: DEMO_STACK_MN, domain: 'pollution_source', intervalSec: options.loggerIntervalSec ?? 5, simulationIndex: 3, logger });
   const rtu = startSimulatedRtu({ port: sl651Port, host: LISTEN_HOST, station: DEMO_RTU_ADDRESS, intervalSec: options.rtuIntervalSec ?? 60, simulationIndex: 2, logger });
@@ -218,11 +246,14 @@ export async function startDemoGateway(options: DemoGatewayOptions): Promise<Dem
     stackLogger,
     stackStationId: DEMO_STACK_STATION.id,
     rtu,
+    gate,
+    modbusPort,
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.all([dataLogger.stop(), stackLogger.stop(), rtu.stop()]);
       await agent.stop();
+      await gate.stop();
     },
   };
 }

@@ -4,14 +4,15 @@
  * through the real MQTT broker. Demo credentials are kept in `{dataDir}/demo-fleet.json`
  * (the platform itself keeps only scrypt hashes). With the fleet on, an edge gateway too, set
  * up as a technician would (see demo-gateway.ts): its agent in `{dataDir}/demo-agent/`, fed over
- * TCP by a simulated HJ 212 数采仪 and a simulated SL 651 RTU. Environment variables as for `npm start`.
+ * TCP by a simulated HJ 212 数采仪 and a simulated SL 651 RTU, and polling and commanding a
+ * simulated Modbus TCP sluice-gate controller. Environment variables as for `npm start`.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, describePortInUse, loadConfig, startPlatform, wantsPrettyLog } from '@shanshui/ingest';
 import { demoFleetStation, startSimulatedFleet } from '@shanshui/edge-agent';
-import { startDemoGateway } from './demo-gateway.ts';
+import { DEMO_GATE_COMMAND, startDemoGateway } from './demo-gateway.ts';
 import type { DemoGateway } from './demo-gateway.ts';
 import type { SimulatedStation } from '@shanshui/edge-agent';
 import type { StationInput } from '@shanshui/models';
@@ -57,8 +58,8 @@ if (config.demo.stations > 0) {
     gateway = await startDemoGateway({ platform, dir: path.join(config.dataDir, 'demo-agent'), loggerIntervalSec: Math.min(config.demo.intervalSec, 5), logger });
     const g = gateway;
     logger.info(
-      { agentDir: g.dir, station: g.stationId, hj212: `127.0.0.1:${g.hj212Port}`, hj212Station: g.childStationId, sl651: `127.0.0.1:${g.sl651Port}` },
-      `演示网关 demo gateway: edge agent in ${g.dir} as station ${g.stationId}; HJ 212 on 127.0.0.1:${g.hj212Port} (simulated 数采仪 → ${g.childStationId}), SL 651 on 127.0.0.1:${g.sl651Port} (simulated RTU → ${g.stationId})`,
+      { agentDir: g.dir, station: g.stationId, hj212: `127.0.0.1:${g.hj212Port}`, hj212Station: g.childStationId, sl651: `127.0.0.1:${g.sl651Port}`, modbus: `127.0.0.1:${g.modbusPort}` },
+      `演示网关 demo gateway: edge agent in ${g.dir} as station ${g.stationId}; HJ 212 on 127.0.0.1:${g.hj212Port} (simulated 数采仪 → ${g.childStationId}), SL 651 on 127.0.0.1:${g.sl651Port} (simulated RTU → ${g.stationId}), Modbus TCP gate controller on 127.0.0.1:${g.modbusPort} (outflow polled, ${DEMO_GATE_COMMAND} commanded)`,
     );
   } catch (err) {
     logger.warn({ err }, 'demo gateway (edge agent + simulated 数采仪) not started; the rest of the demo runs without it');
@@ -81,10 +82,23 @@ if (!(await platform.store.users.get(demoUser.username))) {
 const api = `http://localhost:${platform.httpPort}`;
 logger.info({ url: `${api}/`, username: demoUser.username, password: demoUser.password, kept: demoUserFile }, `一张图 the map: open ${api}/ and sign in as ${demoUser.username} / ${demoUser.password}`);
 const tokenFile = path.join(config.dataDir, 'admin-token');
+// The CLI's defaults are the demo's (http://localhost:8080, ./.data/admin-token): the flags appear only when moved.
+const cliFlags = [
+  ...(api !== 'http://localhost:8080' ? [`--api ${api}`] : []),
+  ...(path.resolve(tokenFile) !== path.resolve('.data/admin-token') ? [`--token "$(cat ${tokenFile})"`] : []),
+].join(' ');
+const cli = `npm run cli --${cliFlags ? ` ${cliFlags}` : ''}`;
 const tryThis = [
   `curl -s ${api}/readyz`,
   `curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations`,
   ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
+  // Remote control through the gateway to the simulated gate: the answer, then the outflow follows the opening.
+  ...(gateway
+    ? [
+        `${cli} command send ${gateway.stationId} ${DEMO_GATE_COMMAND} --args '{"value":40}'`,
+        `curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations/${gateway.stationId}/readings/latest`,
+      ]
+    : []),
   // The managed influxd has authentication: the platform user's credentials are in the data folder (0600).
   `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influx.database} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
 ];

@@ -10,7 +10,7 @@ import { Aedes } from 'aedes';
 import type { Client, PublishPacket } from 'aedes';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { AEDES_CHECKED_VERSION, guardPacketSize, skipDeviceFanOut } from './aedes-patches.ts';
+import { AEDES_CHECKED_VERSION, guardPacketSize, pubackGatherer, skipDeviceFanOut } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
 
 const closers: Array<() => Promise<void>> = [];
@@ -117,4 +117,100 @@ test('guardPacketSize relies on: the parser reads the Remaining Length through _
 test('guardPacketSize fails loudly when the parser no longer has _parseLength', () => {
   expect(() => guardPacketSize({ _parser: { packet: {} } }, 1024, () => {})).toThrow(/aedes internals changed/);
   expect(() => guardPacketSize({}, 1024, () => {})).toThrow(/aedes-patches\.ts/);
+});
+
+/** MQTT 3.1.1 packets by hand: a raw client that sees every byte the broker writes. */
+const mqttBytes = {
+  connect(id: string): Buffer {
+    const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 0x02, 0, 60, 0, id.length]), Buffer.from(id)]);
+    return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+  },
+  publishQos1(topic: string, id: number, payload: string): Buffer {
+    const body = Buffer.concat([Buffer.from([0, topic.length]), Buffer.from(topic), Buffer.from([id >> 8, id & 0xff]), Buffer.from(payload)]);
+    return Buffer.concat([Buffer.from([0x32, body.length]), body]);
+  },
+  pingreq: Buffer.from([0xc0, 0]),
+};
+
+/** aedes (with `authorizePublish`) on a port, and a raw client connected to it; `writes` are the broker's socket writes to it. */
+async function rawSession(authorizePublish: (client: Client, packet: PublishPacket, done: (error?: Error | null) => void) => void) {
+  const aedes = new Aedes({ authorizePublish: authorizePublish as never });
+  await aedes.listen();
+  skipDeviceFanOut(aedes);
+  const writes: Buffer[] = [];
+  const server = net.createServer((socket) => {
+    const write = socket.write.bind(socket) as (chunk: Buffer, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
+      writes.push(Buffer.from(chunk));
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    aedes.handle(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const raw = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  closers.push(async () => void raw.destroy());
+  let received = Buffer.alloc(0);
+  raw.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  await new Promise<void>((resolve) => raw.once('connect', resolve));
+  raw.write(mqttBytes.connect('dev-1'));
+  await vi.waitFor(() => expect([...received.subarray(0, 4)]).toEqual([0x20, 2, 0, 0]), { timeout: 30_000 }); // CONNACK accepted
+  received = Buffer.alloc(0);
+  writes.length = 0;
+  return { raw, writes, received: () => received };
+}
+
+test('pubackGatherer relies on: aedes writes no PUBACK for a QoS 1 publish whose authorizePublish set it to QoS 0 before calling back', async () => {
+  const { raw, received } = await rawSession((_client, packet, done) => {
+    packet.qos = 0;
+    done(null);
+  });
+  raw.write(Buffer.concat([mqttBytes.publishQos1('up/x', 7, 'a'), mqttBytes.pingreq]));
+  // Packets are handled in order: by the PINGRESP, a PUBACK for the publish would have been written.
+  await vi.waitFor(() => expect(received().includes(Buffer.from([0xd0, 0]))).toBe(true), { timeout: 30_000 });
+  expect([...received()]).toEqual([0xd0, 0]);
+});
+
+test('pubackGatherer: publishes made durable together are acknowledged in one socket write, in order, each once; none before it is called', async () => {
+  const ack = pubackGatherer();
+  const waiting: Array<() => void> = [];
+  const { raw, writes, received } = await rawSession((client, packet, done) => {
+    waiting.push(() => ack(client, packet, done));
+  });
+  const ids = [11, 12, 300, 4, 65535];
+  raw.write(Buffer.concat(ids.map((id, i) => mqttBytes.publishQos1('up/x', id, `m${i}`))));
+  await vi.waitFor(() => expect(waiting).toHaveLength(ids.length), { timeout: 30_000 });
+  expect(writes).toHaveLength(0); // not durable yet: no PUBACK
+  // "Durable" together, as a group commit's completions are: one after another in one go.
+  for (const w of waiting.splice(0)) w();
+  const pubacks = Buffer.concat(ids.map((id) => Buffer.from([0x40, 2, id >> 8, id & 0xff])));
+  await vi.waitFor(() => expect(received().length).toBeGreaterThanOrEqual(pubacks.length), { timeout: 30_000 });
+  expect([...received()]).toEqual([...pubacks]);
+  expect(writes.map((w) => [...w])).toEqual([[...pubacks]]);
+  // The connection goes on: a later publish is acknowledged on its own.
+  raw.write(mqttBytes.publishQos1('up/x', 5, 'late'));
+  await vi.waitFor(() => expect(waiting).toHaveLength(1), { timeout: 30_000 });
+  waiting.pop()!();
+  await vi.waitFor(() => expect(received().length).toBe(pubacks.length + 4), { timeout: 30_000 });
+  expect([...received().subarray(pubacks.length)]).toEqual([0x40, 2, 0, 5]);
+});
+
+test('pubackGatherer: a client gone before its publishes became durable gets no PUBACK, and the broker goes on', async () => {
+  const ack = pubackGatherer();
+  const waiting: Array<() => void> = [];
+  let publisher: Client | undefined;
+  const { raw, writes } = await rawSession((client, packet, done) => {
+    publisher = client;
+    waiting.push(() => ack(client, packet, done));
+  });
+  raw.write(mqttBytes.publishQos1('up/x', 1, 'a'));
+  await vi.waitFor(() => expect(waiting).toHaveLength(1), { timeout: 30_000 });
+  raw.destroy();
+  await vi.waitFor(() => expect((publisher as unknown as { connected: boolean }).connected).toBe(false), { timeout: 30_000 });
+  waiting.pop()!();
+  await new Promise((r) => process.nextTick(r));
+  expect(writes).toHaveLength(0);
 });

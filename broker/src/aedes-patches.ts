@@ -1,5 +1,5 @@
 /**
- * The two places where Shanshui reaches into aedes' private internals, kept together so an
+ * The places where Shanshui reaches into aedes' private internals, kept together so an
  * upgrade has one file to re-check. `aedes-patches.test.ts` proves, against the installed aedes,
  * every internal behaviour relied on here, and fails loudly (naming this file) when aedes moves
  * off the exact version the patches were checked against: bump `AEDES_CHECKED_VERSION` together
@@ -38,6 +38,87 @@ export function skipDeviceFanOut(aedes: Aedes): void {
     if (client === null || client === undefined || typeof client === 'function') return publish(packet, client, done);
     // aedes completes a publish asynchronously; keep it so (a microtask, as its promise chain would).
     queueMicrotask(() => done?.());
+  };
+}
+
+/** What `pubackGatherer` uses of an aedes client: its connection, state and drain wait. */
+interface AckInternals {
+  readonly conn: { write(chunk: Buffer): boolean };
+  readonly connected: boolean;
+  readonly errored: boolean;
+  waitForDrain(callback: () => void): void;
+}
+
+/** The PUBACKs owed to one client, in the order its publishes became durable. */
+interface OwedAcks {
+  readonly client: AckInternals;
+  readonly ids: number[];
+  readonly done: Array<(error?: Error | null) => void>;
+}
+
+/**
+ * One socket write for the QoS 1 PUBACKs a client is owed at once. aedes writes each PUBACK on
+ * its own (a packet object, mqtt-packet's two writes under cork, a setImmediate per publish);
+ * the publishes of one group commit become durable together, so gather them: `ack(client,
+ * packet, done)` — called instead of `done(null)` once a QoS 1 publish is durable — queues the
+ * packet's PUBACK, and after the current microtasks (every publish of the group commit has been
+ * told by then) each client gets all of its PUBACKs as one buffer, in the order they were
+ * queued [MQTT-4.6.0-2]. Durability is unchanged: nothing is queued before the publish is.
+ *
+ * Relies on: aedes' enqueuePublish (lib/handlers/publish.js) reads `packet.qos` after
+ * `authorizePublish` calls back; at QoS 0 it writes no PUBACK of its own and goes straight on
+ * to `broker.publish` (which skipDeviceFanOut ends for a client's publish). `client.connected`,
+ * `client.errored`, `client.conn` and `client.waitForDrain` are aedes' own (lib/write.js uses
+ * them the same way: no write to a closed connection, wait for 'drain' when the socket is full).
+ * MQTT 3.1 and 3.1.1 only (aedes 1.2 speaks no other): a PUBACK is `40 02 id-msb id-lsb`.
+ */
+export function pubackGatherer(): (client: Client, packet: PublishPacket, done: (error?: Error | null) => void) => void {
+  let owed = new Map<AckInternals, OwedAcks>();
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const all = owed;
+    owed = new Map();
+    for (const o of all.values()) {
+      const { client, ids, done } = o;
+      if (!client.connected || client.errored) {
+        const closed = new Error('connection closed');
+        for (const d of done) d(closed);
+        continue;
+      }
+      const buf = Buffer.allocUnsafe(4 * ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        buf[4 * i] = 0x40;
+        buf[4 * i + 1] = 0x02;
+        buf.writeUInt16BE(ids[i]!, 4 * i + 2);
+      }
+      const finish = (): void => {
+        for (const d of done) d(null);
+      };
+      // A socket that takes no more: the client's next packets wait, as after aedes' own writes.
+      if (client.conn.write(buf)) finish();
+      else client.waitForDrain(finish);
+    }
+  };
+  return (client, packet, done) => {
+    const c = client as unknown as AckInternals;
+    if (packet.qos !== 1 || packet.messageId === undefined) {
+      done(null);
+      return;
+    }
+    packet.qos = 0; // aedes: no PUBACK of its own (written here)
+    let o = owed.get(c);
+    if (!o) {
+      o = { client: c, ids: [], done: [] };
+      owed.set(c, o);
+    }
+    o.ids.push(packet.messageId);
+    o.done.push(done);
+    if (!scheduled) {
+      scheduled = true;
+      // After the microtasks running now: the other publishes of the same group commit join.
+      process.nextTick(flush);
+    }
   };
 }
 

@@ -6,13 +6,13 @@
  *    secret is checked by `authenticate`; a bad one is answered slowly and counts to a lockout.
  * 2. PUBLISH: only to `shanshui/v1/{ownId}/up/…`, or to the `up/…` of a station the device is
  *    the gateway of (`mayPublishFor`, asked on every publish); rate-limited per connected device; then handed to
- *    `acceptPublish`, whose promise must resolve only once the message is durable — aedes
- *    writes the QoS 1 PUBACK after this hook calls back, so an acknowledged reading is never
- *    lost. A rejection closes the connection without PUBACK (MQTT 3.1.1 has no reason code),
+ *    `acceptPublish`, whose promise must resolve only once the message is durable — the QoS 1
+ *    PUBACK is written only after that (the PUBACKs a device is owed at once go out in one
+ *    socket write: pubackGatherer), so an acknowledged reading is never lost. A rejection closes the connection without PUBACK (MQTT 3.1.1 has no reason code),
  *    and the device resends later.
  * 3. SUBSCRIBE: only to `shanshui/v1/{ownId}/down/…`; other filters get SUBACK 0x80.
  * Packets over `maxPacketBytes` close the connection as soon as their header is read.
- * The two patches of aedes internals this relies on live in aedes-patches.ts.
+ * The patches of aedes internals this relies on live in aedes-patches.ts.
  */
 import { Aedes } from 'aedes';
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
@@ -26,7 +26,7 @@ import { RateLimiter } from './rate-limiter.ts';
 import { RedisLockout, memoryLockout } from './shared-lockout.ts';
 import type { SharedLockout } from './shared-lockout.ts';
 import type { RedisLink } from './redis-link.ts';
-import { guardPacketSize, skipDeviceFanOut } from './aedes-patches.ts';
+import { guardPacketSize, pubackGatherer, skipDeviceFanOut } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
 
 export const BrokerOptionsSchema = z.object({
@@ -135,6 +135,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     return error;
   };
 
+  const ackDurable = pubackGatherer();
   const aedes = new Aedes({
     concurrency: opts.concurrency,
     maxClientsIdLength: 64,
@@ -222,7 +223,8 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         return done(refuse(client.id, new BrokerError('BROKER_ERR_RATE_LIMITED', client.id)));
       }
       hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
-        () => done(null),
+        // Durable: the PUBACK joins the others this client is owed now (one socket write).
+        () => ackDurable(client, packet, done),
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       );
     },

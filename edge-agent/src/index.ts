@@ -33,4 +33,6 @@ export { startSimulatedLogger, simulatedRealtimeFrame, simulatedIntervalFrame, S
 export type { SimulatedLogger, SimulatedLoggerOptions, SimulatedLoggerStats } from './sources/hj212/simulated-logger.ts';
 export { startSimulatedRtu, SIMULATED_RTU_DEFAULTS } from './sources/sl651/simulated-rtu.ts';
 export type { SimulatedRtu, SimulatedRtuOptions, SimulatedRtuStats } from './sources/sl651/simulated-rtu.ts';
+export { startSimulatedGate, SIMULATED_GATE_DEFAULTS } from './sources/modbus/simulated-gate.ts';
+export type { SimulatedGate, SimulatedGateOptions } from './sources/modbus/simulated-gate.ts';
 export { routeOpcuaLogs } from './sources/opcua/opcua-log-bridge.ts';

@@ -4,8 +4,8 @@ export type { AcceptWorkerPool, AcceptWorkerPoolStats } from './accept/accept-wo
 export { acceptWorkerCount } from './accept/accept-worker-count.ts';
 export { createPlatformEvents, subscribeConsumers } from './platform-events.ts';
 export type { AlertChanged, DeviceMessage, PlatformConsumer, PlatformEventMap, PlatformEvents, ReadingsDurable, Subscribed } from './platform-events.ts';
-export { ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';
-export type { Config, ConfigInput } from './config.ts';
+export { CONFIG_KEYS, ConfigSchema, loadConfig, parseConfig, envNameOf } from './config.ts';
+export type { Config, ConfigInput, ConfigKey } from './config.ts';
 export { createLogger, wantsPrettyLog } from './logger.ts';
 export type { LoggerOptions } from './logger.ts';
 export { acceptDeviceMessage } from './accept/accept-device-message.ts';

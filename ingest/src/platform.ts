@@ -58,7 +58,7 @@ import { mapRoutes } from './api/map-routes.ts';
 import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisioning-routes.ts';
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
-import { recordAppliedConfig } from './commands/record-applied-config.ts';
+import { AppliedConfigRecorder } from './commands/record-applied-config.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { Warnings } from './alerts/start-warnings.ts';
@@ -480,6 +480,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       isOnline: async (id) => listening.has(id) || (link !== undefined && (await store.presence.get(id))?.online === true),
       logger,
     });
+    // Commands are checked against the config the agent says it runs.
+    const appliedConfigs = new AppliedConfigRecorder(provisioning);
     const commandsConsumer: PlatformConsumer = {
       name: 'commands',
       on: {
@@ -494,10 +496,14 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         },
         events(e) {
           dispatcher.onEvent(e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'command result not recorded'));
-          recordAppliedConfig(provisioning, e.station.id, e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
+          appliedConfigs.onMessage(e.station.id, 'events', e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
+        },
+        status(e) {
+          appliedConfigs.onMessage(e.station.id, 'status', e.fields).catch((err: unknown) => logger.error({ err, stationId: e.station.id }, 'applied agent config not recorded'));
         },
         // A deleted station's open commands end (its id may be registered again).
         stationRemoved(station) {
+          appliedConfigs.forget(station.id);
           commands.cancelOpen(station.id).catch((err: unknown) => logger.error({ err, stationId: station.id }, 'open commands of a deleted station not cancelled'));
         },
       },

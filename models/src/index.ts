@@ -51,7 +51,7 @@ export {
   readingsJsonSchema,
 } from './envelope.ts';
 export type { Reading, ReadingsMessage, ReadingsMessageInput } from './envelope.ts';
-export { parseReadingsMessage } from './parse-readings-message.ts';
+export { QUALITY_INPUTS, parseReadingsMessage } from './parse-readings-message.ts';
 export { formatEnvelopeIssues } from './envelope-issues.ts';
 export type { ParsedReadingsMessage } from './parse-readings-message.ts';
 export { decodePayload, encodePayload, payloadText, sniffEncoding } from './payload-codec.ts';

@@ -16,6 +16,8 @@ export type ParsedReadingsMessage = { readonly success: true; readonly message: 
 
 /** Quality input → quality, for exactly the inputs QualityInputSchema accepts. */
 const QUALITY_INPUT = new Map<string, Quality>();
+/** The quality inputs the schema accepts (HJ 212 flags and quality names a device may send), and what each means. */
+export const QUALITY_INPUTS: ReadonlyMap<string, Quality> = QUALITY_INPUT;
 for (const [flag, q] of Object.entries(HJ212_FLAG_QUALITY)) QUALITY_INPUT.set(flag, q);
 for (const q of QUALITIES) if (q !== 'implausible' && q !== 'spike' && q !== 'flatline') QUALITY_INPUT.set(q, q);
 

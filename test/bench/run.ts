@@ -14,7 +14,7 @@
  *   7. issue #16 (`aedes`): a bare aedes broker loaded as the platform is, its CPU per message the
  *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
  *      (report-issue16.ts; its own section of docs/benchmarks.md).
- *   8. #16 accept worker threads: (2) at one reading per message with workers off, auto and 2,
+ *   8. #16 accept worker threads: (2) at one reading per message with workers off, 1 and 2,
  *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.
@@ -289,8 +289,8 @@ async function main(): Promise<void> {
     if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, webhookProfile));
     else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map, `Measured ${machine.date} on ${machine.cores} cores, load average ${machine.loadAvgStart} at start and ${results.loadAvgEnd} at the end${machine.loadAvgStart > machine.cores ? ' (other work on the machine: absolute frame times are the machine\'s, the ratios and the live delay are the figures)' : ''}`));
-    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
     if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
     else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;

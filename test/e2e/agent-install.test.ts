@@ -1,5 +1,5 @@
 /**
- * The one-file install (issue #17): `npm run agent:build` for linux-x64, the .deb unpacked into
+ * The one-file install: `npm run agent:build` for linux-x64, the .deb unpacked into
  * a temporary root (`dpkg -x`, as `dpkg --root` would lay it out), and the installed
  * `shanshui-agent` run from there with no repository, no npm and no system Node on its PATH:
  * `--help`, `provision --server … --token …` against a real platform, `run` with a Modbus RTU

@@ -1,5 +1,5 @@
 /**
- * Upgrading to the catalogue (issue #15): a platform started on a state database written by
+ * Upgrading to the catalogue: a platform started on a state database written by
  * release 0.1.0 (ingest/src/state/sql/fixtures/release-0.1.0-state.sql) keeps every station,
  * rule and alert; its stations (no profile: their domain's own) take readings into the same
  * measurements as before; the new domains' default rules are added once, and the old ones are

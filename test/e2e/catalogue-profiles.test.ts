@@ -1,5 +1,5 @@
 /**
- * Station profiles as data (issue #15, docs/catalogue.md), against a real platform (aedes +
+ * Station profiles as data (docs/catalogue.md), against a real platform (aedes +
  * ingest + influxd): an admin adds a profile through the API — a custom sensor the catalogue
  * does not know — registers a station with it and publishes at once: the readings are stored,
  * nothing restarted; the profile is validated (same zod schema, its domain, its parent) and

@@ -1,5 +1,5 @@
 /**
- * Warnings of the catalogue's new domains end to end (issue #15): real MQTT devices, the
+ * Warnings of the catalogue's new domains end to end: real MQTT devices, the
  * platform's rule engine and its alert API — the default rules seeded for noise, pollution
  * sources, rivers, rain and geohazards fire from the stations' own attributes (zone class,
  * permit limits and reference O2, 警戒/保证水位, a landslide point's constant-stage rate).

@@ -1,4 +1,4 @@
-/** The CLI for the sensor catalogue (issue #15): a child process against a real platform — profile put/list/show, station add --profile. */
+/** The CLI for the sensor catalogue: a child process against a real platform — profile put/list/show, station add --profile. */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';

@@ -1,12 +1,12 @@
 /**
- * The production compose's InfluxDB grants, tried on a real influxd with authentication
- * (issue #10 item 2). docker-compose.yml cannot run here, so this test does what the
+ * The production compose's InfluxDB grants, tried on a real influxd with authentication.
+ * docker-compose.yml cannot run here, so this test does what the
  * `influxdb:1.8` image's first start does with the variables the file gives it (its
  * init-influxdb.sh: INFLUXDB_USER → GRANT ALL ON the database, INFLUXDB_WRITE_USER → GRANT
  * WRITE, INFLUXDB_READ_USER → GRANT READ, INFLUXDB_ADMIN_USER → ALL PRIVILEGES), with the
  * values of .env.example, then runs the platform with the user the platform service is given.
- * It used to be the write-only user: the readings API, the map's reload after a restart and
- * the start-up CREATE DATABASE all got 403.
+ * With the write-only user the readings API, the map's reload after a restart and the
+ * start-up CREATE DATABASE would all get 403.
  */
 import { test, afterAll, expect } from 'vitest';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
- * Free text with control characters is refused at the API, naming the field (issue #10 item 5):
- * such a station name used to be stored, and every CAP delivery about it was then not
- * well-formed XML. Real platform, real HTTP.
+ * Free text with control characters is refused at the API, naming the field:
+ * a station name with them, once stored, would make every CAP delivery about it malformed
+ * XML. Real platform, real HTTP.
  */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';

@@ -233,7 +233,7 @@ beforeAll(async () => {
   // reservoir-1: yellow fired and resolved inside the range → annotations only.
   points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'firing', NOW - 70 * MINUTE, 'a7', '入库流量陡增'));
   points.push(alertPoint(byId('reservoir-1'), 'inflow-rate', 'yellow', 'resolved', NOW - 35 * MINUTE, 'a7', '入库流量回落'));
-  // One active alert in each catalogue domain (issue #15).
+  // One active alert in each catalogue domain.
   points.push(alertPoint(byId('noise-1'), 'default-noise-zone', 'blue', 'firing', NOW - 25 * MINUTE, 'a9', '昼间等效声级超标'));
   points.push(alertPoint(byId('pollution-source-1'), 'default-pollution-permit', 'yellow', 'firing', NOW - 24 * MINUTE, 'a10', '二氧化硫折算浓度超标'));
   points.push(alertPoint(byId('river-1'), 'default-river-flood', 'blue', 'firing', NOW - 23 * MINUTE, 'a11', '超警戒水位'));

@@ -1,5 +1,5 @@
 /**
- * A gateway publishing for its child stations (issue #6), end to end against a real platform
+ * A gateway publishing for its child stations, end to end against a real platform
  * (aedes + ingest + influxd) and real TCP sockets: several HJ 212 data loggers (by MN) and SL 651
  * RTUs (by 测站地址) behind one edge agent, each mapped to its own platform station — readings
  * stored under each child with the child's tags, one mapped to the gateway's own id under it, an

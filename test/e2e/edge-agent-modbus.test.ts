@@ -1,5 +1,5 @@
 /**
- * Two Modbus RS-485 sensors behind one edge agent, end to end (issue #17): a real platform
+ * Two Modbus RS-485 sensors behind one edge agent, end to end: a real platform
  * (aedes + ingest + influxd), modbus-serial's ServerSerial answering as two slaves on the far
  * end of a socat pseudo-terminal pair, the register map pushed as remote config and checked by
  * the platform, readings stored in InfluxDB under the gateway and its child station, and a

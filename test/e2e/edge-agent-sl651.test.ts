@@ -1,5 +1,5 @@
 /**
- * SL 651-2014 end to end (issue #6), mirroring the HJ 212 test in edge-agent.test.ts: a
+ * SL 651-2014 end to end, mirroring the HJ 212 test in edge-agent.test.ts: a
  * hydrological telemetry station (RTU) on a real TCP socket → the edge agent's SL 651 listener
  * → platform (aedes + ingest) → InfluxDB. HEX/BCD frames: timed (32), added (33) and hourly (34)
  * reports and the 2F keep-alive; the centre's acknowledgements are decoded by the RTU side;

@@ -1,6 +1,6 @@
 /**
- * Health endpoints (issue #10 item 6): InfluxDB is probed actively, not inferred from the last
- * write — with no readings arriving, a dead influxd used to leave /healthz at "up". Liveness
+ * Health endpoints: InfluxDB is probed actively, not inferred from the last
+ * write — with no readings arriving, a dead influxd would otherwise leave /healthz at "up". Liveness
  * (/livez) stays 200 through an InfluxDB outage (the spool absorbs it: no reason to restart);
  * readiness (/readyz, and /healthz as before) says 503 until InfluxDB answers again.
  * Real platform, real influxd stopped and started.

@@ -1,5 +1,5 @@
 /**
- * The HJ 212-2017 code tables end to end (issue #15; docs/standards/hj212-codes.md): real TCP
+ * The HJ 212-2017 code tables end to end (docs/standards/hj212-codes.md): real TCP
  * uploads to a real edge agent, through the platform (aedes + ingest) into a real influxd.
  * - every code of the tables arrives as the InfluxDB field of its catalogue metric, and that
  *   metric's unit is the table's unit (the Cou total's unit is the table's Cou unit);

@@ -1,5 +1,5 @@
 /**
- * The HTTP API's contract (issue 5): GET /api/v1/openapi.json documents every /api/v1 route of
+ * The HTTP API's contract: GET /api/v1/openapi.json documents every /api/v1 route of
  * the platform's own route table, and every route, called for real, answers what its documented
  * zod schema says — success bodies and the one error shape. Plus GET /api/v1/status, scoped.
  */

@@ -1,5 +1,5 @@
 /**
- * The readings API (issue 5) against a real influxd: readings published by a real MQTT device,
+ * The readings API against a real influxd: readings published by a real MQTT device,
  * read back raw (with quality flags, paged), per window with every aggregate, and as latest
  * values; department scope; limits and refusals with their reasons.
  */

@@ -1,5 +1,5 @@
 /**
- * Warnings end to end, issue 3's second half: data quality before rules (spike, flatline →
+ * Warnings end to end, data quality before rules (spike, flatline →
  * flagged in InfluxDB, a maintenance alert instead of a false warning), corroboration k of n
  * across real stations, trend warnings on a reservoir, and a deleted station's alert resolved.
  * Real platform (aedes, influxd, SQLite), real mqtt.js devices, a real HTTP receiver.

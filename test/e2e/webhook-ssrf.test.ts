@@ -1,5 +1,5 @@
 /**
- * Webhook URLs cannot reach the platform's own side of the network (issue #10 item 1): an
+ * Webhook URLs cannot reach the platform's own side of the network: an
  * operator's subscription to `http://127.0.0.1:<influx>/query?q=DROP …` once ran the statement.
  * Loopback, link-local, private and unique-local addresses, the platform's own ports, and names
  * whose DNS answer lies there are refused — at creation (400 naming `url`) and again at connect

@@ -1,5 +1,5 @@
 /**
- * Fault test — a gateway publishing for its child stations (issue #6): the broker lets device G
+ * Fault test — a gateway publishing for its child stations: the broker lets device G
  * publish to `shanshui/v1/{S}/up/…` only when S is G or station S names G as its gateway, looked
  * up on every publish (a re-parented or detached child is refused on a connection opened before
  * the change). A refusal is the usual one [MQTT-3.3.5-2]: the connection closes without PUBACK

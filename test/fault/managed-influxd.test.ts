@@ -1,5 +1,5 @@
 /**
- * The managed influxd (issue #10 items 2–4), against the real Debian influxd:
+ * The managed influxd, against the real Debian influxd:
  * authentication with a least-privilege platform user, secrets 0600, loopback only; a clear
  * error on a port that belongs to someone else; its log in a file; a previous influxd left on
  * the folder taken over; crashes restarted with backoff and counted.
@@ -45,7 +45,7 @@ test('authentication: the platform user reads and writes its database and nothin
   assert.deepEqual(creds.platform, user);
   assert.notEqual(creds.admin.username, user.username);
 
-  // Without credentials: nothing (the SSRF of issue #10 ran DROP statements exactly like this).
+  // Without credentials: nothing (a forged request from inside could otherwise run DROP statements exactly like this).
   assert.equal((await influxql(influxd.url, 'SHOW DATABASES')).status, 401);
   assert.equal((await influxql(influxd.url, 'DROP DATABASE shanshui')).status, 401);
   const anonymousWrite = await fetch(`${influxd.url}/write?db=shanshui`, { method: 'POST', body: 'm v=1' });

@@ -1,5 +1,5 @@
 /**
- * The platform's own influxd lives and dies with it (issue #10 items 3–4), with a real kill -9
+ * The platform's own influxd lives and dies with it, with a real kill -9
  * of a real platform process (`node ingest/src/main.ts`, managed influxd on a fixed port):
  * - after kill -9 of the platform, its influxd ends too (parent-death signal), instead of
  *   living on as an orphan that later dies of SIGPIPE;

@@ -2,8 +2,10 @@
  * What the edge agent did with its config, beside what the platform wants it to run: the agent
  * answers every config on `up/events` (`config_applied` with its version, or `config_rejected`
  * with the version, the reason and the version it keeps running), and those events are in
- * InfluxDB's `device_events`. So `GET …/config` shows desired and applied side by side, with the
- * agent's refusal reason, instead of presenting a refused config as current.
+ * InfluxDB's `device_events`. The applied version the store recorded (from those events and the
+ * `config_version` of the agent's heartbeats: an agent running the config it was provisioned
+ * with never sends `config_applied`) counts too. So `GET …/config` shows desired and applied
+ * side by side, with the agent's refusal reason, instead of presenting a refused config as current.
  */
 import type { InfluxQuerier } from '../store/readings-query.ts';
 import { quoteString } from '../store/readings-query.ts';
@@ -19,8 +21,15 @@ export interface AgentConfigStatus {
   readonly rejected: { readonly version: number | null; readonly reason: string; readonly runningVersion: number | null; readonly at: string } | null;
 }
 
-export async function agentConfigStatus(influx: InfluxQuerier | undefined, stationId: string, desiredVersion: number): Promise<AgentConfigStatus> {
-  const none: AgentConfigStatus = { desiredVersion, state: 'unknown', applied: null, rejected: null };
+export async function agentConfigStatus(
+  influx: InfluxQuerier | undefined,
+  stationId: string,
+  desiredVersion: number,
+  stored?: { readonly version: number; readonly at: string },
+): Promise<AgentConfigStatus> {
+  const fromStore = (): AgentConfigStatus =>
+    stored ? { desiredVersion, state: stored.version === desiredVersion ? 'applied' : 'pending', applied: { version: stored.version, at: stored.at }, rejected: null } : { desiredVersion, state: 'unknown', applied: null, rejected: null };
+  const none = fromStore();
   if (!influx) return none;
   let series;
   try {
@@ -30,9 +39,9 @@ export async function agentConfigStatus(influx: InfluxQuerier | undefined, stati
   } catch {
     return none;
   }
-  let applied: AgentConfigStatus['applied'] = null;
+  let applied: AgentConfigStatus['applied'] = stored ? { version: stored.version, at: stored.at } : null;
   let rejected: AgentConfigStatus['rejected'] = null;
-  let appliedMs = -Infinity;
+  let appliedMs = stored ? Date.parse(stored.at) : -Infinity;
   let rejectedMs = -Infinity;
   for (const s of series) {
     const row = s.values[0];
@@ -41,7 +50,7 @@ export async function agentConfigStatus(influx: InfluxQuerier | undefined, stati
     const ms = Number(col('time'));
     const at = new Date(ms).toISOString();
     const version = typeof col('version') === 'number' ? (col('version') as number) : null;
-    if (s.tags?.['type'] === 'config_applied' && version !== null) {
+    if (s.tags?.['type'] === 'config_applied' && version !== null && ms >= appliedMs) {
       applied = { version, at };
       appliedMs = ms;
     } else if (s.tags?.['type'] === 'config_rejected') {

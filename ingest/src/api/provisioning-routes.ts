@@ -179,6 +179,6 @@ export function provisioningRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const station = deps.registry.get(id);
     const config = station && inScope(req, station.department) ? await deps.provisioning.getConfig(id) : undefined;
     if (!config) throw new HttpError('API_ERR_NOT_FOUND', `no config for station ${id}`);
-    return { stationId: id, config, agent: await agentConfigStatus(deps.influx, id, config.version) };
+    return { stationId: id, config, agent: await agentConfigStatus(deps.influx, id, config.version, await deps.provisioning.getApplied(id)) };
   });
 }

@@ -24,8 +24,8 @@ export interface ProvisioningStore {
   allConfigs(): Promise<Array<{ stationId: string; config: AgentConfig }>>;
   /**
    * The agent reported `config_applied` with `version`: that published version becomes the applied
-   * one (older versions are forgotten). False when no such version was published (or a newer one
-   * is already recorded as applied).
+   * one (older versions are forgotten). False when no such version was published, or it or a newer
+   * one is already recorded as applied (a heartbeat repeating the version changes nothing).
    */
   markApplied(stationId: string, version: number, now?: number): Promise<boolean>;
   /** The config the agent last reported applying; undefined when it never did (or runs no agent of ours). */

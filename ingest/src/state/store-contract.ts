@@ -168,6 +168,7 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     await p.setConfig('gw-2', v(1));
     await p.setConfig('gw-2', v(2, 'open_gate'));
     assert.equal(await p.markApplied('gw-2', 1, T0), true);
+    assert.equal(await p.markApplied('gw-2', 1, T0 + 500), false, 'the same version again keeps its first time');
     assert.deepEqual(await p.getApplied('gw-2'), { version: 1, config: v(1), at: new Date(T0).toISOString() });
     assert.deepEqual(await p.getConfig('gw-2'), v(2, 'open_gate'), 'desired stays the latest');
     assert.equal(await p.markApplied('gw-2', 9, T0), false, 'a version never published');

@@ -110,6 +110,11 @@ function linesOf(station: StationTags): StationLines {
   return fresh;
 }
 
+/** `measurement,tags` of a station's readings (escaped, cached per station object, rebuilt when its fields change). */
+export function stationLinePrefix(station: StationTags): string {
+  return linesOf(station).prefix;
+}
+
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

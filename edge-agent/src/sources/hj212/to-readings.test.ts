@@ -87,7 +87,7 @@ test('HJ 212 §1.10 unknown factor codes become dead fields with their code, not
   assert.equal(tuned.readings[0]?.values.co?.value, 0.8);
 });
 
-test('HJ 212 §1.10 the 18 codes the platform used to drop (issue #15) now map: TSP, NOx, NO, NMHC, noise LA; flue gas and heavy metals at a pollution source', () => {
+test('HJ 212 §1.10 codes beyond the first table map: TSP, NOx, NO, NMHC, noise LA; flue gas and heavy metals at a pollution source', () => {
   const ambient = hj212ToReadings(packet('2011', 'DataTime=20240601120000;a34001-Rtd=120;a21002-Rtd=40;a21003-Rtd=10;a24088-Rtd=0.8;LA-Rtd=55.5;w01012-Rtd=12;w01020-Rtd=3;w21016-Rtd=0.01;w22001-Rtd=0.05;w23002-Rtd=0.002;w20111-Rtd=0.05;w20115-Rtd=1;w20117-Rtd=5;w20119-Rtd=3;w20120-Rtd=4'));
   assert.deepEqual(ambient.unknownFactors, []);
   assert.deepEqual(Object.keys(ambient.readings[0]?.values ?? {}).sort(), ['as', 'cd', 'cr6', 'cyanide', 'hg', 'la', 'nmhc', 'no', 'nox', 'pb', 'petroleum', 'ss', 'toc', 'tsp', 'volatile_phenol'].sort());

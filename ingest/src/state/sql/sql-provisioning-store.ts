@@ -47,8 +47,9 @@ export class SqlProvisioningStore implements ProvisioningStore {
     return this.#sql.transaction(async (tx) => {
       const row = await tx.get<{ config: string }>('SELECT config FROM agent_config_history WHERE station_id = ? AND version = ?', [stationId, version]);
       if (!row) return false;
-      // A late report of an older version never replaces a newer applied one.
-      const res = await tx.run('UPDATE agent_configs SET applied_version = ?, applied_config = ?, applied_at = ? WHERE station_id = ? AND (applied_version IS NULL OR applied_version <= ?)', [
+      // A late report of an older version never replaces a newer applied one; the same version
+      // again (every heartbeat says it) keeps the time it was first reported.
+      const res = await tx.run('UPDATE agent_configs SET applied_version = ?, applied_config = ?, applied_at = ? WHERE station_id = ? AND (applied_version IS NULL OR applied_version < ?)', [
         version,
         row.config,
         new Date(now).toISOString(),

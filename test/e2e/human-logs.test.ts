@@ -1,5 +1,5 @@
 /**
- * Logs a person reads (issue #11): human lines when stdout is a terminal (a real pseudo-terminal
+ * Logs a person reads: human lines when stdout is a terminal (a real pseudo-terminal
  * through script(1)), JSON otherwise; the demo's commands to try as plain text a shell takes;
  * node-opcua's own lines through pino.
  */

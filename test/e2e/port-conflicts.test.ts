@@ -1,7 +1,7 @@
 /**
  * A port already taken (Debian's mosquitto service on 1883, another server on 8080) stops
  * `npm start` / `npm run demo` with one clear line — which port, who holds it, the setting that
- * moves it — not an EADDRINUSE stack (issue #11). Real platform processes, real listeners.
+ * moves it — not an EADDRINUSE stack. Real platform processes, real listeners.
  */
 import { test, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * A webhook integration from scratch (issue #11), against a real platform and real HTTP
+ * A webhook integration from scratch, against a real platform and real HTTP
  * receivers: Chinese names of people end to end, a test event, a snapshot of the open warnings
  * for a new subscription, and the README's signature checks for Node and Java run on a real delivery.
  */

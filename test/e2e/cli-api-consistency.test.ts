@@ -1,5 +1,5 @@
 /**
- * CLI and API consistency for a new user (issue #11): real CLI processes (`npm run …`) against a
+ * CLI and API consistency: real CLI processes (`npm run …`) against a
  * real platform, curl-like requests, the log a person reads.
  */
 import { test, expect, beforeAll, afterAll } from 'vitest';

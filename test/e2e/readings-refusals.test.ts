@@ -1,5 +1,5 @@
 /**
- * What a new user trips over on the readings path (issue #11), with a real aedes, real mqtt.js
+ * What the readings path refuses and flags, with a real aedes, real mqtt.js
  * clients and a real influxd: corrected readings carry their own flag, rejected messages are
  * counted apart from missing ones, dead letters say where and what.
  */

@@ -1,5 +1,5 @@
 /**
- * A config the agent rejects must not look accepted (issue #11): a real platform, a real agent,
+ * A config the agent rejects must not look accepted: a real platform, a real agent,
  * the real CLI. GET …/config shows desired and applied side by side with the agent's reason, and
  * `npm run cli -- station config ID --file F` exits non-zero when the agent refuses it.
  */

@@ -1,4 +1,4 @@
-/** A first `npm ci` is quiet (issue #11): the install scripts the project relies on are approved in package.json. */
+/** A first `npm ci` is quiet: the install scripts the project relies on are approved in package.json. */
 import { test, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
