@@ -292,8 +292,8 @@ async function main(): Promise<void> {
     if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile));
     else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map, `Measured ${machine.date} on ${machine.cores} cores, load average ${machine.loadAvgStart} at start and ${results.loadAvgEnd} at the end${machine.loadAvgStart > machine.cores ? ' (other work on the machine: absolute frame times are the machine\'s, the ratios and the live delay are the figures)' : ''}`));
-    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
     if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
     else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;
