@@ -17,6 +17,8 @@ export type { ManagedInfluxd, ManagedInfluxdOptions } from './store/managed-infl
 export { INGEST_ERRORS, IngestError } from './errors.ts';
 export type { IngestErrorCode } from './errors.ts';
 export { startWarnings } from './alerts/start-warnings.ts';
+export { createMetrics } from './metrics.ts';
+export type { PlatformMetrics } from './metrics.ts';
 export { openPlatformStore } from './state/open-platform-store.ts';
 export type { OpenPlatformStoreOptions } from './state/open-platform-store.ts';
 export type { PlatformStore, StoreBackend } from './state/platform-store.ts';
