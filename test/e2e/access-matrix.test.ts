@@ -8,32 +8,12 @@ import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
+import { readmeRoles } from '../support/readme-roles.ts';
+import type { ReadmeRole } from '../support/readme-roles.ts';
 
-type Role = 'viewer' | 'technician' | 'operator' | 'admin';
-const ROLES: Role[] = ['viewer', 'technician', 'operator', 'admin'];
-/** The least role holding each permission (README "Roles"). */
-const LEAST_ROLE: Record<string, Role> = {
-  'stations:read': 'viewer',
-  'alerts:read': 'viewer',
-  'rules:read': 'viewer',
-  'subscriptions:read': 'viewer',
-  'webhook-deliveries:read': 'viewer',
-  'commands:read': 'viewer',
-  'audit:read': 'viewer',
-  'stations:register': 'technician',
-  'stations:credentials': 'technician',
-  'stations:config': 'technician',
-  'dead-letters:read': 'technician',
-  'alerts:ack': 'operator',
-  'rules:write': 'operator',
-  'subscriptions:write': 'operator',
-  'commands:send': 'operator',
-  'stations:delete': 'admin',
-  'tokens:manage': 'admin',
-  'lockouts:lift': 'admin',
-  'users:manage': 'admin',
-  'profiles:write': 'admin',
-};
+type Role = ReadmeRole;
+/** The least role holding each permission, as the README's "Roles" table documents it. */
+const { roles: ROLES, leastRole: LEAST_ROLE } = readmeRoles();
 const OWN = 'water';
 const OTHER = 'eco-env';
 

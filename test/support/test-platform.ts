@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { tempDir } from './temp-dir.ts';
 import { tlsRequest } from './tls-request.ts';
 import type { ResponseJson } from './response-json.ts';
+import { callJson, registerStation } from './http-api.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -69,32 +70,14 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
       const res = await tlsRequest(`https://127.0.0.1:${platform.httpsPort}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body, ...(support.apiCa ? { ca: support.apiCa } : {}) });
       return { status: res.status, body: res.body };
     }
-    const res = await fetch(base + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) : undefined };
+    return callJson(base, token, method, path, body);
   };
   return {
     platform,
     influxd,
     dataDir: tmp.dir,
     api,
-    async register(station) {
-      const res = await api('POST', '/api/v1/stations', {
-        name: `测试站 ${station.id}`,
-        domain: 'air',
-        lat: 23.13,
-        lon: 113.26,
-        region: '440100',
-        department: 'eco-env',
-        ...station,
-      });
-      if (res.status !== 201) throw new Error(`register ${station.id}: ${res.status} ${JSON.stringify(res.body)}`);
-      return { username: res.body.credentials.username, password: res.body.credentials.password };
-    },
+    register: async (station) => registerStation(api, station),
     async connect(username, password, options = {}) {
       const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, {
         clientId: username,

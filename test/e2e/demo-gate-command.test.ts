@@ -1,5 +1,5 @@
 /**
- * The demo can try commands (issue #11): its gateway's config maps `set_gate_opening` to the
+ * The demo can try commands: its gateway's config maps `set_gate_opening` to the
  * holding register of a simulated Modbus TCP gate controller. The README's exact command, run
  * as a real CLI process against the demo's gateway, is answered, writes the register, and the
  * outflow the agent polls from the controller follows the new opening.
