@@ -13,6 +13,7 @@ import { BrokerOptionsSchema, isCipherList } from '@shanshui/broker';
 import { IngestError } from './errors.ts';
 import { isNetwork } from './webhooks/outbound-guard.ts';
 import { WarningsOptionsSchema } from './alerts/start-warnings.ts';
+import { USER_STORE_DEFAULTS } from './auth/user-store.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
@@ -57,7 +58,7 @@ export const ConfigSchema = z
     /** Server key of the keyed hashes of generated device secrets: base64/base64url or hex of ≥ 32 bytes, the same on every node; unset = `{dataDir}/secret-key` (0600, created on first start). Never in the database. */
     secretKey: z.string().min(43, 'at least 32 bytes (43 base64 characters or 64 hex digits)').optional(),
     /** scrypt cost N for device secrets a person chose, and for verifying pre-keyed-hash stations once. Default 16384. */
-    scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(16384),
+    scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(USER_STORE_DEFAULTS.scryptCost),
     /** Redis shared by the nodes of a cluster (`redis://[:password@]host:6379[/db]`, `rediss://` for TLS): MQTT sessions, downlinks, retained config, takeovers, wills, lockouts and rate limits; unset = one node on its own. */
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
@@ -182,9 +183,9 @@ export const ConfigSchema = z
     sessions: z
       .object({
         /** Web app sessions end this long after their last use, ms. Default 3600000 (1 h). */
-        idleMs: z.coerce.number().int().min(1000).default(3_600_000),
+        idleMs: z.coerce.number().int().min(1000).default(USER_STORE_DEFAULTS.idleMs),
         /** Web app sessions end this long after sign-in whatever their use, ms. Default 43200000 (12 h). */
-        ttlMs: z.coerce.number().int().min(1000).default(43_200_000),
+        ttlMs: z.coerce.number().int().min(1000).default(USER_STORE_DEFAULTS.ttlMs),
       })
       .strict()
       .prefault({}),

@@ -6,6 +6,7 @@
 import type { WebhookLatencyResult } from './webhook-latency.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
 import type { MachineInfo } from './machine-info.ts';
+import type { RulesFlushResult } from './bench-rules-flush.ts';
 
 const BEGIN = '<!-- rules-16:begin -->';
 const END = '<!-- rules-16:end -->';
@@ -21,7 +22,7 @@ function spread(values: readonly number[], fmt: (n: number) => string): string {
   return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
 }
 
-export function renderRulesSection(runs: readonly WebhookLatencyResult[], machine: MachineInfo, profile?: ProfileSummary): string {
+export function renderRulesSection(runs: readonly WebhookLatencyResult[], machine: MachineInfo, flush?: RulesFlushResult, profile?: ProfileSummary): string {
   const target = runs[0]?.backgroundTargetPerSec ?? 0;
   const p99 = runs.map((r) => r.latencyMsP99);
   const verdict = p99.length === 0 ? 'no run finished' : Math.max(...p99) < 50 ? 'goal met: p99 under 50 ms in every run' : `goal NOT met in ${p99.filter((v) => v >= 50).length} of ${p99.length} runs (p99 ≥ 50 ms)`;
@@ -42,18 +43,28 @@ export function renderRulesSection(runs: readonly WebhookLatencyResult[], machin
     '',
     `**Spread over the ${runs.length} run${runs.length === 1 ? '' : 's'}:** p50 ${spread(runs.map((r) => r.latencyMsP50), f1)} ms, p99 ${spread(p99, f1)} ms, background ${spread(runs.map((r) => r.backgroundReadingsPerSec), int)} readings/s, its PUBACK p99 ${spread(runs.map((r) => r.backgroundAckMsP99), f1)} ms — ${verdict}.`,
     '',
+    ...(flush
+      ? [
+          `**The rules’ own cost** (test/bench/bench-rules-flush.ts, in-process, a real SQLite store, the default rules, ${flush.stations} air stations, ${int(flush.messages)} simulated one-reading messages in turns of ${flush.perTurn}, ${flush.rounds} rounds each after a warm-up pair):`,
+          `CPU per message **${spread(flush.flushedUsPerMessage, f1)} µs flushed** against ${spread(flush.inlineUsPerMessage, f1)} µs for the inline path it replaced (peer: rules in each message’s event, a transaction per alert change and one more for its rule state, rebuilt from the same engine and lifecycle);`,
+          `ratio flushed / inline ${spread(flush.flushedUsPerMessage.map((v, i) => v / flush.inlineUsPerMessage[i]!), f2)}. Store transactions for the same ${int(flush.transitions)} alert changes: ${int(flush.flushedTransactions)} flushed against ${int(flush.inlineTransactions)} inline.`,
+          '',
+        ]
+      : []),
     '**What the path is now.** The publish path only queues a durable message for the rules (an array push, ingest/src/alerts/rule-flusher.ts).',
-    'The rules run in the next flush (setImmediate: every message one spool commit made durable is evaluated together, consecutive messages of a station in one `evaluateReadings` call),',
+    'The rules run in the next flush (process.nextTick: after the callback that made a spool commit durable has handed its messages back and their PUBACKs are written, all of them are evaluated together, consecutive messages of a station in one `evaluateReadings` call),',
     'and the flush’s alert changes and the rule states behind them are ONE store transaction (RuleFlushStore), after which the delivery worker is kicked.',
     'Before, each message ran its rules inline in the `readingsDurable` event, and each alert change was a transaction of its own plus one more for its rule state.',
     '',
     '**Where a warning’s time goes.** publish → PUBACK is the same group-committed spool fsync every background reading waits for (its PUBACK column);',
-    'then the next flush (evaluation of everything that arrived in the same turn: a few µs per reading), one SQLite transaction (the alert row, its event, the outbox row, the rule state),',
-    'the delivery worker’s claim of the outbox row (another transaction), the HMAC signature and the HTTP POST on loopback.',
+    'then the flush of that spool commit (its messages’ rules: the figure above per message), one SQLite transaction (the alert row, its event, the outbox row, the rule state),',
+    'one turn of the event loop to the delivery worker (kicked with setImmediate), its claim of the outbox row, the signature and the POST.',
     'With the platform near one full core, the latency tracks the event loop: a warning waits behind whatever the loop is doing (MQTT parsing, spool appends, InfluxDB drain batches, GC).',
+    'Within the rules themselves (CPU profile of bench-rules-flush): evaluateReadings and the data-quality step (spike window, flatline run) lead, then AQI classification (IAQI per pollutant), applyDuration, and SQLite’s BEGIN/COMMIT of the flush transactions.',
     '',
     '**What would move it.** Taking decode/validate off the main loop (worker threads, #16 item 5) and a cheaper accept path (items 2, 3) shorten every turn of the loop a warning waits behind;',
     'delivering a fresh alert straight from memory after its commit (claiming its outbox row in the same transaction) would save one store round trip;',
+    'in the rules, the per-reading work is now mostly the data-quality window and the AQI classification: keeping the spike window sorted incrementally, and handing the rules only the metrics some rule reads, would cut it further;',
     'on PostgreSQL the flush transaction is a network round trip per statement, so batching the statements of a flush (one multi-row INSERT for events and outbox rows) would matter more there than here.',
   ];
   if (profile) {

@@ -248,7 +248,7 @@ export function renderMarkdown(r: BenchResults): string {
     '   `down/#` and stay idle (keepalive 20 min). 20 warm-up devices connect first (one-time costs such as mqtt-packet\'s',
     '   65,536-entry packet-id Buffer cache must not count per device); VmRSS from /proc after a full GC, before and after',
     '   the rest connect. Peer: Mosquitto with the same clients (anonymous, `max_connections -1`).',
-    '4. **Webhook latency**: a fresh platform and influxd; 200 background devices publish QoS 1 readings (window 2) the whole',
+    '4. **Webhook latency**: a fresh platform and influxd; 200 background devices publish QoS 1 readings (window 2, paced at 25,000 readings/s in all) the whole',
     '   time; one more device publishes a temperature across a threshold rule (alternately firing and resolving), one',
     '   alert at a time, and the clock runs from its publish to the signed webhook fully read by a real HTTP receiver in',
     '   the bench process (the same clock at both ends). Peer: the background devices\' PUBACK latency in the same run.',

@@ -63,6 +63,7 @@ import { machineInfo } from './machine-info.ts';
 import { progress } from './progress.ts';
 import { renderMarkdown, renderText } from './report.ts';
 import { renderRulesSection, replaceRulesSection } from './report-rules.ts';
+import { benchRulesFlush } from './bench-rules-flush.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -213,6 +214,8 @@ async function main(): Promise<void> {
     if (run) webhookRuns.push(run);
   }
   const webhook = webhookRuns[0];
+  // The rules' own CPU per message, flushed against the inline path they replaced (in-process, issue #16's section).
+  const rulesFlush = await attempt('webhook', () => benchRulesFlush({ messages: quick ? 20_000 : 100_000, stations: 200, perTurn: 200, rounds: 3 }));
   // --cpu-prof: one more run under the profiler (not among the figures: the profiler slows it).
   const webhookProfiled = cpuProfDir && only.has('webhook') ? await attempt('webhook', () => benchWebhookLatency({ ...p.webhook, cpuProfDir })) : undefined;
   const webhookProfile = webhookProfiled?.cpuProfile ? await summariseCpuProfile(webhookProfiled.cpuProfile).catch(() => undefined) : undefined;
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
     failures,
   };
   process.stdout.write(`${renderText(results)}\n`);
-  if (webhookRuns.length > 0) process.stdout.write(`\n${renderRulesSection(webhookRuns, machine, webhookProfile)}\n`);
+  if (webhookRuns.length > 0) process.stdout.write(`\n${renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
@@ -286,18 +289,18 @@ async function main(): Promise<void> {
     if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
     const keptRules = /<!-- rules-16:begin -->[\s\S]*<!-- rules-16:end -->/.exec(previous)?.[0];
-    if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, webhookProfile));
+    if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile));
     else if (keptRules && !doc.includes('<!-- rules-16:begin -->')) doc = replaceRulesSection(doc, keptRules);
     if (map) doc = spliceMapSection(doc, renderMapMarkdown(map, `Measured ${machine.date} on ${machine.cores} cores, load average ${machine.loadAvgStart} at start and ${results.loadAvgEnd} at the end${machine.loadAvgStart > machine.cores ? ' (other work on the machine: absolute frame times are the machine\'s, the ratios and the live delay are the figures)' : ''}`));
-    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     else if (keptMap && !doc.includes('<!-- map-bench -->')) doc = `${doc.trimEnd()}\n\n${keptMap}`;
+    if (alone && agentRuns.length > 0) doc = spliceAgentSection(doc, renderAgentSection(agentRuns, results.machine.date, `${results.machine.loadAvgStart} at start, ${results.loadAvgEnd} at the end`));
     const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
     if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
     else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }
-  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}), ...(webhookRuns.length > 1 ? { webhookRuns } : {}) })}\n`);
+  process.stdout.write(`\n${JSON.stringify({ ...results, ...(cluster ? { cluster } : {}), ...(issue16.length > 0 ? { issue16 } : {}), ...(webhookRuns.length > 1 ? { webhookRuns } : {}), ...(rulesFlush ? { rulesFlush } : {}) })}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

@@ -63,6 +63,13 @@ export class MqttUplink {
   #pumping = false;
   /** Messages sent on this connection and not yet acknowledged, oldest first, by station (undefined: own). */
   #unacked: UnackedMessage[] = [];
+  /**
+   * Buffer rows whose message is PUBACKed, deleted from the buffer together at the end of the
+   * turn (one transaction for the PUBACKs of one read, not one each). Until then they stay marked
+   * in flight, so nothing sends them again; a crash in between sends them once more.
+   */
+  #acked: number[] = [];
+  #ackFlushScheduled = false;
   readonly #counters: SendCounters = {
     messagesSent: 0,
     messagesAcked: 0,
@@ -162,7 +169,9 @@ export class MqttUplink {
     clearTimeout(this.#drainTimer);
     clearInterval(this.#batchTimer);
     clearTimeout(this.#parkRetryTimer);
+    this.#flushAcks();
     await this.#connection.stop();
+    this.#flushAcks();
   }
 
   #startBatchTimer(): void {
@@ -175,7 +184,21 @@ export class MqttUplink {
     }, this.#profile.batchIntervalSec * 1000);
   }
 
+  /** Deletes the PUBACKed rows from the buffer now. */
+  #flushAcks(): void {
+    if (this.#acked.length === 0) return;
+    const ids = this.#acked;
+    this.#acked = [];
+    try {
+      this.#buffer.ack(ids);
+    } catch (err) {
+      // Left in the buffer: sent again after the next connection, stored once by the platform.
+      this.#log.error({ err, rows: ids.length }, 'could not remove acknowledged rows from the buffer');
+    }
+  }
+
   #onUp(): void {
+    this.#flushAcks();
     // Everything not PUBACKed is in the buffer: start over from its oldest rows.
     this.#unacked = [];
     this.#buffer.clearInflight();
@@ -192,6 +215,7 @@ export class MqttUplink {
   }
 
   #onDown(): void {
+    this.#flushAcks();
     const lost = this.#unacked;
     this.#unacked = [];
     this.#judgeLostMessages(lost);
@@ -302,7 +326,14 @@ export class MqttUplink {
         if (--pending > 0) return;
         this.#unacked.splice(this.#unacked.indexOf(message), 1);
         this.#parking.acknowledged(station);
-        this.#buffer.ack(ids);
+        for (const id of ids) this.#acked.push(id);
+        if (!this.#ackFlushScheduled) {
+          this.#ackFlushScheduled = true;
+          setImmediate(() => {
+            this.#ackFlushScheduled = false;
+            this.#flushAcks();
+          });
+        }
         this.#counters.messagesAcked += payloads.length;
         this.#counters.readingsAcked += counts.readings;
         this.#counters.eventsAcked += counts.events;

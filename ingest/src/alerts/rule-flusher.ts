@@ -1,8 +1,10 @@
 /**
  * Rules off the publish path. A durable message is only queued here (`readings`: an array
- * push); its rules run in the next flush — scheduled with setImmediate, so every message made
- * durable by one spool commit, and whatever else arrived in the same turn of the event loop,
- * is evaluated together — and the alert changes a flush makes are committed together:
+ * push); its rules run in the next flush, scheduled with process.nextTick — which Node runs once
+ * the microtasks of the current callback have drained: by then every message that callback
+ * made durable (one spool commit) has been handed back to the broker and its PUBACK written,
+ * and they are evaluated together, without waiting for another turn of the event loop. Then
+ * the alert changes a flush makes are committed together:
  *
  *   1. evaluate — per station, in arrival order (consecutive messages of a station are one
  *                 `evaluateReadings` call when their timestamps follow on, otherwise one call each,
@@ -49,7 +51,7 @@ export interface RuleFlusherDeps {
 export class RuleFlusher {
   readonly #d: RuleFlusherDeps;
   #pending: ReadingsDurable[] = [];
-  #scheduled: NodeJS.Immediate | undefined;
+  #scheduled = false;
   /** Transitions evaluated and not yet committed, in order. */
   #uncommitted: RuleTransition[] = [];
   #committing: Promise<void> | undefined;
@@ -61,7 +63,9 @@ export class RuleFlusher {
   /** A durable readings message: queued for the next flush (the publish path's whole cost here). */
   readings(e: ReadingsDurable): void {
     this.#pending.push(e);
-    this.#scheduled ??= setImmediate(() => this.#flush());
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    process.nextTick(() => this.#flush());
   }
 
   /** Transitions made outside the readings (stale timer, cross-station pass): committed in order with the rest. */
@@ -79,8 +83,7 @@ export class RuleFlusher {
 
   /** Evaluation never waits for a commit: the next one takes what this made. */
   #flush(): void {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
+    this.#scheduled = false;
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
@@ -144,8 +147,9 @@ export class RuleFlusher {
  * older than the newest seen for the station so far (evaluateReadings sorts a call's readings
  * by time, which then reorders nothing) and the station record is the same one.
  */
-function byStation(batch: readonly ReadingsDurable[]): Array<{ readonly station: Station; readonly readings: Reading[] }> {
-  const out = new Map<string, { runs: Array<{ station: Station; readings: Reading[] }>; newest: number }>();
+function byStation(batch: readonly ReadingsDurable[]): ReadonlyArray<{ readonly station: Station; readonly readings: readonly Reading[] }> {
+  // Most flushes hold one message per station: a run is the message's own array until a second joins it.
+  const out = new Map<string, { runs: Array<{ station: Station; readings: readonly Reading[]; own: boolean }>; newest: number }>();
   for (const e of batch) {
     let min = Infinity;
     let max = -Infinity;
@@ -155,13 +159,19 @@ function byStation(batch: readonly ReadingsDurable[]): Array<{ readonly station:
     }
     const entry = out.get(e.station.id);
     if (!entry) {
-      out.set(e.station.id, { runs: [{ station: e.station, readings: [...e.readings] }], newest: max });
+      out.set(e.station.id, { runs: [{ station: e.station, readings: e.readings, own: false }], newest: max });
       continue;
     }
     const last = entry.runs.at(-1)!;
-    if (last.station === e.station && min >= entry.newest) last.readings.push(...e.readings);
-    else entry.runs.push({ station: e.station, readings: [...e.readings] });
+    if (last.station === e.station && min >= entry.newest) {
+      if (!last.own) {
+        last.readings = [...last.readings];
+        last.own = true;
+      }
+      (last.readings as Reading[]).push(...e.readings);
+    } else entry.runs.push({ station: e.station, readings: e.readings, own: false });
     if (max > entry.newest) entry.newest = max;
   }
+  if (out.size === batch.length) return batch;
   return [...out.values()].flatMap((entry) => entry.runs);
 }

@@ -19,6 +19,17 @@ export function isSpike(recent: readonly number[], value: number, o: SpikeOption
   // order statistics are the same values a sort finds (-0 and 0 aside, which change neither
   // |value − m| nor the MAD).
   const n = recent.length;
+  // The median lies between the window's extremes, so when the value is within minJump of both
+  // it is within minJump of the median: no spike, decided without the selections below (the
+  // common case — most values stay near the recent ones).
+  let lo = recent[0]!;
+  let hi = lo;
+  for (let i = 1; i < n; i++) {
+    const x = recent[i]!;
+    if (x < lo) lo = x;
+    else if (x > hi) hi = x;
+  }
+  if (Math.abs(value - lo) <= o.minJump && Math.abs(value - hi) <= o.minJump) return false;
   if (scratch.length < n) scratch = new Float64Array(n * 2);
   const s = scratch;
   for (let i = 0; i < n; i++) s[i] = recent[i]!;
