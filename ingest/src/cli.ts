@@ -3,17 +3,17 @@
  *   station add --id ID --name NAME --domain air --lat 23.1 --lon 113.3 --region 440106 --department eco-env [--profile P] [--attr key=value …] [--gateway GW]
  *   station update ID [--name N] [--lat L] [--lon L] [--region R] [--profile P] [--attr key=value …] [--gateway GW | --detach]   (--attr keeps the others)
  *   profile list | profile show ID | profile put --file F.json   (a custom station profile, docs/catalogue.md)
- *   station list [--domain D] [--department D] [--region R]
+ *   station list [--domain D] [--department D] [--region R] [--limit N] [--cursor C]   (lists: the next page's --cursor is printed after a page)
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
  *   station config ID [--file F.json [--wait SEC]]   show desired and applied config, or publish F.json (exit 3: the agent rejected it)
  *   command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]   remote control (遥控): send, wait for the answer (exit 3: failed or expired)
  *   command list ID | command show COMMAND_ID
- *   dead-letters [--device ID] [--limit N]
- *   delivery
+ *   dead-letters [--device ID] [--limit N] [--cursor C]
+ *   delivery [--limit N] [--cursor C]
  *   lockout lift --address IP [--device ID]   lift the brute-force lockouts of an address (admin)
  *   user add --name NAME --role viewer|technician|operator|admin --departments a,b|'*' [--display-name 张三]
- *   user list | user password NAME | user disable NAME | user enable NAME | user delete NAME   (web app sign-in)
+ *   user list [--cursor C] | user password NAME | user disable NAME | user enable NAME | user delete NAME   (web app sign-in)
  * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
  * SHANSHUI_CLI_TOKEN, else the platform's generated `./.data/admin-token`. A user's password:
  * SHANSHUI_CLI_PASSWORD, else a generated one printed once.
@@ -40,6 +40,7 @@ const { values, positionals } = parseArgs({
     detach: { type: 'boolean' },
     device: { type: 'string' },
     limit: { type: 'string' },
+    cursor: { type: 'string' },
     ttl: { type: 'string' },
     file: { type: 'string' },
     wait: { type: 'string' },
@@ -95,6 +96,13 @@ function num(name: string, v: string | undefined): number {
   const n = Number(v);
   if (!Number.isFinite(n)) fail(`--${name} must be a number, got ${v}`);
   return n;
+}
+
+/** Prints a page of a list, and on stderr how to get the next one (the answer's `next` cursor). */
+function printPage(page: unknown, command: string): void {
+  print(page);
+  const next = (page as { next?: unknown } | null)?.next;
+  if (typeof next === 'string') process.stderr.write(`more: the next page is npm run cli -- ${command} --cursor ${next} (with the same filters)\n`);
 }
 
 function query(params: Record<string, string | undefined>): string {
@@ -168,7 +176,7 @@ if (values.help || !group) {
   if (Object.keys(change).length === 0) fail('station update: nothing to change (--name, --lat, --lon, --region, --profile, --attr, --gateway, --detach)');
   print(await call('PATCH', `/api/v1/stations/${encodeURIComponent(arg)}`, change));
 } else if (group === 'station' && action === 'list') {
-  print(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit })}`));
+  printPage(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit, cursor: values.cursor })}`), positionals.join(' '));
 } else if (group === 'station' && action === 'show' && arg) {
   print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}`));
 } else if (group === 'station' && action === 'rotate' && arg) {
@@ -275,7 +283,7 @@ if (values.help || !group) {
   }
   if (!given) process.stderr.write(`\n初始密码只显示这一次 — the password, shown only now: ${password}\n`);
 } else if (group === 'user' && action === 'list') {
-  print(await call('GET', '/api/v1/users'));
+  printPage(await call('GET', `/api/v1/users${query({ limit: values.limit, cursor: values.cursor })}`), 'user list');
 } else if (group === 'user' && (action === 'disable' || action === 'enable') && arg) {
   print(await call('PATCH', `/api/v1/users/${encodeURIComponent(arg)}`, { disabled: action === 'disable' }));
 } else if (group === 'user' && action === 'delete' && arg) {
@@ -285,9 +293,9 @@ if (values.help || !group) {
   if (values.address === undefined) fail('lockout lift needs --address (the address the lockout warning in the log names) and, for a device, --device ID');
   print(await call('POST', '/api/v1/lockouts/lift', { address: values.address, ...(values.device !== undefined ? { deviceId: values.device } : {}) }));
 } else if (group === 'dead-letters') {
-  print(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit })}`));
+  printPage(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit, cursor: values.cursor })}`), 'dead-letters');
 } else if (group === 'delivery') {
-  print(await call('GET', '/api/v1/delivery'));
+  printPage(await call('GET', `/api/v1/delivery${query({ limit: values.limit, cursor: values.cursor })}`), 'delivery');
 } else {
   fail(`unknown command: ${positionals.join(' ')}\n${usage}`);
 }

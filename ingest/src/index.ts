@@ -29,11 +29,11 @@ export { signWebhook, verifyWebhookSignature } from './webhooks/webhook-signer.t
 export type { SignatureAlgorithm } from './webhooks/webhook-signer.ts';
 export { WebhookEventSchema, webhookEventJsonSchema } from './webhooks/webhook-event.ts';
 export type { WebhookEvent } from './webhooks/webhook-event.ts';
-export { ErrorBodySchema } from './api/route-doc.ts';
+export { ErrorBodySchema, hasNoBody, responseSchemaOf } from './api/route-doc.ts';
 export { API_ERRORS } from './api/api-errors.ts';
 export type { ApiErrorCode } from './api/api-errors.ts';
-export type { DocumentedRoute, RouteDoc } from './api/route-doc.ts';
-export { OpenApiDocumentSchema, openApiDocument, openApiPath } from './api/openapi-document.ts';
+export type { DocumentedRoute, DocumentedResponse } from './api/route-doc.ts';
+export { OpenApiDocumentSchema, openApiPath } from './api/openapi-transform.ts';
 export { PLATFORM_VERSION } from './version.ts';
 export { describePortInUse, portHolder } from './port-in-use.ts';
 export { DeviceSecrets } from './state/device-secret.ts';

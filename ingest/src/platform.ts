@@ -42,7 +42,7 @@ import { endpointsOf } from './webhooks/outbound-guard.ts';
 import { InfluxProbe } from './store/influx-probe.ts';
 import { startManagedInfluxd } from './store/managed-influxd.ts';
 import type { ManagedInfluxd } from './store/managed-influxd.ts';
-import { buildApi } from './api/build-api.ts';
+import { buildApi, routeGroup } from './api/build-api.ts';
 import { profileRoutes } from './api/profile-routes.ts';
 import { ProfileCatalogue } from './catalogue/profile-catalogue.ts';
 import { listenApi } from './api/listen-api.ts';
@@ -619,19 +619,17 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       ...(link ? { provisioningLimit: new RedisRateLimit(link.redis, 'shanshui:provisioning-rate', PROVISIONING_RATE_PER_SEC, PROVISIONING_BURST) } : {}),
       profiles,
       routes: [
-        webAppRoutes({ distDir: webApp.dir, basemap, offlineAfterMs: config.map.offlineAfterMs }),
-        liveRoutes({ events, station: (id) => registry.get(id), users }),
-        (app) => {
-          alertRoutes(app, warnings);
-          ruleRoutes(app, warnings);
-          subscriptionRoutes(app, warnings);
-          webhookDeliveryRoutes(app, warnings);
-        },
-        profileRoutes({ profiles }),
-        mapRoutes({ stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
-        commandRoutes({ registry, provisioning, commands, dispatcher }),
-        readingRoutes({ station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
-        statusRoutes({
+        routeGroup(webAppRoutes, { distDir: webApp.dir, basemap, offlineAfterMs: config.map.offlineAfterMs }),
+        routeGroup(liveRoutes, { events, station: (id) => registry.get(id), users }),
+        routeGroup(alertRoutes, { alerts: warnings.alerts, lifecycle: warnings.lifecycle, now: warnings.now }),
+        routeGroup(ruleRoutes, { rules: warnings.rules, engine: warnings.engine, lifecycle: warnings.lifecycle, logger: warnings.logger, now: warnings.now }),
+        routeGroup(subscriptionRoutes, warnings),
+        routeGroup(webhookDeliveryRoutes, { subscriptions: warnings.subscriptions, outbox: warnings.outbox, worker: warnings.worker, logger: warnings.logger, now: warnings.now }),
+        routeGroup(profileRoutes, { profiles }),
+        routeGroup(mapRoutes, { stations: () => registry.all(), openAlerts: () => warnings.alerts.allOpen(), latest, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
+        routeGroup(commandRoutes, { registry, provisioning, commands, dispatcher }),
+        routeGroup(readingRoutes, { station: (id) => registry.get(id), listStations: (filter) => store.stations.list(filter), latest, influx, specOf: (s: Station, f: string) => profiles.specOf(s, f) }),
+        routeGroup(statusRoutes, {
           version: PLATFORM_VERSION,
           startedAt,
           stations: () => registry.all(),

@@ -8,31 +8,22 @@
  * station's messages numbered on their own, so the platform's gap/duplicate accounting works
  * per station even when the stations' readings are interleaved in the buffer.
  */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Agent } from '@shanshui/edge-agent';
 import { freePort } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
 import { encodeHj212Packet, formatHj212Time, encodeSl651Report } from '@shanshui/edge-agent/protocols';
-import { startRestartablePlatform } from '../support/restartable-platform.ts';
-import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
-import { agentIn as startAgentIn, provisionedAgentDir } from '../support/agent-folder.ts';
+import { agentIn as startAgentIn, provisionedAgentDir, useAgentPlatform } from '../support/agent-folder.ts';
 
-let tp: RestartablePlatform;
-const cleanups: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  tp = await startRestartablePlatform();
-});
-afterAll(async () => {
-  for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-  await tp?.close();
-});
+const env = useAgentPlatform();
+const { cleanups } = env;
 
 /** Registers + provisions a gateway station into a fresh folder; returns the folder. */
 function provisionedGateway(station: Partial<StationInput> & { id: string }): Promise<string> {
-  return provisionedAgentDir(tp, cleanups, station);
+  return provisionedAgentDir(env.tp, cleanups, station);
 }
 
 const agentIn = (dir: string, config?: unknown): Promise<Agent> => startAgentIn(cleanups, dir, config);
@@ -46,22 +37,22 @@ async function socketTo(port: number): Promise<net.Socket> {
 
 /** Messages the platform accepted for `station`, in order: their seq and reading count. */
 const acceptedFor = (station: string): Array<{ seq: number; readings: number }> =>
-  tp.accepted.filter((e) => e.station.id === station).map((e) => ({ seq: e.seq, readings: e.readings.length }));
+  env.tp.accepted.filter((e) => e.station.id === station).map((e) => ({ seq: e.seq, readings: e.readings.length }));
 
 test('two HJ 212 loggers with different MNs behind one agent: each stored under its own child station with that station\'s tags; one mapped to the gateway itself under it; an unmapped MN dropped and counted', { timeout: 120_000 }, async () => {
   const dir = await provisionedGateway({ id: 'gw-hj', domain: 'air', department: 'eco-env', region: '440100' });
-  await tp.api.register({ id: 'gw-hj-air', domain: 'air', department: 'eco-env', region: '440106', gatewayId: 'gw-hj' });
-  await tp.api.register({ id: 'gw-hj-river', domain: 'water', department: 'eco-env', region: '440111', gatewayId: 'gw-hj' });
-  await tp.api.register({ id: 'not-a-child', domain: 'air', department: 'eco-env' });
+  await env.tp.api.register({ id: 'gw-hj-air', domain: 'air', department: 'eco-env', region: '440106', gatewayId: 'gw-hj' });
+  await env.tp.api.register({ id: 'gw-hj-river', domain: 'water', department: 'eco-env', region: '440111', gatewayId: 'gw-hj' });
+  await env.tp.api.register({ id: 'not-a-child', domain: 'air', department: 'eco-env' });
   const agent = await agentIn(dir);
   const port = await freePort();
   const hj212 = (stations: Record<string, string>) => ({ kind: 'hj212', port, host: '127.0.0.1', stations });
 
   // The platform refuses a config that maps a logger to a station this gateway may not publish for.
-  const wrong = await tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-X': 'not-a-child' })] });
+  const wrong = await env.tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-X': 'not-a-child' })] });
   assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
   assert.match(wrong.body.error.message, /not child stations of gw-hj.*sources\.0\.stations\.MN-X: not-a-child/);
-  const put = await tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-RIVER-01': 'gw-hj-river', 'MN-OWN-01': 'gw-hj' })] });
+  const put = await env.tp.api.call('PUT', '/api/v1/stations/gw-hj/config', { version: 1, sources: [hj212({ 'MN-AIR-01': 'gw-hj-air', 'MN-RIVER-01': 'gw-hj-river', 'MN-OWN-01': 'gw-hj' })] });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   await eventually(() => agent.config().version === 1, 'the agent running config 1', 30_000);
 
@@ -79,7 +70,7 @@ test('two HJ 212 loggers with different MNs behind one agent: each stored under 
   own.write(upload('MN-OWN-01', { a34004: { Rtd: 99, Flag: 'N' } }));
 
   const airRows = await eventually(async () => {
-    const r = await tp.query(`SELECT pm25, station, domain, region, dept FROM air WHERE station = 'gw-hj-air' OR station = 'gw-hj'`);
+    const r = await env.tp.query(`SELECT pm25, station, domain, region, dept FROM air WHERE station = 'gw-hj-air' OR station = 'gw-hj'`);
     return r.length === 2 ? r : undefined;
   }, 'both pm25 readings', 60_000);
   assert.deepEqual(
@@ -91,28 +82,28 @@ test('two HJ 212 loggers with different MNs behind one agent: each stored under 
     'the same metric at the same time from two loggers: two stations, nothing overwritten',
   );
   const riverRows = await eventually(async () => {
-    const r = await tp.query(`SELECT ph, "do", station, domain, region, dept FROM water WHERE station = 'gw-hj-river'`);
+    const r = await env.tp.query(`SELECT ph, "do", station, domain, region, dept FROM water WHERE station = 'gw-hj-river'`);
     return r.length === 1 ? r : undefined;
   }, 'the river logger\'s reading', 60_000);
   assert.deepEqual(riverRows, [{ time: t.getTime(), ph: 7.2, do: 6.5, station: 'gw-hj-river', domain: 'water', region: '440111', dept: 'eco-env' }]);
   assert.equal(agent.stats().sources['source_hj212_readings_unmapped'], 1, 'the unmapped logger counted');
-  assert.equal((await tp.query(`SELECT pm25 FROM air WHERE pm25 = 777`)).length, 0, 'and not stored under any station');
+  assert.equal((await env.tp.query(`SELECT pm25 FROM air WHERE pm25 = 777`)).length, 0, 'and not stored under any station');
 
   // Each child has its own delivery accounting and is online through its connected gateway.
   for (const child of ['gw-hj-air', 'gw-hj-river']) {
-    const shown = (await tp.api.call('GET', `/api/v1/stations/${child}`)).body;
+    const shown = (await env.tp.api.call('GET', `/api/v1/stations/${child}`)).body;
     assert.equal(shown.station.gatewayId, 'gw-hj');
     assert.deepEqual({ lastSeq: shown.delivery.lastSeq, duplicates: shown.delivery.duplicates, gaps: shown.delivery.gaps }, { lastSeq: 1, duplicates: 0, gaps: 0 }, child);
     assert.deepEqual({ online: shown.presence.online, via: shown.presence.via }, { online: true, via: 'gw-hj' }, child);
   }
-  const unrelated = (await tp.api.call('GET', '/api/v1/stations/not-a-child')).body;
+  const unrelated = (await env.tp.api.call('GET', '/api/v1/stations/not-a-child')).body;
   assert.equal(unrelated.delivery, null, 'nothing for the station the refused config named');
 });
 
 test('SL 651: two RTUs with different 测站地址 behind one agent, each stored under its own child station', { timeout: 120_000 }, async () => {
   const dir = await provisionedGateway({ id: 'gw-sl', domain: 'reservoir', department: 'water' });
-  await tp.api.register({ id: 'gw-sl-north', domain: 'reservoir', department: 'water', gatewayId: 'gw-sl' });
-  await tp.api.register({ id: 'gw-sl-south', domain: 'reservoir', department: 'water', gatewayId: 'gw-sl' });
+  await env.tp.api.register({ id: 'gw-sl-north', domain: 'reservoir', department: 'water', gatewayId: 'gw-sl' });
+  await env.tp.api.register({ id: 'gw-sl-south', domain: 'reservoir', department: 'water', gatewayId: 'gw-sl' });
   const port = await freePort();
   // Set up on site (the agent's own config); addresses in either case.
   await agentIn(dir, { version: 1, sources: [{ kind: 'sl651', port, host: '127.0.0.1', stations: { '0012345678': 'gw-sl-north', '00ABCDEF01': 'gw-sl-south' } }] });
@@ -123,7 +114,7 @@ test('SL 651: two RTUs with different 测站地址 behind one agent, each stored
   (await socketTo(port)).write(report('0012345678', 101.25));
   (await socketTo(port)).write(report('00abcdef01', 88.5));
   const rows = await eventually(async () => {
-    const r = await tp.query(`SELECT water_level, station, dept FROM reservoir WHERE station =~ /^gw-sl/`);
+    const r = await env.tp.query(`SELECT water_level, station, dept FROM reservoir WHERE station =~ /^gw-sl/`);
     return r.length === 2 ? r : undefined;
   }, 'both RTUs\' reports', 60_000);
   assert.deepEqual(
@@ -137,8 +128,8 @@ test('SL 651: two RTUs with different 测站地址 behind one agent, each stored
 
 test('per-station message sequence: interleaved readings of three stations in the buffer leave as per-station messages (NB-IoT packing per station), each station numbered 1, 2, 3 … on its own topic', { timeout: 120_000 }, async () => {
   const dir = await provisionedGateway({ id: 'gw-seq', domain: 'air', department: 'eco-env' });
-  await tp.api.register({ id: 'gw-seq-a', domain: 'air', department: 'eco-env', gatewayId: 'gw-seq' });
-  await tp.api.register({ id: 'gw-seq-b', domain: 'air', department: 'eco-env', gatewayId: 'gw-seq' });
+  await env.tp.api.register({ id: 'gw-seq-a', domain: 'air', department: 'eco-env', gatewayId: 'gw-seq' });
+  await env.tp.api.register({ id: 'gw-seq-b', domain: 'air', department: 'eco-env', gatewayId: 'gw-seq' });
   const agent = await agentIn(dir, { version: 1, uplink: { profile: 'nbiot', batchIntervalSec: 1, maxPayloadBytes: 256, keepaliveSec: 600 }, buffer: { drainRatePerSec: 1000 } });
   // 60 readings, one per minute, rotating own → a → b: never two of one station next to each other.
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 3_600_000;
@@ -149,7 +140,7 @@ test('per-station message sequence: interleaved readings of three stations in th
   }
   for (const [i, station] of (['gw-seq', 'gw-seq-a', 'gw-seq-b'] as const).entries()) {
     const rows = await eventually(async () => {
-      const r = await tp.query(`SELECT pm25 FROM air WHERE station = '${station}' AND time >= ${t0}ms`);
+      const r = await env.tp.query(`SELECT pm25 FROM air WHERE station = '${station}' AND time >= ${t0}ms`);
       return r.length === 20 ? r : undefined;
     }, `the 20 readings of ${station}`, 60_000);
     assert.deepEqual(rows.map((r) => r['pm25']), Array.from({ length: 20 }, (_, k) => 3 * k + i), `${station}: its own readings, in order`);
@@ -157,7 +148,7 @@ test('per-station message sequence: interleaved readings of three stations in th
     assert.deepEqual(messages.map((m) => m.seq), messages.map((_, k) => k + 1), `${station}: seq 1, 2, 3 … of its own`);
     assert.equal(messages.reduce((n, m) => n + m.readings, 0), 20);
     assert.ok(messages.length < 20, `${station}: readings of one station packed together across the interleaving (${messages.length} messages)`);
-    const delivery = (await tp.api.call('GET', `/api/v1/stations/${station}`)).body.delivery;
+    const delivery = (await env.tp.api.call('GET', `/api/v1/stations/${station}`)).body.delivery;
     assert.deepEqual(
       { lastSeq: delivery.lastSeq, received: delivery.received, gaps: delivery.gaps, duplicates: delivery.duplicates, resets: delivery.resets },
       { lastSeq: messages.length, received: messages.length, gaps: 0, duplicates: 0, resets: 0 },
@@ -168,16 +159,16 @@ test('per-station message sequence: interleaved readings of three stations in th
 
 test('a child detached on the platform while the gateway still holds its readings: parked after repeated refusals and reported, the other stations keep flowing; re-attached and a config applied, its readings arrive', { timeout: 180_000 }, async () => {
   const dir = await provisionedGateway({ id: 'gw-park', domain: 'air', department: 'eco-env' });
-  await tp.api.register({ id: 'gw-park-a', domain: 'air', department: 'eco-env', gatewayId: 'gw-park' });
-  await tp.api.register({ id: 'gw-park-b', domain: 'air', department: 'eco-env', gatewayId: 'gw-park' });
+  await env.tp.api.register({ id: 'gw-park-a', domain: 'air', department: 'eco-env', gatewayId: 'gw-park' });
+  await env.tp.api.register({ id: 'gw-park-b', domain: 'air', department: 'eco-env', gatewayId: 'gw-park' });
   const agent = await agentIn(dir, { version: 1 });
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 3_600_000;
   const take = (i: number, stationId?: string): void =>
     agent.take([{ source: 'test', kind: 'realtime', ts: new Date(t0 + i * 60_000), values: { pm25: { value: i, quality: 'ok' } }, ...(stationId ? { stationId } : {}) }]);
-  const stored = async (station: string): Promise<number[]> => (await tp.query(`SELECT pm25 FROM air WHERE station = '${station}' AND time >= ${t0}ms`)).map((r) => r['pm25'] as number);
+  const stored = async (station: string): Promise<number[]> => (await env.tp.query(`SELECT pm25 FROM air WHERE station = '${station}' AND time >= ${t0}ms`)).map((r) => r['pm25'] as number);
 
   await eventually(() => agent.stats().uplink.state === 'connected', 'the agent connected', 30_000);
-  assert.equal((await tp.api.call('PATCH', '/api/v1/stations/gw-park-a', { gatewayId: null })).status, 200);
+  assert.equal((await env.tp.api.call('PATCH', '/api/v1/stations/gw-park-a', { gatewayId: null })).status, 200);
   // a's rows first in the buffer, interleaved with the gateway's own and b's.
   take(1, 'gw-park-a');
   take(2);
@@ -187,7 +178,7 @@ test('a child detached on the platform while the gateway still holds its reading
   await eventually(async () => (await stored('gw-park')).length === 2 && (await stored('gw-park-b')).length === 1, 'own and b readings stored despite a', 90_000);
   await eventually(() => agent.stats().uplink.parkedStations.includes('gw-park-a'), 'a parked', 60_000);
   const refused = await eventually(async () => {
-    const r = await tp.query(`SELECT child FROM device_events WHERE station = 'gw-park' AND "type" = 'station_refused'`);
+    const r = await env.tp.query(`SELECT child FROM device_events WHERE station = 'gw-park' AND "type" = 'station_refused'`);
     return r.length > 0 ? r : undefined;
   }, 'the station_refused event on the gateway', 30_000);
   assert.deepEqual(refused.map((r) => r['child']), ['gw-park-a']);
@@ -197,8 +188,8 @@ test('a child detached on the platform while the gateway still holds its reading
   await eventually(async () => (await stored('gw-park')).length === 3, 'live readings of the gateway keep flowing while a is parked', 30_000);
 
   // Fixed on the platform, then any config applied: a's readings go out.
-  assert.equal((await tp.api.call('PATCH', '/api/v1/stations/gw-park-a', { gatewayId: 'gw-park' })).status, 200);
-  assert.equal((await tp.api.call('PUT', '/api/v1/stations/gw-park/config', { version: 2 })).status, 200);
+  assert.equal((await env.tp.api.call('PATCH', '/api/v1/stations/gw-park-a', { gatewayId: 'gw-park' })).status, 200);
+  assert.equal((await env.tp.api.call('PUT', '/api/v1/stations/gw-park/config', { version: 2 })).status, 200);
   await eventually(async () => (await stored('gw-park-a')).length === 2, "a's readings after the fix", 60_000);
   assert.deepEqual(await stored('gw-park-a'), [1, 4]);
   assert.deepEqual(agent.stats().uplink.parkedStations, []);

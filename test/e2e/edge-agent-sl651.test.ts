@@ -6,7 +6,7 @@
  * bad CRC, modem noise, a frame cut short and a station hanging up mid-frame are counted, never
  * fatal.
  */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,8 +15,7 @@ import type { Agent } from '@shanshui/edge-agent';
 import { freePort } from '@shanshui/ingest';
 import { encodeSl651Frame, encodeSl651KeepAlive, encodeSl651Report, encodeSl651ReportBody, EOT, ETB, ETX, Sl651FrameParser } from '@shanshui/edge-agent/protocols';
 import type { Sl651ReportInput, Sl651Frame } from '@shanshui/edge-agent/protocols';
-import { startRestartablePlatform } from '../support/restartable-platform.ts';
-import type { RestartablePlatform } from '../support/restartable-platform.ts';
+import { useAgentPlatform } from '../support/agent-folder.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -24,15 +23,8 @@ const STATION = 'rsv-sl651-01';
 /** The RTU's own identity on the SL 651 link. */
 const RTU = { centre: 1, station: '0012345678', password: '1234' } as const;
 
-let tp: RestartablePlatform;
-const cleanups: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  tp = await startRestartablePlatform();
-});
-afterAll(async () => {
-  for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-  await tp?.close();
-});
+const env = useAgentPlatform();
+const { cleanups } = env;
 
 /** A telemetry station's TCP link: sends frames, decodes what the centre answers. */
 class RtuLink {
@@ -68,11 +60,11 @@ class RtuLink {
 const MINUTE = 60_000;
 
 test('SL 651 HEX/BCD frames over a real TCP socket: 32/33/34 reports stored with their metrics and acknowledged after the hand-over; 2F keep-alive counted; bad frames counted, never fatal', { timeout: 150_000 }, async () => {
-  const token = await tp.bootstrapToken({ id: STATION, domain: 'reservoir', department: 'water' });
+  const token = await env.tp.bootstrapToken({ id: STATION, domain: 'reservoir', department: 'water' });
   const tmp = await tempDir('shanshui-sl651-e2e-');
   cleanups.push(tmp.remove);
   const dir = path.join(tmp.dir, 'agent');
-  await provisionAgent({ server: tp.httpUrl, token, dir });
+  await provisionAgent({ server: env.tp.httpUrl, token, dir });
   const port = await freePort();
   // Configured through the agent's own config (no remote config yet), as on a gateway set up on site.
   const agent = await createAgent({ dir, config: { version: 1, heartbeatSec: 5, sources: [{ kind: 'sl651', port, host: '127.0.0.1' }] }, reconnectMinMs: 100, reconnectMaxMs: 1000 });
@@ -147,7 +139,7 @@ test('SL 651 HEX/BCD frames over a real TCP socket: 32/33/34 reports stored with
   ];
   const FIELDS = ['water_level', 'downstream_level', 'rainfall', 'supply_voltage', 'flow', 'rainfall_5min', 'rainfall_total'];
   const stored = async (): Promise<Array<[number, Record<string, number>]>> =>
-    (await tp.query(`SELECT ${FIELDS.join(', ')} FROM reservoir WHERE station = '${STATION}'`)).map((r) => [
+    (await env.tp.query(`SELECT ${FIELDS.join(', ')} FROM reservoir WHERE station = '${STATION}'`)).map((r) => [
       r['time'] as number,
       Object.fromEntries(FIELDS.flatMap((f) => (r[f] === null || r[f] === undefined ? [] : [[f, Math.round(Number(r[f]) * 1e6) / 1e6]]))),
     ]);
@@ -169,16 +161,16 @@ test('SL 651 HEX/BCD frames over a real TCP socket: 32/33/34 reports stored with
   assert.equal(s['source_sl651_internal_errors'], 0);
 
   // A station that did not get its ack sends the same report again: acknowledged again, stored once.
-  const acceptedBefore = tp.accepted.filter((e) => e.station.id === STATION).length;
+  const acceptedBefore = env.tp.accepted.filter((e) => e.station.id === STATION).length;
   rtu.send(timed);
   await eventually(() => rtu.replies.length === 6, 'the resent report acknowledged', 30_000);
   assert.equal(rtu.replies[5]!.frame.body.readUInt16BE(0), 1);
-  await eventually(() => tp.accepted.filter((e) => e.station.id === STATION).length > acceptedBefore, 'the resent report accepted by the platform', 30_000);
+  await eventually(() => env.tp.accepted.filter((e) => e.station.id === STATION).length > acceptedBefore, 'the resent report accepted by the platform', 30_000);
   assert.deepEqual(await stored(), want, 'the resend rewrote the same point');
 
   // The heartbeat carries the SL 651 counters to the platform.
   await eventually(async () => {
-    const r = await tp.query(`SELECT last(source_sl651_bad_crc) AS bad_crc, last(source_sl651_keep_alives) AS keep_alives, last(source_sl651_truncated) AS truncated FROM device_status WHERE station = '${STATION}'`);
+    const r = await env.tp.query(`SELECT last(source_sl651_bad_crc) AS bad_crc, last(source_sl651_keep_alives) AS keep_alives, last(source_sl651_truncated) AS truncated FROM device_status WHERE station = '${STATION}'`);
     return r[0]?.['bad_crc'] === 1 && r[0]['keep_alives'] === 1 && r[0]['truncated'] === 2;
   }, 'a heartbeat with the SL 651 counters', 30_000);
 });

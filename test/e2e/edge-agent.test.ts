@@ -4,7 +4,7 @@
  * good, reused, expired and unknown tokens; remote config rejected and kept; the disk quota
  * dropping the oldest readings.
  */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,33 +16,24 @@ import { AGENT_DEFAULTS, createAgent } from '@shanshui/edge-agent';
 import type { Agent } from '@shanshui/edge-agent';
 import { pino } from 'pino';
 import { encodeHj212Packet, formatHj212Time } from '@shanshui/edge-agent/protocols';
-import { startRestartablePlatform } from '../support/restartable-platform.ts';
-import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { agentIn as startAgentIn, provisionedAgentDir } from '../support/agent-folder.ts';
+import { agentIn as startAgentIn, provisionedAgentDir, useAgentPlatform } from '../support/agent-folder.ts';
 import { runAgentCli } from '../support/agent-cli.ts';
 
 
-let tp: RestartablePlatform;
-const cleanups: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  tp = await startRestartablePlatform();
-});
-afterAll(async () => {
-  for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-  await tp?.close();
-});
+const env = useAgentPlatform();
+const { cleanups } = env;
 
 /** Registers + provisions a station into a fresh folder; returns the folder. */
 function provisioned(id: string, domain: 'air' | 'water' = 'air'): Promise<string> {
-  return provisionedAgentDir(tp, cleanups, { id, domain, department: domain === 'air' ? 'eco-env' : 'water' });
+  return provisionedAgentDir(env.tp, cleanups, { id, domain, department: domain === 'air' ? 'eco-env' : 'water' });
 }
 
 const agentIn = (dir: string, config?: unknown): Promise<Agent> => startAgentIn(cleanups, dir, config);
 
 async function events(station: string, type: string): Promise<Array<Record<string, unknown>>> {
-  return tp.query(`SELECT * FROM device_events WHERE station = '${station}' AND "type" = '${type}'`);
+  return env.tp.query(`SELECT * FROM device_events WHERE station = '${station}' AND "type" = '${type}'`);
 }
 
 test('HJ 212 §6 frames over a real TCP socket: valid ones stored with metrics and q_<metric> flags; bad CRC, truncated and garbage counted, never fatal', { timeout: 120_000 }, async () => {
@@ -71,7 +62,7 @@ test('HJ 212 §6 frames over a real TCP socket: valid ones stored with metrics a
   socket.write(good2);
 
   const rows = await eventually(async () => {
-    const r = await tp.query(`SELECT pm25, q_pm25, co, q_co, pm10 FROM air WHERE station = 'hj-agent-01'`);
+    const r = await env.tp.query(`SELECT pm25, q_pm25, co, q_co, pm10 FROM air WHERE station = 'hj-agent-01'`);
     return r.length === 2 ? r : undefined;
   }, 'both valid uploads in InfluxDB', 60_000);
   assert.deepEqual(rows, [
@@ -86,7 +77,7 @@ test('HJ 212 §6 frames over a real TCP socket: valid ones stored with metrics a
   assert.ok(Number(s['source_hj212_garbage']) >= 1);
   // The heartbeat carries the same counters to the platform.
   const status = await eventually(async () => {
-    const r = await tp.query(`SELECT last(source_hj212_bad_crc) AS bad_crc, last(buffer_depth) AS depth FROM device_status WHERE station = 'hj-agent-01'`);
+    const r = await env.tp.query(`SELECT last(source_hj212_bad_crc) AS bad_crc, last(buffer_depth) AS depth FROM device_status WHERE station = 'hj-agent-01'`);
     return r.length > 0 && r[0]!['bad_crc'] === 1 ? r : undefined;
   }, 'a heartbeat with the bad-CRC count', 30_000);
   assert.equal(typeof status[0]!['depth'], 'number');
@@ -96,11 +87,11 @@ test('provisioning through the CLI: good token stores owner-only credentials and
   const tmp = await tempDir('shanshui-provision-');
   cleanups.push(tmp.remove);
   const dir = path.join(tmp.dir, 'gw');
-  await tp.api.register({ id: 'prov-01' });
-  await tp.api.call('PUT', '/api/v1/stations/prov-01/config', { version: 4, heartbeatSec: 5 });
-  const token = (await tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', {})).body.token as string;
+  await env.tp.api.register({ id: 'prov-01' });
+  await env.tp.api.call('PUT', '/api/v1/stations/prov-01/config', { version: 4, heartbeatSec: 5 });
+  const token = (await env.tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', {})).body.token as string;
 
-  const ok = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', token, '--dir', dir]);
+  const ok = await runAgentCli(['provision', '--server', env.tp.httpUrl, '--token', token, '--dir', dir]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Provisioned station prov-01/);
   assert.match(ok.stdout, /config version 4/);
@@ -111,36 +102,36 @@ test('provisioning through the CLI: good token stores owner-only credentials and
   assert.equal(statSync(path.join(dir, 'config.json')).mode & 0o777, 0o600);
   const creds = JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8'));
   assert.equal(creds.stationId, 'prov-01');
-  assert.equal(creds.mqtt.tcp, `mqtt://127.0.0.1:${tp.mqttPort}`);
+  assert.equal(creds.mqtt.tcp, `mqtt://127.0.0.1:${env.tp.mqttPort}`);
 
-  const reused = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', token, '--dir', path.join(tmp.dir, 'other')]);
+  const reused = await runAgentCli(['provision', '--server', env.tp.httpUrl, '--token', token, '--dir', path.join(tmp.dir, 'other')]);
   assert.equal(reused.code, 2);
   assert.match(reused.stderr, /refused.*410 PROVISION_ERR_TOKEN_USED/);
 
-  const shortLived = (await tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', { ttlSec: 1 })).body.token as string;
+  const shortLived = (await env.tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', { ttlSec: 1 })).body.token as string;
   await sleep(1500);
-  const expired = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', shortLived, '--dir', path.join(tmp.dir, 'other')]);
+  const expired = await runAgentCli(['provision', '--server', env.tp.httpUrl, '--token', shortLived, '--dir', path.join(tmp.dir, 'other')]);
   assert.equal(expired.code, 2);
   assert.match(expired.stderr, /410 PROVISION_ERR_TOKEN_EXPIRED/);
 
-  const unknown = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', 'sst_not-a-real-token-at-all', '--dir', path.join(tmp.dir, 'other')]);
+  const unknown = await runAgentCli(['provision', '--server', env.tp.httpUrl, '--token', 'sst_not-a-real-token-at-all', '--dir', path.join(tmp.dir, 'other')]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /401 PROVISION_ERR_TOKEN_UNKNOWN/);
 
   // The provisioned agent connects with the stored credentials and reports its status.
   const agent = await agentIn(dir);
   assert.equal(agent.config().version, 4, 'starts with the config received at provisioning');
-  await eventually(async () => (await tp.query(`SELECT online, config_version FROM device_status WHERE station = 'prov-01'`)).some((r) => r['config_version'] === 4), 'the heartbeat', 30_000);
+  await eventually(async () => (await env.tp.query(`SELECT online, config_version FROM device_status WHERE station = 'prov-01'`)).some((r) => r['config_version'] === 4), 'the heartbeat', 30_000);
   await agent.stop();
 
   // Re-provisioning rotates the secret: the old one stops working.
-  const again = (await tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', {})).body.token as string;
-  const second = await runAgentCli(['provision', '--server', tp.httpUrl, '--token', again, '--dir', dir]);
+  const again = (await env.tp.api.call('POST', '/api/v1/stations/prov-01/bootstrap-tokens', {})).body.token as string;
+  const second = await runAgentCli(['provision', '--server', env.tp.httpUrl, '--token', again, '--dir', dir]);
   assert.equal(second.code, 0, second.stderr);
   const fresh = JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8'));
   assert.notEqual(fresh.password, creds.password);
   await assert.rejects(
-    mqtt.connectAsync(`mqtt://127.0.0.1:${tp.mqttPort}`, { clientId: 'prov-01', username: 'prov-01', password: creds.password, reconnectPeriod: 0, connectTimeout: 5000 }),
+    mqtt.connectAsync(`mqtt://127.0.0.1:${env.tp.mqttPort}`, { clientId: 'prov-01', username: 'prov-01', password: creds.password, reconnectPeriod: 0, connectTimeout: 5000 }),
     'the old secret is refused',
   );
 });
@@ -149,7 +140,7 @@ test('remote config: a config the agent cannot run is rejected and reported, and
   const dir = await provisioned('cfg-agent-01');
   const port = await freePort();
   const agent = await agentIn(dir);
-  const put = (body: unknown) => tp.api.call('PUT', '/api/v1/stations/cfg-agent-01/config', body);
+  const put = (body: unknown) => env.tp.api.call('PUT', '/api/v1/stations/cfg-agent-01/config', body);
 
   assert.equal((await put({ version: 1, heartbeatSec: 5, sources: [{ kind: 'hj212', port, host: '127.0.0.1' }] })).status, 200);
   await eventually(async () => (await events('cfg-agent-01', 'config_applied')).some((e) => e['version'] === 1), 'config_applied v1', 30_000);
@@ -192,7 +183,7 @@ test('disk quota: while the platform is unreachable the OLDEST readings are drop
   // The agent logs the timestamps it committed to the buffer at debug level: that is "taken".
   const taken: number[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void (line.includes('"readings taken"') && taken.push(...(JSON.parse(line).ts as number[]))) });
-  await tp.stop();
+  await env.tp.stop();
   let agent: Agent | undefined;
   try {
     agent = await createAgent({
@@ -205,11 +196,11 @@ test('disk quota: while the platform is unreachable the OLDEST readings are drop
     cleanups.push(() => agent!.stop());
     await eventually(() => agent!.stats().buffer.dropped > 50, 'readings dropped over the quota', 90_000);
   } finally {
-    await tp.start();
+    await env.tp.start();
   }
   const a = agent!;
   // Stop generating, then let the buffer drain.
-  assert.equal((await tp.api.call('PUT', '/api/v1/stations/quota-agent-01/config', { version: 2, buffer: { quotaBytes: 64 * 1024, drainRatePerSec: 50 }, sources: [] })).status, 200);
+  assert.equal((await env.tp.api.call('PUT', '/api/v1/stations/quota-agent-01/config', { version: 2, buffer: { quotaBytes: 64 * 1024, drainRatePerSec: 50 }, sources: [] })).status, 200);
   await eventually(() => a.config().version === 2, 'config v2 applied', 60_000);
   await eventually(() => a.stats().buffer.depth === 0, 'buffer drained', 90_000);
   const s = a.stats();
@@ -217,7 +208,7 @@ test('disk quota: while the platform is unreachable the OLDEST readings are drop
   assert.equal(taken.length, s.readingsTaken);
   // PUBACKed means durable in the platform's spool; InfluxDB has it a moment later.
   const stored = await eventually(async () => {
-    const rows = (await tp.query(`SELECT pm25 FROM air WHERE station = 'quota-agent-01'`)).map((r) => r['time'] as number);
+    const rows = (await env.tp.query(`SELECT pm25 FROM air WHERE station = 'quota-agent-01'`)).map((r) => r['time'] as number);
     return rows.length + s.buffer.dropped >= taken.length ? rows : undefined;
   }, 'every acknowledged reading in InfluxDB', 30_000);
   assert.ok(s.buffer.dropped > 50);
@@ -233,7 +224,7 @@ test('disk quota: while the platform is unreachable the OLDEST readings are drop
   assert.deepEqual(stored.slice(droppedIdx[0]!), taken.slice(droppedIdx.at(-1)! + 1), 'everything newer than the dropped run arrived, in order');
   assert.ok(a.heartbeat());
   await eventually(async () => {
-    const r = await tp.query(`SELECT last(buffer_dropped) AS dropped FROM device_status WHERE station = 'quota-agent-01'`);
+    const r = await env.tp.query(`SELECT last(buffer_dropped) AS dropped FROM device_status WHERE station = 'quota-agent-01'`);
     return r[0]?.['dropped'] === s.buffer.dropped;
   }, 'the drop count reported in the heartbeat', 30_000);
 });
@@ -251,14 +242,14 @@ test('NB-IoT profile: readings go in CBOR batches per interval, payloads within 
   });
   cleanups.push(() => agent.stop());
   await eventually(() => taken.length >= 30, '30 readings taken', 60_000);
-  assert.equal((await tp.api.call('PUT', '/api/v1/stations/nbiot-agent-01/config', { version: 2, uplink: { profile: 'nbiot', batchIntervalSec: 1, maxPayloadBytes: 1024, keepaliveSec: 600 }, sources: [] })).status, 200);
+  assert.equal((await env.tp.api.call('PUT', '/api/v1/stations/nbiot-agent-01/config', { version: 2, uplink: { profile: 'nbiot', batchIntervalSec: 1, maxPayloadBytes: 1024, keepaliveSec: 600 }, sources: [] })).status, 200);
   await eventually(() => agent.config().version === 2 && agent.stats().buffer.depth === 0, 'drained', 60_000);
   const stored = await eventually(async () => {
-    const rows = (await tp.query(`SELECT pm25 FROM air WHERE station = 'nbiot-agent-01'`)).map((r) => r['time'] as number);
+    const rows = (await env.tp.query(`SELECT pm25 FROM air WHERE station = 'nbiot-agent-01'`)).map((r) => r['time'] as number);
     return rows.length >= taken.length ? rows : undefined;
   }, 'every acknowledged reading in InfluxDB', 30_000);
   assert.deepEqual(stored, taken);
-  const messages = tp.accepted.filter((e) => e.station.id === 'nbiot-agent-01');
+  const messages = env.tp.accepted.filter((e) => e.station.id === 'nbiot-agent-01');
   assert.ok(messages.length > 1 && messages.length < taken.length, `batched: ${messages.length} messages for ${taken.length} readings`);
   const u = agent.stats().uplink;
   assert.equal(u.profile, 'nbiot');

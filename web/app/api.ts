@@ -1,12 +1,36 @@
 /** The platform's API from the page: same origin, the session cookie (HttpOnly) goes along by itself. */
 export class ApiError extends Error {
   readonly status: number;
+  /** The catalogue code (API_ERR_…), or 'HTTP' when the answer had no error body. */
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The request part the API blames, when it names one. */
+  readonly field: string | undefined;
+  constructor(status: number, code: string, message: string, field?: string) {
     super(message);
+    this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.field = field;
   }
+}
+
+/** A page of a list: the API pages every list with `cursor` = the previous answer's `next`. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: string | null;
+}
+
+/** Every item of a list, page after page (`path` without a cursor; it may carry filters and a limit). */
+export async function allPages<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await api<Page<T>>('GET', cursor === null ? path : `${path}${sep}cursor=${encodeURIComponent(cursor)}`);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== null);
+  return items;
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -19,8 +43,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code ?? 'HTTP', err?.message ?? `HTTP ${res.status}`);
+    // The API's one error shape: { error: { code, message, field? } } (docs/api-errors.md).
+    const err = (data as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'HTTP', err?.message ?? `HTTP ${res.status}`, err?.field);
   }
   return data as T;
 }

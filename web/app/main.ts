@@ -6,7 +6,7 @@
  */
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
-import { api, ApiError } from './api.ts';
+import { allPages, api, ApiError } from './api.ts';
 import type { Alert, AppConfig, SessionUser, StationFeature } from './api.ts';
 import { background, clear, h, report } from './dom.ts';
 import { LANG, t } from './i18n.ts';
@@ -64,17 +64,17 @@ async function start(): Promise<void> {
     if (err instanceof ApiError && err.status === 401) return showSignIn();
     throw err;
   }
-  const [config, feed, alertsPage, boundaries] = await Promise.all([
+  const [config, feed, openAlerts, boundaries] = await Promise.all([
     api<AppConfig>('GET', '/app/config.json'),
     api<{ features: StationFeature[] }>('GET', '/api/v1/map.geojson'),
-    api<{ items: Alert[] }>('GET', '/api/v1/alerts?state=active&limit=1000'),
+    allPages<Alert>('/api/v1/alerts?state=active&limit=1000'),
     api<{ features: Array<{ id?: string; properties: { name: string; code: string | null } }> }>('GET', '/assets/boundaries.geojson').catch(() => ({ features: [] })),
   ]);
   const regionName = new Map<string, string>();
   for (const f of boundaries.features) if (f.properties.code) regionName.set(f.properties.code, f.properties.name);
 
   const stations = new Map<string, StationFeature>(feed.features.map((f) => [f.id, f]));
-  const open = new Map<string, Alert>(alertsPage.items.map((a) => [a.id, a]));
+  const open = new Map<string, Alert>(openAlerts.map((a) => [a.id, a]));
   const filters: Filters = { domain: '', department: '', region: '', level: '' };
 
   const openOf = (stationId: string): Alert[] => [...open.values()].filter((a) => a.stationId === stationId).sort(byLevelThenTime);

@@ -1,15 +1,17 @@
 /** /api/v1/alerts: list and filter (active, history, department/domain/region/level), show with its events, acknowledge. */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DOMAINS, WARNING_LEVELS, plainTextSchema } from '@shanshui/models';
-import { HttpError, parseOr400 } from './http-error.ts';
+import { HttpError } from './http-error.ts';
 import { AlertError } from '../alerts/alert-lifecycle.ts';
-import type { WarningsContext } from '../alerts/start-warnings.ts';
+import type { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
+import type { AlertStore } from '../alerts/alert-store.ts';
+import type { ApiPlugin } from './api-plugin.ts';
 import { actorOf, inScope, scopeFilter } from './request-auth.ts';
-import type { RouteDoc } from './route-doc.ts';
 import { AlertEventSchema, AlertSchema } from './response-schemas.ts';
 import { IdParams } from './common-schemas.ts';
+import { LIMIT, NextSchema, cursorParam, keyNext } from './paging.ts';
 
+const LIST = 'alerts';
 const ListQuery = z
   .object({
     state: z.enum(['active', 'all', 'firing', 'acknowledged', 'resolved']).default('active'),
@@ -19,62 +21,75 @@ const ListQuery = z
     level: z.enum(WARNING_LEVELS).optional(),
     station: z.string().max(64).optional(),
     rule: z.string().max(64).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    /** Page: alerts opened before this ISO time (the `next` of the previous page). */
-    before: z.iso.datetime().optional(),
+    limit: LIMIT,
+    /** Alerts opened before the last of the previous page (its ISO time). */
+    cursor: cursorParam(LIST, z.iso.datetime()),
   })
   .strict();
-/** `by`: the person on duty, shown beside the token's own name (which cannot be claimed). */
-const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100).regex(/^\P{Cc}*$/u, 'control characters are not allowed').optional(), note: plainTextSchema(1000).optional() }).strict();
+/** `by`: the person on duty, shown beside the token's own name (which cannot be claimed). Body optional. */
+const AckBody = z.object({ by: z.string().trim().min(1, 'who acknowledges').max(100).regex(/^\P{Cc}*$/u, 'control characters are not allowed').optional(), note: plainTextSchema(1000).optional() }).strict().nullable();
 
 const NOT_FOUND = { 404: 'No such alert in scope (API_ERR_NOT_FOUND)' };
-const DOCS = {
-  list: {
-    tag: 'alerts',
-    summary: 'Alerts in scope, newest first: active (default), history or one state; filtered by department, domain, region prefix, level, station, rule',
-    query: ListQuery,
-    responses: { 200: z.object({ items: z.array(AlertSchema), total: z.number().int(), next: z.string().nullable().describe('`before` of the next page') }).strict() },
-  },
-  show: { tag: 'alerts', summary: 'One alert with its events (firing, escalated, acknowledged, resolved)', params: IdParams, responses: { 200: z.object({ alert: AlertSchema, events: z.array(AlertEventSchema) }).strict() }, errors: NOT_FOUND },
-  ack: {
-    tag: 'alerts',
-    summary: 'Acknowledge an alert (确认)',
-    params: IdParams,
-    body: AckBody,
-    responses: { 200: z.object({ alert: AlertSchema }).strict() },
-    errors: { ...NOT_FOUND, 409: 'The alert cannot be acknowledged in its state (API_ERR_ALERT_STATE)' },
-  },
-} satisfies Record<string, RouteDoc>;
 
-export function alertRoutes(app: FastifyInstance, w: WarningsContext): void {
-  app.get('/api/v1/alerts', { config: { permission: 'alerts:read', doc: DOCS.list } }, async (req) => {
-    const q = parseOr400(ListQuery, req.query, 'query');
-    const { before, ...filter } = q;
-    const departments = scopeFilter(req);
-    const page = await w.alerts.list({ ...filter, ...(before ? { beforeOpenedAt: before } : {}), ...(departments ? { departments } : {}) });
-    const last = page.items.at(-1);
-    return { ...page, next: page.items.length === q.limit && last ? last.openedAt : null };
-  });
-
-  app.get('/api/v1/alerts/:id', { config: { permission: 'alerts:read', doc: DOCS.show } }, async (req) => {
-    const { id } = parseOr400(IdParams, req.params, 'path');
-    const alert = await w.alerts.get(id);
-    if (!alert || !inScope(req, alert.department)) throw new HttpError('API_ERR_NOT_FOUND', `no alert ${id}`);
-    return { alert, events: await w.alerts.events(id) };
-  });
-
-  app.post('/api/v1/alerts/:id/ack', { config: { permission: 'alerts:ack', doc: DOCS.ack } }, async (req) => {
-    const { id } = parseOr400(IdParams, req.params, 'path');
-    const body = parseOr400(AckBody, req.body ?? {}, 'acknowledgement');
-    const found = await w.alerts.get(id);
-    if (!found || !inScope(req, found.department)) throw new HttpError('API_ERR_NOT_FOUND', `no alert ${id}`);
-    try {
-      const actor = actorOf(req);
-      const by = body.by && body.by !== actor ? `${actor}（${body.by}）` : actor;
-      return { alert: await w.lifecycle.acknowledge(id, by, body.note, w.now()) };
-    } catch (err) {
-      if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message, { cause: err });
-      throw err;
-    }
-  });
+export interface AlertRouteOptions {
+  readonly alerts: AlertStore;
+  readonly lifecycle: AlertLifecycle;
+  readonly now: () => number;
 }
+
+export const alertRoutes: ApiPlugin<AlertRouteOptions> = async (app, { alerts, lifecycle, now }) => {
+  app.get(
+    '/api/v1/alerts',
+    {
+      config: { permission: 'alerts:read' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alerts in scope, newest first: active (default), history or one state; filtered by department, domain, region prefix, level, station, rule',
+        querystring: ListQuery,
+        response: { 200: z.object({ items: z.array(AlertSchema), total: z.number().int(), next: NextSchema }).strict() },
+      },
+    },
+    async (req) => {
+      const { cursor, ...filter } = req.query;
+      const departments = scopeFilter(req);
+      const page = await alerts.list({ ...filter, ...(cursor ? { beforeOpenedAt: cursor } : {}), ...(departments ? { departments } : {}) });
+      return { ...page, next: keyNext(LIST, page.items, filter.limit, (a) => a.openedAt) };
+    },
+  );
+
+  app.get(
+    '/api/v1/alerts/:id',
+    {
+      config: { permission: 'alerts:read', errors: NOT_FOUND },
+      schema: { tags: ['alerts'], summary: 'One alert with its events (firing, escalated, acknowledged, resolved)', params: IdParams, response: { 200: z.object({ alert: AlertSchema, events: z.array(AlertEventSchema) }).strict() } },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const alert = await alerts.get(id);
+      if (!alert || !inScope(req, alert.department)) throw new HttpError('API_ERR_NOT_FOUND', `no alert ${id}`);
+      return { alert, events: await alerts.events(id) };
+    },
+  );
+
+  app.post(
+    '/api/v1/alerts/:id/ack',
+    {
+      config: { permission: 'alerts:ack', errors: { ...NOT_FOUND, 409: 'The alert cannot be acknowledged in its state (API_ERR_ALERT_STATE)' } },
+      schema: { tags: ['alerts'], summary: 'Acknowledge an alert (确认)', params: IdParams, body: AckBody, response: { 200: z.object({ alert: AlertSchema }).strict() } },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const body = req.body ?? {};
+      const found = await alerts.get(id);
+      if (!found || !inScope(req, found.department)) throw new HttpError('API_ERR_NOT_FOUND', `no alert ${id}`);
+      try {
+        const actor = actorOf(req);
+        const by = body.by && body.by !== actor ? `${actor}（${body.by}）` : actor;
+        return { alert: await lifecycle.acknowledge(id, by, body.note, now()) };
+      } catch (err) {
+        if (err instanceof AlertError) throw new HttpError(err.code === 'ALERT_ERR_NOT_FOUND' ? 'API_ERR_NOT_FOUND' : 'API_ERR_ALERT_STATE', err.message, { cause: err });
+        throw err;
+      }
+    },
+  );
+};

@@ -14,6 +14,7 @@ export interface ApiErrorDef {
 
 export const API_ERRORS = {
   API_ERR_VALIDATION: { status: 400, message: 'the path, query or body is invalid; the message and `field` name the part that is wrong' },
+  API_ERR_PAGING_REPLACED: { status: 400, message: "lists page with `cursor` = the previous answer's `next`; `offset` and `before` are no longer taken" },
   API_ERR_GATEWAY_INVALID: { status: 400, message: 'the gatewayId is not a station of the same department that can carry children' },
   API_ERR_COMMAND_INVALID: { status: 400, message: 'the command is not one the station\'s agent config defines, or its arguments do not fit' },
   API_ERR_RANGE_TOO_LARGE: { status: 400, message: 'the readings range or the number of windows is beyond the limit' },

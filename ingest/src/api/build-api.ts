@@ -1,14 +1,16 @@
 /**
  * The HTTP API (fastify): `/healthz`, `/metrics`, the readings JSON Schema, and `/api/v1/…`
  * behind bearer tokens with roles and department scopes (request-auth.ts), every change
- * audited, every route documented (route-doc.ts) in the OpenAPI document at
- * `/api/v1/openapi.json`. Built here, listened in platform.ts (build/listen split for tests).
+ * audited. Route groups are fastify plugins, each given only what it uses; their zod schemas
+ * validate requests and type the handlers (fastify-type-provider-zod) and make the OpenAPI
+ * document at `/api/v1/openapi.json` (@fastify/swagger, route-doc.ts). Built here, listened in
+ * platform.ts (build/listen split: routes are tested through `inject()`).
  */
 import { healthRoutes } from './health-routes.ts';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, FastifyPluginOptions, FastifyTypeProvider, RawServerDefault } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { readingsJsonSchema } from '@shanshui/models';
 import type { PlatformStore } from '../state/platform-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
@@ -29,10 +31,10 @@ import type { AuditLog } from '../auth/audit-log.ts';
 import { installAuth } from './request-auth.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
-import { installRouteDocs, routeDocsOf } from './route-doc.ts';
-import { openApiDocument, openApiRoutes } from './openapi-document.ts';
+import { installRouteDocs } from './route-doc.ts';
 import { docsRoutes } from './docs-routes.ts';
-import { JsonSchemaDocumentSchema } from './response-schemas.ts';
+import { schemaRoutes } from './schema-routes.ts';
+import { refuseReplacedPaging } from './paging.ts';
 import type { UserStore } from '../auth/user-store.ts';
 import { userRoutes } from './user-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -61,7 +63,7 @@ export interface ApiDeps {
   readonly health: () => Promise<{ ok: boolean; [k: string]: unknown }>;
   readonly mqttEndpoints: () => Record<string, string>;
   /** More route groups to register (warnings: alerts, rules, subscriptions, webhook deliveries). */
-  readonly routes?: ReadonlyArray<(app: FastifyInstance) => void>;
+  readonly routes?: readonly RouteGroup[];
   readonly provisioning: ProvisioningStore;
   /** Devices connect to an external broker (no live gateway ACL): child stations are refused. */
   readonly externalBroker?: boolean;
@@ -75,6 +77,20 @@ export interface ApiDeps {
   readonly trustProxy?: boolean | readonly string[];
 }
 
+/** A route plugin with its options, registered in order by buildApi (`routeGroup(alertRoutes, { alerts, … })`). */
+export interface RouteGroup {
+  register(app: FastifyInstance): void;
+}
+
+/** A route plugin and the narrow options it takes, typed together. */
+export function routeGroup<O extends FastifyPluginOptions, T extends FastifyTypeProvider>(plugin: FastifyPluginAsync<O, RawServerDefault, T> | FastifyPluginCallback<O, RawServerDefault, T>, options: O): RouteGroup {
+  return {
+    register: (app) => {
+      void app.register(plugin, options);
+    },
+  };
+}
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
@@ -83,7 +99,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });
-
+  // Requests are validated, and answers serialized, by the routes' zod schemas (fastify-type-provider-zod).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((req, reply) => {
     const err = new HttpError('API_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`);
@@ -95,26 +113,40 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
   installAuth(app, { logger: deps.logger, apiToken: deps.apiToken, tokens: deps.tokens, audit: deps.audit, lockout: deps.authLockout, metrics: deps.metrics, ...(deps.users ? { users: deps.users } : {}) });
   installRouteDocs(app);
-  const apiInfo = { title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message, field? } } (codes: docs/api-errors.md).' };
-  openApiRoutes(apiInfo)(app);
-  let apiDocument: Record<string, unknown> | undefined;
-  docsRoutes(() => (apiDocument ??= openApiDocument(routeDocsOf(app), apiInfo)))(app);
-  app.get(
-    '/api/v1/schema/readings.json',
-    { config: { permission: 'public', doc: { tag: 'platform', summary: 'JSON Schema of the readings envelope devices publish (for device makers)', responses: { 200: JsonSchemaDocumentSchema } } } },
-    async () => readingsJsonSchema(),
-  );
+  refuseReplacedPaging(app);
 
-  tokenRoutes(deps.tokens)(app);
-  if (deps.users) {
-    userRoutes(deps.users)(app);
-    sessionRoutes({ users: deps.users, lockout: deps.authLockout, metrics: deps.metrics, logger: deps.logger })(app);
-  }
-  auditRoutes(deps.audit)(app);
-  lockoutRoutes({ apiLockout: deps.authLockout, ...(deps.liftMqttLockout ? { liftMqttLockout: deps.liftMqttLockout } : {}) })(app);
-  stationRoutes(app, deps);
-  deadLetterRoutes(app, deps);
-  for (const register of deps.routes ?? []) register(app);
-  provisioningRoutes(app, deps);
+  // @fastify/swagger first: it sees every route registered after it.
+  const apiInfo = { title: 'Shanshui 山水 platform API', version: PLATFORM_VERSION, description: 'Stations, readings, alerts, rules, webhook subscriptions, commands and audit of the Shanshui monitoring and warning platform. Errors: { error: { code, message, field? } } (codes: docs/api-errors.md). Lists page with `cursor` = the previous answer\'s `next`.' };
+  const groups: RouteGroup[] = [
+    routeGroup(docsRoutes, { info: apiInfo }),
+    routeGroup(schemaRoutes, {}),
+    routeGroup(tokenRoutes, { tokens: deps.tokens }),
+    ...(deps.users ? [routeGroup(userRoutes, { users: deps.users }), routeGroup(sessionRoutes, { users: deps.users, lockout: deps.authLockout, metrics: deps.metrics, logger: deps.logger })] : []),
+    routeGroup(auditRoutes, { audit: deps.audit }),
+    routeGroup(lockoutRoutes, { apiLockout: deps.authLockout, ...(deps.liftMqttLockout ? { liftMqttLockout: deps.liftMqttLockout } : {}) }),
+    routeGroup(stationRoutes, {
+      logger: deps.logger,
+      stations: deps.store.stations,
+      presence: deps.store.presence,
+      registry: deps.registry,
+      sequences: deps.sequences,
+      provisioning: deps.provisioning,
+      mqttEndpoints: deps.mqttEndpoints,
+      ...(deps.externalBroker !== undefined ? { externalBroker: deps.externalBroker } : {}),
+      ...(deps.profiles ? { profiles: deps.profiles } : {}),
+    }),
+    routeGroup(deadLetterRoutes, { deadLetters: deps.store.deadLetters }),
+    ...(deps.routes ?? []),
+    routeGroup(provisioningRoutes, {
+      logger: deps.logger,
+      registry: deps.registry,
+      provisioning: deps.provisioning,
+      mqttEndpoints: deps.mqttEndpoints,
+      publishConfig: deps.publishConfig,
+      ...(deps.influx ? { influx: deps.influx } : {}),
+      ...(deps.provisioningLimit ? { provisioningLimit: deps.provisioningLimit } : {}),
+    }),
+  ];
+  for (const group of groups) group.register(app);
   return app;
 }

@@ -5,13 +5,11 @@
  * address (a gateway locked out after a secret mix-up on site). Audited like every POST; the
  * answer says what was locked.
  */
-import type { FastifyInstance } from 'fastify';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { SharedLockout } from '@shanshui/broker';
-import { parseOr400 } from './http-error.ts';
+import type { ApiPlugin } from './api-plugin.ts';
 import { addAuditNote, requireScope } from './request-auth.ts';
-import type { RouteDoc } from './route-doc.ts';
 
 const LiftBody = z
   .object({
@@ -20,22 +18,25 @@ const LiftBody = z
   })
   .strict();
 
-const DOC = {
-  tag: 'tokens',
-  summary: 'Lift the brute-force lockouts of a client address (API and MQTT), and of a device from it',
-  body: LiftBody,
-  responses: { 200: z.object({ lifted: z.object({ api: z.boolean().describe('the API lock of the address was on'), mqtt: z.number().int().describe('MQTT locks that were on (address, device from address)') }).strict() }).strict() },
-} satisfies RouteDoc;
-
-export interface LockoutRouteDeps {
+export interface LockoutRouteOptions {
   readonly apiLockout: SharedLockout;
   readonly liftMqttLockout?: (target: { readonly address: string; readonly deviceId?: string }) => Promise<number>;
 }
 
-export function lockoutRoutes(deps: LockoutRouteDeps): (app: FastifyInstance) => void {
-  return (app) => {
-    app.post('/api/v1/lockouts/lift', { config: { permission: 'lockouts:lift', doc: DOC } }, async (req) => {
-      const body = parseOr400(LiftBody, req.body, 'lockout');
+export const lockoutRoutes: ApiPlugin<LockoutRouteOptions> = async (app, deps) => {
+  app.post(
+    '/api/v1/lockouts/lift',
+    {
+      config: { permission: 'lockouts:lift' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Lift the brute-force lockouts of a client address (API and MQTT), and of a device from it',
+        body: LiftBody,
+        response: { 200: z.object({ lifted: z.object({ api: z.boolean().describe('the API lock of the address was on'), mqtt: z.number().int().describe('MQTT locks that were on (address, device from address)') }).strict() }).strict() },
+      },
+    },
+    async (req) => {
+      const body = req.body;
       // An address belongs to no department: only `*` admins lift its locks.
       requireScope(req, undefined, 'a lockout');
       const api = await deps.apiLockout.lift(body.address);
@@ -43,6 +44,6 @@ export function lockoutRoutes(deps: LockoutRouteDeps): (app: FastifyInstance) =>
       addAuditNote(req, { target: body.deviceId ? `${body.deviceId}@${body.address}` : body.address, summary: { address: body.address, ...(body.deviceId ? { deviceId: body.deviceId } : {}), api, mqtt } });
       req.log.warn({ address: body.address, deviceId: body.deviceId, api, mqtt }, 'lockout lifted by an operator');
       return { lifted: { api, mqtt } };
-    });
-  };
-}
+    },
+  );
+};

@@ -258,9 +258,12 @@ export const MapFeatureCollectionSchema = z
 /**
  * Schemas the OpenAPI document names in `components.schemas` (and refers to with `$ref`) instead
  * of repeating them in every operation: what the platform answers, and the request bodies used
- * by more than one route. A schema used both ways is named twice (AgentConfig, AgentConfigInput).
+ * by more than one route. fastify-type-provider-zod names each twice, as answered (`Station`)
+ * and as sent (`StationInput`); request bodies are therefore named by what they are
+ * (`NewStation`, `RuleDefinition`), so that neither name collides.
  */
-export const NAMED_RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+export const API_SCHEMAS = z.registry<{ id: string }>();
+for (const [id, schema] of Object.entries({
   Error: ErrorBodySchema,
   Station: StationSchema,
   Credentials: CredentialsSchema,
@@ -277,10 +280,9 @@ export const NAMED_RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Subscription: PublicSubscriptionSchema,
   Delivery: DeliverySchema,
   StationLatest: StationLatestSchema,
-};
-export const NAMED_REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
-  StationInput: StationInputSchema,
-  RuleInput: RuleInputSchema,
-  SubscriptionInput: SubscriptionInputSchema,
-  AgentConfigInput: AgentConfigSchema,
-};
+  NewStation: StationInputSchema,
+  RuleDefinition: RuleInputSchema,
+  SubscriptionDefinition: SubscriptionInputSchema,
+})) {
+  API_SCHEMAS.add(schema, { id });
+}

@@ -1,8 +1,11 @@
 /**
- * Every `/api/v1` route documents itself next to its permission:
- * `config: { permission, doc: { summary, tag, params, query, body, responses } }`, with the very
- * zod schemas the handler parses with. An onRoute hook refuses a route without a `doc` (the API
- * is not built), and keeps the table the OpenAPI document (openapi-document.ts) is made from.
+ * Every `/api/v1` route documents itself in its fastify `schema` — `summary`, one tag, and the
+ * zod schemas of its `params`, `querystring`, `body` and `response` (fastify-type-provider-zod
+ * validates the request with them and types the handler from them) — and lists in
+ * `config.errors` the error answers it gives beyond the common ones. An onRoute hook refuses a
+ * route without that (the API is not built), and keeps the table of documented routes that
+ * the contract test calls. @fastify/swagger makes the OpenAPI document from the same schemas
+ * (openapi-transform.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -24,41 +27,50 @@ export const ErrorBodySchema = z
   .strict()
   .describe('Every 4xx/5xx answer: { error: { code, message, field? } }');
 
-export interface RouteDoc {
-  /** One line: what the route does. */
-  readonly summary: string;
-  readonly description?: string;
-  /** The group the route belongs to (an OpenAPI tag), e.g. 'stations'. */
-  readonly tag: string;
-  /** Path parameters (`:id`), as parsed by the handler. */
-  readonly params?: z.ZodType;
-  /** Query string, as parsed by the handler (an object schema). */
-  readonly query?: z.ZodType;
-  /** JSON request body, as parsed by the handler. */
-  readonly body?: z.ZodType;
-  /** Success answers by status; `null` = no body (204). */
-  readonly responses: Readonly<Record<number, z.ZodType | null>>;
-  /** Error answers this route gives beyond the common ones (400 bad input, 401/403/429 auth), with when. */
-  readonly errors?: Readonly<Record<number, string>>;
-  /** Content type of the success body. Default application/json. */
-  readonly contentType?: string;
-}
+/** Error answers a route gives beyond the common ones (400 bad input, 401/403/429 auth, 500), by status, with when. */
+export type RouteErrors = Readonly<Record<number, string>>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route's documentation (request and response schemas). Required on every /api/v1 route. */
-    doc?: RouteDoc;
+    /** Error answers beyond the common ones, by status: when they happen and with which code (documented in the OpenAPI document). */
+    errors?: RouteErrors;
+  }
+  interface FastifySchema {
+    /** One line: what the route does (OpenAPI `summary`). Required on every /api/v1 route. */
+    summary?: string;
+    description?: string;
+    /** The group of the route (one OpenAPI tag), e.g. ['stations']. */
+    tags?: readonly string[];
+    /** Not in the OpenAPI document (@fastify/swagger). */
+    hide?: boolean;
   }
 }
+
+/** Success answers by status: a zod schema, or the content type and schema of a body that is not plain JSON; `z.null()` = no body. */
+export type DocumentedResponse = z.ZodType | { readonly content: Readonly<Record<string, { readonly schema: z.ZodType }>> };
 
 export interface DocumentedRoute {
   readonly method: string;
   readonly url: string;
   readonly permission: RoutePermission;
-  readonly doc: RouteDoc;
+  /** The route's answers by status, as its schema declares them. */
+  readonly responses: Readonly<Record<string, DocumentedResponse>>;
 }
 
 const docTables = new WeakMap<FastifyInstance, DocumentedRoute[]>();
+
+/** The zod schema of one documented answer (a content-typed one: its first content type's). */
+export function responseSchemaOf(response: DocumentedResponse): z.ZodType {
+  if (response instanceof z.ZodType) return response;
+  const first = Object.values(response.content)[0];
+  if (!first) throw new Error('a response with no content type');
+  return first.schema;
+}
+
+/** A documented answer without a body (204: `z.null()`). */
+export function hasNoBody(response: DocumentedResponse): boolean {
+  return response instanceof z.ZodNull;
+}
 
 /** Installs the hook; call before any route is registered (after installAuth, which checks the permission). */
 export function installRouteDocs(app: FastifyInstance): void {
@@ -68,12 +80,13 @@ export function installRouteDocs(app: FastifyInstance): void {
     const url = route.url ?? route.path;
     if (!url.startsWith('/api/v1/')) return;
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
-    const doc = route.config?.doc;
-    if (!doc || !doc.summary || Object.keys(doc.responses).length === 0) {
-      throw new Error(`route ${methods.join(',')} ${url} has no documentation (config: { doc: { summary, tag, responses } })`);
+    const schema = route.schema;
+    const response = (schema?.response ?? {}) as Record<string, DocumentedResponse>;
+    if (!schema?.summary || schema.tags?.length !== 1 || !Object.keys(response).some((s) => /^2\d\d$/.test(s))) {
+      throw new Error(`route ${methods.join(',')} ${url} has no documentation (schema: { summary, tags: [tag], response: { 2xx: … } })`);
     }
     const permission = route.config?.permission ?? 'public';
-    for (const method of methods) table.push({ method, url, permission, doc });
+    for (const method of methods) table.push({ method, url, permission, responses: response });
   });
 }
 

@@ -3,68 +3,62 @@
  * health, update (name, place, attributes, gateway), rotate secret, delete; /api/v1/delivery.
  * A station with `gatewayId` is a child: that gateway device publishes its readings.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DOMAINS, StationInputSchema, StationUpdateSchema, upTopic, downTopic } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import { stationPresence } from '../state/station-presence.ts';
-import { HttpError, parseOr400 } from './http-error.ts';
-import type { ApiDeps } from './build-api.ts';
+import type { PresenceStore } from '../state/presence-store.ts';
+import type { StationStore } from '../state/station-store.ts';
+import type { StationRegistry } from '../state/station-registry.ts';
+import type { SequenceTracker } from '../accept/sequence-tracker.ts';
+import type { ProvisioningStore } from '../state/provisioning-store.ts';
+import type { ProfileCatalogue } from '../catalogue/profile-catalogue.ts';
+import type { ApiPlugin } from './api-plugin.ts';
+import { HttpError } from './http-error.ts';
 import { addAuditNote, inScope, requireScope, scopeFilter } from './request-auth.ts';
-import type { RouteDoc } from './route-doc.ts';
-import { CredentialsSchema, PresenceSchema, SequenceStatsSchema, StationSchema, pageOf } from './response-schemas.ts';
-import { IdParams, PAGE_FIELDS } from './common-schemas.ts';
+import { CredentialsSchema, PresenceSchema, SequenceStatsSchema, StationSchema } from './response-schemas.ts';
+import { IdParams } from './common-schemas.ts';
+import { NextSchema, offsetPage, offsetPaging, nextCursor } from './paging.ts';
 
-const ListQuery = z.object({
-  domain: z.enum(DOMAINS).optional(),
-  department: z.string().max(32).optional(),
-  /** GB/T 2260 region code prefix: '4401' matches every district of 广州. */
-  region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
-  ...PAGE_FIELDS,
-});
+const LIST = 'stations';
+const DELIVERY_LIST = 'delivery';
+const ListQuery = z
+  .object({
+    domain: z.enum(DOMAINS).optional(),
+    department: z.string().max(32).optional(),
+    /** GB/T 2260 region code prefix: '4401' matches every district of 广州. */
+    region: z.string().regex(/^\d{2,12}$/, '2–12 digit region code prefix').optional(),
+    ...offsetPaging(LIST),
+  })
+  .strict();
 const DeliveryQuery = z
   .object({
     department: z.string().max(32).optional(),
-    ...PAGE_FIELDS,
+    ...offsetPaging(DELIVERY_LIST),
   })
   .strict();
 
 const NOT_FOUND = { 404: 'No such station in scope (API_ERR_NOT_FOUND)' };
-const DOCS = {
-  register: {
-    tag: 'stations',
-    summary: 'Register a station; its MQTT credentials are shown only in this answer',
-    body: StationInputSchema,
-    responses: { 201: z.object({ station: StationSchema, credentials: CredentialsSchema }).strict() },
-    errors: { 400: 'Invalid station, or a gatewayId that is not a station of the same department (API_ERR_VALIDATION, API_ERR_GATEWAY_INVALID)', 409: 'A station with this id exists (API_ERR_EXISTS)' },
-  },
-  update: {
-    tag: 'stations',
-    summary: 'Change a station: name, place, attributes, or its gateway (gatewayId; null detaches it). Id, domain and department stay',
-    params: IdParams,
-    body: StationUpdateSchema,
-    responses: { 200: z.object({ station: StationSchema }).strict() },
-    errors: { ...NOT_FOUND, 400: 'Invalid change, or a gatewayId that is not a station of the same department (API_ERR_VALIDATION, API_ERR_GATEWAY_INVALID)' },
-  },
-  list: { tag: 'stations', summary: 'Stations in scope, filtered by domain, department and region prefix, ordered by id', query: ListQuery, responses: { 200: pageOf(StationSchema) } },
-  show: {
-    tag: 'stations',
-    summary: 'One station with its presence (online) and delivery health',
-    params: IdParams,
-    responses: { 200: z.object({ station: StationSchema, presence: PresenceSchema, delivery: SequenceStatsSchema.nullable() }).strict() },
-    errors: NOT_FOUND,
-  },
-  rotate: { tag: 'stations', summary: "Rotate a station's MQTT secret (shown only in this answer)", params: IdParams, responses: { 201: z.object({ credentials: CredentialsSchema }).strict() }, errors: NOT_FOUND },
-  remove: { tag: 'stations', summary: 'Delete a station (its open alerts resolve)', params: IdParams, responses: { 204: null }, errors: NOT_FOUND },
-  delivery: {
-    tag: 'stations',
-    summary: 'Delivery health of every device in scope: gaps, missing and duplicate messages (数据完整性), most missing first',
-    query: DeliveryQuery,
-    responses: { 200: pageOf(SequenceStatsSchema.extend({ deviceId: z.string() })) },
-  },
-} satisfies Record<string, RouteDoc>;
 
-function credentialsOf(deps: ApiDeps, station: Station, secret: string, host: string) {
+export interface StationRouteOptions {
+  readonly logger: Logger;
+  readonly stations: Pick<StationStore, 'list'>;
+  readonly presence: Pick<PresenceStore, 'get'>;
+  readonly registry: StationRegistry;
+  readonly sequences: SequenceTracker;
+  /** A deleted station's bootstrap tokens and agent config go with it. */
+  readonly provisioning: Pick<ProvisioningStore, 'deleteStation'>;
+  /** MQTT URLs devices connect to (`HOST` = the name the caller reached the API by). */
+  readonly mqttEndpoints: () => Record<string, string>;
+  /** Devices connect to an external broker (no live gateway ACL): child stations are refused. Default false. */
+  readonly externalBroker?: boolean;
+  /** Profiles in force: a station naming one is checked against it. Default: no check. */
+  readonly profiles?: Pick<ProfileCatalogue, 'checkStation'>;
+}
+
+function credentialsOf(deps: Pick<StationRouteOptions, 'mqttEndpoints'>, station: Station, secret: string, host: string) {
   return {
     clientId: station.id,
     username: station.id,
@@ -86,7 +80,7 @@ function credentialsOf(deps: ApiDeps, station: Station, secret: string, host: st
  * A gateway must be another registered station of the same department that is not itself a
  * child (one level: a gateway's device connects on its own), visible to the caller.
  */
-function checkGateway(deps: ApiDeps, req: FastifyRequest, station: Pick<Station, 'id' | 'department'>, gatewayId: string): void {
+function checkGateway(deps: StationRouteOptions, req: FastifyRequest, station: Pick<Station, 'id' | 'department'>, gatewayId: string): void {
   const gateway = deps.registry.get(gatewayId);
   const invalid = (why: string): never => {
     throw new HttpError('API_ERR_GATEWAY_INVALID', `gatewayId ${gatewayId}: ${why} (网关设备无效)`, { field: 'gatewayId' });
@@ -99,85 +93,162 @@ function checkGateway(deps: ApiDeps, req: FastifyRequest, station: Pick<Station,
   if (deps.registry.childrenOf(station.id).length > 0) invalid(`${station.id} is the gateway of other stations and cannot become a child`);
 }
 
-export function stationRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/api/v1/stations', { config: { permission: 'stations:register', doc: DOCS.register } }, async (req, reply) => {
-    const input = parseOr400(StationInputSchema, req.body, 'station');
-    requireScope(req, input.department, 'registering a station');
-    if (deps.registry.get(input.id)) throw new HttpError('API_ERR_EXISTS', `station ${input.id} already exists`);
-    const misfit = deps.profiles?.checkStation(input);
-    if (misfit) throw new HttpError('API_ERR_VALIDATION', `invalid station: ${misfit}`);
-    if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
-    // Checked again right before the insert, after the secret's (slow) hash: a request in
-    // between may have registered the id, or made the gateway a child itself.
-    const { station, secret } = await deps.registry.register(input, () => {
+export const stationRoutes: ApiPlugin<StationRouteOptions> = async (app, deps) => {
+  app.post(
+    '/api/v1/stations',
+    {
+      config: {
+        permission: 'stations:register',
+        errors: { 400: 'Invalid station, or a gatewayId that is not a station of the same department (API_ERR_VALIDATION, API_ERR_GATEWAY_INVALID)', 409: 'A station with this id exists (API_ERR_EXISTS)' },
+      },
+      schema: {
+        tags: ['stations'],
+        summary: 'Register a station; its MQTT credentials are shown only in this answer',
+        body: StationInputSchema,
+        response: { 201: z.object({ station: StationSchema, credentials: CredentialsSchema }).strict() },
+      },
+    },
+    async (req, reply) => {
+      const input = req.body;
+      requireScope(req, input.department, 'registering a station');
       if (deps.registry.get(input.id)) throw new HttpError('API_ERR_EXISTS', `station ${input.id} already exists`);
+      const misfit = deps.profiles?.checkStation(input);
+      if (misfit) throw new HttpError('API_ERR_VALIDATION', `invalid station: ${misfit}`);
       if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
-    });
-    deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
-    addAuditNote(req, { target: station.id });
-    return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
-  });
+      // Checked again right before the insert, after the secret's (slow) hash: a request in
+      // between may have registered the id, or made the gateway a child itself.
+      const { station, secret } = await deps.registry.register(input, () => {
+        if (deps.registry.get(input.id)) throw new HttpError('API_ERR_EXISTS', `station ${input.id} already exists`);
+        if (input.gatewayId !== undefined) checkGateway(deps, req, input, input.gatewayId);
+      });
+      deps.logger.info({ stationId: station.id, department: station.department, gatewayId: station.gatewayId }, 'station registered');
+      addAuditNote(req, { target: station.id });
+      return reply.code(201).send({ station, credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
+    },
+  );
 
-  app.get('/api/v1/stations', { config: { permission: 'stations:read', doc: DOCS.list } }, async (req) => {
-    const q = parseOr400(ListQuery, req.query, 'query');
-    const departments = scopeFilter(req);
-    return deps.store.stations.list({ ...q, ...(departments ? { departments } : {}) });
-  });
+  app.get(
+    '/api/v1/stations',
+    {
+      config: { permission: 'stations:read' },
+      schema: {
+        tags: ['stations'],
+        summary: 'Stations in scope, filtered by domain, department and region prefix, ordered by id',
+        querystring: ListQuery,
+        response: { 200: z.object({ items: z.array(StationSchema), total: z.number().int().min(0), next: NextSchema }) },
+      },
+    },
+    async (req) => {
+      const { cursor, ...filter } = req.query;
+      const departments = scopeFilter(req);
+      const offset = cursor ?? 0;
+      const page = await deps.stations.list({ ...filter, offset, ...(departments ? { departments } : {}) });
+      return { ...page, next: offset + page.items.length < page.total ? nextCursor(LIST, offset + page.items.length) : null };
+    },
+  );
 
-  app.get('/api/v1/stations/:id', { config: { permission: 'stations:read', doc: DOCS.show } }, async (req) => {
-    const { id } = parseOr400(IdParams, req.params, 'path');
-    const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
-    return { station, presence: await stationPresence({ presence: deps.store.presence, sequences: deps.sequences }, station), delivery: deps.sequences.stats(id) ?? null };
-  });
+  app.get(
+    '/api/v1/stations/:id',
+    {
+      config: { permission: 'stations:read', errors: NOT_FOUND },
+      schema: {
+        tags: ['stations'],
+        summary: 'One station with its presence (online) and delivery health',
+        params: IdParams,
+        response: { 200: z.object({ station: StationSchema, presence: PresenceSchema, delivery: SequenceStatsSchema.nullable() }).strict() },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const station = deps.registry.get(id);
+      if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
+      return { station, presence: await stationPresence({ presence: deps.presence, sequences: deps.sequences }, station), delivery: deps.sequences.stats(id) ?? null };
+    },
+  );
 
-  app.patch('/api/v1/stations/:id', { config: { permission: 'stations:register', doc: DOCS.update } }, async (req) => {
-    const { id } = parseOr400(IdParams, req.params, 'path');
-    const current = deps.registry.get(id);
-    if (!current || !inScope(req, current.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
-    const update = parseOr400(StationUpdateSchema, req.body, 'station change');
-    if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
-    const misfit = deps.profiles?.checkStation({ domain: current.domain, profile: update.profile ?? current.profile, attributes: update.attributes ?? current.attributes });
-    if (misfit) throw new HttpError('API_ERR_VALIDATION', `invalid station change: ${misfit}`);
-    const station = await deps.registry.update(id, update);
-    if (!station) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
-    if (station.gatewayId !== current.gatewayId) {
-      // Another gateway numbers the child's messages from 1 again: not duplicates.
+  app.patch(
+    '/api/v1/stations/:id',
+    {
+      config: { permission: 'stations:register', errors: { ...NOT_FOUND, 400: 'Invalid change, or a gatewayId that is not a station of the same department (API_ERR_VALIDATION, API_ERR_GATEWAY_INVALID)' } },
+      schema: {
+        tags: ['stations'],
+        summary: 'Change a station: name, place, attributes, or its gateway (gatewayId; null detaches it). Id, domain and department stay',
+        params: IdParams,
+        body: StationUpdateSchema,
+        response: { 200: z.object({ station: StationSchema }).strict() },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const current = deps.registry.get(id);
+      if (!current || !inScope(req, current.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
+      const update = req.body;
+      if (typeof update.gatewayId === 'string' && update.gatewayId !== current.gatewayId) checkGateway(deps, req, current, update.gatewayId);
+      const misfit = deps.profiles?.checkStation({ domain: current.domain, profile: update.profile ?? current.profile, attributes: update.attributes ?? current.attributes });
+      if (misfit) throw new HttpError('API_ERR_VALIDATION', `invalid station change: ${misfit}`);
+      const station = await deps.registry.update(id, update);
+      if (!station) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
+      if (station.gatewayId !== current.gatewayId) {
+        // Another gateway numbers the child's messages from 1 again: not duplicates.
+        deps.sequences.forget(id);
+        deps.logger.info({ stationId: id, gatewayId: station.gatewayId ?? null, previous: current.gatewayId ?? null }, 'station gateway changed');
+      }
+      addAuditNote(req, { target: id });
+      return { station };
+    },
+  );
+
+  app.post(
+    '/api/v1/stations/:id/credentials',
+    {
+      config: { permission: 'stations:credentials', errors: NOT_FOUND },
+      schema: { tags: ['stations'], summary: "Rotate a station's MQTT secret (shown only in this answer)", params: IdParams, response: { 201: z.object({ credentials: CredentialsSchema }).strict() } },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const station = deps.registry.get(id);
+      const secret = station && inScope(req, station.department) && (await deps.registry.rotateSecret(id));
+      if (!station || !secret) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
+      deps.logger.info({ stationId: id }, 'station secret rotated');
+      return reply.code(201).send({ credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
+    },
+  );
+
+  app.delete(
+    '/api/v1/stations/:id',
+    { config: { permission: 'stations:delete', errors: NOT_FOUND }, schema: { tags: ['stations'], summary: 'Delete a station (its open alerts resolve)', params: IdParams, response: { 204: z.null() } } },
+    async (req, reply) => {
+      const { id } = req.params;
+      const station = deps.registry.get(id);
+      if (!station || !inScope(req, station.department) || !(await deps.registry.remove(id))) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
       deps.sequences.forget(id);
-      deps.logger.info({ stationId: id, gatewayId: station.gatewayId ?? null, previous: current.gatewayId ?? null }, 'station gateway changed');
-    }
-    addAuditNote(req, { target: id });
-    return { station };
-  });
-
-  app.post('/api/v1/stations/:id/credentials', { config: { permission: 'stations:credentials', doc: DOCS.rotate } }, async (req, reply) => {
-    const { id } = parseOr400(IdParams, req.params, 'path');
-    const station = deps.registry.get(id);
-    const secret = station && inScope(req, station.department) && (await deps.registry.rotateSecret(id));
-    if (!station || !secret) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
-    deps.logger.info({ stationId: id }, 'station secret rotated');
-    return reply.code(201).send({ credentials: credentialsOf(deps, station, secret, req.hostname.replace(/:\d+$/, '')) });
-  });
-
-  app.delete('/api/v1/stations/:id', { config: { permission: 'stations:delete', doc: DOCS.remove } }, async (req, reply) => {
-    const { id } = parseOr400(IdParams, req.params, 'path');
-    const station = deps.registry.get(id);
-    if (!station || !inScope(req, station.department) || !(await deps.registry.remove(id))) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
-    deps.sequences.forget(id);
-    await deps.provisioning.deleteStation(id);
-    return reply.code(204).send();
-  });
+      await deps.provisioning.deleteStation(id);
+      return reply.code(204).send(null);
+    },
+  );
 
   /** Delivery health of every device: gaps, missing and duplicate messages (数据完整性). */
-  app.get('/api/v1/delivery', { config: { permission: 'stations:read', doc: DOCS.delivery } }, async (req) => {
-    const q = parseOr400(DeliveryQuery, req.query, 'query');
-    const departments = scopeFilter(req);
-    const visible = (deviceId: string): boolean => {
-      const department = deps.registry.get(deviceId)?.department ?? '';
-      return (!departments || departments.includes(department)) && (q.department === undefined || q.department === department);
-    };
-    const items = [...deps.sequences.all()].filter(([deviceId]) => visible(deviceId)).map(([deviceId, stats]) => ({ deviceId, ...stats }));
-    items.sort((a, b) => b.missing - a.missing || a.deviceId.localeCompare(b.deviceId));
-    return { items: items.slice(q.offset, q.offset + q.limit), total: items.length };
-  });
-}
+  app.get(
+    '/api/v1/delivery',
+    {
+      config: { permission: 'stations:read' },
+      schema: {
+        tags: ['stations'],
+        summary: 'Delivery health of every device in scope: gaps, missing and duplicate messages (数据完整性), most missing first',
+        querystring: DeliveryQuery,
+        response: { 200: z.object({ items: z.array(SequenceStatsSchema.extend({ deviceId: z.string() })), total: z.number().int().min(0), next: NextSchema }) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const departments = scopeFilter(req);
+      const visible = (deviceId: string): boolean => {
+        const department = deps.registry.get(deviceId)?.department ?? '';
+        return (!departments || departments.includes(department)) && (q.department === undefined || q.department === department);
+      };
+      const items = [...deps.sequences.all()].filter(([deviceId]) => visible(deviceId)).map(([deviceId, stats]) => ({ deviceId, ...stats }));
+      items.sort((a, b) => b.missing - a.missing || a.deviceId.localeCompare(b.deviceId));
+      return offsetPage(DELIVERY_LIST, items, q);
+    },
+  );
+};

@@ -5,15 +5,14 @@
  * spool depth, InfluxDB reachable, webhook outbox pending and dead.
  */
 import type { ManagedInfluxdStatus } from '../store/managed-influxd.ts';
-import type { FastifyInstance } from 'fastify';
+import type { ApiPlugin } from './api-plugin.ts';
 import { z } from 'zod';
 import { DOMAINS, WARNING_LEVELS } from '@shanshui/models';
 import type { Domain, Station, WarningLevel } from '@shanshui/models';
 import type { Alert } from '../alerts/alert.ts';
 import { scopeFilter } from './request-auth.ts';
-import type { RouteDoc } from './route-doc.ts';
 
-export interface StatusRouteDeps {
+export interface StatusRouteOptions {
   readonly version: string;
   /** Epoch ms the platform started. */
   readonly startedAt: number;
@@ -66,49 +65,48 @@ export const StatusSchema = z
   })
   .strict();
 
-const DOC = {
-  tag: 'platform',
-  summary: 'Platform status: version, uptime, stations and open alerts in scope, devices connected, spool depth, InfluxDB reachable, webhook outbox',
-  responses: { 200: StatusSchema },
-} satisfies RouteDoc;
-
-export function statusRoutes(deps: StatusRouteDeps): (app: FastifyInstance) => void {
+export const statusRoutes: ApiPlugin<StatusRouteOptions> = async (app, deps) => {
   const now = deps.now ?? Date.now;
-  return (app) => {
-    app.get('/api/v1/status', { config: { permission: 'stations:read', doc: DOC } }, async (req) => {
-      const departments = scopeFilter(req);
-      const visible = (department: string): boolean => !departments || departments.includes(department);
-      const stations = deps.stations().filter((s) => visible(s.department));
-      const byDomain = Object.fromEntries(DOMAINS.map((d) => [d, 0])) as Record<Domain, number>;
-      const onlineIds = await deps.online(stations);
-      let online = 0;
-      for (const s of stations) {
-        byDomain[s.domain]++;
-        if (onlineIds.has(s.id)) online++;
-      }
-      const byLevel = Object.fromEntries(WARNING_LEVELS.map((l) => [l, 0])) as Record<WarningLevel, number>;
-      let open = 0;
-      for (const a of await deps.openAlerts()) {
-        if (!visible(a.department)) continue;
-        byLevel[a.level]++;
-        open++;
-      }
-      const spool = deps.spool();
-      const managedInfluxd = deps.influxd?.();
-      const status: z.output<typeof StatusSchema> = {
-        version: deps.version,
-        startedAt: new Date(deps.startedAt).toISOString(),
-        uptimeSec: Math.max(0, Math.floor((now() - deps.startedAt) / 1000)),
-        scope: departments ? [...departments] : '*',
-        stations: { total: stations.length, online, byDomain },
-        alerts: { open, byLevel },
-        deadLetters: await deps.deadLetters(departments),
-        devices: { connected: deps.connectedDevices() },
-        spool: { records: spool.records, bytes: spool.bytes, maxBytes: deps.spoolMaxBytes },
-        influx: { reachable: deps.influxUp(), ...(managedInfluxd ? { managed: managedInfluxd } : {}) },
-        webhooks: { ...(await deps.outbox()) },
-      };
-      return status;
-    });
-  };
-}
+  app.get('/api/v1/status', {
+    config: { permission: 'stations:read' },
+    schema: {
+      tags: ['platform'],
+      summary: 'Platform status: version, uptime, stations and open alerts in scope, devices connected, spool depth, InfluxDB reachable, webhook outbox',
+      response: { 200: StatusSchema },
+    },
+  }, async (req) => {
+    const departments = scopeFilter(req);
+    const visible = (department: string): boolean => !departments || departments.includes(department);
+    const stations = deps.stations().filter((s) => visible(s.department));
+    const byDomain = Object.fromEntries(DOMAINS.map((d) => [d, 0])) as Record<Domain, number>;
+    const onlineIds = await deps.online(stations);
+    let online = 0;
+    for (const s of stations) {
+      byDomain[s.domain]++;
+      if (onlineIds.has(s.id)) online++;
+    }
+    const byLevel = Object.fromEntries(WARNING_LEVELS.map((l) => [l, 0])) as Record<WarningLevel, number>;
+    let open = 0;
+    for (const a of await deps.openAlerts()) {
+      if (!visible(a.department)) continue;
+      byLevel[a.level]++;
+      open++;
+    }
+    const spool = deps.spool();
+    const managedInfluxd = deps.influxd?.();
+    const status: z.output<typeof StatusSchema> = {
+      version: deps.version,
+      startedAt: new Date(deps.startedAt).toISOString(),
+      uptimeSec: Math.max(0, Math.floor((now() - deps.startedAt) / 1000)),
+      scope: departments ? [...departments] : '*',
+      stations: { total: stations.length, online, byDomain },
+      alerts: { open, byLevel },
+      deadLetters: await deps.deadLetters(departments),
+      devices: { connected: deps.connectedDevices() },
+      spool: { records: spool.records, bytes: spool.bytes, maxBytes: deps.spoolMaxBytes },
+      influx: { reachable: deps.influxUp(), ...(managedInfluxd ? { managed: managedInfluxd } : {}) },
+      webhooks: { ...(await deps.outbox()) },
+    };
+    return status;
+  });
+};

@@ -10,7 +10,7 @@
  * attributes.
  */
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { Basemap } from './basemap.ts';
@@ -41,9 +41,13 @@ export function contentSecurityPolicy(basemap: Basemap): Record<string, string[]
   };
 }
 
-export function webAppRoutes(deps: WebAppDeps): (app: FastifyInstance) => void {
-  return (app) => {
-    void app.register(helmet, {
+/**
+ * Not encapsulated (fastify-plugin): the security headers of @fastify/helmet are for every
+ * answer of the server, the API's too, not only for the web app's routes.
+ */
+export const webAppRoutes = fastifyPlugin<WebAppDeps>(
+  async (app, deps) => {
+    await app.register(helmet, {
       // Plain HTTP stays plain (the demo, a closed network): no upgrade-insecure-requests there.
       contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(deps.basemap) },
       frameguard: { action: 'deny' },
@@ -51,12 +55,13 @@ export function webAppRoutes(deps: WebAppDeps): (app: FastifyInstance) => void {
       crossOriginResourcePolicy: { policy: 'same-origin' },
     });
     // preCompressed: the build writes a .gz beside each asset (the bundle, the boundaries), sent to browsers that accept gzip.
-    void app.register(fastifyStatic, { root: path.resolve(deps.distDir), prefix: '/assets/', index: false, wildcard: true, maxAge: '1h', preCompressed: true });
+    await app.register(fastifyStatic, { root: path.resolve(deps.distDir), prefix: '/assets/', index: false, wildcard: true, maxAge: '1h', preCompressed: true });
     app.get('/', async (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
     app.get('/index.html', async (_req, reply) => reply.redirect('/'));
     app.get('/app/config.json', { config: { permission: 'stations:read' } }, async () => ({
       basemap: { kind: deps.basemap.kind, tiles: deps.basemap.tiles, labels: deps.basemap.labels, attribution: deps.basemap.attribution },
       offlineAfterMs: deps.offlineAfterMs,
     }));
-  };
-}
+  },
+  { name: 'shanshui-web-app' },
+);
