@@ -200,7 +200,7 @@ export const ConfigSchema = z
         tileAttribution: z.string().max(200).default(''),
         /** The deployment's 天地图 key (`tk`) for `mapBasemap=tianditu`. */
         tiandituKey: z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'a 天地图 key (letters and digits)').optional(),
-        /** Tile hosts allowed although they are loopback, private or link-local (an intranet tile server), comma-separated host names or IPs. Default none. */
+        /** Tile hosts allowed although their address is in a blocked range (loopback, private, link-local, shared, multicast, reserved: an intranet tile server), comma-separated host names or IPs. Default none. */
         tileAllowHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
         /** A station without a reading for this long is drawn grey (offline), ms. Default 1800000 (30 min). */
         offlineAfterMs: z.coerce.number().int().min(1000).default(1_800_000),

@@ -4,43 +4,32 @@
  * across real stations, trend warnings on a reservoir, and a deleted station's alert resolved.
  * Real platform (aedes, influxd, SQLite), real mqtt.js devices, a real HTTP receiver.
  */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { startTestPlatform, eventually } from '../support/test-platform.ts';
-import type { TestPlatform } from '../support/test-platform.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import { eventually } from '../support/test-platform.ts';
+import { useWebhookTestPlatform } from '../support/webhook-test-platform.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const SECRET = 'quality-secret-0123456789abcdef';
 const MIN = 60_000;
-let tp: TestPlatform;
-const receivers: WebhookReceiver[] = [];
-
-beforeAll(async () => {
-  tp = await startTestPlatform({ defaultRules: false, webhookBackoffBaseMs: 50, webhookBackoffMaxMs: 200 });
-});
-afterAll(async () => {
-  await tp?.close();
-  for (const r of receivers) await r.close();
-});
+const env = useWebhookTestPlatform(SECRET);
 
 async function receiverFor(department: string): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver(SECRET);
-  receivers.push(r);
-  const res = await tp.api('POST', '/api/v1/subscriptions', { name: `应急中心 ${department}`, url: r.url, secret: SECRET, filters: { departments: [department] } });
+  const r = await env.receiver();
+  const res = await env.tp.api('POST', '/api/v1/subscriptions', { name: `应急中心 ${department}`, url: r.url, secret: SECRET, filters: { departments: [department] } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return r;
 }
 
 async function rule(def: Record<string, unknown>): Promise<void> {
-  const res = await tp.api('POST', '/api/v1/rules', def);
+  const res = await env.tp.api('POST', '/api/v1/rules', def);
   assert.equal(res.status, 201, JSON.stringify(res.body));
 }
 
 /** A registered, connected device whose readings are `stepMs` apart in device time, ending about now. */
 async function device(id: string, name: string, department: string, extra: Record<string, unknown> = {}, stepMs = MIN, count = 200) {
-  const cred = await tp.register({ id, name, department, region: '440106', ...extra });
-  const client = await tp.connect(cred.username, cred.password);
+  const cred = await env.tp.register({ id, name, department, region: '440106', ...extra });
+  const client = await env.tp.connect(cred.username, cred.password);
   const t0 = Date.now() - stepMs * count;
   let seq = 0;
   return {
@@ -53,7 +42,7 @@ async function device(id: string, name: string, department: string, extra: Recor
   };
 }
 
-const alertsOf = async (station: string, state = 'all') => (await tp.api('GET', `/api/v1/alerts?state=${state}&station=${station}`)).body.items as any[];
+const alertsOf = async (station: string, state = 'all') => (await env.tp.api('GET', `/api/v1/alerts?state=${state}&station=${station}`)).body.items as any[];
 
 test('a spiking sensor: the value is flagged q_pm25=spike in InfluxDB, no PM2.5 warning, a maintenance alert fires and resolves', async () => {
   const r = await receiverFor('d-spike');
@@ -69,7 +58,7 @@ test('a spiking sensor: the value is flagged q_pm25=spike in InfluxDB, no PM2.5 
   assert.ok(r.received.every((x) => x.signatureValid));
   assert.deepEqual((await alertsOf('air-spike')).map((a) => a.ruleId), ['pm25-q'], 'no PM2.5 red warning on the spike');
   const rows = await eventually(async () => {
-    const q = await tp.query(`SELECT pm25, q_pm25, pm10 FROM air WHERE station = 'air-spike' AND q_pm25 = 'spike'`);
+    const q = await env.tp.query(`SELECT pm25, q_pm25, pm10 FROM air WHERE station = 'air-spike' AND q_pm25 = 'spike'`);
     return q.length === 1 ? q : undefined;
   }, 'the flagged point in InfluxDB');
   assert.deepEqual(rows[0], { time: spikeTs, pm25: 900, q_pm25: 'spike', pm10: 51 }, 'the correction merged into the reading point');
@@ -86,7 +75,7 @@ test('a stuck sensor: flatline flags and a maintenance alert with the message, r
   await eventually(() => r.accepted().length === 2, 'resolved');
   assert.equal(r.accepted()[1]!.json.message, '天河空气站1号 PM2.5 传感器疑似恒值（卡死） 已解除（原蓝色预警）');
   const flagged = await eventually(async () => {
-    const q = await tp.query(`SELECT pm25 FROM air WHERE station = 'air-flat' AND q_pm25 = 'flatline'`);
+    const q = await env.tp.query(`SELECT pm25 FROM air WHERE station = 'air-flat' AND q_pm25 = 'flatline'`);
     return q.length === 2 ? q : undefined;
   }, 'the two stuck values past the hour flagged in InfluxDB');
   assert.ok(flagged.every((p) => p['pm25'] === 42));
@@ -128,7 +117,7 @@ test('deleting a station resolves its open alerts (delivered as alert.resolved)'
   const d = await device('air-del', '待删除站', 'd-del');
   await d.send({ pm25: 100 });
   await eventually(() => r.accepted().length === 1, 'fired');
-  assert.equal((await tp.api('DELETE', '/api/v1/stations/air-del')).status, 204);
+  assert.equal((await env.tp.api('DELETE', '/api/v1/stations/air-del')).status, 204);
   await eventually(() => r.accepted().length === 2, 'resolved on delete');
   assert.equal(r.accepted()[1]!.event, 'alert.resolved');
   assert.match(r.accepted()[1]!.json.message, /站点已删除/);

@@ -3,55 +3,34 @@
  * receivers. Device publish → rule → alert (SQLite + InfluxDB `alerts`) → signed webhook.
  * Each test uses its own department so its receiver sees only its own alerts.
  */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
-import { startTestPlatform, eventually } from '../support/test-platform.ts';
-import type { TestPlatform } from '../support/test-platform.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import { eventually } from '../support/test-platform.ts';
+import { useWebhookTestPlatform } from '../support/webhook-test-platform.ts';
+import type { WebhookTestPlatform } from '../support/webhook-test-platform.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const SECRET = 'receiver-secret-0123456789abcdef';
-let tp: TestPlatform;
-const receivers: WebhookReceiver[] = [];
-
-beforeAll(async () => {
-  tp = await startTestPlatform({
-    defaultRules: false,
-    staleCheckIntervalMs: 100,
-    webhookTimeoutMs: 1000,
-    webhookBackoffBaseMs: 50,
-    webhookBackoffMaxMs: 200,
-    webhookMaxAttempts: 6,
-  });
-});
-afterAll(async () => {
-  await tp?.close();
-  for (const r of receivers) await r.close();
-});
-
-async function receiver(options: Parameters<typeof startWebhookReceiver>[1] = {}, secret = SECRET): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver(secret, options);
-  receivers.push(r);
-  return r;
-}
+const env = useWebhookTestPlatform(SECRET, { staleCheckIntervalMs: 100, webhookTimeoutMs: 1000, webhookMaxAttempts: 6 });
+const receiver = (options: Parameters<WebhookTestPlatform['receiver']>[0] = {}, secret = SECRET): Promise<WebhookReceiver> => env.receiver(options, secret);
 
 async function subscribe(r: WebhookReceiver, department: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await tp.api('POST', '/api/v1/subscriptions', { name: `测试应急中心 ${department}`, url: r.url, secret: SECRET, filters: { departments: [department] }, ...extra });
+  const res = await env.tp.api('POST', '/api/v1/subscriptions', { name: `测试应急中心 ${department}`, url: r.url, secret: SECRET, filters: { departments: [department] }, ...extra });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   assert.equal(res.body.subscription.secret, undefined, 'the secret is never returned');
   return res.body.subscription.id;
 }
 
 async function rule(def: Record<string, unknown>): Promise<string> {
-  const res = await tp.api('POST', '/api/v1/rules', def);
+  const res = await env.tp.api('POST', '/api/v1/rules', def);
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.rule.id;
 }
 
 async function device(id: string, department: string, extra: Record<string, unknown> = {}): Promise<{ client: MqttClient; send: (values: Record<string, unknown>) => Promise<void> }> {
-  const cred = await tp.register({ id, name: id === 'air-th-01' ? '天河空气站1号' : `站 ${id}`, department, region: '440106', ...extra });
-  const client = await tp.connect(cred.username, cred.password);
+  const cred = await env.tp.register({ id, name: id === 'air-th-01' ? '天河空气站1号' : `站 ${id}`, department, region: '440106', ...extra });
+  const client = await env.tp.connect(cred.username, cred.password);
   let seq = 0;
   const t0 = Date.now() - 60_000;
   return {
@@ -63,8 +42,8 @@ async function device(id: string, department: string, extra: Record<string, unkn
   };
 }
 
-const alertsOf = async (station: string, state = 'all') => (await tp.api('GET', `/api/v1/alerts?state=${state}&station=${station}`)).body.items as any[];
-const eventsOf = async (alertId: string) => (await tp.api('GET', `/api/v1/alerts/${alertId}`)).body.events as any[];
+const alertsOf = async (station: string, state = 'all') => (await env.tp.api('GET', `/api/v1/alerts?state=${state}&station=${station}`)).body.items as any[];
+const eventsOf = async (alertId: string) => (await env.tp.api('GET', `/api/v1/alerts/${alertId}`)).body.events as any[];
 
 test('a threshold rule fires: every delivery is signed (HMAC-SHA256 and HMAC-SM3/CAP), each event once per key, and InfluxDB has it', async () => {
   const r = await receiver();
@@ -97,7 +76,7 @@ test('a threshold rule fires: every delivery is signed (HMAC-SHA256 and HMAC-SM3
   assert.equal(alerts[0].ruleId, ruleId);
 
   const rows = await eventually(async () => {
-    const q = await tp.query(`SELECT * FROM alerts WHERE station = 'air-th-01'`);
+    const q = await env.tp.query(`SELECT * FROM alerts WHERE station = 'air-th-01'`);
     return q.length === 2 ? q : undefined;
   }, 'two alert points in InfluxDB');
   assert.deepEqual(
@@ -107,7 +86,7 @@ test('a threshold rule fires: every delivery is signed (HMAC-SHA256 and HMAC-SM3
       { time: 'number', station: 'air-th-01', domain: 'air', region: '440106', dept: 'd-sig', rule: 'pm25-th', level: 'yellow', state: 'resolved', level_rank: 2, message: '天河空气站1号 PM2.5 超过 75 μg/m³ 已解除（原黄色预警）', value: 12, alert_id: alerts[0].id },
     ],
   );
-  const schema = await tp.api('GET', '/api/v1/schema/webhook-event.json', undefined, 'no-token-needed');
+  const schema = await env.tp.api('GET', '/api/v1/schema/webhook-event.json', undefined, 'no-token-needed');
   assert.equal(schema.status, 200);
   assert.equal(schema.body.properties.alert.properties.level.enum.length, 4);
 });
@@ -125,7 +104,7 @@ test('a receiver that answers 500 and times out, then recovers, gets every event
   assert.ok(r.received.length >= 6, 'the failed attempts were retried');
   assert.equal(r.received[0]!.idempotencyKey, r.received[1]!.idempotencyKey, 'a retry carries the same idempotency key');
   assert.ok(r.received.every((x) => x.signatureValid));
-  const delivered = (await tp.api('GET', `/api/v1/webhook-deliveries?alert=${r.accepted()[0]!.json.alert.id}`)).body.items as any[];
+  const delivered = (await env.tp.api('GET', `/api/v1/webhook-deliveries?alert=${r.accepted()[0]!.json.alert.id}`)).body.items as any[];
   assert.ok(delivered.every((x) => x.state === 'delivered'));
 });
 
@@ -142,19 +121,19 @@ test('after the retry budget a delivery is dead, visible in the API, and redeliv
   await d.send({ pm25: 130 });
   await eventually(() => fine.accepted().length === 1, 'the healthy receiver gets the event while another one hangs');
   const deadList = await eventually(async () => {
-    const res = await tp.api('GET', `/api/v1/webhook-deliveries?state=dead&subscription=${deadSub}`);
+    const res = await env.tp.api('GET', `/api/v1/webhook-deliveries?state=dead&subscription=${deadSub}`);
     return res.body.items.length === 1 ? res.body.items : undefined;
   }, 'a dead delivery', 20_000);
   assert.equal(deadList[0].attempts, 6);
   assert.match(deadList[0].lastError, /500/);
-  assert.match((await tp.api('GET', '/metrics')).body, /shanshui_webhook_deliveries_total\{result="dead"\} [1-9]/);
+  assert.match((await env.tp.api('GET', '/metrics')).body, /shanshui_webhook_deliveries_total\{result="dead"\} [1-9]/);
   healthy = true;
-  const re = await tp.api('POST', `/api/v1/webhook-deliveries/${deadList[0].id}/redeliver`);
+  const re = await env.tp.api('POST', `/api/v1/webhook-deliveries/${deadList[0].id}/redeliver`);
   assert.equal(re.status, 202);
   await eventually(() => dead.accepted().length === 1, 'the redelivered event');
   assert.equal(dead.accepted()[0]!.idempotencyKey, deadList[0].idempotencyKey);
-  assert.equal((await tp.api('POST', `/api/v1/webhook-deliveries/${deadList[0].id}/redeliver`)).status, 202, 'a delivered one may be sent again too');
-  assert.equal((await tp.api('POST', '/api/v1/webhook-deliveries/999999/redeliver')).status, 404);
+  assert.equal((await env.tp.api('POST', `/api/v1/webhook-deliveries/${deadList[0].id}/redeliver`)).status, 202, 'a delivered one may be sent again too');
+  assert.equal((await env.tp.api('POST', '/api/v1/webhook-deliveries/999999/redeliver')).status, 404);
 });
 
 test('hysteresis: a value oscillating around the threshold fires once and does not flap', async () => {
@@ -186,7 +165,7 @@ test('offline detection: a silent station fires a stale alert, and resolves when
   assert.equal(alert.level, 'blue');
   assert.match(alert.message, /无数据/);
   await d.send({ pm25: 11 });
-  await eventually(async () => (await tp.api('GET', `/api/v1/alerts/${alert.id}`)).body.alert.state === 'resolved', 'resolved by the new reading');
+  await eventually(async () => (await env.tp.api('GET', `/api/v1/alerts/${alert.id}`)).body.alert.state === 'resolved', 'resolved by the new reading');
   await eventually(() => r.accepted().some((x) => x.event === 'alert.resolved'), 'the resolution delivered');
 });
 
@@ -205,7 +184,7 @@ test('bad rule definitions and subscriptions are refused with a clear reason', a
     [{ name: 'x', kind: 'threshold', metric: 'pm25', op: 'above', levels: { red: 1 }, colour: 'red' }, /colour|unrecognized/i],
   ];
   for (const [def, reason] of bad) {
-    const res = await tp.api('POST', '/api/v1/rules', def);
+    const res = await env.tp.api('POST', '/api/v1/rules', def);
     assert.equal(res.status, 400, `refused: ${JSON.stringify(def)}`);
     assert.equal(res.body.error.code, 'API_ERR_VALIDATION');
     assert.match(res.body.error.message, reason);
@@ -222,20 +201,20 @@ test('bad rule definitions and subscriptions are refused with a clear reason', a
     [{ ...base, format: 'rss' }, /format: /],
   ];
   for (const [def, reason] of badSubs) {
-    const res = await tp.api('POST', '/api/v1/subscriptions', def);
+    const res = await env.tp.api('POST', '/api/v1/subscriptions', def);
     assert.equal(res.status, 400, `refused: ${JSON.stringify(def)}`);
     assert.match(res.body.error.message, reason);
   }
   // A rule changed through the API is audited.
   await rule({ id: 'audited', name: 'a', kind: 'threshold', metric: 'pm25', op: 'above', levels: { red: 300 }, scope: { stations: ['nowhere'] } });
-  const put = await tp.api('PUT', '/api/v1/rules/audited', { name: 'b', kind: 'threshold', metric: 'pm25', op: 'above', levels: { red: 250 }, scope: { stations: ['nowhere'] } });
+  const put = await env.tp.api('PUT', '/api/v1/rules/audited', { name: 'b', kind: 'threshold', metric: 'pm25', op: 'above', levels: { red: 250 }, scope: { stations: ['nowhere'] } });
   assert.equal(put.status, 200);
-  assert.equal((await tp.api('POST', '/api/v1/rules', { id: 'audited', name: 'c', kind: 'stale', expectedIntervalSec: 60 })).status, 409);
-  const shown = await tp.api('GET', '/api/v1/rules/audited');
+  assert.equal((await env.tp.api('POST', '/api/v1/rules', { id: 'audited', name: 'c', kind: 'stale', expectedIntervalSec: 60 })).status, 409);
+  const shown = await env.tp.api('GET', '/api/v1/rules/audited');
   assert.deepEqual(shown.body.audit.map((a: any) => a.action), ['create', 'update']);
   assert.equal(shown.body.rule.levels.red, 250);
-  assert.equal((await tp.api('DELETE', '/api/v1/rules/audited')).status, 204);
-  assert.equal((await tp.api('GET', '/api/v1/rules/audited')).status, 404);
+  assert.equal((await env.tp.api('DELETE', '/api/v1/rules/audited')).status, 204);
+  assert.equal((await env.tp.api('GET', '/api/v1/rules/audited')).status, 404);
 });
 
 test('escalation blue → orange stays one alert; InfluxDB records both levels', async () => {
@@ -254,7 +233,7 @@ test('escalation blue → orange stays one alert; InfluxDB records both levels',
   assert.ok(alerts[0].escalatedAt);
   assert.deepEqual(r.accepted().map((x) => [x.event, x.json.alert.level]), [['alert.firing', 'blue'], ['alert.escalated', 'orange']]);
   const rows = await eventually(async () => {
-    const q = await tp.query(`SELECT level_rank, level, state, alert_id FROM alerts WHERE station = 'air-esc'`);
+    const q = await env.tp.query(`SELECT level_rank, level, state, alert_id FROM alerts WHERE station = 'air-esc'`);
     return q.length === 2 ? q : undefined;
   }, 'two alert points');
   assert.deepEqual(rows.map((p) => [p['state'], p['level'], p['level_rank'], p['alert_id']]), [['firing', 'blue', 1, alerts[0].id], ['escalated', 'orange', 3, alerts[0].id]]);
@@ -270,23 +249,23 @@ test('acknowledge through the API: who and when, delivered as alert.acknowledged
     const a = await alertsOf('water-ack', 'active');
     return a.length === 1 ? a : undefined;
   }, 'the alert');
-  assert.equal((await tp.api('POST', `/api/v1/alerts/${alert.id}/ack`, { by: '' })).status, 400);
-  const ack = await tp.api('POST', `/api/v1/alerts/${alert.id}/ack`, { by: '张三（市应急指挥中心）', note: '已派人现场核查' });
+  assert.equal((await env.tp.api('POST', `/api/v1/alerts/${alert.id}/ack`, { by: '' })).status, 400);
+  const ack = await env.tp.api('POST', `/api/v1/alerts/${alert.id}/ack`, { by: '张三（市应急指挥中心）', note: '已派人现场核查' });
   assert.equal(ack.status, 200, JSON.stringify(ack.body));
   assert.equal(ack.body.alert.state, 'acknowledged');
   assert.equal(ack.body.alert.acknowledgedBy, 'admin（张三（市应急指挥中心））', 'the token name, which cannot be claimed, with the person on duty');
   assert.ok(Date.parse(ack.body.alert.acknowledgedAt) > 0);
-  const again = await tp.api('POST', `/api/v1/alerts/${alert.id}/ack`, { by: '李四' });
+  const again = await env.tp.api('POST', `/api/v1/alerts/${alert.id}/ack`, { by: '李四' });
   assert.equal(again.status, 409);
   assert.equal(again.body.error.code, 'API_ERR_ALERT_STATE');
-  assert.equal((await tp.api('POST', '/api/v1/alerts/al-nope/ack', { by: 'x' })).status, 404);
+  assert.equal((await env.tp.api('POST', '/api/v1/alerts/al-nope/ack', { by: 'x' })).status, 404);
   await eventually(() => r.accepted().length === 2, 'firing + acknowledged');
   assert.equal(r.accepted()[1]!.event, 'alert.acknowledged');
   assert.equal(r.accepted()[1]!.json.by, 'admin（张三（市应急指挥中心））');
 
-  const list = async (q: string) => (await tp.api('GET', `/api/v1/alerts?${q}`)).body.items.map((a: any) => a.id) as string[];
+  const list = async (q: string) => (await env.tp.api('GET', `/api/v1/alerts?${q}`)).body.items.map((a: any) => a.id) as string[];
   assert.ok((await list('state=active&department=d-ack')).includes(alert.id));
   assert.ok((await list('state=active&domain=water&region=4401&level=yellow')).includes(alert.id));
   assert.ok(!(await list('state=active&level=red')).includes(alert.id));
-  assert.equal((await tp.api('GET', '/api/v1/alerts?state=bogus')).status, 400);
+  assert.equal((await env.tp.api('GET', '/api/v1/alerts?state=bogus')).status, 400);
 });

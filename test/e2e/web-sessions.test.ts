@@ -164,7 +164,7 @@ test('under TLS: the page on HTTPS, the cookie Secure with the __Host- prefix; a
     const dir = await tempDir();
     try {
       const config = parseConfig({ dataDir: dir.dir, host: '127.0.0.1', mqttPort: 0, httpPort: 0, influxUrl: 'http://127.0.0.1:9', logLevel: 'silent', mapBasemap: 'xyz', mapTileUrl: 'http://10.20.0.5/{z}/{x}/{y}.png' });
-      await expect(startPlatform(config, createLogger('silent'))).rejects.toThrow(/SHANSHUI_MAP_TILE_URL: 10\.20\.0\.5 is a loopback, private or link-local address/);
+      await expect(startPlatform(config, createLogger('silent'))).rejects.toThrow(/SHANSHUI_MAP_TILE_URL: 10\.20\.0\.5 is a private address; list the host in SHANSHUI_MAP_TILE_ALLOW_HOSTS/);
     } finally {
       await dir.remove();
     }

@@ -3,57 +3,42 @@
  * receivers: Chinese names of people end to end, a test event, a snapshot of the open warnings
  * for a new subscription, and the README's signature checks for Node and Java run on a real delivery.
  */
-import { test, expect, beforeAll, afterAll } from 'vitest';
+import { test, expect } from 'vitest';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestPlatform, eventually } from '../support/test-platform.ts';
-import type { TestPlatform } from '../support/test-platform.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import { eventually } from '../support/test-platform.ts';
+import { useWebhookTestPlatform } from '../support/webhook-test-platform.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const SECRET = 'receiver-secret-0123456789abcdef';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-let tp: TestPlatform;
-const receivers: WebhookReceiver[] = [];
-
-beforeAll(async () => {
-  tp = await startTestPlatform({ defaultRules: false, webhookBackoffBaseMs: 50, webhookBackoffMaxMs: 200 });
-});
-afterAll(async () => {
-  await tp?.close();
-  for (const r of receivers) await r.close();
-});
-
-async function receiver(): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver(SECRET);
-  receivers.push(r);
-  return r;
-}
+const env = useWebhookTestPlatform(SECRET);
+const receiver = (): Promise<WebhookReceiver> => env.receiver();
 
 async function subscribe(r: WebhookReceiver, department: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await tp.api('POST', '/api/v1/subscriptions', { name: `应急中心 ${department}`, url: r.url, secret: SECRET, filters: { departments: [department] }, ...extra });
+  const res = await env.tp.api('POST', '/api/v1/subscriptions', { name: `应急中心 ${department}`, url: r.url, secret: SECRET, filters: { departments: [department] }, ...extra });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.subscription.id;
 }
 
 /** An open PM2.5 alert of a new station of `department`; its id. */
 async function openAlert(stationId: string, department: string): Promise<string> {
-  const rule = await tp.api('POST', '/api/v1/rules', { id: `pm25-${department}`, name: 'PM2.5 浓度', kind: 'threshold', metric: 'pm25', op: 'above', levels: { yellow: 75 }, scope: { department } });
+  const rule = await env.tp.api('POST', '/api/v1/rules', { id: `pm25-${department}`, name: 'PM2.5 浓度', kind: 'threshold', metric: 'pm25', op: 'above', levels: { yellow: 75 }, scope: { department } });
   expect(rule.status, JSON.stringify(rule.body)).toBe(201);
-  const cred = await tp.register({ id: stationId, department });
-  const client = await tp.connect(cred.username, cred.password);
+  const cred = await env.tp.register({ id: stationId, department });
+  const client = await env.tp.connect(cred.username, cred.password);
   await client.publishAsync(`shanshui/v1/${stationId}/up/readings`, JSON.stringify({ seq: 1, ts: Date.now() - 1000, values: { pm25: 90 } }), { qos: 1 });
-  return eventually(async () => (await tp.api('GET', `/api/v1/alerts?station=${stationId}&state=firing`)).body.items[0]?.id as string | undefined, 'the alert');
+  return eventually(async () => (await env.tp.api('GET', `/api/v1/alerts?station=${stationId}&state=firing`)).body.items[0]?.id as string | undefined, 'the alert');
 }
 
 /** POST with headers as raw bytes, as curl sends them (fetch refuses non-Latin-1 header values). */
 function rawPost(pathname: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: tp.platform.httpPort, path: pathname, method: 'POST', headers: { authorization: `Bearer ${tp.platform.apiToken}`, 'content-type': 'application/json', ...headers } },
+      { host: '127.0.0.1', port: env.tp.platform.httpPort, path: pathname, method: 'POST', headers: { authorization: `Bearer ${env.tp.platform.apiToken}`, 'content-type': 'application/json', ...headers } },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
@@ -76,13 +61,13 @@ test('X-Shanshui-Actor in Chinese (raw UTF-8, as curl sends it, or RFC 8187 X-Sh
   expect(raw.status, raw.body).toBe(200);
   expect(JSON.parse(raw.body).alert.acknowledgedBy).toBe('应急值班室');
 
-  const cred = await tp.register({ id: 'air-actor-02', department: 'd-actor' });
-  const client = await tp.connect(cred.username, cred.password);
+  const cred = await env.tp.register({ id: 'air-actor-02', department: 'd-actor' });
+  const client = await env.tp.connect(cred.username, cred.password);
   await client.publishAsync('shanshui/v1/air-actor-02/up/readings', JSON.stringify({ seq: 1, ts: Date.now() - 1000, values: { pm25: 95 } }), { qos: 1 });
-  const second = await eventually(async () => (await tp.api('GET', '/api/v1/alerts?station=air-actor-02&state=firing')).body.items[0]?.id as string | undefined, 'the second alert');
-  const res = await fetch(`http://127.0.0.1:${tp.platform.httpPort}/api/v1/alerts/${second}/ack`, {
+  const second = await eventually(async () => (await env.tp.api('GET', '/api/v1/alerts?station=air-actor-02&state=firing')).body.items[0]?.id as string | undefined, 'the second alert');
+  const res = await fetch(`http://127.0.0.1:${env.tp.platform.httpPort}/api/v1/alerts/${second}/ack`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${tp.platform.apiToken}`, 'content-type': 'application/json', 'x-shanshui-actor*': `UTF-8''${encodeURIComponent('应急值班室')}` },
+    headers: { authorization: `Bearer ${env.tp.platform.apiToken}`, 'content-type': 'application/json', 'x-shanshui-actor*': `UTF-8''${encodeURIComponent('应急值班室')}` },
     body: JSON.stringify({ by: '张三' }),
   });
   expect(res.status).toBe(200);
@@ -102,7 +87,7 @@ test('X-Shanshui-Actor in Chinese (raw UTF-8, as curl sends it, or RFC 8187 X-Sh
 test('POST /subscriptions/{id}/test sends a signed test event through the outbox', async () => {
   const r = await receiver();
   const id = await subscribe(r, 'd-test');
-  const res = await tp.api('POST', `/api/v1/subscriptions/${id}/test`);
+  const res = await env.tp.api('POST', `/api/v1/subscriptions/${id}/test`);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   await eventually(() => r.accepted().length === 1, 'the test event');
   const d = r.accepted()[0]!;
@@ -110,7 +95,7 @@ test('POST /subscriptions/{id}/test sends a signed test event through the outbox
   expect(d.event).toBe('test');
   expect(d.json).toMatchObject({ specVersion: '1.0', type: 'test', eventId: res.body.eventId });
   expect(d.json.message).toMatch(/测试/);
-  const deliveries = await tp.api('GET', `/api/v1/webhook-deliveries?subscription=${id}`);
+  const deliveries = await env.tp.api('GET', `/api/v1/webhook-deliveries?subscription=${id}`);
   expect(deliveries.body.items[0]).toMatchObject({ eventType: 'test', state: 'delivered' });
 });
 
@@ -125,8 +110,8 @@ test('a new subscription with snapshot: true gets the warnings open now; without
   expect(d.signatureValid).toBe(true);
   expect(d.json).toMatchObject({ type: 'alert.firing', alert: { id: alertId, state: 'firing' } });
   // The subscription without a snapshot gets the next event only (here: a test event).
-  const subs = (await tp.api('GET', '/api/v1/subscriptions?limit=1000')).body.items as Array<{ id: string; url: string }>;
-  await tp.api('POST', `/api/v1/subscriptions/${subs.find((s) => s.url === without.url)!.id}/test`);
+  const subs = (await env.tp.api('GET', '/api/v1/subscriptions?limit=1000')).body.items as Array<{ id: string; url: string }>;
+  await env.tp.api('POST', `/api/v1/subscriptions/${subs.find((s) => s.url === without.url)!.id}/test`);
   await eventually(() => without.accepted().length === 1, 'the test event at the other receiver');
   expect(without.accepted()[0]!.json.type).toBe('test');
 });
@@ -148,7 +133,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; 
 test("the README's signature checks (Node and Java) accept a real delivery and refuse a tampered one", { timeout: 120_000 }, async () => {
   const r = await receiver();
   const id = await subscribe(r, 'd-verify');
-  await tp.api('POST', `/api/v1/subscriptions/${id}/test`);
+  await env.tp.api('POST', `/api/v1/subscriptions/${id}/test`);
   await eventually(() => r.accepted().length === 1, 'a delivery');
   const d = r.accepted()[0]!;
   const dir = await mkdtemp(path.join(tmpdir(), 'shanshui-verify-'));
