@@ -22,6 +22,14 @@ function spread(values: readonly number[], fmt: (n: number) => string): string {
   return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
 }
 
+/** Said when other work on the machine took CPU from the runs (then the paced rate falls short and latencies include waiting for a core). */
+function busyNote(runs: readonly WebhookLatencyResult[]): string | undefined {
+  const others = runs.map((r) => r.cpu?.otherCores ?? 0);
+  const max = Math.max(0, ...others);
+  if (max <= 0.5) return undefined;
+  return `**The machine was shared while these ran** (other processes used up to ${f2(max)} of its cores): the background fell short of its paced target and the latencies include waiting for a core — re-run on a quiet machine before reading them against the goal.`;
+}
+
 export function renderRulesSection(runs: readonly WebhookLatencyResult[], machine: MachineInfo, flush?: RulesFlushResult, profile?: ProfileSummary): string {
   const target = runs[0]?.backgroundTargetPerSec ?? 0;
   const p99 = runs.map((r) => r.latencyMsP99);
@@ -41,6 +49,7 @@ export function renderRulesSection(runs: readonly WebhookLatencyResult[], machin
       return `| ${i + 1} | ${r.alerts} (${r.timedOut}) | ${f1(r.latencyMsP50)} | ${f1(r.latencyMsP90)} | ${f1(r.latencyMsP99)} | ${f1(r.latencyMsMax)} | ${int(r.backgroundReadingsPerSec)} | ${f1(r.backgroundAckMsP50)} / ${f1(r.backgroundAckMsP99)} | ${f2(c['platform'] ?? NaN)} | ${f2(c['influxd'] ?? NaN)} | ${f2(c['generator'] ?? NaN)} | ${f2(r.cpu?.otherCores ?? NaN)} |`;
     }),
     '',
+    ...(busyNote(runs) ? [busyNote(runs)!, ''] : []),
     `**Spread over the ${runs.length} run${runs.length === 1 ? '' : 's'}:** p50 ${spread(runs.map((r) => r.latencyMsP50), f1)} ms, p99 ${spread(p99, f1)} ms, background ${spread(runs.map((r) => r.backgroundReadingsPerSec), int)} readings/s, its PUBACK p99 ${spread(runs.map((r) => r.backgroundAckMsP99), f1)} ms — ${verdict}.`,
     '',
     ...(flush

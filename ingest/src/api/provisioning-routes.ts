@@ -7,7 +7,7 @@
 import { agentConfigStatus } from './agent-config-status.ts';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { AgentConfigSchema, downTopic, metricSpec, upTopic } from '@shanshui/models';
+import { AgentConfigSchema, metricSpec } from '@shanshui/models';
 import type { AgentConfig, Station } from '@shanshui/models';
 import { memoryRateLimit } from '@shanshui/broker';
 import type { SharedRateLimit } from '@shanshui/broker';
@@ -19,6 +19,7 @@ import { HttpError } from './http-error.ts';
 import { addAuditNote, inScope } from './request-auth.ts';
 import { AgentConfigResponseSchema, StationSchema, TopicsSchema } from './response-schemas.ts';
 import { IdParams } from './common-schemas.ts';
+import { stationTopics } from './station-topics.ts';
 
 /** Body optional: `ttlSec` defaults to a day. */
 const TokenBody = z.object({ ttlSec: z.number().int().min(1).max(30 * 86_400).default(86_400) }).strict().nullable();
@@ -127,13 +128,7 @@ export const provisioningRoutes: ApiPlugin<ProvisioningRouteOptions> = async (ap
           username: station.id,
           password,
           mqtt: endpoints,
-          topics: {
-            readings: upTopic(station.id, 'readings'),
-            status: upTopic(station.id, 'status'),
-            events: upTopic(station.id, 'events'),
-            config: downTopic(station.id, 'config'),
-            command: downTopic(station.id, 'command'),
-          },
+          topics: stationTopics(station.id),
         },
         config: (await deps.provisioning.getConfig(station.id)) ?? null,
       });

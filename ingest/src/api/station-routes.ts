@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { DOMAINS, StationInputSchema, StationUpdateSchema, upTopic, downTopic } from '@shanshui/models';
+import { DOMAINS, StationInputSchema, StationUpdateSchema } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import { stationPresence } from '../state/station-presence.ts';
 import type { PresenceStore } from '../state/presence-store.ts';
@@ -20,6 +20,7 @@ import { HttpError } from './http-error.ts';
 import { addAuditNote, inScope, requireScope, scopeFilter } from './request-auth.ts';
 import { CredentialsSchema, PresenceSchema, SequenceStatsSchema, StationSchema } from './response-schemas.ts';
 import { IdParams } from './common-schemas.ts';
+import { stationTopics } from './station-topics.ts';
 import { NextSchema, offsetPage, offsetPaging, nextCursor } from './paging.ts';
 
 const LIST = 'stations';
@@ -65,13 +66,7 @@ function credentialsOf(deps: Pick<StationRouteOptions, 'mqttEndpoints'>, station
     password: secret,
     // HOST: the name the caller reached the API by (SHANSHUI_PUBLIC_MQTT_URL names it outright).
     mqtt: Object.fromEntries(Object.entries(deps.mqttEndpoints()).map(([k, v]) => [k, v.replace('HOST', host)])),
-    topics: {
-      readings: upTopic(station.id, 'readings'),
-      status: upTopic(station.id, 'status'),
-      events: upTopic(station.id, 'events'),
-      config: downTopic(station.id, 'config'),
-      command: downTopic(station.id, 'command'),
-    },
+    topics: stationTopics(station.id),
     note: 'The password is shown only now; the platform keeps only its scrypt hash. 密钥仅显示一次。',
   };
 }
