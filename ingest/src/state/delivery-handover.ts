@@ -16,7 +16,7 @@ export interface DeliveryHandoverOptions {
   readonly tracker: SequenceTracker;
   readonly store: DeliveryStatsStore;
   readonly logger: Logger;
-  /** How long after a device arrives its statistics are read, so the node it left has saved them, ms. Default 500. */
+  /** How long after a device arrives its statistics are read, so the node it left has saved them (it saves at once), ms. Default 2000. */
   readonly settleMs?: number;
   /** How often arrivals and departures are written and read, in batches, ms. Default 100. */
   readonly tickMs?: number;
@@ -39,7 +39,7 @@ export class DeliveryHandover {
   readonly #timer: NodeJS.Timeout;
 
   constructor(o: DeliveryHandoverOptions) {
-    this.#o = { settleMs: 500, tickMs: 100, ...o };
+    this.#o = { settleMs: 2000, tickMs: 100, ...o };
     this.#timer = setInterval(() => this.#tick(), this.#o.tickMs);
     this.#timer.unref();
   }
@@ -68,6 +68,8 @@ export class DeliveryHandover {
       const stats = this.#o.tracker.takeDirtyOf(id);
       if (stats) this.#toSave.set(id, stats);
     }
+    // Saved now, not at the next tick: the node the device went to reads them `settleMs` after it arrived.
+    this.#tick();
   }
 
   /** Reads the statistics other nodes saved since the last call, for the devices this node does not hold. */
