@@ -25,6 +25,7 @@ import { BrokerError } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { RedisLockout, memoryLockout } from './shared-lockout.ts';
 import type { SharedLockout } from './shared-lockout.ts';
+import { MirroredLockout } from './mirrored-lockout.ts';
 import type { RedisLink } from './redis-link.ts';
 import { guardPacketSize, pubackGatherer, skipDeviceFanOut } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
@@ -52,6 +53,8 @@ export const BrokerOptionsSchema = z.object({
   authFailureDelayMs: z.number().int().min(0).default(250),
   /** With a Redis link: how often each node announces it is alive; a node silent for 3 of them is dead and its devices' wills are published by another. Default 5000. */
   clusterHeartbeatMs: z.number().int().min(100).default(5000),
+  /** With a Redis link: how often each node reads every lockout from Redis again (it hears new ones at once; this catches what it missed), ms. Default 10000. */
+  clusterLockoutRescanMs: z.number().int().min(100).default(10_000),
 });
 export type BrokerOptions = z.input<typeof BrokerOptionsSchema>;
 
@@ -123,12 +126,26 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   const limiter = new RateLimiter(opts.maxMessagesPerSec, opts.maxMessagesBurst);
   const log = logger.child({ component: 'broker' });
   const lockoutBase = { windowMs: opts.authFailureWindowMs, lockoutMs: opts.authLockoutMs, delayMs: opts.authFailureDelayMs };
-  const deviceLockout: SharedLockout = cluster
-    ? new RedisLockout(cluster.redis, 'shanshui:mqtt-lockout:device', { ...lockoutBase, maxFailures: opts.authMaxFailures })
-    : memoryLockout({ ...lockoutBase, maxFailures: opts.authMaxFailures });
-  const addressLockout: SharedLockout = cluster
-    ? new RedisLockout(cluster.redis, 'shanshui:mqtt-lockout:address', { ...lockoutBase, maxFailures: opts.authMaxFailuresPerAddress })
-    : memoryLockout({ ...lockoutBase, maxFailures: opts.authMaxFailuresPerAddress });
+  // Cluster: counted in Redis, mirrored on each node — a CONNECT asks Redis nothing while nothing is locked.
+  const mirrors: MirroredLockout[] = [];
+  const sharedLockout = async (prefix: string, maxFailures: number): Promise<SharedLockout> => {
+    if (!cluster) return memoryLockout({ ...lockoutBase, maxFailures });
+    const topic = `${LOCKOUT_PREFIX}${prefix}`;
+    const channel = {
+      publish: (text: string) => cluster.mq.emit({ topic, payload: Buffer.from(text, 'utf8') }),
+      subscribe: (listener: (text: string) => void) =>
+        cluster.mq.on(topic, (packet, cb) => {
+          listener(Buffer.from(packet['payload'] as Buffer).toString('utf8'));
+          cb();
+        }),
+    };
+    const mirror = new MirroredLockout(new RedisLockout(cluster.redis, prefix, { ...lockoutBase, maxFailures }), cluster.redis, channel, { prefix, ...lockoutBase, rescanMs: opts.clusterLockoutRescanMs });
+    await mirror.start((err) => log.warn({ err, prefix }, 'lockouts not read again from redis'));
+    mirrors.push(mirror);
+    return mirror;
+  };
+  const deviceLockout = await sharedLockout('shanshui:mqtt-lockout:device', opts.authMaxFailures);
+  const addressLockout = await sharedLockout('shanshui:mqtt-lockout:address', opts.authMaxFailuresPerAddress);
   const refuse = (deviceId: string | undefined, error: BrokerError): BrokerError => {
     hooks.refused?.(deviceId, error);
     log.warn({ deviceId, code: error.code }, error.message);
@@ -354,6 +371,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       );
     },
     close() {
+      for (const m of mirrors) m.stop();
       return new Promise((resolve) => aedes.close(() => resolve()));
     },
   };
@@ -361,6 +379,8 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
 
 /** Cluster-internal: "end this device's session wherever it is connected" ($SYS: no client may publish or subscribe it). */
 const END_SESSION_TOPIC = '$SYS/shanshui/end-session';
+/** Cluster-internal: lockouts set, counted or lifted (`$SYS/shanshui/lockout/{prefix}`). */
+const LOCKOUT_PREFIX = '$SYS/shanshui/lockout/';
 /** Cluster-internal notices between platform nodes (`$SYS/shanshui/notice/{kind}`). */
 const NOTICE_PREFIX = '$SYS/shanshui/notice/';
 

@@ -36,13 +36,17 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
   redis.on('error', onError);
   await redis.connect();
   await redis.ping();
-  const duplicate = (): Redis => {
+  // Connected (ready) before use: a subscriber connection that connects lazily, on its first
+  // SUBSCRIBE, can be in subscriber mode when ioredis' ready check sends INFO (an uncaught error).
+  const duplicate = async (): Promise<Redis> => {
     const conn = redis.duplicate();
     conn.on('error', onError);
+    await conn.connect();
     return conn;
   };
-  const mq = mqemitterRedis({ subConn: duplicate(), pubConn: duplicate() });
-  const persistence = aedesPersistenceRedis({ conn: duplicate() });
+  const [subConn, pubConn, persistenceConn] = await Promise.all([duplicate(), duplicate(), duplicate()]);
+  const mq = mqemitterRedis({ subConn, pubConn });
+  const persistence = aedesPersistenceRedis({ conn: persistenceConn });
   log.info({ url: url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster link to redis up');
   let closed = false;
   return {
@@ -53,6 +57,8 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
       if (closed) return;
       closed = true;
       await persistence.destroy().catch(() => undefined);
+      // The emitter's own two connections (subscriber and publisher) end with it.
+      await new Promise<void>((resolve) => mq.close(() => resolve()));
       redis.disconnect();
     },
   };

@@ -17,7 +17,7 @@ import { createMetrics } from './metrics.ts';
 import { IngestError } from './errors.ts';
 import { openPlatformStore } from './state/open-platform-store.ts';
 import type { PlatformStore } from './state/platform-store.ts';
-import { KeyedSerialQueue } from './state/keyed-serial-queue.ts';
+import { PresenceWriter } from './state/presence-writer.ts';
 import { toDeadLetterRecord } from './accept/dead-letter-record.ts';
 import { DeadLetterDrain } from './accept/dead-letter-drain.ts';
 import { StationRegistry } from './state/station-registry.ts';
@@ -380,7 +380,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       events.emit(topic.kind === 'status' ? 'status' : 'events', { station, fields: result.fields });
     };
 
-    const presenceWrites = new KeyedSerialQueue((err, deviceId) => logger.error({ err, deviceId }, 'presence not saved'));
+    const presenceWrites = new PresenceWriter(store.presence, { onError: (err, changes) => logger.error({ err, changes }, 'presence not saved') });
     cleanups.push(() => presenceWrites.settled());
     // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
     let link: RedisLink | undefined;
@@ -407,7 +407,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
           metrics.connectedDevices.set(broker.connectedCount());
           // Written behind, in order per device; a deleted station's disconnect (which follows its deletion) leaves no row.
           const at = Date.now();
-          if (registry.get(e.deviceId)) presenceWrites.run(e.deviceId, () => store.presence.set(e.deviceId, e.online, e.remoteAddress, nodeId, at));
+          if (registry.get(e.deviceId)) presenceWrites.write({ deviceId: e.deviceId, online: e.online, remoteAddress: e.remoteAddress, nodeId, atMs: at });
           events.emit('presence', e);
         },
         refused(_deviceId, error) {
@@ -578,6 +578,13 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       broker.onNotice('profile', () => {
         profiles.reload().catch((err: unknown) => logger.warn({ err }, 'station profiles of other nodes not read'));
       });
+      // A secret rotated (or a station deleted) here: every node forgets its cached credentials before the session ends.
+      const revokeHere = registry.onSessionRevoked;
+      registry.onSessionRevoked = (id) => {
+        broker.notify('credentials', id);
+        revokeHere?.(id);
+      };
+      broker.onNotice('credentials', (id) => registry.forgetCredentials(id));
       broker.onNotice('station', (id) => {
         fromPeer.add(id);
         registry

@@ -3,9 +3,9 @@
  * Redis and influxd, with as many nodes as the per-process open-file limit needs for the
  * devices, and raw-socket device processes (raw-connector-program.ts) spread over the nodes:
  *   - connected devices: total and per-connection RSS of the nodes;
- *   - reconnect storm: every node stopped and started again on its folder and ports; time from
- *     the restart until every device is connected and subscribed again (devices retry after
- *     1–3 s, to the next node);
+ *   - reconnect storm: every node stopped, then all started again at once on their folders and
+ *     ports; time from the restart until every device is connected and subscribed again (devices
+ *     retry after 1–3 s, to the next node), and how much of it the nodes' own start took;
  *   - Redis and PostgreSQL work per CONNECT (commands and transactions counted by each server).
  * Stations are written straight into PostgreSQL as the API would (keyed hash of a known secret),
  * so 100,000 registrations do not dominate the run.
@@ -45,7 +45,8 @@ export interface ClusterBenchResult {
   readonly totalRssKiB: number;
   readonly redisCommandsPerConnect: number;
   readonly postgresTransactionsPerConnect: number;
-  readonly storm: { readonly reconnected: number; readonly seconds: number; readonly connectsPerSec: number } | undefined;
+  /** `nodesReadySeconds`: from the restart until every node answered /healthz again (part of `seconds`). */
+  readonly storm: { readonly reconnected: number; readonly seconds: number; readonly connectsPerSec: number; readonly nodesReadySeconds: number } | undefined;
   readonly firstError?: string;
 }
 
@@ -198,8 +199,11 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     // Reconnect storm: the whole cluster restarts on its folders and ports.
     progress('cluster: restarting every node (reconnect storm)');
     for (const n of nodes.splice(0)) await n.stop();
+    // All at once, as an orchestrator restarts a cluster; the devices retry meanwhile.
     const restartAt = performance.now();
-    for (let i = 0; i < nodeCount; i++) nodes.push(await startNode(i));
+    nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, async (_, i) => startNode(i)))));
+    const nodesReadySeconds = (performance.now() - restartAt) / 1000;
+    progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
     const storm = await waitAll('storm', restartAt);
     return {
       devices: o.devices,
@@ -213,7 +217,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       totalRssKiB: rssAfterKiB.reduce((a, b) => a + b, 0),
       redisCommandsPerConnect: first.ready > 0 ? (redisAfter - redisBefore) / first.ready : 0,
       postgresTransactionsPerConnect: first.ready > 0 ? (pgAfter - pgBefore) / first.ready : 0,
-      storm: { reconnected: storm.ready, seconds: storm.seconds, connectsPerSec: storm.ready / storm.seconds },
+      storm: { reconnected: storm.ready, seconds: storm.seconds, connectsPerSec: storm.ready / storm.seconds, nodesReadySeconds },
       ...(first.firstError ? { firstError: first.firstError } : {}),
     };
   } finally {

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { startPostgres } from '../support/postgres-server.ts';
 import { startTestPlatform } from '../support/test-platform.ts';
 import { AirStation, benchStationId } from './air-reading.ts';
+import { progress } from './progress.ts';
 
 export interface PostgresOpsOptions {
   readonly devices: number;
@@ -52,6 +53,7 @@ export async function benchPostgresOps(o: PostgresOpsOptions): Promise<PostgresO
     try {
       const stations = Array.from({ length: o.devices }, (_, i) => new AirStation(benchStationId('pg-ops', i), i));
       const clients = [];
+      progress(`pgops: registering and connecting ${o.devices} stations`);
       for (const s of stations) {
         const cred = await tp.register({ id: s.id });
         clients.push(await tp.connect(cred.username, cred.password));
@@ -62,6 +64,7 @@ export async function benchPostgresOps(o: PostgresOpsOptions): Promise<PostgresO
       const started = Date.now();
       const t0 = Date.now() - o.messages * o.intervalMs;
       for (let m = 0; m < o.messages; m++) {
+        progress(`pgops: message ${m + 1} of ${o.messages} from each of ${o.devices} stations`);
         const tick = Date.now();
         await Promise.all(
           clients.map((c, i) => {

@@ -26,8 +26,11 @@
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
  *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
- *   --only=raw,e2e,idle,webhook,agent,map,aedes,workers   run some parts; `--only=raw,e2e,aedes --write` writes only
- *               the #16 section (the rest of docs/benchmarks.md stays as it is)
+ *   --only=raw,e2e,idle,webhook,agent,cluster,throughput,pgops,map,aedes,workers   run some parts;
+ *               `--only=raw,e2e,aedes --write` writes only the #16 section, `--only=cluster`, `throughput`,
+ *               `pgops`, `map`, `agent` or `workers` only their own sections (the rest of docs/benchmarks.md
+ *               stays as it is)
+ *   --cluster-devices=N   the cluster part with N devices (default 100,000; at least two nodes)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -53,6 +56,9 @@ import { benchCluster } from './bench-cluster.ts';
 import type { ClusterBenchOptions } from './bench-cluster.ts';
 import { renderCluster, renderThroughput, replaceClusterSection, replaceThroughputSection } from './report-cluster.ts';
 import { benchClusterThroughput } from './bench-cluster-throughput.ts';
+import { benchPostgresOps } from './bench-postgres-ops.ts';
+import type { PostgresOpsOptions } from './bench-postgres-ops.ts';
+import { renderPostgresOps, replacePostgresOpsSection } from './report-postgres-ops.ts';
 import type { ThroughputOptions } from './bench-cluster-throughput.ts';
 import { fdLimits } from './fd-limit.ts';
 import { benchAedes } from './bench-aedes.ts';
@@ -67,7 +73,7 @@ import { benchRulesFlush } from './bench-rules-flush.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'map', 'aedes', 'workers'] as const;
+const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'pgops', 'map', 'aedes', 'workers'] as const;
 /** Runs of raw + e2e + aedes for the #16 figures (ratios from one run each, reported with their spread). */
 const ISSUE16_RUNS = 3;
 /** Runs of the agent part in a full run (each on a fresh platform): its ratios are reported as a spread. */
@@ -85,6 +91,7 @@ interface Plan {
   readonly cluster: ClusterBenchOptions;
   readonly throughput: ThroughputOptions;
   readonly aedes: AedesBenchOptions;
+  readonly pgops: PostgresOpsOptions;
   readonly workers: WorkersBenchOptions;
 }
 
@@ -110,6 +117,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
         aedes: { devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
+        pgops: { devices: 50, messages: 5, intervalMs: 3000 },
         workers: { rounds: 3, devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
       }
     : {
@@ -132,6 +140,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
         // The same load as the e2e part's 1 reading/msg variant.
         aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },
+        pgops: { devices: 100, messages: 10, intervalMs: 6000 },
         workers: { rounds: 3, devices, window: 20, messagesPerDevice: 500, maxSeconds: 40 },
       };
 }
@@ -231,6 +240,8 @@ async function main(): Promise<void> {
     const r = await attempt('throughput', () => benchClusterThroughput(n, p.throughput));
     if (r) throughput.push(r);
   }
+  const pgops = await attempt('pgops', () => benchPostgresOps(p.pgops));
+  if (pgops) progress(`pgops: ${pgops.transactionsPerReading.toFixed(3)} PostgreSQL transactions and ${pgops.rowsPerReading.toFixed(3)} rows per reading`);
   const workers = await attempt('workers', () => benchWorkers(p.workers));
   const map = await attempt('map', () => benchMap(quick ? { stations: 3000, peerStations: 300, runs: 3, panFrames: 60 } : {}));
 
@@ -266,6 +277,7 @@ async function main(): Promise<void> {
   if (webhookRuns.length > 0) process.stdout.write(`\n${renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile)}\n`);
   if (cluster) process.stdout.write(`\n${renderCluster(cluster)}\n`);
   if (throughput.length > 0) process.stdout.write(`\n${renderThroughput(throughput)}\n`);
+  if (pgops) process.stdout.write(`\n${renderPostgresOps(pgops)}\n`);
   if (map) process.stdout.write(`\n${renderMapMarkdown(map)}\n`);
   const issue16Section = issue16.length > 0 ? renderIssue16(issue16, machine.date, profile?.summary) : undefined;
   if (issue16Section) process.stdout.write(`\n${issue16Section}\n`);
@@ -275,11 +287,11 @@ async function main(): Promise<void> {
   if (values.write) {
     const file = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
     await mkdir(path.dirname(file), { recursive: true });
-    // Parts run alone (cluster, throughput, map, agent, workers): their sections are replaced in the file as it stands; others keep theirs.
+    // Parts run alone (cluster, throughput, pgops, map, agent, workers): their sections are replaced in the file as it stands; others keep theirs.
     // So are the #16 runs (raw, e2e, aedes and nothing else of the main table), and the webhook part (its own #16 rules section).
     const alone =
-      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook' || part === 'agent' || part === 'workers') ||
-      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'map' || part === 'webhook' || part === 'workers'));
+      [...only].every((part) => part === 'cluster' || part === 'throughput' || part === 'pgops' || part === 'map' || part === 'webhook' || part === 'agent' || part === 'workers') ||
+      (only.has('aedes') && [...only].every((part) => part === 'raw' || part === 'e2e' || part === 'aedes' || part === 'cluster' || part === 'throughput' || part === 'pgops' || part === 'map' || part === 'webhook' || part === 'workers'));
     const previous = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
     let doc = alone ? previous : renderMarkdown(results);
     const kept16 = keptIssue16(previous);
@@ -287,6 +299,9 @@ async function main(): Promise<void> {
     if (issue16Section) doc = replaceIssue16Section(doc, issue16Section);
     if (cluster) doc = replaceClusterSection(doc, renderCluster(cluster));
     if (throughput.length > 0) doc = replaceThroughputSection(doc, renderThroughput(throughput));
+    const keptPgops = /<!-- pgops:begin -->[\s\S]*<!-- pgops:end -->/.exec(previous)?.[0];
+    if (pgops) doc = replacePostgresOpsSection(doc, renderPostgresOps(pgops));
+    else if (keptPgops && !doc.includes('<!-- pgops:begin -->')) doc = replacePostgresOpsSection(doc, keptPgops);
     const keptMap = /<!-- map-bench -->[\s\S]*<!-- \/map-bench -->\n/.exec(previous)?.[0];
     const keptRules = /<!-- rules-16:begin -->[\s\S]*<!-- rules-16:end -->/.exec(previous)?.[0];
     if (webhookRuns.length > 0) doc = replaceRulesSection(doc, renderRulesSection(webhookRuns, machine, rulesFlush, webhookProfile));

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import net from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
+import { Redis } from 'ioredis';
 import { RedisRateLimit, connectRedisLink, createBroker, startListener } from '@shanshui/broker';
 import type { BrokerHooks, RedisLink, RunningListener, ShanshuiBroker } from '@shanshui/broker';
 import type { ParsedTopic } from '@shanshui/models';
@@ -28,6 +29,8 @@ interface Node {
 const logger = pino({ level: 'silent' });
 let redis: RedisServer;
 const nodes: Node[] = [];
+/** Nodes a test started after the first three. */
+const lateNodes: Node[] = [];
 const clients: MqttClient[] = [];
 
 async function startNode(): Promise<Node> {
@@ -37,7 +40,7 @@ async function startNode(): Promise<Node> {
     authenticate: async (_id, secret) => secret === 'right-secret',
     acceptPublish: async (stationId, topic, payload) => void accepted.push({ stationId, topic, payload: payload.toString() }),
   };
-  const broker = await createBroker(hooks, { authFailureDelayMs: 0, clusterHeartbeatMs: 200 }, logger, link);
+  const broker = await createBroker(hooks, { authFailureDelayMs: 0, clusterHeartbeatMs: 200, clusterLockoutRescanMs: 3_600_000 }, logger, link);
   const listener = await startListener(broker, { kind: 'tcp', host: '127.0.0.1', port: 0 });
   return { link, broker, listener, url: `mqtt://127.0.0.1:${listener.port}`, accepted };
 }
@@ -61,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.end(true);
-  for (const n of nodes) {
+  for (const n of [...nodes, ...lateNodes]) {
     await n.listener.close();
     await n.broker.close();
     await n.link.close();
@@ -119,6 +122,33 @@ test('10 bad secrets spread over 3 nodes lock the device out of every node, righ
   }
   // Another device is not affected.
   await device(nodes[1]!, 'bystander-dev');
+});
+
+test('a lock is known to a node started after it, and lifted through node 1 it lets the device in on node 3', async () => {
+  for (let i = 0; i < 10; i++) await device(nodes[i % 3]!, 'locked-dev', { password: `wrong-${i}` }).catch(() => undefined);
+  const late = await startNode();
+  lateNodes.push(late);
+  expect(((await device(late, 'locked-dev').catch((e: unknown) => e)) as ConnectRefused).code, 'a node that started after the lock').toBe(5);
+  const address = '127.0.0.1';
+  expect(await nodes[0]!.broker.liftLockout({ address, deviceId: 'locked-dev' })).toBeGreaterThan(0);
+  await expect.poll(async () => (await device(nodes[2]!, 'locked-dev').catch((e: unknown) => e)) instanceof ConnectRefused, { timeout: 30_000 }).toBe(false);
+});
+
+test('a CONNECT asks Redis nothing about lockouts while nothing is locked', async () => {
+  const stats = new Redis(redis.url);
+  try {
+    // Lockout lookups are PTTLs (and a DEL of the failures on success); nothing else on a CONNECT uses them.
+    const calls = async (): Promise<Record<string, number>> => {
+      const text = await stats.info('commandstats');
+      return Object.fromEntries(['pttl', 'del'].map((c) => [c, Number(new RegExp(`cmdstat_${c}:calls=(\\d+)`).exec(text)?.[1] ?? 0)]));
+    };
+    const before = await calls();
+    await device(nodes[1]!, 'quiet-dev');
+    await device(nodes[2]!, 'quiet-dev-2');
+    expect((await calls())['pttl']).toBe(before['pttl']);
+  } finally {
+    stats.disconnect();
+  }
 });
 
 test('ending a session through node 1 closes the connection held by node 3', async () => {

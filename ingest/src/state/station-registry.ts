@@ -8,6 +8,7 @@ import type { StationStore } from './station-store.ts';
 import type { DeviceSecrets } from './device-secret.ts';
 import { createHash } from 'node:crypto';
 import { isUniqueViolation } from './sql/unique-violation.ts';
+import { BatchedLookup } from './batched-lookup.ts';
 
 export class StationRegistry {
   readonly #store: StationStore;
@@ -15,6 +16,15 @@ export class StationRegistry {
   /** sha256 of secrets already verified by scrypt (person-chosen) in this process: reconnect storms stay cheap. */
   readonly #verified = new Map<string, string>();
   readonly #secrets: DeviceSecrets;
+  /**
+   * Keyed hashes (HMAC) of stations' secrets, read once and kept: a reconnect storm verifies
+   * them without a query each. Dropped whenever the station is written — here, or through another
+   * node (its notice, or the store's change feed).
+   */
+  readonly #hashes = new Map<string, string>();
+  /** Bumped when a station's cached credentials are dropped: a lookup that raced the change is not cached. */
+  readonly #credentialEpoch = new Map<string, number>();
+  readonly #hashLookup: BatchedLookup<string, string>;
   /** Called after a station is added (active) or removed (inactive). */
   onChange: ((station: Station, active: boolean) => void) | undefined;
   /**
@@ -26,6 +36,14 @@ export class StationRegistry {
   private constructor(store: StationStore, secrets: DeviceSecrets) {
     this.#store = store;
     this.#secrets = secrets;
+    this.#hashLookup = new BatchedLookup({ loadMany: (ids) => store.secretHashes(ids) });
+  }
+
+  /** Drops what this node remembers of a station's credentials (changed, here or on another node). */
+  forgetCredentials(id: string): void {
+    this.#verified.delete(id);
+    this.#hashes.delete(id);
+    this.#credentialEpoch.set(id, (this.#credentialEpoch.get(id) ?? 0) + 1);
   }
 
   /** A registry with every stored station loaded. */
@@ -49,7 +67,6 @@ export class StationRegistry {
     this.#changeCursor = lastId;
     for (const id of stationIds) {
       // Credentials may have been rotated elsewhere: the next CONNECT verifies against the store.
-      this.#verified.delete(id);
       await this.refresh(id);
     }
     return stationIds.length;
@@ -61,13 +78,13 @@ export class StationRegistry {
    */
   async refresh(id: string): Promise<Station | undefined> {
     const before = this.#cache.get(id);
+    this.forgetCredentials(id);
     const now = await this.#store.get(id);
     if (now) {
       this.#cache.set(id, now);
       if (JSON.stringify(before) !== JSON.stringify(now)) this.onChange?.(now, true);
     } else if (before) {
       this.#cache.delete(id);
-      this.#verified.delete(id);
       this.onChange?.(before, false);
       this.onSessionRevoked?.(id);
     }
@@ -111,7 +128,7 @@ export class StationRegistry {
     if (!this.#cache.has(id)) return undefined;
     const { secret, hash } = this.#secrets.generate();
     await this.#store.setSecretHash(id, hash);
-    this.#verified.delete(id);
+    this.forgetCredentials(id);
     this.onSessionRevoked?.(id);
     return secret;
   }
@@ -149,7 +166,7 @@ export class StationRegistry {
   async remove(id: string): Promise<boolean> {
     const station = this.#cache.get(id);
     this.#cache.delete(id);
-    this.#verified.delete(id);
+    this.forgetCredentials(id);
     const removed = await this.#store.remove(id);
     // Its children stay (their data is theirs) but no longer name a gateway that is gone.
     if ((await this.#store.detachChildren(id)) > 0) {
@@ -169,10 +186,14 @@ export class StationRegistry {
   async authenticate(id: string, secret: string): Promise<boolean> {
     const station = this.#cache.get(id) ?? (await this.refresh(id));
     if (!station || station.gatewayId !== undefined) return false;
+    let hash = this.#hashes.get(id);
+    if (hash !== undefined) return (await this.#secrets.verify(secret, hash)).ok;
     const digest = createHash('sha256').update(secret).digest('base64');
     if (this.#verified.get(id) === digest) return true;
-    const hash = await this.#store.secretHash(id);
+    const epoch = this.#credentialEpoch.get(id);
+    hash = await this.#hashLookup.get(id);
     if (!hash) return false;
+    if (hash.startsWith('hmac-sha256$') && this.#credentialEpoch.get(id) === epoch) this.#hashes.set(id, hash);
     const check = await this.#secrets.verify(secret, hash);
     if (!check.ok) return false;
     // A station from before keyed hashes: its scrypt hash was verified this once; from now on

@@ -22,6 +22,8 @@ export interface StationStore {
   all(): Promise<Station[]>;
   list(filter: StationFilter): Promise<{ items: Station[]; total: number }>;
   secretHash(id: string): Promise<string | undefined>;
+  /** The secret hashes of several stations at once (those that exist). */
+  secretHashes(ids: readonly string[]): Promise<Map<string, string>>;
   setSecretHash(id: string, hash: string): Promise<boolean>;
   /**
    * Deletes a station with its delivery statistics, presence and dead letters (one

@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command, CommandState, CommandStore } from '../../commands/command-store.ts';
 import type { SqlClient } from './sql-client.ts';
+import { placeholders } from './sql-client.ts';
+import { BatchedLookup } from '../batched-lookup.ts';
 
 interface Row {
   id: string;
@@ -40,8 +42,21 @@ const toCommand = (r: Row): Command => ({
 export class SqlCommandStore implements CommandStore {
   readonly #sql: SqlClient;
 
+  readonly #openNow: BatchedLookup<string, Command[]>;
+
   constructor(sql: SqlClient) {
     this.#sql = sql;
+    this.#openNow = new BatchedLookup({
+      loadMany: async (ids) => {
+        const rows = await this.#sql.all<Row>(
+          `SELECT ${COLUMNS} FROM commands WHERE station_id IN (${placeholders(ids.length)}) AND state IN ('pending', 'sent') AND expires_at > ? ORDER BY created_at`,
+          [...ids, new Date().toISOString()],
+        );
+        const by = new Map<string, Command[]>();
+        for (const r of rows) by.set(r.station_id, [...(by.get(r.station_id) ?? []), toCommand(r)]);
+        return by;
+      },
+    });
   }
 
   async create(c: { stationId: string; department: string; name: string; args: Record<string, unknown>; by: string; ttlSec: number }, now = Date.now()): Promise<Command> {
@@ -91,7 +106,13 @@ export class SqlCommandStore implements CommandStore {
     return res.changes;
   }
 
-  async open(stationId: string, now = Date.now()): Promise<Command[]> {
+  async open(stationId: string, now?: number): Promise<Command[]> {
+    // Now: looked up with the other stations coming online at the same moment (a reconnect storm).
+    if (now === undefined) {
+      // As an immediate query would answer: not the commands created after the question (sent at once to a device listening).
+      const asked = new Date().toISOString();
+      return ((await this.#openNow.get(stationId)) ?? []).filter((c) => c.createdAt <= asked);
+    }
     return (
       await this.#sql.all<Row>(`SELECT ${COLUMNS} FROM commands WHERE station_id = ? AND state IN ('pending', 'sent') AND expires_at > ? ORDER BY created_at`, [stationId, new Date(now).toISOString()])
     ).map(toCommand);

@@ -14,8 +14,10 @@ export class SqlDeliveryStatsStore implements DeliveryStatsStore {
   async save(stats: ReadonlyMap<string, SequenceStats>): Promise<void> {
     if (stats.size === 0) return;
     const now = new Date().toISOString();
+    // In device id order on every node: two nodes saving the same devices (one left, one took over) never deadlock.
+    const ordered = [...stats].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     await this.#sql.transaction(async (tx) => {
-      for (const [id, s] of stats) {
+      for (const [id, s] of ordered) {
         await tx.run(
           'INSERT INTO delivery_stats (device_id, stats, updated_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET stats = excluded.stats, updated_at = excluded.updated_at',
           [id, JSON.stringify(s), now],

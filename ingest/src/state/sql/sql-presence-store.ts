@@ -20,8 +20,11 @@ export class SqlPresenceStore implements PresenceStore {
   async setMany(changes: readonly PresenceChange[]): Promise<void> {
     if (changes.length === 0) return;
     if (changes.length === 1) return apply(this.#sql, changes[0]!);
+    // Rows locked in one order by every node (device id; a device's own changes keep their order —
+    // the sort is stable): two nodes' batches sharing devices (a takeover) wait, never deadlock.
+    const ordered = [...changes].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
     await this.#sql.transaction(async (tx) => {
-      for (const c of changes) await apply(tx, c);
+      for (const c of ordered) await apply(tx, c);
     });
   }
 

@@ -5,14 +5,42 @@ import type { RuleState } from '../../rules/rule-state.ts';
 import { splitKey, stateKey, toRule } from '../../rules/rule-store.ts';
 import type { RuleAuditEntry, RuleStore } from '../../rules/rule-store.ts';
 import type { SqlClient, SqlValue } from './sql-client.ts';
+import { placeholders } from './sql-client.ts';
+import { BatchedLookup } from '../batched-lookup.ts';
+
+interface StateRow {
+  station_id: string;
+  rule_id: string;
+  state: string;
+}
+
+function toState(r: StateRow): [string, RuleState] {
+  const state = JSON.parse(r.state) as RuleState & { lastTs: number | null };
+  return [stateKey(r.station_id, r.rule_id), { ...state, lastTs: state.lastTs ?? -Infinity }];
+}
 
 export class SqlRuleStore implements RuleStore {
   readonly #sql: SqlClient;
   readonly #logger: Logger;
 
+  /** One station's states, looked up together with those of the stations taken over at the same moment (a reconnect storm). */
+  readonly #stationStates: BatchedLookup<string, Map<string, RuleState>>;
+
   constructor(sql: SqlClient, logger: Logger) {
     this.#sql = sql;
     this.#logger = logger;
+    this.#stationStates = new BatchedLookup({
+      loadMany: async (ids) => {
+        const rows = await this.#sql.all<StateRow>(`SELECT station_id, rule_id, state FROM rule_state WHERE station_id IN (${placeholders(ids.length)})`, ids);
+        const by = new Map<string, Map<string, RuleState>>();
+        for (const r of rows) {
+          const states = by.get(r.station_id) ?? new Map<string, RuleState>();
+          states.set(...toState(r));
+          by.set(r.station_id, states);
+        }
+        return by;
+      },
+    });
   }
 
   async all(): Promise<Rule[]> {
@@ -94,16 +122,9 @@ export class SqlRuleStore implements RuleStore {
   }
 
   async loadStates(stationId?: string): Promise<Map<string, RuleState>> {
-    const rows = await this.#sql.all<{ station_id: string; rule_id: string; state: string }>(
-      `SELECT station_id, rule_id, state FROM rule_state${stationId === undefined ? '' : ' WHERE station_id = ?'}`,
-      stationId === undefined ? [] : [stationId],
-    );
-    return new Map(
-      rows.map((r) => {
-        const state = JSON.parse(r.state) as RuleState & { lastTs: number | null };
-        return [stateKey(r.station_id, r.rule_id), { ...state, lastTs: state.lastTs ?? -Infinity }];
-      }),
-    );
+    if (stationId !== undefined) return (await this.#stationStates.get(stationId)) ?? new Map();
+    const rows = await this.#sql.all<StateRow>('SELECT station_id, rule_id, state FROM rule_state');
+    return new Map(rows.map(toState));
   }
 
   async saveStates(entries: Iterable<[string, RuleState | undefined]>): Promise<void> {

@@ -131,6 +131,12 @@ export class SqlStationStore implements StationStore {
     return (await this.#sql.get<{ secret_hash: string }>('SELECT secret_hash FROM stations WHERE id = ?', [id]))?.secret_hash;
   }
 
+  async secretHashes(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#sql.all<{ id: string; secret_hash: string }>(`SELECT id, secret_hash FROM stations WHERE id IN (${placeholders(ids.length)})`, ids);
+    return new Map(rows.map((r) => [r.id, r.secret_hash]));
+  }
+
   setSecretHash(id: string, hash: string): Promise<boolean> {
     return this.#sql.transaction(async (tx) => {
       const n = (await tx.run('UPDATE stations SET secret_hash = ? WHERE id = ?', [hash, id])).changes;

@@ -1,0 +1,59 @@
+/**
+ * Lookups by key gathered into one query: every `get` made within `windowMs` of the first one
+ * is answered by a single `loadMany` (at most `maxBatch` keys each). A reconnect storm of
+ * thousands of CONNECTs then costs the store a few queries, not one per device.
+ */
+
+export interface BatchedLookupOptions<K, V> {
+  /** Loads several keys at once; keys missing from the answer get `undefined`. */
+  readonly loadMany: (keys: readonly K[]) => Promise<ReadonlyMap<K, V>>;
+  /** How long the first lookup waits for others, ms. Default 10 (a CONNECT answered 10 ms later; a storm of 1,000 a second asks in tens, not ones). */
+  readonly windowMs?: number;
+  /** Most keys per `loadMany`. Default 500. */
+  readonly maxBatch?: number;
+}
+
+interface Waiter<V> {
+  resolve(value: V | undefined): void;
+  reject(err: unknown): void;
+}
+
+export class BatchedLookup<K, V> {
+  readonly #loadMany: (keys: readonly K[]) => Promise<ReadonlyMap<K, V>>;
+  readonly #windowMs: number;
+  readonly #maxBatch: number;
+  #pending = new Map<K, Array<Waiter<V>>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(o: BatchedLookupOptions<K, V>) {
+    this.#loadMany = o.loadMany;
+    this.#windowMs = o.windowMs ?? 10;
+    this.#maxBatch = o.maxBatch ?? 500;
+  }
+
+  get(key: K): Promise<V | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.#pending.get(key);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.#pending.set(key, [{ resolve, reject }]);
+      if (this.#pending.size >= this.#maxBatch) this.#flush();
+      else this.#timer ??= setTimeout(() => this.#flush(), this.#windowMs);
+    });
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending;
+    if (batch.size === 0) return;
+    this.#pending = new Map();
+    this.#loadMany([...batch.keys()]).then(
+      (found) => {
+        for (const [key, waiters] of batch) for (const w of waiters) w.resolve(found.get(key));
+      },
+      (err: unknown) => {
+        for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+      },
+    );
+  }
+}
