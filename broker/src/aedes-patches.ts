@@ -44,6 +44,8 @@ export function skipDeviceFanOut(aedes: Aedes): void {
 /** What `pubackGatherer` uses of an aedes client: its connection, state and drain wait. */
 interface AckInternals {
   readonly conn: { write(chunk: Buffer): boolean };
+  /** True from CONNACK until aedes' remaining connect actions (session restore, queued messages) are done. */
+  readonly connecting: boolean;
   readonly connected: boolean;
   readonly errored: boolean;
   waitForDrain(callback: () => void): void;
@@ -67,8 +69,8 @@ interface OwedAcks {
  *
  * Relies on: aedes' enqueuePublish (lib/handlers/publish.js) reads `packet.qos` after
  * `authorizePublish` calls back; at QoS 0 it writes no PUBACK of its own and goes straight on
- * to `broker.publish` (which skipDeviceFanOut ends for a client's publish). `client.connected`,
- * `client.errored`, `client.conn` and `client.waitForDrain` are aedes' own (lib/write.js uses
+ * to `broker.publish` (which skipDeviceFanOut ends for a client's publish). `client.connecting`,
+ * `client.connected`, `client.errored`, `client.conn` and `client.waitForDrain` are aedes' own (lib/write.js uses
  * them the same way: no write to a closed connection, wait for 'drain' when the socket is full).
  * MQTT 3.1 and 3.1.1 only (aedes 1.2 speaks no other): a PUBACK is `40 02 id-msb id-lsb`.
  */
@@ -81,7 +83,9 @@ export function pubackGatherer(): (client: Client, packet: PublishPacket, done: 
     owed = new Map();
     for (const o of all.values()) {
       const { client, ids, done } = o;
-      if (!client.connected || client.errored) {
+      // As aedes' own write (lib/write.js): a client may publish right after its CONNACK, while
+      // aedes is still restoring its session (`connecting`; Redis persistence in a cluster).
+      if (!(client.connecting || client.connected) || client.errored) {
         const closed = new Error('connection closed');
         for (const d of done) d(closed);
         continue;
