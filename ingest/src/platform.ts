@@ -236,7 +236,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const nodeId = await nodeIdOf(config, dataDir);
     // The connections this node held before a restart are gone (other nodes' devices stay online).
     await store.presence.resetNode(nodeId);
-    const registry = await StationRegistry.open(store.stations, secrets);
+    const presenceWrites = new PresenceWriter(store.presence, { onError: (err, changes) => logger.error({ err, changes }, 'presence not saved') });
+    cleanups.push(() => presenceWrites.settled());
+    const presence = presenceWrites.readView(store.presence);
+    const registry = await StationRegistry.open(store.stations, secrets, { beforeRemove: () => presenceWrites.settled() });
     if (store.backend === 'postgres') {
       // Stations registered, changed or deleted through other nodes.
       const syncTimer = setInterval(() => {
@@ -380,8 +383,6 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       events.emit(topic.kind === 'status' ? 'status' : 'events', { station, fields: result.fields });
     };
 
-    const presenceWrites = new PresenceWriter(store.presence, { onError: (err, changes) => logger.error({ err, changes }, 'presence not saved') });
-    cleanups.push(() => presenceWrites.settled());
     // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.
     let link: RedisLink | undefined;
     if (config.redisUrl) {
@@ -433,7 +434,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     if (crossStationLeadership) {
       // Nodes say they are alive; the same leader marks the devices of a dead node offline.
       const heartbeat = await startNodeHeartbeat({
-        presence: store.presence,
+        presence,
         nodeId,
         heartbeatMs: config.nodeHeartbeatMs,
         deadAfterMs: config.nodeDeadAfterMs,
@@ -477,7 +478,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       store: commands,
       publish: (topic, payload) => broker.publishToDevice(topic, payload, { qos: 1 }),
       // Cluster: the device may listen on another node; the broker's Redis fan-out reaches it there.
-      isOnline: async (id) => listening.has(id) || (link !== undefined && (await store.presence.get(id))?.online === true),
+      isOnline: async (id) => listening.has(id) || (link !== undefined && (await presence.get(id))?.online === true),
       logger,
     });
     // Commands are checked against the config the agent says it runs.
@@ -614,6 +615,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const api = buildApi({
       logger,
       store,
+      presence,
       registry,
       sequences,
       metrics,
@@ -640,7 +642,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
           version: PLATFORM_VERSION,
           startedAt,
           stations: () => registry.all(),
-          online: (stations) => onlineStations({ presence: store.presence, sequences }, stations),
+          online: (stations) => onlineStations({ presence, sequences }, stations),
           connectedDevices: () => broker.connectedCount(),
           spool: () => spool.depth(),
           spoolMaxBytes: config.spool.maxBytes,

@@ -12,6 +12,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyPlu
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { PlatformStore } from '../state/platform-store.ts';
+import type { PresenceStore } from '../state/presence-store.ts';
 import type { StationRegistry } from '../state/station-registry.ts';
 import type { SequenceTracker } from '../accept/sequence-tracker.ts';
 import type { PlatformMetrics } from '../metrics.ts';
@@ -44,6 +45,8 @@ import type { ProfileCatalogue } from '../catalogue/profile-catalogue.ts';
 export interface ApiDeps {
   readonly logger: Logger;
   readonly store: PlatformStore;
+  /** Presence as the API reads it (the platform's read-your-writes view); default the store's. */
+  readonly presence?: PresenceStore;
   readonly registry: StationRegistry;
   readonly sequences: SequenceTracker;
   readonly metrics: PlatformMetrics;
@@ -127,7 +130,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     routeGroup(stationRoutes, {
       logger: deps.logger,
       stations: deps.store.stations,
-      presence: deps.store.presence,
+      presence: deps.presence ?? deps.store.presence,
       registry: deps.registry,
       sequences: deps.sequences,
       provisioning: deps.provisioning,

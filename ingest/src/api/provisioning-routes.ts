@@ -63,6 +63,8 @@ export const provisioningRoutes: ApiPlugin<ProvisioningRouteOptions> = async (ap
     },
     async (req, reply) => {
       const { id } = req.params;
+      // No body takes the defaults; a body that is JSON null is not a token request (fastify hands both on as null).
+      if (req.body === null && hasPayload(req.headers)) throw new HttpError('API_ERR_VALIDATION', 'body: expected an object {ttlSec} or no body', { field: 'body' });
       const body = req.body ?? TokenBody.unwrap().parse({});
       const station = deps.registry.get(id);
       if (!station || !inScope(req, station.department)) throw new HttpError('API_ERR_NOT_FOUND', `no station ${id}`);
@@ -219,3 +221,8 @@ export const provisioningRoutes: ApiPlugin<ProvisioningRouteOptions> = async (ap
     },
   );
 };
+
+/** Whether the request carried a body (a length above 0, or chunked). */
+function hasPayload(headers: { readonly 'content-length'?: string | undefined; readonly 'transfer-encoding'?: string | undefined }): boolean {
+  return (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
+}

@@ -3,6 +3,8 @@
  * store in one transaction, in the order they happened (one batch at a time, so a later change
  * never overtakes an earlier one). A reconnect storm of thousands of devices is then a few
  * transactions a second, not one per CONNECT. Errors go to `onError`; nothing waits on it.
+ * Readers use `readView`: a read first waits for the changes written so far, so the API never
+ * shows a device offline that has connected, nor online after its station was removed.
  */
 import type { PresenceChange, PresenceStore } from './presence-store.ts';
 
@@ -39,6 +41,28 @@ export class PresenceWriter {
   async settled(): Promise<void> {
     while (this.#queue.length > 0 || this.#timer !== undefined) this.#flush();
     await this.#writing;
+  }
+
+  /** `store` as readers see it: every read waits for the changes written so far (read-your-writes). */
+  readView(store: PresenceStore): PresenceStore {
+    return {
+      set: (deviceId, online, remoteAddress, nodeId, atMs) => store.set(deviceId, online, remoteAddress, nodeId, atMs),
+      setMany: (changes) => store.setMany(changes),
+      get: async (deviceId) => {
+        await this.settled();
+        return store.get(deviceId);
+      },
+      online: async () => {
+        await this.settled();
+        return store.online();
+      },
+      resetNode: (nodeId) => store.resetNode(nodeId),
+      heartbeat: (nodeId, atMs) => store.heartbeat(nodeId, atMs),
+      sweepSilentNodes: async (silentSinceMs, atMs) => {
+        await this.settled();
+        return store.sweepSilentNodes(silentSinceMs, atMs);
+      },
+    };
   }
 
   #flush(): void {

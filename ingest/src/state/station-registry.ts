@@ -47,8 +47,10 @@ export class StationRegistry {
   }
 
   /** A registry with every stored station loaded. */
-  static async open(store: StationStore, secrets: DeviceSecrets): Promise<StationRegistry> {
+  /** `beforeRemove`: awaited before a station's records are deleted (presence written behind must land first, or it would outlive the station). */
+  static async open(store: StationStore, secrets: DeviceSecrets, hooks: { readonly beforeRemove?: (id: string) => Promise<void> } = {}): Promise<StationRegistry> {
     const registry = new StationRegistry(store, secrets);
+    registry.#beforeRemove = hooks.beforeRemove;
     // Where the change feed stands before the load: whatever changes meanwhile is read again.
     registry.#changeCursor = (await store.changesSince(undefined)).lastId;
     for (const s of await store.all()) registry.#cache.set(s.id, s);
@@ -56,6 +58,7 @@ export class StationRegistry {
   }
 
   #changeCursor: number | undefined;
+  #beforeRemove: ((id: string) => Promise<void>) | undefined;
 
   /**
    * Refreshes the stations written since the last call, by any node (the store's change feed):
@@ -167,6 +170,7 @@ export class StationRegistry {
     const station = this.#cache.get(id);
     this.#cache.delete(id);
     this.forgetCredentials(id);
+    await this.#beforeRemove?.(id);
     const removed = await this.#store.remove(id);
     // Its children stay (their data is theirs) but no longer name a gateway that is gone.
     if ((await this.#store.detachChildren(id)) > 0) {
