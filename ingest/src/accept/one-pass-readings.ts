@@ -165,6 +165,19 @@ function skipWs(): void {
   }
 }
 
+/** After an object member or array element: 1 when a comma follows (consumed, with the blanks after it), 0 when `close` does (consumed), -1 otherwise. */
+function afterMember(close: number): number {
+  skipWs();
+  if (b[p] === 0x2c) {
+    p++;
+    skipWs();
+    return 1;
+  }
+  if (b[p] !== close) return -1;
+  p++;
+  return 0;
+}
+
 /** Reads `"…"` of printable ASCII without escapes into keyStart/keyEnd. */
 function readString(): boolean {
   if (b[p] !== 0x22) return false;
@@ -314,15 +327,9 @@ function readValue(): boolean {
       } else {
         return false;
       }
-      skipWs();
-      if (b[p] === 0x2c) {
-        p++;
-        skipWs();
-        continue;
-      }
-      if (b[p] !== 0x7d) return false;
-      p++;
-      break;
+      const more = afterMember(0x7d);
+      if (more < 0) return false;
+      if (more === 0) break;
     }
     if (!haveV) return false;
     numValue = v;
@@ -359,15 +366,9 @@ function readValues(station: Station, against: Against): boolean {
     }
     if (!readValue()) return false;
     k++;
-    skipWs();
-    if (b[p] === 0x2c) {
-      p++;
-      skipWs();
-      continue;
-    }
-    if (b[p] !== 0x7d) return false;
-    p++;
-    break;
+    const more = afterMember(0x7d);
+    if (more < 0) return false;
+    if (more === 0) break;
   }
   // A first reading with fewer metrics than the layout: a layout of its own.
   if (!collected && k !== layout!.keys.length) {
@@ -413,15 +414,9 @@ function readReading(station: Station, against: Against): boolean {
     } else {
       return false;
     }
-    skipWs();
-    if (b[p] === 0x2c) {
-      p++;
-      skipWs();
-      continue;
-    }
-    if (b[p] !== 0x7d) return false;
-    p++;
-    break;
+    const more = afterMember(0x7d);
+    if (more < 0) return false;
+    if (more === 0) break;
   }
   if (!haveTs || !haveValues) return false;
   readingCount++;
@@ -455,29 +450,17 @@ function scan(station: Station, against: Against): number {
       skipWs();
       for (;;) {
         if (!readReading(station, against)) return -1;
-        skipWs();
-        if (b[p] === 0x2c) {
-          p++;
-          skipWs();
-          continue;
-        }
-        if (b[p] !== 0x5d) return -1;
-        p++;
-        break;
+        const more = afterMember(0x5d);
+        if (more < 0) return -1;
+        if (more === 0) break;
       }
       haveReadings = true;
     } else {
       return -1;
     }
-    skipWs();
-    if (b[p] === 0x2c) {
-      p++;
-      skipWs();
-      continue;
-    }
-    if (b[p] !== 0x7d) return -1;
-    p++;
-    break;
+    const more = afterMember(0x7d);
+    if (more < 0) return -1;
+    if (more === 0) break;
   }
   skipWs();
   if (p !== n || seq === -1) return -1;
