@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { MAX_VALUES_PER_READING } from '@shanshui/models';
-import type { AgentConfig } from '@shanshui/models';
+import * as z from 'zod';
+import { MAX_VALUES_PER_READING } from '@shanshui/models/edge';
+import type { AgentConfig } from '@shanshui/models/edge';
 import { AgentError, describeIssues } from './errors.ts';
 import { ReadingBuffer } from './buffer/reading-buffer.ts';
 import type { BufferItemInput, Priority, ReadingBufferStats } from './buffer/reading-buffer.ts';
