@@ -28,8 +28,10 @@ type OpcuaSourceCtor = new (o: {
 // Each protocol's module is loaded only when a config has a source of its kind (`import()` in
 // #create): node-opcua costs tens of MB of memory that an HJ 212-only gateway should not pay,
 // and an idle agent with no source carries no codec at all (docs/benchmarks.md, "Edge agent").
-async function loadOpcuaSource(): Promise<OpcuaSourceCtor> {
+async function loadOpcuaSource(opcuaLogs: Logger | undefined): Promise<OpcuaSourceCtor> {
   const mod = (await import('./opcua/opcua-source.ts')) as { OpcuaSource: OpcuaSourceCtor };
+  // node-opcua-debug too loads only now; its writers are process-wide, set before the first client logs.
+  if (opcuaLogs) (await import('./opcua/opcua-log-bridge.ts')).routeOpcuaLogs(opcuaLogs);
   return mod.OpcuaSource;
 }
 
@@ -67,6 +69,8 @@ export interface SourceSetOptions {
   readonly logger: Logger;
   /** Queues an event for `up/events` (the agent's reportEvent): fields a source could not store go there as `dead_field` events. Default: logged only. */
   readonly reportEvent?: (event: Record<string, string | number | boolean>) => void;
+  /** Where node-opcua's own console lines go (process-wide, `routeOpcuaLogs`) once an OPC-UA source loads. Default: left on the console. */
+  readonly opcuaLogs?: Logger;
 }
 
 const snake = (s: string): string => s.replace(/([A-Z])/g, '_$1').toLowerCase();
@@ -266,7 +270,7 @@ export class SourceSet {
           name,
           commands: config.commands.map((c) => c.name),
           start: async () => {
-            const OpcuaSource = await loadOpcuaSource();
+            const OpcuaSource = await loadOpcuaSource(this.#o.opcuaLogs);
             source = new OpcuaSource({ config, stationId: this.#o.stationId, pkiDir: this.#o.pkiDir, logger, onReadings: sink });
             await source.start();
           },
