@@ -71,6 +71,9 @@ function token(): string {
   }
 }
 
+/** TLS errors of a certificate chain that ends in a CA this machine does not know. */
+const UNTRUSTED_CERTIFICATE = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
 async function call(method: string, path: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
@@ -80,13 +83,20 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    return fail(`cannot reach ${api}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const code = (cause as { code?: unknown } | null)?.code;
+    // Node's own advice (--use-system-ca) is not how `npm run cli` is run: say what is.
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/; if the root CA is installed locally.*$/, '');
+    const untrusted = typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code);
+    return fail(`cannot reach ${api}: ${reason}${untrusted ? `\n  the platform's certificate is from a CA this machine does not trust: name it, NODE_EXTRA_CA_CERTS=ca.pem npm run cli -- … (scripts/dev-ca.sh makes DIR/ca.pem)` : ''}`);
   }
   const text = await res.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (!res.ok) {
     const e = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}`);
+    const httpsOrigin = e?.code === 'API_ERR_TLS_REQUIRED' ? /https:\/\/[^/\s]+/.exec(e.message ?? '')?.[0] : undefined;
+    const hint = httpsOrigin ? `\n  the API is on HTTPS: SHANSHUI_CLI_API=${httpsOrigin} npm run cli -- … (or --api ${httpsOrigin}); with a private CA also NODE_EXTRA_CA_CERTS=ca.pem` : '';
+    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}${hint}`);
   }
   return parsed;
 }
