@@ -197,7 +197,14 @@ if (values.help || !group) {
 } else if (group === 'station' && action === 'token' && arg) {
   const res = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/bootstrap-tokens`, values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {})) as { token: string; expiresAt: string };
   print(res);
-  process.stderr.write(`\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway:\n  npm run agent -- provision --server ${api} --token ${res.token}\n`);
+  // A platform behind a private CA (the one this CLI was told to trust): the gateway needs it too.
+  const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+  const ca = api.startsWith('https:') && extraCa ? ` --ca ${extraCa}` : '';
+  const provision = `provision --server ${api} --token ${res.token}${ca}`;
+  process.stderr.write(
+    `\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway${ca ? ' (with that CA file copied there)' : ''}:\n` +
+      `  shanshui-agent ${provision}\n  (in the repository: npm run agent -- ${provision})\n`,
+  );
 } else if (group === 'station' && action === 'config' && arg) {
   if (values.file === undefined) {
     const shown = (await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`)) as { agent?: AgentStatus };

@@ -8,6 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runAgentCli } from '../support/agent-cli.ts';
 import { PLATFORM_CLI } from '../support/platform-cli.ts';
 import type { CliResult } from '../support/platform-cli.ts';
 import { startTestPlatform } from '../support/test-platform.ts';
@@ -52,4 +53,22 @@ test('plain HTTP: the refusal names the HTTPS address to set; a private CA: the 
   const trusted = await cli({ SHANSHUI_CLI_API: https, NODE_EXTRA_CA_CERTS: path.join(certs.dir, 'ca.pem') }, 'station', 'list');
   expect(trusted).toMatchObject({ code: 0, stderr: '' });
   expect(JSON.parse(trusted.stdout)).toMatchObject({ items: [] });
+});
+
+test('station token under a private CA: the printed provision line carries --ca, and run as printed it provisions the gateway', async () => {
+  const https = `https://127.0.0.1:${tp.platform.httpsPort}`;
+  const ca = path.join(certs.dir, 'ca.pem');
+  await tp.register({ id: 'gw-tls-hint-01', domain: 'reservoir' });
+  const issued = await cli({ SHANSHUI_CLI_API: https, NODE_EXTRA_CA_CERTS: ca }, 'station', 'token', 'gw-tls-hint-01');
+  expect(issued.code).toBe(0);
+  const line = /\(in the repository: npm run agent -- (provision .*)\)$/m.exec(issued.stderr)?.[1];
+  expect(line, issued.stderr).toContain(`--ca ${ca}`);
+  expect(issued.stderr).toMatch(/shanshui-agent provision --server \S+ --token \S+ --ca \S+/);
+  const dir = await tempDir();
+  try {
+    const provisioned = await runAgentCli([...line!.split(' '), '--dir', dir.dir]);
+    expect(provisioned, provisioned.stderr).toMatchObject({ code: 0 });
+  } finally {
+    await dir.remove();
+  }
 });
