@@ -163,10 +163,15 @@ if (values.help || !group) {
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(values.attr ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
-  })) as { credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
+  })) as { station: { id: string; gatewayId?: string }; credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
   print(res);
   const broker = res.credentials.mqtt['tls'] ?? res.credentials.mqtt['tcp'];
-  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`);
+  const gateway = res.station.gatewayId;
+  process.stderr.write(
+    gateway
+      ? `\n子站 — a child station: its readings come through its gateway ${gateway} (its own CONNECT is refused); map its device to ${res.station.id} in the gateway's config (npm run cli -- station config ${gateway} --file F.json)\n`
+      : `\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`,
+  );
 } else if (group === 'station' && action === 'update' && arg) {
   if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
   // --attr adds or changes attributes; the others (flood-limit levels and the like, which rules use) are kept.
