@@ -2,7 +2,7 @@
  * `npm run demo`: the platform with its own local InfluxDB and a demo fleet of simulated
  * stations across every catalogue domain and the departments of a Guangdong city, publishing live
  * through the real MQTT broker. Demo credentials are kept in `{dataDir}/demo-fleet.json`
- * (the platform itself keeps only scrypt hashes). With the fleet on, an edge gateway too, set
+ * (the platform itself keeps only keyed hashes). With the fleet on, an edge gateway too, set
  * up as a technician would (see demo-gateway.ts): its agent in `{dataDir}/demo-agent/`, fed over
  * TCP by a simulated HJ 212 数采仪 and a simulated SL 651 RTU, and polling and commanding a
  * simulated Modbus TCP sluice-gate controller. Environment variables as for `npm start`.

@@ -83,7 +83,7 @@ export const ConfigSchema = z
         wsPort: port.optional(),
         /** The broker URL devices are told to use (station add, gateway provisioning), e.g. `mqtts://iot.example.cn:8883`: where they reach the platform from outside (NAT, load balancer). Unset = the host name the API was called by, with `mqttPort`. */
         publicMqttUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
-        /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/healthz` and `/metrics` (see `httpPlainApi`). */
+        /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/livez`, `/readyz`, `/healthz` and `/metrics` (see `httpPlainApi`). */
         httpPort: port.default(8080),
         /** HTTPS API port, when `tlsCert` and `tlsKey` are set. Default 8443; 0 picks a free port. */
         httpsPort: port.default(8443),
