@@ -81,6 +81,11 @@ export class DeliveryHandover {
     });
   }
 
+  /** Resolves when the work started so far (reads, saves) is done. */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
   /** Writes what is pending (departures) and stops. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
