@@ -6,8 +6,8 @@
  *   station list [--domain D] [--department D] [--region R] [--limit N] [--cursor C]   (lists: the next page's --cursor is printed after a page)
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
- *   station config ID [--file F.json [--wait SEC]]   show desired and applied config, or publish F.json (exit 3: the agent rejected it)
- *   command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]   remote control (遥控): send, wait for the answer (exit 3: failed or expired)
+ *   station config ID [--file F.json] [--wait SEC]   show desired and applied config, or publish F.json and wait for the agent (default 15 s; 0: do not wait)
+ *   command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]   remote control (遥控): send, wait for the answer (default 30 s)
  *   command list ID | command show COMMAND_ID
  *   dead-letters [--device ID] [--limit N] [--cursor C]
  *   delivery [--limit N] [--cursor C]
@@ -17,12 +17,32 @@
  * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
  * SHANSHUI_CLI_TOKEN, else the platform's generated `./.data/admin-token`. A user's password:
  * SHANSHUI_CLI_PASSWORD, else a generated one printed once.
+ * Exit codes: 0 done (for station config: the agent runs the desired version; for command send:
+ * carried out) · 2 bad input, or the API refused the request · 3 the agent rejected the config,
+ * or the command failed or expired · 4 not confirmed yet: published or queued, but the agent has
+ * not answered within --wait (offline?) — it still gets it when it connects; ask again later.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 
-const { values, positionals } = parseArgs({
+/** What a script can tell apart by the exit code (documented in --help and the README). */
+const EXIT = {
+  /** Bad input, or the API refused the request. */
+  invalid: 2,
+  /** The agent rejected the config; the command failed or expired. */
+  refused: 3,
+  /** Published or queued, but not confirmed by the agent within --wait. */
+  pending: 4,
+} as const;
+
+function fail(message: string): never {
+  process.stderr.write(`shanshui: ${message}\n`);
+  process.exit(EXIT.invalid);
+}
+
+const { values, positionals } = parseOptions({
   allowPositionals: true,
   options: {
     api: { type: 'string' },
@@ -54,11 +74,18 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 19).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
-function fail(message: string): never {
-  process.stderr.write(`shanshui: ${message}\n`);
-  process.exit(2);
+/** parseArgs, with an option it cannot read (`--wait -1`, `--bogus`) as exit 2 and one line, not a stack trace. */
+function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message.split('\n')[0]! : String(err));
+  }
 }
+
+// --help: this file's opening comment, up to its end.
+const head = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+const usage = head.slice(1, head.indexOf(' */')).map((l) => l.replace(/^ \*\s?/, '')).join('\n');
 
 const api = values.api ?? process.env['SHANSHUI_CLI_API'] ?? 'http://localhost:8080';
 function token(): string {
@@ -95,6 +122,14 @@ function num(name: string, v: string | undefined): number {
   if (v === undefined) return fail(`--${name} is required`);
   const n = Number(v);
   if (!Number.isFinite(n)) fail(`--${name} must be a number, got ${v}`);
+  return n;
+}
+
+/** --wait in seconds (`fallback` when not given); 0 checks once without waiting. */
+function waitSeconds(fallback: number): number {
+  if (values.wait === undefined) return fallback;
+  const n = num('wait', values.wait);
+  if (n < 0) fail(`--wait must be 0 or more seconds, got ${values.wait}`);
   return n;
 }
 
@@ -194,7 +229,11 @@ if (values.help || !group) {
     print(shown);
     const a = shown.agent;
     if (a) process.stderr.write(`\ndesired version ${a.desiredVersion} · agent runs ${a.applied?.version ?? a.rejected?.runningVersion ?? '?'} · ${a.state}${a.state === 'rejected' ? `: ${a.rejected?.reason ?? ''}` : ''}\n`);
+    // The same exit codes as after publishing: a script can ask "does the agent run it yet?".
+    if (a?.state === 'rejected') process.exit(EXIT.refused);
+    if (a?.state !== 'applied') process.exit(EXIT.pending);
   } else {
+    const waitSec = waitSeconds(15);
     let config: unknown;
     try {
       config = JSON.parse(readFileSync(values.file, 'utf8'));
@@ -204,7 +243,6 @@ if (values.help || !group) {
     const put = (await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config)) as { config: { version: number } };
     print(put);
     // Published is not applied: wait for the agent's answer, and fail when it refuses the config.
-    const waitSec = values.wait !== undefined ? num('wait', values.wait) : 15;
     const deadline = Date.now() + waitSec * 1000;
     let status: AgentStatus | undefined;
     for (;;) {
@@ -216,14 +254,16 @@ if (values.help || !group) {
       process.stderr.write(`\n网关已应用 — the agent applied version ${put.config.version}.\n`);
     } else if (status?.state === 'rejected') {
       process.stderr.write(`\n网关拒绝了此配置 — the agent REJECTED version ${put.config.version}: ${status.rejected?.reason ?? ''}\nIt keeps running version ${status.rejected?.runningVersion ?? status.applied?.version ?? '?'}. Fix the config and publish a higher version.\n`);
-      process.exit(3);
+      process.exit(EXIT.refused);
     } else {
-      process.stderr.write(`\n已发布，网关尚未确认 — published; the agent has not answered within ${waitSec} s (offline?). It gets the config when it connects: check with \`npm run cli -- station config ${arg}\`.\n`);
+      process.stderr.write(`\n已发布，网关尚未确认 — published, NOT yet applied: the agent has not answered within ${waitSec} s (offline?). It gets the config when it connects: check with \`npm run cli -- station config ${arg}\` (exit 0 once applied).\n`);
+      process.exit(EXIT.pending);
     }
   }
 } else if (group === 'command' && action === 'send' && arg) {
   const name = positionals[3];
   if (!name) fail('command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]');
+  const waitSec = waitSeconds(30);
   let args: unknown = {};
   if (values.args !== undefined) {
     try {
@@ -234,7 +274,6 @@ if (values.help || !group) {
   }
   const sent = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/commands`, { name, args, ...(values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {}) })) as { command: CommandView };
   // Accepted is not done: wait for the device's answer, and fail when it reports a failure.
-  const waitSec = values.wait !== undefined ? num('wait', values.wait) : 30;
   const deadline = Date.now() + waitSec * 1000;
   let command = sent.command;
   while (!['succeeded', 'failed', 'expired'].includes(command.state) && Date.now() < deadline) {
@@ -246,9 +285,10 @@ if (values.help || !group) {
     process.stderr.write(`\n已执行 — ${arg} carried out ${name}${command.result !== null && command.result !== undefined ? `: ${JSON.stringify(command.result)}` : ''}.\n`);
   } else if (command.state === 'failed' || command.state === 'expired') {
     process.stderr.write(`\n未执行 — ${arg} did NOT carry out ${name}: ${command.state === 'expired' ? 'no answer before it expired' : (command.error ?? 'failed')}.\n`);
-    process.exit(3);
+    process.exit(EXIT.refused);
   } else {
-    process.stderr.write(`\n已受理，设备尚未回复 — accepted (${command.state}); ${arg} has not answered within ${waitSec} s (offline?). Check with \`npm run cli -- command show ${command.id}\`.\n`);
+    process.stderr.write(`\n已受理，设备尚未回复 — accepted (${command.state}), NOT yet carried out: ${arg} has not answered within ${waitSec} s (offline?). Check with \`npm run cli -- command show ${command.id}\`.\n`);
+    process.exit(EXIT.pending);
   }
 } else if (group === 'command' && action === 'list' && arg) {
   print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/commands${query({ limit: values.limit })}`));
