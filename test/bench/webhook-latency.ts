@@ -18,6 +18,7 @@
  *   --rate=25000        background readings per second, paced (0: as fast as the windows allow)
  *   --max-seconds=45    cap on the measuring phase
  *   --cpu-prof=DIR      run the platform under --cpu-prof, its profile written to DIR
+ *   --platform-node-args="--flag …"   extra Node flags for the platform process (e.g. GC settings to compare)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +51,8 @@ export interface WebhookLatencyOptions {
   readonly maxSeconds: number;
   /** Run the platform under --cpu-prof and move its profile here. */
   readonly cpuProfDir?: string;
+  /** Extra Node flags for the platform process. */
+  readonly platformNodeArgs?: readonly string[];
 }
 
 export interface WebhookLatencyResult {
@@ -138,7 +141,7 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       logFile: path.join(tmp.dir, 'platform.log'),
       fdNeed: o.devices + 1024,
       config: { webhookAllowNetworks: '127.0.0.0/8' },
-      nodeArgs: o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      nodeArgs: [...(o.platformNodeArgs ?? []), ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
     });
     progress(`webhook-latency: platform pid ${platform.pid}, influxd pid ${influxd.pid}`);
 
@@ -271,6 +274,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '25000' },
       'max-seconds': { type: 'string', default: '45' },
       'cpu-prof': { type: 'string' },
+      'platform-node-args': { type: 'string' },
     },
   });
   const o: WebhookLatencyOptions = {
@@ -281,6 +285,7 @@ async function main(): Promise<void> {
     rate: Number(values.rate),
     maxSeconds: Number(values['max-seconds']),
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
+    ...(values['platform-node-args'] ? { platformNodeArgs: values['platform-node-args'].split(/\s+/).filter(Boolean) } : {}),
   };
   const result = await benchWebhookLatency(o);
   process.stdout.write(`${renderWebhookLatency(result)}\n`);
