@@ -33,6 +33,7 @@ const PROGRAMS: { file: string; runAs: string }[] = [
   { file: 'web/build/main.ts', runAs: 'npm run build -w web' },
   { file: 'web/build/write-china-boundaries.ts', runAs: 'npm run boundaries -w web' },
   { file: 'scripts/dev-ca.sh', runAs: 'scripts/dev-ca.sh' },
+  { file: 'dashboards/src/write-dashboards.ts', runAs: 'node dashboards/src/write-dashboards.ts' },
 ];
 
 for (const { file, runAs } of PROGRAMS) {
