@@ -19,6 +19,14 @@ import type { StationInput } from '@shanshui/models';
 
 const demoStation = (i: number): StationInput => demoFleetStation(i, 'demo');
 
+if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+  process.stdout.write(
+    'usage: npm run demo   the platform with its own local InfluxDB, a fleet of simulated stations\n' +
+      '                      (SHANSHUI_DEMO_STATIONS, default 24) and a demo edge gateway; prints commands to try; Ctrl-C stops it.\n' +
+      '                      The same SHANSHUI_* settings as npm start (README, "Configuration").\n',
+  );
+  process.exit(0);
+}
 const env = { ...process.env };
 env['SHANSHUI_DEMO_STATIONS'] ??= '24';
 const config = loadConfig(env);

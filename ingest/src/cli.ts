@@ -98,6 +98,9 @@ function token(): string {
   }
 }
 
+/** TLS errors of a certificate chain that ends in a CA this machine does not know. */
+const UNTRUSTED_CERTIFICATE = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
 async function call(method: string, path: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
@@ -107,13 +110,20 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    return fail(`cannot reach ${api}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const code = (cause as { code?: unknown } | null)?.code;
+    // Node's own advice (--use-system-ca) is not how `npm run cli` is run: say what is.
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/; if the root CA is installed locally.*$/, '');
+    const untrusted = typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code);
+    return fail(`cannot reach ${api}: ${reason}${untrusted ? `\n  the platform's certificate is from a CA this machine does not trust: name it, NODE_EXTRA_CA_CERTS=ca.pem npm run cli -- … (scripts/dev-ca.sh makes DIR/ca.pem)` : ''}`);
   }
   const text = await res.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (!res.ok) {
     const e = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}`);
+    const httpsOrigin = e?.code === 'API_ERR_TLS_REQUIRED' ? /https:\/\/[^/\s]+/.exec(e.message ?? '')?.[0] : undefined;
+    const hint = httpsOrigin ? `\n  the API is on HTTPS: SHANSHUI_CLI_API=${httpsOrigin} npm run cli -- … (or --api ${httpsOrigin}); with a private CA also NODE_EXTRA_CA_CERTS=ca.pem` : '';
+    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}${hint}`);
   }
   return parsed;
 }
@@ -188,10 +198,15 @@ if (values.help || !group) {
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(values.attr ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
-  })) as { credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
+  })) as { station: { id: string; gatewayId?: string }; credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
   print(res);
   const broker = res.credentials.mqtt['tls'] ?? res.credentials.mqtt['tcp'];
-  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`);
+  const gateway = res.station.gatewayId;
+  process.stderr.write(
+    gateway
+      ? `\n子站 — a child station: its readings come through its gateway ${gateway} (its own CONNECT is refused); map its device to ${res.station.id} in the gateway's config (npm run cli -- station config ${gateway} --file F.json)\n`
+      : `\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`,
+  );
 } else if (group === 'station' && action === 'update' && arg) {
   if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
   // --attr adds or changes attributes; the others (flood-limit levels and the like, which rules use) are kept.
@@ -222,7 +237,14 @@ if (values.help || !group) {
 } else if (group === 'station' && action === 'token' && arg) {
   const res = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/bootstrap-tokens`, values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {})) as { token: string; expiresAt: string };
   print(res);
-  process.stderr.write(`\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway:\n  npm run agent -- provision --server ${api} --token ${res.token}\n`);
+  // A platform behind a private CA (the one this CLI was told to trust): the gateway needs it too.
+  const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+  const ca = api.startsWith('https:') && extraCa ? ` --ca ${extraCa}` : '';
+  const provision = `provision --server ${api} --token ${res.token}${ca}`;
+  process.stderr.write(
+    `\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway${ca ? ' (with that CA file copied there)' : ''}:\n` +
+      `  shanshui-agent ${provision}\n  (in the repository: npm run agent -- ${provision})\n`,
+  );
 } else if (group === 'station' && action === 'config' && arg) {
   if (values.file === undefined) {
     const shown = (await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`)) as { agent?: AgentStatus };

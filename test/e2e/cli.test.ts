@@ -56,6 +56,9 @@ test('cli: a child station behind a gateway — station add --gateway, station u
   const child = await add('cli-rtu-1', 'water', '--gateway', 'cli-gw-1');
   assert.equal(child.code, 0, child.stderr);
   assert.equal(JSON.parse(child.stdout).station.gatewayId, 'cli-gw-1');
+  // A child has no MQTT session of its own (its CONNECT is refused): the hint says where its readings come from instead.
+  assert.doesNotMatch(child.stderr, /Publish readings to/);
+  assert.match(child.stderr, /through its gateway cli-gw-1/);
   const moved = await cli('station', 'update', 'cli-rtu-1', '--gateway', 'cli-gw-2', '--name', '流溪河 1 号测站');
   assert.equal(moved.code, 0, moved.stderr);
   assert.deepEqual({ gatewayId: JSON.parse(moved.stdout).station.gatewayId, name: JSON.parse(moved.stdout).station.name }, { gatewayId: 'cli-gw-2', name: '流溪河 1 号测站' });
