@@ -249,9 +249,20 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       cleanups.push(() => clearInterval(syncTimer));
     }
     const provisioning = store.provisioning;
-    const sequences = new SequenceTracker(await store.delivery.load());
+    // Cluster: a device's statistics move with it from node to node (and every node shows them all):
+    // each node saves what it counted during a device's stay, and reads the stays of the others.
+    const clustered = store.backend === 'postgres';
+    const sequences = new SequenceTracker(clustered ? undefined : await store.delivery.load());
+    let deliveryHandover: DeliveryHandover | undefined;
+    if (clustered) {
+      // Stays this node left open when it last ran (killed, or stopped before saving them) are complete.
+      await store.delivery.endStaysOf(nodeId);
+      deliveryHandover = new DeliveryHandover({ tracker: sequences, store: store.delivery, logger, nodeId });
+      await deliveryHandover.refresh();
+    }
+    const handover = deliveryHandover;
     // Sequence bookkeeping is saved in batches, off the publish path.
-    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
+    const saveStats = (): Promise<void> => (handover ? handover.saveChanged() : store.delivery.save(sequences.takeDirty()));
     const statsTimer = setInterval(() => {
       saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     }, 5000);
@@ -259,11 +270,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       clearInterval(statsTimer);
       await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
-    // Cluster: a device's statistics move with it from node to node (and every node shows them all).
-    let deliveryHandover: DeliveryHandover | undefined;
-    if (store.backend === 'postgres') {
-      const handover = new DeliveryHandover({ tracker: sequences, store: store.delivery, logger });
-      deliveryHandover = handover;
+    if (handover) {
       const refreshTimer = setInterval(() => void handover.refresh().catch(() => undefined), config.warnings.reloadMs);
       cleanups.push(async () => {
         clearInterval(refreshTimer);
