@@ -332,31 +332,33 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     if (acceptPool) cleanups.push(() => acceptPool.close());
 
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
-    const appendDurably = async (lines: string): Promise<void> => {
-      try {
-        await spool.append(lines);
-      } catch (err) {
-        if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
-        throw err;
-      }
-    };
+    // One promise, straight on the spool's completion callback (no async wrapper per message).
+    const appendDurably = (lines: string): Promise<void> =>
+      new Promise((resolve, reject) =>
+        spool.appendWith(lines, (err) => {
+          if (!err) return resolve();
+          if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
+          reject(err);
+        }),
+      );
 
     // Readings and dead letters of one message, each to its spool, side by side; the PUBACK waits for both.
-    const appendAll = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+    // The common message (no dead letter) is the readings' one append, no further promise.
+    const appendAll = (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+      if (deadLetters.length === 0) return lines ? appendDurably(lines) : Promise.resolve();
+      return appendWithLetters(lines, deadLetters);
+    };
+    const appendWithLetters = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
       const letters = deadLetters.map((d) => toDeadLetterRecord(d));
-      if (letters.length === 0) {
-        if (lines) await appendDurably(lines);
-      } else {
-        const appendLetter = async (record: string): Promise<void> => {
-          try {
-            await deadLetterSpool.append(record);
-          } catch (err) {
-            if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
-            throw err;
-          }
-        };
-        await Promise.all([...(lines ? [appendDurably(lines)] : []), ...letters.map(appendLetter)]);
-      }
+      const appendLetter = async (record: string): Promise<void> => {
+        try {
+          await deadLetterSpool.append(record);
+        } catch (err) {
+          if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
+          throw err;
+        }
+      };
+      await Promise.all([...(lines ? [appendDurably(lines)] : []), ...letters.map(appendLetter)]);
       for (const d of deadLetters) {
         metrics.deadLetters.inc({ code: d.code });
         deadLetterLog.note(d);
