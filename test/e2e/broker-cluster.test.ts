@@ -80,6 +80,25 @@ test('a command published through node 2 reaches the device connected to node 3'
   await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"c1"}']);
 });
 
+test('device subscriptions open no Redis channel of their own: one pattern per node carries every downlink', async () => {
+  const stats = new Redis(redis.url);
+  try {
+    const dev = await device(nodes[1]!, 'pattern-dev');
+    const messages = received(dev);
+    await dev.subscribeAsync(['shanshui/v1/pattern-dev/down/config', 'shanshui/v1/pattern-dev/down/command'], { qos: 1 });
+    expect(await stats.pubsub('CHANNELS', 'shanshui/*')).toEqual([]);
+    await nodes[2]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/command', Buffer.from('{"id":"p1"}'), { qos: 1 });
+    await expect.poll(() => messages.map((m) => m.topic), { timeout: 30_000 }).toEqual(['shanshui/v1/pattern-dev/down/command']);
+    // Unsubscribed (here: gone), it hears nothing more; the other nodes never delivered it.
+    await dev.unsubscribeAsync('shanshui/v1/pattern-dev/down/command');
+    await nodes[0]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/command', Buffer.from('{"id":"p2"}'), { qos: 1 });
+    await nodes[0]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/config', Buffer.from('{"v":1}'), { qos: 1 });
+    await expect.poll(() => messages.map((m) => m.topic), { timeout: 30_000 }).toEqual(['shanshui/v1/pattern-dev/down/command', 'shanshui/v1/pattern-dev/down/config']);
+  } finally {
+    stats.disconnect();
+  }
+});
+
 test('retained config published through node 1 reaches a device that connects later to node 3', async () => {
   await nodes[0]!.broker.publishToDevice('shanshui/v1/cfg-dev/down/config', Buffer.from('{"version":7}'), { qos: 1, retain: true });
   const dev = await device(nodes[2]!, 'cfg-dev');
