@@ -250,6 +250,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
         httpPort: ports[i]!.http,
         inspector: true,
         nodeArgs,
+        // Several nodes starting at once on two cores, with their devices knocking.
+        readyTimeoutMs: 180_000,
         // Default settings but for what a bench needs: the first node's database, one key, no example rules, room for the devices.
         config: { databaseUrl, redisUrl: redis.url, secretKey: key.toString('hex'), nodeId: `node-${i + 1}`, defaultRules: false, maxConnections: o.perProcess + 1000 },
       });
@@ -355,7 +357,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     // restarts it: every node stopped at once, then every node started at once; the devices retry meanwhile.
     progress('cluster: stopping every node (reconnect storm)');
     const stopAt = performance.now();
-    await Promise.all(nodes.splice(0).map((n) => n.stop(30_000)));
+    // A clean stop ends every session (its will published, its presence written): thousands each.
+    await Promise.all(nodes.splice(0).map((n) => n.stop(180_000)));
     const stopSeconds = (performance.now() - stopAt) / 1000;
     const failedBefore = (await total()).failed;
     const redisBeforeStorm = await redisTotalCommands(redis.port);
