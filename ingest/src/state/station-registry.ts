@@ -60,6 +60,13 @@ export class StationRegistry {
     // Where the change feed stands before the load: whatever changes meanwhile is read again.
     registry.#changeCursor = (await store.changesSince(undefined)).lastId;
     for (const s of await store.all()) registry.#put(s);
+    // Their keyed hashes too, in a few bulk reads: a reconnect storm after a restart then verifies
+    // every CONNECT from memory instead of a query per handful of devices (a changed secret
+    // anywhere drops its hash: the notice, and the change feed from the cursor read above).
+    const ids = [...registry.#cache.keys()];
+    for (let i = 0; i < ids.length; i += 5000) {
+      for (const [id, hash] of await store.secretHashes(ids.slice(i, i + 5000))) if (hash.startsWith('hmac-sha256$')) registry.#hashes.set(id, hash);
+    }
     return registry;
   }
 
