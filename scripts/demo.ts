@@ -2,7 +2,7 @@
  * `npm run demo`: the platform with its own local InfluxDB and a demo fleet of simulated
  * stations across every catalogue domain and the departments of a Guangdong city, publishing live
  * through the real MQTT broker. Demo credentials are kept in `{dataDir}/demo-fleet.json`
- * (the platform itself keeps only scrypt hashes). With the fleet on, an edge gateway too, set
+ * (the platform itself keeps only keyed hashes). With the fleet on, an edge gateway too, set
  * up as a technician would (see demo-gateway.ts): its agent in `{dataDir}/demo-agent/`, fed over
  * TCP by a simulated HJ 212 数采仪 and a simulated SL 651 RTU, and polling and commanding a
  * simulated Modbus TCP sluice-gate controller. Environment variables as for `npm start`.
@@ -19,6 +19,14 @@ import type { StationInput } from '@shanshui/models';
 
 const demoStation = (i: number): StationInput => demoFleetStation(i, 'demo');
 
+if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+  process.stdout.write(
+    'usage: npm run demo   the platform with its own local InfluxDB, a fleet of simulated stations\n' +
+      '                      (SHANSHUI_DEMO_STATIONS, default 24) and a demo edge gateway; prints commands to try; Ctrl-C stops it.\n' +
+      '                      The same SHANSHUI_* settings as npm start (README, "Configuration").\n',
+  );
+  process.exit(0);
+}
 const env = { ...process.env };
 env['SHANSHUI_DEMO_STATIONS'] ??= '24';
 const config = loadConfig(env);

@@ -10,7 +10,13 @@
 # Keys are EC P-256, certificates SHA-256, valid 825 days (the limit clients accept for servers).
 # For production use your organisation's CA; never ship ca.key to a gateway.
 set -euo pipefail
-dir=${1:?usage: dev-ca.sh DIR [HOSTNAME …] | DIR --device DEVICE_ID}
+usage='usage: scripts/dev-ca.sh DIR [HOSTNAME|IP …]      a CA and a server certificate in DIR (SANs localhost, 127.0.0.1, ::1 and those given)
+       scripts/dev-ca.sh DIR --device DEVICE_ID   a device client certificate, CN=DEVICE_ID, in DIR/devices/'
+case "${1:-}" in
+  -h | --help) echo "$usage"; exit 0 ;;
+  '' | -*) echo "$usage" >&2; exit 2 ;;
+esac
+dir=$1
 shift
 mkdir -p "$dir"
 umask 077

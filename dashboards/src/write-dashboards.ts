@@ -9,6 +9,10 @@ import { buildDashboards, dashboardJson } from './build-dashboards.ts';
 
 const JSON_DIR = path.join(import.meta.dirname, '..', 'provisioning', 'dashboards', 'json');
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write('usage: node dashboards/src/write-dashboards.ts           rewrite provisioning/dashboards/json from the generator\n       node dashboards/src/write-dashboards.ts --check   exit 1 when the committed JSON is stale\n');
+  process.exit(0);
+}
 const check = process.argv.includes('--check');
 const built = buildDashboards();
 await mkdir(JSON_DIR, { recursive: true });

@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { MAX_VALUES_PER_READING } from '@shanshui/models';
-import type { AgentConfig } from '@shanshui/models';
+import * as z from 'zod';
+import { MAX_VALUES_PER_READING } from '@shanshui/models/edge';
+import type { AgentConfig } from '@shanshui/models/edge';
 import { AgentError, describeIssues } from './errors.ts';
 import { ReadingBuffer } from './buffer/reading-buffer.ts';
 import type { BufferItemInput, Priority, ReadingBufferStats } from './buffer/reading-buffer.ts';
@@ -66,7 +66,7 @@ export const AgentOptionsSchema = z.strictObject({
   reconnectMaxMs: z.number().int().min(1).optional(),
   /** Reported as agent_version. Default AGENT_VERSION. */
   agentVersion: z.string().default(AGENT_VERSION),
-  /** pino logger; children per component. Default silent. */
+  /** pino logger; children per component; node-opcua's own lines go to it too once an OPC-UA source loads (process-wide). Default silent. */
   logger: logger.optional(),
 });
 export type AgentOptions = z.input<typeof AgentOptionsSchema>;
@@ -207,6 +207,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     logger: o.logger ?? pino({ level: 'silent' }),
     sink: (readings) => take(readings),
     reportEvent: (event) => reportEvent(event),
+    // The program's logger also takes node-opcua's console lines, set when an OPC-UA source first loads.
+    ...(o.logger ? { opcuaLogs: o.logger } : {}),
   });
 
   const statusFields = (): Record<string, string | number | boolean> => {

@@ -18,8 +18,6 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
-import { routeOpcuaLogs } from './sources/opcua/opcua-log-bridge.ts';
 import { createAgent } from './agent.ts';
 import { AgentError } from './errors.ts';
 import { provisionAgent, ProvisionRefusedError } from './provision.ts';
@@ -100,10 +98,10 @@ async function main(argv: string[]): Promise<number> {
     // A person at a terminal reads human lines (pino-pretty); systemd, Docker and shippers get JSON.
     const format = String(process.env['SHANSHUI_AGENT_LOG_FORMAT'] ?? 'auto');
     const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+    // pino-pretty loads only for a terminal; node-opcua's own lines reach this logger through createAgent.
     const logger = pretty
-      ? pino({ level, base: { program: 'shanshui-agent' } }, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,program', sync: true }))
+      ? pino({ level, base: { program: 'shanshui-agent' } }, (await import('pino-pretty')).PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,program', sync: true }))
       : pino({ level, base: { program: 'shanshui-agent' } });
-    routeOpcuaLogs(logger);
     let agent;
     try {
       agent = await createAgent({

@@ -3,8 +3,8 @@
  * MQTT identity and secret, broker URLs, the station's domain. Validated on every load.
  */
 import path from 'node:path';
-import { z } from 'zod';
-import { DOMAINS } from '@shanshui/models';
+import * as z from 'zod';
+import { DOMAINS } from '@shanshui/models/edge';
 import { AgentError, describeIssues } from './errors.ts';
 import { readOptionalFile, writePrivateFile } from './config/private-file.ts';
 

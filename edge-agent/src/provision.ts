@@ -8,9 +8,9 @@
  * EDGE_ERR_PROVISION_REFUSED carrying the server's code and message.
  */
 import path from 'node:path';
-import { z } from 'zod';
-import { DOMAINS } from '@shanshui/models';
-import type { AgentConfig } from '@shanshui/models';
+import * as z from 'zod';
+import { DOMAINS } from '@shanshui/models/edge';
+import type { AgentConfig } from '@shanshui/models/edge';
 import { AgentError, describeIssues } from './errors.ts';
 import { ensurePrivateDir, writePrivateFile } from './config/private-file.ts';
 import { ConfigFile } from './config/config-file.ts';

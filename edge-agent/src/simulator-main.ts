@@ -12,7 +12,7 @@
  *   SHANSHUI_AGENT_LOG_LEVEL     pino level. Default info.
  */
 import { pino } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StationInput } from '@shanshui/models';
 import { demoFleetStation } from './sources/simulated/demo-fleet-station.ts';
 import { startSimulatedFleet } from './sources/simulated/simulated-fleet.ts';

@@ -6,8 +6,8 @@
  *   station list [--domain D] [--department D] [--region R] [--limit N] [--cursor C]   (lists: the next page's --cursor is printed after a page)
  *   station show ID | station rotate ID | station delete ID
  *   station token ID [--ttl SEC]        a one-time bootstrap token for the gateway (default 24 h)
- *   station config ID [--file F.json [--wait SEC]]   show desired and applied config, or publish F.json (exit 3: the agent rejected it)
- *   command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]   remote control (遥控): send, wait for the answer (exit 3: failed or expired)
+ *   station config ID [--file F.json] [--wait SEC]   show desired and applied config, or publish F.json and wait for the agent (default 15 s; 0: do not wait)
+ *   command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]   remote control (遥控): send, wait for the answer (default 30 s)
  *   command list ID | command show COMMAND_ID
  *   dead-letters [--device ID] [--limit N] [--cursor C]
  *   delivery [--limit N] [--cursor C]
@@ -17,12 +17,32 @@
  * Server: --api URL or SHANSHUI_CLI_API (default http://localhost:8080). Token: --token or
  * SHANSHUI_CLI_TOKEN, else the platform's generated `./.data/admin-token`. A user's password:
  * SHANSHUI_CLI_PASSWORD, else a generated one printed once.
+ * Exit codes: 0 done (for station config: the agent runs the desired version; for command send:
+ * carried out) · 2 bad input, or the API refused the request · 3 the agent rejected the config,
+ * or the command failed or expired · 4 not confirmed yet: published or queued, but the agent has
+ * not answered within --wait (offline?) — it still gets it when it connects; ask again later.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 
-const { values, positionals } = parseArgs({
+/** What a script can tell apart by the exit code (documented in --help and the README). */
+const EXIT = {
+  /** Bad input, or the API refused the request. */
+  invalid: 2,
+  /** The agent rejected the config; the command failed or expired. */
+  refused: 3,
+  /** Published or queued, but not confirmed by the agent within --wait. */
+  pending: 4,
+} as const;
+
+function fail(message: string): never {
+  process.stderr.write(`shanshui: ${message}\n`);
+  process.exit(EXIT.invalid);
+}
+
+const { values, positionals } = parseOptions({
   allowPositionals: true,
   options: {
     api: { type: 'string' },
@@ -54,11 +74,18 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const usage = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 19).map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n');
-function fail(message: string): never {
-  process.stderr.write(`shanshui: ${message}\n`);
-  process.exit(2);
+/** parseArgs, with an option it cannot read (`--wait -1`, `--bogus`) as exit 2 and one line, not a stack trace. */
+function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message.split('\n')[0]! : String(err));
+  }
 }
+
+// --help: this file's opening comment, up to its end.
+const head = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+const usage = head.slice(1, head.indexOf(' */')).map((l) => l.replace(/^ \*\s?/, '')).join('\n');
 
 const api = values.api ?? process.env['SHANSHUI_CLI_API'] ?? 'http://localhost:8080';
 function token(): string {
@@ -71,6 +98,9 @@ function token(): string {
   }
 }
 
+/** TLS errors of a certificate chain that ends in a CA this machine does not know. */
+const UNTRUSTED_CERTIFICATE = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
 async function call(method: string, path: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
@@ -80,13 +110,20 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    return fail(`cannot reach ${api}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const code = (cause as { code?: unknown } | null)?.code;
+    // Node's own advice (--use-system-ca) is not how `npm run cli` is run: say what is.
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/; if the root CA is installed locally.*$/, '');
+    const untrusted = typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code);
+    return fail(`cannot reach ${api}: ${reason}${untrusted ? `\n  the platform's certificate is from a CA this machine does not trust: name it, NODE_EXTRA_CA_CERTS=ca.pem npm run cli -- … (scripts/dev-ca.sh makes DIR/ca.pem)` : ''}`);
   }
   const text = await res.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (!res.ok) {
     const e = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}`);
+    const httpsOrigin = e?.code === 'API_ERR_TLS_REQUIRED' ? /https:\/\/[^/\s]+/.exec(e.message ?? '')?.[0] : undefined;
+    const hint = httpsOrigin ? `\n  the API is on HTTPS: SHANSHUI_CLI_API=${httpsOrigin} npm run cli -- … (or --api ${httpsOrigin}); with a private CA also NODE_EXTRA_CA_CERTS=ca.pem` : '';
+    return fail(`${res.status} ${e?.code ?? ''} ${e?.message ?? text}${hint}`);
   }
   return parsed;
 }
@@ -95,6 +132,14 @@ function num(name: string, v: string | undefined): number {
   if (v === undefined) return fail(`--${name} is required`);
   const n = Number(v);
   if (!Number.isFinite(n)) fail(`--${name} must be a number, got ${v}`);
+  return n;
+}
+
+/** --wait in seconds (`fallback` when not given); 0 checks once without waiting. */
+function waitSeconds(fallback: number): number {
+  if (values.wait === undefined) return fallback;
+  const n = num('wait', values.wait);
+  if (n < 0) fail(`--wait must be 0 or more seconds, got ${values.wait}`);
   return n;
 }
 
@@ -153,10 +198,15 @@ if (values.help || !group) {
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(values.attr ? { attributes } : {}),
     ...(values.gateway !== undefined ? { gatewayId: values.gateway } : {}),
-  })) as { credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
+  })) as { station: { id: string; gatewayId?: string }; credentials: { username: string; password: string; mqtt: Record<string, string>; topics: { readings: string } } };
   print(res);
   const broker = res.credentials.mqtt['tls'] ?? res.credentials.mqtt['tcp'];
-  process.stderr.write(`\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`);
+  const gateway = res.station.gatewayId;
+  process.stderr.write(
+    gateway
+      ? `\n子站 — a child station: its readings come through its gateway ${gateway} (its own CONNECT is refused); map its device to ${res.station.id} in the gateway's config (npm run cli -- station config ${gateway} --file F.json)\n`
+      : `\n设备凭据只显示这一次 — the password above is shown only once. Publish readings to ${res.credentials.topics.readings} at ${broker}\n`,
+  );
 } else if (group === 'station' && action === 'update' && arg) {
   if (values.gateway !== undefined && values.detach) fail('--gateway and --detach exclude each other');
   // --attr adds or changes attributes; the others (flood-limit levels and the like, which rules use) are kept.
@@ -187,14 +237,25 @@ if (values.help || !group) {
 } else if (group === 'station' && action === 'token' && arg) {
   const res = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/bootstrap-tokens`, values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {})) as { token: string; expiresAt: string };
   print(res);
-  process.stderr.write(`\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway:\n  npm run agent -- provision --server ${api} --token ${res.token}\n`);
+  // A platform behind a private CA (the one this CLI was told to trust): the gateway needs it too.
+  const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+  const ca = api.startsWith('https:') && extraCa ? ` --ca ${extraCa}` : '';
+  const provision = `provision --server ${api} --token ${res.token}${ca}`;
+  process.stderr.write(
+    `\n一次性令牌 — one-time token, shown only now, valid until ${res.expiresAt}. On the gateway${ca ? ' (with that CA file copied there)' : ''}:\n` +
+      `  shanshui-agent ${provision}\n  (in the repository: npm run agent -- ${provision})\n`,
+  );
 } else if (group === 'station' && action === 'config' && arg) {
   if (values.file === undefined) {
     const shown = (await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/config`)) as { agent?: AgentStatus };
     print(shown);
     const a = shown.agent;
     if (a) process.stderr.write(`\ndesired version ${a.desiredVersion} · agent runs ${a.applied?.version ?? a.rejected?.runningVersion ?? '?'} · ${a.state}${a.state === 'rejected' ? `: ${a.rejected?.reason ?? ''}` : ''}\n`);
+    // The same exit codes as after publishing: a script can ask "does the agent run it yet?".
+    if (a?.state === 'rejected') process.exit(EXIT.refused);
+    if (a?.state !== 'applied') process.exit(EXIT.pending);
   } else {
+    const waitSec = waitSeconds(15);
     let config: unknown;
     try {
       config = JSON.parse(readFileSync(values.file, 'utf8'));
@@ -204,7 +265,6 @@ if (values.help || !group) {
     const put = (await call('PUT', `/api/v1/stations/${encodeURIComponent(arg)}/config`, config)) as { config: { version: number } };
     print(put);
     // Published is not applied: wait for the agent's answer, and fail when it refuses the config.
-    const waitSec = values.wait !== undefined ? num('wait', values.wait) : 15;
     const deadline = Date.now() + waitSec * 1000;
     let status: AgentStatus | undefined;
     for (;;) {
@@ -216,14 +276,16 @@ if (values.help || !group) {
       process.stderr.write(`\n网关已应用 — the agent applied version ${put.config.version}.\n`);
     } else if (status?.state === 'rejected') {
       process.stderr.write(`\n网关拒绝了此配置 — the agent REJECTED version ${put.config.version}: ${status.rejected?.reason ?? ''}\nIt keeps running version ${status.rejected?.runningVersion ?? status.applied?.version ?? '?'}. Fix the config and publish a higher version.\n`);
-      process.exit(3);
+      process.exit(EXIT.refused);
     } else {
-      process.stderr.write(`\n已发布，网关尚未确认 — published; the agent has not answered within ${waitSec} s (offline?). It gets the config when it connects: check with \`npm run cli -- station config ${arg}\`.\n`);
+      process.stderr.write(`\n已发布，网关尚未确认 — published, NOT yet applied: the agent has not answered within ${waitSec} s (offline?). It gets the config when it connects: check with \`npm run cli -- station config ${arg}\` (exit 0 once applied).\n`);
+      process.exit(EXIT.pending);
     }
   }
 } else if (group === 'command' && action === 'send' && arg) {
   const name = positionals[3];
   if (!name) fail('command send ID NAME [--args JSON] [--ttl SEC] [--wait SEC]');
+  const waitSec = waitSeconds(30);
   let args: unknown = {};
   if (values.args !== undefined) {
     try {
@@ -234,7 +296,6 @@ if (values.help || !group) {
   }
   const sent = (await call('POST', `/api/v1/stations/${encodeURIComponent(arg)}/commands`, { name, args, ...(values.ttl !== undefined ? { ttlSec: num('ttl', values.ttl) } : {}) })) as { command: CommandView };
   // Accepted is not done: wait for the device's answer, and fail when it reports a failure.
-  const waitSec = values.wait !== undefined ? num('wait', values.wait) : 30;
   const deadline = Date.now() + waitSec * 1000;
   let command = sent.command;
   while (!['succeeded', 'failed', 'expired'].includes(command.state) && Date.now() < deadline) {
@@ -246,9 +307,10 @@ if (values.help || !group) {
     process.stderr.write(`\n已执行 — ${arg} carried out ${name}${command.result !== null && command.result !== undefined ? `: ${JSON.stringify(command.result)}` : ''}.\n`);
   } else if (command.state === 'failed' || command.state === 'expired') {
     process.stderr.write(`\n未执行 — ${arg} did NOT carry out ${name}: ${command.state === 'expired' ? 'no answer before it expired' : (command.error ?? 'failed')}.\n`);
-    process.exit(3);
+    process.exit(EXIT.refused);
   } else {
-    process.stderr.write(`\n已受理，设备尚未回复 — accepted (${command.state}); ${arg} has not answered within ${waitSec} s (offline?). Check with \`npm run cli -- command show ${command.id}\`.\n`);
+    process.stderr.write(`\n已受理，设备尚未回复 — accepted (${command.state}), NOT yet carried out: ${arg} has not answered within ${waitSec} s (offline?). Check with \`npm run cli -- command show ${command.id}\`.\n`);
+    process.exit(EXIT.pending);
   }
 } else if (group === 'command' && action === 'list' && arg) {
   print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}/commands${query({ limit: values.limit })}`));

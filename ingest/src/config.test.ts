@@ -81,3 +81,51 @@ test('config: a JSON file names settings flat; an unknown key is refused with th
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** The README's Configuration table: `| \`SHANSHUI_X\` | \`key\` | meaning … Default D. |` rows. */
+async function readmeConfigRows(): Promise<{ variable: string; key: string; meaning: string }[]> {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Configuration'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration') + 1));
+  const rows: { variable: string; key: string; meaning: string }[] = [];
+  for (const line of section.split('\n')) {
+    const m = /^\| `(SHANSHUI_[A-Z0-9_]+)` \| `([A-Za-z0-9]+)` \| (.*) \|$/.exec(line);
+    if (m) rows.push({ variable: m[1]!, key: m[2]!, meaning: m[3]! });
+  }
+  return rows;
+}
+
+/** The value at a dotted path of the nested config. */
+function at(config: unknown, path: string): unknown {
+  let node = config;
+  for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
+}
+
+test('config: the README table has one row per key, under its variable, with the default the platform applies', async () => {
+  const rows = await readmeConfigRows();
+  const keys = Object.keys(CONFIG_KEYS);
+  assert.deepEqual(rows.map((r) => r.key).sort(), [...keys].sort(), 'one README row per CONFIG_KEYS key, none twice');
+  const defaults = loadConfig({});
+  for (const { variable, key, meaning } of rows) {
+    assert.equal(variable, envNameOf(key), `README row of ${key}`);
+    const actual = at(defaults, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS]);
+    const stated = /Default:? (.+?)(?: \(|\.(?: |$)|;|$)/.exec(meaning)?.[1];
+    if (stated === undefined) {
+      // No default stated: the setting is off until given.
+      assert.equal(actual, undefined, `${variable}: the README states no default, the platform has ${JSON.stringify(actual)}`);
+      continue;
+    }
+    const expected: unknown = (() => {
+      const s = stated.replace(/^`(.*)`$/, '$1');
+      if (/^\d+$/.test(s)) return Number(s);
+      if (s === 'true' || s === 'false') return s === 'true';
+      if (s === '1 GiB') return 1024 ** 3;
+      if (s === 'empty') return '';
+      if (s === 'none') return Array.isArray(actual) ? [] : 'none';
+      if (s === 'the list under Transport security') return undefined; // the TLS profile's own list
+      return s;
+    })();
+    assert.deepEqual(actual, expected, `${variable}: README says "Default ${stated}"`);
+  }
+});

@@ -14,6 +14,7 @@ import { IngestError } from './errors.ts';
 import { isNetwork } from './webhooks/outbound-guard.ts';
 import { WarningsOptionsSchema } from './alerts/start-warnings.ts';
 import { USER_STORE_DEFAULTS } from './auth/user-store.ts';
+import { DEFAULT_SCRYPT_COST } from './state/device-secret.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
@@ -58,7 +59,7 @@ export const ConfigSchema = z
     /** Server key of the keyed hashes of generated device secrets: base64/base64url or hex of ≥ 32 bytes, the same on every node; unset = `{dataDir}/secret-key` (0600, created on first start). Never in the database. */
     secretKey: z.string().min(43, 'at least 32 bytes (43 base64 characters or 64 hex digits)').optional(),
     /** scrypt cost N for device secrets a person chose, and for verifying pre-keyed-hash stations once. Default 16384. */
-    scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(USER_STORE_DEFAULTS.scryptCost),
+    scryptCost: z.coerce.number().int().refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two ≥ 1024').default(DEFAULT_SCRYPT_COST),
     /** Redis shared by the nodes of a cluster (`redis://[:password@]host:6379[/db]`, `rediss://` for TLS): MQTT sessions, downlinks, retained config, takeovers, wills, lockouts and rate limits; unset = one node on its own. */
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     /** With PostgreSQL: how often a follower node tries for the leadership of the cross-station rules (stale, corroboration), and the leader checks its lock, ms — a new leader takes over within about this long after the old one's connection dies. Default 1000. */
@@ -82,7 +83,7 @@ export const ConfigSchema = z
         wsPort: port.optional(),
         /** The broker URL devices are told to use (station add, gateway provisioning), e.g. `mqtts://iot.example.cn:8883`: where they reach the platform from outside (NAT, load balancer). Unset = the host name the API was called by, with `mqttPort`. */
         publicMqttUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
-        /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/healthz` and `/metrics` (see `httpPlainApi`). */
+        /** HTTP API port. Default 8080; 0 picks a free port. With TLS configured it serves only `/livez`, `/readyz`, `/healthz` and `/metrics` (see `httpPlainApi`). */
         httpPort: port.default(8080),
         /** HTTPS API port, when `tlsCert` and `tlsKey` are set. Default 8443; 0 picks a free port. */
         httpsPort: port.default(8443),

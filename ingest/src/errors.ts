@@ -8,6 +8,7 @@ export const INGEST_ERRORS = {
   INGEST_ERR_UNKNOWN_DEVICE: 'no station registered for this device',
   INGEST_ERR_SPOOL_FULL: 'spool full: publish refused, the device keeps the reading and retries',
   INGEST_ERR_SPOOL_CLOSED: 'spool closed',
+  INGEST_ERR_SPOOL_WRITE: 'spool write incomplete: publish refused, the device keeps the reading and retries',
   INGEST_ERR_ACCEPT_CLOSED: 'the platform is stopping: publish refused, the device resends it',
   INGEST_ERR_STORAGE_REJECTED: 'InfluxDB refused the points',
   INGEST_ERR_CONFIG: 'invalid configuration',

@@ -10,6 +10,14 @@ const { createLogger, wantsPrettyLog } = await import('./logger.ts');
 const { startPlatform } = await import('./platform.ts');
 const { describePortInUse } = await import('./port-in-use.ts');
 
+if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+  process.stdout.write(
+    'usage: npm start     the platform alone (MQTT broker, ingest, rules, HTTP API), configured by SHANSHUI_* variables\n' +
+      '                     or a JSON file named by SHANSHUI_CONFIG (README, "Configuration"); Ctrl-C stops it\n' +
+      '       npm run demo  the same with a local InfluxDB, 24 simulated stations and a demo edge gateway\n',
+  );
+  process.exit(0);
+}
 let config;
 try {
   config = loadConfig(process.env);

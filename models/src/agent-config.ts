@@ -3,9 +3,9 @@
  * `shanshui/v1/{deviceId}/down/config`; the agent validates it with this schema, applies it,
  * or rejects it (reporting why on `up/events`) and keeps running the last good one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEVICE_ID_PATTERN } from './topics.ts';
-import { DOMAINS } from './domains.ts';
+import { DOMAINS } from './domain-ids.ts';
 import { ModbusSourceFields } from './modbus-config.ts';
 
 export const OpcuaItemSchema = z

@@ -8,22 +8,11 @@
  */
 import { CATALOGUE } from './catalogue/catalogue.ts';
 import type { MetricDef } from './catalogue/catalogue-schema.ts';
+import { DOMAINS } from './domain-ids.ts';
+import type { Domain } from './domain-ids.ts';
 
-/** Every domain of the shipped catalogue; the data file must list exactly these (checked at import). */
-export const DOMAINS = [
-  'air',
-  'water',
-  'soil',
-  'reservoir',
-  'forest_fire',
-  'agriculture',
-  'noise',
-  'pollution_source',
-  'river',
-  'meteorology',
-  'geohazard',
-] as const;
-export type Domain = (typeof DOMAINS)[number];
+export { DOMAINS, isDomain } from './domain-ids.ts';
+export type { Domain } from './domain-ids.ts';
 
 /** A metric as the catalogue defines it (name, nameEn, unit, precision, range, HJ 212 codes, SL 651 element …). */
 export type MetricSpec = MetricDef;
@@ -53,10 +42,6 @@ export const DOMAIN_SPECS: Readonly<Record<Domain, DomainSpec>> = (() => {
     CATALOGUE.domains.map((d) => [d.id, { name: d.name, nameEn: d.nameEn, classifications: d.classifications, metrics: byId(d.metrics) }]),
   ) as unknown as Record<Domain, DomainSpec>;
 })();
-
-export function isDomain(value: string): value is Domain {
-  return (DOMAINS as readonly string[]).includes(value);
-}
 
 /** Field suffix → what it holds, for HJ 212 statistics and 折算 values of a metric. */
 export const STAT_FIELD_SUFFIXES = ['_zs_min', '_zs_max', '_zs', '_min', '_max', '_cou'] as const;

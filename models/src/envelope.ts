@@ -8,14 +8,13 @@
  * A value is a number, or {v, q} with q an HJ 212 data flag letter (N F M S D C T B) or a
  * quality name. JSON or CBOR (same structure; CBOR for NB-IoT).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HJ212_FLAG_QUALITY, QUALITIES } from './quality.ts';
 import type { Quality } from './quality.ts';
 
-/** Most readings one message may carry. */
-export const MAX_READINGS_PER_MESSAGE = 1000;
-/** Most values one reading may carry. */
-export const MAX_VALUES_PER_READING = 64;
+import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING } from './envelope-limits.ts';
+
+export { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING } from './envelope-limits.ts';
 
 const deviceQualities = QUALITIES.filter((q) => q !== 'implausible' && q !== 'spike' && q !== 'flatline');
 

@@ -1,5 +1,7 @@
-export { DOMAINS, DOMAIN_SPECS, COMMON_METRICS, STAT_FIELD_SUFFIXES, isDomain, metricSpec, fieldSpec, splitStatField } from './domains.ts';
-export type { Domain, DomainSpec, MetricSpec, StatFieldSuffix } from './domains.ts';
+export { DOMAINS, isDomain } from './domain-ids.ts';
+export type { Domain } from './domain-ids.ts';
+export { DOMAIN_SPECS, COMMON_METRICS, STAT_FIELD_SUFFIXES, metricSpec, fieldSpec, splitStatField } from './domains.ts';
+export type { DomainSpec, MetricSpec, StatFieldSuffix } from './domains.ts';
 
 // The sensor catalogue (docs/catalogue.md): metrics, domains and station profiles as data.
 export {
@@ -39,9 +41,8 @@ export {
   isOwnDownFilter,
 } from './topics.ts';
 export type { UpKind, DownKind, ParsedTopic } from './topics.ts';
+export { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING } from './envelope-limits.ts';
 export {
-  MAX_READINGS_PER_MESSAGE,
-  MAX_VALUES_PER_READING,
   QualityInputSchema,
   ValueInputSchema,
   TimestampSchema,

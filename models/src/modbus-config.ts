@@ -4,7 +4,7 @@
  * Register tables and function codes follow the Modbus Application Protocol v1.1b3 §6
  * (docs/standards/modbus.md).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEVICE_ID_PATTERN } from './topics.ts';
 
 /** The four Modbus data tables: coils (FC 1/5), discrete inputs (FC 2), holding (FC 3/6/16), input registers (FC 4). */

@@ -4,7 +4,7 @@
  * U+0000–U+001F, U+007F–U+009F) and lone surrogates are refused at the API, naming the field —
  * XML 1.0 cannot carry most of them at all. Notes may keep line breaks and tabs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const CONTROL = /\p{Cc}/u;
 const CONTROL_BUT_LINES = /(?![\t\n\r])\p{Cc}/u;

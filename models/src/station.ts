@@ -1,6 +1,6 @@
 /** A monitoring station as the registry keeps it; one station is one MQTT device. */
-import { z } from 'zod';
-import { DOMAINS } from './domains.ts';
+import * as z from 'zod';
+import { DOMAINS } from './domain-ids.ts';
 import { DEVICE_ID_PATTERN } from './topics.ts';
 import { PROFILE_ID_PATTERN } from './catalogue/catalogue-schema.ts';
 import { plainNameSchema } from './plain-text.ts';

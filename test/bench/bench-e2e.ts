@@ -9,10 +9,13 @@ import path from 'node:path';
 import { InfluxHttp } from '@shanshui/ingest';
 import type { ConfigInput, ManagedInfluxd } from '@shanshui/ingest';
 import { LoadGeneratorProcess } from './load-generator-process.ts';
+import type { LoadGeneratorKind } from './load-generator-process.ts';
 import type { PublishResult } from './load-generator-protocol.ts';
 import { PlatformProcess } from './platform-process.ts';
 import { CpuMeter, rssKiB } from './proc-stats.ts';
 import type { CpuReport } from './proc-stats.ts';
+import { ThreadMeter } from './thread-stats.ts';
+import type { ThreadGroup } from './thread-stats.ts';
 import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
 import { progress, sleep } from './progress.ts';
 import { registerDevices } from './register-devices.ts';
@@ -34,6 +37,8 @@ export interface E2eOptions {
   readonly cpuProfDir?: string;
   /** More platform config keys (e.g. `acceptWorkers` for the workers bench). */
   readonly platformConfig?: ConfigInput;
+  /** The devices' program: mqtt.js clients (default) or the light generator on raw sockets. */
+  readonly generatorKind?: LoadGeneratorKind;
 }
 
 export interface E2eVariantResult {
@@ -67,6 +72,8 @@ export interface E2eVariantResult {
   readonly platformCpuUsPerReading: number;
   readonly influxdCpuUsPerReading: number;
   readonly cpu: CpuReport;
+  /** The platform's cores by thread: main, accept workers, V8 helpers (GC), libuv pool. */
+  readonly platformThreads: Partial<Record<ThreadGroup, number>>;
 }
 
 export interface E2eResult {
@@ -109,7 +116,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
     for (let g = 0; g < o.generators; g++) {
       const slice = reg.devices.slice(g * per, (g + 1) * per);
       if (slice.length === 0) continue;
-      const gen = await LoadGeneratorProcess.start(`gen${g}`, slice.length);
+      const gen = await LoadGeneratorProcess.start(`gen${g}`, slice.length, o.generatorKind);
       generators.push(gen);
       const c = await gen.connect({ url: platform.mqttUrl, devices: slice, keepaliveSec: 60, subscribeDown: false, concurrency: 50 });
       if (c.failed > 0) throw new Error(`e2e: ${c.failed} devices did not connect: ${c.firstError}`);
@@ -127,6 +134,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
       const platformRssBefore = rssKiB(platform.pid) ?? 0;
       const cpu = new CpuMeter({ platform: platform.pid, influxd: influxd.pid, bench: process.pid });
       generators.forEach((g, i) => cpu.add(`generator${generators.length > 1 ? i : ''}`, g.pid));
+      const threads = new ThreadMeter(platform.pid);
       let publishing = true;
       let visible = 0;
       let visibleAt = 0;
@@ -168,6 +176,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
         await sleep(100);
       }
       const cpuReport = cpu.stop();
+      const platformThreads = threads.stop();
       const platformRss = rssKiB(platform.pid) ?? 0;
       await platform.collectGarbage();
       await sleep(500);
@@ -209,6 +218,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
         platformCpuUsPerReading: ((cpuReport.cores['platform'] ?? 0) * cpuReport.wallSec * 1e6) / Math.max(1, readings),
         influxdCpuUsPerReading: ((cpuReport.cores['influxd'] ?? 0) * cpuReport.wallSec * 1e6) / Math.max(1, readings),
         cpu: cpuReport,
+        platformThreads,
       };
       results.push(result);
       progress(

@@ -107,7 +107,11 @@ export async function benchPostgresOps(o: PostgresOpsOptions): Promise<PostgresO
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { devices: { type: 'string', default: '100' }, messages: { type: 'string', default: '10' }, 'interval-ms': { type: 'string', default: '6000' } } });
+  const { values } = parseArgs({ options: { devices: { type: 'string', default: '100' }, messages: { type: 'string', default: '10' }, 'interval-ms': { type: 'string', default: '6000' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write('usage: node test/bench/bench-postgres-ops.ts [--devices=100] [--messages=10] [--interval-ms=6000]\n  PostgreSQL rows and transactions per reading: a platform node on a throwaway PostgreSQL, default rules on.\n');
+    process.exit(0);
+  }
   const result = await benchPostgresOps({ devices: Number(values.devices), messages: Number(values.messages), intervalMs: Number(values['interval-ms']) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -8,6 +8,8 @@
 import { acceptWorkerCount } from '@shanshui/ingest';
 import { benchE2e } from './bench-e2e.ts';
 import type { E2eVariantResult } from './bench-e2e.ts';
+import type { ThreadGroup } from './thread-stats.ts';
+import type { LoadGeneratorKind } from './load-generator-process.ts';
 import { progress } from './progress.ts';
 
 export interface WorkersBenchOptions {
@@ -16,6 +18,10 @@ export interface WorkersBenchOptions {
   readonly window: number;
   readonly messagesPerDevice: number;
   readonly maxSeconds: number;
+  /** The devices' program: the light generator leaves the cores to the platform (mqtt.js took 0.5–0.6 of 2). */
+  readonly generator: LoadGeneratorKind;
+  /** Run the platform under --cpu-prof (profiles kept here; not for the figures: the profiler slows it). */
+  readonly cpuProfDir?: string;
 }
 
 export interface WorkersMode {
@@ -38,6 +44,8 @@ export interface WorkersRun {
   readonly cores: Readonly<Record<string, number>>;
   readonly machineCores: number;
   readonly otherCores: number;
+  /** The platform's cores by thread group (main, accept workers, V8 helpers, libuv pool). */
+  readonly threads: Partial<Record<ThreadGroup, number>>;
 }
 
 export interface WorkersBenchResult {
@@ -70,6 +78,7 @@ function runOf(round: number, mode: string, v: E2eVariantResult): WorkersRun {
     cores: v.cpu.cores,
     machineCores: v.cpu.machineCores,
     otherCores: v.cpu.otherCores,
+    threads: v.platformThreads,
   };
 }
 
@@ -87,11 +96,13 @@ export async function benchWorkers(o: WorkersBenchOptions): Promise<WorkersBench
         generators: 1,
         variants: [{ name: '1 reading/msg', readingsPerMessage: 1, messagesPerDevice: o.messagesPerDevice, maxSeconds: o.maxSeconds }],
         platformConfig: { acceptWorkers: mode.acceptWorkers },
+        generatorKind: o.generator,
+        ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
       });
       const run = runOf(round, mode.name, e2e.variants[0]!);
       runs.push(run);
       progress(
-        `workers [${mode.name}]: ${Math.round(run.readingsPerSec)} readings/s stored; cores platform ${(run.cores['platform'] ?? 0).toFixed(2)}, influxd ${(run.cores['influxd'] ?? 0).toFixed(2)}, generator ${(run.cores['generator'] ?? 0).toFixed(2)}, other ${run.otherCores.toFixed(2)}`,
+        `workers [${mode.name}]: ${Math.round(run.readingsPerSec)} readings/s stored; cores platform ${(run.cores['platform'] ?? 0).toFixed(2)} (main ${(run.threads.main ?? 0).toFixed(2)}, workers ${(run.threads['accept workers'] ?? 0).toFixed(2)}, V8 helpers ${(run.threads['V8 helpers (GC, compiler)'] ?? 0).toFixed(2)}, libuv ${(run.threads['libuv pool (fsync, files)'] ?? 0).toFixed(2)}), influxd ${(run.cores['influxd'] ?? 0).toFixed(2)}, generator ${(run.cores['generator'] ?? 0).toFixed(2)}, other ${run.otherCores.toFixed(2)}`,
       );
     }
   }
@@ -126,7 +137,7 @@ export function renderWorkersMarkdown(r: WorkersBenchResult, machineCores: numbe
   return [
     '## #16 Every core: accept worker threads',
     '',
-    `Measured by \`npm run bench -- --only=workers\` (test/bench/bench-workers.ts) on ${r.date}, ${machineCores} cores: the end-to-end bench at one reading per message — ${o.devices} devices (mqtt.js in one load-generator process, QoS 1, window ${o.window}) × ${o.messagesPerDevice} messages, from the first publish until InfluxDB shows every acknowledged reading — on a fresh platform and influxd per run, with \`SHANSHUI_ACCEPT_WORKERS\` = 0, 1 and 2 (\`auto\` is ${acceptWorkerCount('auto', machineCores)} on ${machineCores} cores). ${o.rounds} rounds; each round runs every mode once, in turn-about order. Ranges are min–max over the rounds. Cores are each process's CPU time over the run's wall time (1.00 = one core busy); "other" is the rest of the machine (other people's work on this shared machine).`,
+    `Measured by \`npm run bench -- --only=workers\` (test/bench/bench-workers.ts) on ${r.date}, ${machineCores} cores: the end-to-end bench at one reading per message — ${o.devices} devices (${o.generator === 'light' ? 'the light load generator: hand-encoded packets on raw sockets' : 'mqtt.js'} in one load-generator process, QoS 1, window ${o.window}) × ${o.messagesPerDevice} messages, from the first publish until InfluxDB shows every acknowledged reading — on a fresh platform and influxd per run, with \`SHANSHUI_ACCEPT_WORKERS\` = 0, 1 and 2 (\`auto\` is ${acceptWorkerCount('auto', machineCores)} on ${machineCores} cores). ${o.rounds} rounds; each round runs every mode once, in turn-about order. Ranges are min–max over the rounds. Cores are each process's CPU time over the run's wall time (1.00 = one core busy); "other" is the rest of the machine (other people's work on this shared machine).`,
     '',
     `| | ${r.modes.map((m) => `${m.name}${m.threads > 0 ? ` (${m.threads} thread${m.threads > 1 ? 's' : ''})` : ''}`).join(' | ')} |`,
     `| --- | ${r.modes.map(() => '---').join(' | ')} |`,
@@ -135,6 +146,10 @@ export function renderWorkersMarkdown(r: WorkersBenchResult, machineCores: numbe
     row('PUBACKed readings/s', (x) => x.ackedReadingsPerSec),
     row('PUBACK p99, ms', (x) => x.ackMsP99),
     row('platform cores', core('platform'), 2),
+    row('— its main thread', (x) => x.threads.main ?? 0, 2),
+    row('— accept worker threads', (x) => x.threads['accept workers'] ?? 0, 2),
+    row('— V8 helper threads (GC, compiler)', (x) => x.threads['V8 helpers (GC, compiler)'] ?? 0, 2),
+    row('— libuv pool (fsync, files)', (x) => x.threads['libuv pool (fsync, files)'] ?? 0, 2),
     row('influxd cores', core('influxd'), 2),
     row('load generator cores', core('generator'), 2),
     row('bench process cores', core('bench'), 2),

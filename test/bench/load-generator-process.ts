@@ -1,11 +1,21 @@
-/** Bench support: the bench's handle on one load-generator child process (see load-generator.ts). */
+/**
+ * Bench support: the bench's handle on one load-generator child process — mqtt.js clients
+ * (load-generator.ts) or the light generator on raw sockets (light-load-generator.ts, a fraction
+ * of mqtt.js's CPU per message), both driven by the same messages.
+ */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { withFdLimit } from './fd-limit.ts';
 import type { GeneratorCommand, GeneratorEvent, PublishResult } from './load-generator-protocol.ts';
 
-const PROGRAM = path.join(import.meta.dirname, 'load-generator.ts');
+/** `mqtt.js`: real mqtt.js clients; `light`: hand-encoded packets on raw sockets. */
+export type LoadGeneratorKind = 'mqtt.js' | 'light';
+
+const PROGRAMS: Readonly<Record<LoadGeneratorKind, string>> = {
+  'mqtt.js': path.join(import.meta.dirname, 'load-generator.ts'),
+  light: path.join(import.meta.dirname, 'light-load-generator.ts'),
+};
 
 type EventOf<K extends GeneratorEvent['ev']> = Extract<GeneratorEvent, { ev: K }>;
 
@@ -54,8 +64,8 @@ export class LoadGeneratorProcess {
   }
 
   /** Starts the program (Node 24 from this process) with enough open files for `fdNeed` sockets. */
-  static async start(name: string, fdNeed: number): Promise<LoadGeneratorProcess> {
-    const [cmd, args] = withFdLimit(process.execPath, [PROGRAM], fdNeed + 256);
+  static async start(name: string, fdNeed: number, kind: LoadGeneratorKind = 'mqtt.js'): Promise<LoadGeneratorProcess> {
+    const [cmd, args] = withFdLimit(process.execPath, [PROGRAMS[kind]], fdNeed + 256);
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const g = new LoadGeneratorProcess(name, child);
     await g.#next('ready');

@@ -1,4 +1,7 @@
-/** Bench support: the messages between the bench and its load-generator child processes. */
+/**
+ * Bench support: the messages between the bench and its load-generator child processes — the
+ * mqtt.js one (load-generator.ts) and the light one on raw sockets (light-load-generator.ts).
+ */
 
 export interface GeneratorDevice {
   readonly id: string;
@@ -18,6 +21,8 @@ export type GeneratorCommand =
       readonly subscribeDown: boolean;
       /** Connects in flight. */
       readonly concurrency: number;
+      /** MQTT 3.1.1 (4, the default) or 5 — the light generator only (mqtt.js devices speak 3.1.1). */
+      readonly protocolVersion?: 4 | 5;
     }
   | {
       readonly cmd: 'publish';

@@ -1,6 +1,5 @@
-/** The cluster part of docs/benchmarks.md: its own section, replaced in place by `--only=cluster --write`. */
+/** The cluster part of docs/benchmarks.md: its own section, replaced in place by `--only=cluster --write` (throughput: report-cluster-throughput.ts). */
 import type { ClusterBenchResult, PhaseCpu } from './bench-cluster.ts';
-import type { ThroughputResult } from './bench-cluster-throughput.ts';
 
 const BEGIN = '<!-- cluster:begin -->';
 const END = '<!-- cluster:end -->';
@@ -59,34 +58,6 @@ export function renderCluster(r: ClusterBenchResult): string {
 
 export function replaceClusterSection(doc: string, section: string): string {
   return replaceSection(doc, section, BEGIN, END);
-}
-
-const T_BEGIN = '<!-- cluster-throughput:begin -->';
-const T_END = '<!-- cluster-throughput:end -->';
-
-/** 1 node against 2 on one PostgreSQL, Redis and influxd. */
-export function renderThroughput(runs: readonly ThroughputResult[]): string {
-  const one = runs.find((r) => r.nodes === 1);
-  const two = runs.find((r) => r.nodes === 2);
-  return [
-    T_BEGIN,
-    '### Throughput: 1 node against 2',
-    '',
-    `Measured by \`npm run bench -- --only=throughput\` (test/bench/bench-cluster-throughput.ts) on ${new Date().toISOString()}: 200 devices`,
-    '(mqtt.js, two load-generator processes, QoS 1, one reading per message) split evenly over the nodes, all on this 2-core',
-    'machine with PostgreSQL, Redis and influxd; from the first publish until InfluxDB shows every acknowledged reading.',
-    '',
-    '| nodes | readings | readings/s | nodes\' CPU per stored reading | nodes\' cores | rest of the machine (generators, influxd, PostgreSQL, Redis, other work) |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...runs.map((r) => `| ${r.nodes} | ${r.readings.toLocaleString('en-US')} | ${Math.round(r.readingsPerSec).toLocaleString('en-US')} | ${r.cpuMicrosPerReading.toFixed(1)} µs | ${r.nodeCores.toFixed(2)} | ${r.otherCores.toFixed(2)} |`),
-    '',
-    one && two ? `Ratio 2 nodes / 1 node: ${(two.readingsPerSec / one.readingsPerSec).toFixed(2)} in readings/s, ${(two.cpuMicrosPerReading / one.cpuMicrosPerReading).toFixed(2)} in CPU per reading — on two cores a second node adds no CPU, so the ratio shows the cost of splitting the work, not the gain of a second machine.` : '',
-    T_END,
-  ].join('\n');
-}
-
-export function replaceThroughputSection(doc: string, section: string): string {
-  return replaceSection(doc, section, T_BEGIN, T_END);
 }
 
 function replaceSection(doc: string, section: string, begin: string, end: string): string {

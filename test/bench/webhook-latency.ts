@@ -11,10 +11,14 @@
  *
  *   --alerts=200        alert events to measure
  *   --devices=200       background devices
- *   --window=2          unacknowledged publishes each background device keeps in flight
+ *   --window=8          unacknowledged publishes each background device keeps in flight (enough
+ *                       that the paced rate, not the PUBACK round trip, sets the background's rate)
+ *   --generator=light   the background's load generator: `light` (raw sockets, a fraction of
+ *                       mqtt.js's CPU per message, so the 2 cores go to what is measured) or `mqtt.js`
  *   --rate=25000        background readings per second, paced (0: as fast as the windows allow)
  *   --max-seconds=45    cap on the measuring phase
  *   --cpu-prof=DIR      run the platform under --cpu-prof, its profile written to DIR
+ *   --platform-node-args="--flag …"   extra Node flags for the platform process (e.g. GC settings to compare)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +28,9 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { ManagedInfluxd } from '@shanshui/ingest';
 import { mkdir, readdir, rename } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { LoadGeneratorProcess } from './load-generator-process.ts';
+import type { LoadGeneratorKind } from './load-generator-process.ts';
 import { CpuMeter } from './proc-stats.ts';
 import type { CpuReport } from './proc-stats.ts';
 import type { PublishResult } from './load-generator-protocol.ts';
@@ -38,11 +44,15 @@ export interface WebhookLatencyOptions {
   readonly alerts: number;
   readonly devices: number;
   readonly window: number;
+  /** The background's load generator (default `light`). */
+  readonly generator?: LoadGeneratorKind;
   /** Background readings per second, paced; 0: as fast as the windows allow. */
   readonly rate: number;
   readonly maxSeconds: number;
   /** Run the platform under --cpu-prof and move its profile here. */
   readonly cpuProfDir?: string;
+  /** Extra Node flags for the platform process. */
+  readonly platformNodeArgs?: readonly string[];
 }
 
 export interface WebhookLatencyResult {
@@ -53,6 +63,10 @@ export interface WebhookLatencyResult {
   readonly latencyMsP99: number;
   readonly latencyMsMax: number;
   readonly backgroundDevices: number;
+  readonly backgroundWindow: number;
+  readonly backgroundGenerator: LoadGeneratorKind;
+  /** The machine's 1-minute load average when this run started measuring. */
+  readonly loadAvg1: number;
   /** The paced target (0: unpaced). */
   readonly backgroundTargetPerSec: number;
   readonly backgroundReadingsPerSec: number;
@@ -127,7 +141,7 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       logFile: path.join(tmp.dir, 'platform.log'),
       fdNeed: o.devices + 1024,
       config: { webhookAllowNetworks: '127.0.0.0/8' },
-      nodeArgs: o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      nodeArgs: [...(o.platformNodeArgs ?? []), ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
     });
     progress(`webhook-latency: platform pid ${platform.pid}, influxd pid ${influxd.pid}`);
 
@@ -147,7 +161,7 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
     client = await mqtt.connectAsync(platform.mqttUrl, { clientId: 'bench-alert-01', username: st.json.credentials.username, password: st.json.credentials.password, reconnectPeriod: 0, protocolVersion: 4 });
 
     const reg = await registerDevices({ httpUrl: platform.httpUrl, apiToken: platform.apiToken, prefix: 'wh', count: o.devices, concurrency: 16 });
-    generator = await LoadGeneratorProcess.start('gen0', o.devices);
+    generator = await LoadGeneratorProcess.start('gen0', o.devices, o.generator ?? 'light');
     const c = await generator.connect({ url: platform.mqttUrl, devices: reg.devices, keepaliveSec: 60, subscribeDown: false, concurrency: 50 });
     if (c.failed > 0) throw new Error(`${c.failed} background devices did not connect: ${c.firstError}`);
 
@@ -164,8 +178,9 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       ratePerSec: o.rate,
     });
     background.catch(() => undefined);
-    progress(`webhook-latency: ${o.devices} background devices publishing (window ${o.window}, ${o.rate > 0 ? `paced at ${o.rate} readings/s` : 'unpaced'}); warming up ${warmupMs / 1000} s`);
+    progress(`webhook-latency: ${o.devices} background devices (${o.generator ?? 'light'} generator) publishing (window ${o.window}, ${o.rate > 0 ? `paced at ${o.rate} readings/s` : 'unpaced'}); warming up ${warmupMs / 1000} s`);
     await sleep(warmupMs);
+    const loadAvg1 = loadavg()[0]!;
     const cpuMeter = new CpuMeter({ platform: platform.pid, influxd: influxd.pid, generator: generator.pid, bench: process.pid });
 
     const latencies: number[] = [];
@@ -206,6 +221,9 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       latencyMsP99: percentile(sorted, 99),
       latencyMsMax: sorted.at(-1) ?? NaN,
       backgroundDevices: o.devices,
+      backgroundWindow: o.window,
+      backgroundGenerator: o.generator ?? 'light',
+      loadAvg1,
       backgroundTargetPerSec: o.rate,
       backgroundReadingsPerSec: seconds > 0 ? published.readings / seconds : 0,
       backgroundErrors: published.errors,
@@ -251,19 +269,23 @@ async function main(): Promise<void> {
     options: {
       alerts: { type: 'string', default: '200' },
       devices: { type: 'string', default: '200' },
-      window: { type: 'string', default: '2' },
+      window: { type: 'string', default: '8' },
+      generator: { type: 'string', default: 'light' },
       rate: { type: 'string', default: '25000' },
       'max-seconds': { type: 'string', default: '45' },
       'cpu-prof': { type: 'string' },
+      'platform-node-args': { type: 'string' },
     },
   });
   const o: WebhookLatencyOptions = {
     alerts: Number(values.alerts),
     devices: Number(values.devices),
     window: Number(values.window),
+    generator: values.generator === 'mqtt.js' ? 'mqtt.js' : 'light',
     rate: Number(values.rate),
     maxSeconds: Number(values['max-seconds']),
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
+    ...(values['platform-node-args'] ? { platformNodeArgs: values['platform-node-args'].split(/\s+/).filter(Boolean) } : {}),
   };
   const result = await benchWebhookLatency(o);
   process.stdout.write(`${renderWebhookLatency(result)}\n`);

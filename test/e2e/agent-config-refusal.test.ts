@@ -48,11 +48,13 @@ test('an agent-rejected config: the CLI exits 3 with the reason; GET shows desir
   const first = await cli(['station', 'config', 'cfg-new-01', '--file', v1, '--wait', '30']);
   expect(first.code, first.stderr).toBe(0);
   expect(first.stderr).toMatch(/applied version 1/);
+  expect((await cli(['station', 'config', 'cfg-new-01'])).code, 'shown: applied').toBe(0);
 
   const second = await cli(['station', 'config', 'cfg-new-01', '--file', v2, '--wait', '30']);
   expect(second.code, second.stderr).toBe(3);
   expect(second.stderr).toMatch(/REJECTED version 2: .*port \d+ is already used/);
   expect(second.stderr).toMatch(/keeps running version 1/);
+  expect((await cli(['station', 'config', 'cfg-new-01'])).code, 'shown: rejected').toBe(3);
 
   const shown = await tp.api.call('GET', '/api/v1/stations/cfg-new-01/config');
   expect(shown.status).toBe(200);
@@ -87,8 +89,10 @@ test('commands are checked against the config the agent runs, not a desired one 
   expect(refused.stderr).toMatch(/agent runs config version 1.*defines no commands.*version 2.*not applied/);
 
   expect((await cli(['station', 'config', 'cfg-cmd-01', '--file', v3, '--wait', '30'])).code).toBe(0);
+  // Accepted without waiting for the answer: not confirmed, so exit 4 (not 0, not a failure).
   const sent = await cli(['command', 'send', 'cfg-cmd-01', 'set_gate_opening', '--args', '{"value":40}', '--wait', '0']);
-  expect(sent.code, sent.stderr).toBe(0);
+  expect(sent.code, sent.stderr).toBe(4);
+  expect(JSON.parse(sent.stdout).command.state).toMatch(/^(pending|sent)$/);
   const outOfRange = await tp.api.call('POST', '/api/v1/stations/cfg-cmd-01/commands', { name: 'set_gate_opening', args: { value: 140 } });
   expect(outOfRange.status).toBe(400);
   expect(outOfRange.body.error.message).toMatch(/above max 100/);

@@ -56,6 +56,9 @@ test('cli: a child station behind a gateway — station add --gateway, station u
   const child = await add('cli-rtu-1', 'water', '--gateway', 'cli-gw-1');
   assert.equal(child.code, 0, child.stderr);
   assert.equal(JSON.parse(child.stdout).station.gatewayId, 'cli-gw-1');
+  // A child has no MQTT session of its own (its CONNECT is refused): the hint says where its readings come from instead.
+  assert.doesNotMatch(child.stderr, /Publish readings to/);
+  assert.match(child.stderr, /through its gateway cli-gw-1/);
   const moved = await cli('station', 'update', 'cli-rtu-1', '--gateway', 'cli-gw-2', '--name', '流溪河 1 号测站');
   assert.equal(moved.code, 0, moved.stderr);
   assert.deepEqual({ gatewayId: JSON.parse(moved.stdout).station.gatewayId, name: JSON.parse(moved.stdout).station.name }, { gatewayId: 'cli-gw-2', name: '流溪河 1 号测站' });
@@ -87,9 +90,14 @@ test('cli: the technician flow — station token for the gateway, the agent prov
   try {
     const file = path.join(dir, 'pump.json');
     await writeFile(file, JSON.stringify({ version: 1, sources: [{ kind: 'sl651', port: 9651 }] }));
-    const put = await cli('station', 'config', 'pump-cli-01', '--file', file);
-    assert.equal(put.code, 0, put.stderr);
-    assert.equal(JSON.parse((await cli('station', 'config', 'pump-cli-01')).stdout).config.sources[0].kind, 'sl651');
+    // No agent runs for this station: published, not applied — exit 4 once --wait is over, not 0.
+    const put = await cli('station', 'config', 'pump-cli-01', '--file', file, '--wait', '1');
+    assert.equal(put.code, 4, put.stderr);
+    assert.match(put.stderr, /published, NOT yet applied: the agent has not answered within 1 s/);
+    assert.equal(JSON.parse(put.stdout).config.version, 1);
+    const shown = await cli('station', 'config', 'pump-cli-01');
+    assert.equal(shown.code, 4, 'shown while still pending: exit 4 too');
+    assert.equal(JSON.parse(shown.stdout).config.sources[0].kind, 'sl651');
     await writeFile(file, JSON.stringify({ version: 2, sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://10.0.0.20:4840', items: [{ nodeId: 'ns=2;s=Pm', metric: 'pm25' }] }] }));
     const wrong = await cli('station', 'config', 'pump-cli-01', '--file', file);
     assert.equal(wrong.code, 2);
@@ -98,7 +106,33 @@ test('cli: the technician flow — station token for the gateway, the agent prov
     const broken = await cli('station', 'config', 'pump-cli-01', '--file', file);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /--file .*pump\.json: .*JSON/);
+    // A --wait it cannot read is refused before anything is published.
+    await writeFile(file, JSON.stringify({ version: 5, sources: [{ kind: 'sl651', port: 9651 }] }));
+    for (const wait of ['soon', '--wait=-1']) {
+      const bad = await cli('station', 'config', 'pump-cli-01', '--file', file, ...(wait.startsWith('--') ? [wait] : ['--wait', wait]));
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /--wait must be/);
+    }
+    assert.equal(JSON.parse((await cli('station', 'config', 'pump-cli-01')).stdout).config.version, 1, 'nothing published');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('cli: command send to a gateway that is not connected — queued, not carried out: exit 4 when --wait is over, not 0', async () => {
+  const add = await cli('station', 'add', '--id', 'sluice-cli-01', '--name', '北闸', '--domain', 'reservoir', '--lat', '23.2', '--lon', '113.4', '--region', '440111', '--department', 'water');
+  assert.equal(add.code, 0, add.stderr);
+  const config = {
+    version: 1,
+    sources: [{ kind: 'opcua', endpointUrl: 'opc.tcp://127.0.0.1:4840', items: [{ nodeId: 'ns=1;s=Gate1.Level', metric: 'water_level' }], commands: [{ name: 'open_gate', write: { nodeId: 'ns=1;s=Gate1.Open', dataType: 'Boolean' } }] }],
+  };
+  assert.equal((await tp.api('PUT', '/api/v1/stations/sluice-cli-01/config', config)).status, 200);
+  const sent = await cli('command', 'send', 'sluice-cli-01', 'open_gate', '--args', '{"value":true}', '--wait', '1');
+  assert.equal(sent.code, 4, sent.stderr);
+  assert.match(sent.stderr, /accepted \(pending\), NOT yet carried out: sluice-cli-01 has not answered within 1 s/);
+  assert.equal(JSON.parse(sent.stdout).command.state, 'pending');
+  const badWait = await cli('command', 'send', 'sluice-cli-01', 'open_gate', '--args', '{"value":true}', '--wait', 'later');
+  assert.equal(badWait.code, 2);
+  assert.match(badWait.stderr, /--wait must be a number/);
+  assert.equal((await tp.api('GET', '/api/v1/stations/sluice-cli-01/commands')).body.items.length, 1, 'a refused --wait sends nothing');
 });

@@ -37,6 +37,8 @@ test('built, not listening: routes answer through inject(), registry changes are
   built.events.on('stationRemoved', (s) => removed.push(s));
   const res = await built.api.inject({ method: 'POST', url: '/api/v1/stations', headers: auth, payload: { id: 'air-built-1', name: '站', domain: 'air', lat: 23, lon: 113, region: '440106', department: 'eco-env' } });
   expect(res.statusCode).toBe(201);
+  // The note says what is kept, as the README does: a keyed hash of a generated secret, not scrypt.
+  expect(res.json<{ credentials: { note: string } }>().credentials.note).toMatch(/keyed hash \(HMAC-SHA-256\)/);
   expect(changed.map((s) => s.id)).toEqual(['air-built-1']);
   const status = await built.api.inject({ method: 'GET', url: '/api/v1/status', headers: auth });
   expect(status.json()).toMatchObject({ stations: { total: 1, online: 0 } });

@@ -93,6 +93,15 @@ const GATEWAYS: TestGateway[] = [
   { station: 'forest-fire-3', profile: '5g', sources: () => ({ source_simulated_readings: 2000, source_simulated_errors: 0 }), outage: [NOW - 20 * MINUTE, NOW + MINUTE], depth: (t) => Math.floor((t - (NOW - 180 * MINUTE)) / MINUTE) * 100 },
 ];
 
+/** An up/events message as ingest stores it (acceptDeviceMessage): `type` a tag, never also a field. */
+function deviceEventLines(stationId: string, body: Record<string, unknown>): string {
+  const s = byId(stationId);
+  const station = { ...s, name: `测试${s.id}`, lat: 23, lon: 113, createdAt: new Date(NOW - 2 * 86_400_000).toISOString() };
+  const out = acceptDeviceMessage(station, 'events', upTopic(s.id, 'events'), Buffer.from(JSON.stringify(body)), NOW);
+  assert.equal(out.deadLetter, undefined, `event of ${s.id} accepted`);
+  return out.lines;
+}
+
 function gatewayStatusLines(g: TestGateway): string {
   const s = byId(g.station);
   const station = { ...s, name: `测试${s.id}`, lat: 23, lon: 113, createdAt: new Date(NOW - 2 * 86_400_000).toISOString() };
@@ -211,7 +220,6 @@ beforeAll(async () => {
   });
   points.push(stationInfoPoint({ ...RETIRED, name: '已撤销站', lat: 23.5, lon: 113.5 }, true, NOW - 3 * 86_400_000));
   points.push(stationInfoPoint({ ...RETIRED, name: '已撤销站', lat: 23.5, lon: 113.5 }, false, NOW - 86_400_000));
-  points.push({ measurement: 'device_events', tags: { station: 'air-1', domain: 'air', region: '440106', dept: 'eco-env', type: 'door_open' }, fields: { type: 'door_open', detail: '机柜门打开' }, ts: NOW - 20 * MINUTE });
   // Alerts, one point per state change:
   // air-1: yellow fired, escalated to orange → active, rank 3.
   points.push(alertPoint(byId('air-1'), 'pm25-threshold', 'yellow', 'firing', NOW - 90 * MINUTE, 'a1', 'PM2.5 超标（黄色）'));
@@ -241,6 +249,7 @@ beforeAll(async () => {
   points.push(alertPoint(byId('geohazard-1'), 'default-geohazard-deformation', 'yellow', 'firing', NOW - 21 * MINUTE, 'a13', '中加速变形'));
   for (let i = 0; i < points.length; i += 5000) await influx.write(toLineProtocol(points.slice(i, i + 5000)));
   for (const g of GATEWAYS) await influx.write(gatewayStatusLines(g));
+  await influx.write(deviceEventLines('air-1', { ts: NOW - 20 * MINUTE, type: 'door_open', detail: '机柜门打开' }));
   await realGatewayHeartbeat(path.join(tmp.dir, 'agent'));
 
   dashboards = [];
@@ -417,6 +426,17 @@ test('domain dashboards: time series are numeric per station; reservoir referenc
   const ref = rowsOf(await run(findQuery('reservoir.json', '库水位与特征水位', 'B')));
   assert.ok(ref.length > 0);
   assert.ok(ref.every((r) => r['汛限水位'] === 103 && r['设计洪水位'] === 106.5 && r['校核洪水位'] === 108.2));
+});
+
+test('平台运行 · 设备事件: the event type is one column (a tag), as the platform stores it — no type_1', async () => {
+  const rows = rowsOf(await run(findQuery('platform-health.json', '设备事件')));
+  const door = rows.filter((r) => r['station'] === 'air-1' && r['type'] === 'door_open');
+  assert.equal(door.length, 1, JSON.stringify(rows));
+  assert.equal(door[0]!['detail'], '机柜门打开');
+  assert.equal(door[0]!['time'], NOW - 20 * MINUTE);
+  for (const r of rows) assert.ok(!('type_1' in r), `no type_1 column: ${JSON.stringify(r)}`);
+  const fieldKeys = rowsOf(await run('SHOW FIELD KEYS FROM device_events')).map((r) => r['fieldKey']);
+  assert.ok(!fieldKeys.includes('type'), `type is not a field: ${JSON.stringify(fieldKeys)}`);
 });
 
 test('平台运行 · 边缘网关: one row per gateway from its last heartbeat, the latest uplink state, backlog series and source counters', async () => {

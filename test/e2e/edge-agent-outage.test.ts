@@ -1,5 +1,5 @@
 /**
- * Store-and-forward under faults (DESIGN.md "Delivery guarantees": the agent never
+ * Store-and-forward under faults (README "Edge agent", store and forward: the agent never
  * loses a reading it has taken while the uplink is down, up to its disk quota):
  * - the broker goes away under load (the platform stops; a new one starts on the same data
  *   folder and ports) → every reading taken arrives afterwards, the backlog in order while

@@ -1,5 +1,5 @@
 /**
- * Fault test — security at the broker (DESIGN.md "Security baseline"): per-device credentials,
+ * Fault test — security at the broker (README "What happens to bad input"): per-device credentials,
  * client id = user name = device id, an ACL on every publish and subscribe, a packet-size limit,
  * and every refusal counted in `/metrics` (`shanshui_mqtt_refused_total{code}`). Real aedes, real
  * mqtt.js clients (MQTT 3.1.1), real influxd. "Nothing stored" is checked behind a barrier: a

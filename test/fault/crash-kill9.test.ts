@@ -1,5 +1,5 @@
 /**
- * Fault test — DESIGN.md "Delivery guarantees": a QoS 1 reading is acknowledged only once it is
+ * Fault test — README "Guarantees": a QoS 1 reading is acknowledged only once it is
  * durable, so a crash (kill -9) at any moment loses no acknowledged reading, and redelivery
  * stores each reading exactly once (idempotent by (series, device timestamp)).
  *

@@ -1,5 +1,5 @@
 /**
- * Fault test — DESIGN.md "Delivery guarantees": if InfluxDB is down, readings wait in the spool
+ * Fault test — README "Guarantees": if InfluxDB is down, readings wait in the spool
  * and drain when it returns, in order; the outage is visible (`shanshui_influx_up 0`, spool
  * depth, `/healthz` 503) and devices keep getting PUBACKs throughout, because acknowledgement
  * depends on the spool, not on InfluxDB.

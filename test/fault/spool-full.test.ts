@@ -1,5 +1,5 @@
 /**
- * Fault test — DESIGN.md "Delivery guarantees": the spool is bounded; when it is full, new
+ * Fault test — README "Guarantees": the spool is bounded; when it is full, new
  * publishes are refused (no PUBACK: MQTT 3.1.1 has no reason code, so the broker closes the
  * connection [MQTT-3.3.5-2] and the device keeps the reading) — never silently dropped. The
  * refusal is counted (`shanshui_mqtt_refused_total{code="INGEST_ERR_SPOOL_FULL"}`) and

@@ -7,6 +7,17 @@ import { buildWebApp, ensureWebApp } from './build-web-app.ts';
 
 const boundaries = process.env['SHANSHUI_WEB_BOUNDARIES'];
 const out = process.argv[2];
+if (out === '--help' || out === '-h') {
+  process.stdout.write(
+    'usage: npm run build -w web              builds web/dist/<hash> from the current sources (the platform also does at start)\n' +
+      '       SHANSHUI_WEB_BOUNDARIES=guang3_dong1_guang3_zhou1 node web/build/main.ts DIR   a variant with the 区/县 of the named cities, into DIR\n',
+  );
+  process.exit(0);
+}
+if (out?.startsWith('-')) {
+  process.stderr.write(`unknown option ${out} (--help shows the usage)\n`);
+  process.exit(2);
+}
 if (out) {
   const files = await buildWebApp(out, boundaries ? { boundaries } : {});
   process.stdout.write(`${out}: ${files.join(', ')}\n`);

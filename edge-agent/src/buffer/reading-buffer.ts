@@ -17,7 +17,7 @@
  * (`seq`, `sequence-counter.ts`) and the command journal (`commands`, `command-journal.ts`).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentError, describeIssues } from '../errors.ts';
 import { inTransaction, openBufferDatabase } from './buffer-database.ts';
 import { CommandJournal } from './command-journal.ts';

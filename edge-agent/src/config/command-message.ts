@@ -2,8 +2,8 @@
  * Downlink commands on `down/command`: `{id, name, args?, expiresAt?}` (JSON or CBOR). The
  * agent answers each with a `command_result` event on `up/events`.
  */
-import { z } from 'zod';
-import { decodePayload } from '@shanshui/models';
+import * as z from 'zod';
+import { decodePayload } from '@shanshui/models/edge';
 import { describeIssues } from '../errors.ts';
 
 export const CommandMessageSchema = z.object({

@@ -3,7 +3,7 @@
  * ran before even while the platform is out of reach.
  */
 import type { Logger } from 'pino';
-import type { AgentConfig } from '@shanshui/models';
+import type { AgentConfig } from '@shanshui/models/edge';
 import { readOptionalFile, writePrivateFile } from './private-file.ts';
 import { checkAgentConfig } from './remote-config.ts';
 

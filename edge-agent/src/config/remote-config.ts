@@ -3,8 +3,8 @@
  * schema cannot express (two sources on one port, duplicate command names). A config that
  * fails any step is rejected with the reason, and the agent keeps running the last good one.
  */
-import { AgentConfigSchema, decodePayload } from '@shanshui/models';
-import type { AgentConfig } from '@shanshui/models';
+import { AgentConfigSchema, decodePayload } from '@shanshui/models/edge';
+import type { AgentConfig } from '@shanshui/models/edge';
 import { describeIssues } from '../errors.ts';
 
 export type ConfigCheck = { readonly ok: true; readonly config: AgentConfig } | { readonly ok: false; readonly reason: string; readonly version?: number };

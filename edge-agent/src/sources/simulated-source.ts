@@ -3,7 +3,7 @@
  * station's domain every `intervalSec`, from the same generator as the demo fleet. Timestamps
  * strictly increase, so each reading is its own point.
  */
-import type { Domain } from '@shanshui/models';
+import type { Domain } from '@shanshui/models/edge';
 import { createSimulationState, simulateValues } from './simulated/simulate-reading.ts';
 import type { SourceReading } from './source-reading.ts';
 

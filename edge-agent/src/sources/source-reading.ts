@@ -3,7 +3,7 @@
  * keyed by our metric names, still tagged with the station identity the protocol uses, so the
  * mapping to a Shanshui station id happens in one place downstream.
  */
-import type { Quality } from '@shanshui/models';
+import type { Quality } from '@shanshui/models/edge';
 
 export interface SourceValue {
   value: number;

@@ -6,12 +6,8 @@
  * that config and keeps the last good one.
  */
 import type { Logger } from 'pino';
-import type { Domain, SourceConfig } from '@shanshui/models';
-import { Hj212Server } from './hj212/hj212-server.ts';
+import type { Domain, SourceConfig } from '@shanshui/models/edge';
 import type { Hj212DeadField } from './hj212/to-readings.ts';
-import { Sl651Server } from './sl651/sl651-server.ts';
-import { SimulatedSource } from './simulated-source.ts';
-import { ModbusSource } from './modbus/modbus-source.ts';
 import type { SourceReading } from './source-reading.ts';
 
 /** The OPC-UA source's contract (sources/opcua/opcua-source.ts). */
@@ -29,10 +25,13 @@ type OpcuaSourceCtor = new (o: {
   onReadings: (r: SourceReading[]) => void;
 }) => OpcuaSourceLike;
 
-// Loaded only when a config has an OPC-UA source: node-opcua costs tens of MB of memory that
-// an HJ 212-only gateway should not pay.
-async function loadOpcuaSource(): Promise<OpcuaSourceCtor> {
+// Each protocol's module is loaded only when a config has a source of its kind (`import()` in
+// #create): node-opcua costs tens of MB of memory that an HJ 212-only gateway should not pay,
+// and an idle agent with no source carries no codec at all (docs/benchmarks.md, "Edge agent").
+async function loadOpcuaSource(opcuaLogs: Logger | undefined): Promise<OpcuaSourceCtor> {
   const mod = (await import('./opcua/opcua-source.ts')) as { OpcuaSource: OpcuaSourceCtor };
+  // node-opcua-debug too loads only now; its writers are process-wide, set before the first client logs.
+  if (opcuaLogs) (await import('./opcua/opcua-log-bridge.ts')).routeOpcuaLogs(opcuaLogs);
   return mod.OpcuaSource;
 }
 
@@ -70,6 +69,8 @@ export interface SourceSetOptions {
   readonly logger: Logger;
   /** Queues an event for `up/events` (the agent's reportEvent): fields a source could not store go there as `dead_field` events. Default: logged only. */
   readonly reportEvent?: (event: Record<string, string | number | boolean>) => void;
+  /** Where node-opcua's own console lines go (process-wide, `routeOpcuaLogs`) once an OPC-UA source loads. Default: left on the console. */
+  readonly opcuaLogs?: Logger;
 }
 
 const snake = (s: string): string => s.replace(/([A-Z])/g, '_$1').toLowerCase();
@@ -169,7 +170,7 @@ export class SourceSet {
       const name = n === 1 ? `source_${config.kind}` : `source_${config.kind}_${n}`;
       let runner: SourceRunner | undefined;
       try {
-        runner = this.#create(config, name);
+        runner = await this.#create(config, name);
         await runner.start();
         this.#runners.push(runner);
         this.#log.info({ source: name, kind: config.kind }, 'source started');
@@ -195,7 +196,7 @@ export class SourceSet {
     }
   }
 
-  #create(config: SourceConfig, name: string): SourceRunner {
+  async #create(config: SourceConfig, name: string): Promise<SourceRunner> {
     const logger = this.#o.logger.child({ source: name });
     const resolve = this.#stationResolver(config);
     // With a configured map, a device missing from it (a mistyped MN, a logger nobody
@@ -237,6 +238,7 @@ export class SourceSet {
     });
     switch (config.kind) {
       case 'hj212': {
+        const { Hj212Server } = await import('./hj212/hj212-server.ts');
         const devices: Record<string, { password?: string; domain?: Domain }> = {};
         for (const [mn, password] of Object.entries(config.passwords ?? {})) devices[mn] = { password };
         for (const [mn, domain] of Object.entries(config.domains ?? {})) devices[mn] = { ...devices[mn], domain };
@@ -257,6 +259,7 @@ export class SourceSet {
       }
       case 'sl651': {
         // Per-station passwords (密码): the listener drops, counts and never acknowledges a mismatch.
+        const { Sl651Server } = await import('./sl651/sl651-server.ts');
         const stations = Object.fromEntries(Object.entries(config.passwords ?? {}).map(([address, password]) => [address.toUpperCase(), { password }]));
         return listening(new Sl651Server({ onReadings: sink, utcOffsetMinutes: config.utcOffsetMinutes, stations, logger }), config);
       }
@@ -267,7 +270,7 @@ export class SourceSet {
           name,
           commands: config.commands.map((c) => c.name),
           start: async () => {
-            const OpcuaSource = await loadOpcuaSource();
+            const OpcuaSource = await loadOpcuaSource(this.#o.opcuaLogs);
             source = new OpcuaSource({ config, stationId: this.#o.stationId, pkiDir: this.#o.pkiDir, logger, onReadings: sink });
             await source.start();
           },
@@ -277,6 +280,7 @@ export class SourceSet {
         };
       }
       case 'modbus': {
+        const { ModbusSource } = await import('./modbus/modbus-source.ts');
         const source = new ModbusSource({ config, stationId: this.#o.stationId, logger, onReadings: sink });
         return {
           config,
@@ -289,6 +293,7 @@ export class SourceSet {
         };
       }
       case 'simulated': {
+        const { SimulatedSource } = await import('./simulated-source.ts');
         const source = new SimulatedSource({ intervalSec: config.intervalSec, domain: this.#o.domain, name: this.#o.stationId, onReadings: sink });
         return {
           config,

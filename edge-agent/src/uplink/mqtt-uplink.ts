@@ -12,7 +12,7 @@
  */
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { upTopic } from '@shanshui/models';
+import { upTopic } from '@shanshui/models/edge';
 import { AgentError, describeIssues } from '../errors.ts';
 import type { BufferedItem, ReadingBuffer } from '../buffer/reading-buffer.ts';
 import { encodeReadings } from './readings-packer.ts';

@@ -7,8 +7,8 @@
  * timestamp (the platform stores a reading as one point per (series, ts), so the parts merge
  * into the same point); its buffer row is acknowledged once every part is.
  */
-import { encodePayload, MAX_READINGS_PER_MESSAGE } from '@shanshui/models';
-import type { PayloadEncoding } from '@shanshui/models';
+import { encodePayload, MAX_READINGS_PER_MESSAGE } from '@shanshui/models/edge';
+import type { PayloadEncoding } from '@shanshui/models/edge';
 
 /** A reading on the wire: epoch-ms ts; a value is a number (quality ok) or `{v, q}`. */
 export interface WireReading {

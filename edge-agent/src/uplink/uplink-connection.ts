@@ -11,8 +11,8 @@
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Backoff } from '@shanshui/models';
-import { downTopic, upTopic } from '@shanshui/models';
+import type { Backoff } from '@shanshui/models/edge';
+import { downTopic, upTopic } from '@shanshui/models/edge';
 import { reconnectBackoff, uplinkUrl } from './uplink-options.ts';
 import type { ParsedUplinkProfile, ReconnectOverrides } from './uplink-options.ts';
 

@@ -8,9 +8,9 @@
  * credentials carry a TLS URL, unless the profile says `plainMqtt`.
  */
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { Backoff } from '@shanshui/models';
-import type { AgentConfig, PayloadEncoding } from '@shanshui/models';
+import * as z from 'zod';
+import { Backoff } from '@shanshui/models/edge';
+import type { AgentConfig, PayloadEncoding } from '@shanshui/models/edge';
 import type { ReadingBuffer } from '../buffer/reading-buffer.ts';
 
 /** The part of the agent config the uplink follows (changes apply live; profile/keep-alive reconnect). */

@@ -10,7 +10,10 @@
  *   batch that has seen MAX_ATTEMPTS workers die under it is done on the main thread
  *   (acceptReadings never throws on a payload, so the message is not the cause).
  * Messages handed in during one turn of the event loop go to each worker as one postMessage,
- * their payloads copied back to back into one transferred ArrayBuffer.
+ * their device ids and payloads copied back to back into one transferred ArrayBuffer; the
+ * results come back as numbers, one string of line protocol and a string table
+ * (accept-worker-wire.ts), from which the readings are built here — cloning them as objects
+ * cost this thread about what decoding the messages inline does.
  *
  * The station and the profile metrics a message is validated against are looked up here, when
  * it is handed in (as the inline path does); each worker is sent a station again whenever the
@@ -23,6 +26,7 @@ import { IngestError } from '../errors.ts';
 import { acceptReadings } from './accept-readings.ts';
 import type { AcceptedMessage } from './accept-readings.ts';
 import type { AcceptBatchMessage, AcceptWorkerData, FromAcceptWorker, MetricsAgainst, StationEntry, ToAcceptWorker, WorkerAccepted } from './accept-worker-protocol.ts';
+import { decodeResults, encodeRequest } from './accept-worker-wire.ts';
 
 /** Workers that may die under one batch before the main thread does it itself. */
 const MAX_ATTEMPTS = 3;
@@ -219,9 +223,6 @@ export class AcceptWorkerPool {
     const worker = slot.worker!;
     const id = this.#nextId++;
     const stations: StationEntry[] = [];
-    const deviceIds: string[] = [];
-    const lengths: number[] = [];
-    let total = 0;
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i]!;
       const seen = slot.tables.get(item.deviceId);
@@ -230,21 +231,13 @@ export class AcceptWorkerPool {
         if (item.station) slot.tables.set(item.deviceId, { station: item.station, against: item.against });
         else slot.tables.delete(item.deviceId);
       }
-      deviceIds.push(item.deviceId);
-      lengths.push(item.payload.length);
-      total += item.payload.length;
     }
     // A fresh ArrayBuffer of its own (never Buffer's shared pool): it is transferred, not copied.
-    const bytes = new Uint8Array(total);
-    let offset = 0;
-    for (const item of batch.items) {
-      bytes.set(item.payload, offset);
-      offset += item.payload.length;
-    }
+    const payloads = encodeRequest(batch.items);
     slot.inflight.set(id, batch);
     this.#batches++;
-    const message: ToAcceptWorker = { type: 'batch', id, stations, deviceIds, lengths, payloads: bytes.buffer } satisfies AcceptBatchMessage;
-    worker.postMessage(message, [bytes.buffer]);
+    const message: ToAcceptWorker = { type: 'batch', id, stations, payloads } satisfies AcceptBatchMessage;
+    worker.postMessage(message, [payloads]);
   }
 
   #spawn(slot: Slot): void {
@@ -269,7 +262,8 @@ export class AcceptWorkerPool {
     if (!batch) return;
     slot.inflight.delete(message.id);
     this.#messages += batch.items.length;
-    for (let i = 0; i < batch.items.length; i++) batch.items[i]!.resolve(toAccepted(batch.items[i]!, message.results[i]!));
+    const results = decodeResults(message.results);
+    for (let i = 0; i < batch.items.length; i++) batch.items[i]!.resolve(toAccepted(batch.items[i]!, results[i]!));
     if (this.#closing && this.#idle()) for (const w of this.#idleWaiters.splice(0)) w();
   }
 

@@ -3,12 +3,15 @@
  * threads on both ends — not a trust boundary, so plain types, no schema.
  *
  * A batch carries every readings message handed to one worker during one turn of the event
- * loop: the payloads back to back in one transferred ArrayBuffer (structured clone of a Buffer
- * would copy the whole socket chunk it is a slice of), and the station table changes the
- * worker must apply before item `at` (a station or its profile changed since this worker last
- * saw it — the registry's object identity says so, so no change can be missed).
+ * loop: device ids and payloads back to back in one transferred ArrayBuffer (accept-worker-wire.ts;
+ * structured clone of a Buffer would copy the whole socket chunk it is a slice of), and the
+ * station table changes the worker must apply before item `at` (a station or its profile
+ * changed since this worker last saw it — the registry's object identity says so, so no change
+ * can be missed). The results come back in the same compact form (`ResultsWire`), not as
+ * object graphs: cloning those cost the main thread as much as decoding the messages.
  */
 import type { Domain, MetricSpec, Reading, Station } from '@shanshui/models';
+import type { ResultsWire } from './accept-worker-wire.ts';
 
 /** What a station's readings are validated against (ProfileCatalogue.metricsFor). */
 export type MetricsAgainst = Domain | Readonly<Record<string, MetricSpec>>;
@@ -26,9 +29,7 @@ export interface AcceptBatchMessage {
   readonly type: 'batch';
   readonly id: number;
   readonly stations: readonly StationEntry[];
-  readonly deviceIds: readonly string[];
-  /** Byte length of each payload, in `payloads` one after the other. */
-  readonly lengths: readonly number[];
+  /** accept-worker-wire.ts `encodeRequest`: device ids and payloads. */
   readonly payloads: ArrayBuffer;
 }
 
@@ -61,7 +62,8 @@ export interface WorkerAccepted {
 export interface AcceptBatchResult {
   readonly type: 'result';
   readonly id: number;
-  readonly results: readonly WorkerAccepted[];
+  /** accept-worker-wire.ts `encodeResults` of the batch's WorkerAccepted, in order. */
+  readonly results: ResultsWire;
 }
 
 export interface WorkerReady {

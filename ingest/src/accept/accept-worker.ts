@@ -9,6 +9,7 @@ import type { Station } from '@shanshui/models';
 import { acceptReadings } from './accept-readings.ts';
 import type { AcceptContext } from './accept-readings.ts';
 import type { AcceptBatchMessage, AcceptWorkerData, FromAcceptWorker, MetricsAgainst, ToAcceptWorker, WorkerAccepted } from './accept-worker-protocol.ts';
+import { decodeRequest, encodeResults } from './accept-worker-wire.ts';
 
 const port = parentPort;
 if (!port) throw new Error('accept-worker.ts runs as a worker thread (AcceptWorkerPool)');
@@ -28,8 +29,8 @@ const ctx: AcceptContext = {
 function run(batch: AcceptBatchMessage): WorkerAccepted[] {
   const results: WorkerAccepted[] = [];
   let entry = 0;
-  let offset = 0;
-  for (let i = 0; i < batch.deviceIds.length; i++) {
+  const items = decodeRequest(batch.payloads);
+  for (let i = 0; i < items.length; i++) {
     for (; entry < batch.stations.length && batch.stations[entry]!.at <= i; entry++) {
       const e = batch.stations[entry]!;
       if (e.station) {
@@ -39,10 +40,7 @@ function run(batch: AcceptBatchMessage): WorkerAccepted[] {
         stations.delete(e.deviceId);
       }
     }
-    const deviceId = batch.deviceIds[i]!;
-    const length = batch.lengths[i]!;
-    const payload = Buffer.from(batch.payloads, offset, length);
-    offset += length;
+    const { deviceId, payload } = items[i]!;
     // The topic is the main thread's to fill in (dead letters): it has it, and the payload.
     const r = acceptReadings(ctx, deviceId, '', payload);
     results.push({
@@ -60,8 +58,9 @@ function run(batch: AcceptBatchMessage): WorkerAccepted[] {
 
 port.on('message', (message: ToAcceptWorker) => {
   if (message.type === 'crash') process.exit(1);
-  const out: FromAcceptWorker = { type: 'result', id: message.id, results: run(message) };
-  port.postMessage(out);
+  const results = encodeResults(run(message));
+  const out: FromAcceptWorker = { type: 'result', id: message.id, results };
+  port.postMessage(out, [results.numbers]);
 });
 const ready: FromAcceptWorker = { type: 'ready' };
 port.postMessage(ready);

@@ -67,7 +67,7 @@ function credentialsOf(deps: Pick<StationRouteOptions, 'mqttEndpoints'>, station
     // HOST: the name the caller reached the API by (SHANSHUI_PUBLIC_MQTT_URL names it outright).
     mqtt: Object.fromEntries(Object.entries(deps.mqttEndpoints()).map(([k, v]) => [k, v.replace('HOST', host)])),
     topics: stationTopics(station.id),
-    note: 'The password is shown only now; the platform keeps only its scrypt hash. 密钥仅显示一次。',
+    note: 'The password is shown only now; the platform keeps only a keyed hash (HMAC-SHA-256) of it. 密钥仅显示一次。',
   };
 }
 

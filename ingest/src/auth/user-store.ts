@@ -8,6 +8,7 @@
  *
  * The interface; state/sql/sql-user-store.ts implements it on SQLite and PostgreSQL.
  */
+import { DEFAULT_SCRYPT_COST } from '../state/device-secret.ts';
 import type { Role } from './permissions.ts';
 import type { DepartmentScope, Principal } from './principal.ts';
 
@@ -33,7 +34,7 @@ export interface Session {
 }
 
 export interface UserStoreOptions {
-  /** scrypt cost N for passwords. Default 16384. */
+  /** scrypt cost N for passwords. Default DEFAULT_SCRYPT_COST (16384). */
   readonly scryptCost: number;
   /** A session ends this long after its last use, ms. Default 3600000 (1 h). */
   readonly idleMs: number;
@@ -41,7 +42,7 @@ export interface UserStoreOptions {
   readonly ttlMs: number;
 }
 
-export const USER_STORE_DEFAULTS: UserStoreOptions = { scryptCost: 16384, idleMs: 3_600_000, ttlMs: 43_200_000 };
+export const USER_STORE_DEFAULTS: UserStoreOptions = { scryptCost: DEFAULT_SCRYPT_COST, idleMs: 3_600_000, ttlMs: 43_200_000 };
 
 export type SignInResult = { readonly ok: true; readonly secret: string; readonly session: Session } | { readonly ok: false; readonly reason: 'unknown' | 'disabled' | 'password' };
 

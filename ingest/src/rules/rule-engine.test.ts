@@ -6,7 +6,7 @@ import type { Reading, Station } from '@shanshui/models';
 import { toRule } from './rule-store.ts';
 import type { RuleStore } from './rule-store.ts';
 import { openPlatformStore } from '../state/open-platform-store.ts';
-import { RuleEngine, rulesForStation } from './rule-engine.ts';
+import { FLUSH_SLICE_STATES, RuleEngine, rulesForStation } from './rule-engine.ts';
 import { RuleInputSchema } from './rule-schema.ts';
 import type { RuleInput } from './rule-schema.ts';
 import { DEFAULT_RULES } from './default-rules.ts';
@@ -137,6 +137,45 @@ test('rule state survives a restart (durations, windows)', async () => {
   await engine.flush();
   const again = await RuleEngine.open(store, logger, T0);
   assert.equal(again.evaluate(air, [reading(2, { pm25: 80 })], T0)[0]?.to, 'yellow', 'the 2 minutes began before the restart');
+});
+
+test('a timer flush of many states goes in slices, each a transaction of its own, and saves every one of them', async () => {
+  const { engine, store } = await engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
+  const stations = Array.from({ length: FLUSH_SLICE_STATES * 2 + 5 }, (_, i) => ({ ...air, id: `air-${i}` }));
+  for (const st of stations) feed(engine, st, 'pm25', [80, 80]);
+  const saves: number[] = [];
+  const save = store.saveStates.bind(store);
+  store.saveStates = async (entries) => {
+    const list = [...entries];
+    saves.push(list.length);
+    await save(list);
+  };
+  await engine.flush();
+  assert.deepEqual(saves, [FLUSH_SLICE_STATES, FLUSH_SLICE_STATES, 5], 'three slices');
+  const saved = await store.loadStates();
+  assert.equal(saved.size, stations.length, 'every state saved');
+  // Nothing left dirty: a second flush writes nothing.
+  await engine.flush();
+  assert.equal(saves.length, 3);
+  // Saved states carry on after a restart: the third minute above fires (the 2 minutes began before it).
+  const again = await RuleEngine.open(store, logger, T0);
+  assert.equal(again.evaluate(stations.at(-1)!, [reading(2, { pm25: 80 })], T0)[0]?.to, 'yellow');
+});
+
+test('a slice of a timer flush that fails leaves its states and the later slices dirty for the next flush', async () => {
+  const { engine, store } = await engineWith([pm25({ levels: { yellow: 75 }, forSec: 120 } as Partial<RuleInput>)]);
+  const stations = Array.from({ length: FLUSH_SLICE_STATES + 3 }, (_, i) => ({ ...air, id: `air-${i}` }));
+  for (const st of stations) feed(engine, st, 'pm25', [80, 80]);
+  const save = store.saveStates.bind(store);
+  let fail = true;
+  store.saveStates = async (entries) => {
+    if (fail) throw new Error('store down');
+    await save(entries);
+  };
+  await assert.rejects(engine.flush(), /store down/);
+  fail = false;
+  await engine.flush();
+  assert.equal((await store.loadStates()).size, stations.length, 'every state saved by the next flush');
 });
 
 test('another node takes a station over from the store: a duration begun on the first carries on, its own unsaved changes stay', async () => {

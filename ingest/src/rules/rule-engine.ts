@@ -34,6 +34,10 @@ import type { QualityFlag } from './evaluate-data-quality.ts';
 import { CORROBORATION_GROUP_LABEL, capBelow, corroborationOf, groupOf, needsCorroboration } from './corroboration.ts';
 import { WARNING_LEVEL_INFO } from '@shanshui/models';
 import { parseComponentOptions } from '../component-options.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/** Rule states per transaction of a timer flush (`flush()`): a slice is well under a millisecond of SQLite work. */
+export const FLUSH_SLICE_STATES = 128;
 
 export interface RuleTransition {
   readonly station: Station;
@@ -357,10 +361,23 @@ export class RuleEngine {
     }
   }
 
-  /** Saves changed states to the store (kept dirty for the next try when it fails). */
+  /**
+   * Saves changed states to the store (kept dirty for the next try when it fails): the keys
+   * dirty now, in slices of FLUSH_SLICE_STATES per transaction with a turn of the event loop
+   * between them — every reading changes its station's states, so one timer flush is hundreds
+   * of rows, and as one synchronous transaction it held up everything else in the process (a
+   * warning's webhook among it) for milliseconds. Each slice writes its states as they are when
+   * it runs; one changed again meanwhile is saved by the next flush.
+   */
   async flush(): Promise<void> {
     if (this.#dirty.size === 0) return;
-    await this.#save([...this.#dirty]);
+    const keys = [...this.#dirty];
+    for (let i = 0; i < keys.length; i += FLUSH_SLICE_STATES) {
+      if (i > 0) await nextTurn();
+      // Taken by a commit meanwhile (takeTransitionStates) and not changed since: nothing to save.
+      const slice = keys.slice(i, i + FLUSH_SLICE_STATES).filter((k) => this.#dirty.has(k));
+      if (slice.length > 0) await this.#save(slice);
+    }
   }
 
   async #save(keys: string[]): Promise<void> {

@@ -2,13 +2,14 @@
  * Durable spool on disk: numbered segment files of frames (spool-frames.ts), a `cursor.json`
  * with the drain's committed position.
  *
- * Appends are group-committed: every append made while a write+fdatasync is in flight goes
- * into the next one, so one fsync acknowledges many publishes. A group is framed once — one
+ * Appends are group-committed: every append made while a durable write (O_DSYNC, see
+ * writeFlags) is in flight goes into the next one, so one write acknowledges many publishes. A group is framed once — one
  * header, one CRC — and its appends wait in one completion list (a callback each, no promise
  * of their own unless the caller asked for `append`'s). A torn tail left by a crash (kill -9
  * mid-write) fails its length or CRC check at open and is cut off, the whole group with it; it
  * was never acknowledged.
  */
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +34,15 @@ const MAX_GROUP_BODY = Math.min(16 * 1024 ** 2, MAX_FRAME_BODY);
 /** Least time between two cursor writes: a trickle of commits (one per message at low rates) must not mean four file operations each. */
 const CURSOR_INTERVAL_MS = 100;
 const SEGMENT_RE = /^(\d{12})\.seg$/;
+/**
+ * The segment being written is opened O_DSYNC: each write returns once its bytes are on disk,
+ * as write + fdatasync would, but in one trip to the thread pool instead of two — a group
+ * commit (and every PUBACK and warning waiting on it) is durable one turn of the event loop
+ * sooner. `create`: a new segment (truncated), else an existing one opened for writing.
+ */
+function writeFlags(create: boolean): number {
+  return constants.O_WRONLY | constants.O_DSYNC | (create ? constants.O_CREAT | constants.O_TRUNC : 0);
+}
 
 /** The appends of one frame-to-be: records, their byte lengths and completions, side by side. */
 interface PendingGroup {
@@ -41,6 +51,17 @@ interface PendingGroup {
   readonly done: AppendDone[];
   /** Σ RECORD_HEADER_BYTES + length. */
   body: number;
+}
+
+/** One write on its way to disk: the groups it carries and where it goes. */
+interface InFlightWrite {
+  readonly groups: PendingGroup[];
+  readonly bytes: number;
+  readonly records: number;
+  readonly offset: number;
+  done: boolean;
+  error: Error | undefined;
+  settled: Promise<void>;
 }
 
 /** Bytes a group takes on disk. */
@@ -79,7 +100,12 @@ export class FileSpool implements Spool {
   /** Bytes of the batch being written and fsynced: neither pending nor durable yet, but already promised. */
   #writingBytes = 0;
   #flushScheduled = false;
-  #flushing: Promise<void> | undefined;
+  /** Writes issued and not yet taken (#settle), in offset order — all in the segment being written. */
+  #writes: InFlightWrite[] = [];
+  /** Where the next write goes in that segment: its durable size plus the writes in flight. */
+  #writeEnd = 0;
+  /** A new segment being opened, or a failed write being cleaned up: nothing is written meanwhile. */
+  #blocked: Promise<void> | undefined;
   #committed: SpoolPosition = { segment: 0, offset: 0 };
   #readPos: SpoolPosition = { segment: 0, offset: 0 };
   /** Batches read and not yet committed: their end and record count. */
@@ -156,7 +182,8 @@ export class FileSpool implements Spool {
     this.#writeSeg = last;
     const writePath = path.join(dir, segmentName(last));
     const existed = this.#sizes.has(last);
-    this.#writeFh = await open(writePath, existed ? 'r+' : 'w');
+    this.#writeFh = await open(writePath, writeFlags(!existed), 0o644);
+    this.#writeEnd = this.#sizes.get(last) ?? 0;
     if (!existed) {
       this.#sizes.set(last, 0);
       await this.#syncDir();
@@ -205,65 +232,136 @@ export class FileSpool implements Spool {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#flushing) return;
+    if (this.#flushScheduled || this.#blocked) return;
     this.#flushScheduled = true;
     // Wait for the rest of this I/O phase so that every publish parsed from the same socket
-    // reads joins one fsync.
+    // reads joins one write.
     setImmediate(() => {
       this.#flushScheduled = false;
-      this.#flushing = this.#flushLoop().finally(() => {
-        this.#flushing = undefined;
-        if (this.#pending.length > 0) this.#scheduleFlush();
-      });
+      this.#issue();
     });
   }
 
-  async #flushLoop(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const groups = this.#pending.splice(0);
-      let bytes = 0;
-      let records = 0;
-      for (const g of groups) {
-        bytes += groupBytes(g);
-        records += g.records.length;
-      }
-      this.#pendingBytes -= bytes;
-      this.#writingBytes += bytes;
-      try {
-        let size = this.#sizes.get(this.#writeSeg) ?? 0;
-        if (size > 0 && size + bytes > this.#opts.segmentBytes) {
-          await this.#rotate();
-          size = 0;
-        }
-        const frames = groups.map((g) => encodeGroup(g.records, g.lengths, g.body));
+  /**
+   * Writes what is pending now, at the end of what was written before — without waiting for
+   * the writes still in flight (each is durable when it returns, O_DSYNC): appends made while a
+   * write is on its way go out at the next turn, not a turn after it returns. Completions are
+   * taken in offset order (#settle), so an append is acknowledged only once every byte before
+   * it is durable too. A new segment waits for the writes in flight, then is opened.
+   */
+  #issue(): void {
+    if (this.#pending.length === 0 || this.#blocked) return;
+    let bytes = 0;
+    for (const g of this.#pending) bytes += groupBytes(g);
+    if (this.#writeEnd > 0 && this.#writeEnd + bytes > this.#opts.segmentBytes) {
+      this.#block(async () => {
+        await this.#failWrites();
+        if (this.#writeEnd === 0 || this.#writeEnd + this.#pendingBytes <= this.#opts.segmentBytes) return;
         try {
-          if (frames.length === 1) await this.#writeFh.write(frames[0]!, 0, bytes, size);
-          else await this.#writeFh.writev(frames, size);
-          await this.#writeFh.datasync();
+          await this.#rotate();
         } catch (err) {
-          await this.#writeFh.truncate(size).catch(() => undefined);
-          throw err;
+          // As a failed write: the appends that would have opened the new segment are refused.
+          const groups = this.#pending.splice(0);
+          for (const g of groups) this.#pendingBytes -= groupBytes(g);
+          const error = err instanceof Error ? err : new Error(String(err));
+          for (const g of groups) complete(g.done, error);
         }
-        this.#sizes.set(this.#writeSeg, size + bytes);
-        this.#totalBytes += bytes;
-        this.#records += records;
-      } catch (err) {
-        this.#writingBytes -= bytes;
-        const error = err instanceof Error ? err : new Error(String(err));
-        for (const g of groups) complete(g.done, error);
-        continue;
-      }
-      this.#writingBytes -= bytes;
-      for (const g of groups) complete(g.done);
-      for (const wake of this.#waiters.splice(0)) wake();
+      });
+      return;
     }
+    const groups = this.#pending.splice(0);
+    let records = 0;
+    for (const g of groups) records += g.records.length;
+    this.#pendingBytes -= bytes;
+    this.#writingBytes += bytes;
+    const offset = this.#writeEnd;
+    this.#writeEnd += bytes;
+    const frames = groups.map((g) => encodeGroup(g.records, g.lengths, g.body));
+    // Durable when the write returns (O_DSYNC, writeFlags).
+    const io = frames.length === 1 ? this.#writeFh.write(frames[0]!, 0, bytes, offset) : this.#writeFh.writev(frames, offset);
+    const returned = (w: InFlightWrite, err?: unknown): void => {
+      w.done = true;
+      if (err !== undefined) w.error = err instanceof Error ? err : new Error(String(err));
+      this.#settle();
+    };
+    const w: InFlightWrite = {
+      groups,
+      bytes,
+      records,
+      offset,
+      done: false,
+      error: undefined,
+      // A short write (the disk or the file size limit took only part of it) is a failed one:
+      // the frame is torn, and nothing in it may be acknowledged.
+      settled: io.then(
+        ({ bytesWritten }) => returned(w, bytesWritten === bytes ? undefined : new IngestError('INGEST_ERR_SPOOL_WRITE', `short write: ${bytesWritten} of ${bytes} bytes`)),
+        (err: unknown) => returned(w, err ?? new Error('write failed')),
+      ),
+    };
+    this.#writes.push(w);
+  }
+
+  /** Takes the writes that have returned, in offset order, up to the first still in flight. */
+  #settle(): void {
+    let woke = false;
+    while (this.#writes.length > 0 && this.#writes[0]!.done) {
+      const w = this.#writes[0]!;
+      if (w.error) {
+        this.#block(() => this.#failWrites());
+        break;
+      }
+      this.#writes.shift();
+      this.#sizes.set(this.#writeSeg, w.offset + w.bytes);
+      this.#totalBytes += w.bytes;
+      this.#records += w.records;
+      this.#writingBytes -= w.bytes;
+      for (const g of w.groups) complete(g.done);
+      woke = true;
+    }
+    if (woke) for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves once every write issued so far has returned. */
+  async #drainWrites(): Promise<void> {
+    while (this.#writes.some((w) => !w.done)) await Promise.all(this.#writes.map((w) => w.settled));
+  }
+
+  /**
+   * After a write failed: once every write in flight has returned, it and every one after it
+   * fail (their bytes follow a hole), and the segment is cut back to where it began. Also a
+   * step before a new segment is opened (nothing in flight then). Nothing to do when no write
+   * failed.
+   */
+  async #failWrites(): Promise<void> {
+    await this.#drainWrites();
+    const failed = this.#writes[0]?.error;
+    if (!failed) return;
+    const all = this.#writes.splice(0);
+    await this.#writeFh.truncate(all[0]!.offset).catch(() => undefined);
+    this.#writeEnd = all[0]!.offset;
+    for (const x of all) {
+      this.#writingBytes -= x.bytes;
+      for (const g of x.groups) complete(g.done, failed);
+    }
+  }
+
+  /** Runs `fn` after those already waiting, with no write issued until the last is done; then writes what waits. */
+  #block(fn: () => Promise<void>): void {
+    const run = (this.#blocked ?? Promise.resolve()).then(fn).catch(() => undefined);
+    const mine: Promise<void> = run.finally(() => {
+      if (this.#blocked !== mine) return;
+      this.#blocked = undefined;
+      if (this.#pending.length > 0) this.#scheduleFlush();
+    });
+    this.#blocked = mine;
   }
 
   async #rotate(): Promise<void> {
     await this.#writeFh.close();
     this.#writeSeg++;
-    this.#writeFh = await open(path.join(this.#opts.dir, segmentName(this.#writeSeg)), 'w');
+    this.#writeFh = await open(path.join(this.#opts.dir, segmentName(this.#writeSeg)), writeFlags(true), 0o644);
     this.#sizes.set(this.#writeSeg, 0);
+    this.#writeEnd = 0;
     await this.#syncDir();
   }
 
@@ -396,8 +494,10 @@ export class FileSpool implements Spool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#flushing || this.#flushScheduled) {
-      await (this.#flushing ?? new Promise((r) => setImmediate(r)));
+    while (this.#flushScheduled || this.#blocked || this.#writes.length > 0) {
+      if (this.#blocked) await this.#blocked;
+      else if (this.#writes.length > 0) await this.#drainWrites();
+      else await new Promise((r) => setImmediate(r));
     }
     for (const wake of this.#waiters.splice(0)) wake();
     // The final position, whatever was pending or throttled.

@@ -2,12 +2,15 @@ import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, appendFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { FileSpool } from './file-spool.ts';
 import { MemorySpool } from './memory-spool.ts';
 import { spoolContract } from './spool-contract.ts';
 import { encodeRecordFrame, parseFrames } from './spool-frames.ts';
 
+const execFileP = promisify(execFile);
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'shanshui-spool-'));
@@ -201,4 +204,59 @@ test('FileSpool: appendWith calls back after the fsync, once per append, in appe
     }),
   );
   assert.deepEqual(closed, ['INGEST_ERR_SPOOL_CLOSED']);
+});
+
+test('FileSpool: a write the disk takes only part of (file size limit) is refused, not acknowledged; every acknowledged record is read back after a reopen, none of the refused', async () => {
+  const dir = await tempDir();
+  // A child process with a 4 KiB file size limit (ulimit -f; Node ignores SIGXFSZ, so a write past
+  // it is short, the next one fails with EFBIG) appends ~100-byte records, some in the same turn
+  // as writes still in flight, and reports which were acknowledged.
+  const child = `
+    const { FileSpool } = await import(process.env.SPOOL_MODULE);
+    const s = await FileSpool.open({ dir: process.env.SPOOL_DIR });
+    const out = [];
+    const all = [];
+    for (let turn = 0; turn < 30; turn++) {
+      for (let j = 0; j < 3; j++) {
+        const i = turn * 3 + j;
+        const r = 'r' + String(i).padStart(3, '0') + 'x'.repeat(90);
+        all.push(s.append(r).then(() => out.push([r, 'ok']), (e) => out.push([r, e.code ?? e.message])));
+      }
+      await new Promise((res) => setImmediate(res));
+    }
+    await Promise.all(all);
+    await s.close();
+    process.stdout.write(JSON.stringify(out));
+  `;
+  const { stdout } = await execFileP('bash', ['-c', 'ulimit -f 4 && exec "$NODE" --input-type=module -e "$CHILD"'], {
+    env: { ...process.env, NODE: process.execPath, CHILD: child, SPOOL_MODULE: new URL('./file-spool.ts', import.meta.url).href, SPOOL_DIR: dir },
+  });
+  const results = JSON.parse(stdout) as Array<[string, string]>;
+  const acked = results.filter(([, r]) => r === 'ok').map(([rec]) => rec);
+  assert.ok(acked.length > 0 && acked.length < results.length, `some acknowledged, some refused: ${acked.length} of ${results.length}`);
+  const reopened = await FileSpool.open({ dir });
+  assert.deepEqual((await drain(reopened)).sort(), acked.sort(), 'exactly the acknowledged records');
+  await reopened.close();
+});
+
+test('FileSpool: appends of every turn go out while earlier writes are still in flight; acknowledgements keep append order across writes and new segments, and all come back after a reopen', async () => {
+  const dir = await tempDir();
+  const s = await FileSpool.open({ dir, segmentBytes: 2048 });
+  const acked: number[] = [];
+  const all: Array<Promise<void>> = [];
+  for (let turn = 0; turn < 60; turn++) {
+    for (let j = 0; j < 4; j++) {
+      const i = turn * 4 + j;
+      all.push(s.append(`rec-${i}-${'y'.repeat(i % 50)}`).then(() => void acked.push(i)));
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(all);
+  assert.deepEqual(acked, [...acked].sort((a, b) => a - b), 'acknowledged in append order');
+  assert.ok((await readdir(dir)).filter((f) => f.endsWith('.seg')).length > 1, 'more than one segment');
+  await s.close();
+  const reopened = await FileSpool.open({ dir, segmentBytes: 2048 });
+  const back = await drain(reopened);
+  assert.deepEqual(back.map((r) => Number(r.split('-')[1])), acked);
+  await reopened.close();
 });

@@ -8,7 +8,9 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DeviceSecrets, hashSecret, loadSecretKey } from './device-secret.ts';
+import { DEFAULT_SCRYPT_COST, DeviceSecrets, hashSecret, loadSecretKey } from './device-secret.ts';
+import { parseConfig } from '../config.ts';
+import { USER_STORE_DEFAULTS } from '../auth/user-store.ts';
 import { pino } from 'pino';
 import { openPlatformStore } from './open-platform-store.ts';
 import { StationRegistry } from './station-registry.ts';
@@ -41,6 +43,14 @@ test('a secret a person chose is stored with scrypt and stays so', async () => {
   expect(hash).toMatch(/^scrypt\$1024\$8\$1\$/);
   expect(await secrets.verify('my station 42', hash)).toEqual({ ok: true });
   expect((await secrets.verify('my station 43', hash)).ok).toBe(false);
+});
+
+test('one scrypt cost by default everywhere: hashSecret, DeviceSecrets, the user store and the config', async () => {
+  const prefix = `scrypt$${DEFAULT_SCRYPT_COST}$8$1$`;
+  expect((await hashSecret('chosen by a person')).startsWith(prefix)).toBe(true);
+  expect((await new DeviceSecrets(randomBytes(32)).hashChosen('chosen by a person')).startsWith(prefix)).toBe(true);
+  expect(USER_STORE_DEFAULTS.scryptCost).toBe(DEFAULT_SCRYPT_COST);
+  expect(parseConfig({}).scryptCost).toBe(DEFAULT_SCRYPT_COST);
 });
 
 test('the server key lives in the data folder with mode 0600 and is read back the same; SHANSHUI_SECRET_KEY wins', async () => {

@@ -15,6 +15,12 @@ import type { KeyObject } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/**
+ * scrypt's N when nobody chose another: the cost of hashing a secret or password a person chose.
+ * The one place this number lives; config (`scryptCost`), DeviceSecrets and the user store read it.
+ */
+export const DEFAULT_SCRYPT_COST = 16384;
+
 /** A new platform-generated secret: 256 random bits, base64url (43 characters). */
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
@@ -26,8 +32,8 @@ function scryptAsync(secret: string, salt: Buffer, N: number, r: number, p: numb
   );
 }
 
-/** Hashes a secret a person chose (slow on purpose); `cost` is scrypt's N (a power of two; default 16384). */
-export async function hashSecret(secret: string, cost = 16384): Promise<string> {
+/** Hashes a secret a person chose (slow on purpose); `cost` is scrypt's N (a power of two; default DEFAULT_SCRYPT_COST). */
+export async function hashSecret(secret: string, cost = DEFAULT_SCRYPT_COST): Promise<string> {
   const salt = randomBytes(16);
   const key = await scryptAsync(secret, salt, cost, 8, 1);
   return `scrypt$${cost}$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
@@ -59,13 +65,13 @@ export class DeviceSecrets {
   readonly #keyId: string;
   readonly #scryptCost: number;
 
-  /** `key`: at least 32 bytes, the same on every node of a cluster. `scryptCost`: N for chosen secrets (default 16384). */
+  /** `key`: at least 32 bytes, the same on every node of a cluster. `scryptCost`: N for chosen secrets (default DEFAULT_SCRYPT_COST). */
   constructor(key: Buffer, options: { scryptCost?: number } = {}) {
     if (key.length < 32) throw new Error('device secret key: at least 32 bytes');
     this.#key = createSecretKey(Buffer.from(key));
     // Names the key in each hash, so a hash made under another key is told apart (not merely "wrong").
     this.#keyId = createHash('sha256').update('shanshui device-secret key id\0').update(key).digest('base64url').slice(0, 8);
-    this.#scryptCost = options.scryptCost ?? 16384;
+    this.#scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
   }
 
   /** A new generated secret and the hash to store for it. */

@@ -3,7 +3,7 @@
  * station profile are. The shipped data files (./data/*.json) are validated against them when
  * models is imported, and custom profiles against the same ProfileSchema at the API.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const METRIC_ID_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 /** Field suffixes a metric's HJ 212 statistics are stored under (see hj212-fields.ts). */

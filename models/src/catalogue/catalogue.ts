@@ -4,7 +4,7 @@
  * (./data/profiles.json). JSON modules, validated by zod at import: a broken data file fails
  * loudly with the path of the bad entry. docs/catalogue.md describes the format.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import domainsData from './data/domains.json' with { type: 'json' };
 import profilesData from './data/profiles.json' with { type: 'json' };
 import defaultRulesData from './data/default-rules.json' with { type: 'json' };

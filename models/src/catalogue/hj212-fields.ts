@@ -6,7 +6,7 @@
  * Field suffixes: `Rtd` (CN 2011) and `Avg` (2051/2061/2031) are the metric itself; `Min`, `Max`,
  * `Cou` and the 折算 `ZsRtd`/`ZsAvg`/`ZsMin`/`ZsMax` are fields of their own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import codesData from './data/hj212-codes.json' with { type: 'json' };
 import { COMMON_METRICS, DOMAIN_SPECS } from '../domains.ts';
 import type { Domain, MetricSpec, StatFieldSuffix } from '../domains.ts';

@@ -19,7 +19,7 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DOMAINS, hj212CodeTableFor } from '@shanshui/models';
 import type { SourceReading } from '../source-reading.ts';
 import { DialInServer } from '../dial-in/dial-in-server.ts';

@@ -4,7 +4,7 @@
  * answer is 通讯异常 (`comm_error`); a Modbus exception (the slave answered "illegal data
  * address", "device failure"…, Modbus Application Protocol §7) is 故障 (`fault`).
  */
-import type { Quality } from '@shanshui/models';
+import type { Quality } from '@shanshui/models/edge';
 
 export type ModbusFaultKind = 'timeout' | 'crc' | 'bad_frame' | 'exception' | 'disconnected';
 

@@ -18,8 +18,8 @@
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { Backoff, modbusCommandValue, modbusTypeOf } from '@shanshui/models';
-import type { ModbusCommand, ModbusGroup, ModbusPoint, SourceConfig } from '@shanshui/models';
+import { Backoff, modbusCommandValue, modbusTypeOf } from '@shanshui/models/edge';
+import type { ModbusCommand, ModbusGroup, ModbusPoint, SourceConfig } from '@shanshui/models/edge';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import type { SourceReading, SourceValue } from '../source-reading.ts';
 import { classifyModbusError } from './modbus-fault.ts';

@@ -3,8 +3,8 @@
  * when the gap between them is small, within the protocol's limits per request (Modbus
  * Application Protocol §6.1–6.4: at most 2000 coils / discrete inputs, 125 registers).
  */
-import type { ModbusPoint } from '@shanshui/models';
-import { modbusTypeOf, modbusWords } from '@shanshui/models';
+import type { ModbusPoint } from '@shanshui/models/edge';
+import { modbusTypeOf, modbusWords } from '@shanshui/models/edge';
 
 export type ModbusTable = ModbusPoint['table'];
 

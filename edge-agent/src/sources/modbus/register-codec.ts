@@ -3,8 +3,8 @@
  * Protocol §4.2, docs/standards/modbus.md); devices differ in how they lay out 32/64-bit values
  * across registers (word order ABCD vs CDAB) and some swap the bytes inside each register.
  */
-import type { ModbusType } from '@shanshui/models';
-import { modbusWords } from '@shanshui/models';
+import type { ModbusType } from '@shanshui/models/edge';
+import { modbusWords } from '@shanshui/models/edge';
 
 export type ByteOrder = 'big' | 'little';
 

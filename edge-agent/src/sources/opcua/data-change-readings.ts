@@ -7,7 +7,7 @@
  * platform. No I/O.
  */
 import type { Logger } from 'pino';
-import type { SourceConfig } from '@shanshui/models';
+import type { SourceConfig } from '@shanshui/models/edge';
 import { DataType } from 'node-opcua';
 import type { DataValue, Variant } from 'node-opcua';
 import type { SourceReading } from '../source-reading.ts';

@@ -4,7 +4,7 @@
  * (`command-value.ts`). The answer is plain JSON; a command never throws.
  */
 import type { Logger } from 'pino';
-import type { SourceConfig } from '@shanshui/models';
+import type { SourceConfig } from '@shanshui/models/edge';
 import { AttributeIds, DataType } from 'node-opcua';
 import type { ClientSession, StatusCode, Variant } from 'node-opcua';
 import { toCallInputArguments, toCommandVariant } from './command-value.ts';

@@ -3,7 +3,8 @@
  * middle of the agent's JSON log (a log shipper then sees lines it cannot parse). node-opcua-debug
  * lets a program replace those writers: this routes them through the agent's pino logger
  * (`component: "opcua"`, the node-opcua file as `source`), ANSI colours stripped. Process-wide:
- * the program's main calls it once.
+ * the agent calls it when an OPC-UA source first loads (with the logger its program gave it), so
+ * node-opcua-debug is not loaded by an agent without OPC-UA.
  */
 import { format } from 'node:util';
 import { setDebugLogger, setErrorLogger, setTraceLogger, setWarningLogger } from 'node-opcua-debug';

@@ -21,7 +21,7 @@
  * Generic Uncertain becomes `fault`, not `maintenance` or `manual`: it says the device doubts
  * its own value, no technician is involved, and it must not reach rules as trustworthy.
  */
-import type { Quality } from '@shanshui/models';
+import type { Quality } from '@shanshui/models/edge';
 import { StatusCodes } from 'node-opcua';
 
 /** Anything with a StatusCode's numeric value (node-opcua StatusCode, or a raw number). */

@@ -3,7 +3,7 @@
  * values of a South China city, with an occasional episode (pollution, flood rise, dry spell)
  * so that the demo map has warnings to show. Deterministic for a given seed.
  */
-import type { Domain } from '@shanshui/models';
+import type { Domain } from '@shanshui/models/edge';
 
 export interface SimulationState {
   readonly stationIndex: number;

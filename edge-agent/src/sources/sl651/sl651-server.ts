@@ -17,7 +17,7 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceReading } from '../source-reading.ts';
 import { DialInServer } from '../dial-in/dial-in-server.ts';
 import type { DialInConnection, DialInServerStats } from '../dial-in/dial-in-server.ts';
