@@ -41,6 +41,8 @@ export interface ClusterBenchOptions {
   readonly perProcess: number;
   /** Give up waiting for the cold connects, and again for the storm, after this long, s. */
   readonly maxSeconds: number;
+  /** The whole part stops waiting after about this long, s (the storm is skipped, or cut short, when the cold connects used it up). Default 780. */
+  readonly budgetSeconds?: number;
   /** Run the restarted nodes under `--cpu-prof` into this folder and summarise the busiest. */
   readonly cpuProfDir?: string;
 }
@@ -88,8 +90,12 @@ export interface ClusterBenchResult {
         readonly cpu: PhaseCpu;
         readonly redisCommandsPerConnect: number;
         readonly postgresTransactionsPerConnect: number;
+        /** The clean stop outlasted its grace: the rest were killed (SIGKILL). */
+        readonly stopKilled: boolean;
       }
     | undefined;
+  /** Why the storm was not measured. */
+  readonly stormSkipped?: string;
   readonly profile?: { readonly file: string; readonly summary: ProfileSummary };
   readonly totalSeconds: number;
   readonly firstError?: string;
@@ -229,6 +235,9 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
 export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBenchResult> {
   const runStarted = performance.now();
+  const budget = o.budgetSeconds ?? 780;
+  /** Seconds of the budget left. */
+  const left = (): number => budget - (performance.now() - runStarted) / 1000;
   const tmp = await benchTempDir('shanshui-bench-cluster-');
   const nodes: PlatformProcess[] = [];
   const connectors: Connector[] = [];
@@ -341,7 +350,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     progress(`cluster: ${warmUp} warm-up devices connected; connecting the other ${o.devices - warmUp}`);
     const connectStarted = performance.now();
     slices.forEach((slice, g) => connectors[g]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 200, devices: g === 0 ? slice.slice(warmUp) : slice }));
-    const first = await waitFor('connect', o.devices, connectStarted, o.maxSeconds);
+    // Room kept for the storm (stop, start, reconnects).
+    const first = await waitFor('connect', o.devices, connectStarted, Math.min(o.maxSeconds, Math.max(60, left() - 330)));
     const connectCpu = cpuSince(cpuBefore, first.seconds);
     const fresh = first.ready - warmUp;
     await sleep(3000);
@@ -355,37 +365,63 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
 
     // Reconnect storm: the whole cluster restarts on its folders and ports, as an orchestrator
     // restarts it: every node stopped at once, then every node started at once; the devices retry meanwhile.
-    progress('cluster: stopping every node (reconnect storm)');
-    const stopAt = performance.now();
-    // A clean stop ends every session (its will published, its presence written): thousands each.
-    await Promise.all(nodes.splice(0).map((n) => n.stop(180_000)));
-    const stopSeconds = (performance.now() - stopAt) / 1000;
-    const failedBefore = (await total()).failed;
-    const redisBeforeStorm = await redisTotalCommands(redis.port);
-    const pgBeforeStorm = await postgresTransactions(databaseUrl);
-    progress(`cluster storm: every node stopped in ${stopSeconds.toFixed(1)} s; starting them all again`);
-    const cpuBeforeStorm = cpuNow();
-    const restartAt = performance.now();
-    const profArgs = o.cpuProfDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-    nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs)))));
-    const nodesReadySeconds = (performance.now() - restartAt) / 1000;
-    progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
-    const storm = await waitFor('storm', o.devices, restartAt, o.maxSeconds);
-    // The restarted nodes' CPU is all theirs since they were spawned (start-up included).
-    const stormCpu = cpuSince(cpuBeforeStorm, storm.seconds, 0);
-    await sleep(1000);
-    const redisAfterStorm = await redisTotalCommands(redis.port);
-    const pgAfterStorm = await postgresTransactions(databaseUrl);
-    progress(`cluster storm: ${storm.ready} reconnected in ${storm.seconds.toFixed(1)} s; CPU s nodes ${stormCpu.nodes.toFixed(1)}, redis ${stormCpu.redis.toFixed(1)}, postgres ${stormCpu.postgres.toFixed(1)}, devices ${stormCpu.devices.toFixed(1)}, machine ${stormCpu.machine.toFixed(1)}`);
+    let storm: ClusterBenchResult['storm'];
+    let stormSkipped: string | undefined;
+    if (left() < 150) {
+      stormSkipped = `time budget: ${Math.round(budget - left())} s of ${budget} s used before it`;
+      progress(`cluster: no reconnect storm (${stormSkipped})`);
+    } else {
+      // A storm that fails (a node that does not come back in time) still leaves the figures above to report.
+      try {
+      progress('cluster: stopping every node (reconnect storm)');
+      const stopAt = performance.now();
+      // A clean stop ends every session (its will published, its presence written): thousands each.
+      const graceSeconds = Math.min(180, Math.max(30, left() - 120));
+      await Promise.all(nodes.splice(0).map((n) => n.stop(graceSeconds * 1000)));
+      const stopSeconds = (performance.now() - stopAt) / 1000;
+      const failedBefore = (await total()).failed;
+      const redisBeforeStorm = await redisTotalCommands(redis.port);
+      const pgBeforeStorm = await postgresTransactions(databaseUrl);
+      progress(`cluster storm: every node stopped in ${stopSeconds.toFixed(1)} s${stopSeconds >= graceSeconds ? ` (the last killed after ${graceSeconds} s)` : ''}; starting them all again`);
+      const cpuBeforeStorm = cpuNow();
+      const restartAt = performance.now();
+      const profArgs = o.cpuProfDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+      nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs)))));
+      const nodesReadySeconds = (performance.now() - restartAt) / 1000;
+      progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
+      const back = await waitFor('storm', o.devices, restartAt, Math.min(o.maxSeconds, Math.max(30, left() - 30)));
+      // The restarted nodes' CPU is all theirs since they were spawned (start-up included).
+      const stormCpu = cpuSince(cpuBeforeStorm, back.seconds, 0);
+      await sleep(1000);
+      const redisAfterStorm = await redisTotalCommands(redis.port);
+      const pgAfterStorm = await postgresTransactions(databaseUrl);
+      progress(`cluster storm: ${back.ready} reconnected in ${back.seconds.toFixed(1)} s; CPU s nodes ${stormCpu.nodes.toFixed(1)}, redis ${stormCpu.redis.toFixed(1)}, postgres ${stormCpu.postgres.toFixed(1)}, devices ${stormCpu.devices.toFixed(1)}, machine ${stormCpu.machine.toFixed(1)}`);
+      const stormFresh = Math.max(1, back.ready);
+      storm = {
+        reconnected: back.ready,
+        seconds: back.seconds,
+        connectsPerSec: back.ready / back.seconds,
+        nodesReadySeconds,
+        stopSeconds,
+        failedAttempts: back.failed - failedBefore,
+        cpu: stormCpu,
+        redisCommandsPerConnect: (redisAfterStorm - redisBeforeStorm) / stormFresh,
+        postgresTransactionsPerConnect: (pgAfterStorm - pgBeforeStorm) / stormFresh,
+        stopKilled: stopSeconds >= graceSeconds,
+      };
+      } catch (err) {
+        stormSkipped = `failed: ${err instanceof Error ? err.message : String(err)}`;
+        progress(`cluster storm ${stormSkipped}`);
+      }
+    }
     let profile: ClusterBenchResult['profile'];
-    if (o.cpuProfDir) {
+    if (o.cpuProfDir && storm) {
       // A profile is written at a clean stop.
       await Promise.all(nodes.splice(0).map((n) => n.stop(60_000)));
       const files = (await readdir(o.cpuProfDir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
       const summaries = await Promise.all(files.map(async (f) => ({ file: path.join(o.cpuProfDir!, f), summary: await summariseCpuProfile(path.join(o.cpuProfDir!, f), 25) })));
       profile = summaries.sort((a, b) => b.summary.totalMs * b.summary.busyPercent - a.summary.totalMs * a.summary.busyPercent)[0];
     }
-    const stormFresh = Math.max(1, storm.ready);
     return {
       devices: o.devices,
       nodes: nodeCount,
@@ -404,17 +440,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       redisCommandsPerConnect: fresh > 0 ? (redisAfter - redisBefore) / fresh : 0,
       postgresTransactionsPerConnect: fresh > 0 ? (pgAfter - pgBefore) / fresh : 0,
       connectCpu,
-      storm: {
-        reconnected: storm.ready,
-        seconds: storm.seconds,
-        connectsPerSec: storm.ready / storm.seconds,
-        nodesReadySeconds,
-        stopSeconds,
-        failedAttempts: storm.failed - failedBefore,
-        cpu: stormCpu,
-        redisCommandsPerConnect: (redisAfterStorm - redisBeforeStorm) / stormFresh,
-        postgresTransactionsPerConnect: (pgAfterStorm - pgBeforeStorm) / stormFresh,
-      },
+      storm,
+      ...(stormSkipped ? { stormSkipped } : {}),
       ...(profile ? { profile } : {}),
       totalSeconds: (performance.now() - runStarted) / 1000,
       ...(first.firstError ? { firstError: first.firstError } : {}),
