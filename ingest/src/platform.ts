@@ -248,9 +248,20 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       cleanups.push(() => clearInterval(syncTimer));
     }
     const provisioning = store.provisioning;
-    const sequences = new SequenceTracker(await store.delivery.load());
+    // Cluster: a device's statistics move with it from node to node (and every node shows them all):
+    // each node saves what it counted during a device's stay, and reads the stays of the others.
+    const clustered = store.backend === 'postgres';
+    const sequences = new SequenceTracker(clustered ? undefined : await store.delivery.load());
+    let deliveryHandover: DeliveryHandover | undefined;
+    if (clustered) {
+      // Stays this node left open when it last ran (killed, or stopped before saving them) are complete.
+      await store.delivery.endStaysOf(nodeId);
+      deliveryHandover = new DeliveryHandover({ tracker: sequences, store: store.delivery, logger, nodeId });
+      await deliveryHandover.refresh();
+    }
+    const handover = deliveryHandover;
     // Sequence bookkeeping is saved in batches, off the publish path.
-    const saveStats = (): Promise<void> => store.delivery.save(sequences.takeDirty());
+    const saveStats = (): Promise<void> => (handover ? handover.saveChanged() : store.delivery.save(sequences.takeDirty()));
     const statsTimer = setInterval(() => {
       saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     }, 5000);
@@ -258,11 +269,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       clearInterval(statsTimer);
       await saveStats().catch((err: unknown) => logger.warn({ err }, 'delivery statistics not saved'));
     });
-    // Cluster: a device's statistics move with it from node to node (and every node shows them all).
-    let deliveryHandover: DeliveryHandover | undefined;
-    if (store.backend === 'postgres') {
-      const handover = new DeliveryHandover({ tracker: sequences, store: store.delivery, logger });
-      deliveryHandover = handover;
+    if (handover) {
       const refreshTimer = setInterval(() => void handover.refresh().catch(() => undefined), config.warnings.reloadMs);
       cleanups.push(async () => {
         clearInterval(refreshTimer);
@@ -324,31 +331,33 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     if (acceptPool) cleanups.push(() => acceptPool.close());
 
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
-    const appendDurably = async (lines: string): Promise<void> => {
-      try {
-        await spool.append(lines);
-      } catch (err) {
-        if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
-        throw err;
-      }
-    };
+    // One promise, straight on the spool's completion callback (no async wrapper per message).
+    const appendDurably = (lines: string): Promise<void> =>
+      new Promise((resolve, reject) =>
+        spool.appendWith(lines, (err) => {
+          if (!err) return resolve();
+          if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
+          reject(err);
+        }),
+      );
 
     // Readings and dead letters of one message, each to its spool, side by side; the PUBACK waits for both.
-    const appendAll = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+    // The common message (no dead letter) is the readings' one append, no further promise.
+    const appendAll = (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
+      if (deadLetters.length === 0) return lines ? appendDurably(lines) : Promise.resolve();
+      return appendWithLetters(lines, deadLetters);
+    };
+    const appendWithLetters = async (lines: string | undefined, deadLetters: readonly DeadLetterInput[]): Promise<void> => {
       const letters = deadLetters.map((d) => toDeadLetterRecord(d));
-      if (letters.length === 0) {
-        if (lines) await appendDurably(lines);
-      } else {
-        const appendLetter = async (record: string): Promise<void> => {
-          try {
-            await deadLetterSpool.append(record);
-          } catch (err) {
-            if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
-            throw err;
-          }
-        };
-        await Promise.all([...(lines ? [appendDurably(lines)] : []), ...letters.map(appendLetter)]);
-      }
+      const appendLetter = async (record: string): Promise<void> => {
+        try {
+          await deadLetterSpool.append(record);
+        } catch (err) {
+          if (err instanceof IngestError && err.code === 'INGEST_ERR_SPOOL_FULL') metrics.publishRefused.inc({ code: err.code });
+          throw err;
+        }
+      };
+      await Promise.all([...(lines ? [appendDurably(lines)] : []), ...letters.map(appendLetter)]);
       for (const d of deadLetters) {
         metrics.deadLetters.inc({ code: d.code });
         deadLetterLog.note(d);

@@ -131,6 +131,7 @@ export function renderWorkersMarkdown(r: WorkersBenchResult, machineCores: numbe
   const core = (name: string) => (x: WorkersRun): number => x.cores[name] ?? 0;
   const row = (label: string, f: (x: WorkersRun) => number, digits = 0): string => `| ${label} | ${r.modes.map((m) => spread(of(m.name).map(f), digits)).join(' | ')} |`;
   const maxPlatform = Math.max(0, ...r.runs.filter((x) => x.mode !== off).map(core('platform')));
+  const maxMain = Math.max(0, ...r.runs.filter((x) => x.mode !== off).map((x) => x.threads.main ?? 0));
   const busiest = Math.max(0, ...r.runs.map((x) => x.otherCores));
   const incomplete = r.runs.filter((x) => !x.complete || x.errors > 0);
   const o = r.options;
@@ -156,8 +157,9 @@ export function renderWorkersMarkdown(r: WorkersBenchResult, machineCores: numbe
     row('other work on the machine, cores', (x) => x.otherCores, 2),
     row('whole machine, cores', (x) => x.machineCores, 2),
     row('platform CPU per stored reading, µs', (x) => x.platformCpuUsPerReading, 1),
+    row('— of it on the main thread, µs', (x) => (x.platformCpuUsPerReading * (x.threads.main ?? 0)) / Math.max(1e-9, x.cores['platform'] ?? 0), 1),
     '',
-    `Goal (#16): with workers on, the platform uses more than 1.3 cores under this load when the generator and influxd leave room. Most here: ${maxPlatform.toFixed(2)} cores — ${maxPlatform > 1.3 ? 'met' : `not met on ${machineCores} cores`}.`,
+    `Goal (#16): with workers on, the platform uses more than 1.3 cores under this load when the generator and influxd leave room. Most here: ${maxPlatform.toFixed(2)} cores — ${maxPlatform > 1.3 ? 'met' : `not met on ${machineCores} cores`}. Its main thread (MQTT sockets, spool, drain, rules, the hand-off) used at most ${maxMain.toFixed(2)} of a core with workers on${maxMain < 0.9 ? ': it was not saturated, so the platform was held back by the rest of the machine (the other processes in these rows) or by the pipeline, not by its main thread' : ': saturated — the workers and V8\'s helper threads are what the platform adds beyond it'}.`,
     ...(busiest > 0.5
       ? ['', `The machine was busy with other work during these runs (up to ${busiest.toFixed(2)} of ${machineCores} cores not ours): the platform got what was left, so these figures show the workers' hand-off cost, not what a second core buys. A run on a quiet machine replaces them.`]
       : []),
@@ -175,4 +177,21 @@ export function spliceWorkersSection(doc: string, section: string): string {
   const b = doc.indexOf(WORKERS_SECTION_END);
   if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + WORKERS_SECTION_END.length + 1);
   return `${doc.trimEnd()}\n\n${block}`;
+}
+
+const NOTES_START = '<!-- workers-notes:begin -->';
+const NOTES_END = '<!-- workers-notes:end -->';
+
+/**
+ * The hand-written notes under the workers section (where the time goes, what would move it):
+ * kept as they are in `previous` and put right after the workers section of `doc` when a write
+ * lost them (a full run renders the file anew).
+ */
+export function keepWorkersNotes(previous: string, doc: string): string {
+  const notes = new RegExp(`${NOTES_START}[\\s\\S]*${NOTES_END}\\n?`).exec(previous)?.[0];
+  if (!notes || doc.includes(NOTES_START)) return doc;
+  const end = doc.indexOf(WORKERS_SECTION_END);
+  if (end === -1) return `${doc.trimEnd()}\n\n${notes.trimEnd()}\n`;
+  const after = end + WORKERS_SECTION_END.length + 1;
+  return `${doc.slice(0, after)}\n${notes.trimEnd()}\n${doc.slice(after)}`;
 }

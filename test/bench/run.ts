@@ -38,7 +38,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLineMatchesPlatform } from './air-reading.ts';
 import { benchE2e } from './bench-e2e.ts';
-import { WORKERS_SECTION_END, WORKERS_SECTION_START, benchWorkers, renderWorkersMarkdown, spliceWorkersSection } from './bench-workers.ts';
+import { WORKERS_SECTION_END, WORKERS_SECTION_START, benchWorkers, keepWorkersNotes, renderWorkersMarkdown, spliceWorkersSection } from './bench-workers.ts';
 import type { WorkersBenchOptions } from './bench-workers.ts';
 import type { E2eOptions } from './bench-e2e.ts';
 import { benchIdleMemory } from './bench-idle-memory.ts';
@@ -145,7 +145,8 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         // The same load as the e2e part's 1 reading/msg variant.
         aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },
         pgops: { devices: 100, messages: 10, intervalMs: 6000 },
-        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 500, maxSeconds: 40, generator: 'light' },
+        // The light generator's load goes fast: 1,500 messages per device keep each run several seconds long on a quiet machine.
+        workers: { rounds: 3, devices, window: 20, messagesPerDevice: 1500, maxSeconds: 40, generator: 'light' },
       };
 }
 
@@ -319,6 +320,7 @@ async function main(): Promise<void> {
     const keptWorkers = new RegExp(`${WORKERS_SECTION_START}[\\s\\S]*${WORKERS_SECTION_END}\\n`).exec(previous)?.[0];
     if (workers) doc = spliceWorkersSection(doc, renderWorkersMarkdown(workers, machine.cores));
     else if (keptWorkers && !doc.includes(WORKERS_SECTION_START)) doc = `${doc.trimEnd()}\n\n${keptWorkers}`;
+    doc = keepWorkersNotes(previous, doc);
     await writeFile(file, doc);
     progress(`wrote ${path.relative(REPO_ROOT, file)}`);
   }

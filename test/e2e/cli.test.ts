@@ -136,3 +136,22 @@ test('cli: command send to a gateway that is not connected — queued, not carri
   assert.match(badWait.stderr, /--wait must be a number/);
   assert.equal((await tp.api('GET', '/api/v1/stations/sluice-cli-01/commands')).body.items.length, 1, 'a refused --wait sends nothing');
 });
+
+test('cli: a list page prints the command for the next one — with the same filters and page size — and that command, run as printed, gives the rest', async () => {
+  for (const id of ['cli-page-1', 'cli-page-2', 'cli-page-3']) {
+    const r = await cli('station', 'add', '--id', id, '--name', id, '--domain', 'geohazard', '--lat', '23.5', '--lon', '113.5', '--region', '440118', '--department', 'natural-resources');
+    assert.equal(r.code, 0, r.stderr);
+  }
+  // Another domain's station, which the next page must not show.
+  assert.equal((await cli('station', 'add', '--id', 'cli-page-x', '--name', 'x', '--domain', 'noise', '--lat', '23.5', '--lon', '113.5', '--region', '440118', '--department', 'eco-env')).code, 0);
+  const first = await cli('station', 'list', '--domain', 'geohazard', '--limit', '2');
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal((JSON.parse(first.stdout) as { items: unknown[] }).items.length, 2);
+  const hint = /more: the next page is npm run cli -- (.+)$/m.exec(first.stderr)?.[1];
+  assert.ok(hint, first.stderr);
+  const next = await cli(...hint.split(' '));
+  assert.equal(next.code, 0, next.stderr);
+  const rest = (JSON.parse(next.stdout) as { items: { id: string; domain: string }[]; next: string | null });
+  assert.deepEqual(rest.items.map((s) => s.domain), ['geohazard']);
+  assert.equal(rest.next, null);
+});

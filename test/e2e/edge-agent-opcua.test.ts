@@ -6,19 +6,19 @@
  * API → the agent → an OPC-UA write or method call on the PLC → the agent's answer in the API
  * and the audit log. The PLC is restarted on the same port mid-run.
  */
-import { test, beforeAll, afterAll } from 'vitest';
+import { test, beforeAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataType, StatusCodes, Variant } from 'node-opcua';
 import type { CallMethodResultOptions, ISessionContext, UAObject } from 'node-opcua';
-import { createAgent, provisionAgent } from '@shanshui/edge-agent';
+import { createAgent } from '@shanshui/edge-agent';
 import type { Agent } from '@shanshui/edge-agent';
 import { NS, freePort, startTestOpcuaServer } from '@shanshui/edge-agent/testing';
 import type { TestOpcuaServer } from '@shanshui/edge-agent/testing';
-import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
+import { provisionedAgentDir, useAgentPlatform } from '../support/agent-folder.ts';
 import { httpApi } from '../support/http-api.ts';
 import type { HttpApi } from '../support/http-api.ts';
 import { eventually } from '../support/test-platform.ts';
@@ -27,6 +27,7 @@ import { tempDir } from '../support/temp-dir.ts';
 const STATION = 'sluice-opc-01';
 const DEPARTMENT = 'water';
 
+const env = useAgentPlatform();
 let tp: RestartablePlatform;
 let tmp: { dir: string; remove: () => Promise<void> } | undefined;
 let plc: TestOpcuaServer | undefined;
@@ -127,10 +128,12 @@ async function startAgent(): Promise<Agent> {
 }
 
 beforeAll(async () => {
-  tp = await startRestartablePlatform();
+  tp = env.tp;
   tmp = await tempDir('shanshui-opcua-e2e-');
+  env.cleanups.push(tmp.remove);
   plcPort = await freePort();
   plc = await startPlc();
+  env.cleanups.push(async () => plc?.shutdown());
 
   const issue = async (name: string, role: string): Promise<HttpApi> => {
     const res = await tp.api.call('POST', '/api/v1/tokens', { name, role, departments: [DEPARTMENT] });
@@ -140,17 +143,10 @@ beforeAll(async () => {
   technician = await issue('技术员 technician', 'technician');
   operator = await issue('调度员 operator', 'operator');
 
-  const token = await tp.bootstrapToken({ id: STATION, domain: 'reservoir', department: DEPARTMENT });
-  agentDir = path.join(tmp.dir, 'agent');
-  await provisionAgent({ server: tp.httpUrl, token, dir: agentDir });
+  agentDir = await provisionedAgentDir(tp, env.cleanups, { id: STATION, domain: 'reservoir', department: DEPARTMENT });
+  // Cleanups run in reverse: the agent running then stops before its folder goes, the PLC after it.
+  env.cleanups.push(async () => agent?.stop());
   await startAgent();
-});
-
-afterAll(async () => {
-  await agent?.stop().catch(() => undefined);
-  await plc?.shutdown().catch(() => undefined);
-  await tp?.close();
-  await tmp?.remove();
 });
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');

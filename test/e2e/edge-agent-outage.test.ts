@@ -18,10 +18,10 @@ import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createAgent, provisionAgent } from '@shanshui/edge-agent';
-import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { provisionedAgentDir, useAgentPlatform } from '../support/agent-folder.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(REPO_ROOT, 'edge-agent', 'src', 'cli.ts');
@@ -47,17 +47,14 @@ function firstArrivals(tp: RestartablePlatform, station: string): number[] {
 
 const increasing = (xs: readonly number[]): boolean => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
 
+// One platform for the file; each test stops it for its outage and leaves it running again.
+const env = useAgentPlatform();
+
 test('broker down for a while under load: every reading taken arrives afterwards; the backlog drains in order while live readings flow', { timeout: 240_000 }, async (t) => {
-  const tp = await startRestartablePlatform();
-  const tmp = await tempDir('shanshui-agent-outage-');
-  t.onTestFinished(async () => {
-    await tp.close();
-    await tmp.remove();
-  });
+  const { tp } = env;
+  t.onTestFinished(async () => void (await tp.start()));
   const station = 'outage-01';
-  const token = await tp.bootstrapToken({ id: station });
-  const dir = path.join(tmp.dir, 'agent');
-  await provisionAgent({ server: tp.httpUrl, token, dir });
+  const dir = await provisionedAgentDir(tp, env.cleanups, { id: station });
 
   const taken: number[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void (line.includes('"readings taken"') && taken.push(...(JSON.parse(line).ts as number[]))) });
@@ -154,15 +151,15 @@ class AgentProcess {
 }
 
 test('agent killed with SIGKILL while holding a backlog → restarted → nothing it had taken is lost', { timeout: 240_000 }, async (t) => {
-  const tp = await startRestartablePlatform();
+  const { tp } = env;
   const tmp = await tempDir('shanshui-agent-kill-');
+  env.cleanups.push(tmp.remove);
   const station = 'kill9-01';
   const dir = path.join(tmp.dir, 'agent');
   const agent = new AgentProcess(dir);
   t.onTestFinished(async () => {
     await agent.kill('SIGKILL');
-    await tp.close();
-    await tmp.remove();
+    await tp.start();
   });
   await tp.api.register({ id: station });
   await tp.api.call('PUT', `/api/v1/stations/${station}/config`, { version: 1, heartbeatSec: 60, buffer: { drainRatePerSec: 20 }, sources: [{ kind: 'simulated', intervalSec: 0.02 }] });

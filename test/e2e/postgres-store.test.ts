@@ -4,7 +4,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { openPlatformStore } from '@shanshui/ingest';
 import type { PlatformStore } from '@shanshui/ingest';
-import { platformStoreContract } from '@shanshui/ingest/testing';
+import { deliveryHandoverContract, platformStoreContract } from '@shanshui/ingest/testing';
 import { startPostgres } from '../support/postgres-server.ts';
 import type { PostgresServer } from '../support/postgres-server.ts';
 
@@ -33,6 +33,22 @@ platformStoreContract('PostgreSQL', async () => {
     async drop() {
       for (const s of opened) await s.close().catch(() => undefined);
       await client.end();
+    },
+  };
+});
+
+// Three nodes, each with a store (pool) of its own on one database.
+deliveryHandoverContract('PostgreSQL', async () => {
+  const url = await server.createDatabase();
+  const opened: PlatformStore[] = [];
+  return {
+    async open() {
+      const store = await openPlatformStore({ databaseUrl: url, logger: pino({ level: 'silent' }) });
+      opened.push(store);
+      return store;
+    },
+    async close() {
+      for (const s of opened) await s.close().catch(() => undefined);
     },
   };
 });

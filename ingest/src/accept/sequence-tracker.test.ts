@@ -1,6 +1,6 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { SequenceTracker, shift } from './sequence-tracker.ts';
+import { SequenceTracker, continued, shift } from './sequence-tracker.ts';
 
 test('sequence: in-order, gap, late fill, duplicate, reset', () => {
   const t = new SequenceTracker();
@@ -60,23 +60,55 @@ test('sequence: a device that moved here carries on from what the other node cou
   const next = new SequenceTracker();
   next.observe('d', 6);
   next.observe('d', 7);
-  next.adopt('d', before);
+  next.setPrior('d', before);
   assert.deepEqual({ ...next.stats('d')!, lastAt: '' }, { ...before, lastSeq: 7, received: 7, lastAt: '' });
   assert.equal(next.observe('d', 6), 'duplicate', 'the window goes on from here');
+  assert.deepEqual({ ...next.stayOf('d')!.stats, lastAt: '' }, { ...before, lastSeq: 7, received: 3, duplicates: 1, lastAt: '' }, 'its own stay is saved apart');
+  assert.equal(next.stayOf('d')!.firstSeq, 6);
 
   const gap = new SequenceTracker();
   gap.observe('d', 9);
-  gap.adopt('d', before);
+  gap.setPrior('d', before);
   assert.deepEqual([gap.stats('d')!.lastSeq, gap.stats('d')!.gaps, gap.stats('d')!.missing, gap.stats('d')!.received], [9, 1, 3, 6]);
 
   const resend = new SequenceTracker();
   resend.observe('d', 5);
-  resend.adopt('d', before);
+  resend.setPrior('d', before);
   assert.deepEqual([resend.stats('d')!.lastSeq, resend.stats('d')!.duplicates, resend.stats('d')!.received, resend.stats('d')!.gaps], [5, 1, 6, 0]);
 
+  // What came before is read again as other nodes save it: only the latest counts.
+  resend.setPrior('d', { ...before, lastSeq: 4, received: 4 });
+  assert.deepEqual([resend.stats('d')!.lastSeq, resend.stats('d')!.duplicates, resend.stats('d')!.received], [5, 0, 5]);
+
   const quiet = new SequenceTracker();
-  quiet.adopt('d', before);
+  quiet.setPrior('d', before);
   assert.equal(quiet.stats('d')!.received, 5);
   assert.equal(quiet.takeDirty().size, 0, 'nothing of its own to save');
-  assert.equal(quiet.observe('d', 6), 'next');
+  assert.equal(quiet.takeDirtyStays().size, 0);
+  assert.equal(quiet.observe('d', 6), 'first', 'a stay of its own begins');
+  assert.equal(quiet.stats('d')!.received, 6, '… continuing what was shown');
+});
+
+test('sequence: a stay ends when the device leaves; the next message begins a new one', () => {
+  const t = new SequenceTracker();
+  t.observe('d', 1, new Date(1000));
+  t.observe('d', 2, new Date(2000));
+  const first = t.endStay('d')!;
+  assert.deepEqual([first.firstSeq, first.since, first.stats.received], [1, 1000, 2]);
+  assert.equal(t.endStay('d'), undefined, 'ended once');
+  assert.equal(t.stats('d')!.received, 2, 'still shown');
+  assert.equal(t.takeDirtyStays().size, 0);
+  t.observe('d', 3, new Date(5000));
+  const second = t.takeDirtyStays().get('d')!;
+  assert.deepEqual([second.firstSeq, second.since, second.stats.received], [3, 5000, 1]);
+  assert.notEqual(second.stay, first.stay);
+  assert.equal(t.stats('d')!.received, 3);
+});
+
+test('continued: the step between two counts is a next, a gap, a resend or a restart', () => {
+  const s = (lastSeq: number, received: number) => ({ lastSeq, received, duplicates: 0, gaps: 0, missing: 0, late: 0, rejected: 0, resets: 0, lastAt: '' });
+  assert.deepEqual(continued(s(5, 5), s(9, 4), 6), { ...s(9, 9) });
+  assert.deepEqual(continued(s(5, 5), s(9, 2), 8), { ...s(9, 7), gaps: 1, missing: 2 });
+  assert.deepEqual(continued(s(5, 5), s(6, 2), 5), { ...s(6, 7), duplicates: 1 });
+  assert.deepEqual(continued(s(5000, 5000), s(2, 2), 1), { ...s(2, 5002), resets: 1 });
 });

@@ -36,20 +36,39 @@ interface DeviceState {
   lastAtMs: number | undefined;
   /** Bit i set: lastSeq - i was received. */
   seen: Uint8Array;
-  /** The first sequence number this tracker saw of the device (where another node's history joins on, see `adopt`). */
+  /** The first sequence number this tracker saw of the device (where another node's history joins on, see `continued`). */
   firstSeq: number;
+  /** Cluster: what other nodes counted before this node's stay; shown continued by what was counted here. */
+  prior: SequenceStats | undefined;
+  /** Cluster: another node's count, only shown here (`put`); the next message here begins a stay of this node's own. */
+  shown: boolean;
+  /** When this stay (this tracker's own count of the device) began, ms, and its number in this tracker. */
+  since: number;
+  stay: number;
+}
+
+/** What one node counted of a device while it was there (cluster: saved apart from other nodes' stays, see delivery-handover.ts). */
+export interface SequenceStay {
+  readonly stats: SequenceStats;
+  /** The first sequence number of the stay (where it joins on to the stays before it). */
+  readonly firstSeq: number;
+  /** When its first message came, ms: stays follow each other in this order. */
+  readonly since: number;
+  /** Numbers the stays of one tracker. */
+  readonly stay: number;
 }
 
 export class SequenceTracker {
   readonly #devices = new Map<string, DeviceState>();
   readonly #dirty = new Set<string>();
+  #stays = 0;
 
   constructor(initial?: ReadonlyMap<string, SequenceStats | Omit<SequenceStats, 'rejected'>>) {
     for (const [id, stats] of initial ?? []) {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1; // only lastSeq is known to have been received
       // Stats saved before `rejected` existed have none.
-      this.#devices.set(id, { stats: { rejected: 0, ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq });
+      this.#devices.set(id, { stats: { rejected: 0, ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq, prior: undefined, shown: false, since: 0, stay: ++this.#stays });
     }
   }
 
@@ -64,7 +83,7 @@ export class SequenceTracker {
     const state = this.#devices.get(deviceId);
     const nowMs = now ? now.getTime() : Date.now();
     this.#dirty.add(deviceId);
-    if (!state) {
+    if (!state || state.shown) {
       const seen = new Uint8Array(WINDOW / 8);
       seen[0] = 1;
       this.#devices.set(deviceId, {
@@ -72,6 +91,11 @@ export class SequenceTracker {
         lastAtMs: nowMs,
         seen,
         firstSeq: seq,
+        // Until the handover reads the store, what was shown stands for what came before.
+        prior: state?.stats,
+        shown: false,
+        since: nowMs,
+        stay: ++this.#stays,
       });
       return 'first';
     }
@@ -109,11 +133,11 @@ export class SequenceTracker {
 
   stats(deviceId: string): SequenceStats | undefined {
     const state = this.#devices.get(deviceId);
-    return state ? copyOf(state) : undefined;
+    return state ? viewOf(state) : undefined;
   }
 
   all(): Map<string, SequenceStats> {
-    return new Map([...this.#devices].map(([id, st]) => [id, copyOf(st)]));
+    return new Map([...this.#devices].map(([id, st]) => [id, viewOf(st)]));
   }
 
   /** Stats changed since the last call, for persisting. */
@@ -121,7 +145,7 @@ export class SequenceTracker {
     const out = new Map<string, SequenceStats>();
     for (const id of this.#dirty) {
       const state = this.#devices.get(id);
-      if (state) out.set(id, copyOf(state));
+      if (state) out.set(id, viewOf(state));
     }
     this.#dirty.clear();
     return out;
@@ -131,65 +155,96 @@ export class SequenceTracker {
     this.#devices.delete(deviceId);
   }
 
-  /** The device's stats if they changed since the last save (then no longer counted as changed). */
-  takeDirtyOf(deviceId: string): SequenceStats | undefined {
-    if (!this.#dirty.delete(deviceId)) return undefined;
-    return this.stats(deviceId);
-  }
-
-  /** Holds `stats` as another node saved them (nothing to save here). */
+  /** Holds `stats` as another node saved them: shown only (nothing to save here). */
   put(deviceId: string, stats: SequenceStats): void {
     const seen = new Uint8Array(WINDOW / 8);
     seen[0] = 1;
-    this.#devices.set(deviceId, { stats: { ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq });
+    this.#devices.set(deviceId, { stats: { ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq, prior: undefined, shown: true, since: 0, stay: 0 });
+    this.#dirty.delete(deviceId);
   }
 
   /**
-   * A device moved here from another node: `before` is what that node counted (from the store),
-   * and what this tracker saw since the device arrived (after `forget`) continues it — the step
-   * from `before.lastSeq` to the first number seen here is a next, a gap or (a resend of what the
-   * other node had) a duplicate. Without `before`, nothing changes.
+   * Cluster: `prior` is what other nodes counted of the device before its stay here (read from
+   * the store, as often as it changes); what this tracker counts is shown continuing it. A device
+   * this node has no count of its own for is shown as `prior`.
    */
-  adopt(deviceId: string, before: SequenceStats | undefined): void {
-    if (!before) return;
-    const here = this.#devices.get(deviceId);
-    if (!here) {
-      this.put(deviceId, before);
-      return;
-    }
-    const h = here.stats;
-    // Stats saved before `rejected` existed have none.
-    const b: SequenceStats = { ...before, rejected: (before.rejected as number | undefined) ?? 0 };
-    const merged: SequenceStats = {
-      lastSeq: h.lastSeq,
-      received: b.received + h.received,
-      duplicates: b.duplicates + h.duplicates,
-      gaps: b.gaps + h.gaps,
-      missing: b.missing + h.missing,
-      late: b.late + h.late,
-      rejected: b.rejected + h.rejected,
-      resets: b.resets + h.resets,
-      lastAt: h.lastAt,
-    };
-    const step = here.firstSeq - b.lastSeq;
-    if (step > 1) {
-      merged.gaps++;
-      merged.missing += step - 1;
-    } else if (step <= 0 && -step < WINDOW) {
-      // The first message here was one the other node had (a resend whose PUBACK was lost with the old connection).
-      merged.duplicates++;
-      if (b.lastSeq > h.lastSeq) {
-        merged.lastSeq = b.lastSeq;
-        shift(here.seen, b.lastSeq - h.lastSeq);
-        setBit(here.seen, 0);
-      }
-    } else if (step <= 0) {
-      merged.resets++;
-    }
-    here.stats = merged;
-    here.firstSeq = b.lastSeq;
-    this.#dirty.add(deviceId);
+  setPrior(deviceId: string, prior: SequenceStats | undefined): void {
+    const state = this.#devices.get(deviceId);
+    if (state && !state.shown) state.prior = prior === undefined ? undefined : { ...prior };
+    else if (prior) this.put(deviceId, prior);
   }
+
+  /** Cluster: this node's own count of the device (its stay here), if it has one. */
+  stayOf(deviceId: string): SequenceStay | undefined {
+    const state = this.#devices.get(deviceId);
+    return state && !state.shown ? stayOf(state) : undefined;
+  }
+
+  /** Cluster: the stays counted here that changed since the last call (then no longer counted as changed). */
+  takeDirtyStays(): Map<string, SequenceStay> {
+    const out = new Map<string, SequenceStay>();
+    for (const id of this.#dirty) {
+      const state = this.#devices.get(id);
+      if (state && !state.shown) out.set(id, stayOf(state));
+    }
+    this.#dirty.clear();
+    return out;
+  }
+
+  /**
+   * Cluster: the device's stay here is over (it left): its count, to save for good; from now on
+   * the device is shown as counted so far, and its next message here begins a new stay.
+   */
+  endStay(deviceId: string): SequenceStay | undefined {
+    const state = this.#devices.get(deviceId);
+    if (!state || state.shown) return undefined;
+    const stay = stayOf(state);
+    this.put(deviceId, viewOf(state));
+    return stay;
+  }
+}
+
+/**
+ * The statistics of a device whose count `after` (first sequence number `afterFirstSeq`) went on
+ * from `before` (what was counted before, e.g. on another node): the step from `before.lastSeq`
+ * to `afterFirstSeq` is a next, a gap or (a resend of what was counted before) a duplicate.
+ */
+export function continued(before: SequenceStats, after: SequenceStats, afterFirstSeq: number): SequenceStats {
+  // Stats saved before `rejected` existed have none.
+  const b: SequenceStats = { ...before, rejected: (before.rejected as number | undefined) ?? 0 };
+  const merged: SequenceStats = {
+    lastSeq: after.lastSeq,
+    received: b.received + after.received,
+    duplicates: b.duplicates + after.duplicates,
+    gaps: b.gaps + after.gaps,
+    missing: b.missing + after.missing,
+    late: b.late + after.late,
+    rejected: b.rejected + ((after.rejected as number | undefined) ?? 0),
+    resets: b.resets + after.resets,
+    lastAt: after.lastAt > b.lastAt ? after.lastAt : b.lastAt,
+  };
+  const step = afterFirstSeq - b.lastSeq;
+  if (step > 1) {
+    merged.gaps++;
+    merged.missing += step - 1;
+  } else if (step <= 0 && -step < WINDOW) {
+    // The first message after was one counted before (a resend whose PUBACK was lost with the old connection).
+    merged.duplicates++;
+    merged.lastSeq = Math.max(b.lastSeq, after.lastSeq);
+  } else if (step <= 0) {
+    merged.resets++;
+  }
+  return merged;
+}
+
+/** The stats as shown: this tracker's own count, continuing what other nodes counted before. */
+function viewOf(state: DeviceState): SequenceStats {
+  const own = copyOf(state);
+  return state.prior ? continued(state.prior, own, state.firstSeq) : own;
+}
+
+function stayOf(state: DeviceState): SequenceStay {
+  return { stats: copyOf(state), firstSeq: state.firstSeq, since: state.since, stay: state.stay };
 }
 
 /** The stats with `lastAt` as ISO text (one toISOString per read, not per message). */

@@ -116,11 +116,13 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal(await s.update({ ...a, id: 'nope' }), false);
     await store.presence.set('st-a', true, '10.0.0.1', 'n1');
     await store.delivery.save(new Map([['st-a', { lastSeq: 1, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, rejected: 0, lastAt: '' }]]));
+    await store.delivery.saveStays([{ deviceId: 'st-a', stayId: 'n1/a/1', nodeId: 'n1', startedAt: T0, firstSeq: 1, stats: { lastSeq: 1, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, rejected: 0, lastAt: '' }, final: false }]);
     await store.deadLetters.insertMany([{ deviceId: 'st-a', topic: 't', code: 'C', reason: 'r', payload: Buffer.from('x'), encoding: 'json' }]);
     assert.equal(await s.remove('st-a'), true);
     assert.equal(await s.remove('st-a'), false);
     assert.equal(await store.presence.get('st-a'), undefined, 'presence goes with the station');
     assert.equal((await store.delivery.load()).has('st-a'), false, 'delivery statistics too');
+    assert.equal((await store.delivery.staysOf(['st-a'])).size, 0, 'and their stays');
     assert.equal(await store.deadLetters.count(), 0, 'dead letters too');
     assert.equal(await s.detachChildren('st-a'), 1);
     assert.equal((await s.get('st-c'))?.gatewayId, undefined);
@@ -483,19 +485,35 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.equal(await store.presence.get('never'), undefined);
   });
 
-  withStore('delivery statistics: read back by device, and by when they were saved', async (store) => {
-    const s = { lastSeq: 5, received: 5, duplicates: 0, gaps: 1, missing: 1, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' };
-    assert.equal((await store.delivery.get([])).size, 0);
-    await store.delivery.save(new Map([['d1', s], ['d2', s]]));
-    assert.deepEqual([...(await store.delivery.get(['d2', 'd3'])).keys()], ['d2']);
-    const all = await store.delivery.savedSince(undefined);
-    assert.deepEqual([...all.stats.keys()].sort(), ['d1', 'd2']);
+  withStore('delivery statistics of stays: written by their node, read back in order by device and by when they were saved', async (store, db) => {
+    const s = (lastSeq: number, received: number) => ({ lastSeq, received, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' });
+    const stay = (deviceId: string, stayId: string, startedAt: number, firstSeq: number, stats: ReturnType<typeof s>, final: boolean) => ({ deviceId, stayId, nodeId: stayId.split('/')[0]!, startedAt, firstSeq, stats, final });
+    const other = await db.open();
+    assert.equal((await store.delivery.staysOf([])).size, 0);
+    await store.delivery.saveStays([stay('d1', 'n2/a/1', T0 + 2000, 6, s(10, 5), false), stay('d2', 'n1/a/1', T0, 1, s(3, 3), false)]);
+    await other.delivery.saveStays([stay('d1', 'n1/a/1', T0, 1, s(5, 5), false)]);
+    const d1 = (await store.delivery.staysOf(['d1', 'd3'])).get('d1')!;
+    assert.deepEqual(d1.map((x) => x.stayId), ['n1/a/1', 'n2/a/1'], 'in the order they began');
+    assert.deepEqual(d1[1], stay('d1', 'n2/a/1', T0 + 2000, 6, s(10, 5), false));
+    const all = await store.delivery.staysSince(undefined);
+    assert.deepEqual([...all.stays.keys()].sort(), ['d1', 'd2']);
     assert.ok(all.latest);
     await new Promise((r) => setTimeout(r, 5));
-    await store.delivery.save(new Map([['d1', { ...s, lastSeq: 7 }]]));
-    const later = await store.delivery.savedSince(new Date(Date.parse(all.latest) + 1).toISOString());
-    assert.deepEqual([...later.stats.keys()], ['d1']);
-    assert.equal(later.stats.get('d1')?.lastSeq, 7);
+    await other.delivery.saveStays([stay('d1', 'n1/a/1', T0, 1, s(5, 5), true)]);
+    const later = await store.delivery.staysSince(new Date(Date.parse(all.latest) + 1).toISOString());
+    assert.deepEqual([...later.stays.keys()], ['d1'], 'only devices saved since, with all their stays');
+    // n1's stay is complete and first: alone, nothing to fold. A save of it that comes late changes nothing.
+    await other.delivery.saveStays([stay('d1', 'n1/a/1', T0, 1, s(4, 4), false)]);
+    assert.deepEqual((await store.delivery.staysOf(['d1'])).get('d1')!.map((x) => [x.stayId, x.stats.received, x.final]), [['n1/a/1', 5, true], ['n2/a/1', 5, false]]);
+    // n2's ends too: the two complete stays become one row, continued one from the other.
+    await store.delivery.saveStays([stay('d1', 'n2/a/1', T0 + 2000, 6, s(10, 5), true), stay('d1', 'n3/a/1', T0 + 4000, 12, s(12, 1), false)]);
+    const folded = (await other.delivery.staysOf(['d1'])).get('d1')!;
+    assert.deepEqual(folded.map((x) => [x.stayId, x.firstSeq, x.stats.lastSeq, x.stats.received, x.final]), [['n1/a/1', 1, 10, 10, true], ['n3/a/1', 12, 12, 1, false]]);
+    // n3 stops without saving its stay as final (kill -9) and starts again: its open stays are complete.
+    await other.delivery.endStaysOf('n3');
+    const ended = (await store.delivery.staysOf(['d1'])).get('d1')!;
+    assert.deepEqual(ended.map((x) => [x.stayId, x.stats.lastSeq, x.stats.received, x.stats.gaps, x.stats.missing, x.final]), [['n1/a/1', 12, 11, 1, 1, true]]);
+    await other.close();
   });
 
   withStore('delivery statistics: saved in batches, upserted, loaded back', async (store) => {

@@ -271,6 +271,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE agent_configs ADD COLUMN applied_at TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'cluster: delivery statistics by stay',
+    // What each node counted of a device during one stay there, written only by that node: saves
+    // of several nodes never overwrite each other, whatever order they land in. The statistics
+    // saved so far become each device's first (complete) stay.
+    sqlite: `
+      CREATE TABLE delivery_stays (
+        device_id TEXT NOT NULL, stay_id TEXT NOT NULL, node_id TEXT NOT NULL, started_at INTEGER NOT NULL, first_seq INTEGER,
+        stats TEXT NOT NULL, final INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (device_id, stay_id)
+      );
+      CREATE INDEX delivery_stays_updated ON delivery_stays(updated_at);
+      CREATE INDEX delivery_stays_open ON delivery_stays(node_id) WHERE final = 0;
+      INSERT INTO delivery_stays (device_id, stay_id, node_id, started_at, first_seq, stats, final, updated_at)
+        SELECT device_id, 'saved', '', 0, NULL, stats, 1, updated_at FROM delivery_stats;
+    `,
+    postgres: `
+      CREATE TABLE delivery_stays (
+        device_id TEXT NOT NULL, stay_id TEXT NOT NULL, node_id TEXT NOT NULL, started_at BIGINT NOT NULL, first_seq BIGINT,
+        stats TEXT NOT NULL, final INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (device_id, stay_id)
+      );
+      CREATE INDEX delivery_stays_updated ON delivery_stays(updated_at);
+      CREATE INDEX delivery_stays_open ON delivery_stays(node_id) WHERE final = 0;
+      INSERT INTO delivery_stays (device_id, stay_id, node_id, started_at, first_seq, stats, final, updated_at)
+        SELECT device_id, 'saved', '', 0, NULL, stats, 1, updated_at FROM delivery_stats;
+    `,
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

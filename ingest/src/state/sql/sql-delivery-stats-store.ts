@@ -1,8 +1,39 @@
-/** DeliveryStatsStore in SQL: one upsert per changed device, in one transaction. */
+/** DeliveryStatsStore in SQL: one upsert per changed device (single node) or stay (cluster), in one transaction. */
 import type { SequenceStats } from '../../accept/sequence-tracker.ts';
-import type { DeliveryStatsStore } from '../delivery-stats-store.ts';
+import type { DeliveryStatsStore, DeliveryStay } from '../delivery-stats-store.ts';
+import { byStart, foldStays } from '../delivery-stats-store.ts';
 import type { SqlClient } from './sql-client.ts';
 import { placeholders } from './sql-client.ts';
+
+interface StayRow {
+  device_id: string;
+  stay_id: string;
+  node_id: string;
+  started_at: number | string;
+  first_seq: number | string | null;
+  stats: string;
+  final: number;
+  updated_at: string;
+}
+
+const STAY_COLUMNS = 'device_id, stay_id, node_id, started_at, first_seq, stats, final, updated_at';
+
+function stayOf(r: StayRow): DeliveryStay {
+  const stats = JSON.parse(r.stats) as SequenceStats;
+  // Statistics carried over from before stays (migration 8) join on at their last number.
+  return { deviceId: r.device_id, stayId: r.stay_id, nodeId: r.node_id, startedAt: Number(r.started_at), firstSeq: r.first_seq === null ? stats.lastSeq : Number(r.first_seq), stats, final: r.final === 1 };
+}
+
+function byDevice(rows: readonly StayRow[]): Map<string, DeliveryStay[]> {
+  const out = new Map<string, DeliveryStay[]>();
+  for (const r of rows) {
+    const list = out.get(r.device_id) ?? [];
+    list.push(stayOf(r));
+    out.set(r.device_id, list);
+  }
+  for (const list of out.values()) list.sort(byStart);
+  return out;
+}
 
 export class SqlDeliveryStatsStore implements DeliveryStatsStore {
   readonly #sql: SqlClient;
@@ -31,19 +62,75 @@ export class SqlDeliveryStatsStore implements DeliveryStatsStore {
     return new Map(rows.map((r) => [r.device_id, JSON.parse(r.stats) as SequenceStats]));
   }
 
-  async get(deviceIds: readonly string[]): Promise<Map<string, SequenceStats>> {
-    if (deviceIds.length === 0) return new Map();
-    const rows = await this.#sql.all<{ device_id: string; stats: string }>(`SELECT device_id, stats FROM delivery_stats WHERE device_id IN (${placeholders(deviceIds.length)})`, deviceIds);
-    return new Map(rows.map((r) => [r.device_id, JSON.parse(r.stats) as SequenceStats]));
+  async saveStays(stays: readonly DeliveryStay[]): Promise<void> {
+    if (stays.length === 0) return;
+    const now = new Date().toISOString();
+    const devices = new Map<string, DeliveryStay[]>();
+    for (const s of stays) devices.set(s.deviceId, [...(devices.get(s.deviceId) ?? []), s]);
+    // In device id order on every node, one lock per device (PostgreSQL): two nodes folding the same device's stays never interleave nor deadlock.
+    const ordered = [...devices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    await this.#sql.transaction(async (tx) => {
+      for (const [deviceId, list] of ordered) {
+        await this.#lock(tx, deviceId);
+        for (const s of list) {
+          await tx.run(
+            `INSERT INTO delivery_stays (${STAY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (device_id, stay_id) DO UPDATE SET first_seq = excluded.first_seq, stats = excluded.stats, final = excluded.final, updated_at = excluded.updated_at
+             WHERE delivery_stays.final = 0`,
+            [deviceId, s.stayId, s.nodeId, s.startedAt, s.firstSeq, JSON.stringify(s.stats), s.final ? 1 : 0, now],
+          );
+        }
+        if (list.some((s) => s.final)) await this.#foldComplete(tx, deviceId, now);
+      }
+    });
   }
 
-  async savedSince(since: string | undefined): Promise<{ stats: Map<string, SequenceStats>; latest: string | undefined }> {
-    const rows = await this.#sql.all<{ device_id: string; stats: string; updated_at: string }>(
-      since === undefined ? 'SELECT device_id, stats, updated_at FROM delivery_stats' : 'SELECT device_id, stats, updated_at FROM delivery_stats WHERE updated_at >= ?',
+  /** The complete stays at the start of the device's history become one (the first's row): a device that moves often keeps few rows. */
+  async #foldComplete(tx: SqlClient, deviceId: string, now: string): Promise<void> {
+    const rows = await tx.all<StayRow>(`SELECT ${STAY_COLUMNS} FROM delivery_stays WHERE device_id = ?`, [deviceId]);
+    const stays = byDevice(rows).get(deviceId) ?? [];
+    const open = stays.findIndex((s) => !s.final);
+    const complete = open === -1 ? stays : stays.slice(0, open);
+    if (complete.length < 2) return;
+    const folded = foldStays(complete)!;
+    const [first, ...rest] = complete;
+    await tx.run(`DELETE FROM delivery_stays WHERE device_id = ? AND stay_id IN (${placeholders(rest.length)})`, [deviceId, ...rest.map((s) => s.stayId)]);
+    await tx.run('UPDATE delivery_stays SET stats = ?, first_seq = ?, updated_at = ? WHERE device_id = ? AND stay_id = ?', [JSON.stringify(folded.stats), folded.firstSeq, now, deviceId, first!.stayId]);
+  }
+
+  async staysOf(deviceIds: readonly string[]): Promise<Map<string, DeliveryStay[]>> {
+    if (deviceIds.length === 0) return new Map();
+    return byDevice(await this.#sql.all<StayRow>(`SELECT ${STAY_COLUMNS} FROM delivery_stays WHERE device_id IN (${placeholders(deviceIds.length)})`, deviceIds));
+  }
+
+  async staysSince(since: string | undefined): Promise<{ stays: Map<string, DeliveryStay[]>; latest: string | undefined }> {
+    const rows = await this.#sql.all<StayRow>(
+      since === undefined
+        ? `SELECT ${STAY_COLUMNS} FROM delivery_stays`
+        : `SELECT ${STAY_COLUMNS} FROM delivery_stays WHERE device_id IN (SELECT device_id FROM delivery_stays WHERE updated_at >= ?)`,
       since === undefined ? [] : [since],
     );
     let latest = since;
     for (const r of rows) if (latest === undefined || r.updated_at > latest) latest = r.updated_at;
-    return { stats: new Map(rows.map((r) => [r.device_id, JSON.parse(r.stats) as SequenceStats])), latest };
+    return { stays: byDevice(rows), latest };
+  }
+
+  async endStaysOf(nodeId: string): Promise<void> {
+    const now = new Date().toISOString();
+    const open = await this.#sql.all<{ device_id: string }>('SELECT DISTINCT device_id FROM delivery_stays WHERE node_id = ? AND final = 0', [nodeId]);
+    const devices = open.map((r) => r.device_id).sort();
+    if (devices.length === 0) return;
+    await this.#sql.transaction(async (tx) => {
+      for (const deviceId of devices) {
+        await this.#lock(tx, deviceId);
+        await tx.run('UPDATE delivery_stays SET final = 1, updated_at = ? WHERE device_id = ? AND node_id = ? AND final = 0', [now, deviceId, nodeId]);
+        await this.#foldComplete(tx, deviceId, now);
+      }
+    });
+  }
+
+  /** PostgreSQL: one writer of a device's stays at a time, until the transaction ends (SQLite has one writer anyway). */
+  async #lock(tx: SqlClient, deviceId: string): Promise<void> {
+    if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`delivery_stays:${deviceId}`]);
   }
 }

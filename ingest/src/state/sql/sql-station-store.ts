@@ -148,6 +148,7 @@ export class SqlStationStore implements StationStore {
   remove(id: string): Promise<boolean> {
     return this.#sql.transaction(async (tx) => {
       await tx.run('DELETE FROM delivery_stats WHERE device_id = ?', [id]);
+      await tx.run('DELETE FROM delivery_stays WHERE device_id = ?', [id]);
       await tx.run('DELETE FROM presence WHERE device_id = ?', [id]);
       await tx.run('DELETE FROM dead_letters WHERE device_id = ?', [id]);
       const n = (await tx.run('DELETE FROM stations WHERE id = ?', [id])).changes;
