@@ -513,6 +513,14 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     await other.delivery.endStaysOf('n3');
     const ended = (await store.delivery.staysOf(['d1'])).get('d1')!;
     assert.deepEqual(ended.map((x) => [x.stayId, x.stats.lastSeq, x.stats.received, x.stats.gaps, x.stats.missing, x.final]), [['n1/a/1', 12, 11, 1, 1, true]]);
+    // Two nodes end their stays of one device at the same moment: both folds count, one after the other.
+    for (let round = 0; round < 5; round++) {
+      const id = `race-${round}`;
+      await store.delivery.saveStays([stay(id, 'n1/a/1', T0, 1, s(5, 5), true), stay(id, 'n2/a/1', T0 + 1000, 6, s(10, 5), false), stay(id, 'n3/a/1', T0 + 2000, 11, s(15, 5), false)]);
+      await Promise.all([store.delivery.saveStays([stay(id, 'n2/a/1', T0 + 1000, 6, s(10, 5), true)]), other.delivery.saveStays([stay(id, 'n3/a/1', T0 + 2000, 11, s(15, 5), true)])]);
+      const rows = (await store.delivery.staysOf([id])).get(id)!;
+      assert.deepEqual(rows.map((x) => [x.stayId, x.stats.lastSeq, x.stats.received, x.final]), [['n1/a/1', 15, 15, true]], `round ${round}`);
+    }
     await other.close();
   });
 

@@ -67,11 +67,13 @@ export class SqlDeliveryStatsStore implements DeliveryStatsStore {
     const now = new Date().toISOString();
     const devices = new Map<string, DeliveryStay[]>();
     for (const s of stays) devices.set(s.deviceId, [...(devices.get(s.deviceId) ?? []), s]);
-    // In device id order on every node, one lock per device (PostgreSQL): two nodes folding the same device's stays never interleave nor deadlock.
+    // In device id order on every node, one lock per device whose stays are folded (PostgreSQL): two nodes folding the same
+    // device's stays never interleave nor deadlock. An open stay needs none: only its node writes it, and folding never touches it.
     const ordered = [...devices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     await this.#sql.transaction(async (tx) => {
       for (const [deviceId, list] of ordered) {
-        await this.#lock(tx, deviceId);
+        const ends = list.some((s) => s.final);
+        if (ends) await this.#lock(tx, deviceId);
         for (const s of list) {
           await tx.run(
             `INSERT INTO delivery_stays (${STAY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -80,7 +82,7 @@ export class SqlDeliveryStatsStore implements DeliveryStatsStore {
             [deviceId, s.stayId, s.nodeId, s.startedAt, s.firstSeq, JSON.stringify(s.stats), s.final ? 1 : 0, now],
           );
         }
-        if (list.some((s) => s.final)) await this.#foldComplete(tx, deviceId, now);
+        if (ends) await this.#foldComplete(tx, deviceId, now);
       }
     });
   }
