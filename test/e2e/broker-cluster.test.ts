@@ -45,8 +45,9 @@ async function startNode(): Promise<Node> {
   return { link, broker, listener, url: `mqtt://127.0.0.1:${listener.port}`, accepted };
 }
 
-async function device(node: Node, id: string, options: { clean?: boolean; password?: string } = {}): Promise<MqttClient> {
-  const client = await connectOnce(node.url, { clientId: id, username: id, password: options.password ?? 'right-secret', clean: options.clean ?? true, protocolVersion: 4 });
+async function device(node: Node, id: string, options: { clean?: boolean; password?: string; will?: string } = {}): Promise<MqttClient> {
+  const will = options.will === undefined ? {} : { will: { topic: `shanshui/v1/${id}/up/status`, payload: Buffer.from(options.will), qos: 1 as const, retain: false } };
+  const client = await connectOnce(node.url, { clientId: id, username: id, password: options.password ?? 'right-secret', clean: options.clean ?? true, protocolVersion: 4, ...will });
   clients.push(client);
   return client;
 }
@@ -78,6 +79,25 @@ test('a command published through node 2 reaches the device connected to node 3'
   await dev.subscribeAsync('shanshui/v1/cmd-dev/down/#', { qos: 1 });
   await nodes[1]!.broker.publishToDevice('shanshui/v1/cmd-dev/down/command', Buffer.from('{"id":"c1"}'), { qos: 1 });
   await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"c1"}']);
+});
+
+test('device subscriptions open no Redis channel of their own: one pattern per node carries every downlink', async () => {
+  const stats = new Redis(redis.url);
+  try {
+    const dev = await device(nodes[1]!, 'pattern-dev');
+    const messages = received(dev);
+    await dev.subscribeAsync(['shanshui/v1/pattern-dev/down/config', 'shanshui/v1/pattern-dev/down/command'], { qos: 1 });
+    expect(await stats.pubsub('CHANNELS', 'shanshui/*')).toEqual([]);
+    await nodes[2]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/command', Buffer.from('{"id":"p1"}'), { qos: 1 });
+    await expect.poll(() => messages.map((m) => m.topic), { timeout: 30_000 }).toEqual(['shanshui/v1/pattern-dev/down/command']);
+    // Unsubscribed (here: gone), it hears nothing more; the other nodes never delivered it.
+    await dev.unsubscribeAsync('shanshui/v1/pattern-dev/down/command');
+    await nodes[0]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/command', Buffer.from('{"id":"p2"}'), { qos: 1 });
+    await nodes[0]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/config', Buffer.from('{"v":1}'), { qos: 1 });
+    await expect.poll(() => messages.map((m) => m.topic), { timeout: 30_000 }).toEqual(['shanshui/v1/pattern-dev/down/command', 'shanshui/v1/pattern-dev/down/config']);
+  } finally {
+    stats.disconnect();
+  }
 });
 
 test('retained config published through node 1 reaches a device that connects later to node 3', async () => {
@@ -166,6 +186,38 @@ test("device readings are handed over on the node they reached, and never fanned
   expect(nodes[2]!.accepted.filter((a) => a.stationId === 'up-dev')).toHaveLength(0);
   const channels = (await nodes[0]!.link.redis.pubsub('CHANNELS', '*up-dev*')) as string[];
   expect(channels).toEqual([]);
+});
+
+test('a will is published once, by the node that held the connection, when the device drops off', async () => {
+  const dev = await device(nodes[2]!, 'will-dev', { will: '{"online":false}' });
+  (dev.stream as net.Socket).destroy(); // no DISCONNECT: the will is due
+  const wills = (n: Node): string[] => n.accepted.filter((a) => a.stationId === 'will-dev').map((a) => `${a.topic.kind} ${a.payload}`);
+  await expect.poll(() => wills(nodes[2]!), { timeout: 30_000 }).toEqual(['status {"online":false}']);
+  await new Promise((r) => setTimeout(r, 1500)); // several will sweeps (every 4 heartbeats of 200 ms)
+  expect([...nodes, ...lateNodes].map(wills)).toEqual([[], [], ['status {"online":false}'], ...lateNodes.map(() => [])]);
+});
+
+test("a dead node's wills are published by another node — but not the will of a device already back on another node", async () => {
+  const doomed = await startNode();
+  lateNodes.push(doomed);
+  const gone = await device(doomed, 'orphan-dev', { will: '{"online":false,"orphan":true}' });
+  const back = await device(doomed, 'back-dev', { will: '{"online":false,"stale":true}' });
+  void gone;
+  // The node dies: no more heartbeats, no more Redis; its sockets stay open and nobody deletes its wills.
+  const internals = doomed.broker.aedes as unknown as { _heartbeatInterval: NodeJS.Timeout; _clearWillInterval: NodeJS.Timeout };
+  clearInterval(internals._heartbeatInterval);
+  clearInterval(internals._clearWillInterval);
+  await doomed.link.close();
+  // One of its devices is already back, on node 1, with a will of its own.
+  (back.stream as net.Socket).destroy();
+  await device(nodes[0]!, 'back-dev', { will: '{"online":false,"fresh":true}' });
+  const alive = [...nodes, ...lateNodes].filter((n) => n !== doomed);
+  const wills = (id: string): string[] => alive.flatMap((n) => n.accepted.filter((a) => a.stationId === id && a.topic.kind === 'status').map((a) => a.payload));
+  // Dead after 3 silent heartbeats, swept every 4: the orphan's will comes out once, from a live node.
+  await expect.poll(() => wills('orphan-dev'), { timeout: 30_000 }).toEqual(['{"online":false,"orphan":true}']);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(wills('orphan-dev')).toHaveLength(1);
+  expect(wills('back-dev')).toEqual([]);
 });
 
 test('a rate limit through Redis is one bucket for every node', async () => {
