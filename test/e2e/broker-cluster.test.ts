@@ -17,6 +17,7 @@ import { startRedisServer } from '../support/redis-server.ts';
 import type { RedisServer } from '../support/redis-server.ts';
 import { ConnectRefused, connectOnce } from '../support/mqtt-device.ts';
 import { connectPacket } from '../support/raw-mqtt.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface Node {
   readonly link: RedisLink;
@@ -78,7 +79,7 @@ test('a command published through node 2 reaches the device connected to node 3'
   const messages = received(dev);
   await dev.subscribeAsync('shanshui/v1/cmd-dev/down/#', { qos: 1 });
   await nodes[1]!.broker.publishToDevice('shanshui/v1/cmd-dev/down/command', Buffer.from('{"id":"c1"}'), { qos: 1 });
-  await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"c1"}']);
+  await expect.poll(() => messages.map((m) => m.payload), { timeout: 30_000 }).toEqual(['{"id":"c1"}']);
 });
 
 test('device subscriptions open no Redis channel of their own: one pattern per node carries every downlink', async () => {
@@ -105,7 +106,7 @@ test('retained config published through node 1 reaches a device that connects la
   const dev = await device(nodes[2]!, 'cfg-dev');
   const messages = received(dev);
   await dev.subscribeAsync('shanshui/v1/cfg-dev/down/config', { qos: 1 });
-  await expect.poll(() => messages).toEqual([{ topic: 'shanshui/v1/cfg-dev/down/config', payload: '{"version":7}', retain: true }]);
+  await expect.poll(() => messages, { timeout: 30_000 }).toEqual([{ topic: 'shanshui/v1/cfg-dev/down/config', payload: '{"version":7}', retain: true }]);
 });
 
 test('a QoS 1 command queued while a persistent session was away is delivered on another node', async () => {
@@ -115,20 +116,21 @@ test('a QoS 1 command queued while a persistent session was away is delivered on
   await nodes[1]!.broker.publishToDevice('shanshui/v1/queue-dev/down/command', Buffer.from('{"id":"while-away"}'), { qos: 1 });
   const again = await device(nodes[0]!, 'queue-dev', { clean: false });
   const messages = received(again);
-  await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"while-away"}']);
+  await expect.poll(() => messages.map((m) => m.payload), { timeout: 30_000 }).toEqual(['{"id":"while-away"}']);
 });
 
 test('[MQTT-3.1.4-2] the same client id connecting on another node ends the older session there', async () => {
   const older = await device(nodes[0]!, 'twice-dev');
-  const closed = new Promise<void>((resolve) => older.once('close', () => resolve()));
+  let closed = false;
+  older.once('close', () => (closed = true));
   const newer = await device(nodes[1]!, 'twice-dev');
-  await closed;
+  await eventually(() => closed, 'the older session closed');
   expect(newer.connected).toBe(true);
   // The surviving session is the one that still gets the device's downlink.
   const messages = received(newer);
   await newer.subscribeAsync('shanshui/v1/twice-dev/down/#', { qos: 1 });
   await nodes[2]!.broker.publishToDevice('shanshui/v1/twice-dev/down/command', Buffer.from('x'), { qos: 1 });
-  await expect.poll(() => messages.length).toBe(1);
+  await expect.poll(() => messages.length, { timeout: 30_000 }).toBe(1);
 });
 
 test('10 bad secrets spread over 3 nodes lock the device out of every node, right secret included', async () => {
@@ -173,9 +175,10 @@ test('a CONNECT asks Redis nothing about lockouts while nothing is locked', asyn
 
 test('ending a session through node 1 closes the connection held by node 3', async () => {
   const dev = await device(nodes[2]!, 'revoked-dev');
-  const closed = new Promise<void>((resolve) => dev.once('close', () => resolve()));
+  let closed = false;
+  dev.once('close', () => (closed = true));
   expect(nodes[0]!.broker.disconnect('revoked-dev')).toBe(false);
-  await closed;
+  await eventually(() => closed, 'the session on node 3 closed');
 });
 
 test("device readings are handed over on the node they reached, and never fanned out through Redis", async () => {
@@ -250,7 +253,7 @@ test('behind a load balancer (PROXY protocol v1) the device is known by its real
     // The guessing address is locked; another device behind the same balancer is not.
     expect(await viaBalancer('203.0.113.7', 'proxied-dev', 'right-secret')).toBe(5);
     expect(await viaBalancer('198.51.100.20', 'proxied-dev', 'right-secret')).toBe(0);
-    await expect.poll(() => seen).toContain('198.51.100.20');
+    await expect.poll(() => seen, { timeout: 30_000 }).toContain('198.51.100.20');
     // Without the header the connection is closed unanswered.
     const closed = await new Promise<boolean>((resolve) => {
       const s = net.connect(listener.port, '127.0.0.1', () => s.write(connectPacket('direct', 'direct', 'right-secret')));
