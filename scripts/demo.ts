@@ -12,6 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, describePortInUse, loadConfig, startPlatform, wantsPrettyLog } from '@shanshui/ingest';
 import { demoFleetStation, startSimulatedFleet } from '@shanshui/edge-agent';
+import { demoCommands } from './demo-commands.ts';
 import { DEMO_GATE_COMMAND, startDemoGateway } from './demo-gateway.ts';
 import type { DemoGateway } from './demo-gateway.ts';
 import type { SimulatedStation } from '@shanshui/edge-agent';
@@ -90,26 +91,19 @@ if (!(await platform.store.users.get(demoUser.username))) {
 const api = `http://localhost:${platform.httpPort}`;
 logger.info({ url: `${api}/`, username: demoUser.username, password: demoUser.password, kept: demoUserFile }, `一张图 the map: open ${api}/ and sign in as ${demoUser.username} / ${demoUser.password}`);
 const tokenFile = path.join(config.dataDir, 'admin-token');
-// The CLI's defaults are the demo's (http://localhost:8080, ./.data/admin-token): the flags appear only when moved.
-const cliFlags = [
-  ...(api !== 'http://localhost:8080' ? [`--api ${api}`] : []),
-  ...(path.resolve(tokenFile) !== path.resolve('.data/admin-token') ? [`--token "$(cat ${tokenFile})"`] : []),
-].join(' ');
-const cli = `npm run cli --${cliFlags ? ` ${cliFlags}` : ''}`;
-const tryThis = [
-  `curl -s ${api}/readyz`,
-  `curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations`,
-  ...(gateway ? [`curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations/${gateway.childStationId}/readings/latest`] : []),
-  // Remote control through the gateway to the simulated gate: the answer, then the outflow follows the opening.
-  ...(gateway
-    ? [
-        `${cli} command send ${gateway.stationId} ${DEMO_GATE_COMMAND} --args '{"value":40}'`,
-        `curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/api/v1/stations/${gateway.stationId}/readings/latest`,
-      ]
-    : []),
-  // The managed influxd has authentication: the platform user's credentials are in the data folder (0600).
-  `curl -s -G ${platform.influx.connection.url}/query --data-urlencode db=${config.influx.database} --data-urlencode u=${platform.influx.connection.username ?? ''} --data-urlencode "p=$(node -p "require('${path.resolve(config.dataDir, 'influxdb', 'credentials.json')}').platform.password")" --data-urlencode "q=SELECT last(pm25) FROM air GROUP BY station"`,
-];
+const tryThis = demoCommands({
+  api,
+  tokenFile,
+  influx: {
+    url: platform.influx.connection.url,
+    database: config.influx.database,
+    ...(platform.influx.connection.username !== undefined ? { username: platform.influx.connection.username } : {}),
+    // Without SHANSHUI_INFLUX_URL the platform runs its own influxd, its credentials in the data folder.
+    ...(config.influx.url === undefined ? { managedCredentialsFile: path.resolve(config.dataDir, 'influxdb', 'credentials.json') } : {}),
+    authenticated: config.influx.username !== undefined || config.influx.token !== undefined,
+  },
+  ...(gateway ? { gateway: { stationId: gateway.stationId, childStationId: gateway.childStationId, command: DEMO_GATE_COMMAND } } : {}),
+});
 logger.info(
   { stations: stations.length, api, influx: platform.influx.connection.url, mqtt: `mqtt://localhost:${platform.mqttPort}` },
   `演示运行中 demo running: ${stations.length} simulated stations publish every ${config.demo.intervalSec} s — Ctrl-C stops`,

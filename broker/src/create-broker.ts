@@ -105,6 +105,8 @@ export interface ShanshuiBroker {
   liftLockout(target: { readonly address: string; readonly deviceId?: string }): Promise<number>;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /** The retained message the broker holds on `topic` (in a cluster: in Redis, for every node); undefined when none. */
+  retained(topic: string): Promise<Buffer | undefined>;
   /**
    * Cluster: tells every node (this one too) `text` under `kind` — e.g. "station X changed" —
    * through the Redis link; without one, only this node's listeners hear it.
@@ -369,6 +371,14 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
           (err?: Error) => (err ? reject(err) : resolve()),
         ),
       );
+    },
+    async retained(topic) {
+      // aedes' persistence (memory, or aedes-persistence-redis) streams retained packets by pattern.
+      const persistence = (aedes as unknown as { persistence: { createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer | string }> } }).persistence;
+      for await (const packet of persistence.createRetainedStreamCombi([topic])) {
+        if (packet.topic === topic) return Buffer.from(packet.payload);
+      }
+      return undefined;
     },
     close() {
       for (const m of mirrors) m.stop();

@@ -2,8 +2,9 @@
  * The one Redis client (ioredis) of a cluster node, and what aedes builds on it to be one broker
  * across nodes: mqemitter-redis (fan-out — a platform publish on any node reaches the device on
  * whichever node holds its connection, and aedes' `$SYS/+/new/clients` takeover closes an older
- * session on another node) and aedes-persistence-redis (subscriptions, retained config, QoS 1
- * queues and wills of every node). Lockouts and reconnect rate buckets use the same client.
+ * session on another node; device downlinks on one pattern per node: device-downlink-pattern.ts)
+ * and aedes-persistence-redis (subscriptions, retained config, QoS 1 queues of every node; wills
+ * in a hash of our own: redis-wills.ts). Lockouts and reconnect rate buckets use the same client.
  * Every consumer gets its own connection (`duplicate()`: subscribe mode and blocking calls must
  * not share one), all with the same URL, TLS and password.
  */
@@ -11,6 +12,8 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import type { Logger } from 'pino';
+import { routeDeviceDownlinksByPattern } from './device-downlink-pattern.ts';
+import { keepWillsInHash } from './redis-wills.ts';
 
 export interface RedisLink {
   /** Commands (lockouts, rate buckets). */
@@ -46,7 +49,9 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
   };
   const [subConn, pubConn, persistenceConn] = await Promise.all([duplicate(), duplicate(), duplicate()]);
   const mq = mqemitterRedis({ subConn, pubConn });
+  await routeDeviceDownlinksByPattern(mq, subConn);
   const persistence = aedesPersistenceRedis({ conn: persistenceConn });
+  keepWillsInHash(persistence, persistenceConn);
   log.info({ url: url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster link to redis up');
   let closed = false;
   return {

@@ -59,6 +59,7 @@ import { PROVISIONING_BURST, PROVISIONING_RATE_PER_SEC } from './api/provisionin
 import { commandRoutes } from './api/command-routes.ts';
 import { CommandDispatcher } from './commands/command-dispatcher.ts';
 import { AppliedConfigRecorder } from './commands/record-applied-config.ts';
+import { publishRetainedConfigs } from './commands/publish-retained-configs.ts';
 import { LatestValues } from './map/latest-values.ts';
 import { startWarnings } from './alerts/start-warnings.ts';
 import type { Warnings } from './alerts/start-warnings.ts';
@@ -475,10 +476,16 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const gaugeTimer = setInterval(updateSpoolGauges, 1000);
     cleanups.push(() => clearInterval(gaugeTimer));
 
-    // Agent configs are retained messages; aedes keeps retained ones in memory, so publish them again at start.
+    // Agent configs are retained messages: published again at start where the broker lacks them
+    // (one node: aedes keeps them in memory) — not where a cluster's Redis holds them already.
     const publishConfig = (stationId: string, agentConfig: AgentConfig): Promise<void> =>
       broker.publishToDevice(downTopic(stationId, 'config'), Buffer.from(JSON.stringify(agentConfig)), { qos: 1, retain: true });
-    for (const { stationId, config: agentConfig } of await provisioning.allConfigs()) await publishConfig(stationId, agentConfig);
+    const retainedConfigs = await publishRetainedConfigs({
+      configs: await provisioning.allConfigs(),
+      retained: (stationId) => broker.retained(downTopic(stationId, 'config')),
+      publish: publishConfig,
+    });
+    if (retainedConfigs.kept > 0) logger.info(retainedConfigs, 'agent configs: retained ones found in place, the rest published');
 
     // Remote control: commands reach a device once it listens on its down/command, now or when it returns.
     const commands = store.commands;

@@ -1,16 +1,24 @@
 /**
  * Part 6 — the cluster: N platform nodes (`node ingest/src/main.ts` each) on one PostgreSQL,
  * Redis and influxd, with as many nodes as the per-process open-file limit needs for the
- * devices, and raw-socket device processes (raw-connector-program.ts) spread over the nodes:
- *   - connected devices: total and per-connection RSS of the nodes;
- *   - reconnect storm: every node stopped, then all started again at once on their folders and
- *     ports; time from the restart until every device is connected and subscribed again (devices
- *     retry after 1–3 s, to the next node), and how much of it the nodes' own start took;
+ * devices, and raw-socket device processes (raw-connector-program.ts: each device does what the
+ * edge agent does — CONNECT with a last will, one SUBSCRIBE to its down/config and down/command)
+ * spread over the nodes:
+ *   - connected devices: total and per-connection RSS of the nodes, each read after a full GC
+ *     (through the inspector) once a few warm-up devices per node have paid the one-time costs;
+ *   - reconnect storm: every node stopped (SIGTERM, all at once), then all started again at once
+ *     on their folders and ports; time from the restart until every device is connected and
+ *     subscribed again (devices retry with the edge agent's backoff, to the next node), and how much of it the
+ *     nodes' own start took;
+ *   - CPU per CONNECT of the nodes, Redis, PostgreSQL and the device processes (from /proc), so
+ *     a loaded machine still gives a figure: the rate two quiet cores allow follows from it;
  *   - Redis and PostgreSQL work per CONNECT (commands and transactions counted by each server).
  * Stations are written straight into PostgreSQL as the API would (keyed hash of a known secret),
- * so 100,000 registrations do not dominate the run.
+ * so 100,000 registrations do not dominate the run. Every wait is bounded; progress every 5 s.
  */
 import path from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createHmac, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,74 +26,149 @@ import net from 'node:net';
 import pg from 'pg';
 import { DeviceSecrets, freePort } from '@shanshui/ingest';
 import { PlatformProcess } from './platform-process.ts';
-import { rssKiB } from './proc-stats.ts';
+import { cpuSeconds, machineCpuSeconds, rssKiB } from './proc-stats.ts';
 import { benchTempDir } from './bench-resources.ts';
 import { startClusterBackends } from './cluster-backends.ts';
 import type { ClusterBackends } from './cluster-backends.ts';
 import { withFdLimit } from './fd-limit.ts';
 import { progress, sleep } from './progress.ts';
+import { summariseCpuProfile } from './cpu-profile-summary.ts';
+import type { ProfileSummary } from './cpu-profile-summary.ts';
 
 export interface ClusterBenchOptions {
   readonly devices: number;
   /** Devices per node process and per device process (below the open-file limit). */
   readonly perProcess: number;
-  /** Give up waiting for connects after this long, s. */
+  /** Give up waiting for the cold connects, and again for the storm, after this long, s. */
   readonly maxSeconds: number;
+  /** The whole part stops waiting after about this long, s (the storm is skipped, or cut short, when the cold connects used it up). Default 780. */
+  readonly budgetSeconds?: number;
+  /** Run the restarted nodes under `--cpu-prof` into this folder and summarise the busiest. */
+  readonly cpuProfDir?: string;
+}
+
+/** CPU seconds used in a phase: the nodes, Redis, PostgreSQL (all its processes), the device processes. */
+export interface PhaseCpu {
+  readonly nodes: number;
+  readonly redis: number;
+  readonly postgres: number;
+  readonly devices: number;
+  /** The whole machine (our processes and everyone else's). */
+  readonly machine: number;
+  readonly wallSec: number;
 }
 
 export interface ClusterBenchResult {
   readonly devices: number;
   readonly nodes: number;
   readonly connectorProcesses: number;
+  readonly warmUpDevices: number;
   readonly connected: number;
   readonly connectSeconds: number;
+  /** Per node, after a full GC: with only the warm-up devices, then with every device. */
   readonly rssBeforeKiB: number[];
   readonly rssAfterKiB: number[];
+  /** Per node, with every device, before that GC (what `ps` shows). */
+  readonly rssAfterNoGcKiB: number[];
+  readonly heapBeforeKiB: number[];
+  readonly heapAfterKiB: number[];
   readonly perConnectionKiB: number;
+  readonly heapPerConnectionKiB: number;
   readonly totalRssKiB: number;
   readonly redisCommandsPerConnect: number;
   readonly postgresTransactionsPerConnect: number;
-  /** `nodesReadySeconds`: from the restart until every node answered /healthz again (part of `seconds`). */
-  readonly storm: { readonly reconnected: number; readonly seconds: number; readonly connectsPerSec: number; readonly nodesReadySeconds: number } | undefined;
+  readonly connectCpu: PhaseCpu;
+  /** `nodesReadySeconds`: from the restart until every node answered /healthz again (part of `seconds`); `stopSeconds`: the SIGTERM before it (not part of it). */
+  readonly storm:
+    | {
+        readonly reconnected: number;
+        readonly seconds: number;
+        readonly connectsPerSec: number;
+        readonly nodesReadySeconds: number;
+        readonly stopSeconds: number;
+        readonly failedAttempts: number;
+        readonly cpu: PhaseCpu;
+        readonly redisCommandsPerConnect: number;
+        readonly postgresTransactionsPerConnect: number;
+        /** The clean stop outlasted its grace: the rest were killed (SIGKILL). */
+        readonly stopKilled: boolean;
+      }
+    | undefined;
+  /** Why the storm was not measured. */
+  readonly stormSkipped?: string;
+  readonly profile?: { readonly file: string; readonly summary: ProfileSummary };
+  readonly totalSeconds: number;
   readonly firstError?: string;
 }
 
 const CONNECTOR = path.join(import.meta.dirname, 'raw-connector-program.ts');
+/** Devices per node connected before the 'before' memory reading: first connections pay one-time costs (code compiled, caches built). */
+const WARM_UP_PER_NODE = 50;
+/** Status every so often while waiting. */
+const PROGRESS_MS = 5000;
+
+interface ConnectorStatus {
+  ready: number;
+  failed: number;
+  firstError?: string;
+}
 
 class Connector {
   readonly #child: ChildProcess;
-  readonly #waiters = new Map<string, (m: Record<string, unknown>) => void>();
+  readonly #waiters = new Map<string, Array<(m: Record<string, unknown>) => void>>();
+  #exit: string | undefined;
   constructor(fdNeed: number) {
     const [cmd, args] = withFdLimit(process.execPath, [CONNECTOR], fdNeed);
     this.#child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const kill = (): void => void this.#child.kill('SIGKILL');
     process.once('exit', kill);
-    this.#child.once('exit', () => process.off('exit', kill));
+    this.#child.once('exit', (code, signal) => {
+      process.off('exit', kill);
+      this.#exit = `device process exited (${code ?? signal})`;
+    });
     this.#child.on('message', (m) => {
       const msg = m as Record<string, unknown>;
-      const w = this.#waiters.get(String(msg['ev']));
+      const ws = this.#waiters.get(String(msg['ev']));
       this.#waiters.delete(String(msg['ev']));
-      w?.(msg);
+      for (const w of ws ?? []) w(msg);
     });
   }
   get pid(): number {
     return this.#child.pid ?? -1;
   }
-  wait(ev: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => this.#waiters.set(ev, resolve));
+  async wait(ev: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    if (this.#exit) throw new Error(this.#exit);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        new Promise<Record<string, unknown>>((resolve) => this.#waiters.set(ev, [...(this.#waiters.get(ev) ?? []), resolve])),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(this.#exit ?? `device process ${this.pid}: no '${ev}' within ${timeoutMs / 1000} s`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
   send(m: unknown): void {
+    if (this.#exit) throw new Error(this.#exit);
     this.#child.send(m as never);
   }
-  async status(): Promise<{ ready: number; failed: number; firstError?: string }> {
+  async status(): Promise<ConnectorStatus> {
     const p = this.wait('status');
     this.send({ cmd: 'status' });
-    return (await p) as unknown as { ready: number; failed: number; firstError?: string };
+    return (await p) as unknown as ConnectorStatus;
   }
   async close(): Promise<void> {
-    const p = this.wait('closed');
-    this.send({ cmd: 'close' });
-    await Promise.race([p, sleep(3000)]);
+    if (!this.#exit) {
+      const p = this.wait('closed', 5000).catch(() => undefined);
+      try {
+        this.send({ cmd: 'close' });
+      } catch {
+        // gone already
+      }
+      await p;
+    }
     this.#child.kill('SIGKILL');
   }
 }
@@ -93,16 +176,24 @@ class Connector {
 async function redisTotalCommands(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => s.write('INFO stats\r\n'));
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error('redis INFO: no answer within 10 s'));
+    }, 10_000);
     let text = '';
     s.on('data', (d: Buffer) => {
       text += d.toString();
       const m = /total_commands_processed:(\d+)/.exec(text);
       if (m) {
+        clearTimeout(timer);
         s.destroy();
         resolve(Number(m[1]));
       }
     });
-    s.on('error', reject);
+    s.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -117,18 +208,48 @@ async function postgresTransactions(url: string): Promise<number> {
   }
 }
 
+/** CPU seconds of a process and all its descendants (PostgreSQL: runuser, the postmaster and its backends). */
+function treeCpuSeconds(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const visit = (p: number): void => {
+    total += cpuSeconds(p) ?? 0;
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return total;
+}
+
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
 export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBenchResult> {
+  const runStarted = performance.now();
+  const budget = o.budgetSeconds ?? 780;
+  /** Seconds of the budget left. */
+  const left = (): number => budget - (performance.now() - runStarted) / 1000;
   const tmp = await benchTempDir('shanshui-bench-cluster-');
   const nodes: PlatformProcess[] = [];
   const connectors: Connector[] = [];
   let backends: ClusterBackends | undefined;
   try {
     backends = await startClusterBackends(tmp.dir);
-    const { redis, influxd, databaseUrl } = backends;
+    const { redis, influxd, databaseUrl, postgres } = backends;
+    const pgPid = postgres.process.pid ?? -1;
     const key = randomBytes(32);
     const nodeCount = Math.ceil(o.devices / o.perProcess);
     const ports = await Promise.all(Array.from({ length: nodeCount }, async () => ({ mqtt: await freePort(), http: await freePort() })));
-    const startNode = (i: number): Promise<PlatformProcess> =>
+    const startNode = (i: number, nodeArgs: readonly string[] = [], readySeconds = 180): Promise<PlatformProcess> =>
       PlatformProcess.start({
         dataDir: path.join(tmp.dir, `node-${i + 1}`),
         influxUrl: influxd.url,
@@ -136,9 +257,14 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
         fdNeed: o.perProcess + 2048,
         mqttPort: ports[i]!.mqtt,
         httpPort: ports[i]!.http,
+        inspector: true,
+        nodeArgs,
+        // Several nodes starting at once on two cores, with their devices knocking.
+        readyTimeoutMs: readySeconds * 1000,
+        // Default settings but for what a bench needs: the first node's database, one key, no example rules, room for the devices.
         config: { databaseUrl, redisUrl: redis.url, secretKey: key.toString('hex'), nodeId: `node-${i + 1}`, defaultRules: false, maxConnections: o.perProcess + 1000 },
       });
-    progress(`cluster: ${nodeCount} nodes for ${o.devices} devices (≤ ${o.perProcess} per process)`);
+    progress(`cluster: ${nodeCount} nodes for ${o.devices} devices (≤ ${o.perProcess} per process); starting node 1 (it migrates the database)`);
     nodes.push(await startNode(0));
     // The stations, as the API stores them: a keyed hash of each device's secret.
     const secrets = new DeviceSecrets(key);
@@ -147,83 +273,187 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     const started = performance.now();
-    for (let i = 0; i < ids.length; i += 5000) {
-      const chunk = ids.slice(i, i + 5000);
-      const values: unknown[] = [];
-      const rows = chunk.map((id, j) => {
-        values.push(id, `压测站 ${id}`, 'air', 23 + (j % 100) / 100, 113, '440100', 'eco-env', new Date().toISOString(), secrets.keyedHash(secretOf(id)));
-        const b = j * 9;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9})`;
-      });
-      await db.query(`INSERT INTO stations (id, name, domain, lat, lon, region, department, created_at, secret_hash) VALUES ${rows.join(', ')}`, values);
+    try {
+      for (let i = 0; i < ids.length; i += 5000) {
+        const chunk = ids.slice(i, i + 5000);
+        const values: unknown[] = [];
+        const rows = chunk.map((id, j) => {
+          values.push(id, `压测站 ${id}`, 'air', 23 + (j % 100) / 100, 113, '440100', 'eco-env', new Date().toISOString(), secrets.keyedHash(secretOf(id)));
+          const b = j * 9;
+          return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9})`;
+        });
+        await db.query(`INSERT INTO stations (id, name, domain, lat, lon, region, department, created_at, secret_hash) VALUES ${rows.join(', ')}`, values);
+      }
+    } finally {
+      await db.end();
     }
-    await db.end();
     progress(`cluster: ${o.devices} stations stored in ${((performance.now() - started) / 1000).toFixed(1)} s; starting ${nodeCount - 1} more nodes`);
-    for (let i = 1; i < nodeCount; i++) nodes.push(await startNode(i));
-    await sleep(2000);
-    const rssBeforeKiB = nodes.map((n) => rssKiB(n.pid) ?? 0);
-    const redisBefore = await redisTotalCommands(redis.port);
-    const pgBefore = await postgresTransactions(databaseUrl);
+    nodes.push(...(await Promise.all(Array.from({ length: nodeCount - 1 }, (_, i) => startNode(i + 1)))));
 
+    // Device processes, each with its share of the devices; device i goes to node i mod N first.
     const urls = ports.map((p) => ({ host: '127.0.0.1', port: p.mqtt }));
-    const perConnector = o.perProcess;
-    const connectStarted = performance.now();
-    for (let g = 0; g * perConnector < o.devices; g++) {
-      const slice = ids.slice(g * perConnector, (g + 1) * perConnector);
+    const connectorCount = Math.ceil(o.devices / o.perProcess);
+    const perConnector = Math.ceil(o.devices / connectorCount);
+    const slices = Array.from({ length: connectorCount }, (_, g) =>
+      ids.slice(g * perConnector, (g + 1) * perConnector).map((id, j) => ({ id, password: secretOf(id), urlIndex: (g * perConnector + j) % nodeCount })),
+    );
+    for (const slice of slices) {
       const c = new Connector(slice.length + 1024);
       connectors.push(c);
       await c.wait('ready');
-      c.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 200, devices: slice.map((id, j) => ({ id, password: secretOf(id), urlIndex: (g * perConnector + j) % nodeCount })) });
     }
-    const total = async (): Promise<{ ready: number; failed: number; firstError?: string }> => {
+    const total = async (): Promise<ConnectorStatus> => {
       const all = await Promise.all(connectors.map((c) => c.status()));
-      return { ready: all.reduce((n, s) => n + s.ready, 0), failed: all.reduce((n, s) => n + s.failed, 0), ...(all.find((s) => s.firstError)?.firstError ? { firstError: all.find((s) => s.firstError)!.firstError! } : {}) };
+      const firstError = all.find((s) => s.firstError)?.firstError;
+      return { ready: sum(all.map((s) => s.ready)), failed: sum(all.map((s) => s.failed)), ...(firstError ? { firstError } : {}) };
     };
-    const waitAll = async (what: string, since: number): Promise<{ ready: number; seconds: number; firstError?: string }> => {
-      let last = { ready: 0, failed: 0 } as { ready: number; failed: number; firstError?: string };
+    const nodesRssMiB = (): number => Math.round(sum(nodes.map((n) => rssKiB(n.pid) ?? 0)) / 1024);
+    const waitFor = async (what: string, target: number, since: number, maxSeconds: number): Promise<ConnectorStatus & { seconds: number }> => {
       for (;;) {
-        last = await total();
+        const last = await total();
         const seconds = (performance.now() - since) / 1000;
-        progress(`cluster ${what}: ${last.ready}/${o.devices} connected after ${seconds.toFixed(0)} s (${last.failed} failed attempts), nodes RSS ${Math.round(nodes.reduce((n, p) => n + (rssKiB(p.pid) ?? 0), 0) / 1024)} MiB`);
-        if (last.ready >= o.devices || seconds > o.maxSeconds) return { ready: last.ready, seconds, ...(last.firstError ? { firstError: last.firstError } : {}) };
-        await sleep(3000);
+        progress(`cluster ${what}: ${last.ready}/${target} connected after ${seconds.toFixed(0)} s (${last.failed} failed attempts), nodes RSS ${nodesRssMiB()} MiB`);
+        if (last.ready >= target || seconds > maxSeconds) {
+          if (last.ready < target) progress(`cluster ${what}: gave up after ${maxSeconds} s with ${target - last.ready} devices not connected${last.firstError ? ` (first error: ${last.firstError})` : ''}`);
+          return { ...last, seconds };
+        }
+        await sleep(Math.min(PROGRESS_MS, 1000 + seconds * 200));
       }
     };
-    const first = await waitAll('connect', connectStarted);
+    const warmUp = Math.min(o.devices, WARM_UP_PER_NODE * nodeCount);
+    connectors[0]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 50, devices: slices[0]!.slice(0, warmUp) });
+    const warm = await waitFor('warm-up', warmUp, performance.now(), 60);
+    if (warm.ready < warmUp) throw new Error(`warm-up: ${warm.ready}/${warmUp} devices connected${warm.firstError ? ` (first error: ${warm.firstError})` : ''}`);
+    // Memory after a full GC: live data, not garbage a scavenge has not reached yet.
+    const settled = async (): Promise<{ rss: number[]; heap: number[] }> => {
+      await Promise.all(nodes.map((n) => n.collectGarbage()));
+      await sleep(500);
+      const heap = await Promise.all(nodes.map(async (n) => (await n.metric('shanshui_process_nodejs_heap_size_used_bytes')) / 1024));
+      return { rss: nodes.map((n) => rssKiB(n.pid) ?? 0), heap };
+    };
+    const before = await settled();
+    const cpuNow = (): Omit<PhaseCpu, 'wallSec'> => ({
+      nodes: sum(nodes.map((n) => cpuSeconds(n.pid) ?? 0)),
+      redis: cpuSeconds(redis.process.pid ?? -1) ?? 0,
+      postgres: treeCpuSeconds(pgPid),
+      devices: sum(connectors.map((c) => cpuSeconds(c.pid) ?? 0)),
+      machine: machineCpuSeconds().busy,
+    });
+    const cpuSince = (a: Omit<PhaseCpu, 'wallSec'>, wallSec: number, nodesFrom?: number): PhaseCpu => {
+      const b = cpuNow();
+      return { nodes: b.nodes - (nodesFrom ?? a.nodes), redis: b.redis - a.redis, postgres: b.postgres - a.postgres, devices: b.devices - a.devices, machine: b.machine - a.machine, wallSec };
+    };
+    const redisBefore = await redisTotalCommands(redis.port);
+    const pgBefore = await postgresTransactions(databaseUrl);
+    const cpuBefore = cpuNow();
+
+    progress(`cluster: ${warmUp} warm-up devices connected; connecting the other ${o.devices - warmUp}`);
+    const connectStarted = performance.now();
+    slices.forEach((slice, g) => connectors[g]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 200, devices: g === 0 ? slice.slice(warmUp) : slice }));
+    // Room kept for the storm (stop, start, reconnects).
+    const first = await waitFor('connect', o.devices, connectStarted, Math.min(o.maxSeconds, Math.max(60, left() - 330)));
+    const connectCpu = cpuSince(cpuBefore, first.seconds);
+    const fresh = first.ready - warmUp;
     await sleep(3000);
-    const rssAfterKiB = nodes.map((n) => rssKiB(n.pid) ?? 0);
     const redisAfter = await redisTotalCommands(redis.port);
     const pgAfter = await postgresTransactions(databaseUrl);
-    const grown = rssAfterKiB.reduce((n, v, i) => n + v - rssBeforeKiB[i]!, 0);
+    const rssAfterNoGcKiB = nodes.map((n) => rssKiB(n.pid) ?? 0);
+    const after = await settled();
+    const grown = sum(after.rss) - sum(before.rss);
+    const heapGrown = sum(after.heap) - sum(before.heap);
+    progress(`cluster: ${first.ready} connected; nodes RSS ${Math.round(sum(before.rss) / 1024)} → ${Math.round(sum(after.rss) / 1024)} MiB after GC = ${(grown / Math.max(1, fresh)).toFixed(1)} KiB per connection (heap ${(heapGrown / Math.max(1, fresh)).toFixed(1)} KiB); nodes' CPU ${((connectCpu.nodes / Math.max(1, fresh)) * 1e6).toFixed(0)} µs per CONNECT`);
 
-    // Reconnect storm: the whole cluster restarts on its folders and ports.
-    progress('cluster: restarting every node (reconnect storm)');
-    for (const n of nodes.splice(0)) await n.stop();
-    // All at once, as an orchestrator restarts a cluster; the devices retry meanwhile.
-    const restartAt = performance.now();
-    nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, async (_, i) => startNode(i)))));
-    const nodesReadySeconds = (performance.now() - restartAt) / 1000;
-    progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
-    const storm = await waitAll('storm', restartAt);
+    // Reconnect storm: the whole cluster restarts on its folders and ports, as an orchestrator
+    // restarts it: every node stopped at once, then every node started at once; the devices retry meanwhile.
+    let storm: ClusterBenchResult['storm'];
+    let stormSkipped: string | undefined;
+    if (left() < 150) {
+      stormSkipped = `time budget: ${Math.round(budget - left())} s of ${budget} s used before it`;
+      progress(`cluster: no reconnect storm (${stormSkipped})`);
+    } else {
+      // A storm that fails (a node that does not come back in time) still leaves the figures above to report.
+      try {
+      progress('cluster: stopping every node (reconnect storm)');
+      const stopAt = performance.now();
+      // A clean stop ends every session (its will published, its presence written): thousands each.
+      const graceSeconds = Math.min(180, Math.max(30, left() - 120));
+      await Promise.all(nodes.splice(0).map((n) => n.stop(graceSeconds * 1000)));
+      const stopSeconds = (performance.now() - stopAt) / 1000;
+      const failedBefore = (await total()).failed;
+      const redisBeforeStorm = await redisTotalCommands(redis.port);
+      const pgBeforeStorm = await postgresTransactions(databaseUrl);
+      progress(`cluster storm: every node stopped in ${stopSeconds.toFixed(1)} s${stopSeconds >= graceSeconds ? ` (the last killed after ${graceSeconds} s)` : ''}; starting them all again`);
+      const cpuBeforeStorm = cpuNow();
+      const restartAt = performance.now();
+      const profArgs = o.cpuProfDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+      nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs, Math.min(180, Math.max(30, left() - 60)))))));
+      const nodesReadySeconds = (performance.now() - restartAt) / 1000;
+      progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
+      const back = await waitFor('storm', o.devices, restartAt, Math.min(o.maxSeconds, Math.max(30, left() - 30)));
+      // The restarted nodes' CPU is all theirs since they were spawned (start-up included).
+      const stormCpu = cpuSince(cpuBeforeStorm, back.seconds, 0);
+      await sleep(1000);
+      const redisAfterStorm = await redisTotalCommands(redis.port);
+      const pgAfterStorm = await postgresTransactions(databaseUrl);
+      progress(`cluster storm: ${back.ready} reconnected in ${back.seconds.toFixed(1)} s; CPU s nodes ${stormCpu.nodes.toFixed(1)}, redis ${stormCpu.redis.toFixed(1)}, postgres ${stormCpu.postgres.toFixed(1)}, devices ${stormCpu.devices.toFixed(1)}, machine ${stormCpu.machine.toFixed(1)}`);
+      const stormFresh = Math.max(1, back.ready);
+      storm = {
+        reconnected: back.ready,
+        seconds: back.seconds,
+        connectsPerSec: back.ready / back.seconds,
+        nodesReadySeconds,
+        stopSeconds,
+        failedAttempts: back.failed - failedBefore,
+        cpu: stormCpu,
+        redisCommandsPerConnect: (redisAfterStorm - redisBeforeStorm) / stormFresh,
+        postgresTransactionsPerConnect: (pgAfterStorm - pgBeforeStorm) / stormFresh,
+        stopKilled: stopSeconds >= graceSeconds,
+      };
+      } catch (err) {
+        stormSkipped = `failed: ${err instanceof Error ? err.message : String(err)}`;
+        progress(`cluster storm ${stormSkipped}`);
+      }
+    }
+    let profile: ClusterBenchResult['profile'];
+    if (o.cpuProfDir && storm) {
+      // A profile is written at a clean stop.
+      await Promise.all(nodes.splice(0).map((n) => n.stop(60_000)));
+      const files = (await readdir(o.cpuProfDir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
+      const summaries = await Promise.all(files.map(async (f) => ({ file: path.join(o.cpuProfDir!, f), summary: await summariseCpuProfile(path.join(o.cpuProfDir!, f), 25) })));
+      profile = summaries.sort((a, b) => b.summary.totalMs * b.summary.busyPercent - a.summary.totalMs * a.summary.busyPercent)[0];
+    }
     return {
       devices: o.devices,
       nodes: nodeCount,
       connectorProcesses: connectors.length,
+      warmUpDevices: warmUp,
       connected: first.ready,
       connectSeconds: first.seconds,
-      rssBeforeKiB,
-      rssAfterKiB,
-      perConnectionKiB: first.ready > 0 ? grown / first.ready : 0,
-      totalRssKiB: rssAfterKiB.reduce((a, b) => a + b, 0),
-      redisCommandsPerConnect: first.ready > 0 ? (redisAfter - redisBefore) / first.ready : 0,
-      postgresTransactionsPerConnect: first.ready > 0 ? (pgAfter - pgBefore) / first.ready : 0,
-      storm: { reconnected: storm.ready, seconds: storm.seconds, connectsPerSec: storm.ready / storm.seconds, nodesReadySeconds },
+      rssBeforeKiB: before.rss,
+      rssAfterKiB: after.rss,
+      rssAfterNoGcKiB,
+      heapBeforeKiB: before.heap,
+      heapAfterKiB: after.heap,
+      perConnectionKiB: fresh > 0 ? grown / fresh : 0,
+      heapPerConnectionKiB: fresh > 0 ? heapGrown / fresh : 0,
+      totalRssKiB: sum(after.rss),
+      redisCommandsPerConnect: fresh > 0 ? (redisAfter - redisBefore) / fresh : 0,
+      postgresTransactionsPerConnect: fresh > 0 ? (pgAfter - pgBefore) / fresh : 0,
+      connectCpu,
+      storm,
+      ...(stormSkipped ? { stormSkipped } : {}),
+      ...(profile ? { profile } : {}),
+      totalSeconds: (performance.now() - runStarted) / 1000,
       ...(first.firstError ? { firstError: first.firstError } : {}),
     };
   } finally {
-    for (const c of connectors) await c.close().catch(() => undefined);
-    for (const n of nodes) await n.stop().catch(() => undefined);
+    const teardown = performance.now();
+    await Promise.all(connectors.map((c) => c.close().catch(() => undefined)));
+    // Measured already: no need for a clean stop of thousands of sessions.
+    await Promise.all(nodes.map((n) => n.stop(2000).catch(() => undefined)));
     await backends?.stop();
     await tmp.remove();
+    progress(`cluster: torn down in ${((performance.now() - teardown) / 1000).toFixed(1)} s`);
   }
 }
+

@@ -31,6 +31,8 @@ export interface PlatformProcessOptions {
   /** Listen on these ports (a restart on the same ports); default: free ones. */
   readonly mqttPort?: number;
   readonly httpPort?: number;
+  /** Give up when /healthz has not answered after this long, ms. Default 60000. */
+  readonly readyTimeoutMs?: number;
 }
 
 export class PlatformProcess {
@@ -93,7 +95,8 @@ export class PlatformProcess {
     }
     let exit: string | undefined;
     p.#exited.then((e) => (exit = e), () => {});
-    const deadline = Date.now() + 60_000;
+    const readyTimeoutMs = o.readyTimeoutMs ?? 60_000;
+    const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
       if (exit) throw new Error(`platform ${exit} before /healthz answered: ${await lastLogMessage(o.logFile)}`);
       try {
@@ -105,7 +108,7 @@ export class PlatformProcess {
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`platform did not answer /healthz within 60 s: ${await lastLogMessage(o.logFile)}`);
+        throw new Error(`platform did not answer /healthz within ${readyTimeoutMs / 1000} s: ${await lastLogMessage(o.logFile)}`);
       }
       await sleep(100);
     }

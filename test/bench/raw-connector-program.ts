@@ -1,12 +1,16 @@
 /**
- * Bench child: many idle MQTT devices on raw TCP sockets (a CONNECT and a SUBSCRIBE to the
- * device's exact down/command topic, as the edge agent subscribes), a few KiB each where an
- * mqtt.js client costs ~60 KiB — so 100,000 devices fit in a handful of processes. A device
- * whose connection closes reconnects after 1–3 s (jitter, as devices back off), to the next URL.
+ * Bench child: many idle MQTT devices on raw TCP sockets, each doing what the edge agent does
+ * (uplink-connection.ts): a clean-session CONNECT with a QoS 1 last will `{online:false}` on its
+ * up/status, then one SUBSCRIBE (QoS 1) to its exact down/config and down/command — a few KiB
+ * each where an mqtt.js client costs ~60 KiB, so 100,000 devices fit in a handful of processes.
+ * A device whose connection closes reconnects with the edge agent's default backoff (5g profile:
+ * equal jitter from 1 s, doubling up to 60 s; reset by a connection that got its SUBACK), to the
+ * next URL (as a load balancer in front of the nodes would send it elsewhere).
  * Driven over IPC: `connect` → `connected` (when all are connected and subscribed), `status`,
  * `close`.
  */
 import net from 'node:net';
+import { backoffDelayMs } from '@shanshui/models';
 
 interface Device {
   readonly id: string;
@@ -14,7 +18,12 @@ interface Device {
   urlIndex: number;
   socket: net.Socket | undefined;
   ready: boolean;
+  /** Failed attempts since the last success (the backoff's retry number). */
+  retries: number;
 }
+
+/** The edge agent's defaults (edge-agent/src/uplink/uplink-options.ts, 5g profile). */
+const BACKOFF = { minMs: 1000, maxMs: 60_000 };
 
 type Command =
   | { cmd: 'connect'; urls: Array<{ host: string; port: number }>; devices: Array<{ id: string; password: string; urlIndex: number }>; concurrency: number; keepaliveSec: number }
@@ -40,12 +49,15 @@ function remaining(n: number): Buffer {
 function packet(first: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([first]), remaining(body.length), body]);
 }
+const WILL = Buffer.from('{"online":false}');
+/** Flags: user name, password, will QoS 1, will flag, clean session. */
 function connectPacket(id: string, password: string, keepalive: number): Buffer {
-  const header = Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc2, keepalive >> 8, keepalive & 0xff])]);
-  return packet(0x10, Buffer.concat([header, utf8(id), utf8(id), utf8(password)]));
+  const header = Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc0 | 0x08 | 0x04 | 0x02, keepalive >> 8, keepalive & 0xff])]);
+  const will = Buffer.concat([utf8(`shanshui/v1/${id}/up/status`), Buffer.from([WILL.length >> 8, WILL.length & 0xff]), WILL]);
+  return packet(0x10, Buffer.concat([header, utf8(id), will, utf8(id), utf8(password)]));
 }
-function subscribePacket(topic: string): Buffer {
-  return packet(0x82, Buffer.concat([Buffer.from([0, 1]), utf8(topic), Buffer.from([1])]));
+function subscribePacket(topics: readonly string[]): Buffer {
+  return packet(0x82, Buffer.concat([Buffer.from([0, 1]), ...topics.map((t) => Buffer.concat([utf8(t), Buffer.from([1])]))]));
 }
 
 let urls: Array<{ host: string; port: number }> = [];
@@ -72,7 +84,7 @@ function retry(d: Device): void {
   setTimeout(() => {
     pending.push(d);
     pump();
-  }, 1000 + Math.random() * 2000);
+  }, backoffDelayMs(d.retries++, BACKOFF));
 }
 
 function open(d: Device): void {
@@ -89,6 +101,7 @@ function open(d: Device): void {
       // Idle from now on: keep-alive is the broker's business (1200 s here), not a handshake timeout.
       socket.setTimeout(0);
       d.ready = true;
+      d.retries = 0;
       readyCount++;
       if (readyCount === devices.length) waiting?.();
     } else {
@@ -98,19 +111,27 @@ function open(d: Device): void {
     pump();
   };
   socket.setNoDelay(true);
-  socket.on('connect', () => socket.write(Buffer.concat([connectPacket(d.id, d.password, keepalive), subscribePacket(`shanshui/v1/${d.id}/down/command`)])));
+  socket.on('connect', () => socket.write(Buffer.concat([connectPacket(d.id, d.password, keepalive), subscribePacket([`shanshui/v1/${d.id}/down/config`, `shanshui/v1/${d.id}/down/command`])])));
   socket.on('data', (chunk: Buffer) => {
     if (settled) return;
     buf = Buffer.concat([buf, chunk]);
-    // CONNACK (0x20 0x02 flags rc), then SUBACK (0x90 0x03 id id rc).
+    // CONNACK (0x20 0x02 flags rc), then SUBACK (0x90 0x04 id id rc rc).
     if (buf.length >= 4 && buf[0] === 0x20 && buf[3] !== 0) {
       done(false, `CONNACK ${buf[3]}`);
       socket.destroy();
       return;
     }
-    if (buf.length >= 9 && buf[4] === 0x90) done(true);
+    if (buf.length >= 10 && buf[4] === 0x90) {
+      if (buf[8] === 0x80 || buf[9] === 0x80) {
+        done(false, 'SUBACK refused a filter');
+        socket.destroy();
+        return;
+      }
+      done(true);
+    }
   });
-  socket.setTimeout(60_000, () => socket.destroy());
+  // The agent's CONNECT → CONNACK timeout (connectTimeoutMs).
+  socket.setTimeout(30_000, () => socket.destroy());
   socket.on('error', (err) => {
     firstError ??= err.message;
   });
@@ -133,7 +154,7 @@ process.on('message', (raw) => {
     keepalive = c.keepaliveSec;
     concurrency = c.concurrency;
     const started = performance.now();
-    for (const d of c.devices) devices.push({ ...d, socket: undefined, ready: false });
+    for (const d of c.devices) devices.push({ ...d, socket: undefined, ready: false, retries: 0 });
     pending.push(...devices.slice(devices.length - c.devices.length));
     waiting = () => {
       waiting = undefined;

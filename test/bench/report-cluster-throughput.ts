@@ -44,7 +44,7 @@ export function renderThroughput(runs: readonly ThroughputResult[]): string {
     of(1).length > 0 && of(2).length > 0
       ? `Ratio 2 nodes / 1 node, same round: ${spread(ratio((r) => r.readingsPerSec), 2)} in readings/s, ${spread(ratio((r) => r.cpuMicrosPerReading), 2)} in CPU per reading — on two cores a second node adds no CPU, so the ratio shows the cost of splitting the work, not the gain of a second machine.`
       : '',
-    ...(busiest > 0.5 ? ['', `Other work took up to ${busiest.toFixed(2)} of the 2 cores during these runs (a shared machine): the nodes got what was left.`] : []),
+    ...(busiest > 0.5 ? ['', `Other work took up to ${busiest.toFixed(2)} of the 2 cores during these runs (a shared machine): the nodes got what was left, and two node processes get a larger share of a contended scheduler than one, which favours 2 nodes in readings/s — CPU per reading is the figure to read.`] : []),
     T_END,
   ].join('\n');
 }

@@ -25,7 +25,7 @@
  *
  *   --quick     about a minute (smaller counts; 1,000 idle devices instead of 10,000)
  *   --write     also write docs/benchmarks.md
- *   --cpu-prof  run the end-to-end platform under --cpu-prof and summarise what dominates
+ *   --cpu-prof  run the end-to-end platform (and the cluster's restarted nodes) under --cpu-prof and summarise what dominates
  *   --only=raw,e2e,idle,webhook,agent,cluster,throughput,pgops,map,aedes,workers   run some parts;
  *               `--only=raw,e2e,aedes --write` writes only the #16 section, `--only=cluster`, `throughput`,
  *               `pgops`, `map`, `agent` or `workers` only their own sections (the rest of docs/benchmarks.md
@@ -117,7 +117,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         idle: { devices: 1000, generators: 2, keepaliveSec: 1200, mosquitto: true },
         webhook: { alerts: 60, devices, window: 8, generator: 'light', rate: 25_000, maxSeconds: 15 },
         agent: { idleSeconds: 5, loadSeconds: 8, loadIntervalSec: 0.002, backlogReadings: 20_000 },
-        cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120 },
+        cluster: { devices: 4000, perProcess: 2000, maxSeconds: 120, ...(cpuProfDir ? { cpuProfDir } : {}) },
         throughput: { devices: 200, messagesPerDevice: 100, window: 20, maxSeconds: 15 },
         aedes: { devices, window: 20, messagesPerDevice: 100, maxSeconds: 12 },
         pgops: { devices: 50, messages: 5, intervalMs: 3000 },
@@ -140,7 +140,7 @@ function plan(quick: boolean, cpuProfDir: string | undefined): Plan {
         webhook: { alerts: 200, devices, window: 8, generator: 'light', rate: 25_000, maxSeconds: 45 },
         agent: { idleSeconds: 10, loadSeconds: 20, loadIntervalSec: 0.002, backlogReadings: 100_000 },
         // 100,000 devices: 20,000 open files per process here, so 6 nodes and 6 device processes.
-        cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300 },
+        cluster: { devices: 100_000, perProcess: 17_000, maxSeconds: 300, ...(cpuProfDir ? { cpuProfDir } : {}) },
         throughput: { devices: 200, messagesPerDevice: 300, window: 20, maxSeconds: 40 },
         // The same load as the e2e part's 1 reading/msg variant.
         aedes: { devices, window: 20, messagesPerDevice: 1000, maxSeconds: 45 },

@@ -1,12 +1,12 @@
 /**
  * The platform delivers a config at least once, not exactly once (README, "Guarantees"): the
- * retained copy a device gets on SUBSCRIBE can race a live
- * publish of the same config (aedes sends SUBACK, then reads the retained store — in a cluster
- * from Redis — while the publish reaches the new subscription), a QoS 1 message is sent again
- * after a lost PUBACK, and every restart publishes the retained configs again. The edge agent is
- * therefore idempotent on the config version: the same config again is neither applied again nor
- * reported again. Here the duplicates are made on purpose, through a plain broker (Mosquitto)
- * that the agent's credentials point at, so the test is exact about what the agent received.
+ * retained copy a device gets on SUBSCRIBE can race a live publish of the same config (aedes sends
+ * SUBACK, then reads the retained store — in a cluster from Redis — while the publish reaches the
+ * new subscription), a QoS 1 message is sent again after a lost PUBACK, and a one-node platform
+ * publishes its configs again when it restarts. The edge agent is therefore idempotent on the
+ * config version: the same config again is neither applied again nor reported again. Here the
+ * duplicates are made on purpose, through a plain broker (Mosquitto) that the agent's credentials
+ * point at, so the test is exact about what the agent received.
  */
 import { test, expect, beforeAll, afterAll } from 'vitest';
 import path from 'node:path';

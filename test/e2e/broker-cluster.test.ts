@@ -17,6 +17,7 @@ import { startRedisServer } from '../support/redis-server.ts';
 import type { RedisServer } from '../support/redis-server.ts';
 import { ConnectRefused, connectOnce } from '../support/mqtt-device.ts';
 import { connectPacket } from '../support/raw-mqtt.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface Node {
   readonly link: RedisLink;
@@ -45,8 +46,9 @@ async function startNode(): Promise<Node> {
   return { link, broker, listener, url: `mqtt://127.0.0.1:${listener.port}`, accepted };
 }
 
-async function device(node: Node, id: string, options: { clean?: boolean; password?: string } = {}): Promise<MqttClient> {
-  const client = await connectOnce(node.url, { clientId: id, username: id, password: options.password ?? 'right-secret', clean: options.clean ?? true, protocolVersion: 4 });
+async function device(node: Node, id: string, options: { clean?: boolean; password?: string; will?: string } = {}): Promise<MqttClient> {
+  const will = options.will === undefined ? {} : { will: { topic: `shanshui/v1/${id}/up/status`, payload: Buffer.from(options.will), qos: 1 as const, retain: false } };
+  const client = await connectOnce(node.url, { clientId: id, username: id, password: options.password ?? 'right-secret', clean: options.clean ?? true, protocolVersion: 4, ...will });
   clients.push(client);
   return client;
 }
@@ -77,7 +79,26 @@ test('a command published through node 2 reaches the device connected to node 3'
   const messages = received(dev);
   await dev.subscribeAsync('shanshui/v1/cmd-dev/down/#', { qos: 1 });
   await nodes[1]!.broker.publishToDevice('shanshui/v1/cmd-dev/down/command', Buffer.from('{"id":"c1"}'), { qos: 1 });
-  await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"c1"}']);
+  await expect.poll(() => messages.map((m) => m.payload), { timeout: 30_000 }).toEqual(['{"id":"c1"}']);
+});
+
+test('device subscriptions open no Redis channel of their own: one pattern per node carries every downlink', async () => {
+  const stats = new Redis(redis.url);
+  try {
+    const dev = await device(nodes[1]!, 'pattern-dev');
+    const messages = received(dev);
+    await dev.subscribeAsync(['shanshui/v1/pattern-dev/down/config', 'shanshui/v1/pattern-dev/down/command'], { qos: 1 });
+    expect(await stats.pubsub('CHANNELS', 'shanshui/*')).toEqual([]);
+    await nodes[2]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/command', Buffer.from('{"id":"p1"}'), { qos: 1 });
+    await expect.poll(() => messages.map((m) => m.topic), { timeout: 30_000 }).toEqual(['shanshui/v1/pattern-dev/down/command']);
+    // Unsubscribed (here: gone), it hears nothing more; the other nodes never delivered it.
+    await dev.unsubscribeAsync('shanshui/v1/pattern-dev/down/command');
+    await nodes[0]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/command', Buffer.from('{"id":"p2"}'), { qos: 1 });
+    await nodes[0]!.broker.publishToDevice('shanshui/v1/pattern-dev/down/config', Buffer.from('{"v":1}'), { qos: 1 });
+    await expect.poll(() => messages.map((m) => m.topic), { timeout: 30_000 }).toEqual(['shanshui/v1/pattern-dev/down/command', 'shanshui/v1/pattern-dev/down/config']);
+  } finally {
+    stats.disconnect();
+  }
 });
 
 test('retained config published through node 1 reaches a device that connects later to node 3', async () => {
@@ -85,7 +106,7 @@ test('retained config published through node 1 reaches a device that connects la
   const dev = await device(nodes[2]!, 'cfg-dev');
   const messages = received(dev);
   await dev.subscribeAsync('shanshui/v1/cfg-dev/down/config', { qos: 1 });
-  await expect.poll(() => messages).toEqual([{ topic: 'shanshui/v1/cfg-dev/down/config', payload: '{"version":7}', retain: true }]);
+  await expect.poll(() => messages, { timeout: 30_000 }).toEqual([{ topic: 'shanshui/v1/cfg-dev/down/config', payload: '{"version":7}', retain: true }]);
 });
 
 test('a QoS 1 command queued while a persistent session was away is delivered on another node', async () => {
@@ -95,20 +116,21 @@ test('a QoS 1 command queued while a persistent session was away is delivered on
   await nodes[1]!.broker.publishToDevice('shanshui/v1/queue-dev/down/command', Buffer.from('{"id":"while-away"}'), { qos: 1 });
   const again = await device(nodes[0]!, 'queue-dev', { clean: false });
   const messages = received(again);
-  await expect.poll(() => messages.map((m) => m.payload)).toEqual(['{"id":"while-away"}']);
+  await expect.poll(() => messages.map((m) => m.payload), { timeout: 30_000 }).toEqual(['{"id":"while-away"}']);
 });
 
 test('[MQTT-3.1.4-2] the same client id connecting on another node ends the older session there', async () => {
   const older = await device(nodes[0]!, 'twice-dev');
-  const closed = new Promise<void>((resolve) => older.once('close', () => resolve()));
+  let closed = false;
+  older.once('close', () => (closed = true));
   const newer = await device(nodes[1]!, 'twice-dev');
-  await closed;
+  await eventually(() => closed, 'the older session closed');
   expect(newer.connected).toBe(true);
   // The surviving session is the one that still gets the device's downlink.
   const messages = received(newer);
   await newer.subscribeAsync('shanshui/v1/twice-dev/down/#', { qos: 1 });
   await nodes[2]!.broker.publishToDevice('shanshui/v1/twice-dev/down/command', Buffer.from('x'), { qos: 1 });
-  await expect.poll(() => messages.length).toBe(1);
+  await expect.poll(() => messages.length, { timeout: 30_000 }).toBe(1);
 });
 
 test('10 bad secrets spread over 3 nodes lock the device out of every node, right secret included', async () => {
@@ -153,9 +175,10 @@ test('a CONNECT asks Redis nothing about lockouts while nothing is locked', asyn
 
 test('ending a session through node 1 closes the connection held by node 3', async () => {
   const dev = await device(nodes[2]!, 'revoked-dev');
-  const closed = new Promise<void>((resolve) => dev.once('close', () => resolve()));
+  let closed = false;
+  dev.once('close', () => (closed = true));
   expect(nodes[0]!.broker.disconnect('revoked-dev')).toBe(false);
-  await closed;
+  await eventually(() => closed, 'the session on node 3 closed');
 });
 
 test("device readings are handed over on the node they reached, and never fanned out through Redis", async () => {
@@ -166,6 +189,38 @@ test("device readings are handed over on the node they reached, and never fanned
   expect(nodes[2]!.accepted.filter((a) => a.stationId === 'up-dev')).toHaveLength(0);
   const channels = (await nodes[0]!.link.redis.pubsub('CHANNELS', '*up-dev*')) as string[];
   expect(channels).toEqual([]);
+});
+
+test('a will is published once, by the node that held the connection, when the device drops off', async () => {
+  const dev = await device(nodes[2]!, 'will-dev', { will: '{"online":false}' });
+  (dev.stream as net.Socket).destroy(); // no DISCONNECT: the will is due
+  const wills = (n: Node): string[] => n.accepted.filter((a) => a.stationId === 'will-dev').map((a) => `${a.topic.kind} ${a.payload}`);
+  await expect.poll(() => wills(nodes[2]!), { timeout: 30_000 }).toEqual(['status {"online":false}']);
+  await new Promise((r) => setTimeout(r, 1500)); // several will sweeps (every 4 heartbeats of 200 ms)
+  expect([...nodes, ...lateNodes].map(wills)).toEqual([[], [], ['status {"online":false}'], ...lateNodes.map(() => [])]);
+});
+
+test("a dead node's wills are published by another node — but not the will of a device already back on another node", async () => {
+  const doomed = await startNode();
+  lateNodes.push(doomed);
+  const gone = await device(doomed, 'orphan-dev', { will: '{"online":false,"orphan":true}' });
+  const back = await device(doomed, 'back-dev', { will: '{"online":false,"stale":true}' });
+  void gone;
+  // The node dies: no more heartbeats, no more Redis; its sockets stay open and nobody deletes its wills.
+  const internals = doomed.broker.aedes as unknown as { _heartbeatInterval: NodeJS.Timeout; _clearWillInterval: NodeJS.Timeout };
+  clearInterval(internals._heartbeatInterval);
+  clearInterval(internals._clearWillInterval);
+  await doomed.link.close();
+  // One of its devices is already back, on node 1, with a will of its own.
+  (back.stream as net.Socket).destroy();
+  await device(nodes[0]!, 'back-dev', { will: '{"online":false,"fresh":true}' });
+  const alive = [...nodes, ...lateNodes].filter((n) => n !== doomed);
+  const wills = (id: string): string[] => alive.flatMap((n) => n.accepted.filter((a) => a.stationId === id && a.topic.kind === 'status').map((a) => a.payload));
+  // Dead after 3 silent heartbeats, swept every 4: the orphan's will comes out once, from a live node.
+  await expect.poll(() => wills('orphan-dev'), { timeout: 30_000 }).toEqual(['{"online":false,"orphan":true}']);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(wills('orphan-dev')).toHaveLength(1);
+  expect(wills('back-dev')).toEqual([]);
 });
 
 test('a rate limit through Redis is one bucket for every node', async () => {
@@ -198,7 +253,7 @@ test('behind a load balancer (PROXY protocol v1) the device is known by its real
     // The guessing address is locked; another device behind the same balancer is not.
     expect(await viaBalancer('203.0.113.7', 'proxied-dev', 'right-secret')).toBe(5);
     expect(await viaBalancer('198.51.100.20', 'proxied-dev', 'right-secret')).toBe(0);
-    await expect.poll(() => seen).toContain('198.51.100.20');
+    await expect.poll(() => seen, { timeout: 30_000 }).toContain('198.51.100.20');
     // Without the header the connection is closed unanswered.
     const closed = await new Promise<boolean>((resolve) => {
       const s = net.connect(listener.port, '127.0.0.1', () => s.write(connectPacket('direct', 'direct', 'right-secret')));

@@ -8,7 +8,7 @@
  */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { startTestPlatform, eventually } from '../support/test-platform.ts';
+import { startTestPlatform, eventually, eventuallyEqual } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
@@ -43,11 +43,11 @@ test('a custom profile added through the API takes readings at once, nothing res
   const client = await tp.connect(cred.username, cred.password);
   const ts = Date.now() - 2000;
   await client.publishAsync('shanshui/v1/odour-01/up/readings', JSON.stringify({ seq: 1, ts, values: { odour_concentration: 1320, methyl_mercaptan: 0.0042, h2s: 12, wind_speed: 1.5 } }), { qos: 1 });
-  const rows = await eventually(async () => {
-    const r = await tp.query(`SELECT odour_concentration, methyl_mercaptan, h2s, wind_speed FROM air WHERE station = 'odour-01'`);
-    return r.length > 0 ? r : undefined;
-  }, 'the custom metrics in InfluxDB', 20_000);
-  assert.deepEqual(rows[0], { time: ts, odour_concentration: 1320, methyl_mercaptan: 0.0042, h2s: 12, wind_speed: 1.5 });
+  await eventuallyEqual(
+    () => tp.query(`SELECT odour_concentration, methyl_mercaptan, h2s, wind_speed FROM air WHERE station = 'odour-01'`),
+    [{ time: ts, odour_concentration: 1320, methyl_mercaptan: 0.0042, h2s: 12, wind_speed: 1.5 }],
+    'the custom metrics in InfluxDB, every field',
+  );
 
   // Metrics of the domain the profile does not select are not this station's: a dead letter naming them.
   await client.publishAsync('shanshui/v1/odour-01/up/readings', JSON.stringify({ seq: 2, ts: ts + 1000, values: { pm25: 30 } }), { qos: 1 });

@@ -72,8 +72,10 @@ test('a POST without a JSON content type (curl -d) gets 415 with the header to a
 test('one log line per HTTP request, with method, path, status and time', async () => {
   const before = logLines.length;
   await tp.api('GET', '/api/v1/stations?limit=1');
-  await new Promise((r) => setTimeout(r, 100));
-  const lines = logLines.slice(before).filter((l) => typeof l['msg'] === 'string' && /stations\?limit=1/.test(String(l['msg']) + String(l['url'] ?? '')));
+  const linesOf = (): Array<Record<string, unknown>> => logLines.slice(before).filter((l) => typeof l['msg'] === 'string' && /stations\?limit=1/.test(String(l['msg']) + String(l['url'] ?? '')));
+  // The line is written after the answer: wait for it, then check there is only one.
+  await expect.poll(() => linesOf().length, { timeout: 30_000 }).toBeGreaterThan(0);
+  const lines = linesOf();
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ method: 'GET', status: 200 });
   expect(lines[0]!['ms']).toBeTypeOf('number');

@@ -18,7 +18,9 @@ const clients: MqttClient[] = [];
 const WEBHOOK_SECRET = 'a-webhook-secret-of-24-chars!';
 
 beforeAll(async () => {
-  cluster = await startCluster({ nodes: 3, config: { defaultRules: false, webhookBackoffBaseMs: 200 } });
+  // Rules and subscriptions are re-read every storeReloadMs: a quarter second here, so the tests' waits
+  // for "reloaded on every node" span many reloads even when a loaded machine delays timers.
+  cluster = await startCluster({ nodes: 3, config: { defaultRules: false, webhookBackoffBaseMs: 200, storeReloadMs: 250 } });
 });
 afterAll(async () => {
   for (const c of clients) await endQuietly(c);
@@ -42,7 +44,7 @@ test('a station registered through node 1 connects at once on node 3, and its re
   const client = await connect(node(2), cred.username, cred.password);
   const ts = Date.now() - 1000;
   expect(await publishQos1(client, 'shanshui/v1/air-n1/up/readings', reading(1, ts, { pm25: 12 }))).toBe('acked');
-  await expect.poll(async () => cluster.query(`SELECT pm25 FROM air WHERE station = 'air-n1'`), { timeout: 10_000 }).toEqual([{ time: ts, pm25: 12 }]);
+  await expect.poll(async () => cluster.query(`SELECT pm25 FROM air WHERE station = 'air-n1'`), { timeout: 30_000 }).toEqual([{ time: ts, pm25: 12 }]);
 });
 
 test('a config and a command sent through node 2 reach the device on node 3, whose answer any node shows', async () => {
@@ -98,12 +100,12 @@ test('a threshold crossed under 3 nodes gives exactly one alert and one webhook 
     const rule = await node(1).api.call('POST', '/api/v1/rules', { id: 'pm25-alarm', name: 'PM2.5 超标', kind: 'threshold', metric: 'pm25', op: 'above', levels: { orange: 150 }, scope: { stations: ['air-alarm'] } });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     const cred = await node(0).api.register({ id: 'air-alarm', region: '440188' });
-    // Rules are reloaded every few seconds on each node.
+    // Rules and subscriptions are reloaded every storeReloadMs on each node.
     await new Promise((r) => setTimeout(r, 6000));
     const client = await connect(node(2), cred.username, cred.password);
     const t0 = Date.now() - 10_000;
     for (let i = 0; i < 5; i++) expect(await publishQos1(client, 'shanshui/v1/air-alarm/up/readings', reading(i, t0 + i * 1000, { pm25: 200 + i }))).toBe('acked');
-    await expect.poll(() => receivers.map((r) => r.received.length), { timeout: 15_000 }).toEqual([1, 1]);
+    await expect.poll(() => receivers.map((r) => r.received.length), { timeout: 30_000 }).toEqual([1, 1]);
     const alerts = await node(0).api.call('GET', '/api/v1/alerts?station=air-alarm');
     expect(alerts.body.items.filter((a: { ruleId: string }) => a.ruleId === 'pm25-alarm')).toHaveLength(1);
     // And nothing more arrives later (another node's worker, a retry of a delivered one).
@@ -126,7 +128,7 @@ async function leaderIndex(): Promise<number> {
 }
 
 test('leader kill -9: stale and corroboration rules carry on from another node', async () => {
-  await expect.poll(leaderIndex, { timeout: 10_000 }).toBeGreaterThanOrEqual(0);
+  await expect.poll(leaderIndex, { timeout: 30_000 }).toBeGreaterThanOrEqual(0);
   const leader = await leaderIndex();
   const others = cluster.nodes.filter((n) => n.index !== leader);
   const api = others[0]!.api;
@@ -146,14 +148,14 @@ test('leader kill -9: stale and corroboration rules carry on from another node',
     const res = await api.call('GET', `/api/v1/alerts?station=${station}`);
     return (res.body.items as Array<{ ruleId: string; state: string; level: string }>).find((a) => a.ruleId === ruleId && a.state !== 'resolved')?.level;
   };
-  await expect.poll(() => openAlert('air-quiet', 'stale-fast'), { timeout: 15_000 }).toBe('blue');
+  await expect.poll(() => openAlert('air-quiet', 'stale-fast'), { timeout: 30_000 }).toBe('blue');
 
   await cluster.nodes[leader]!.platform.kill9();
   // A reading resolves the stale alert, silence raises a new one: the new leader decides both.
   const again = await connect(others[1]!, quiet.username, quiet.password).catch(async () => connect(others[0]!, quiet.username, quiet.password));
   expect(await publishQos1(again, 'shanshui/v1/air-quiet/up/readings', reading(2, Date.now(), { pm25: 10 }))).toBe('acked');
-  await expect.poll(() => openAlert('air-quiet', 'stale-fast'), { timeout: 15_000 }).toBeUndefined();
-  await expect.poll(() => openAlert('air-quiet', 'stale-fast'), { timeout: 15_000 }).toBe('blue');
+  await expect.poll(() => openAlert('air-quiet', 'stale-fast'), { timeout: 30_000 }).toBeUndefined();
+  await expect.poll(() => openAlert('air-quiet', 'stale-fast'), { timeout: 30_000 }).toBe('blue');
   expect(await leaderIndex()).not.toBe(leader);
 
   // Corroboration across nodes: one station alone is capped below orange; two (on two nodes) agree.
@@ -164,8 +166,8 @@ test('leader kill -9: stale and corroboration rules carry on from another node',
   await new Promise((r) => setTimeout(r, 3000));
   expect(await openAlert('air-c1', 'pm10-corr')).toBeUndefined();
   expect(await publishQos1(d2, 'shanshui/v1/air-c2/up/readings', reading(1, t0, { pm10: 420 }))).toBe('acked');
-  await expect.poll(() => openAlert('air-c1', 'pm10-corr'), { timeout: 15_000 }).toBe('orange');
-  await expect.poll(() => openAlert('air-c2', 'pm10-corr'), { timeout: 15_000 }).toBe('orange');
+  await expect.poll(() => openAlert('air-c1', 'pm10-corr'), { timeout: 30_000 }).toBe('orange');
+  await expect.poll(() => openAlert('air-c2', 'pm10-corr'), { timeout: 30_000 }).toBe('orange');
   // Back to three nodes for the next test.
   await cluster.nodes[leader]!.platform.start();
 });

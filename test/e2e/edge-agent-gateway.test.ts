@@ -15,7 +15,7 @@ import type { Agent } from '@shanshui/edge-agent';
 import { freePort } from '@shanshui/ingest';
 import type { StationInput } from '@shanshui/models';
 import { encodeHj212Packet, formatHj212Time, encodeSl651Report } from '@shanshui/edge-agent/protocols';
-import { eventually } from '../support/test-platform.ts';
+import { eventually, eventuallyEqual } from '../support/test-platform.ts';
 import { agentIn as startAgentIn, provisionedAgentDir, useAgentPlatform } from '../support/agent-folder.ts';
 
 const env = useAgentPlatform();
@@ -81,11 +81,12 @@ test('two HJ 212 loggers with different MNs behind one agent: each stored under 
     ],
     'the same metric at the same time from two loggers: two stations, nothing overwritten',
   );
-  const riverRows = await eventually(async () => {
-    const r = await env.tp.query(`SELECT ph, "do", station, domain, region, dept FROM water WHERE station = 'gw-hj-river'`);
-    return r.length === 1 ? r : undefined;
-  }, 'the river logger\'s reading', 60_000);
-  assert.deepEqual(riverRows, [{ time: t.getTime(), ph: 7.2, do: 6.5, station: 'gw-hj-river', domain: 'water', region: '440111', dept: 'eco-env' }]);
+  await eventuallyEqual(
+    () => env.tp.query(`SELECT ph, "do", station, domain, region, dept FROM water WHERE station = 'gw-hj-river'`),
+    [{ time: t.getTime(), ph: 7.2, do: 6.5, station: 'gw-hj-river', domain: 'water', region: '440111', dept: 'eco-env' }],
+    "the river logger's reading, both fields",
+    60_000,
+  );
   assert.equal(agent.stats().sources['source_hj212_readings_unmapped'], 1, 'the unmapped logger counted');
   assert.equal((await env.tp.query(`SELECT pm25 FROM air WHERE pm25 = 777`)).length, 0, 'and not stored under any station');
 

@@ -16,7 +16,7 @@ import { AGENT_DEFAULTS, createAgent } from '@shanshui/edge-agent';
 import type { Agent } from '@shanshui/edge-agent';
 import { pino } from 'pino';
 import { encodeHj212Packet, formatHj212Time } from '@shanshui/edge-agent/protocols';
-import { eventually } from '../support/test-platform.ts';
+import { eventually, eventuallyEqual } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { agentIn as startAgentIn, provisionedAgentDir, useAgentPlatform } from '../support/agent-folder.ts';
 import { runAgentCli } from '../support/agent-cli.ts';
@@ -61,14 +61,15 @@ test('HJ 212 §6 frames over a real TCP socket: valid ones stored with metrics a
   socket.write(truncated);
   socket.write(good2);
 
-  const rows = await eventually(async () => {
-    const r = await env.tp.query(`SELECT pm25, q_pm25, co, q_co, pm10 FROM air WHERE station = 'hj-agent-01'`);
-    return r.length === 2 ? r : undefined;
-  }, 'both valid uploads in InfluxDB', 60_000);
-  assert.deepEqual(rows, [
-    { time: t1.getTime(), pm25: 35, q_pm25: 'ok', co: 0.8, q_co: 'maintenance', pm10: null },
-    { time: t2.getTime(), pm25: 41.5, q_pm25: 'fault', co: null, q_co: null, pm10: 70 },
-  ]);
+  await eventuallyEqual(
+    () => env.tp.query(`SELECT pm25, q_pm25, co, q_co, pm10 FROM air WHERE station = 'hj-agent-01'`),
+    [
+      { time: t1.getTime(), pm25: 35, q_pm25: 'ok', co: 0.8, q_co: 'maintenance', pm10: null },
+      { time: t2.getTime(), pm25: 41.5, q_pm25: 'fault', co: null, q_co: null, pm10: 70 },
+    ],
+    'both valid uploads in InfluxDB, every field',
+    60_000,
+  );
   assert.equal((replies.match(/CN=9014/g) ?? []).length, 2, 'each valid upload acknowledged once it was in the buffer');
   const s = agent.stats().sources;
   assert.equal(s['source_hj212_packets'], 2);

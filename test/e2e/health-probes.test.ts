@@ -36,7 +36,7 @@ test('an InfluxDB outage with no traffic: /readyz and /healthz 503 at once, /liv
   assert.equal((await tp.api('GET', '/api/v1/status')).body.influx.reachable, false);
 
   await tp.influxd.restart();
-  await expect.poll(async () => (await get('/readyz')).status, { timeout: 20_000 }).toBe(200);
+  await expect.poll(async () => (await get('/readyz')).status, { timeout: 30_000 }).toBe(200);
   assert.equal((await get('/healthz')).body.influx, 'up');
   assert.equal((await tp.api('GET', '/api/v1/status')).body.influx.reachable, true);
 });

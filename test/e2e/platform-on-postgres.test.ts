@@ -50,8 +50,9 @@ test('two nodes on one PostgreSQL: registered on one, connects on the other; one
   const cred = await n1.register({ id: 'air-pg-1', department: 'pg-a' });
   // Node 2 never saw the registration: it finds the station in the store at CONNECT.
   const client = await n2.connect(cred.username, cred.password);
-  // Node 2 reads rules again every storeReloadMs (100 here): the rule made through node 1 is in force there.
-  await new Promise((r) => setTimeout(r, 300));
+  // Node 2 reads rules again every storeReloadMs (100 here): the rule made through node 1 is in force
+  // there after one reload. Twenty periods, as a loaded machine delays timers.
+  await new Promise((r) => setTimeout(r, 2000));
   await client.publishAsync('shanshui/v1/air-pg-1/up/readings', reading(1, { pm25: 80 }), { qos: 1 });
   await client.publishAsync('shanshui/v1/air-pg-1/up/readings', reading(2, { pm25: 200 }), { qos: 1 });
   await eventually(() => receiver.accepted().length === 2, 'firing and escalated delivered');
@@ -69,13 +70,13 @@ test('two nodes on one PostgreSQL: registered on one, connects on the other; one
 test('a station moves to the other node: its rule state (a duration begun) carries on there', async () => {
   await n1.api('POST', '/api/v1/rules', { id: 'pg-level', name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department: 'pg-b' } });
   const cred = await n1.register({ id: 'res-pg-1', department: 'pg-b', domain: 'reservoir' });
-  await new Promise((r) => setTimeout(r, 300)); // node 2 reloads rules every 100 ms
+  await new Promise((r) => setTimeout(r, 2000)); // node 2 reloads rules every 100 ms: twenty periods
   const onFirst = await n1.connect(cred.username, cred.password);
   await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(1, { water_level: 12 }, 0), { qos: 1 });
   await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(2, { water_level: 12 }, 60), { qos: 1 });
   await onFirst.endAsync();
   // The first node saves the state when the device leaves; the second takes it when it arrives.
-  await new Promise((r) => setTimeout(r, 1500));
+  await eventually(async () => (await n1.platform.store.rules.loadStates('res-pg-1')).size > 0, 'the rule state saved by the first node');
   const onSecond = await n2.connect(cred.username, cred.password);
   await new Promise((r) => setTimeout(r, 500));
   await onSecond.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(3, { water_level: 12 }, 130), { qos: 1 });
@@ -94,9 +95,10 @@ test('dead letters reach PostgreSQL behind the spool, visible through either nod
 test('a station deleted through one node is gone on the other at once: its session there ends', async () => {
   const cred = await n1.register({ id: 'air-pg-del', department: 'pg-d' });
   const client = await n2.connect(cred.username, cred.password);
-  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  let closed = false;
+  client.once('close', () => (closed = true));
   assert.equal((await n1.api('DELETE', '/api/v1/stations/air-pg-del')).status, 204);
   // Node 2 reads the store's change feed every storeReloadMs (100 here).
   await eventually(() => n2.platform.registry.get('air-pg-del') === undefined, 'node 2 forgets the station');
-  await closed;
+  await eventually(() => closed, 'its session on node 2 closed');
 });

@@ -6,7 +6,7 @@
 import { test, expect, beforeAll, afterAll } from 'vitest';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startTestPlatform, eventually } from '../support/test-platform.ts';
+import { startTestPlatform, eventually, eventuallyEqual } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
@@ -27,13 +27,12 @@ test('a corrected reading (same ts) carries its own quality flag: maintenance �
   await client.publishAsync(topic, JSON.stringify({ seq: 2, ts, values: { pm10: { v: 62, q: 'N' }, pm25: 35 } }), { qos: 1 });
   const from = new Date(ts - 1000).toISOString();
   const to = new Date(ts + 1000).toISOString();
-  const rows = await eventually(async () => {
-    const res = await tp.api('GET', `/api/v1/stations/air-fix-001/readings?metric=pm10,pm25&from=${from}&to=${to}`);
-    const row = res.body?.items?.[0];
-    return row?.values?.pm10?.v === 62 ? res.body.items : undefined;
-  }, 'the corrected point');
-  expect(rows).toHaveLength(1);
-  expect(rows[0].values).toEqual({ pm10: { v: 62, q: 'ok' }, pm25: { v: 35, q: 'ok' } });
+  // Every value and flag of the correction, not only the first one seen.
+  await eventuallyEqual(
+    async () => ((await tp.api('GET', `/api/v1/stations/air-fix-001/readings?metric=pm10,pm25&from=${from}&to=${to}`)).body?.items ?? []).map((row: { values: unknown }) => row.values),
+    [{ pm10: { v: 62, q: 'ok' }, pm25: { v: 35, q: 'ok' } }],
+    'the corrected point, every value and flag',
+  );
   const latest = await tp.api('GET', '/api/v1/stations/air-fix-001/readings/latest');
   expect(latest.status).toBe(200);
   expect(latest.body.values.pm10).toMatchObject({ value: 62, quality: 'ok' });
@@ -118,8 +117,8 @@ test('device_events: type is a tag only, never also a field (no type_1 column)',
   await client.publishAsync('shanshui/v1/air-evt-001/up/events', JSON.stringify({ type: 'heartbeat_missed' }), { qos: 1 });
   const rows = await eventually(async () => {
     const r = await tp.query(`SELECT * FROM device_events WHERE station = 'air-evt-001'`);
-    return r.length === 2 ? r : undefined;
-  }, 'both events in InfluxDB');
+    return r.length === 2 && r[0]!['detail'] !== null && r[0]!['detail'] !== undefined ? r : undefined;
+  }, 'both events in InfluxDB, with the detail');
   expect(rows.map((r) => r['type'])).toEqual(['door_open', 'heartbeat_missed']);
   expect(rows[0]!['detail']).toBe('机柜门打开');
   const keys = (await tp.query('SHOW FIELD KEYS FROM device_events')).map((r) => r['fieldKey']);

@@ -6,7 +6,7 @@
  */
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { eventually } from '../support/test-platform.ts';
+import { eventually, eventuallyEqual } from '../support/test-platform.ts';
 import { useWebhookTestPlatform } from '../support/webhook-test-platform.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -57,11 +57,12 @@ test('a spiking sensor: the value is flagged q_pm25=spike in InfluxDB, no PM2.5 
   assert.equal(r.accepted()[0]!.json.message, '天河空气站1号 PM2.5 传感器数据突变（900 μg/m³），疑似故障，请检修（蓝色预警）');
   assert.ok(r.received.every((x) => x.signatureValid));
   assert.deepEqual((await alertsOf('air-spike')).map((a) => a.ruleId), ['pm25-q'], 'no PM2.5 red warning on the spike');
-  const rows = await eventually(async () => {
-    const q = await env.tp.query(`SELECT pm25, q_pm25, pm10 FROM air WHERE station = 'air-spike' AND q_pm25 = 'spike'`);
-    return q.length === 1 ? q : undefined;
-  }, 'the flagged point in InfluxDB');
-  assert.deepEqual(rows[0], { time: spikeTs, pm25: 900, q_pm25: 'spike', pm10: 51 }, 'the correction merged into the reading point');
+  // The correction merged into the reading point.
+  await eventuallyEqual(
+    () => env.tp.query(`SELECT pm25, q_pm25, pm10 FROM air WHERE station = 'air-spike' AND q_pm25 = 'spike'`),
+    [{ time: spikeTs, pm25: 900, q_pm25: 'spike', pm10: 51 }],
+    'the flagged point in InfluxDB, every field',
+  );
 });
 
 test('a stuck sensor: flatline flags and a maintenance alert with the message, resolved when it moves again', async () => {

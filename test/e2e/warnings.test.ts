@@ -6,7 +6,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
-import { eventually } from '../support/test-platform.ts';
+import { eventually, eventuallyEqual } from '../support/test-platform.ts';
 import { useWebhookTestPlatform } from '../support/webhook-test-platform.ts';
 import type { WebhookTestPlatform } from '../support/webhook-test-platform.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -75,16 +75,13 @@ test('a threshold rule fires: every delivery is signed (HMAC-SHA256 and HMAC-SM3
   assert.equal(alerts[0].state, 'resolved');
   assert.equal(alerts[0].ruleId, ruleId);
 
-  const rows = await eventually(async () => {
-    const q = await env.tp.query(`SELECT * FROM alerts WHERE station = 'air-th-01'`);
-    return q.length === 2 ? q : undefined;
-  }, 'two alert points in InfluxDB');
-  assert.deepEqual(
-    rows.map((p) => ({ ...p, time: typeof p['time'] })),
+  await eventuallyEqual(
+    async (): Promise<Array<Record<string, unknown>>> => (await env.tp.query(`SELECT * FROM alerts WHERE station = 'air-th-01'`)).map((p) => ({ ...p, time: typeof p['time'] })),
     [
       { time: 'number', station: 'air-th-01', domain: 'air', region: '440106', dept: 'd-sig', rule: 'pm25-th', level: 'yellow', state: 'firing', level_rank: 2, message: '天河空气站1号 PM2.5 超过 75 μg/m³（黄色预警）', value: 80, alert_id: alerts[0].id },
       { time: 'number', station: 'air-th-01', domain: 'air', region: '440106', dept: 'd-sig', rule: 'pm25-th', level: 'yellow', state: 'resolved', level_rank: 2, message: '天河空气站1号 PM2.5 超过 75 μg/m³ 已解除（原黄色预警）', value: 12, alert_id: alerts[0].id },
     ],
+    'two alert points in InfluxDB, every field',
   );
   const schema = await env.tp.api('GET', '/api/v1/schema/webhook-event.json', undefined, 'no-token-needed');
   assert.equal(schema.status, 200);
@@ -232,11 +229,11 @@ test('escalation blue → orange stays one alert; InfluxDB records both levels',
   assert.equal(alerts[0].state, 'firing');
   assert.ok(alerts[0].escalatedAt);
   assert.deepEqual(r.accepted().map((x) => [x.event, x.json.alert.level]), [['alert.firing', 'blue'], ['alert.escalated', 'orange']]);
-  const rows = await eventually(async () => {
-    const q = await env.tp.query(`SELECT level_rank, level, state, alert_id FROM alerts WHERE station = 'air-esc'`);
-    return q.length === 2 ? q : undefined;
-  }, 'two alert points');
-  assert.deepEqual(rows.map((p) => [p['state'], p['level'], p['level_rank'], p['alert_id']]), [['firing', 'blue', 1, alerts[0].id], ['escalated', 'orange', 3, alerts[0].id]]);
+  await eventuallyEqual(
+    async () => (await env.tp.query(`SELECT level_rank, level, state, alert_id FROM alerts WHERE station = 'air-esc'`)).map((p) => [p['state'], p['level'], p['level_rank'], p['alert_id']]),
+    [['firing', 'blue', 1, alerts[0].id], ['escalated', 'orange', 3, alerts[0].id]],
+    'two alert points, every field',
+  );
 });
 
 test('acknowledge through the API: who and when, delivered as alert.acknowledged; filters on the list', async () => {

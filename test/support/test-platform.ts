@@ -103,4 +103,4 @@ export async function startTestPlatform(overrides: ConfigInput = {}, support: Te
   };
 }
 
-export { eventually } from './eventually.ts';
+export { eventually, eventuallyEqual } from './eventually.ts';

@@ -18,6 +18,15 @@ test('a bad query parameter: 400 API_ERR_VALIDATION naming the parameter as fiel
   expect(ErrorBodySchema.parse(res.json())).toEqual({ error: { code: 'API_ERR_VALIDATION', message: expect.stringMatching(/^invalid query: limit: /), field: 'limit' } });
 });
 
+test('an unknown query parameter or body key: the field is that key, not "(root)"', async () => {
+  const query = await p.call('GET', '/api/v1/map.geojson?limit=5');
+  expect(query.statusCode).toBe(400);
+  expect(query.json().error).toEqual({ code: 'API_ERR_VALIDATION', message: 'invalid query: limit: Unrecognized key: "limit"', field: 'limit' });
+  const body = await p.call('POST', '/api/v1/tokens', { name: 'x', role: 'viewer', departments: '*', scope: 'all' });
+  expect(body.statusCode).toBe(400);
+  expect(body.json().error).toMatchObject({ code: 'API_ERR_VALIDATION', field: 'scope' });
+});
+
 test('a bad body field deep in the JSON: the field is its path', async () => {
   const res = await p.call('POST', '/api/v1/rules', { name: 'x', kind: 'threshold', metric: 'pm25', op: 'above', levels: { red: 'high' } });
   expect(res.statusCode).toBe(400);

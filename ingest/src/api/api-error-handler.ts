@@ -5,20 +5,31 @@
  * fastify's own 4xx keep their reason under a code of ours; anything else is a logged 500.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, issuePath } from './http-error.ts';
+import { HttpError, issueAt, issuePath } from './http-error.ts';
 
 /** What fastify calls the part of the request that failed validation, as our messages say it. */
 const PART: Readonly<Record<string, string>> = { querystring: 'query', params: 'path', body: 'body', headers: 'headers' };
 
 interface ValidationEntry {
+  readonly keyword?: string;
   readonly instancePath?: string;
   readonly message?: string;
-  readonly params?: { readonly issue?: { readonly path?: readonly PropertyKey[] } };
+  readonly params?: {
+    readonly keys?: readonly string[];
+    readonly issue?: { readonly path?: readonly PropertyKey[]; readonly code?: string; readonly keys?: readonly string[] };
+  };
+}
+
+/** The part of the request an entry blames: the zod issue's path (an unknown key: the key itself). */
+function entryAt(e: ValidationEntry): readonly PropertyKey[] {
+  if (e.params?.issue?.path) return issueAt(e.params.issue);
+  const path = (e.instancePath ?? '').split('/').filter((p) => p !== '');
+  return issueAt({ path, ...(e.keyword !== undefined ? { code: e.keyword } : {}), ...(e.params?.keys ? { keys: e.params.keys } : {}) });
 }
 
 /** A failed schema validation as our 400: every issue in the message, the first one's path as `field`. */
 function fromValidation(entries: readonly ValidationEntry[], context: string | undefined): HttpError {
-  const paths = entries.map((e) => (e.params?.issue?.path ? issuePath(e.params.issue.path) : (e.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.') || '(root)'));
+  const paths = entries.map((e) => issuePath(entryAt(e)));
   const reason = entries.map((e, i) => `${paths[i]}: ${e.message ?? 'invalid'}`).join('; ');
   const field = paths[0] !== undefined && paths[0] !== '(root)' ? paths[0] : undefined;
   return new HttpError('API_ERR_VALIDATION', `invalid ${PART[context ?? ''] ?? context ?? 'request'}: ${reason}`, field !== undefined ? { field } : undefined);

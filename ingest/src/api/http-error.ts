@@ -35,11 +35,17 @@ export function issuePath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.') || '(root)';
 }
 
+/** Where an issue is: its path, and for an unknown key (zod's `unrecognized_keys`) that key itself — the part to blame. */
+export function issueAt(issue: { readonly path?: readonly PropertyKey[]; readonly code?: string; readonly keys?: readonly string[] }): readonly PropertyKey[] {
+  const path = issue.path ?? [];
+  return issue.code === 'unrecognized_keys' && issue.keys?.[0] !== undefined ? [...path, issue.keys[0]] : path;
+}
+
 /** The 400 for zod issues: every bad field in the message, the first one as `field`. */
 export function validationError(issues: readonly z.core.$ZodIssue[], what: string): HttpError {
-  const reason = issues.map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ');
-  const first = issues[0];
-  return new HttpError('API_ERR_VALIDATION', `invalid ${what}: ${reason}`, first && first.path.length > 0 ? { field: issuePath(first.path) } : undefined);
+  const reason = issues.map((i) => `${issuePath(issueAt(i))}: ${i.message}`).join('; ');
+  const first = issues[0] && issueAt(issues[0]);
+  return new HttpError('API_ERR_VALIDATION', `invalid ${what}: ${reason}`, first && first.length > 0 ? { field: issuePath(first) } : undefined);
 }
 
 /** Parses `value` with `schema` or throws a 400 naming every bad field. */

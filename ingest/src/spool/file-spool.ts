@@ -494,10 +494,12 @@ export class FileSpool implements Spool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#flushScheduled || this.#blocked || this.#writes.length > 0) {
+    // Everything accepted before the close is written (or refused) first.
+    for (;;) {
       if (this.#blocked) await this.#blocked;
-      else if (this.#writes.length > 0) await this.#drainWrites();
-      else await new Promise((r) => setImmediate(r));
+      else if (this.#writes.some((w) => !w.done)) await this.#drainWrites();
+      else if (this.#flushScheduled) await new Promise((r) => setImmediate(r));
+      else break;
     }
     for (const wake of this.#waiters.splice(0)) wake();
     // The final position, whatever was pending or throttled.

@@ -1,7 +1,9 @@
 /**
  * Lookups by key gathered into one query: every `get` made within `windowMs` of the first one
- * is answered by a single `loadMany` (at most `maxBatch` keys each). A reconnect storm of
- * thousands of CONNECTs then costs the store a few queries, not one per device.
+ * is answered by a single `loadMany` (at most `maxBatch` keys each). While a load is in flight,
+ * new keys wait for it and go together in the next one as soon as it returns: the busier the
+ * store, the larger the batches. A reconnect storm of thousands of CONNECTs then costs the
+ * store a few queries, not one per device.
  */
 
 export interface BatchedLookupOptions<K, V> {
@@ -12,6 +14,9 @@ export interface BatchedLookupOptions<K, V> {
   /** Most keys per `loadMany`. Default 500. */
   readonly maxBatch?: number;
 }
+
+/** A load in flight longer than this no longer holds back the keys asked after it, ms. */
+const STALLED_MS = 2000;
 
 interface Waiter<V> {
   resolve(value: V | undefined): void;
@@ -24,6 +29,7 @@ export class BatchedLookup<K, V> {
   readonly #maxBatch: number;
   #pending = new Map<K, Array<Waiter<V>>>();
   #timer: NodeJS.Timeout | undefined;
+  #inFlight = 0;
 
   constructor(o: BatchedLookupOptions<K, V>) {
     this.#loadMany = o.loadMany;
@@ -37,7 +43,8 @@ export class BatchedLookup<K, V> {
       if (waiters) waiters.push({ resolve, reject });
       else this.#pending.set(key, [{ resolve, reject }]);
       if (this.#pending.size >= this.#maxBatch) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#windowMs);
+      // While a load runs, keys wait for it — but not for one that hangs (a store that stopped answering).
+      else this.#timer ??= setTimeout(() => this.#flush(), this.#inFlight === 0 ? this.#windowMs : STALLED_MS);
     });
   }
 
@@ -47,11 +54,24 @@ export class BatchedLookup<K, V> {
     const batch = this.#pending;
     if (batch.size === 0) return;
     this.#pending = new Map();
-    this.#loadMany([...batch.keys()]).then(
+    this.#inFlight++;
+    const settled = (): void => {
+      // What gathered meanwhile goes now.
+      if (--this.#inFlight === 0 && this.#pending.size > 0) this.#flush();
+    };
+    let load: Promise<ReadonlyMap<K, V>>;
+    try {
+      load = this.#loadMany([...batch.keys()]);
+    } catch (err) {
+      load = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    load.then(
       (found) => {
+        settled();
         for (const [key, waiters] of batch) for (const w of waiters) w.resolve(found.get(key));
       },
       (err: unknown) => {
+        settled();
         for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
       },
     );

@@ -13,6 +13,12 @@ import { BatchedLookup } from './batched-lookup.ts';
 export class StationRegistry {
   readonly #store: StationStore;
   readonly #cache = new Map<string, Station>();
+  /**
+   * Child station ids by gateway id, kept with the cache: a CONNECT asks for its device's
+   * children (rule state and delivery handover), and with 100,000 stations a scan of the whole
+   * cache per CONNECT made a reconnect storm quadratic.
+   */
+  readonly #children = new Map<string, Set<string>>();
   /** sha256 of secrets already verified by scrypt (person-chosen) in this process: reconnect storms stay cheap. */
   readonly #verified = new Map<string, string>();
   readonly #secrets: DeviceSecrets;
@@ -53,7 +59,14 @@ export class StationRegistry {
     registry.#beforeRemove = hooks.beforeRemove;
     // Where the change feed stands before the load: whatever changes meanwhile is read again.
     registry.#changeCursor = (await store.changesSince(undefined)).lastId;
-    for (const s of await store.all()) registry.#cache.set(s.id, s);
+    for (const s of await store.all()) registry.#put(s);
+    // Their keyed hashes too, in a few bulk reads: a reconnect storm after a restart then verifies
+    // every CONNECT from memory instead of a query per handful of devices (a changed secret
+    // anywhere drops its hash: the notice, and the change feed from the cursor read above).
+    const ids = [...registry.#cache.keys()];
+    for (let i = 0; i < ids.length; i += 5000) {
+      for (const [id, hash] of await store.secretHashes(ids.slice(i, i + 5000))) if (hash.startsWith('hmac-sha256$')) registry.#hashes.set(id, hash);
+    }
     return registry;
   }
 
@@ -84,10 +97,10 @@ export class StationRegistry {
     this.forgetCredentials(id);
     const now = await this.#store.get(id);
     if (now) {
-      this.#cache.set(id, now);
+      this.#put(now);
       if (JSON.stringify(before) !== JSON.stringify(now)) this.onChange?.(now, true);
     } else if (before) {
-      this.#cache.delete(id);
+      this.#drop(id);
       this.onChange?.(before, false);
       this.onSessionRevoked?.(id);
     }
@@ -122,7 +135,7 @@ export class StationRegistry {
       if (isUniqueViolation(err) && (await this.refresh(input.id))) check?.();
       throw err;
     }
-    this.#cache.set(station.id, station);
+    this.#put(station);
     this.onChange?.(station, true);
     return { station, secret };
   }
@@ -145,7 +158,7 @@ export class StationRegistry {
     const parent = gatewayId === undefined ? current.gatewayId : (gatewayId ?? undefined);
     const next: Station = { ...base, ...rest, ...(parent ? { gatewayId: parent } : {}) };
     if (!(await this.#store.update(next))) return undefined;
-    this.#cache.set(id, next);
+    this.#put(next);
     this.onChange?.(next, true);
     if (next.gatewayId !== undefined && current.gatewayId === undefined) this.onSessionRevoked?.(id);
     return next;
@@ -163,12 +176,38 @@ export class StationRegistry {
 
   /** Child stations of a gateway, ordered by id. */
   childrenOf(gatewayId: string): Station[] {
-    return this.all().filter((s) => s.gatewayId === gatewayId).sort((a, b) => a.id.localeCompare(b.id));
+    const ids = this.#children.get(gatewayId);
+    if (!ids) return [];
+    return [...ids].flatMap((id) => this.#cache.get(id) ?? []).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Caches `station`, keeping the gateway index in step. */
+  #put(station: Station): void {
+    const before = this.#cache.get(station.id)?.gatewayId;
+    if (before !== undefined && before !== station.gatewayId) this.#unlinkChild(before, station.id);
+    this.#cache.set(station.id, station);
+    if (station.gatewayId !== undefined) {
+      let set = this.#children.get(station.gatewayId);
+      if (!set) this.#children.set(station.gatewayId, (set = new Set()));
+      set.add(station.id);
+    }
+  }
+
+  #drop(id: string): void {
+    const gatewayId = this.#cache.get(id)?.gatewayId;
+    if (gatewayId !== undefined) this.#unlinkChild(gatewayId, id);
+    this.#cache.delete(id);
+  }
+
+  #unlinkChild(gatewayId: string, childId: string): void {
+    const set = this.#children.get(gatewayId);
+    set?.delete(childId);
+    if (set?.size === 0) this.#children.delete(gatewayId);
   }
 
   async remove(id: string): Promise<boolean> {
     const station = this.#cache.get(id);
-    this.#cache.delete(id);
+    this.#drop(id);
     this.forgetCredentials(id);
     await this.#beforeRemove?.(id);
     const removed = await this.#store.remove(id);
@@ -176,7 +215,7 @@ export class StationRegistry {
     if ((await this.#store.detachChildren(id)) > 0) {
       for (const child of this.childrenOf(id)) {
         const { gatewayId: _gone, ...detached } = child;
-        this.#cache.set(child.id, detached);
+        this.#put(detached);
       }
     }
     if (station) {

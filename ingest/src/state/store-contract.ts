@@ -449,6 +449,42 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.deepEqual(await store.presence.sweepSilentNodes(T0 + 1000, T0 + 7000), [], 'swept once');
   });
 
+  withStore('presence: a batch leaves each device as its changes applied one by one would (connects, disconnects, moves between nodes)', async (store) => {
+    const at = (ms: number): string => new Date(T0 + ms).toISOString();
+    await store.presence.setMany([
+      { deviceId: 'held-1', online: true, remoteAddress: '10.0.0.1', nodeId: 'n1', atMs: T0 },
+      { deviceId: 'held-2', online: true, remoteAddress: '10.0.0.2', nodeId: 'n2', atMs: T0 },
+      { deviceId: 'held-3', online: true, remoteAddress: '10.0.0.3', nodeId: 'n1', atMs: T0 },
+    ]);
+    await store.presence.setMany([
+      // Disconnects only: from the node that holds it (the first one sets the time) …
+      { deviceId: 'held-1', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 10 },
+      { deviceId: 'held-1', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 20 },
+      // … and from a node it already left: nothing changes.
+      { deviceId: 'held-2', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 10 },
+      // Moved to n2, then its late disconnect from n1: online on n2.
+      { deviceId: 'held-3', online: true, remoteAddress: '10.0.0.9', nodeId: 'n2', atMs: T0 + 10 },
+      { deviceId: 'held-3', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 20 },
+      // New, gone, back again, gone: offline since the last disconnect, with the last connect's address.
+      { deviceId: 'new-1', online: true, remoteAddress: '10.0.1.1', nodeId: 'n1', atMs: T0 + 10 },
+      { deviceId: 'new-1', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 20 },
+      { deviceId: 'new-1', online: true, remoteAddress: '10.0.1.2', nodeId: 'n1', atMs: T0 + 30 },
+      { deviceId: 'new-1', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 40 },
+      { deviceId: 'new-1', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 50 },
+      // Connected here, then a disconnect from another node: still online here.
+      { deviceId: 'new-2', online: true, remoteAddress: undefined, nodeId: 'n2', atMs: T0 + 10 },
+      { deviceId: 'new-2', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 20 },
+      // A disconnect of a device with no row leaves none.
+      { deviceId: 'never', online: false, remoteAddress: undefined, nodeId: 'n1', atMs: T0 + 10 },
+    ]);
+    assert.deepEqual(await store.presence.get('held-1'), { online: false, since: at(10), remoteAddress: '10.0.0.1', nodeId: 'n1' });
+    assert.deepEqual(await store.presence.get('held-2'), { online: true, since: at(0), remoteAddress: '10.0.0.2', nodeId: 'n2' });
+    assert.deepEqual(await store.presence.get('held-3'), { online: true, since: at(10), remoteAddress: '10.0.0.9', nodeId: 'n2' });
+    assert.deepEqual(await store.presence.get('new-1'), { online: false, since: at(40), remoteAddress: '10.0.1.2', nodeId: 'n1' });
+    assert.deepEqual(await store.presence.get('new-2'), { online: true, since: at(10), remoteAddress: null, nodeId: 'n2' });
+    assert.equal(await store.presence.get('never'), undefined);
+  });
+
   withStore('delivery statistics of stays: written by their node, read back in order by device and by when they were saved', async (store, db) => {
     const s = (lastSeq: number, received: number) => ({ lastSeq, received, duplicates: 0, gaps: 0, missing: 0, late: 0, resets: 0, rejected: 0, lastAt: '2026-01-01T00:00:00.000Z' });
     const stay = (deviceId: string, stayId: string, startedAt: number, firstSeq: number, stats: ReturnType<typeof s>, final: boolean) => ({ deviceId, stayId, nodeId: stayId.split('/')[0]!, startedAt, firstSeq, stats, final });
@@ -477,6 +513,14 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     await other.delivery.endStaysOf('n3');
     const ended = (await store.delivery.staysOf(['d1'])).get('d1')!;
     assert.deepEqual(ended.map((x) => [x.stayId, x.stats.lastSeq, x.stats.received, x.stats.gaps, x.stats.missing, x.final]), [['n1/a/1', 12, 11, 1, 1, true]]);
+    // Two nodes end their stays of one device at the same moment: both folds count, one after the other.
+    for (let round = 0; round < 5; round++) {
+      const id = `race-${round}`;
+      await store.delivery.saveStays([stay(id, 'n1/a/1', T0, 1, s(5, 5), true), stay(id, 'n2/a/1', T0 + 1000, 6, s(10, 5), false), stay(id, 'n3/a/1', T0 + 2000, 11, s(15, 5), false)]);
+      await Promise.all([store.delivery.saveStays([stay(id, 'n2/a/1', T0 + 1000, 6, s(10, 5), true)]), other.delivery.saveStays([stay(id, 'n3/a/1', T0 + 2000, 11, s(15, 5), true)])]);
+      const rows = (await store.delivery.staysOf([id])).get(id)!;
+      assert.deepEqual(rows.map((x) => [x.stayId, x.stats.lastSeq, x.stats.received, x.final]), [['n1/a/1', 15, 15, true]], `round ${round}`);
+    }
     await other.close();
   });
 

@@ -65,37 +65,47 @@ export class SqlDeliveryStatsStore implements DeliveryStatsStore {
   async saveStays(stays: readonly DeliveryStay[]): Promise<void> {
     if (stays.length === 0) return;
     const now = new Date().toISOString();
-    const devices = new Map<string, DeliveryStay[]>();
-    for (const s of stays) devices.set(s.deviceId, [...(devices.get(s.deviceId) ?? []), s]);
-    // In device id order on every node, one lock per device (PostgreSQL): two nodes folding the same device's stays never interleave nor deadlock.
-    const ordered = [...devices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    // Devices one of whose stays ends are folded (and locked first, see #lock). An open stay needs no lock: only its node
+    // writes it, and folding never touches it.
+    const ending = [...new Set(stays.filter((s) => s.final).map((s) => s.deviceId))];
     await this.#sql.transaction(async (tx) => {
-      for (const [deviceId, list] of ordered) {
-        await this.#lock(tx, deviceId);
-        for (const s of list) {
-          await tx.run(
-            `INSERT INTO delivery_stays (${STAY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (device_id, stay_id) DO UPDATE SET first_seq = excluded.first_seq, stats = excluded.stats, final = excluded.final, updated_at = excluded.updated_at
-             WHERE delivery_stays.final = 0`,
-            [deviceId, s.stayId, s.nodeId, s.startedAt, s.firstSeq, JSON.stringify(s.stats), s.final ? 1 : 0, now],
-          );
-        }
-        if (list.some((s) => s.final)) await this.#foldComplete(tx, deviceId, now);
+      await this.#lock(tx, ending);
+      for (const s of stays) {
+        await tx.run(
+          `INSERT INTO delivery_stays (${STAY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (device_id, stay_id) DO UPDATE SET first_seq = excluded.first_seq, stats = excluded.stats, final = excluded.final, updated_at = excluded.updated_at
+           WHERE delivery_stays.final = 0`,
+          [s.deviceId, s.stayId, s.nodeId, s.startedAt, s.firstSeq, JSON.stringify(s.stats), s.final ? 1 : 0, now],
+        );
       }
+      await this.#foldComplete(tx, ending, now);
     });
   }
 
-  /** The complete stays at the start of the device's history become one (the first's row): a device that moves often keeps few rows. */
-  async #foldComplete(tx: SqlClient, deviceId: string, now: string): Promise<void> {
-    const rows = await tx.all<StayRow>(`SELECT ${STAY_COLUMNS} FROM delivery_stays WHERE device_id = ?`, [deviceId]);
-    const stays = byDevice(rows).get(deviceId) ?? [];
-    const open = stays.findIndex((s) => !s.final);
-    const complete = open === -1 ? stays : stays.slice(0, open);
-    if (complete.length < 2) return;
-    const folded = foldStays(complete)!;
-    const [first, ...rest] = complete;
-    await tx.run(`DELETE FROM delivery_stays WHERE device_id = ? AND stay_id IN (${placeholders(rest.length)})`, [deviceId, ...rest.map((s) => s.stayId)]);
-    await tx.run('UPDATE delivery_stays SET stats = ?, first_seq = ?, updated_at = ? WHERE device_id = ? AND stay_id = ?', [JSON.stringify(folded.stats), folded.firstSeq, now, deviceId, first!.stayId]);
+  /**
+   * PostgreSQL: these devices' stays have one writer at a time, until the transaction ends — all
+   * locks in one statement, in one order on every node, so two nodes never deadlock (SQLite has one
+   * writer anyway).
+   */
+  async #lock(tx: SqlClient, deviceIds: readonly string[]): Promise<void> {
+    if (tx.dialect !== 'postgres' || deviceIds.length === 0) return;
+    // A volatile function in the select list runs after the sort: the locks are taken in `k` order.
+    await tx.all(`SELECT pg_advisory_xact_lock(hashtext('delivery_stays:' || k)) FROM (VALUES ${deviceIds.map(() => '(?)').join(', ')}) AS v(k) ORDER BY k`, deviceIds);
+  }
+
+  /** The complete stays at the start of each device's history become one (the first's row): a device that moves often keeps few rows. */
+  async #foldComplete(tx: SqlClient, deviceIds: readonly string[], now: string): Promise<void> {
+    if (deviceIds.length === 0) return;
+    const rows = await tx.all<StayRow>(`SELECT ${STAY_COLUMNS} FROM delivery_stays WHERE device_id IN (${placeholders(deviceIds.length)})`, deviceIds);
+    for (const [deviceId, list] of byDevice(rows)) {
+      const open = list.findIndex((s) => !s.final);
+      const complete = open === -1 ? list : list.slice(0, open);
+      if (complete.length < 2) continue;
+      const folded = foldStays(complete)!;
+      const [first, ...rest] = complete;
+      await tx.run(`DELETE FROM delivery_stays WHERE device_id = ? AND stay_id IN (${placeholders(rest.length)})`, [deviceId, ...rest.map((x) => x.stayId)]);
+      await tx.run('UPDATE delivery_stays SET stats = ?, first_seq = ?, updated_at = ? WHERE device_id = ? AND stay_id = ?', [JSON.stringify(folded.stats), folded.firstSeq, now, deviceId, first!.stayId]);
+    }
   }
 
   async staysOf(deviceIds: readonly string[]): Promise<Map<string, DeliveryStay[]>> {
@@ -118,19 +128,12 @@ export class SqlDeliveryStatsStore implements DeliveryStatsStore {
   async endStaysOf(nodeId: string): Promise<void> {
     const now = new Date().toISOString();
     const open = await this.#sql.all<{ device_id: string }>('SELECT DISTINCT device_id FROM delivery_stays WHERE node_id = ? AND final = 0', [nodeId]);
-    const devices = open.map((r) => r.device_id).sort();
+    const devices = open.map((r) => r.device_id);
     if (devices.length === 0) return;
     await this.#sql.transaction(async (tx) => {
-      for (const deviceId of devices) {
-        await this.#lock(tx, deviceId);
-        await tx.run('UPDATE delivery_stays SET final = 1, updated_at = ? WHERE device_id = ? AND node_id = ? AND final = 0', [now, deviceId, nodeId]);
-        await this.#foldComplete(tx, deviceId, now);
-      }
+      await this.#lock(tx, devices);
+      await tx.run('UPDATE delivery_stays SET final = 1, updated_at = ? WHERE node_id = ? AND final = 0', [now, nodeId]);
+      await this.#foldComplete(tx, devices, now);
     });
-  }
-
-  /** PostgreSQL: one writer of a device's stays at a time, until the transaction ends (SQLite has one writer anyway). */
-  async #lock(tx: SqlClient, deviceId: string): Promise<void> {
-    if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`delivery_stays:${deviceId}`]);
   }
 }

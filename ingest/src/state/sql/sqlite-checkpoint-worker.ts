@@ -19,9 +19,8 @@ const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 function run(): void {
   try {
     checkpoint.get();
-  } catch (err) {
-    // Busy or failed this time: the next tick tries again; the main thread hears of it.
-    port!.postMessage({ error: err instanceof Error ? err.message : String(err) });
+  } catch {
+    // Busy or failed this time (the writer is never held up for it): the next tick tries again.
   }
 }
 
@@ -34,4 +33,3 @@ port.on('message', (m: unknown) => {
   port.postMessage('stopped');
   port.close();
 });
-port.postMessage('ready');

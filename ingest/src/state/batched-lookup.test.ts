@@ -1,0 +1,61 @@
+/** BatchedLookup: keys asked together are loaded together; keys asked during a load wait for it and go in the next one. */
+import { expect, test } from 'vitest';
+import { BatchedLookup } from './batched-lookup.ts';
+
+test('lookups within the window are one load; those asked while it runs are the next one, as soon as it returns', async () => {
+  const loads: string[][] = [];
+  let release: (() => void) | undefined;
+  const lookup = new BatchedLookup<string, number>({
+    windowMs: 5,
+    loadMany: async (keys) => {
+      loads.push([...keys]);
+      if (loads.length === 1) await new Promise<void>((r) => (release = r));
+      return new Map(keys.filter((k) => k !== 'missing').map((k) => [k, k.length]));
+    },
+  });
+  const first = [lookup.get('a'), lookup.get('bb'), lookup.get('a')];
+  await expect.poll(() => loads.length, { timeout: 30_000 }).toBe(1);
+  // Asked while the first load is in flight: no load of their own yet, however long it takes.
+  const second = [lookup.get('ccc'), lookup.get('missing')];
+  await new Promise((r) => setTimeout(r, 50));
+  expect(loads).toEqual([['a', 'bb']]);
+  release!();
+  expect(await Promise.all(first)).toEqual([1, 2, 1]);
+  expect(await Promise.all(second)).toEqual([3, undefined]);
+  expect(loads).toEqual([['a', 'bb'], ['ccc', 'missing']]);
+});
+
+test('a failed load rejects its own lookups only; the next ones load again', async () => {
+  let n = 0;
+  const lookup = new BatchedLookup<string, number>({
+    windowMs: 1,
+    loadMany: (keys) => (++n === 1 ? Promise.reject(new Error('store down')) : Promise.resolve(new Map(keys.map((k) => [k, 1])))),
+  });
+  await expect(lookup.get('a')).rejects.toThrow('store down');
+  expect(await lookup.get('a')).toBe(1);
+});
+
+test('a full batch loads at once, even while another load runs', async () => {
+  const loads: number[] = [];
+  const lookup = new BatchedLookup<number, number>({
+    windowMs: 60_000,
+    maxBatch: 3,
+    loadMany: async (keys) => {
+      loads.push(keys.length);
+      return new Map(keys.map((k) => [k, k]));
+    },
+  });
+  expect(await Promise.all([1, 2, 3].map((k) => lookup.get(k)))).toEqual([1, 2, 3]);
+  expect(loads).toEqual([3]);
+});
+
+test('a load that never returns holds the next keys back only a while', async () => {
+  let n = 0;
+  const lookup = new BatchedLookup<string, number>({
+    windowMs: 1,
+    loadMany: (keys) => (++n === 1 ? new Promise<never>(() => {}) : Promise.resolve(new Map(keys.map((k) => [k, 7])))),
+  });
+  lookup.get('hangs').catch(() => undefined);
+  await expect.poll(() => n, { timeout: 30_000 }).toBe(1);
+  expect(await lookup.get('next')).toBe(7);
+});
