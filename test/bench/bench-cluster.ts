@@ -249,7 +249,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     const key = randomBytes(32);
     const nodeCount = Math.ceil(o.devices / o.perProcess);
     const ports = await Promise.all(Array.from({ length: nodeCount }, async () => ({ mqtt: await freePort(), http: await freePort() })));
-    const startNode = (i: number, nodeArgs: readonly string[] = []): Promise<PlatformProcess> =>
+    const startNode = (i: number, nodeArgs: readonly string[] = [], readySeconds = 180): Promise<PlatformProcess> =>
       PlatformProcess.start({
         dataDir: path.join(tmp.dir, `node-${i + 1}`),
         influxUrl: influxd.url,
@@ -260,7 +260,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
         inspector: true,
         nodeArgs,
         // Several nodes starting at once on two cores, with their devices knocking.
-        readyTimeoutMs: 180_000,
+        readyTimeoutMs: readySeconds * 1000,
         // Default settings but for what a bench needs: the first node's database, one key, no example rules, room for the devices.
         config: { databaseUrl, redisUrl: redis.url, secretKey: key.toString('hex'), nodeId: `node-${i + 1}`, defaultRules: false, maxConnections: o.perProcess + 1000 },
       });
@@ -386,7 +386,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       const cpuBeforeStorm = cpuNow();
       const restartAt = performance.now();
       const profArgs = o.cpuProfDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-      nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs)))));
+      nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs, Math.min(180, Math.max(30, left() - 60)))))));
       const nodesReadySeconds = (performance.now() - restartAt) / 1000;
       progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
       const back = await waitFor('storm', o.devices, restartAt, Math.min(o.maxSeconds, Math.max(30, left() - 30)));
