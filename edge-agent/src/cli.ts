@@ -17,10 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
-import { createAgent } from './agent.ts';
 import { AgentError } from './errors.ts';
-import { provisionAgent, ProvisionRefusedError } from './provision.ts';
 
 /** How to start this program again: the installed launcher's path, else the repository's npm script. */
 const SELF = process.env['SHANSHUI_AGENT_SELF'] || 'npm run agent --';
@@ -71,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       err(`provision needs --server and --token\n${USAGE}`);
       return 64;
     }
+    // Each command loads only its own code: `run` never carries provisioning, nor `provision` the agent.
+    const { provisionAgent, ProvisionRefusedError } = await import('./provision.ts');
     try {
       const ca = typeof values['ca'] === 'string' ? readFileSync(values['ca'], 'utf8') : undefined;
       const result = await provisionAgent({ server, token, dir, ...(ca ? { ca } : {}) });
@@ -98,9 +97,11 @@ async function main(argv: string[]): Promise<number> {
     // A person at a terminal reads human lines (pino-pretty); systemd, Docker and shippers get JSON.
     const format = String(process.env['SHANSHUI_AGENT_LOG_FORMAT'] ?? 'auto');
     const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+    // CommonJS packages through import(): only `default` is their exports in the bundle too (esbuild's chunks carry no named ones).
+    const [{ default: pino }, { createAgent }] = await Promise.all([import('pino'), import('./agent.ts')]);
     // pino-pretty loads only for a terminal; node-opcua's own lines reach this logger through createAgent.
     const logger = pretty
-      ? pino({ level, base: { program: 'shanshui-agent' } }, (await import('pino-pretty')).PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,program', sync: true }))
+      ? pino({ level, base: { program: 'shanshui-agent' } }, (await import('pino-pretty')).default({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,program', sync: true }))
       : pino({ level, base: { program: 'shanshui-agent' } });
     let agent;
     try {

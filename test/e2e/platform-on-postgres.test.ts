@@ -102,3 +102,15 @@ test('a station deleted through one node is gone on the other at once: its sessi
   await eventually(() => n2.platform.registry.get('air-pg-del') === undefined, 'node 2 forgets the station');
   await eventually(() => closed, 'its session on node 2 closed');
 });
+
+test('the same config version put through both nodes at once: one is published, the other refused (API_ERR_CONFIG_VERSION)', async () => {
+  await n1.register({ id: 'gw-pg-cfg', department: 'pg-e', domain: 'reservoir' });
+  await eventually(async () => (await n2.api('GET', '/api/v1/stations/gw-pg-cfg')).status === 200, 'node 2 knows the station');
+  for (let round = 1; round <= 5; round++) {
+    const config = (port: number) => ({ version: round, sources: [{ kind: 'sl651', port }] });
+    const answers = await Promise.all([n1.api('PUT', '/api/v1/stations/gw-pg-cfg/config', config(9651)), n2.api('PUT', '/api/v1/stations/gw-pg-cfg/config', config(9652))]);
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409], `round ${round}: ${JSON.stringify(answers.map((a) => a.body))}`);
+    const won = answers.find((a) => a.status === 200)!.body.config.sources[0].port as number;
+    assert.equal((await n2.api('GET', '/api/v1/stations/gw-pg-cfg/config')).body.config.sources[0].port, won, 'stored is what was published');
+  }
+});

@@ -115,7 +115,7 @@ test('influxd writes its log to a file in the data folder, never to a pipe', asy
   const logFile = path.join(dir, 'influxd.log');
   assert.equal(influxd.status().logFile, logFile);
   for (const fd of [1, 2]) assert.equal(readlinkSync(`/proc/${influxd.pid}/fd/${fd}`), logFile);
-  await expect.poll(async () => (await readFile(logFile, 'utf8')).length).toBeGreaterThan(0);
+  await expect.poll(async () => (await readFile(logFile, 'utf8')).length, { timeout: 30_000 }).toBeGreaterThan(0);
 });
 
 test('an influxd left on the folder by a platform that died is taken over: stopped, then ours starts on the same port', async () => {

@@ -194,7 +194,11 @@ export const provisioningRoutes: ApiPlugin<ProvisioningRouteOptions> = async (ap
       if (current && config.version <= current.version) {
         throw new HttpError('API_ERR_CONFIG_VERSION', `config version must increase (current ${current.version}, got ${config.version})`);
       }
-      await deps.provisioning.setConfig(id, config);
+      // Checked again by the store, atomically: a concurrent PUT of the same version (another node) may have won.
+      if (!(await deps.provisioning.setConfig(id, config))) {
+        const now = await deps.provisioning.getConfig(id);
+        throw new HttpError('API_ERR_CONFIG_VERSION', `config version must increase (current ${now?.version ?? '?'}, got ${config.version})`);
+      }
       await deps.publishConfig(id, config);
       deps.logger.info({ stationId: id, version: config.version }, 'agent config published');
       return { stationId: id, config };

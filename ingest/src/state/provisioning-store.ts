@@ -19,7 +19,12 @@ export interface ProvisioningStore {
   createToken(stationId: string, ttlSec: number, now?: number): Promise<{ token: string; expiresAt: string }>;
   /** Marks the token used if it is valid; one winner even under concurrent calls (one conditional UPDATE). */
   consumeToken(token: string, from: string, now?: number): Promise<TokenCheck>;
-  setConfig(stationId: string, config: AgentConfig): Promise<void>;
+  /**
+   * Stores `config` as the station's desired one if its version is above the stored one; false when
+   * the store holds that version or a newer one already (one winner under concurrent calls, on
+   * every node: one conditional upsert).
+   */
+  setConfig(stationId: string, config: AgentConfig): Promise<boolean>;
   getConfig(stationId: string): Promise<AgentConfig | undefined>;
   allConfigs(): Promise<Array<{ stationId: string; config: AgentConfig }>>;
   /**

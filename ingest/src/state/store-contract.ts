@@ -155,7 +155,12 @@ export function platformStoreContract(name: string, database: () => Promise<Stor
     assert.deepEqual(await p.consumeToken(late.token, 'x', T0 + 5000), { ok: false, reason: 'expired', stationId: 'gw-1' });
     assert.deepEqual(await p.consumeToken('sst_unknown', 'x', T0), { ok: false, reason: 'unknown' });
     const config = { version: 2, sources: [] } as unknown as Parameters<typeof p.setConfig>[1];
-    await p.setConfig('gw-1', config);
+    assert.equal(await p.setConfig('gw-1', config), true);
+    assert.deepEqual(await p.getConfig('gw-1'), config);
+    // Only a higher version replaces it: the same one again (a concurrent request that lost) or an older one is refused.
+    const rival = { version: 2, sources: [{ kind: 'sl651', port: 9652 }] } as unknown as Parameters<typeof p.setConfig>[1];
+    assert.equal(await p.setConfig('gw-1', rival), false);
+    assert.equal(await p.setConfig('gw-1', { ...config, version: 1 }), false);
     assert.deepEqual(await p.getConfig('gw-1'), config);
     assert.deepEqual(await p.allConfigs(), [{ stationId: 'gw-1', config }]);
     await p.deleteStation('gw-1');

@@ -31,15 +31,19 @@ export class SqlProvisioningStore implements ProvisioningStore {
     return { ok: false, reason: row.expires_at <= nowIso ? 'expired' : 'used', stationId: row.station_id };
   }
 
-  async setConfig(stationId: string, config: AgentConfig): Promise<void> {
+  async setConfig(stationId: string, config: AgentConfig): Promise<boolean> {
     const text = JSON.stringify(config);
     const at = new Date().toISOString();
-    await this.#sql.transaction(async (tx) => {
-      await tx.run(
-        'INSERT INTO agent_configs (station_id, version, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET version = excluded.version, config = excluded.config, updated_at = excluded.updated_at',
+    return this.#sql.transaction(async (tx) => {
+      // Only above the stored version: of two requests with the same version (two nodes, two
+      // operators) one wins; the other is told, instead of both being published.
+      const res = await tx.run(
+        'INSERT INTO agent_configs (station_id, version, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET version = excluded.version, config = excluded.config, updated_at = excluded.updated_at WHERE agent_configs.version < excluded.version',
         [stationId, config.version, text, at],
       );
+      if (res.changes !== 1) return false;
       await tx.run('INSERT INTO agent_config_history (station_id, version, config, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, version) DO UPDATE SET config = excluded.config, set_at = excluded.set_at', [stationId, config.version, text, at]);
+      return true;
     });
   }
 
