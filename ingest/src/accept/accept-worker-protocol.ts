@@ -10,7 +10,8 @@
  * can be missed). The results come back in the same compact form (`ResultsWire`), not as
  * object graphs: cloning those cost the main thread as much as decoding the messages.
  */
-import type { Domain, MetricSpec, Reading, Station } from '@shanshui/models';
+import type { Domain, MetricSpec, Station } from '@shanshui/models';
+import type { AcceptedMessage } from './accept-readings.ts';
 import type { ResultsWire } from './accept-worker-wire.ts';
 
 /** What a station's readings are validated against (ProfileCatalogue.metricsFor). */
@@ -48,16 +49,11 @@ export interface WorkerDeadLetter {
 }
 
 /** acceptReadings' result without the station object (the main thread has it) and with slim dead letters. */
-export interface WorkerAccepted {
+export type WorkerAccepted = Omit<AcceptedMessage, 'station' | 'deadLetters'> & {
   /** The result names the station (the main thread's object is put back): not for a message refused whole before validation. */
   readonly station: boolean;
-  readonly seq?: number;
-  readonly rejected?: boolean;
-  readonly readings: readonly Reading[];
-  readonly lines: string;
-  readonly implausible: number;
   readonly deadLetters: readonly WorkerDeadLetter[];
-}
+};
 
 export interface AcceptBatchResult {
   readonly type: 'result';
