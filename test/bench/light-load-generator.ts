@@ -13,12 +13,12 @@ import type { AirValues } from './air-reading.ts';
 import { CONNACK, DISCONNECT, DISCONNECT_PACKET, PINGREQ_PACKET, PUBACK, PUBLISH, PacketReader, PublishEncoder, SUBACK, connectPacket, pubackPacket, subscribePacket } from './light-mqtt-packets.ts';
 import type { MqttLevel } from './light-mqtt-packets.ts';
 import type { GeneratorCommand, GeneratorDevice, GeneratorEvent, PublishResult } from './load-generator-protocol.ts';
+import { PublishRun, nowMs } from './publish-run.ts';
+import type { PublishCommand } from './publish-run.ts';
 
 const send = (e: GeneratorEvent): void => {
   process.send?.(e);
 };
-
-type PublishCommand = Extract<GeneratorCommand, { cmd: 'publish' }>;
 
 /** What the device's socket says to the publish run (set while one runs). */
 interface DeviceRun {
@@ -179,45 +179,12 @@ function ringValues(d: Device, k: number, ts: number): string {
 }
 
 function publishAll(c: PublishCommand): Promise<PublishResult> {
-  const now = (): number => performance.timeOrigin + performance.now();
-  const total = devices.length * c.messagesPerDevice;
-  // PUBACK latencies, ms (float32 is ample: µs resolution up to minutes).
-  const ackMs = new Float32Array(Math.min(total, 50_000_000));
-  let acks = 0;
-  let messages = 0;
-  let readingsAcked = 0;
-  let errors = 0;
-  let firstError: string | undefined;
-  let capped = false;
-  let open = devices.length;
-  const firstPublishAt = now();
-  let lastAckAt = firstPublishAt;
-  const deadline = firstPublishAt + c.maxSeconds * 1000;
-  const progressTimer = setInterval(() => send({ ev: 'progress', readingsAcked, connected: connectedNow }), 1000);
-  const rate = c.ratePerSec ?? 0;
-  let readingsSent = 0;
-  const waiting = new Set<() => void>();
-  const paceTimer =
-    rate > 0
-      ? setInterval(() => {
-          const wake = [...waiting];
-          waiting.clear();
-          for (const pump of wake) pump();
-        }, 2)
-      : undefined;
   const window = Math.max(1, Math.min(c.window, 65_535));
   return new Promise((resolve) => {
-    if (devices.length === 0) open = 1;
-    const finishOne = (): void => {
-      if (--open > 0) return;
-      clearInterval(progressTimer);
-      clearInterval(paceTimer);
+    const run = new PublishRun(c, devices.length, (readingsAcked) => send({ ev: 'progress', readingsAcked, connected: connectedNow }), (r) => {
       for (const d of devices) d.run = undefined;
-      const sorted = ackMs.subarray(0, Math.min(acks, ackMs.length)).sort();
-      const n = sorted.length;
-      const pct = (p: number): number => (n === 0 ? 0 : sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!);
-      resolve({ messages, readings: readingsAcked, firstPublishAt, lastAckAt, ackMsP50: pct(50), ackMsP99: pct(99), errors, capped, ...(firstError ? { firstError } : {}) });
-    };
+      resolve(r);
+    });
     for (const d of devices) {
       let sent = 0;
       let inflight = 0;
@@ -231,22 +198,15 @@ function publishAll(c: PublishCommand): Promise<PublishResult> {
       const finish = (): void => {
         if (finished) return;
         finished = true;
-        finishOne();
+        run.finished(pump);
       };
       const pump = (): void => {
         let bytes = 0;
-        let t0 = now();
+        let t0 = nowMs();
         while (!stopped && inflight < window && sent < c.messagesPerDevice) {
-          if (t0 > deadline) {
-            capped = true;
-            stopped = true;
-            break;
-          }
-          if (rate > 0 && readingsSent + c.readingsPerMessage > (rate * (t0 - firstPublishAt)) / 1000) {
-            waiting.add(pump);
-            break;
-          }
-          readingsSent += c.readingsPerMessage;
+          const admitted = run.admit(t0, pump);
+          if (admitted === 'stop') stopped = true;
+          if (admitted !== 'go') break;
           const k = c.readingOffset + sent * c.readingsPerMessage;
           const seq = c.seqStart + sent;
           let payload: string;
@@ -265,7 +225,7 @@ function publishAll(c: PublishCommand): Promise<PublishResult> {
           bytes += d.encoder.size(payload.length);
           sent++;
           inflight++;
-          if (payloads.length >= 64) t0 = now();
+          if (payloads.length >= 64) t0 = nowMs();
         }
         if (payloads.length > 0) {
           // One write for every packet of this turn.
@@ -280,10 +240,7 @@ function publishAll(c: PublishCommand): Promise<PublishResult> {
           d.lastWriteAt = performance.now();
           d.socket.write(out);
         }
-        if (inflight === 0 && (stopped || sent >= c.messagesPerDevice)) {
-          waiting.delete(pump);
-          finish();
-        }
+        if (inflight === 0 && (stopped || sent >= c.messagesPerDevice)) finish();
       };
       let pumpQueued = false;
       const pumpSoon = (): void => {
@@ -303,15 +260,10 @@ function publishAll(c: PublishCommand): Promise<PublishResult> {
           free.push(id);
           inflight--;
           if (!ok) {
-            errors++;
-            firstError ??= `${d.spec.id}: PUBACK with an error reason code`;
+            run.failed(`${d.spec.id}: PUBACK with an error reason code`);
             stopped = true;
           } else {
-            lastAckAt = now();
-            if (acks < ackMs.length) ackMs[acks] = lastAckAt - at;
-            acks++;
-            messages++;
-            readingsAcked += c.readingsPerMessage;
+            run.acked(at);
           }
           pumpSoon();
         },
@@ -319,20 +271,17 @@ function publishAll(c: PublishCommand): Promise<PublishResult> {
         closed() {
           if (finished) return;
           stopped = true;
-          errors++;
-          firstError ??= `${d.spec.id}: connection closed while publishing`;
+          run.failed(`${d.spec.id}: connection closed while publishing`);
           finish();
         },
       };
       if (stopped) {
-        errors++;
-        firstError ??= `${d.spec.id}: not connected`;
+        run.failed(`${d.spec.id}: not connected`);
         finish();
       } else {
         pump();
       }
     }
-    if (devices.length === 0) finishOne();
   });
 }
 

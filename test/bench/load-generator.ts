@@ -8,6 +8,8 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { AirStation } from './air-reading.ts';
 import type { GeneratorCommand, GeneratorDevice, GeneratorEvent, PublishResult } from './load-generator-protocol.ts';
+import { PublishRun, nowMs } from './publish-run.ts';
+import type { PublishCommand } from './publish-run.ts';
 
 const send = (e: GeneratorEvent): void => {
   process.send?.(e);
@@ -75,43 +77,9 @@ async function connectAll(c: Extract<GeneratorCommand, { cmd: 'connect' }>): Pro
   send({ ev: 'connected', ok: out.length, failed, seconds: (performance.now() - started) / 1000, rssKiB, ...(firstError ? { firstError } : {}) });
 }
 
-function publishAll(c: Extract<GeneratorCommand, { cmd: 'publish' }>): Promise<PublishResult> {
-  const now = (): number => performance.timeOrigin + performance.now();
-  const total = devices.length * c.messagesPerDevice;
-  const ackMs = new Float64Array(total);
-  let acks = 0;
-  let messages = 0;
-  let readingsAcked = 0;
-  let errors = 0;
-  let firstError: string | undefined;
-  let capped = false;
-  let open = devices.length;
-  const firstPublishAt = now();
-  let lastAckAt = firstPublishAt;
-  const deadline = firstPublishAt + c.maxSeconds * 1000;
-  const progressTimer = setInterval(() => send({ ev: 'progress', readingsAcked, connected: connectedNow }), 1000);
-  // Paced load: publishes start only while the readings sent stay within ratePerSec × elapsed; devices over it wait for the next tick.
-  const rate = c.ratePerSec ?? 0;
-  let readingsSent = 0;
-  const waiting = new Set<() => void>();
-  const paceTimer =
-    rate > 0
-      ? setInterval(() => {
-          const wake = [...waiting];
-          waiting.clear();
-          for (const pump of wake) pump();
-        }, 2)
-      : undefined;
+function publishAll(c: PublishCommand): Promise<PublishResult> {
   return new Promise((resolve) => {
-    if (devices.length === 0) open = 1;
-    const finishOne = (): void => {
-      if (--open > 0) return;
-      clearInterval(progressTimer);
-      clearInterval(paceTimer);
-      const sorted = ackMs.subarray(0, acks).sort();
-      const pct = (p: number): number => (acks === 0 ? 0 : sorted[Math.min(acks - 1, Math.floor((p / 100) * acks))]!);
-      resolve({ messages, readings: readingsAcked, firstPublishAt, lastAckAt, ackMsP50: pct(50), ackMsP99: pct(99), errors, capped, ...(firstError ? { firstError } : {}) });
-    };
+    const run = new PublishRun(c, devices.length, (readingsAcked) => send({ ev: 'progress', readingsAcked, connected: connectedNow }), resolve);
     for (const d of devices) {
       let sent = 0;
       let inflight = 0;
@@ -120,30 +88,21 @@ function publishAll(c: Extract<GeneratorCommand, { cmd: 'publish' }>): Promise<P
       const finish = (): void => {
         if (finished) return;
         finished = true;
-        finishOne();
+        run.finished(pump);
       };
       // A refused publish closes the connection (MQTT 3.1.1 has no negative PUBACK): this device stops.
       d.client.once('close', () => {
         if (finished) return;
         stopped = true;
-        errors++;
-        firstError ??= `${d.spec.id}: connection closed while publishing`;
+        run.failed(`${d.spec.id}: connection closed while publishing`);
         finish();
       });
       const topic = `shanshui/v1/${d.spec.id}/up/readings`;
       const pump = (): void => {
         while (!stopped && inflight < c.window && sent < c.messagesPerDevice) {
-          const t0 = now();
-          if (t0 > deadline) {
-            capped = true;
-            stopped = true;
-            break;
-          }
-          if (rate > 0 && readingsSent + c.readingsPerMessage > (rate * (t0 - firstPublishAt)) / 1000) {
-            waiting.add(pump);
-            break;
-          }
-          readingsSent += c.readingsPerMessage;
+          const admitted = run.admit(nowMs(), pump);
+          if (admitted === 'stop') stopped = true;
+          if (admitted !== 'go') break;
           const k = c.readingOffset + sent * c.readingsPerMessage;
           const seq = c.seqStart + sent;
           let payload: string;
@@ -160,30 +119,22 @@ function publishAll(c: Extract<GeneratorCommand, { cmd: 'publish' }>): Promise<P
           }
           sent++;
           inflight++;
-          const t = now();
+          const t = nowMs();
           d.client.publish(topic, payload, { qos: 1 }, (err) => {
             inflight--;
             if (err) {
-              errors++;
-              firstError ??= `${d.spec.id}: ${err.message}`;
+              run.failed(`${d.spec.id}: ${err.message}`);
               stopped = true;
             } else {
-              lastAckAt = now();
-              ackMs[acks++] = lastAckAt - t;
-              messages++;
-              readingsAcked += c.readingsPerMessage;
+              run.acked(t);
             }
             pump();
           });
         }
-        if (inflight === 0 && (stopped || sent >= c.messagesPerDevice)) {
-          waiting.delete(pump);
-          finish();
-        }
+        if (inflight === 0 && (stopped || sent >= c.messagesPerDevice)) finish();
       };
       pump();
     }
-    if (devices.length === 0) finishOne();
   });
 }
 
