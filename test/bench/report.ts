@@ -117,7 +117,7 @@ export function rows(r: BenchResults): Row[] {
       `${f1(w.latencyMsP99)} ms`,
       `under ${w.backgroundDevices} background devices at ${int(w.backgroundReadingsPerSec)} readings/s (${w.backgroundErrors} errors), whose plain PUBACK took p50 ${f1(w.backgroundAckMsP50)} ms, p99 ${f1(w.backgroundAckMsP99)} ms (the peer)`,
     ]);
-    out.push(['  ratio webhook / PUBACK', `${f2(w.latencyMsP50 / w.backgroundAckMsP50)} (p50)`, `p99 ${f2(w.latencyMsP99 / w.backgroundAckMsP99)}: a warning against a background reading's PUBACK (which waits in its device's window of 2)`]);
+    out.push(['  ratio webhook / PUBACK', `${f2(w.latencyMsP50 / w.backgroundAckMsP50)} (p50)`, `p99 ${f2(w.latencyMsP99 / w.backgroundAckMsP99)}: a warning against a background reading's PUBACK (which waits in its device's window of ${w.backgroundWindow})`]);
   }
   if (r.agent) {
     const { idle, load, drain } = r.agent;
