@@ -295,7 +295,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       const now = Date.now();
       sideWrites.write(toLineProtocol(stations.map((s) => stationInfoPoint(s, active, now))));
     };
-    writeStationInfo(registry.all(), true);
+    // One node: every station's metadata at start. A cluster: once per leadership (below), not by every node at every start.
+    if (store.backend !== 'postgres') writeStationInfo(registry.all(), true);
     const events = createPlatformEvents();
     // The registry's changes become platform events (one hook; consumers below).
     registry.onChange = (station, active) => (active ? events.emit('stationChanged', station) : events.emit('stationRemoved', station));
@@ -442,6 +443,12 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     // Several nodes on one PostgreSQL: one of them (advisory lock) decides the cross-station rules.
     const crossStationLeadership = store.backend === 'postgres' ? store.leadership('cross-station-rules', { retryMs: config.leaderRetryMs }) : undefined;
     if (crossStationLeadership) {
+      // The node that wins the leadership writes every station's metadata once (the others write only the changes they make).
+      const writeAllOnLead = (leads: boolean): void => {
+        if (leads) writeStationInfo(registry.all(), true);
+      };
+      crossStationLeadership.events.on('change', writeAllOnLead);
+      writeAllOnLead(crossStationLeadership.isLeader);
       // Nodes say they are alive; the same leader marks the devices of a dead node offline.
       const heartbeat = await startNodeHeartbeat({
         presence,

@@ -107,6 +107,22 @@ test('delivery statistics stay right when a device moves between nodes, and ever
   await c3.endAsync();
 });
 
+test("station metadata is written once per leadership, not again by every node that restarts", async () => {
+  // Node 1 started first and leads (advisory lock); nodes 2 and 3 restart. Each writes a marker
+  // station through itself afterwards: its spool is drained in order, so once the marker's
+  // metadata is in InfluxDB, anything that node wrote at its start is there too.
+  await node(0).api.register({ id: 'air-meta' });
+  const infoOf = async (id: string): Promise<number> => (await cluster.query(`SELECT active FROM station_info WHERE station = '${id}'`)).length;
+  await expect.poll(() => infoOf('air-meta'), POLL).toBe(1);
+  for (const i of [1, 2]) {
+    await node(i).platform.stop();
+    await node(i).platform.start(120_000);
+    await node(i).api.register({ id: `air-meta-mark${i}` });
+    await expect.poll(() => infoOf(`air-meta-mark${i}`), POLL).toBe(1);
+  }
+  expect(await infoOf('air-meta')).toBe(1);
+});
+
 test('kill -9 of a node: the leader marks its devices offline after the grace period, except one that reconnected elsewhere', async () => {
   const stay = await node(0).api.register({ id: 'air-orphan' });
   const move = await node(0).api.register({ id: 'air-roamer' });
