@@ -2,6 +2,8 @@
  * Test support: a real platform on free ports with a throwaway data folder, a real influxd of
  * its own, and helpers to register stations over the HTTP API and connect real MQTT clients.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import type { MqttClient, IClientOptions } from 'mqtt';
 import { createLogger, parseConfig, startPlatform, startManagedInfluxd } from '@shanshui/ingest';
@@ -25,16 +27,25 @@ export interface TestPlatform {
 }
 
 export async function startInfluxd(): Promise<{ influxd: ManagedInfluxd; remove: () => Promise<void> }> {
-  const tmp = await tempDir('shanshui-influxd-');
-  // No authentication: tests query it directly. The managed influxd's own tests cover auth.
-  const influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0, auth: false });
-  return {
-    influxd,
-    remove: async () => {
-      await influxd.stop();
+  for (let attempt = 1; ; attempt++) {
+    const tmp = await tempDir('shanshui-influxd-');
+    try {
+      // No authentication: tests query it directly. The managed influxd's own tests cover auth.
+      const influxd = await startManagedInfluxd({ dataDir: tmp.dir, httpPort: 0, auth: false });
+      return {
+        influxd,
+        remove: async () => {
+          await influxd.stop();
+          await tmp.remove();
+        },
+      };
+    } catch (err) {
+      // The free port it picked was taken by another test process before influxd bound it: pick again.
+      const log = await readFile(path.join(tmp.dir, 'influxd.log'), 'utf8').catch(() => '');
       await tmp.remove();
-    },
-  };
+      if (attempt >= 3 || !log.includes('address already in use')) throw err;
+    }
+  }
 }
 
 export interface TestPlatformSupport {
