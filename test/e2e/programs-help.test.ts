@@ -29,6 +29,7 @@ const PROGRAMS: { file: string; runAs: string }[] = [
   { file: 'scripts/build-agent.ts', runAs: 'npm run agent:build' },
   { file: 'test/bench/run.ts', runAs: 'npm run bench' },
   { file: 'test/bench/bench-postgres-ops.ts', runAs: 'node test/bench/bench-postgres-ops.ts' },
+  { file: 'test/bench/webhook-latency.ts', runAs: 'node test/bench/webhook-latency.ts' },
   { file: 'dashboards/src/print-basemap.ts', runAs: 'npm run grafana-basemap -w dashboards' },
   { file: 'web/build/main.ts', runAs: 'npm run build -w web' },
   { file: 'web/build/write-china-boundaries.ts', runAs: 'npm run boundaries -w web' },
