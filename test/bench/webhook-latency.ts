@@ -264,9 +264,23 @@ export function renderWebhookLatency(r: WebhookLatencyResult): string {
   ].join('\n');
 }
 
+const USAGE = `usage: node test/bench/webhook-latency.ts [options]
+  Publish → signed webhook latency (p50/p99) under background QoS 1 load; prints, never asserts.
+  --alerts=200        alert events to measure
+  --devices=200       background devices
+  --window=8          unacknowledged publishes each background device keeps in flight
+  --generator=light   the background's load generator: light or mqtt.js
+  --rate=25000        background readings per second, paced (0: as fast as the windows allow)
+  --max-seconds=45    cap on the measuring phase
+  --cpu-prof=DIR      run the platform under --cpu-prof, its profile written to DIR
+  --platform-node-args="--flag …"   extra Node flags for the platform process
+  -h, --help          this text
+`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h' },
       alerts: { type: 'string', default: '200' },
       devices: { type: 'string', default: '200' },
       window: { type: 'string', default: '8' },
@@ -277,6 +291,10 @@ async function main(): Promise<void> {
       'platform-node-args': { type: 'string' },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const o: WebhookLatencyOptions = {
     alerts: Number(values.alerts),
     devices: Number(values.devices),
