@@ -10,7 +10,7 @@ import { Aedes } from 'aedes';
 import type { Client, PublishPacket } from 'aedes';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { AEDES_CHECKED_VERSION, guardPacketSize, pubackGatherer, skipDeviceFanOut } from './aedes-patches.ts';
+import { AEDES_CHECKED_VERSION, guardPacketSize, pubackGatherer, quietUnheardSysNotices, skipDeviceFanOut } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
 
 const closers: Array<() => Promise<void>> = [];
@@ -92,6 +92,38 @@ test("skipDeviceFanOut: a client's publishes (and will) complete without fan-out
   await new Promise<void>((resolve) => aedes.publish({ cmd: 'publish', topic: 'down/platform', payload: Buffer.from('c'), qos: 1, retain: false, dup: false }, () => resolve()));
   await vi.waitFor(() => expect(seen).toContain('down/platform'));
   expect(seen).toEqual(['down/platform']);
+});
+
+/** What a `$SYS/#` watcher hears while one device connects, subscribes and disconnects (the broker id written `{id}`). */
+async function sysNoticesOfOneSession(aedes: Aedes, port: number): Promise<string[]> {
+  const watcher = await device(port, 'watcher');
+  const heard: string[] = [];
+  // Only what is about dev-1 (the watcher's own subscription is announced too).
+  watcher.on('message', (topic, payload) => (topic === 'marker' || payload.toString().includes('dev-1')) && heard.push(topic.replace(aedes.id, '{id}')));
+  await watcher.subscribeAsync(['$SYS/+/new/#', '$SYS/+/disconnect/#', 'marker'], { qos: 0 });
+  const gone = new Promise<void>((resolve) => aedes.on('clientDisconnect', (c: Client) => c.id === 'dev-1' && resolve()));
+  const dev = await device(port, 'dev-1');
+  await dev.subscribeAsync('down/dev-1', { qos: 1 });
+  await dev.endAsync();
+  await gone;
+  // aedes announces a session's end right after 'clientDisconnect'; a marker published after that comes after it.
+  await new Promise((resolve) => setImmediate(resolve));
+  aedes.publish({ cmd: 'publish', topic: 'marker', payload: Buffer.from('m'), qos: 0, retain: false, dup: false }, () => {});
+  await vi.waitFor(() => expect(heard).toContain('marker'), { timeout: 30_000 });
+  return heard.filter((t) => t !== 'marker').sort();
+}
+
+test('quietUnheardSysNotices relies on: aedes announces a session, its subscriptions and its end on $SYS through broker.publish', async () => {
+  const { aedes, port } = await aedesOnPort();
+  const heard = await sysNoticesOfOneSession(aedes, port);
+  expect(heard).toEqual(['$SYS/{id}/disconnect/clients', '$SYS/{id}/new/clients', '$SYS/{id}/new/subscribes', '$SYS/{id}/new/unsubscribes']);
+});
+
+test('quietUnheardSysNotices: only the takeover notice ($SYS/{id}/new/clients) is still published; a session\'s subscriptions and end are not', async () => {
+  const { aedes, port } = await aedesOnPort();
+  quietUnheardSysNotices(aedes);
+  const heard = await sysNoticesOfOneSession(aedes, port);
+  expect(heard).toEqual(['$SYS/{id}/new/clients']);
 });
 
 test('guardPacketSize relies on: the parser reads the Remaining Length through _parseLength, before the body arrives [MQTT-2.2.3]', async () => {

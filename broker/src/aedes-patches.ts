@@ -41,6 +41,68 @@ export function skipDeviceFanOut(aedes: Aedes): void {
   };
 }
 
+/**
+ * aedes announces on `$SYS/{broker id}/…` every session's subscriptions (`new/subscribes`), their
+ * removal (`new/unsubscribes`) and its end (`disconnect/clients`). Nothing in Shanshui listens to
+ * them, and no device may subscribe `$SYS` (authorizeSubscribe), yet in a cluster each one is
+ * msgpack-encoded and PUBLISHed to Redis: two of the three Redis messages a device's session
+ * cost (the third, `new/clients`, is the takeover notice — kept). So they end here, completed as
+ * aedes completes a publish (asynchronously).
+ *
+ * Relies on: aedes publishes these through `broker.publish(packet, done)` (no client) under
+ * exactly these topics (lib/handlers/subscribe.js, unsubscribe.js; aedes.js unregisterClient).
+ */
+export function quietUnheardSysNotices(aedes: Aedes): void {
+  const unheard = new Set(['new/subscribes', 'new/unsubscribes', 'disconnect/clients'].map((t) => `$SYS/${aedes.id}/${t}`));
+  const target = aedes as unknown as { publish: PublishFn };
+  const publish = target.publish.bind(aedes);
+  target.publish = (packet, client, done) => {
+    if (!unheard.has(packet.topic)) return publish(packet, client, done);
+    const finished = typeof client === 'function' ? (client as (error?: Error) => void) : done;
+    queueMicrotask(() => finished?.());
+  };
+}
+
+/** What `targetTakeoverNotices` needs of a session registry (redis-session-owners.ts in a cluster). */
+export interface SessionClaims {
+  claim(clientId: string, brokerId: string): Promise<string | null>;
+  listen(brokerId: string, onTakeover: (clientId: string) => void): Promise<void>;
+}
+
+/**
+ * In a cluster, the takeover notice goes to the node that holds the older session, not to every
+ * node (see redis-session-owners.ts): aedes' `$SYS/{id}/new/clients` publish at each CONNECT
+ * becomes a claim, and a claim's notice ends the session here as aedes' own `closeSameClients`
+ * would. When no holder is known the claim falls back to aedes' broadcast, which every node
+ * still hears (aedes keeps its listener); so does a claim that fails (Redis unreachable).
+ *
+ * Relies on: aedes publishes `$SYS/{id}/new/clients` (payload: the client id, no client) once a
+ * client is registered (aedes.js `_finishRegisterClient`), keeps its sessions in `clients` by id,
+ * and `closeSameClients` ends one with `client.close()` or, when already closed, `deleteClient`.
+ */
+export async function targetTakeoverNotices(aedes: Aedes, claims: SessionClaims, onError: (err: unknown) => void): Promise<void> {
+  const internals = aedes as unknown as { publish: PublishFn; clients: Record<string, (Client & { closed: boolean }) | undefined>; deleteClient(id: string): void };
+  await claims.listen(aedes.id, (clientId) => {
+    const older = internals.clients[clientId];
+    if (!older) return;
+    if (older.closed) internals.deleteClient(clientId);
+    else older.close();
+  });
+  const topic = `$SYS/${aedes.id}/new/clients`;
+  const publish = internals.publish.bind(aedes);
+  internals.publish = (packet, client, done) => {
+    if (packet.topic !== topic || (client !== null && typeof client === 'object')) return publish(packet, client, done);
+    const finished = typeof client === 'function' ? (client as (error?: Error) => void) : done;
+    claims.claim(Buffer.from(packet.payload).toString('utf8'), aedes.id).then(
+      (previous) => (previous === null ? publish(packet, client, done) : finished?.()),
+      (err: unknown) => {
+        onError(err);
+        publish(packet, client, done);
+      },
+    );
+  };
+}
+
 /** What `pubackGatherer` uses of an aedes client: its connection, state and drain wait. */
 interface AckInternals {
   readonly conn: { write(chunk: Buffer): boolean };

@@ -2,7 +2,8 @@
  * The one Redis client (ioredis) of a cluster node, and what aedes builds on it to be one broker
  * across nodes: mqemitter-redis (fan-out — a platform publish on any node reaches the device on
  * whichever node holds its connection, and aedes' `$SYS/+/new/clients` takeover closes an older
- * session on another node; device downlinks on one pattern per node: device-downlink-pattern.ts)
+ * session on another node — told to that node only: redis-session-owners.ts; device downlinks
+ * on one pattern per node: device-downlink-pattern.ts)
  * and aedes-persistence-redis (subscriptions, retained config, QoS 1 queues of every node; wills
  * in a hash of our own: redis-wills.ts). Lockouts and reconnect rate buckets use the same client.
  * Every consumer gets its own connection (`duplicate()`: subscribe mode and blocking calls must
@@ -14,6 +15,8 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import type { Logger } from 'pino';
 import { routeDeviceDownlinksByPattern } from './device-downlink-pattern.ts';
 import { keepWillsInHash } from './redis-wills.ts';
+import { redisSessionOwners } from './redis-session-owners.ts';
+import type { SessionOwners } from './redis-session-owners.ts';
 
 export interface RedisLink {
   /** Commands (lockouts, rate buckets). */
@@ -22,6 +25,8 @@ export interface RedisLink {
   readonly mq: ReturnType<typeof mqemitterRedis>;
   /** aedes' persistence across nodes. */
   readonly persistence: ReturnType<typeof aedesPersistenceRedis>;
+  /** Which node holds each device's session: takeover notices go to that node only. */
+  readonly sessionOwners: SessionOwners;
   close(): Promise<void>;
 }
 
@@ -47,23 +52,26 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
     await conn.connect();
     return conn;
   };
-  const [subConn, pubConn, persistenceConn] = await Promise.all([duplicate(), duplicate(), duplicate()]);
+  const [subConn, pubConn, persistenceConn, ownersConn] = await Promise.all([duplicate(), duplicate(), duplicate(), duplicate()]);
   const mq = mqemitterRedis({ subConn, pubConn });
   await routeDeviceDownlinksByPattern(mq, subConn);
   const persistence = aedesPersistenceRedis({ conn: persistenceConn });
   keepWillsInHash(persistence, persistenceConn);
+  const sessionOwners = redisSessionOwners(redis, ownersConn);
   log.info({ url: url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster link to redis up');
   let closed = false;
   return {
     redis,
     mq,
     persistence,
+    sessionOwners,
     async close() {
       if (closed) return;
       closed = true;
       await persistence.destroy().catch(() => undefined);
       // The emitter's own two connections (subscriber and publisher) end with it.
       await new Promise<void>((resolve) => mq.close(() => resolve()));
+      sessionOwners.close();
       redis.disconnect();
     },
   };

@@ -133,6 +133,41 @@ test('[MQTT-3.1.4-2] the same client id connecting on another node ends the olde
   await expect.poll(() => messages.length, { timeout: 30_000 }).toBe(1);
 });
 
+test('a takeover notice goes to the node that held the older session only, not to every node', async () => {
+  const watch = new Redis(redis.url);
+  try {
+    const heard: Array<{ channel: string; payload: string }> = [];
+    watch.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, payload: Buffer) => heard.push({ channel: channel.toString(), payload: channel.toString().startsWith('shanshui:') ? payload.toString() : '(aedes)' }));
+    await watch.psubscribe('$SYS/*/new/clients', 'shanshui:takeover:*', 'test:marker');
+    /** What Redis carried until now (a marker published after it closes the list). */
+    const carried = async (): Promise<Array<{ channel: string; payload: string }>> => {
+      await nodes[2]!.link.redis.publish('test:marker', 'm');
+      await expect.poll(() => heard.some((h) => h.channel === 'test:marker'), { timeout: 30_000 }).toBe(true);
+      return heard.splice(0).filter((h) => h.channel !== 'test:marker');
+    };
+    const id0 = nodes[0]!.broker.aedes.id;
+    // Its first CONNECT: nobody is known to hold it, so aedes' broadcast tells every node.
+    const older = await device(nodes[0]!, 'owned-dev');
+    let closed = false;
+    older.once('close', () => (closed = true));
+    expect(await carried()).toEqual([{ channel: `$SYS/${id0}/new/clients`, payload: '(aedes)' }]);
+    // On node 2: only node 1, which holds the older session, is told; and it ends it.
+    const newer = await device(nodes[1]!, 'owned-dev');
+    await eventually(() => closed, 'the older session closed');
+    expect(await carried()).toEqual([{ channel: `shanshui:takeover:${id0}`, payload: 'owned-dev' }]);
+    expect(newer.connected).toBe(true);
+    // Again on node 2 itself: aedes ends the older session there; Redis carries nothing.
+    let newerClosed = false;
+    newer.once('close', () => (newerClosed = true));
+    const again = await device(nodes[1]!, 'owned-dev');
+    await eventually(() => newerClosed, 'the session on node 2 replaced');
+    expect(await carried()).toEqual([]);
+    expect(again.connected).toBe(true);
+  } finally {
+    watch.disconnect();
+  }
+});
+
 test('10 bad secrets spread over 3 nodes lock the device out of every node, right secret included', async () => {
   for (let i = 0; i < 10; i++) {
     const err = await device(nodes[i % 3]!, 'guessed-dev', { password: `wrong-${i}` }).catch((e: unknown) => e);
