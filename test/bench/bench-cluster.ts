@@ -85,6 +85,8 @@ export interface ClusterBenchResult {
         readonly seconds: number;
         readonly connectsPerSec: number;
         readonly nodesReadySeconds: number;
+        /** The nodes' CPU until each first answered /healthz, s (summed; part of `cpu.nodes`). */
+        readonly startCpuSeconds: number;
         readonly stopSeconds: number;
         readonly failedAttempts: number;
         readonly cpu: PhaseCpu;
@@ -388,7 +390,9 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       const cpuBeforeStorm = cpuNow();
       const restartAt = performance.now();
       const profArgs = o.cpuProfDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-      nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs, Math.min(180, Math.max(30, left() - 60)))))));
+      // Each node's CPU when it first answers /healthz: its start-up (a few devices may already be in).
+      const startCpu: number[] = [];
+      nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs, Math.min(180, Math.max(30, left() - 60))).then((n) => ((startCpu[i] = cpuSeconds(n.pid) ?? 0), n))))));
       const nodesReadySeconds = (performance.now() - restartAt) / 1000;
       progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
       const back = await waitFor('storm', o.devices, restartAt, Math.min(o.maxSeconds, Math.max(30, left() - 30)));
@@ -404,6 +408,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
         seconds: back.seconds,
         connectsPerSec: back.ready / back.seconds,
         nodesReadySeconds,
+        startCpuSeconds: sum(startCpu),
         stopSeconds,
         failedAttempts: back.failed - failedBefore,
         cpu: stormCpu,

@@ -20,6 +20,8 @@ interface Device {
   ready: boolean;
   /** Failed attempts since the last success (the backoff's retry number). */
   retries: number;
+  /** Its CONNECT and SUBSCRIBE, encoded at its first attempt (the same bytes every time). */
+  hello: Buffer | undefined;
 }
 
 /** The edge agent's defaults (edge-agent/src/uplink/uplink-options.ts, 5g profile). */
@@ -111,7 +113,9 @@ function open(d: Device): void {
     pump();
   };
   socket.setNoDelay(true);
-  socket.on('connect', () => socket.write(Buffer.concat([connectPacket(d.id, d.password, keepalive), subscribePacket([`shanshui/v1/${d.id}/down/config`, `shanshui/v1/${d.id}/down/command`])])));
+  d.hello ??= Buffer.concat([connectPacket(d.id, d.password, keepalive), subscribePacket([`shanshui/v1/${d.id}/down/config`, `shanshui/v1/${d.id}/down/command`])]);
+  const hello = d.hello;
+  socket.on('connect', () => socket.write(hello));
   socket.on('data', (chunk: Buffer) => {
     if (settled) return;
     buf = Buffer.concat([buf, chunk]);
@@ -154,7 +158,7 @@ process.on('message', (raw) => {
     keepalive = c.keepaliveSec;
     concurrency = c.concurrency;
     const started = performance.now();
-    for (const d of c.devices) devices.push({ ...d, socket: undefined, ready: false, retries: 0 });
+    for (const d of c.devices) devices.push({ ...d, socket: undefined, ready: false, retries: 0, hello: undefined });
     pending.push(...devices.slice(devices.length - c.devices.length));
     waiting = () => {
       waiting = undefined;
