@@ -129,6 +129,8 @@ export const ConfigSchema = z
         token: z.string().optional(),
         /** Port of the managed local influxd. Default 8086; 0 picks a free port. */
         managedPort: port.default(8086),
+        /** CPU niceness of the managed local influxd (0–19): under contention the broker and the warnings go first, readings wait in the spool. Default 5. */
+        managedNice: z.coerce.number().int().min(0).max(19).default(5),
         /** Install Debian's influxdb with apt when influxd is missing and running as root. Default true. */
         install: bool.default(true),
       })
@@ -259,6 +261,7 @@ export const CONFIG_KEYS = {
   influxPassword: 'influx.password',
   influxToken: 'influx.token',
   influxManagedPort: 'influx.managedPort',
+  influxManagedNice: 'influx.managedNice',
   influxInstall: 'influx.install',
   spoolMaxBytes: 'spool.maxBytes',
   maxFutureSkewMs: 'accept.maxFutureSkewMs',

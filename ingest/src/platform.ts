@@ -199,6 +199,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       managed = await startManagedInfluxd({
         dataDir: path.join(dataDir, 'influxdb'),
         httpPort: config.influx.managedPort,
+        niceness: config.influx.managedNice,
         database: config.influx.database,
         installIfMissing: config.influx.install,
         onRestart: () => metrics.influxdRestarts.inc(),

@@ -7,11 +7,11 @@
 import { test, afterAll, expect } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { describePortInUse, freePort, parseConfig, startManagedInfluxd, InfluxHttp } from '@shanshui/ingest';
+import { describePortInUse, freePort, loadConfig, parseConfig, startManagedInfluxd, InfluxHttp } from '@shanshui/ingest';
 import type { ManagedInfluxd } from '@shanshui/ingest';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -116,6 +116,30 @@ test('influxd writes its log to a file in the data folder, never to a pipe', asy
   assert.equal(influxd.status().logFile, logFile);
   for (const fd of [1, 2]) assert.equal(readlinkSync(`/proc/${influxd.pid}/fd/${fd}`), logFile);
   await expect.poll(async () => (await readFile(logFile, 'utf8')).length, { timeout: 30_000 }).toBeGreaterThan(0);
+});
+
+/** The niceness of each of a process's threads (/proc/{pid}/task/{tid}/stat, field 19). */
+function threadNiceness(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+test('influxd runs niced (5 more than the platform by default, every thread), so the broker and warnings go first when both want the CPU', async () => {
+  // Relative to this process (the tests may themselves run under nice).
+  const own = threadNiceness(process.pid)[0]!;
+  const { influxd } = await managed({ auth: false });
+  const byDefault = threadNiceness(influxd.pid);
+  expect(byDefault.length).toBeGreaterThan(1);
+  expect(new Set(byDefault)).toEqual(new Set([Math.min(19, own + 5)]));
+  expect(readFileSync(`/proc/${influxd.pid}/comm`, 'utf8').trim()).toBe('influxd');
+  expect(threadNiceness(process.pid)[0]).toBe(own);
+  const configured = await managed({ auth: false, niceness: 0 });
+  expect(new Set(threadNiceness(configured.influxd.pid))).toEqual(new Set([own]));
+  expect(loadConfig({ SHANSHUI_INFLUX_MANAGED_NICE: '12' }).influx.managedNice).toBe(12);
+  expect(loadConfig({}).influx.managedNice).toBe(5);
+  expect(() => loadConfig({ SHANSHUI_INFLUX_MANAGED_NICE: '20' })).toThrow(/SHANSHUI_INFLUX_MANAGED_NICE/);
 });
 
 test('an influxd left on the folder by a platform that died is taken over: stopped, then ours starts on the same port', async () => {

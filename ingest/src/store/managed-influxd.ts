@@ -43,6 +43,13 @@ export interface ManagedInfluxdOptions {
   readonly restartMaxMs?: number;
   /** Install Debian's influxdb with apt when influxd is missing and we are root. Default false. */
   readonly installIfMissing?: boolean;
+  /**
+   * CPU niceness added for influxd over the platform's own (coreutils `nice`, 0–19):
+   * when both want the CPU, the broker's PUBACKs and the warnings go first and readings wait
+   * in the durable spool; when the platform is idle influxd gets every core anyway. Default
+   * MANAGED_INFLUXD_NICENESS (5: about a quarter of the CPU against the platform's three quarters).
+   */
+  readonly niceness?: number;
   /** Called after each successful restart that followed an unasked exit (crash, OOM kill): count it. */
   readonly onRestart?: (exit: InfluxdExit) => void;
   readonly logger?: Logger;
@@ -131,6 +138,9 @@ function installInfluxd(logger?: Logger): string | undefined {
   return findInfluxd();
 }
 
+/** The managed influxd's default niceness (ManagedInfluxdOptions.niceness). */
+export const MANAGED_INFLUXD_NICENESS = 5;
+
 export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promise<ManagedInfluxd> {
   let binary = findInfluxd();
   if (!binary && options.installIfMissing) binary = installInfluxd(options.logger);
@@ -147,6 +157,9 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   // The kernel's parent-death signal through util-linux setpriv (Linux); without it, stop() still stops influxd.
   const setpriv = process.platform === 'linux' ? which('setpriv', ['/usr/bin/setpriv', '/bin/setpriv']) : undefined;
   if (!setpriv) logger?.warn('setpriv not found: a killed platform may leave its influxd running (the next start takes it over)');
+  const niceness = options.niceness ?? MANAGED_INFLUXD_NICENESS;
+  const nice = niceness > 0 && process.platform !== 'win32' ? which('nice', ['/usr/bin/nice', '/bin/nice']) : undefined;
+  if (niceness > 0 && !nice) logger?.warn('nice not found: influxd runs at the platform\'s own CPU priority');
 
   const dir = path.resolve(options.dataDir);
   await mkdir(dir, { recursive: true });
@@ -194,7 +207,9 @@ bind-address = "127.0.0.1:${rpcPort}"
     const logFd = openSync(logFile, 'a');
     let proc: ChildProcess;
     try {
-      const [cmd, args] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', binary, '-config', confPath]] : [binary, ['-config', confPath]];
+      // setpriv → nice → influxd: each execs the next, so the pid, the parent-death signal and the niceness are influxd's.
+      const command = [...(setpriv ? [setpriv, '--pdeathsig', 'TERM'] : []), ...(nice ? [nice, '-n', String(niceness)] : []), binary, '-config', confPath];
+      const [cmd, ...args] = command as [string, ...string[]];
       proc = spawn(cmd, args, { stdio: ['ignore', logFd, logFd], detached: true });
     } finally {
       closeSync(logFd);
