@@ -14,6 +14,7 @@ import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { startPostgres } from '../support/postgres-server.ts';
 import type { PostgresServer } from '../support/postgres-server.ts';
+import { storeReadOnEveryNode } from '../support/store-read.ts';
 
 const SECRET = 'receiver-secret-0123456789abcdef';
 let pg: PostgresServer;
@@ -38,6 +39,10 @@ afterAll(async () => {
   await pg?.stop();
 });
 
+/** Rules and subscriptions stored before `sinceMs` are in force on both nodes (each reads them again every storeReloadMs). */
+const inForceOnBoth = (sinceMs: number): Promise<void> =>
+  storeReadOnEveryNode([n1, n2].map((n) => async () => String((await n.api('GET', '/metrics')).body)), sinceMs);
+
 const t0 = Date.now() - 600_000;
 const reading = (seq: number, values: Record<string, number>, atSec = seq) => JSON.stringify({ seq, ts: t0 + atSec * 1000, values });
 
@@ -47,12 +52,13 @@ test('two nodes on one PostgreSQL: registered on one, connects on the other; one
   assert.equal(sub.status, 201, JSON.stringify(sub.body));
   const rule = await n1.api('POST', '/api/v1/rules', { id: 'pg-pm25', name: 'PM2.5', kind: 'threshold', metric: 'pm25', op: 'above', levels: { yellow: 75, red: 150 }, scope: { department: 'pg-a' } });
   assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  const stored = Date.now();
   const cred = await n1.register({ id: 'air-pg-1', department: 'pg-a' });
   // Node 2 never saw the registration: it finds the station in the store at CONNECT.
   const client = await n2.connect(cred.username, cred.password);
-  // Node 2 reads rules again every storeReloadMs (100 here): the rule made through node 1 is in force
-  // there after one reload. Twenty periods, as a loaded machine delays timers.
-  await new Promise((r) => setTimeout(r, 2000));
+  // Node 2 reads rules and subscriptions again every storeReloadMs (100 here): those made through node 1
+  // are in force there once it began a read after they were stored.
+  await inForceOnBoth(stored);
   await client.publishAsync('shanshui/v1/air-pg-1/up/readings', reading(1, { pm25: 80 }), { qos: 1 });
   await client.publishAsync('shanshui/v1/air-pg-1/up/readings', reading(2, { pm25: 200 }), { qos: 1 });
   await eventually(() => receiver.accepted().length === 2, 'firing and escalated delivered');
@@ -69,8 +75,9 @@ test('two nodes on one PostgreSQL: registered on one, connects on the other; one
 
 test('a station moves to the other node: its rule state (a duration begun) carries on there', async () => {
   await n1.api('POST', '/api/v1/rules', { id: 'pg-level', name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department: 'pg-b' } });
+  const stored = Date.now();
   const cred = await n1.register({ id: 'res-pg-1', department: 'pg-b', domain: 'reservoir' });
-  await new Promise((r) => setTimeout(r, 2000)); // node 2 reloads rules every 100 ms: twenty periods
+  await inForceOnBoth(stored);
   const onFirst = await n1.connect(cred.username, cred.password);
   await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(1, { water_level: 12 }, 0), { qos: 1 });
   await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(2, { water_level: 12 }, 60), { qos: 1 });

@@ -114,10 +114,12 @@ export class RuleEngine {
   /** The last verdict per (station, rule), in memory: a peer's message when corroboration changes its level. */
   readonly #lastVerdict = new Map<string, RuleVerdict>();
   #rules: Rule[] = [];
+  /** When the read of the rules now in force began (wall clock, ms): every rule change stored before it is in them. */
+  #rulesReadAtMs: number;
   /** rulesForStation per station object, for the current #rules (a reload starts over). */
   #forStation = new WeakMap<Station, { readonly domain: string; readonly department: string; readonly id: string; readonly rules: Rule[]; readonly keys: string[] }>();
 
-  private constructor(store: RuleStore, logger: Logger, nowMs: number, options: RuleEngineOptions, rules: Rule[], states: Map<string, RuleState>) {
+  private constructor(store: RuleStore, logger: Logger, nowMs: number, options: RuleEngineOptions, rules: Rule[], states: Map<string, RuleState>, rulesReadAtMs: number) {
     this.#store = store;
     this.#logger = logger;
     this.#states = states;
@@ -129,12 +131,14 @@ export class RuleEngine {
       if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
     }
     this.#rules = rules;
+    this.#rulesReadAtMs = rulesReadAtMs;
   }
 
   /** An engine with the stored rules and rule states loaded. */
   static async open(store: RuleStore, logger: Logger, nowMs: number = Date.now(), options: RuleEngineOptions = {}): Promise<RuleEngine> {
+    const readAtMs = Date.now();
     const [rules, states] = await Promise.all([store.all(), store.loadStates()]);
-    return new RuleEngine(store, logger, nowMs, options, rules, states);
+    return new RuleEngine(store, logger, nowMs, options, rules, states, readAtMs);
   }
 
   /**
@@ -156,10 +160,26 @@ export class RuleEngine {
     return this.#rules;
   }
 
-  /** Re-reads the rules after a change. Keeps each (station, rule) state's active level, drops its timing. */
+  /**
+   * When the read of the rules in force here began (wall clock, ms): every rule change stored
+   * before that time is in force on this node (`shanshui_store_read_timestamp_seconds{what="rules"}`).
+   */
+  get rulesReadAtMs(): number {
+    return this.#rulesReadAtMs;
+  }
+
+  /**
+   * Re-reads the rules after a change. Keeps each (station, rule) state's active level, drops its
+   * timing. Of two reads that overlap (the timer's and an API change's), the one begun later wins.
+   */
   async reload(changedRuleId?: string): Promise<void> {
-    this.#rules = await this.#store.all();
-    this.#forStation = new WeakMap();
+    const readAtMs = Date.now();
+    const rules = await this.#store.all();
+    if (readAtMs >= this.#rulesReadAtMs) {
+      this.#rules = rules;
+      this.#rulesReadAtMs = readAtMs;
+      this.#forStation = new WeakMap();
+    }
     if (changedRuleId === undefined) return;
     for (const [key, state] of this.#states) {
       if (splitKey(key)[1] !== changedRuleId) continue;
