@@ -8,6 +8,7 @@
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import postgres from 'pg';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
@@ -21,10 +22,11 @@ let pg: PostgresServer;
 let n1: TestPlatform;
 let n2: TestPlatform;
 let receiver: WebhookReceiver;
+let databaseUrl: string;
 
 beforeAll(async () => {
   pg = await startPostgres();
-  const databaseUrl = await pg.createDatabase();
+  databaseUrl = await pg.createDatabase();
   // One server key for the cluster: a secret stored through one node verifies on every node.
   const secretKey = randomBytes(32).toString('hex');
   const common = { databaseUrl, secretKey, defaultRules: false, storeReloadMs: 100, webhookTimeoutMs: 1000, webhookBackoffBaseMs: 50, webhookBackoffMaxMs: 200 };
@@ -85,10 +87,38 @@ test('a station moves to the other node: its rule state (a duration begun) carri
   // The first node saves the state when the device leaves; the second takes it when it arrives.
   await eventually(async () => (await n1.platform.store.rules.loadStates('res-pg-1')).size > 0, 'the rule state saved by the first node');
   const onSecond = await n2.connect(cred.username, cred.password);
-  await new Promise((r) => setTimeout(r, 500));
   await onSecond.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(3, { water_level: 12 }, 130), { qos: 1 });
   await eventually(async () => ((await n1.api('GET', '/api/v1/alerts?state=all&station=res-pg-1')).body.items as unknown[]).length === 1, 'fires after 2 minutes that began on the first node');
   await onSecond.endAsync();
+});
+
+test("a station's readings that come before its rule state is taken over wait for it (the node does not start the duration again)", async () => {
+  await n1.api('POST', '/api/v1/rules', { id: 'pg-level-2', name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department: 'pg-f' } });
+  const stored = Date.now();
+  const cred = await n1.register({ id: 'res-pg-2', department: 'pg-f', domain: 'reservoir' });
+  await inForceOnBoth(stored);
+  const onFirst = await n1.connect(cred.username, cred.password);
+  await onFirst.publishAsync('shanshui/v1/res-pg-2/up/readings', reading(1, { water_level: 12 }, 0), { qos: 1 });
+  await onFirst.endAsync();
+  await eventually(async () => (await n1.platform.store.rules.loadStates('res-pg-2')).size > 0, 'the rule state saved by the first node');
+  // Node 2's read of the station's rule state is held up (the table locked) until its first reading has been evaluated.
+  const blocker = new postgres.Client({ connectionString: databaseUrl });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE rule_state IN ACCESS EXCLUSIVE MODE');
+    const onSecond = await n2.connect(cred.username, cred.password);
+    const waiting = async (): Promise<number> => Number((await blocker.query("SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'rule_state'::regclass")).rows[0].n);
+    await eventually(async () => (await waiting()) > 0, "node 2's takeover read waits for the lock");
+    // Acknowledged once durable; the rules' flush runs in the same turn (process.nextTick), before this client reads the PUBACK.
+    await onSecond.publishAsync('shanshui/v1/res-pg-2/up/readings', reading(2, { water_level: 12 }, 130), { qos: 1 });
+    await blocker.query('COMMIT');
+    await eventually(async () => ((await n1.api('GET', '/api/v1/alerts?state=all&station=res-pg-2')).body.items as unknown[]).length === 1, 'fires: 130 s above since the reading on the first node');
+    await onSecond.endAsync();
+  } finally {
+    await blocker.query('ROLLBACK').catch(() => undefined);
+    await blocker.end();
+  }
 });
 
 test('dead letters reach PostgreSQL behind the spool, visible through either node', async () => {
