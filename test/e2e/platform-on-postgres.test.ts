@@ -75,45 +75,46 @@ test('two nodes on one PostgreSQL: registered on one, connects on the other; one
   await client.endAsync();
 });
 
-test('a station moves to the other node: its rule state (a duration begun) carries on there', async () => {
-  await n1.api('POST', '/api/v1/rules', { id: 'pg-level', name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department: 'pg-b' } });
+/**
+ * A reservoir station under a 2-minute water-level rule whose device reported above the level on
+ * node 1 (at 0 s and each of `atSec`) and left: node 1 has saved the rule state (the duration begun).
+ */
+async function durationBegunOnNode1(id: string, department: string, atSec: readonly number[]): Promise<{ username: string; password: string; fired: () => Promise<boolean> }> {
+  await n1.api('POST', '/api/v1/rules', { id: `level-${id}`, name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department } });
   const stored = Date.now();
-  const cred = await n1.register({ id: 'res-pg-1', department: 'pg-b', domain: 'reservoir' });
+  const cred = await n1.register({ id, department, domain: 'reservoir' });
   await inForceOnBoth(stored);
   const onFirst = await n1.connect(cred.username, cred.password);
-  await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(1, { water_level: 12 }, 0), { qos: 1 });
-  await onFirst.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(2, { water_level: 12 }, 60), { qos: 1 });
+  for (const [i, at] of atSec.entries()) await onFirst.publishAsync(`shanshui/v1/${id}/up/readings`, reading(i + 1, { water_level: 12 }, at), { qos: 1 });
   await onFirst.endAsync();
   // The first node saves the state when the device leaves; the second takes it when it arrives.
-  await eventually(async () => (await n1.platform.store.rules.loadStates('res-pg-1')).size > 0, 'the rule state saved by the first node');
-  const onSecond = await n2.connect(cred.username, cred.password);
+  await eventually(async () => (await n1.platform.store.rules.loadStates(id)).size > 0, 'the rule state saved by the first node');
+  return { ...cred, fired: async () => ((await n1.api('GET', `/api/v1/alerts?state=all&station=${id}`)).body.items as unknown[]).length === 1 };
+}
+
+test('a station moves to the other node: its rule state (a duration begun) carries on there', async () => {
+  const station = await durationBegunOnNode1('res-pg-1', 'pg-b', [0, 60]);
+  const onSecond = await n2.connect(station.username, station.password);
   await onSecond.publishAsync('shanshui/v1/res-pg-1/up/readings', reading(3, { water_level: 12 }, 130), { qos: 1 });
-  await eventually(async () => ((await n1.api('GET', '/api/v1/alerts?state=all&station=res-pg-1')).body.items as unknown[]).length === 1, 'fires after 2 minutes that began on the first node');
+  await eventually(station.fired, 'fires after 2 minutes that began on the first node');
   await onSecond.endAsync();
 });
 
 test("a station's readings that come before its rule state is taken over wait for it (the node does not start the duration again)", async () => {
-  await n1.api('POST', '/api/v1/rules', { id: 'pg-level-2', name: '水位', kind: 'threshold', metric: 'water_level', op: 'above', levels: { orange: 10 }, forSec: 120, scope: { department: 'pg-f' } });
-  const stored = Date.now();
-  const cred = await n1.register({ id: 'res-pg-2', department: 'pg-f', domain: 'reservoir' });
-  await inForceOnBoth(stored);
-  const onFirst = await n1.connect(cred.username, cred.password);
-  await onFirst.publishAsync('shanshui/v1/res-pg-2/up/readings', reading(1, { water_level: 12 }, 0), { qos: 1 });
-  await onFirst.endAsync();
-  await eventually(async () => (await n1.platform.store.rules.loadStates('res-pg-2')).size > 0, 'the rule state saved by the first node');
+  const station = await durationBegunOnNode1('res-pg-2', 'pg-f', [0]);
   // Node 2's read of the station's rule state is held up (the table locked) until its first reading has been evaluated.
   const blocker = new postgres.Client({ connectionString: databaseUrl });
   await blocker.connect();
   try {
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE rule_state IN ACCESS EXCLUSIVE MODE');
-    const onSecond = await n2.connect(cred.username, cred.password);
+    const onSecond = await n2.connect(station.username, station.password);
     const waiting = async (): Promise<number> => Number((await blocker.query("SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'rule_state'::regclass")).rows[0].n);
     await eventually(async () => (await waiting()) > 0, "node 2's takeover read waits for the lock");
     // Acknowledged once durable; the rules' flush runs in the same turn (process.nextTick), before this client reads the PUBACK.
     await onSecond.publishAsync('shanshui/v1/res-pg-2/up/readings', reading(2, { water_level: 12 }, 130), { qos: 1 });
     await blocker.query('COMMIT');
-    await eventually(async () => ((await n1.api('GET', '/api/v1/alerts?state=all&station=res-pg-2')).body.items as unknown[]).length === 1, 'fires: 130 s above since the reading on the first node');
+    await eventually(station.fired, 'fires: 130 s above since the reading on the first node');
     await onSecond.endAsync();
   } finally {
     await blocker.query('ROLLBACK').catch(() => undefined);

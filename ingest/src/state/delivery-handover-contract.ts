@@ -168,40 +168,39 @@ export function deliveryHandoverContract(name: string, makeDatabase: () => Promi
     await step(2500);
   });
 
+  /** The device's stay on node 1 (1..5) ends; on node 2 it sends 6..8 (saved) and 9, 10 (not saved yet) when node 2 is killed. */
+  const killedWithUnsaved = async ([n1, n2]: readonly TestNode[], step: (ms?: number) => Promise<void>, kill9: (i: number, forGood?: boolean) => Promise<void>, forGood: boolean): Promise<void> => {
+    n1!.handover.arrived([D]);
+    n1!.observe(1, 2, 3, 4, 5);
+    n1!.handover.left([D]);
+    await step();
+    n2!.handover.arrived([D]);
+    n2!.observe(6, 7, 8);
+    await n2!.periodicSave();
+    n2!.observe(9, 10);
+    await kill9(1, forGood);
+  };
+  // 9 and 10 were received by the node killed, but never saved: counted as missing.
+  const NINE_TEN_MISSING = { lastSeq: 14, received: 11, duplicates: 0, gaps: 2, missing: 3 };
+
   scenario(
     'a node killed with -9 loses what it had not saved yet; its stay is complete once it starts again',
-    async ([n1, n2, n3], step, kill9) => {
-      n1!.handover.arrived([D]);
-      n1!.observe(1, 2, 3, 4, 5);
-      n1!.handover.left([D]);
-      await step();
-      n2!.handover.arrived([D]);
-      n2!.observe(6, 7, 8);
-      await n2!.periodicSave();
-      n2!.observe(9, 10);
-      await kill9(1);
-      n3!.handover.arrived([D]);
-      n3!.observe(11, 12, 14);
+    async (nodes, step, kill9) => {
+      await killedWithUnsaved(nodes, step, kill9, false);
+      nodes[2]!.handover.arrived([D]);
+      nodes[2]!.observe(11, 12, 14);
       await step(2500);
     },
-    // 9 and 10 were received by the node killed, but never saved: counted as missing.
-    { lastSeq: 14, received: 11, duplicates: 0, gaps: 2, missing: 3 },
+    NINE_TEN_MISSING,
   );
 
   scenario(
     'a node killed with -9 for good (its disk is gone; it never starts again): its stay stays open and counts as it was saved',
-    async ([n1, n2, n3], step, kill9) => {
-      n1!.handover.arrived([D]);
-      n1!.observe(1, 2, 3, 4, 5);
-      n1!.handover.left([D]);
-      await step();
-      n2!.handover.arrived([D]);
-      n2!.observe(6, 7, 8);
-      await n2!.periodicSave();
-      n2!.observe(9, 10);
-      await kill9(1, true);
-      // Node 2 is gone: nothing more of it is saved, and no node of its id ever ends its stay (the leader's sweep of
-      // dead nodes marks its devices offline only). Its devices go on elsewhere; the device moves once more.
+    async (nodes, step, kill9) => {
+      await killedWithUnsaved(nodes, step, kill9, true);
+      // No node of node 2's id ever ends its stay (the leader's sweep of dead nodes marks its devices offline
+      // only). Its devices go on elsewhere; the device moves once more.
+      const [n1, , n3] = nodes;
       n3!.handover.arrived([D]);
       n3!.observe(11);
       await n3!.periodicSave();
@@ -212,7 +211,7 @@ export function deliveryHandoverContract(name: string, makeDatabase: () => Promi
       await step(2500);
     },
     // The same as when it starts again: what it saved counts, what it had not saved (9, 10) is missing.
-    { lastSeq: 14, received: 11, duplicates: 0, gaps: 2, missing: 3 },
+    NINE_TEN_MISSING,
     // Complete stays after the open one are not folded: one row per stay since node 2's.
     4,
   );
