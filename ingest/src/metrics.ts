@@ -35,12 +35,22 @@ export interface PlatformMetrics {
   readonly webhookOutboxDead: Gauge;
   readonly authFailures: Counter<'kind'>;
   readonly authLockouts: Counter<'kind'>;
+  /**
+   * When this node last began a read of the rules / webhook subscriptions now in force (Unix
+   * seconds): every change stored before it is in force here. The sources are set by whoever
+   * holds them (start-warnings.ts); a source not set yet gives no sample.
+   */
+  readonly storeReadAt: { readonly gauge: Gauge<'what'>; readonly sources: Map<StoreReadKind, () => number | undefined> };
 }
+
+/** What a node reads again from the store every `storeReloadMs` (shanshui_store_read_timestamp_seconds{what}). */
+export type StoreReadKind = 'rules' | 'subscriptions';
 
 export function createMetrics(): PlatformMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'shanshui_process_' });
   const r = [registry];
+  const storeReadSources = new Map<StoreReadKind, () => number | undefined>();
   return {
     registry,
     messagesAccepted: new LabelledTallyCounter({ name: 'shanshui_messages_accepted_total', help: 'MQTT messages accepted (durable), by kind', label: 'kind', registry }),
@@ -68,5 +78,20 @@ export function createMetrics(): PlatformMetrics {
     webhookOutboxDead: new Gauge({ name: 'shanshui_webhook_outbox_dead', help: 'Webhook deliveries dead after their retry budget (redeliver through the API)', registers: r }),
     authFailures: new Counter({ name: 'shanshui_auth_failures_total', help: 'Bad credentials counted toward a lockout, by kind (api: bearer tokens; mqtt: device secrets)', labelNames: ['kind'], registers: r }),
     authLockouts: new Counter({ name: 'shanshui_auth_lockouts_total', help: 'Lockouts after repeated bad credentials, by kind (api: an address; mqtt: a device id or an address)', labelNames: ['kind'], registers: r }),
+    storeReadAt: {
+      sources: storeReadSources,
+      gauge: new Gauge({
+        name: 'shanshui_store_read_timestamp_seconds',
+        help: 'When this node began the last read of the rules / webhook subscriptions now in force, Unix seconds: every change stored before it is in force here (read again every storeReloadMs)',
+        labelNames: ['what'],
+        registers: r,
+        collect() {
+          for (const [what, readAtMs] of storeReadSources) {
+            const ms = readAtMs();
+            if (ms !== undefined) this.set({ what }, ms / 1000);
+          }
+        },
+      }),
+    },
   };
 }

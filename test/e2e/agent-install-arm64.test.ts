@@ -11,9 +11,7 @@
  */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { openSync, readSync, closeSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +19,8 @@ import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { REPO_ROOT } from '../support/agent-cli.ts';
-import { startPtyPair, startRtuSlave } from '@shanshui/edge-agent/testing';
+import { GATEWAY_ENV as BARE_GATEWAY_ENV, buildAndUnpackAgent, spawnAgent, startSoilBus } from '../support/agent-package.ts';
+import type { Cleanups } from '../support/agent-package.ts';
 
 const run = promisify(execFile);
 /** Debian's user-mode emulator and the arm64 runtime libraries it loads the program with. */
@@ -32,13 +30,13 @@ const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 const EM_AARCH64 = 183;
 
 let tp: RestartablePlatform;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups: Cleanups = [];
 let deb: string;
 let lib: string;
 let work: string;
 
-/** A gateway's environment: system tools only — no node_modules/.bin, no Node, no npm. */
-const GATEWAY_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8', SHANSHUI_AGENT_SELF: '/usr/bin/shanshui-agent' };
+/** A gateway's environment, and the name the launcher gives the program (it is run here without the launcher). */
+const GATEWAY_ENV = { ...BARE_GATEWAY_ENV, SHANSHUI_AGENT_SELF: '/usr/bin/shanshui-agent' };
 
 /**
  * `shanshui-agent ARGS` as the package's launcher (/usr/bin/shanshui-agent, a shell script) runs
@@ -74,16 +72,9 @@ function elfMachine(file: string): number {
 beforeAll(async () => {
   const tmp = await tempDir('shanshui-install-arm64-');
   cleanups.push(tmp.remove);
-  const out = path.join(tmp.dir, 'dist');
-  await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-agent.ts'), '--arch=arm64', '--no-tarball', `--out=${out}`], { cwd: REPO_ROOT });
-  const file = readdirSync(out).find((f) => f.endsWith('_arm64.deb'));
-  assert.ok(file, 'the arm64 .deb was built');
-  deb = path.join(out, file);
-  const root = path.join(tmp.dir, 'root');
-  await run('dpkg', ['-x', deb, root]);
-  lib = path.join(root, 'usr', 'lib', 'shanshui-agent', 'lib');
-  work = path.join(tmp.dir, 'work');
-  await run('mkdir', ['-p', work]);
+  const unpacked = await buildAndUnpackAgent('arm64', tmp.dir);
+  ({ deb, work } = unpacked);
+  lib = path.join(unpacked.root, 'usr', 'lib', 'shanshui-agent', 'lib');
   tp = await startRestartablePlatform();
 }, 600_000);
 afterAll(async () => {
@@ -117,44 +108,19 @@ test('on arm64 (emulated), from the .deb alone: provisioned with a one-time toke
   assert.equal(again.code, 2, `${again.stdout}${again.stderr}`);
   assert.match(again.stderr, /Provisioning refused/);
 
-  // Two sensors on one RS-485 bus: a soil-moisture probe (slave 1) and a thermometer (slave 2).
-  const pty = await startPtyPair();
-  cleanups.push(pty.close);
-  const slave = await startRtuSlave(pty.b);
-  cleanups.push(slave.close);
-  slave.bank.setWords('input', 1, 0, [287]); // 28.7 % volumetric moisture
-  slave.bank.setWords('input', 2, 4, [0xffe2]); // −3.0 °C, int16
-  const put = await tp.api.call('PUT', '/api/v1/stations/gw-pi-arm64/config', {
-    version: 1,
-    sources: [
-      {
-        kind: 'modbus',
-        transport: { type: 'rtu', device: pty.a, baudRate: 9600 },
-        // Generous: the emulated gateway is several times slower than a real Pi.
-        timeoutMs: 3000,
-        groups: [
-          { slaveId: 1, pollIntervalMs: 500, points: [{ metric: 'moisture_vol', table: 'input', address: 0, scale: 0.1 }] },
-          { slaveId: 2, pollIntervalMs: 500, points: [{ metric: 'temperature', table: 'input', address: 4, type: 'int16', scale: 0.1 }] },
-        ],
-      },
-    ],
-  });
+  // Two sensors on one RS-485 bus: 28.7 % volumetric moisture, −3.0 °C. Generous timing: the emulated gateway is
+  // several times slower than a real Pi.
+  const modbus = await startSoilBus({ moisture: 287, temperature: 0xffe2 }, { timeoutMs: 3000, pollIntervalMs: 500 }, cleanups);
+  const put = await tp.api.call('PUT', '/api/v1/stations/gw-pi-arm64/config', { version: 1, sources: [modbus] });
   assert.equal(put.status, 200, JSON.stringify(put.body));
 
   const [cmd, argv] = agentCommand(['run', '--dir', dir]);
-  const child: ChildProcess = spawn(cmd, argv, { cwd: work, env: GATEWAY_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  cleanups.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const running = spawnAgent(cmd, argv, { cwd: work, env: GATEWAY_ENV }, cleanups);
   const row = await eventually(async () => {
     const r = await tp.query(`SELECT last(moisture_vol) AS m, last(temperature) AS t FROM soil WHERE station = 'gw-pi-arm64'`);
     return r.length === 1 && r[0]!['m'] !== null && r[0]!['m'] !== undefined && r[0]!['t'] !== null && r[0]!['t'] !== undefined ? r[0] : undefined;
-  }, `readings from the arm64 agent (stderr: ${stderr.slice(-500)})`, 240_000);
+  }, `readings from the arm64 agent (stderr: ${running.stderr().slice(-500)})`, 240_000);
   assert.equal(row['m'], 28.7);
   assert.equal(row['t'], -3);
-  child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, stderr.slice(-2000));
+  assert.equal(await running.stop(), 0, running.stderr().slice(-2000));
 });

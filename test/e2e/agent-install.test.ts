@@ -9,39 +9,28 @@
  */
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startRestartablePlatform } from '../support/restartable-platform.ts';
 import type { RestartablePlatform } from '../support/restartable-platform.ts';
 import { eventually } from '../support/test-platform.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { REPO_ROOT } from '../support/agent-cli.ts';
-import { startPtyPair, startRtuSlave, NS, freePort, startTestOpcuaServer } from '@shanshui/edge-agent/testing';
+import { GATEWAY_ENV, buildAndUnpackAgent, spawnAgent, startSoilBus } from '../support/agent-package.ts';
+import type { Cleanups } from '../support/agent-package.ts';
+import { NS, freePort, startTestOpcuaServer } from '@shanshui/edge-agent/testing';
 
 const run = promisify(execFile);
 let tp: RestartablePlatform;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups: Cleanups = [];
 let root: string;
 let work: string;
-
-/** A gateway's environment: system tools only — no node_modules/.bin, no Node, no npm. */
-const GATEWAY_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' };
 
 beforeAll(async () => {
   const tmp = await tempDir('shanshui-install-');
   cleanups.push(tmp.remove);
-  const out = path.join(tmp.dir, 'dist');
-  await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-agent.ts'), '--arch=x64', '--no-tarball', `--out=${out}`], { cwd: REPO_ROOT });
-  const deb = readdirSync(out).find((f) => f.endsWith('_amd64.deb'));
-  assert.ok(deb, 'the x64 .deb was built');
-  root = path.join(tmp.dir, 'root');
-  await run('dpkg', ['-x', path.join(out, deb), root]);
-  work = path.join(tmp.dir, 'work');
-  await run('mkdir', ['-p', work]);
+  ({ root, work } = await buildAndUnpackAgent('x64', tmp.dir));
   tp = await startRestartablePlatform();
 }, 300_000);
 afterAll(async () => {
@@ -72,46 +61,24 @@ test('installed from the .deb with no repository and no npm: --help, provision, 
   const hint = /Start the agent: (.*)$/m.exec(provision.stdout)?.[1];
   assert.equal(hint, `${agentBin()} run --dir ${dir}`);
 
-  const pty = await startPtyPair();
-  cleanups.push(pty.close);
-  const slave = await startRtuSlave(pty.b);
-  cleanups.push(slave.close);
-  slave.bank.setWords('input', 1, 0, [312]); // 31.2 % volumetric moisture
-  slave.bank.setWords('input', 2, 4, [0xffd8]); // −4.0 °C, int16
+  // 31.2 % volumetric moisture, −4.0 °C.
+  const modbus = await startSoilBus({ moisture: 312, temperature: 0xffd8 }, { timeoutMs: 1000, pollIntervalMs: 300 }, cleanups);
   const opcua = await startTestOpcuaServer({ port: await freePort(), pkiDir: path.join(work, 'opcua-server-pki') });
   cleanups.push(() => opcua.shutdown());
   const put = await tp.api.call('PUT', '/api/v1/stations/gw-pi-01/config', {
     version: 1,
-    sources: [
-      {
-        kind: 'modbus',
-        transport: { type: 'rtu', device: pty.a, baudRate: 9600 },
-        timeoutMs: 1000,
-        groups: [
-          { slaveId: 1, pollIntervalMs: 300, points: [{ metric: 'moisture_vol', table: 'input', address: 0, scale: 0.1 }] },
-          { slaveId: 2, pollIntervalMs: 300, points: [{ metric: 'temperature', table: 'input', address: 4, type: 'int16', scale: 0.1 }] },
-        ],
-      },
-      { kind: 'opcua', endpointUrl: opcua.endpointUrl, items: [{ nodeId: `${NS};s=Pump1.Flow`, metric: 'ec', samplingIntervalMs: 100 }] },
-    ],
+    sources: [modbus, { kind: 'opcua', endpointUrl: opcua.endpointUrl, items: [{ nodeId: `${NS};s=Pump1.Flow`, metric: 'ec', samplingIntervalMs: 100 }] }],
   });
   assert.equal(put.status, 200, JSON.stringify(put.body));
 
   const [command, ...args] = hint!.split(' ');
-  const child: ChildProcess = spawn(command!, args, { cwd: work, env: GATEWAY_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  cleanups.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const agent = spawnAgent(command!, args, { cwd: work, env: GATEWAY_ENV }, cleanups);
   const row = await eventually(async () => {
     const r = await tp.query(`SELECT last(moisture_vol) AS m, last(temperature) AS t, last(ec) AS ec FROM soil WHERE station = 'gw-pi-01'`);
     return r.length === 1 && r[0]!['m'] !== null && r[0]!['t'] !== null && r[0]!['ec'] !== null ? r[0] : undefined;
-  }, `readings from the installed agent (stderr: ${stderr.slice(-500)})`, 90_000);
+  }, `readings from the installed agent (stderr: ${agent.stderr().slice(-500)})`, 90_000);
   assert.equal(row['m'], 31.2);
   assert.equal(row['t'], -4);
   assert.equal(row['ec'], 10); // the server's initial Pump1.Flow
-  child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, stderr.slice(-2000));
+  assert.equal(await agent.stop(), 0, agent.stderr().slice(-2000));
 });

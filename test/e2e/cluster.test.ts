@@ -12,14 +12,16 @@ import type { Cluster, ClusterNode } from '../support/cluster.ts';
 import { ConnectRefused, connectOnce, endQuietly, publishQos1 } from '../support/mqtt-device.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { storeReadOnEveryNode } from '../support/store-read.ts';
+import type { MetricsOf } from '../support/store-read.ts';
 
 let cluster: Cluster;
 const clients: MqttClient[] = [];
 const WEBHOOK_SECRET = 'a-webhook-secret-of-24-chars!';
 
 beforeAll(async () => {
-  // Rules and subscriptions are re-read every storeReloadMs: a quarter second here, so the tests' waits
-  // for "reloaded on every node" span many reloads even when a loaded machine delays timers.
+  // Rules and subscriptions are re-read every storeReloadMs (a quarter second here); tests wait until every
+  // node says it read them again after a change (storeReadOnEveryNode), however slow the machine.
   cluster = await startCluster({ nodes: 3, config: { defaultRules: false, webhookBackoffBaseMs: 200, storeReloadMs: 250 } });
 });
 afterAll(async () => {
@@ -28,6 +30,8 @@ afterAll(async () => {
 });
 
 const node = (i: number): ClusterNode => cluster.nodes[i]!;
+/** Every running node's /metrics. */
+const allMetrics = (): MetricsOf[] => cluster.nodes.filter((n) => n.platform.running).map((n) => () => n.api.metrics());
 
 async function connect(n: ClusterNode, id: string, password: string, keepalive = 60): Promise<MqttClient> {
   const client = await connectOnce(n.mqttUrl, { clientId: id, username: id, password, keepalive, clean: true, protocolVersion: 4 });
@@ -99,9 +103,10 @@ test('a threshold crossed under 3 nodes gives exactly one alert and one webhook 
     }
     const rule = await node(1).api.call('POST', '/api/v1/rules', { id: 'pm25-alarm', name: 'PM2.5 超标', kind: 'threshold', metric: 'pm25', op: 'above', levels: { orange: 150 }, scope: { stations: ['air-alarm'] } });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    const stored = Date.now();
     const cred = await node(0).api.register({ id: 'air-alarm', region: '440188' });
-    // Rules and subscriptions are reloaded every storeReloadMs on each node.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Rules and subscriptions are read again every storeReloadMs on each node: the rule and both subscriptions are in force everywhere.
+    await storeReadOnEveryNode(allMetrics(), stored);
     const client = await connect(node(2), cred.username, cred.password);
     const t0 = Date.now() - 10_000;
     for (let i = 0; i < 5; i++) expect(await publishQos1(client, 'shanshui/v1/air-alarm/up/readings', reading(i, t0 + i * 1000, { pm25: 200 + i }))).toBe('acked');
@@ -138,10 +143,11 @@ test('leader kill -9: stale and corroboration rules carry on from another node',
     (await api.call('POST', '/api/v1/rules', { id: 'pm10-corr', name: 'PM10 区域', kind: 'threshold', metric: 'pm10', op: 'above', levels: { orange: 300 }, corroborate: { group: 'region', k: 2, minLevel: 'orange' }, scope: { stations: ['air-c1', 'air-c2'] } }))
       .status,
   ).toBe(201);
+  const stored = Date.now();
   const quiet = await api.register({ id: 'air-quiet' });
   const c1 = await api.register({ id: 'air-c1', region: '440199' });
   const c2 = await api.register({ id: 'air-c2', region: '440199' });
-  await new Promise((r) => setTimeout(r, 6000)); // rules reloaded everywhere
+  await storeReadOnEveryNode(allMetrics(), stored, ['rules']);
   const quietClient = await connect(others[0]!, quiet.username, quiet.password);
   expect(await publishQos1(quietClient, 'shanshui/v1/air-quiet/up/readings', reading(1, Date.now(), { pm25: 10 }))).toBe('acked');
   const openAlert = async (station: string, ruleId: string): Promise<string | undefined> => {

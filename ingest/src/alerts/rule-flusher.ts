@@ -39,7 +39,7 @@ export interface RuleFlushCounters {
 }
 
 export interface RuleFlusherDeps {
-  readonly engine: Pick<RuleEngine, 'evaluateReadings' | 'takeTransitionStates' | 'markDirty'>;
+  readonly engine: Pick<RuleEngine, 'evaluateReadings' | 'takeTransitionStates' | 'markDirty' | 'takingOver' | 'takeoversUnderWay'>;
   readonly lifecycle: Pick<AlertLifecycle, 'apply' | 'applyFlush'>;
   /** Data-quality corrections for InfluxDB (through the spool, never awaited). */
   readonly points: PointSink;
@@ -55,6 +55,13 @@ export class RuleFlusher {
   /** Transitions evaluated and not yet committed, in order. */
   #uncommitted: RuleTransition[] = [];
   #committing: Promise<void> | undefined;
+  /**
+   * Cluster: messages of stations whose rule states are being taken over from the store (their
+   * device just came to this node), in arrival order; evaluated once the states are in.
+   */
+  readonly #held = new Map<string, ReadingsDurable[]>();
+  /** Settle when held messages are queued again. */
+  readonly #releases = new Set<Promise<void>>();
 
   constructor(deps: RuleFlusherDeps) {
     this.#d = deps;
@@ -77,6 +84,7 @@ export class RuleFlusher {
 
   /** Evaluates what is queued now and resolves when every transition made so far is committed. */
   async settled(): Promise<void> {
+    while (this.#releases.size > 0) await Promise.all(this.#releases);
     if (this.#scheduled) this.#flush();
     while (this.#committing) await this.#committing;
   }
@@ -84,7 +92,7 @@ export class RuleFlusher {
   /** Evaluation never waits for a commit: the next one takes what this made. */
   #flush(): void {
     this.#scheduled = false;
-    const batch = this.#pending;
+    const batch = this.#holdTakingOver(this.#pending);
     this.#pending = [];
     if (batch.length === 0) return;
     this.#d.counters.messages.inc(batch.length);
@@ -104,6 +112,35 @@ export class RuleFlusher {
     }
     if (lines.length > 0) this.#d.points.write(lines.join('\n'));
     this.#commitSoon();
+  }
+
+  /** The messages to evaluate now: those of a station being taken over (and any after them) are held until it is. */
+  #holdTakingOver(pending: ReadingsDurable[]): ReadingsDurable[] {
+    if (this.#held.size === 0 && !this.#d.engine.takeoversUnderWay) return pending;
+    const now: ReadingsDurable[] = [];
+    for (const e of pending) {
+      const id = e.station.id;
+      const held = this.#held.get(id);
+      if (held) {
+        held.push(e);
+        continue;
+      }
+      const takeover = this.#d.engine.takingOver(id);
+      if (!takeover) {
+        now.push(e);
+        continue;
+      }
+      this.#held.set(id, [e]);
+      const release = takeover.then(() => {
+        const list = this.#held.get(id) ?? [];
+        this.#held.delete(id);
+        this.#releases.delete(release);
+        // Queued again in order; a takeover begun meanwhile holds them anew.
+        for (const m of list) this.readings(m);
+      });
+      this.#releases.add(release);
+    }
+    return now;
   }
 
   #commitSoon(): void {

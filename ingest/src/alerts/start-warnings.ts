@@ -61,7 +61,7 @@ export interface WarningsDeps {
   readonly points: PointSink;
   readonly store: Pick<PlatformStore, 'rules' | 'alerts' | 'ruleFlush' | 'subscriptions' | 'outbox'>;
   readonly logger: Logger;
-  readonly metrics: Pick<PlatformMetrics, 'alertTransitions' | 'webhookDeliveries' | 'webhookOutboxPending' | 'webhookOutboxDead' | 'ruleFlushMessages' | 'ruleFlushCommits' | 'ruleFlushTransitions'>;
+  readonly metrics: Pick<PlatformMetrics, 'alertTransitions' | 'webhookDeliveries' | 'webhookOutboxPending' | 'webhookOutboxDead' | 'ruleFlushMessages' | 'ruleFlushCommits' | 'ruleFlushTransitions' | 'storeReadAt'>;
   readonly stations: { get(id: string): Station | undefined; all(): Station[] };
   /** This platform node (outbox claims name it). Default 'local'. */
   readonly nodeId?: string;
@@ -189,6 +189,9 @@ export async function startWarnings(deps: WarningsDeps): Promise<Warnings> {
       })
       .catch((err: unknown) => logger.warn({ err }, 'webhook outbox depth not read'));
   }, o.ruleStateFlushMs);
+  // Per node, what of the store is in force here (a cluster's nodes each read it again every reloadMs).
+  deps.metrics.storeReadAt.sources.set('rules', () => engine.rulesReadAtMs);
+  deps.metrics.storeReadAt.sources.set('subscriptions', () => subscriptionCache.readAtMs);
   const reloadTimer = setInterval(() => {
     engine.reload().catch((err: unknown) => logger.warn({ err }, 'rules not reloaded'));
   }, o.reloadMs);

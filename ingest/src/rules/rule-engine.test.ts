@@ -190,6 +190,43 @@ test('another node takes a station over from the store: a duration begun on the 
   assert.deepEqual(second.evaluate(air, [reading(3, { pm25: 80 })], T0), [], 'still yellow: no second transition');
 });
 
+test('two reads of the rules that overlap: the one begun later stays in force, and says when it began', async () => {
+  const { store } = await engineWith([pm25()]);
+  // The store as it is, but the first read of the rules (a timer's) answers late: after a rule was added and read again (an API change's).
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let slow = false;
+  const slowFirst = new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'all') {
+        return async () => {
+          const rules = await target.all();
+          if (slow) {
+            slow = false;
+            await held;
+          }
+          return rules;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const engine = await RuleEngine.open(slowFirst, logger, T0);
+  const opened = engine.rulesReadAtMs;
+  slow = true;
+  const timerRead = engine.reload();
+  await new Promise((r) => setTimeout(r, 5));
+  await store.save(toRule({ ...pm25(), id: 'pm10', metric: 'pm10' }), 'create', 'test');
+  await engine.reload();
+  const apiReadAt = engine.rulesReadAtMs;
+  release();
+  await timerRead;
+  assert.deepEqual(engine.rules.map((r) => r.id).sort(), ['pm10', 'pm25'], 'the older read does not put back the rules before the change');
+  assert.equal(engine.rulesReadAtMs, apiReadAt, 'the read in force');
+  assert.ok(apiReadAt > opened);
+});
+
 test('every default rule validates; bad definitions are refused with the field named', async () => {
   for (const r of DEFAULT_RULES) assert.ok(RuleInputSchema.safeParse(r).success, String(r.id));
   const bad = RuleInputSchema.safeParse({ name: 'x', kind: 'threshold', metric: 'pm25', op: 'below', levels: { blue: 1, red: 5 } });

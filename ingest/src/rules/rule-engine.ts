@@ -36,6 +36,8 @@ import { WARNING_LEVEL_INFO } from '@shanshui/models';
 import { parseComponentOptions } from '../component-options.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
+const noop = (): void => undefined;
+
 /** Rule states per transaction of a timer flush (`flush()`): a slice is well under a millisecond of SQLite work. */
 export const FLUSH_SLICE_STATES = 128;
 
@@ -114,10 +116,14 @@ export class RuleEngine {
   /** The last verdict per (station, rule), in memory: a peer's message when corroboration changes its level. */
   readonly #lastVerdict = new Map<string, RuleVerdict>();
   #rules: Rule[] = [];
+  /** Stations whose rule states are being read from the store (takeOverStation), settling when read. */
+  readonly #takingOver = new Map<string, Promise<void>>();
+  /** When the read of the rules now in force began (wall clock, ms): every rule change stored before it is in them. */
+  #rulesReadAtMs: number;
   /** rulesForStation per station object, for the current #rules (a reload starts over). */
   #forStation = new WeakMap<Station, { readonly domain: string; readonly department: string; readonly id: string; readonly rules: Rule[]; readonly keys: string[] }>();
 
-  private constructor(store: RuleStore, logger: Logger, nowMs: number, options: RuleEngineOptions, rules: Rule[], states: Map<string, RuleState>) {
+  private constructor(store: RuleStore, logger: Logger, nowMs: number, options: RuleEngineOptions, rules: Rule[], states: Map<string, RuleState>, rulesReadAtMs: number) {
     this.#store = store;
     this.#logger = logger;
     this.#states = states;
@@ -129,20 +135,47 @@ export class RuleEngine {
       if (state.uncapped) this.#setUncapped(...splitKey(key), state.uncapped);
     }
     this.#rules = rules;
+    this.#rulesReadAtMs = rulesReadAtMs;
   }
 
   /** An engine with the stored rules and rule states loaded. */
   static async open(store: RuleStore, logger: Logger, nowMs: number = Date.now(), options: RuleEngineOptions = {}): Promise<RuleEngine> {
+    const readAtMs = Date.now();
     const [rules, states] = await Promise.all([store.all(), store.loadStates()]);
-    return new RuleEngine(store, logger, nowMs, options, rules, states);
+    return new RuleEngine(store, logger, nowMs, options, rules, states, readAtMs);
   }
 
   /**
    * Takes a station's rule states from the store (its device now reports to this node, another
    * one evaluated it before): durations, windows and baselines carry on. States changed here
-   * and not yet saved are newer and stay.
+   * and not yet saved are newer and stay. Until the read is in, `takingOver(stationId)` says so:
+   * the station's readings wait for it (rule-flusher.ts) — evaluated before, they would begin a
+   * duration or a window afresh, and that new state would then win over the stored one.
    */
-  async takeOverStation(stationId: string): Promise<void> {
+  takeOverStation(stationId: string): Promise<void> {
+    const run = this.#takeOver(stationId);
+    const done = run.then(noop, noop);
+    const before = this.#takingOver.get(stationId);
+    const all = before ? Promise.all([before, done]).then(noop) : done;
+    this.#takingOver.set(stationId, all);
+    const forget = (): void => {
+      if (this.#takingOver.get(stationId) === all) this.#takingOver.delete(stationId);
+    };
+    all.then(forget, forget);
+    return run;
+  }
+
+  /** Settles when the station's takeovers begun so far are done (whether or not they succeeded); undefined when none is under way. */
+  takingOver(stationId: string): Promise<void> | undefined {
+    return this.#takingOver.get(stationId);
+  }
+
+  /** Whether any station is being taken over now (the flusher's one check per flush). */
+  get takeoversUnderWay(): boolean {
+    return this.#takingOver.size > 0;
+  }
+
+  async #takeOver(stationId: string): Promise<void> {
     const states = await this.#store.loadStates(stationId);
     for (const [key, state] of states) {
       if (this.#dirty.has(key)) continue;
@@ -156,10 +189,26 @@ export class RuleEngine {
     return this.#rules;
   }
 
-  /** Re-reads the rules after a change. Keeps each (station, rule) state's active level, drops its timing. */
+  /**
+   * When the read of the rules in force here began (wall clock, ms): every rule change stored
+   * before that time is in force on this node (`shanshui_store_read_timestamp_seconds{what="rules"}`).
+   */
+  get rulesReadAtMs(): number {
+    return this.#rulesReadAtMs;
+  }
+
+  /**
+   * Re-reads the rules after a change. Keeps each (station, rule) state's active level, drops its
+   * timing. Of two reads that overlap (the timer's and an API change's), the one begun later wins.
+   */
   async reload(changedRuleId?: string): Promise<void> {
-    this.#rules = await this.#store.all();
-    this.#forStation = new WeakMap();
+    const readAtMs = Date.now();
+    const rules = await this.#store.all();
+    if (readAtMs >= this.#rulesReadAtMs) {
+      this.#rules = rules;
+      this.#rulesReadAtMs = readAtMs;
+      this.#forStation = new WeakMap();
+    }
     if (changedRuleId === undefined) return;
     for (const [key, state] of this.#states) {
       if (splitKey(key)[1] !== changedRuleId) continue;

@@ -3,7 +3,9 @@
  * `heartbeatMs` each node records in the store that it is alive; the leader (advisory lock)
  * then marks offline the devices still shown online on a node silent for `deadAfterMs` — a node
  * killed with -9 or whose machine is gone says nothing itself. A device that reconnected to
- * another node is held by that node and is not touched.
+ * another node is held by that node and is not touched. The node's open delivery stays are left
+ * open: they count as saved either way, and a node only silent may still save them
+ * (docs/capacity.md, "A node killed with -9").
  */
 import type { Logger } from 'pino';
 import type { PresenceStore } from './presence-store.ts';

@@ -11,6 +11,7 @@ export class SubscriptionCache {
   readonly #store: SubscriptionStore;
   readonly #logger: Logger;
   #current: readonly Subscription[] = [];
+  #readAtMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(store: SubscriptionStore, logger: Logger) {
@@ -31,8 +32,21 @@ export class SubscriptionCache {
     return this.#current;
   }
 
+  /**
+   * When the read of the subscriptions in use here began (wall clock, ms; undefined before the
+   * first): every change stored before that time is in use on this node.
+   */
+  get readAtMs(): number | undefined {
+    return this.#readAtMs;
+  }
+
+  /** Reads the subscriptions again; of two reads that overlap, the one begun later wins. */
   async refresh(): Promise<void> {
-    this.#current = await this.#store.all();
+    const readAtMs = Date.now();
+    const current = await this.#store.all();
+    if (this.#readAtMs !== undefined && readAtMs < this.#readAtMs) return;
+    this.#current = current;
+    this.#readAtMs = readAtMs;
   }
 
   stop(): void {
