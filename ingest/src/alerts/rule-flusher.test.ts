@@ -134,3 +134,29 @@ test('the rule state behind a flush’s alert changes is committed with them; a 
   const saved = await db.get<{ state: string }>("SELECT state FROM rule_state WHERE station_id = 'a' AND rule_id = 'pm25'");
   expect(JSON.parse(saved!.state)).toMatchObject({ active: 'yellow', lastTs: T0 + 5 * 60_000, lastValue: 90 });
 });
+
+test('cluster: a station whose rule state is being taken over (its device just came to this node) has its messages wait for it, in order; other stations go at once', async () => {
+  const { warnings, metrics } = await setUp();
+  const onReadings = warnings.consumer.on.readingsDurable!;
+  const evaluated = async (): Promise<string | undefined> => /^shanshui_rule_flush_messages_total (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
+  const takeover = warnings.engine.takeOverStation('a');
+  onReadings({ station: station('a'), seq: 1, readings: [reading(0, 40)] });
+  onReadings({ station: station('a'), seq: 2, readings: [reading(1, 80)] });
+  onReadings({ station: station('b'), seq: 1, readings: [reading(0, 120)] });
+  // The flush ran (process.nextTick, queued first): only b's message was evaluated.
+  await new Promise((r) => process.nextTick(r));
+  expect(await evaluated()).toBe('1');
+  // One more of a while its state is still being read: it waits behind the others.
+  onReadings({ station: station('a'), seq: 3, readings: [reading(2, 160)] });
+  await new Promise((r) => process.nextTick(r));
+  expect(await evaluated()).toBe('1');
+  await takeover;
+  await warnings.settled();
+  expect(await evaluated()).toBe('4');
+  const events = async (stationId: string): Promise<string[]> => {
+    const open = (await warnings.alerts.allOpen()).filter((x) => x.stationId === stationId);
+    return (await Promise.all(open.map((x) => warnings.alerts.events(x.id)))).flat().map((e) => `${e.type} ${e.level}`);
+  };
+  expect(await events('a')).toEqual(['firing blue', 'escalated yellow', 'escalated red']);
+  expect(await events('b')).toEqual(['firing orange']);
+});
