@@ -33,6 +33,7 @@ import type { ClusterBackends } from './cluster-backends.ts';
 import { withFdLimit } from './fd-limit.ts';
 import { progress, sleep } from './progress.ts';
 import { summariseCpuProfile } from './cpu-profile-summary.ts';
+import { cpuProbeMs } from './cpu-probe.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
 
 export interface ClusterBenchOptions {
@@ -101,6 +102,8 @@ export interface ClusterBenchResult {
   readonly profile?: { readonly file: string; readonly summary: ProfileSummary };
   readonly totalSeconds: number;
   readonly firstError?: string;
+  /** CPU ms of cpu-probe.ts's fixed work before the cold connects and before the storm (this VM's speed varies). */
+  readonly cpuProbeMs: { readonly start: number; readonly storm?: number };
 }
 
 const CONNECTOR = path.join(import.meta.dirname, 'raw-connector-program.ts');
@@ -242,6 +245,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
   const budget = o.budgetSeconds ?? 780;
   /** Seconds of the budget left. */
   const left = (): number => budget - (performance.now() - runStarted) / 1000;
+  const probeStart = cpuProbeMs();
   const tmp = await benchTempDir('shanshui-bench-cluster-');
   const nodes: PlatformProcess[] = [];
   const connectors: Connector[] = [];
@@ -370,6 +374,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     // Reconnect storm: the whole cluster restarts on its folders and ports, as an orchestrator
     // restarts it: every node stopped at once, then every node started at once; the devices retry meanwhile.
     let storm: ClusterBenchResult['storm'];
+    let probeStorm: number | undefined;
     let stormSkipped: string | undefined;
     if (left() < 150) {
       stormSkipped = `time budget: ${Math.round(budget - left())} s of ${budget} s used before it`;
@@ -387,6 +392,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       const redisBeforeStorm = await redisTotalCommands(redis.port);
       const pgBeforeStorm = await postgresTransactions(databaseUrl);
       progress(`cluster storm: every node stopped in ${stopSeconds.toFixed(1)} s${stopSeconds >= graceSeconds ? ` (the last killed after ${graceSeconds} s)` : ''}; starting them all again`);
+      probeStorm = cpuProbeMs();
       const cpuBeforeStorm = cpuNow();
       const restartAt = performance.now();
       const profArgs = o.cpuProfDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfDir}`] : [];
@@ -451,6 +457,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       ...(stormSkipped ? { stormSkipped } : {}),
       ...(profile ? { profile } : {}),
       totalSeconds: (performance.now() - runStarted) / 1000,
+      cpuProbeMs: { start: probeStart, ...(probeStorm !== undefined ? { storm: probeStorm } : {}) },
       ...(first.firstError ? { firstError: first.firstError } : {}),
     };
   } finally {

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { MOSQUITTO_BIN } from './mosquitto-process.ts';
+import { cpuProbeMs } from './cpu-probe.ts';
 
 export interface MachineInfo {
   readonly date: string;
@@ -14,6 +15,8 @@ export interface MachineInfo {
   readonly mosquitto: string;
   /** 1-minute load average at the start: others' tests share this machine. */
   readonly loadAvgStart: number;
+  /** CPU ms of a fixed piece of work at the start (cpu-probe.ts): the machine's speed then. */
+  readonly cpuProbeMs: number;
 }
 
 function firstLine(cmd: string, args: string[]): string {
@@ -36,5 +39,6 @@ export function machineInfo(): MachineInfo {
     influxd: firstLine('influxd', ['version']),
     mosquitto: firstLine(MOSQUITTO_BIN, ['-h']),
     loadAvgStart: Math.round(os.loadavg()[0]! * 100) / 100,
+    cpuProbeMs: cpuProbeMs(),
   };
 }

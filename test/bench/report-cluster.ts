@@ -27,7 +27,7 @@ export function renderCluster(r: ClusterBenchResult): string {
     '(a clean-session CONNECT with a QoS 1 last will, then one SUBSCRIBE to its `down/config` and `down/command`), as many nodes and',
     `device processes as 20,000 open files per process need; default settings. The whole part took ${(r.totalSeconds / 60).toFixed(1)} minutes. Memory is read after a full`,
     `GC of each node (through the inspector), from ${r.warmUpDevices} warm-up devices (one-time costs) to all of them. CPU is each process's own (/proc), so the`,
-    'rate two otherwise idle cores allow follows from it even on a busy machine.',
+    `rate two otherwise idle cores allow follows from it even on a busy machine. CPU probe (test/bench/cpu-probe.ts, a fixed piece of work; this VM's speed varies over the day, the figures with it): ${r.cpuProbeMs.start} ms before the cold connects${r.cpuProbeMs.storm !== undefined ? `, ${r.cpuProbeMs.storm} ms before the storm` : ''}.`,
     '',
     '| Measurement | Result | Notes |',
     '|---|---:|---|',

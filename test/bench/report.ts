@@ -162,7 +162,7 @@ export function rows(r: BenchResults): Row[] {
 
 function header(r: BenchResults): string {
   const m = r.machine;
-  return `Shanshui bench (${r.mode}) — ${m.date}, ${m.cores} cores ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.kernel}, node ${m.node}, ${m.influxd}, ${m.mosquitto}; load average ${m.loadAvgStart} at start, ${r.loadAvgEnd} at end; ${f1(r.seconds)} s`;
+  return `Shanshui bench (${r.mode}) — ${m.date}, ${m.cores} cores ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.kernel}, node ${m.node}, ${m.influxd}, ${m.mosquitto}; load average ${m.loadAvgStart} at start, ${r.loadAvgEnd} at end; CPU probe ${m.cpuProbeMs} ms (test/bench/cpu-probe.ts); ${f1(r.seconds)} s`;
 }
 
 export function renderText(r: BenchResults): string {

@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   const clusterDevices = values['cluster-devices'] ? Number(values['cluster-devices']) : undefined;
   const p: Plan = clusterDevices ? { ...planned, cluster: { ...planned.cluster, devices: clusterDevices, perProcess: Math.min(planned.cluster.perProcess, Math.ceil(clusterDevices / 2)) } } : planned;
   const fd = fdLimits();
-  progress(`${quick ? 'quick' : 'full'} run on ${machine.cores} cores, load average ${machine.loadAvgStart}; open files soft ${fd.soft} hard ${fd.hard}`);
+  progress(`${quick ? 'quick' : 'full'} run on ${machine.cores} cores, load average ${machine.loadAvgStart}, CPU probe ${machine.cpuProbeMs} ms; open files soft ${fd.soft} hard ${fd.hard}`);
   if (machine.loadAvgStart > machine.cores * 0.5) progress(`note: the machine is busy (load ${machine.loadAvgStart} on ${machine.cores} cores) — the CPU notes show how much was not ours`);
 
   const failures: string[] = [];

@@ -37,6 +37,7 @@ import type { PublishResult } from './load-generator-protocol.ts';
 import { PlatformProcess } from './platform-process.ts';
 import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
 import { machineInfo } from './machine-info.ts';
+import { cpuProbeMs } from './cpu-probe.ts';
 import { progress, sleep } from './progress.ts';
 import { registerDevices } from './register-devices.ts';
 
@@ -67,6 +68,8 @@ export interface WebhookLatencyResult {
   readonly backgroundGenerator: LoadGeneratorKind;
   /** The machine's 1-minute load average when this run started measuring. */
   readonly loadAvg1: number;
+  /** CPU ms of cpu-probe.ts's fixed work as the measuring began (the background running): the machine's speed then. */
+  readonly cpuProbeMs: number;
   /** The paced target (0: unpaced). */
   readonly backgroundTargetPerSec: number;
   readonly backgroundReadingsPerSec: number;
@@ -181,6 +184,7 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
     progress(`webhook-latency: ${o.devices} background devices (${o.generator ?? 'light'} generator) publishing (window ${o.window}, ${o.rate > 0 ? `paced at ${o.rate} readings/s` : 'unpaced'}); warming up ${warmupMs / 1000} s`);
     await sleep(warmupMs);
     const loadAvg1 = loadavg()[0]!;
+    const cpuProbe = cpuProbeMs();
     const cpuMeter = new CpuMeter({ platform: platform.pid, influxd: influxd.pid, generator: generator.pid, bench: process.pid });
 
     const latencies: number[] = [];
@@ -224,6 +228,7 @@ export async function benchWebhookLatency(o: WebhookLatencyOptions): Promise<Web
       backgroundWindow: o.window,
       backgroundGenerator: o.generator ?? 'light',
       loadAvg1,
+      cpuProbeMs: cpuProbe,
       backgroundTargetPerSec: o.rate,
       backgroundReadingsPerSec: seconds > 0 ? published.readings / seconds : 0,
       backgroundErrors: published.errors,
