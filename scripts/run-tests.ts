@@ -19,10 +19,12 @@ const out = mkdtempSync(path.join(tmpdir(), 'shanshui-tests-'));
 const report = path.join(out, 'report.json');
 const reporters = ['--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
 const result = spawnSync(process.execPath, [vitest, 'run', ...coverage, ...reporters, ...extra], { stdio: 'inherit' });
-// One plain closing line that any CI reads: "Tests: N passed, N failed, N skipped".
+// One plain closing line that any CI reads: "Tests: N passed, N failed, N skipped" — and the test
+// files that failed as a whole (a beforeAll that threw skips their tests, which fail no test).
 try {
-  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-  process.stdout.write(`\nTests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped\n`);
+  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites?: number };
+  const files = r.numFailedTestSuites ?? 0;
+  process.stdout.write(`\nTests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped${files > 0 ? `; ${files} test file${files === 1 ? '' : 's'} failed` : ''}\n`);
 } catch {
   process.stdout.write('\nTests: no report was written (vitest did not finish)\n');
 }

@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { envNameOf } from '@shanshui/ingest';
+import { envNameOf, freePort } from '@shanshui/ingest';
 import type { ConfigInput } from '@shanshui/ingest';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -27,6 +27,10 @@ export class ChildPlatform {
   readonly #log: WriteStream;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
+  /** Every stdio stream of the last run has ended. */
+  #closed: Promise<void> = Promise.resolve();
+  /** The last few KiB the last run wrote (for an error that names its cause). */
+  #recent = '';
   /** Runs started so far. */
   starts = 0;
 
@@ -57,8 +61,29 @@ export class ChildPlatform {
     this.#opts = { ...this.#opts, config: { ...this.#opts.config, ...changes } };
   }
 
-  /** Starts a run and resolves once `/healthz` answers (200 or 503); throws if the process exits first. */
+  /**
+   * Starts a run and resolves once `/healthz` answers (200 or 503); throws if the process exits
+   * first, with the last lines it logged. A first run whose free port another test took before the
+   * platform bound it (tests run in parallel) starts again on other free ports.
+   */
   async start(timeoutMs = 60_000): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#startOnce(timeoutMs);
+      } catch (err) {
+        await this.#closed;
+        const logged = this.#recent;
+        if (this.starts === attempt && attempt < 3 && /is already in use/.test(logged)) {
+          this.#opts = { ...this.#opts, config: { ...this.#opts.config, mqttPort: await freePort(), httpPort: await freePort() } };
+          continue;
+        }
+        const tail = logged.trim().split('\n').slice(-5).join('\n');
+        throw new Error(`${err instanceof Error ? err.message : String(err)}${tail ? `\nlast lines logged:\n${tail}` : ''}`, { cause: err });
+      }
+    }
+  }
+
+  async #startOnce(timeoutMs: number): Promise<void> {
     if (this.running) throw new Error('child platform already running');
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SHANSHUI_')) env[k] = v;
@@ -73,6 +98,11 @@ export class ChildPlatform {
     child.once('exit', () => process.off('exit', killOnExit));
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
+    this.#recent = '';
+    const keep = (chunk: Buffer): void => void (this.#recent = (this.#recent + chunk.toString('utf8')).slice(-8192));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
     let exit: string | undefined;
     this.#exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
