@@ -9,7 +9,8 @@
  * whichever node: a stale will of a dead node is never published for a device that is already
  * back elsewhere. Ending a session removes the will only if it is still that node's (one Lua
  * call: a takeover's new will on another node stays). The sweep reads the wills only while a
- * node that left wills behind has stopped announcing itself, and only that node's wills.
+ * node that left wills behind has stopped announcing itself, and only that node's wills; each is
+ * taken (deleted) by the sweeping node before it is published, so it comes out once.
  * A rolling upgrade from the list: wills of nodes that stop before it ends stay unpublished.
  */
 import type { Redis } from 'ioredis';
@@ -104,7 +105,11 @@ export function keepWillsInHash(persistence: object, conn: Redis): void {
         const owner = value.slice(0, value.indexOf('\n'));
         if (!dead.has(owner)) continue;
         seen.add(owner);
-        yield decode(value).packet;
+        // Taken before aedes publishes it (aedes deletes only after): of several nodes sweeping at
+        // once, the one that takes it publishes it — once, not once per node (a sweeping node that
+        // dies between the take and the publish loses that will; the leader still marks the device offline).
+        const taken = await redis.shanshuiTakeWill(WILLS, flat[i - 1]!, owner);
+        if (taken !== null) yield decode(taken).packet;
       }
     } while (cursor !== '0');
     // A dead node with no will left is forgotten (its last wills were published and deleted in an earlier sweep).
