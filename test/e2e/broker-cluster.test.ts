@@ -241,6 +241,10 @@ test("a dead node's wills are published by another node — but not the will of 
   const gone = await device(doomed, 'orphan-dev', { will: '{"online":false,"orphan":true}' });
   const back = await device(doomed, 'back-dev', { will: '{"online":false,"stale":true}' });
   void gone;
+  // Known alive to every node first (its heartbeat heard): a node never heard from is taken for dead
+  // at once, and its wills swept before the test has moved back-dev.
+  const others = [...nodes, ...lateNodes].filter((n) => n !== doomed);
+  await expect.poll(() => others.every((n) => (n.broker.aedes as unknown as { brokers: Record<string, number> }).brokers[doomed.broker.aedes.id] !== undefined), { timeout: 30_000 }).toBe(true);
   // The node dies: no more heartbeats, no more Redis; its sockets stay open and nobody deletes its wills.
   const internals = doomed.broker.aedes as unknown as { _heartbeatInterval: NodeJS.Timeout; _clearWillInterval: NodeJS.Timeout };
   clearInterval(internals._heartbeatInterval);
