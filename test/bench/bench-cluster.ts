@@ -17,7 +17,7 @@
  * so 100,000 registrations do not dominate the run. Every wait is bounded; progress every 5 s.
  */
 import path from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
+import { descendantPids } from './process-tree.ts';
 import { readdir } from 'node:fs/promises';
 import { createHmac, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -215,26 +215,8 @@ async function postgresTransactions(url: string): Promise<number> {
 
 /** CPU seconds of a process and all its descendants (PostgreSQL: runuser, the postmaster and its backends). */
 function treeCpuSeconds(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let total = 0;
-  const visit = (p: number): void => {
-    total += cpuSeconds(p) ?? 0;
-    for (const c of children.get(p) ?? []) visit(c);
-  };
-  visit(pid);
-  return total;
+  return [pid, ...descendantPids(pid)].reduce((total, p) => total + (cpuSeconds(p) ?? 0), 0);
 }
-
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
