@@ -25,6 +25,30 @@ test('lookups within the window are one load; those asked while it runs are the 
   expect(loads).toEqual([['a', 'bb'], ['ccc', 'missing']]);
 });
 
+test('a store that answers at once still gets one load per window, not one per round trip', async () => {
+  // A reconnect storm against a fast PostgreSQL: keys keep arriving while each load is in flight
+  // for a millisecond. Going again the moment a load returns made that one query per key.
+  const loads: number[] = [];
+  const lookup = new BatchedLookup<number, number>({
+    windowMs: 40,
+    loadMany: async (keys) => {
+      loads.push(keys.length);
+      await new Promise((r) => setTimeout(r, 1));
+      return new Map(keys.map((k) => [k, k]));
+    },
+  });
+  const asked: Array<Promise<number | undefined>> = [];
+  const started = performance.now();
+  for (let k = 0; performance.now() - started < 200; k++) {
+    asked.push(lookup.get(k));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  expect((await Promise.all(asked)).every((v, i) => v === i)).toBe(true);
+  // 200 ms of keys in 40 ms windows: about 5 loads (timers may run late, never early).
+  expect(loads.length).toBeLessThanOrEqual(8);
+  expect(loads.reduce((a, b) => a + b, 0)).toBe(asked.length);
+});
+
 test('a failed load rejects its own lookups only; the next ones load again', async () => {
   let n = 0;
   const lookup = new BatchedLookup<string, number>({

@@ -1,9 +1,10 @@
 /**
  * Lookups by key gathered into one query: every `get` made within `windowMs` of the first one
  * is answered by a single `loadMany` (at most `maxBatch` keys each). While a load is in flight,
- * new keys wait for it and go together in the next one as soon as it returns: the busier the
- * store, the larger the batches. A reconnect storm of thousands of CONNECTs then costs the
- * store a few queries, not one per device.
+ * new keys wait for it too, and go together in the next one when it returns — but never before
+ * their own window is over, or a store answering in a millisecond would be asked once per
+ * round trip, about once per key. The busier the store, the larger the batches. A reconnect
+ * storm of thousands of CONNECTs then costs the store a few queries a window, not one per device.
  */
 
 export interface BatchedLookupOptions<K, V> {
@@ -30,6 +31,8 @@ export class BatchedLookup<K, V> {
   #pending = new Map<K, Array<Waiter<V>>>();
   #timer: NodeJS.Timeout | undefined;
   #inFlight = 0;
+  /** The pending keys' window is over: they go as soon as no load is in flight. */
+  #due = false;
 
   constructor(o: BatchedLookupOptions<K, V>) {
     this.#loadMany = o.loadMany;
@@ -43,21 +46,29 @@ export class BatchedLookup<K, V> {
       if (waiters) waiters.push({ resolve, reject });
       else this.#pending.set(key, [{ resolve, reject }]);
       if (this.#pending.size >= this.#maxBatch) this.#flush();
-      // While a load runs, keys wait for it — but not for one that hangs (a store that stopped answering).
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#inFlight === 0 ? this.#windowMs : STALLED_MS);
+      else this.#timer ??= setTimeout(() => this.#windowOver(), this.#windowMs);
     });
+  }
+
+  #windowOver(): void {
+    this.#timer = undefined;
+    if (this.#inFlight === 0) return this.#flush();
+    // A load runs: the keys wait for it — but not for one that hangs (a store that stopped answering).
+    this.#due = true;
+    this.#timer = setTimeout(() => this.#flush(), STALLED_MS);
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#due = false;
     const batch = this.#pending;
     if (batch.size === 0) return;
     this.#pending = new Map();
     this.#inFlight++;
     const settled = (): void => {
-      // What gathered meanwhile goes now.
-      if (--this.#inFlight === 0 && this.#pending.size > 0) this.#flush();
+      // What gathered meanwhile goes now if its window is over; otherwise its timer sends it.
+      if (--this.#inFlight === 0 && this.#due && this.#pending.size > 0) this.#flush();
     };
     let load: Promise<ReadonlyMap<K, V>>;
     try {
