@@ -15,6 +15,7 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import type { Logger } from 'pino';
 import { routeDeviceDownlinksByPattern } from './device-downlink-pattern.ts';
 import { keepWillsInHash } from './redis-wills.ts';
+import { lookUpRetainedAtOnce } from './redis-retained-lookup.ts';
 import { redisSessionOwners } from './redis-session-owners.ts';
 import type { SessionOwners } from './redis-session-owners.ts';
 
@@ -57,6 +58,7 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
   await routeDeviceDownlinksByPattern(mq, subConn);
   const persistence = aedesPersistenceRedis({ conn: persistenceConn });
   keepWillsInHash(persistence, persistenceConn);
+  lookUpRetainedAtOnce(persistence, persistenceConn);
   const sessionOwners = redisSessionOwners(redis, ownersConn);
   log.info({ url: url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster link to redis up');
   let closed = false;
