@@ -103,6 +103,8 @@ export interface ShanshuiBroker {
   connectedCount(): number;
   /** Lifts MQTT lockouts: the device's lock from `address` (with `deviceId`), or the address's own lock; how many were locked. */
   liftLockout(target: { readonly address: string; readonly deviceId?: string }): Promise<number>;
+  /** How long this node still refuses `deviceId` from `address` (its own lock or the address's), ms; 0 when not locked. In a cluster a lock set on another node is known here once its notice has arrived. */
+  lockedFor(target: { readonly address: string; readonly deviceId: string }): Promise<number>;
   /** Publishes a platform message to a device (config, command). */
   publishToDevice(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   /** The retained message the broker holds on `topic` (in a cluster: in Redis, for every node); undefined when none. */
@@ -338,6 +340,9 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         ...(target.deviceId !== undefined ? [deviceLockout.lift(`${target.deviceId}@${target.address}`)] : []),
       ]);
       return lifted.filter(Boolean).length;
+    },
+    async lockedFor(target) {
+      return Math.max(await deviceLockout.lockedFor(`${target.deviceId}@${target.address}`), await addressLockout.lockedFor(target.address));
     },
     handle(stream, req) {
       if (sockets >= opts.maxConnections) {

@@ -7,7 +7,7 @@
  * Here: one HASH, device id → `{brokerId}\n{will as JSON}`. A device has one session in the
  * whole cluster (takeover), so it has at most one will, written over by its next CONNECT on
  * whichever node: a stale will of a dead node is never published for a device that is already
- * back elsewhere. Ending a session removes the will only if it is still that node's (one Lua
+ * back elsewhere (a CONNECT with a will writes over the old one; one without takes it). Ending a session removes the will only if it is still that node's (one Lua
  * call: a takeover's new will on another node stays). The sweep reads the wills only while a
  * node that left wills behind has stopped announcing itself, and only that node's wills; each is
  * taken (deleted) by the sweeping node before it is published, so it comes out once.
@@ -88,7 +88,10 @@ export function keepWillsInHash(persistence: object, conn: Redis): void {
   };
   // aedes: with the connecting Client (no brokerId: whatever will the device had goes), or
   // {id, brokerId} when a session ended or a dead node's will was published (only that one).
+  // A CONNECT that carries a will puts it right after this: its HSET replaces the old will in
+  // one step, so the take would only be one more round trip per CONNECT.
   inner.delWill = async (client) => {
+    if (client.brokerId === undefined && (client as { will?: unknown }).will) return null;
     const value = await redis.shanshuiTakeWill(WILLS, client.id, client.brokerId ?? '');
     return value === null ? null : decode(value).packet;
   };

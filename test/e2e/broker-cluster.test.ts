@@ -173,6 +173,9 @@ test('10 bad secrets spread over 3 nodes lock the device out of every node, righ
     const err = await device(nodes[i % 3]!, 'guessed-dev', { password: `wrong-${i}` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectRefused);
   }
+  // The lock is set where the 10th secret failed and told to the other nodes through Redis: a
+  // CONNECT reaching one of them in the millisecond before the notice still gets a slow refusal only.
+  await expect.poll(() => Promise.all(nodes.map((n) => n.broker.lockedFor({ address: '127.0.0.1', deviceId: 'guessed-dev' }).then((ms) => ms > 0))), { timeout: 30_000 }).toEqual([true, true, true]);
   for (const node of nodes) {
     const err = await device(node, 'guessed-dev').catch((e: unknown) => e);
     expect((err as ConnectRefused).code).toBe(5);
@@ -203,6 +206,31 @@ test('a CONNECT asks Redis nothing about lockouts while nothing is locked', asyn
     await device(nodes[1]!, 'quiet-dev');
     await device(nodes[2]!, 'quiet-dev-2');
     expect((await calls())['pttl']).toBe(before['pttl']);
+  } finally {
+    stats.disconnect();
+  }
+});
+
+test("a CONNECT with a will writes it over the device's old one: one HSET, no take of the old will first", async () => {
+  const stats = new Redis(redis.url);
+  try {
+    const calls = async (): Promise<Record<string, number>> => {
+      const text = await stats.info('commandstats');
+      return Object.fromEntries(['eval', 'evalsha', 'hset'].map((c) => [c, Number(new RegExp(`cmdstat_${c}:calls=(\\d+)`).exec(text)?.[1] ?? 0)]));
+    };
+    const first = await device(nodes[1]!, 'will-once-dev', { will: '{"online":false}' });
+    await first.endAsync();
+    // A DISCONNECT takes the will (a Lua call of its own): done before counting.
+    await expect.poll(() => stats.hget('shanshui:wills', 'will-once-dev'), { timeout: 30_000 }).toBeNull();
+    const before = await calls();
+    await device(nodes[2]!, 'will-once-dev', { will: '{"online":false,"second":true}' });
+    const after = await calls();
+    const delta = (c: string): number => after[c]! - before[c]!;
+    // The session claim is the one Lua call (EVAL the first time on a connection); its HSET and the will's are the two HSETs.
+    expect({ lua: delta('eval') + delta('evalsha'), hset: delta('hset') }).toEqual({ lua: 1, hset: 2 });
+    const stored = (await stats.hget('shanshui:wills', 'will-once-dev')) ?? '';
+    const will = JSON.parse(stored.slice(stored.indexOf('\n') + 1)) as { payload: string };
+    expect(Buffer.from(will.payload, 'base64').toString('utf8')).toBe('{"online":false,"second":true}');
   } finally {
     stats.disconnect();
   }
