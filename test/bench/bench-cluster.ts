@@ -77,6 +77,8 @@ export interface ClusterBenchResult {
   readonly heapPerConnectionKiB: number;
   readonly totalRssKiB: number;
   readonly redisCommandsPerConnect: number;
+  /** Read events Redis processed per CONNECT: how many socket writes the nodes' commands came in. */
+  readonly redisReadsPerConnect: number;
   readonly postgresTransactionsPerConnect: number;
   readonly connectCpu: PhaseCpu;
   /** `nodesReadySeconds`: from the restart until every node answered /healthz again (part of `seconds`); `stopSeconds`: the SIGTERM before it (not part of it). */
@@ -92,6 +94,7 @@ export interface ClusterBenchResult {
         readonly failedAttempts: number;
         readonly cpu: PhaseCpu;
         readonly redisCommandsPerConnect: number;
+        readonly redisReadsPerConnect: number;
         readonly postgresTransactionsPerConnect: number;
         /** The clean stop outlasted its grace: the rest were killed (SIGKILL). */
         readonly stopKilled: boolean;
@@ -178,7 +181,13 @@ class Connector {
   }
 }
 
-async function redisTotalCommands(port: number): Promise<number> {
+/** Redis' counters: commands run (Lua's inner ones too) and read events (≈ socket writes that reached it). */
+interface RedisCounters {
+  readonly commands: number;
+  readonly reads: number;
+}
+
+async function redisCounters(port: number): Promise<RedisCounters> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => s.write('INFO stats\r\n'));
     const timer = setTimeout(() => {
@@ -189,10 +198,11 @@ async function redisTotalCommands(port: number): Promise<number> {
     s.on('data', (d: Buffer) => {
       text += d.toString();
       const m = /total_commands_processed:(\d+)/.exec(text);
-      if (m) {
+      const r = /total_reads_processed:(\d+)/.exec(text);
+      if (m && r) {
         clearTimeout(timer);
         s.destroy();
-        resolve(Number(m[1]));
+        resolve({ commands: Number(m[1]), reads: Number(r[1]) });
       }
     });
     s.on('error', (err) => {
@@ -333,7 +343,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       const b = cpuNow();
       return { nodes: b.nodes - (nodesFrom ?? a.nodes), redis: b.redis - a.redis, postgres: b.postgres - a.postgres, devices: b.devices - a.devices, machine: b.machine - a.machine, wallSec };
     };
-    const redisBefore = await redisTotalCommands(redis.port);
+    const redisBefore = await redisCounters(redis.port);
     const pgBefore = await postgresTransactions(databaseUrl);
     const cpuBefore = cpuNow();
 
@@ -345,7 +355,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     const connectCpu = cpuSince(cpuBefore, first.seconds);
     const fresh = first.ready - warmUp;
     await sleep(3000);
-    const redisAfter = await redisTotalCommands(redis.port);
+    const redisAfter = await redisCounters(redis.port);
     const pgAfter = await postgresTransactions(databaseUrl);
     const rssAfterNoGcKiB = nodes.map((n) => rssKiB(n.pid) ?? 0);
     const after = await settled();
@@ -371,7 +381,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       await Promise.all(nodes.splice(0).map((n) => n.stop(graceSeconds * 1000)));
       const stopSeconds = (performance.now() - stopAt) / 1000;
       const failedBefore = (await total()).failed;
-      const redisBeforeStorm = await redisTotalCommands(redis.port);
+      const redisBeforeStorm = await redisCounters(redis.port);
       const pgBeforeStorm = await postgresTransactions(databaseUrl);
       progress(`cluster storm: every node stopped in ${stopSeconds.toFixed(1)} s${stopSeconds >= graceSeconds ? ` (the last killed after ${graceSeconds} s)` : ''}; starting them all again`);
       probeStorm = cpuProbeMs();
@@ -387,7 +397,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       // The restarted nodes' CPU is all theirs since they were spawned (start-up included).
       const stormCpu = cpuSince(cpuBeforeStorm, back.seconds, 0);
       await sleep(1000);
-      const redisAfterStorm = await redisTotalCommands(redis.port);
+      const redisAfterStorm = await redisCounters(redis.port);
       const pgAfterStorm = await postgresTransactions(databaseUrl);
       progress(`cluster storm: ${back.ready} reconnected in ${back.seconds.toFixed(1)} s; CPU s nodes ${stormCpu.nodes.toFixed(1)}, redis ${stormCpu.redis.toFixed(1)}, postgres ${stormCpu.postgres.toFixed(1)}, devices ${stormCpu.devices.toFixed(1)}, machine ${stormCpu.machine.toFixed(1)}`);
       const stormFresh = Math.max(1, back.ready);
@@ -400,7 +410,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
         stopSeconds,
         failedAttempts: back.failed - failedBefore,
         cpu: stormCpu,
-        redisCommandsPerConnect: (redisAfterStorm - redisBeforeStorm) / stormFresh,
+        redisCommandsPerConnect: (redisAfterStorm.commands - redisBeforeStorm.commands) / stormFresh,
+        redisReadsPerConnect: (redisAfterStorm.reads - redisBeforeStorm.reads) / stormFresh,
         postgresTransactionsPerConnect: (pgAfterStorm - pgBeforeStorm) / stormFresh,
         stopKilled: stopSeconds >= graceSeconds,
       };
@@ -432,7 +443,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       perConnectionKiB: fresh > 0 ? grown / fresh : 0,
       heapPerConnectionKiB: fresh > 0 ? heapGrown / fresh : 0,
       totalRssKiB: sum(after.rss),
-      redisCommandsPerConnect: fresh > 0 ? (redisAfter - redisBefore) / fresh : 0,
+      redisCommandsPerConnect: fresh > 0 ? (redisAfter.commands - redisBefore.commands) / fresh : 0,
+      redisReadsPerConnect: fresh > 0 ? (redisAfter.reads - redisBefore.reads) / fresh : 0,
       postgresTransactionsPerConnect: fresh > 0 ? (pgAfter - pgBefore) / fresh : 0,
       connectCpu,
       storm,
