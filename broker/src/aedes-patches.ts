@@ -63,6 +63,25 @@ export function quietUnheardSysNotices(aedes: Aedes): void {
   };
 }
 
+/**
+ * In a cluster, a node is alive from its start, not from its first heartbeat. aedes records the
+ * other nodes at their heartbeats only, and its wills sweep takes a node it has no record of for
+ * dead: during a node's first heartbeat interval (5 s by default), another node's sweep published
+ * the wills of devices connected to it — "offline" for devices that were online. aedes announces
+ * a node's start (`$SYS/{id}/birth`, before it accepts connections): recorded here like a
+ * heartbeat, so the node is taken for dead only after 3 intervals without one, as any other.
+ *
+ * Relies on: aedes keeps the last time it heard each node in `brokers` (id → ms) and publishes the
+ * birth with the node id as payload, on its emitter (shared through Redis in a cluster).
+ */
+export function countBirthsAsHeartbeats(aedes: Aedes): void {
+  const internals = aedes as unknown as { brokers: Record<string, number>; mq: { on(topic: string, fn: (packet: { payload: unknown }, cb: () => void) => void): void } };
+  internals.mq.on('$SYS/+/birth', (packet, cb) => {
+    internals.brokers[Buffer.isBuffer(packet.payload) ? packet.payload.toString('utf8') : String(packet.payload)] = Date.now();
+    cb();
+  });
+}
+
 /** What `targetTakeoverNotices` needs of a session registry (redis-session-owners.ts in a cluster). */
 export interface SessionClaims {
   claim(clientId: string, brokerId: string): Promise<string | null>;

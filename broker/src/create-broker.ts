@@ -27,7 +27,7 @@ import { RedisLockout, memoryLockout } from './shared-lockout.ts';
 import type { SharedLockout } from './shared-lockout.ts';
 import { MirroredLockout } from './mirrored-lockout.ts';
 import type { RedisLink } from './redis-link.ts';
-import { guardPacketSize, pubackGatherer, quietUnheardSysNotices, skipDeviceFanOut, targetTakeoverNotices } from './aedes-patches.ts';
+import { countBirthsAsHeartbeats, guardPacketSize, pubackGatherer, quietUnheardSysNotices, skipDeviceFanOut, targetTakeoverNotices } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
 
 export const BrokerOptionsSchema = z.object({
@@ -264,7 +264,10 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   await aedes.listen();
   skipDeviceFanOut(aedes);
   quietUnheardSysNotices(aedes);
-  if (cluster) await targetTakeoverNotices(aedes, cluster.sessionOwners, (err) => log.warn({ err }, 'session claim failed: takeover notice broadcast'));
+  if (cluster) {
+    countBirthsAsHeartbeats(aedes);
+    await targetTakeoverNotices(aedes, cluster.sessionOwners, (err) => log.warn({ err }, 'session claim failed: takeover notice broadcast'));
+  }
 
   // A device reconnecting — on this node or another — gets no fresh burst: the level of a bucket
   // still short when its connection ended waits in Redis until the bucket would be full anyway.

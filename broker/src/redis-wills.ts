@@ -7,10 +7,12 @@
  * Here: one HASH, device id → `{brokerId}\n{will as JSON}`. A device has one session in the
  * whole cluster (takeover), so it has at most one will, written over by its next CONNECT on
  * whichever node: a stale will of a dead node is never published for a device that is already
- * back elsewhere (a CONNECT with a will writes over the old one; one without takes it). Ending a session removes the will only if it is still that node's (one Lua
- * call: a takeover's new will on another node stays). The sweep reads the wills only while a
- * node that left wills behind has stopped announcing itself, and only that node's wills; each is
- * taken (deleted) by the sweeping node before it is published, so it comes out once.
+ * back elsewhere (a CONNECT with a will writes over the old one; one without takes it). Ending a
+ * session removes the will only if it is still that node's (one Lua call: a takeover's new will
+ * on another node stays). The sweep reads the wills only while a node that left wills behind has
+ * stopped announcing itself (a node is heard from its start: aedes-patches.ts
+ * countBirthsAsHeartbeats), and only that node's wills; each is taken (deleted) by the sweeping
+ * node before it is published, so it comes out once.
  * A rolling upgrade from the list: wills of nodes that stop before it ends stay unpublished.
  */
 import type { Redis } from 'ioredis';

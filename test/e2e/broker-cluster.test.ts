@@ -263,14 +263,28 @@ test('a will is published once, by the node that held the connection, when the d
   expect([...nodes, ...lateNodes].map(wills)).toEqual([[], [], ['status {"online":false}'], ...lateNodes.map(() => [])]);
 });
 
+test("a node is alive to the others from its start: its devices' wills are not swept before its first heartbeat", async () => {
+  const newborn = await startNode();
+  lateNodes.push(newborn);
+  await device(newborn, 'newborn-dev', { will: '{"online":false}' });
+  // A sweep by node 1 now, most likely before the newborn's first heartbeat (200 ms after its
+  // start; one that came first makes this pass without telling anything). aedes takes a node it has
+  // no heartbeat of for dead: the will of a device online on it came out as if the node had died.
+  const swept: string[] = [];
+  const sweep = (nodes[0]!.link.persistence as unknown as { asyncPersistence: { streamWill(b: Record<string, number>): AsyncGenerator<{ clientId?: string }> } }).asyncPersistence;
+  for await (const will of sweep.streamWill((nodes[0]!.broker.aedes as unknown as { brokers: Record<string, number> }).brokers)) swept.push(will.clientId ?? '?');
+  expect(swept).toEqual([]);
+  expect(await nodes[0]!.link.redis.hget('shanshui:wills', 'newborn-dev')).toContain(newborn.broker.aedes.id);
+});
+
 test("a dead node's wills are published by another node — but not the will of a device already back on another node", async () => {
   const doomed = await startNode();
   lateNodes.push(doomed);
   const gone = await device(doomed, 'orphan-dev', { will: '{"online":false,"orphan":true}' });
   const back = await device(doomed, 'back-dev', { will: '{"online":false,"stale":true}' });
   void gone;
-  // Known alive to every node first (its heartbeat heard): a node never heard from is taken for dead
-  // at once, and its wills swept before the test has moved back-dev.
+  // Known alive to every node first (its start or a heartbeat heard): a node never heard from is
+  // taken for dead at once, and its wills swept before the test has moved back-dev.
   const others = [...nodes, ...lateNodes].filter((n) => n !== doomed);
   await expect.poll(() => others.every((n) => (n.broker.aedes as unknown as { brokers: Record<string, number> }).brokers[doomed.broker.aedes.id] !== undefined), { timeout: 30_000 }).toBe(true);
   // The node dies: no more heartbeats, no more Redis; its sockets stay open and nobody deletes its wills.
