@@ -92,6 +92,8 @@ export interface ClusterBenchResult {
         readonly startCpuSeconds: number;
         readonly stopSeconds: number;
         readonly failedAttempts: number;
+        /** Attempts that failed once every node was ready again, by cause (see raw-connector-program.ts). */
+        readonly failedAfterReadyBy: Readonly<Record<string, number>>;
         readonly cpu: PhaseCpu;
         readonly redisCommandsPerConnect: number;
         readonly redisReadsPerConnect: number;
@@ -118,6 +120,7 @@ const PROGRESS_MS = 5000;
 interface ConnectorStatus {
   ready: number;
   failed: number;
+  failedBy?: Record<string, number>;
   firstError?: string;
 }
 
@@ -305,14 +308,17 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     const total = async (): Promise<ConnectorStatus> => {
       const all = await Promise.all(connectors.map((c) => c.status()));
       const firstError = all.find((s) => s.firstError)?.firstError;
-      return { ready: sum(all.map((s) => s.ready)), failed: sum(all.map((s) => s.failed)), ...(firstError ? { firstError } : {}) };
+      const failedBy: Record<string, number> = {};
+      for (const st of all) for (const [cause, n] of Object.entries(st.failedBy ?? {})) failedBy[cause] = (failedBy[cause] ?? 0) + n;
+      return { ready: sum(all.map((s) => s.ready)), failed: sum(all.map((s) => s.failed)), failedBy, ...(firstError ? { firstError } : {}) };
     };
     const nodesRssMiB = (): number => Math.round(sum(nodes.map((n) => rssKiB(n.pid) ?? 0)) / 1024);
     const waitFor = async (what: string, target: number, since: number, maxSeconds: number): Promise<ConnectorStatus & { seconds: number }> => {
       for (;;) {
         const last = await total();
         const seconds = (performance.now() - since) / 1000;
-        progress(`cluster ${what}: ${last.ready}/${target} connected after ${seconds.toFixed(0)} s (${last.failed} failed attempts), nodes RSS ${nodesRssMiB()} MiB`);
+        const causes = Object.entries(last.failedBy ?? {}).map(([cause, n]) => `${cause} ${n}`).join(', ');
+        progress(`cluster ${what}: ${last.ready}/${target} connected after ${seconds.toFixed(0)} s (${last.failed} failed attempts${causes ? `: ${causes}` : ''}), nodes RSS ${nodesRssMiB()} MiB`);
         if (last.ready >= target || seconds > maxSeconds) {
           if (last.ready < target) progress(`cluster ${what}: gave up after ${maxSeconds} s with ${target - last.ready} devices not connected${last.firstError ? ` (first error: ${last.firstError})` : ''}`);
           return { ...last, seconds };
@@ -392,6 +398,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       const startCpu: number[] = [];
       nodes.push(...(await Promise.all(Array.from({ length: nodeCount }, (_, i) => startNode(i, profArgs, Math.min(180, Math.max(30, left() - 60))).then((n) => ((startCpu[i] = cpuSeconds(n.pid) ?? 0), n))))));
       const nodesReadySeconds = (performance.now() - restartAt) / 1000;
+      const failedByAtReady = (await total()).failedBy ?? {};
       progress(`cluster storm: every node ready again after ${nodesReadySeconds.toFixed(1)} s`);
       const back = await waitFor('storm', o.devices, restartAt, Math.min(o.maxSeconds, Math.max(30, left() - 30)));
       // The restarted nodes' CPU is all theirs since they were spawned (start-up included).
@@ -409,6 +416,11 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
         startCpuSeconds: sum(startCpu),
         stopSeconds,
         failedAttempts: back.failed - failedBefore,
+        failedAfterReadyBy: Object.fromEntries(
+          Object.entries(back.failedBy ?? {})
+            .map(([cause, n]) => [cause, n - (failedByAtReady[cause] ?? 0)] as const)
+            .filter(([, n]) => n > 0),
+        ),
         cpu: stormCpu,
         redisCommandsPerConnect: (redisAfterStorm.commands - redisBeforeStorm.commands) / stormFresh,
         redisReadsPerConnect: (redisAfterStorm.reads - redisBeforeStorm.reads) / stormFresh,

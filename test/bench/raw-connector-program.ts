@@ -68,6 +68,8 @@ const devices: Device[] = [];
 let readyCount = 0;
 let failures = 0;
 let firstError: string | undefined;
+/** Failed attempts by cause: a socket error's code, `CONNACK n`, `no SUBACK within 30 s`, `closed before SUBACK`. */
+const failedBy: Record<string, number> = {};
 let pending: Device[] = [];
 let inFlight = 0;
 let concurrency = 100;
@@ -109,6 +111,8 @@ function open(d: Device): void {
     } else {
       failures++;
       firstError ??= why;
+      const cause = why ?? 'unknown';
+      failedBy[cause] = (failedBy[cause] ?? 0) + 1;
     }
     pump();
   };
@@ -135,12 +139,17 @@ function open(d: Device): void {
     }
   });
   // The agent's CONNECT → CONNACK timeout (connectTimeoutMs).
-  socket.setTimeout(30_000, () => socket.destroy());
-  socket.on('error', (err) => {
+  let cause: string | undefined;
+  socket.setTimeout(30_000, () => {
+    cause ??= 'no SUBACK within 30 s';
+    socket.destroy();
+  });
+  socket.on('error', (err: Error & { code?: string }) => {
     firstError ??= err.message;
+    cause ??= err.code ?? err.message;
   });
   socket.on('close', () => {
-    if (!settled) done(false, 'closed before SUBACK');
+    if (!settled) done(false, cause ?? 'closed before SUBACK');
     if (d.ready) {
       d.ready = false;
       readyCount--;
@@ -166,7 +175,7 @@ process.on('message', (raw) => {
     };
     pump();
   } else if (c.cmd === 'status') {
-    send({ ev: 'status', ready: readyCount, total: devices.length, failed: failures, ...(firstError ? { firstError } : {}) });
+    send({ ev: 'status', ready: readyCount, total: devices.length, failed: failures, failedBy, ...(firstError ? { firstError } : {}) });
   } else if (c.cmd === 'close') {
     closing = true;
     pending = [];
