@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import pg from 'pg';
-import { DeviceSecrets, freePort } from '@shanshui/ingest';
+import { DeviceSecrets } from '@shanshui/ingest';
 import { PlatformProcess } from './platform-process.ts';
 import { cpuSeconds, machineCpuSeconds, rssKiB } from './proc-stats.ts';
 import { benchTempDir } from './bench-resources.ts';
@@ -184,6 +184,25 @@ class Connector {
   }
 }
 
+/**
+ * A free port below the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range, 32768
+ * up here). The nodes restart on the same ports during the storm while 100,000 devices open
+ * outgoing connections from ephemeral ports: a port picked from that range (port 0) can be some
+ * socket's local port by then, and the node fails to start ("already in use").
+ */
+async function listenablePort(taken: ReadonlyArray<{ mqtt: number; http: number }>): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.some((p) => p.mqtt === port || p.http === port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 /** Redis' counters: commands run (Lua's inner ones too) and read events (≈ socket writes that reached it). */
 interface RedisCounters {
   readonly commands: number;
@@ -251,7 +270,8 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     const pgPid = postgres.process.pid ?? -1;
     const key = randomBytes(32);
     const nodeCount = Math.ceil(o.devices / o.perProcess);
-    const ports = await Promise.all(Array.from({ length: nodeCount }, async () => ({ mqtt: await freePort(), http: await freePort() })));
+    const ports: Array<{ mqtt: number; http: number }> = [];
+    for (let i = 0; i < nodeCount; i++) ports.push({ mqtt: await listenablePort(ports), http: await listenablePort(ports) });
     const startNode = (i: number, nodeArgs: readonly string[] = [], readySeconds = 180): Promise<PlatformProcess> =>
       PlatformProcess.start({
         dataDir: path.join(tmp.dir, `node-${i + 1}`),
