@@ -1,5 +1,5 @@
 /** BatchedLookup: keys asked together are loaded together; keys asked during a load wait for it and go in the next one. */
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { BatchedLookup } from './batched-lookup.ts';
 
 test('lookups within the window are one load; those asked while it runs are the next one, as soon as it returns', async () => {
@@ -47,6 +47,45 @@ test('a store that answers at once still gets one load per window, not one per r
   // 200 ms of keys in 40 ms windows: about 5 loads (timers may run late, never early).
   expect(loads.length).toBeLessThanOrEqual(8);
   expect(loads.reduce((a, b) => a + b, 0)).toBe(asked.length);
+});
+
+test('under a steady stream of keys the window widens (fewer, larger loads); a lone key later waits the short window again', async () => {
+  vi.useFakeTimers();
+  try {
+    const loads: Array<{ at: number; keys: number }> = [];
+    const lookup = new BatchedLookup<number, number>({
+      windowMs: 10,
+      maxWindowMs: 80,
+      loadMany: async (keys) => {
+        loads.push({ at: Date.now(), keys: keys.length });
+        return new Map(keys.map((k) => [k, k]));
+      },
+    });
+    const start = Date.now();
+    const asked: Array<Promise<number | undefined>> = [];
+    // A reconnect storm: a key every 2 ms for 800 ms.
+    for (let k = 0; k < 400; k++) {
+      asked.push(lookup.get(k));
+      await vi.advanceTimersByTimeAsync(2);
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await Promise.all(asked)).every((v, i) => v === i)).toBe(true);
+    // Windows of 10, 20, 40, then 80 ms: about a dozen loads, not 80 of 10 ms.
+    expect(loads.length).toBeLessThanOrEqual(14);
+    expect(loads.at(-2)!.keys).toBeGreaterThanOrEqual(35);
+    // Quiet again: one lone key, then another — the second waits 10 ms, not 80.
+    const first = lookup.get(1000);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await first).toBe(1000);
+    const before = Date.now();
+    const lone = lookup.get(1001);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await lone).toBe(1001);
+    expect(loads.at(-1)!.at - before).toBeLessThanOrEqual(10);
+    expect(start).toBeLessThan(before);
+  } finally {
+    vi.useRealTimers();
+  }
 });
 
 test('a failed load rejects its own lookups only; the next ones load again', async () => {
