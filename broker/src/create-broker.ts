@@ -150,6 +150,9 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
   };
   const deviceLockout = await sharedLockout('shanshui:mqtt-lockout:device', opts.authMaxFailures);
   const addressLockout = await sharedLockout('shanshui:mqtt-lockout:address', opts.authMaxFailuresPerAddress);
+  /** How long `deviceId` from `address` is still refused (its own lock or the address's), ms. */
+  const lockedFor = async (deviceId: string, address: string): Promise<number> =>
+    Math.max(await deviceLockout.lockedFor(deviceLockKey(deviceId, address)), await addressLockout.lockedFor(address));
   const refuse = (deviceId: string | undefined, error: BrokerError): BrokerError => {
     hooks.refused?.(deviceId, error);
     log.warn({ deviceId, code: error.code }, error.message);
@@ -177,7 +180,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       }
       // A device is locked per (device id, address): bad secrets sent from elsewhere cannot
       // lock the real device out; an address sending many bad secrets is locked as a whole.
-      const deviceKey = `${deviceId}@${address}`;
+      const deviceKey = deviceLockKey(deviceId, address);
       // mqtt-packet keeps the CONNECT packet (as the parser's settings) for the whole
       // connection: take the secret out and wipe its bytes now, so no copy of it stays in
       // memory (heap or core dumps) while the lockout is asked.
@@ -201,7 +204,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         else done(error as never, false);
       };
       const check = async (): Promise<void> => {
-        const locked = Math.max(await deviceLockout.lockedFor(deviceKey), await addressLockout.lockedFor(address));
+        const locked = await lockedFor(deviceId, address);
         if (locked > 0) {
           done(refuse(deviceId, new BrokerError('BROKER_ERR_LOCKED_OUT', `${deviceId} from ${address}, ${Math.ceil(locked / 1000)} s left`)) as never, false);
           return;
@@ -340,13 +343,11 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
     async liftLockout(target) {
       const lifted = await Promise.all([
         addressLockout.lift(target.address),
-        ...(target.deviceId !== undefined ? [deviceLockout.lift(`${target.deviceId}@${target.address}`)] : []),
+        ...(target.deviceId !== undefined ? [deviceLockout.lift(deviceLockKey(target.deviceId, target.address))] : []),
       ]);
       return lifted.filter(Boolean).length;
     },
-    async lockedFor(target) {
-      return Math.max(await deviceLockout.lockedFor(`${target.deviceId}@${target.address}`), await addressLockout.lockedFor(target.address));
-    },
+    lockedFor: (target) => lockedFor(target.deviceId, target.address),
     handle(stream, req) {
       if (sockets >= opts.maxConnections) {
         refuse(undefined, new BrokerError('BROKER_ERR_TOO_MANY_CONNECTIONS', String(opts.maxConnections)));
@@ -403,6 +404,9 @@ const END_SESSION_TOPIC = '$SYS/shanshui/end-session';
 const LOCKOUT_PREFIX = '$SYS/shanshui/lockout/';
 /** Cluster-internal notices between platform nodes (`$SYS/shanshui/notice/{kind}`). */
 const NOTICE_PREFIX = '$SYS/shanshui/notice/';
+
+/** A device's lockout key: its id and the address its bad secrets came from. */
+const deviceLockKey = (deviceId: string, address: string): string => `${deviceId}@${address}`;
 
 /** CN of the client certificate when the TLS handshake verified it against our CA; otherwise undefined. */
 function verifiedCertificateId(client: Client): string | undefined {

@@ -20,17 +20,15 @@ export interface ListenerSpec {
   readonly ciphers?: string;
   /** `tcp` only: every connection starts with a PROXY protocol v1 line from the load balancer naming the real peer (proxy-protocol.ts). Default false. */
   readonly proxyProtocol?: boolean;
-  /**
-   * Connections the kernel completes and queues while the process is busy (a reconnect storm, a
-   * GC). Node's default, 511, dropped the SYNs beyond it: those devices waited for TCP's
-   * retransmits (1, 3, 7, 15 s …) and some ran into their CONNECT timeout. The kernel caps it at
-   * net.core.somaxconn (4096 on current kernels). Default 4096.
-   */
-  readonly backlog?: number;
 }
 
-/** The listen backlog unless a spec says otherwise. */
-export const DEFAULT_LISTEN_BACKLOG = 4096;
+/**
+ * Connections the kernel completes and queues while the process is busy (a reconnect storm, a
+ * GC). Node's default, 511, dropped the SYNs beyond it: those devices waited for TCP's
+ * retransmits (1, 3, 7, 15 s …) and some ran into their CONNECT timeout. The kernel caps it at
+ * net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface RunningListener {
   readonly kind: ListenerSpec['kind'];
@@ -71,7 +69,7 @@ export async function startListener(broker: ShanshuiBroker, spec: ListenerSpec):
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: spec.port, host: spec.host, backlog: spec.backlog ?? DEFAULT_LISTEN_BACKLOG }, () => resolve());
+    server.listen({ port: spec.port, host: spec.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : spec.port;
