@@ -114,6 +114,8 @@ export interface ClusterBenchResult {
 const CONNECTOR = path.join(import.meta.dirname, 'raw-connector-program.ts');
 /** Devices per node connected before the 'before' memory reading: first connections pay one-time costs (code compiled, caches built). */
 const WARM_UP_PER_NODE = 50;
+/** Device process g's devices come from 127.{SOURCE_NET_BASE + g}.n.1 (raw-connector-program.ts). */
+const SOURCE_NET_BASE = 10;
 /** Status every so often while waiting. */
 const PROGRESS_MS = 5000;
 
@@ -347,7 +349,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
       }
     };
     const warmUp = Math.min(o.devices, WARM_UP_PER_NODE * nodeCount);
-    connectors[0]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 50, devices: slices[0]!.slice(0, warmUp) });
+    connectors[0]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 50, sourceNet: SOURCE_NET_BASE, devices: slices[0]!.slice(0, warmUp) });
     const warm = await waitFor('warm-up', warmUp, performance.now(), 60);
     if (warm.ready < warmUp) throw new Error(`warm-up: ${warm.ready}/${warmUp} devices connected${warm.firstError ? ` (first error: ${warm.firstError})` : ''}`);
     // Memory after a full GC: live data, not garbage a scavenge has not reached yet.
@@ -375,7 +377,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
 
     progress(`cluster: ${warmUp} warm-up devices connected; connecting the other ${o.devices - warmUp}`);
     const connectStarted = performance.now();
-    slices.forEach((slice, g) => connectors[g]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 200, devices: g === 0 ? slice.slice(warmUp) : slice }));
+    slices.forEach((slice, g) => connectors[g]!.send({ cmd: 'connect', urls, keepaliveSec: 1200, concurrency: 200, sourceNet: SOURCE_NET_BASE + g, devices: g === 0 ? slice.slice(warmUp) : slice }));
     // Room kept for the storm (stop, start, reconnects).
     const first = await waitFor('connect', o.devices, connectStarted, Math.min(o.maxSeconds, Math.max(60, left() - 330)));
     const connectCpu = cpuSince(cpuBefore, first.seconds);
