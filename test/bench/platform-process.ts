@@ -170,6 +170,19 @@ export class PlatformProcess {
     return sum;
   }
 
+  /** A labelled counter from /metrics, by the value of `label` (e.g. refusals by code). */
+  async metricBy(name: string, label: string): Promise<Record<string, number>> {
+    const res = await fetch(`${this.httpUrl}/metrics`, { headers: { authorization: `Bearer ${this.apiToken}` }, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    const out: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`)) continue;
+      const value = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1];
+      if (value !== undefined) out[value] = (out[value] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return out;
+  }
+
   /** SIGTERM (clean stop; a --cpu-prof profile is written then), SIGKILL after `graceMs`. */
   async stop(graceMs = 20_000): Promise<void> {
     const c = this.#child;
