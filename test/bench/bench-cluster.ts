@@ -282,7 +282,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     // 1,000 below that (its database, Redis, spool and HTTP need the rest): 19,000 here, 14 % above
     // the 16,667 it holds on average. A storm does not spread the devices evenly (a device refused by a
     // node still starting tries the next one: 15,800–17,600 in one run). With a cap 8 % above the
-    // average, one storm (16:33) ended with 365 attempts reset (ECONNRESET, as a full node's refusal
+    // average, one storm (16:29) ended with 365 attempts reset (ECONNRESET, as a full node's refusal
     // looks), each device then waiting out its grown backoff (30–60 s): a tail of 35 s.
     const nodeFds = Math.min(fdLimits().hard, o.perProcess + 4096);
     const startNode = (i: number, nodeArgs: readonly string[] = [], readySeconds = 180): Promise<PlatformProcess> =>
