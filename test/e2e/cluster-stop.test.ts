@@ -1,8 +1,9 @@
 /**
- * A node that stops gives the cross-station leadership up first, before anything else of its
- * stop: another node leads at once, and a node that is on its way out never wins the lock (in a
- * whole-cluster stop it would otherwise take it from a node that had already exited, then write
- * every station's metadata while it stops).
+ * A node that stops gives the cross-station leadership up as its stop begins (right after its
+ * listeners close), not at the end when its store closes: another node leads within its retry
+ * interval, and a node on its way out never wins the lock (in a whole-cluster stop it would
+ * otherwise take it from a node that had already exited, then write every station's metadata
+ * while it stops).
  *
  * The leader's stop is held open deterministically: Redis is paused (SIGSTOP), so closing the
  * broker's Redis connections waits until it is resumed.
