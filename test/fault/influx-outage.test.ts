@@ -27,7 +27,8 @@ function observeWrites(tp: TestPlatform): Map<string, number[]> {
   const write = influx.write.bind(influx);
   influx.write = async (lines, timeoutMs) => {
     await write(lines, timeoutMs);
-    for (const line of lines.split('\n')) {
+    const text = typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8');
+    for (const line of text.split('\n')) {
       if (!line.startsWith('air,')) continue;
       const station = /[,]station=([^,\s]+)/.exec(line)?.[1];
       const ts = Number(line.slice(line.lastIndexOf(' ') + 1));

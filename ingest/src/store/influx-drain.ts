@@ -125,7 +125,7 @@ export class InfluxDrain {
               topic: '(influx-write)',
               code: 'INGEST_ERR_STORAGE_REJECTED',
               reason: `InfluxDB refused the points: ${err.status} ${err.body.slice(0, 1000)}`,
-              payload: Buffer.from(body),
+              payload: body,
               encoding: 'line-protocol',
             });
           } else {
@@ -165,8 +165,8 @@ class DeadLettersNotStored extends Error {
   }
 }
 
-/** The records as one text, newline-separated: one copy and one UTF-8 decode for the whole batch. */
-function joinRecords(records: readonly Buffer[]): string {
+/** The records as one body, newline-separated: one copy for the whole batch, written as bytes (never decoded to a string). */
+function joinRecords(records: readonly Buffer[]): Buffer {
   let total = Math.max(0, records.length - 1);
   for (const r of records) total += r.length;
   const out = Buffer.allocUnsafe(total);
@@ -175,11 +175,11 @@ function joinRecords(records: readonly Buffer[]): string {
     if (i > 0) out[off++] = 0x0a;
     off += records[i]!.copy(out, off);
   }
-  return out.toString('utf8');
+  return out;
 }
 
-function countLines(s: string): number {
+function countLines(body: Buffer): number {
   let n = 1;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n++;
   return n;
 }

@@ -15,7 +15,7 @@ import { InfluxWriteError } from './influx-http.ts';
 
 /** What the spool drain needs of its storage. */
 export interface InfluxWriter {
-  write(lines: string): Promise<void>;
+  write(lines: string | Uint8Array): Promise<void>;
   ensureDatabase(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export class InfluxWriteTargets implements InfluxWriter {
     return this.#targets.map((t) => t.http.connection.url);
   }
 
-  async write(lines: string): Promise<void> {
+  async write(lines: string | Uint8Array): Promise<void> {
     const n = this.#targets.length;
     const start = this.#next;
     this.#next = (this.#next + 1) % n;
