@@ -161,8 +161,7 @@ export class PlatformProcess {
 
   /** A counter or gauge from /metrics (summed over its label sets). */
   async metric(name: string): Promise<number> {
-    const res = await fetch(`${this.httpUrl}/metrics`, { headers: { authorization: `Bearer ${this.apiToken}` }, signal: AbortSignal.timeout(10_000) });
-    const text = await res.text();
+    const text = await this.#metricsText();
     let sum = 0;
     for (const line of text.split('\n')) {
       if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -172,8 +171,7 @@ export class PlatformProcess {
 
   /** A labelled counter from /metrics, by the value of `label` (e.g. refusals by code). */
   async metricBy(name: string, label: string): Promise<Record<string, number>> {
-    const res = await fetch(`${this.httpUrl}/metrics`, { headers: { authorization: `Bearer ${this.apiToken}` }, signal: AbortSignal.timeout(10_000) });
-    const text = await res.text();
+    const text = await this.#metricsText();
     const out: Record<string, number> = {};
     for (const line of text.split('\n')) {
       if (!line.startsWith(`${name}{`)) continue;
@@ -181,6 +179,11 @@ export class PlatformProcess {
       if (value !== undefined) out[value] = (out[value] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
     }
     return out;
+  }
+
+  async #metricsText(): Promise<string> {
+    const res = await fetch(`${this.httpUrl}/metrics`, { headers: { authorization: `Bearer ${this.apiToken}` }, signal: AbortSignal.timeout(10_000) });
+    return res.text();
   }
 
   /** SIGTERM (clean stop; a --cpu-prof profile is written then), SIGKILL after `graceMs`. */
