@@ -62,6 +62,8 @@ export interface PhaseCpu {
 export interface ClusterBenchResult {
   readonly devices: number;
   readonly nodes: number;
+  /** Each node's SHANSHUI_MAX_CONNECTIONS: the open-file limit less 1,000 (not its default, 100,000, which the file limit would not allow). */
+  readonly connectionCapPerNode: number;
   readonly connectorProcesses: number;
   readonly warmUpDevices: number;
   readonly connected: number;
@@ -484,6 +486,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterBench
     return {
       devices: o.devices,
       nodes: nodeCount,
+      connectionCapPerNode: nodeFds - 1000,
       connectorProcesses: connectors.length,
       warmUpDevices: warmUp,
       connected: first.ready,

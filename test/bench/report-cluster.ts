@@ -27,7 +27,7 @@ export function renderCluster(r: ClusterBenchResult): string {
     '(a clean-session CONNECT with a QoS 1 last will, then one SUBSCRIBE to its `down/config` and `down/command`), each 500 from a loopback',
     'source address of their own as a real fleet comes from many addresses (from one address the kernel\'s search for a free ephemeral port cost',
     'up to 0.7 ms of CPU per connect past 15,000 connections, charged to the devices on these same cores), as many nodes and',
-    `device processes as 20,000 open files per process need; default settings. The whole part took ${(r.totalSeconds / 60).toFixed(1)} minutes. Memory is read after a full`,
+    `device processes as 20,000 open files per process need; default settings but each node's connection cap (${r.connectionCapPerNode.toLocaleString('en-US')}: the open-file limit less 1,000). The whole part took ${(r.totalSeconds / 60).toFixed(1)} minutes. Memory is read after a full`,
     `GC of each node (through the inspector), from ${r.warmUpDevices} warm-up devices (one-time costs) to all of them. CPU is each process's own (/proc), so the`,
     `rate two otherwise idle cores allow follows from it even on a busy machine. CPU probe (test/bench/cpu-probe.ts, a fixed piece of work; this VM's speed varies over the day, the figures with it): ${r.cpuProbeMs.start} ms before the cold connects${r.cpuProbeMs.storm !== undefined ? `, ${r.cpuProbeMs.storm} ms before the storm` : ''}.`,
     '',
