@@ -706,8 +706,9 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     cleanups.push(() => api.close());
     // Stopping (cleanups run last-pushed first): the cross-station leadership is given up right
     // after the listeners close, not when the store closes at the very end — another node leads
-    // within its retry interval, and a node on its way out never wins the lock (in a whole-cluster stop it would take
-    // it from a node already gone, then write every station's metadata while it stops).
+    // within its retry interval, and a node on its way out never wins the lock (in a whole-cluster
+    // stop it would take it from a node already gone, then write every station's metadata while
+    // it stops).
     if (crossStationLeadership) cleanups.push(() => crossStationLeadership.close());
     const listen = async (): Promise<Platform> => {
       const listeners: RunningListener[] = [];

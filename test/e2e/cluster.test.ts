@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startCluster } from '../support/cluster.ts';
+import { leadsCrossStationRules, startCluster } from '../support/cluster.ts';
 import type { Cluster, ClusterNode } from '../support/cluster.ts';
 import { ConnectRefused, connectOnce, endQuietly, publishQos1 } from '../support/mqtt-device.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
@@ -122,12 +122,10 @@ test('a threshold crossed under 3 nodes gives exactly one alert and one webhook 
   }
 });
 
-/** Which node leads the cross-station rules now (its log says so last). */
+/** Which running node leads the cross-station rules now (its log says so last). */
 async function leaderIndex(): Promise<number> {
   for (const n of cluster.nodes) {
-    if (!n.platform.running) continue;
-    const lines = (await n.platform.logText()).split('\n').filter((l) => l.includes('the cross-station rules'));
-    if (lines.at(-1)?.includes('"isLeader":true')) return n.index;
+    if (n.platform.running && (await leadsCrossStationRules(n))) return n.index;
   }
   return -1;
 }

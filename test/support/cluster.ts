@@ -45,6 +45,18 @@ export interface ClusterOptions {
 
 const API_TOKEN = 'cluster-admin-token-0123456789';
 
+/**
+ * Whether `node` leads the cross-station rules, as its log says last ('leading …' / 'no longer
+ * leading …', logged with `isLeader`); undefined before it has said either.
+ */
+export async function leadsCrossStationRules(node: ClusterNode): Promise<boolean | undefined> {
+  const last = (await node.platform.logText())
+    .split('\n')
+    .filter((l) => l.includes('the cross-station rules'))
+    .at(-1);
+  return last === undefined ? undefined : last.includes('"isLeader":true');
+}
+
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const tmp = await tempDir('shanshui-cluster-');
   const cleanups: Array<() => Promise<void>> = [async () => tmp.remove()];
