@@ -59,6 +59,9 @@ test('config: nested per component; a component-owned setting takes its default 
   assert.throws(() => loadConfig({ SHANSHUI_WEBHOOK_TIMEOUT_MS: 'soon' }), /SHANSHUI_WEBHOOK_TIMEOUT_MS: Invalid input: expected number/);
   assert.throws(() => loadConfig({ SHANSHUI_MAX_PACKET_BYTES: '10' }), /SHANSHUI_MAX_PACKET_BYTES: Too small/);
   assert.throws(() => loadConfig({ SHANSHUI_DEFAULT_RULES: 'maybe' }), /SHANSHUI_DEFAULT_RULES/);
+  assert.equal(c.influx.writeLanes, 2);
+  assert.equal(loadConfig({ SHANSHUI_INFLUX_WRITE_LANES: '4' }).influx.writeLanes, 4);
+  assert.throws(() => loadConfig({ SHANSHUI_INFLUX_WRITE_LANES: '0' }), /SHANSHUI_INFLUX_WRITE_LANES: Too small/);
 });
 
 test('config: a JSON file names settings flat; an unknown key is refused with the file named', async () => {

@@ -133,6 +133,8 @@ export const ConfigSchema = z
         managedNice: z.coerce.number().int().min(0).max(19).default(5),
         /** Install Debian's influxdb with apt when influxd is missing and running as root. Default true. */
         install: bool.default(true),
+        /** Concurrent writes each drain batch is split into, by station (a station's readings stay in order). Default 2. */
+        writeLanes: z.coerce.number().int().min(1).max(16).default(2),
       })
       .strict()
       .prefault({}),
@@ -263,6 +265,7 @@ export const CONFIG_KEYS = {
   influxManagedPort: 'influx.managedPort',
   influxManagedNice: 'influx.managedNice',
   influxInstall: 'influx.install',
+  influxWriteLanes: 'influx.writeLanes',
   spoolMaxBytes: 'spool.maxBytes',
   maxFutureSkewMs: 'accept.maxFutureSkewMs',
   maxAgeMs: 'accept.maxAgeMs',

@@ -304,7 +304,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
 
     const deadLetterLog = new DeadLetterLog(logger.child({ component: 'dead-letters' }));
     // Dead letters of refused points reach the store from the drain; those of refused messages from their own spool (below).
-    const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) });
+    const drain = new InfluxDrain(spool, influxWrites, { logger, metrics, deadLetters: (letters) => store.deadLetters.insertMany(letters) }, { lanes: config.influx.writeLanes });
     drain.start();
     cleanups.push(() => drain.stop());
     const deadLetterDrain = new DeadLetterDrain(deadLetterSpool, (letters) => store.deadLetters.insertMany(letters), logger);

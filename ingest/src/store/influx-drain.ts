@@ -1,8 +1,13 @@
 /**
- * Drains the spool into InfluxDB: batches in order, one write in flight, commit after success.
+ * Drains the spool into InfluxDB: batches in order, one batch in flight, commit after success.
+ * A batch goes out as `lanes` concurrent writes, its records split by station (a station's
+ * records always share a lane), so InfluxDB parses on several cores while a station's readings
+ * still land in spool order: its records of one batch are one write, and the next batch waits
+ * for every lane. A lane that fails for now fails the batch: it is read again whole (the lanes
+ * that did land are rewritten, which stores the same points).
  * 5xx, timeouts and connection errors are retried with capped exponential backoff and the
  * records stay in the spool meanwhile (that is the outage behaviour); a 4xx means InfluxDB
- * refused the points themselves, so the batch goes to the dead-letter store with the answer
+ * refused the points themselves, so that write's lines go to the dead-letter store with the answer
  * and the drain moves on. Dead letters the accept step spooled (dead-letter-record.ts) are
  * stored here, behind the spool: committed only once the store has them. The loop never throws.
  */
@@ -21,6 +26,8 @@ export const InfluxDrainOptionsSchema = z
   .object({
     /** Bytes of line protocol per write. Default 1 MiB. */
     batchBytes: z.number().int().min(1024).default(1024 * 1024),
+    /** Concurrent writes a batch is split into, by station. Default 2. */
+    lanes: z.number().int().min(1).max(16).default(2),
     /** Ceiling of the first retry delay (models' `Backoff`), ms. Default 200. */
     retryMinMs: z.number().int().min(1).default(200),
     /** Longest retry delay, ms. Default 5000. */
@@ -36,6 +43,7 @@ export class InfluxDrain {
   readonly #metrics: PlatformMetrics;
   readonly #deadLetters: (letters: DeadLetterInput[]) => Promise<void>;
   readonly #batchBytes: number;
+  readonly #lanes: number;
   readonly #backoff: Backoff;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -55,6 +63,7 @@ export class InfluxDrain {
     this.#deadLetters = deps.deadLetters;
     const o = parseComponentOptions('InfluxDrain', InfluxDrainOptionsSchema, options);
     this.#batchBytes = o.batchBytes;
+    this.#lanes = o.lanes;
     this.#backoff = new Backoff({ minMs: o.retryMinMs, maxMs: o.retryMaxMs });
   }
 
@@ -94,44 +103,23 @@ export class InfluxDrain {
           continue;
         }
         const letters: DeadLetterInput[] = [];
-        const records: Buffer[] = [];
+        const lanes: Buffer[][] = Array.from({ length: this.#lanes }, () => []);
         for (const r of batch.records) {
           const letter = parseDeadLetterRecord(r);
           if (letter) letters.push(letter);
-          else records.push(r);
+          else lanes[this.#lanes === 1 ? 0 : stationLane(r, this.#lanes)]!.push(r);
         }
-        const body = joinRecords(records);
-        const lines = body.length === 0 ? 0 : countLines(body);
         const started = performance.now();
-        try {
-          if (lines > 0) await this.#influx.write(body);
-          this.#metrics.writeLatency.observe((performance.now() - started) / 1000);
-          this.#metrics.pointsWritten.inc(lines);
-          if (!this.#up) this.#log.info('InfluxDB writes succeed again; draining the spool');
-          this.#up = true;
-          this.#metrics.influxUp.set(1);
-          this.#backoff.reset();
-        } catch (err) {
-          if (err instanceof InfluxWriteError && err.status === 404) {
-            // Database dropped or not created yet: create it, then retry the same batch.
-            await this.#influx.ensureDatabase().catch(() => undefined);
-            throw err;
-          }
-          if (err instanceof InfluxWriteError && err.permanent) {
-            this.#metrics.influxWriteErrors.inc({ kind: 'refused' });
-            this.#log.error({ status: err.status, body: err.body.slice(0, 300) }, 'InfluxDB refused points; batch kept as a dead letter');
-            letters.push({
-              deviceId: '(storage)',
-              topic: '(influx-write)',
-              code: 'INGEST_ERR_STORAGE_REJECTED',
-              reason: `InfluxDB refused the points: ${err.status} ${err.body.slice(0, 1000)}`,
-              payload: body,
-              encoding: 'line-protocol',
-            });
-          } else {
-            throw err;
-          }
-        }
+        const results = await Promise.allSettled(lanes.filter((l) => l.length > 0).map((l) => this.#writeLane(joinRecords(l))));
+        // A lane that failed for now fails the batch (retried whole below); refused lanes are dead letters.
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+        for (const r of results) if (r.status === 'fulfilled' && r.value) letters.push(r.value);
+        this.#metrics.writeLatency.observe((performance.now() - started) / 1000);
+        if (!this.#up) this.#log.info('InfluxDB writes succeed again; draining the spool');
+        this.#up = true;
+        this.#metrics.influxUp.set(1);
+        this.#backoff.reset();
         if (letters.length > 0) {
           try {
             await this.#deadLetters(letters);
@@ -155,6 +143,33 @@ export class InfluxDrain {
         this.#metrics.influxUp.set(0);
         await this.#sleep(this.#backoff.next());
       }
+    }
+  }
+
+  /** One lane's write: undefined when stored, the dead letter when InfluxDB refused its points; throws to retry the batch. */
+  async #writeLane(body: Buffer): Promise<DeadLetterInput | undefined> {
+    const lines = countLines(body);
+    try {
+      await this.#influx.write(body);
+      this.#metrics.pointsWritten.inc(lines);
+      return undefined;
+    } catch (err) {
+      if (err instanceof InfluxWriteError && err.status === 404) {
+        // Database dropped or not created yet: create it, then retry the same batch.
+        await this.#influx.ensureDatabase().catch(() => undefined);
+        throw err;
+      }
+      if (!(err instanceof InfluxWriteError && err.permanent)) throw err;
+      this.#metrics.influxWriteErrors.inc({ kind: 'refused' });
+      this.#log.error({ status: err.status, body: err.body.slice(0, 300) }, 'InfluxDB refused points; the write is kept as a dead letter');
+      return {
+        deviceId: '(storage)',
+        topic: '(influx-write)',
+        code: 'INGEST_ERR_STORAGE_REJECTED',
+        reason: `InfluxDB refused the points: ${err.status} ${err.body.slice(0, 1000)}`,
+        payload: body,
+        encoding: 'line-protocol',
+      };
     }
   }
 }
@@ -182,4 +197,23 @@ function countLines(body: Buffer): number {
   let n = 1;
   for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n++;
   return n;
+}
+
+const STATION_TAG = Buffer.from(',station=');
+
+/**
+ * The lane of a record: FNV-1a of its `station` tag's value (readingToPoint's tags; a tag value
+ * holding `,station=` would be written `\,station\=`, so the first match is the tag). A record
+ * without one (none is written) goes to lane 0.
+ */
+function stationLane(record: Buffer, lanes: number): number {
+  const at = record.indexOf(STATION_TAG);
+  if (at === -1) return 0;
+  let h = 0x811c9dc5;
+  for (let i = at + STATION_TAG.length; i < record.length; i++) {
+    const c = record[i]!;
+    if (c === 0x2c || c === 0x20 || c === 0x0a) break;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
 }
