@@ -1,9 +1,10 @@
 /**
  * Part 1 — the peer: how fast a fresh influxd takes the platform's points when fed directly,
- * as line protocol, 5000 lines per POST, one POST at a time (the platform's drain also keeps
- * one write in flight). The next body is built while the current POST is in flight.
+ * as line protocol, 5000 lines per POST, as many POSTs in flight as the platform's drain has
+ * write lanes by default (`SHANSHUI_INFLUX_WRITE_LANES`). Each writer builds its next body while
+ * its POST is in flight.
  */
-import { InfluxHttp } from '@shanshui/ingest';
+import { InfluxHttp, loadConfig } from '@shanshui/ingest';
 import { AirStation, benchStationId } from './air-reading.ts';
 import { CpuMeter } from './proc-stats.ts';
 import type { CpuReport } from './proc-stats.ts';
@@ -15,6 +16,8 @@ export interface RawInfluxOptions {
   /** Series: as many stations as the end-to-end part registers. */
   readonly stations: number;
   readonly linesPerPost: number;
+  /** POSTs in flight. Default: the drain's default write lanes. */
+  readonly postsInFlight?: number;
   /** Stop early (and say so) past this. */
   readonly maxSeconds: number;
 }
@@ -22,6 +25,7 @@ export interface RawInfluxOptions {
 export interface RawInfluxResult {
   readonly readings: number;
   readonly posts: number;
+  readonly postsInFlight: number;
   readonly seconds: number;
   readonly readingsPerSec: number;
   readonly postMsP50: number;
@@ -69,33 +73,37 @@ export async function benchRawInflux(o: RawInfluxOptions): Promise<RawInfluxResu
       return body;
     };
 
-    progress(`raw influxd: writing ${o.readings} readings, ${o.linesPerPost} lines per POST, sequential (${influxd.url}, ${influxdVersion})`);
+    const inFlight = o.postsInFlight ?? loadConfig({}).influx.writeLanes;
+    progress(`raw influxd: writing ${o.readings} readings, ${o.linesPerPost} lines per POST, ${inFlight} in flight (${influxd.url}, ${influxdVersion})`);
     const cpu = new CpuMeter({ influxd: influxd.pid, bench: process.pid });
     const postMs: number[] = [];
     let written = 0;
     let capped = false;
-    let body = nextBody();
     const started = performance.now();
     let lastReport = started;
-    while (body !== undefined) {
-      const t = performance.now();
-      const write = influx.write(body);
-      const lines = body === '' ? 0 : body.split('\n').length;
-      const following = nextBody(); // built while influxd works
-      await write;
-      postMs.push(performance.now() - t);
-      written += lines;
-      body = following;
-      const now = performance.now();
-      if (now - lastReport > 5000) {
-        lastReport = now;
-        progress(`raw influxd: ${written} readings, ${Math.round(written / ((now - started) / 1000))}/s`);
+    const writer = async (): Promise<void> => {
+      let body = nextBody();
+      while (body !== undefined) {
+        const t = performance.now();
+        const write = influx.write(body);
+        const lines = body === '' ? 0 : body.split('\n').length;
+        const following = capped ? undefined : nextBody(); // built while influxd works
+        await write;
+        postMs.push(performance.now() - t);
+        written += lines;
+        body = following;
+        const now = performance.now();
+        if (now - lastReport > 5000) {
+          lastReport = now;
+          progress(`raw influxd: ${written} readings, ${Math.round(written / ((now - started) / 1000))}/s`);
+        }
+        if (now - started > o.maxSeconds * 1000 && (body !== undefined || made < o.readings)) {
+          capped = true;
+          break;
+        }
       }
-      if (now - started > o.maxSeconds * 1000 && body !== undefined) {
-        capped = true;
-        break;
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: inFlight }, () => writer()));
     const seconds = (performance.now() - started) / 1000;
     const cpuReport = cpu.stop();
     const rows = await influx.query('SELECT count(pm25) FROM air');
@@ -105,6 +113,7 @@ export async function benchRawInflux(o: RawInfluxOptions): Promise<RawInfluxResu
     return {
       readings: written,
       posts: postMs.length,
+      postsInFlight: inFlight,
       seconds,
       readingsPerSec: written / seconds,
       postMsP50: percentile(postMs, 50),
