@@ -1,10 +1,10 @@
 /**
  * Part 1 — the peer: how fast a fresh influxd takes the platform's points when fed directly,
- * as line protocol, 5000 lines per POST, as many POSTs in flight as the platform's drain has
- * write lanes by default (`SHANSHUI_INFLUX_WRITE_LANES`). Each writer builds its next body while
- * its POST is in flight.
+ * as line protocol, 5000 lines per POST, one POST at a time (the peer issue #16 set its goal
+ * against) or `postsInFlight` at a time (like the drain's write lanes, SHANSHUI_INFLUX_WRITE_LANES).
+ * Each writer builds its next body while its POST is in flight.
  */
-import { InfluxHttp, loadConfig } from '@shanshui/ingest';
+import { InfluxHttp } from '@shanshui/ingest';
 import { AirStation, benchStationId } from './air-reading.ts';
 import { CpuMeter } from './proc-stats.ts';
 import type { CpuReport } from './proc-stats.ts';
@@ -16,7 +16,7 @@ export interface RawInfluxOptions {
   /** Series: as many stations as the end-to-end part registers. */
   readonly stations: number;
   readonly linesPerPost: number;
-  /** POSTs in flight. Default: the drain's default write lanes. */
+  /** POSTs in flight. Default 1. */
   readonly postsInFlight?: number;
   /** Stop early (and say so) past this. */
   readonly maxSeconds: number;
@@ -73,7 +73,7 @@ export async function benchRawInflux(o: RawInfluxOptions): Promise<RawInfluxResu
       return body;
     };
 
-    const inFlight = o.postsInFlight ?? loadConfig({}).influx.writeLanes;
+    const inFlight = o.postsInFlight ?? 1;
     progress(`raw influxd: writing ${o.readings} readings, ${o.linesPerPost} lines per POST, ${inFlight} in flight (${influxd.url}, ${influxdVersion})`);
     const cpu = new CpuMeter({ influxd: influxd.pid, bench: process.pid });
     const postMs: number[] = [];

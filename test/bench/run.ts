@@ -44,6 +44,7 @@ import type { E2eOptions } from './bench-e2e.ts';
 import { benchIdleMemory } from './bench-idle-memory.ts';
 import type { IdleMemoryOptions } from './bench-idle-memory.ts';
 import { benchRawInflux } from './bench-influx-raw.ts';
+import { loadConfig } from '@shanshui/ingest';
 import type { RawInfluxOptions } from './bench-influx-raw.ts';
 import { benchWebhookLatency } from './webhook-latency.ts';
 import type { WebhookLatencyOptions } from './webhook-latency.ts';
@@ -74,6 +75,8 @@ import { benchRulesFlush } from './bench-rules-flush.ts';
 import type { BenchResults } from './report.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** The drain's default write lanes (SHANSHUI_INFLUX_WRITE_LANES): the POSTs in flight of the like-for-like raw peer. */
+const DRAIN_WRITE_LANES = loadConfig({}).influx.writeLanes;
 const PARTS = ['raw', 'e2e', 'idle', 'webhook', 'agent', 'cluster', 'throughput', 'pgops', 'map', 'aedes', 'workers'] as const;
 /** Runs of raw + e2e + aedes for the #16 figures (ratios from one run each, reported with their spread). */
 const ISSUE16_RUNS = 3;
@@ -214,10 +217,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < (quick ? 1 : ISSUE16_RUNS); i++) {
       progress(`#16 run ${i + 1}`);
       const r = i === 0 ? raw : await attempt('raw', () => benchRawInflux(p.raw));
+      // The same peer with the drain's default write lanes as POSTs in flight: like for like with the platform.
+      const rl = await attempt('raw', () => benchRawInflux({ ...p.raw, postsInFlight: DRAIN_WRITE_LANES }));
       const { cpuProfDir: _prof, ...unprofiled } = p.e2e;
       const e = i === 0 && !cpuProfDir ? e2e : await attempt('e2e', () => benchE2e(unprofiled));
       const a = await attempt('aedes', () => benchAedes(p.aedes));
-      issue16.push({ ...(r ? { raw: r } : {}), ...(e ? { e2e: e } : {}), ...(a ? { aedes: a } : {}) });
+      issue16.push({ ...(r ? { raw: r } : {}), ...(rl ? { rawLanes: rl } : {}), ...(e ? { e2e: e } : {}), ...(a ? { aedes: a } : {}) });
     }
   }
   const idle = await attempt('idle', () => benchIdleMemory(p.idle));
