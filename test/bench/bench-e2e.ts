@@ -74,6 +74,8 @@ export interface E2eVariantResult {
   readonly cpu: CpuReport;
   /** The platform's cores by thread: main, accept workers, V8 helpers (GC), libuv pool. */
   readonly platformThreads: Partial<Record<ThreadGroup, number>>;
+  /** Share of the run the platform's main thread was ready to run but waited for a core (schedstat), when known. */
+  readonly platformMainWaiting?: number;
 }
 
 export interface E2eResult {
@@ -219,6 +221,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
         influxdCpuUsPerReading: ((cpuReport.cores['influxd'] ?? 0) * cpuReport.wallSec * 1e6) / Math.max(1, readings),
         cpu: cpuReport,
         platformThreads,
+        ...(threads.mainWaiting !== undefined ? { platformMainWaiting: threads.mainWaiting } : {}),
       };
       results.push(result);
       progress(

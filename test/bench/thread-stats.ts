@@ -2,7 +2,9 @@
  * Bench support: where a process's cores go, thread by thread, from /proc/PID/task — the main
  * thread (is it saturated?), the accept worker threads, V8's helper threads (parallel and
  * concurrent GC, background compilation: `V8Worker`), libuv's thread pool (fsync and file I/O:
- * `libuv-worker`) and the rest.
+ * `libuv-worker`) and the rest. Also how long the main thread waited, runnable, for a core
+ * (/proc/PID/task/PID/schedstat, its second field): CPU time alone cannot tell a main thread that
+ * idles from one that is ready to run but finds both cores taken.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -45,19 +47,35 @@ function threadTimes(pid: number): Map<number, { group: ThreadGroup; seconds: nu
   return out;
 }
 
+/** Nanoseconds the thread `tid` of `pid` has waited on a run queue (ready to run, no core free), or undefined. */
+function runQueueWaitNs(pid: number, tid: number): number | undefined {
+  try {
+    const wait = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(wait) ? wait : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Cores by thread group of one process over a window (threads started in it count from zero; threads that ended in it are lost). */
 export class ThreadMeter {
   readonly #pid: number;
   readonly #start: Map<number, { group: ThreadGroup; seconds: number }>;
   readonly #startWall = performance.now();
+  readonly #startWaitNs: number | undefined;
+  /** After `stop`: the share of the window the main thread spent ready to run but waiting for a core (0–1), when the kernel tells. */
+  mainWaiting: number | undefined;
 
   constructor(pid: number) {
     this.#pid = pid;
     this.#start = threadTimes(pid);
+    this.#startWaitNs = runQueueWaitNs(pid, pid);
   }
 
   stop(): Partial<Record<ThreadGroup, number>> {
     const wallSec = (performance.now() - this.#startWall) / 1000;
+    const waitNs = runQueueWaitNs(this.#pid, this.#pid);
+    this.mainWaiting = waitNs !== undefined && this.#startWaitNs !== undefined ? (waitNs - this.#startWaitNs) / 1e9 / wallSec : undefined;
     const out: Partial<Record<ThreadGroup, number>> = {};
     for (const [tid, now] of threadTimes(this.#pid)) {
       const used = now.seconds - (this.#start.get(tid)?.seconds ?? 0);
