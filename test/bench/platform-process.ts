@@ -12,6 +12,7 @@ import { envNameOf, freePort } from '@shanshui/ingest';
 import type { ConfigInput } from '@shanshui/ingest';
 import { withFdLimit } from './fd-limit.ts';
 import { sleep } from './progress.ts';
+import { metricValue, metricValuesBy } from '../support/prometheus-text.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'ingest', 'src', 'main.ts');
@@ -159,26 +160,14 @@ export class PlatformProcess {
     }
   }
 
-  /** A counter or gauge from /metrics (summed over its label sets). */
+  /** A counter or gauge from /metrics (summed over its label sets; 0 when absent). */
   async metric(name: string): Promise<number> {
-    const text = await this.#metricsText();
-    let sum = 0;
-    for (const line of text.split('\n')) {
-      if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
+    return metricValue(await this.#metricsText(), name) ?? 0;
   }
 
   /** A labelled counter from /metrics, by the value of `label` (e.g. refusals by code). */
   async metricBy(name: string, label: string): Promise<Record<string, number>> {
-    const text = await this.#metricsText();
-    const out: Record<string, number> = {};
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${name}{`)) continue;
-      const value = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1];
-      if (value !== undefined) out[value] = (out[value] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return out;
+    return metricValuesBy(await this.#metricsText(), name, label);
   }
 
   async #metricsText(): Promise<string> {

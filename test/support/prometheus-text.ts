@@ -23,3 +23,16 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   }
   return total;
 }
+
+/** The samples of `name` summed by the value of one of their labels (e.g. refusals by `code`); labels without it are left out. */
+export function metricValuesBy(text: string, name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || !line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const value = parseLabels(m[2] ?? '')[label];
+    if (value !== undefined) out[value] = (out[value] ?? 0) + Number(m[3]);
+  }
+  return out;
+}
