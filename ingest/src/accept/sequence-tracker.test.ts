@@ -1,6 +1,6 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { SequenceTracker, continued, shift } from './sequence-tracker.ts';
+import { SequenceTracker, continued } from './sequence-tracker.ts';
 
 test('sequence: in-order, gap, late fill, duplicate, reset', () => {
   const t = new SequenceTracker();
@@ -31,27 +31,49 @@ test('sequence: restored stats keep counting; dirty set lists changed devices on
   assert.equal(t.takeDirty().size, 0);
 });
 
-test('shift (byte-wise) moves every bit exactly as the bit-by-bit version', () => {
-  const reference = (bits: Uint8Array, n: number): void => {
-    const total = bits.length * 8;
-    if (n >= total) return void bits.fill(0);
-    const get = (i: number): boolean => (bits[i >> 3]! & (1 << (i & 7))) !== 0;
-    for (let i = total - 1; i >= 0; i--) {
-      const v = i - n >= 0 && get(i - n);
-      if (v) bits[i >> 3]! |= 1 << (i & 7);
-      else bits[i >> 3]! &= ~(1 << (i & 7));
-    }
+test('sequence: verdicts and counts match a plain model of every number received, over random sequences', () => {
+  // The model: the set of numbers received since the last reset; 1024 back is the window.
+  const model = (): ((seq: number) => string) => {
+    let last: number | undefined;
+    let got = new Set<number>();
+    return (seq) => {
+      if (last === undefined) return (last = seq), got.add(seq), 'first';
+      if (seq > last) {
+        const verdict = seq - last === 1 ? 'next' : 'gap';
+        last = seq;
+        got.add(seq);
+        return verdict;
+      }
+      if (last - seq < 1024) return got.has(seq) ? 'duplicate' : (got.add(seq), 'late');
+      last = seq;
+      got = new Set([seq]);
+      return 'reset';
+    };
   };
-  let s = 7;
+  let s = 11;
   const r = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
-  for (let k = 0; k < 3000; k++) {
-    const a = new Uint8Array(128);
-    for (let i = 0; i < a.length; i++) a[i] = Math.floor(r() * 256);
-    const b = a.slice();
-    const n = [1, 2, 7, 8, 9, 15, 16, 17, 100, 1023, 1024, 5000][k % 12]! + (k % 5 === 0 ? Math.floor(r() * 64) : 0);
-    shift(a, n);
-    reference(b, n);
-    assert.deepEqual(a, b, `n = ${n}`);
+  for (const start of [0, 1000, 2 ** 40, Number.MAX_SAFE_INTEGER - 20_000]) {
+    const t = new SequenceTracker();
+    const m = model();
+    let seq = start;
+    const verdicts: Record<string, number> = {};
+    for (let k = 0; k < 20_000; k++) {
+      const x = r();
+      // Mostly in order; then resends, late fills, small and large gaps, and now and then a restart.
+      const next = x < 0.7 ? seq + 1 : x < 0.8 ? seq - Math.floor(r() * 40) : x < 0.9 ? seq + 2 + Math.floor(r() * 30) : x < 0.95 ? seq - Math.floor(r() * 1100) : x < 0.995 ? seq + 900 + Math.floor(r() * 300) : start + Math.floor(r() * 10);
+      const n = Math.min(Math.max(next, 0), Number.MAX_SAFE_INTEGER);
+      const expected = m(n);
+      assert.equal(t.observe('d', n), expected, `message ${k}: seq ${n}`);
+      verdicts[expected] = (verdicts[expected] ?? 0) + 1;
+      seq = Math.max(seq, n);
+      if (expected === 'reset') seq = n;
+    }
+    for (const v of ['first', 'next', 'gap', 'duplicate', 'late', 'reset']) assert.ok((verdicts[v] ?? 0) > 0, `from ${start}: the sequence had a ${v}`);
+    const st = t.stats('d')!;
+    assert.equal(st.received, 20_000);
+    assert.equal(st.duplicates, verdicts.duplicate);
+    assert.equal(st.late, verdicts.late);
+    assert.equal(st.resets, verdicts.reset);
   }
 });
 

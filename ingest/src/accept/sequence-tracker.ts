@@ -34,7 +34,7 @@ interface DeviceState {
   /** `lastAt` in here is stale: the time is kept as `lastAtMs` and turned into text only when read. */
   stats: SequenceStats;
   lastAtMs: number | undefined;
-  /** Bit i set: lastSeq - i was received. */
+  /** A ring of WINDOW bits: bit `slot(n)` set = n was received, for n in (lastSeq - WINDOW, lastSeq]. */
   seen: Uint8Array;
   /** The first sequence number this tracker saw of the device (where another node's history joins on, see `continued`). */
   firstSeq: number;
@@ -66,7 +66,7 @@ export class SequenceTracker {
   constructor(initial?: ReadonlyMap<string, SequenceStats | Omit<SequenceStats, 'rejected'>>) {
     for (const [id, stats] of initial ?? []) {
       const seen = new Uint8Array(WINDOW / 8);
-      seen[0] = 1; // only lastSeq is known to have been received
+      setBit(seen, slot(stats.lastSeq)); // only lastSeq is known to have been received
       // Stats saved before `rejected` existed have none.
       this.#devices.set(id, { stats: { rejected: 0, ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq, prior: undefined, shown: false, since: 0, stay: ++this.#stays });
     }
@@ -85,7 +85,7 @@ export class SequenceTracker {
     this.#dirty.add(deviceId);
     if (!state || state.shown) {
       const seen = new Uint8Array(WINDOW / 8);
-      seen[0] = 1;
+      setBit(seen, slot(seq));
       this.#devices.set(deviceId, {
         stats: { lastSeq: seq, received: 1, duplicates: 0, gaps: 0, missing: 0, late: 0, rejected: 0, resets: 0, lastAt: '' },
         lastAtMs: nowMs,
@@ -104,8 +104,8 @@ export class SequenceTracker {
     state.lastAtMs = nowMs;
     if (seq > s.lastSeq) {
       const jump = seq - s.lastSeq;
-      shift(state.seen, jump);
-      setBit(state.seen, 0);
+      forget(state.seen, s.lastSeq, jump);
+      setBit(state.seen, slot(seq));
       s.lastSeq = seq;
       if (jump === 1) return 'next';
       s.gaps++;
@@ -114,11 +114,11 @@ export class SequenceTracker {
     }
     const back = s.lastSeq - seq;
     if (back < WINDOW) {
-      if (getBit(state.seen, back)) {
+      if (getBit(state.seen, slot(seq))) {
         s.duplicates++;
         return 'duplicate';
       }
-      setBit(state.seen, back);
+      setBit(state.seen, slot(seq));
       s.late++;
       s.missing = Math.max(0, s.missing - 1);
       return 'late';
@@ -127,7 +127,7 @@ export class SequenceTracker {
     s.resets++;
     s.lastSeq = seq;
     state.seen.fill(0);
-    setBit(state.seen, 0);
+    setBit(state.seen, slot(seq));
     return 'reset';
   }
 
@@ -158,7 +158,7 @@ export class SequenceTracker {
   /** Holds `stats` as another node saved them: shown only (nothing to save here). */
   put(deviceId: string, stats: SequenceStats): void {
     const seen = new Uint8Array(WINDOW / 8);
-    seen[0] = 1;
+    setBit(seen, slot(stats.lastSeq));
     this.#devices.set(deviceId, { stats: { ...stats }, lastAtMs: undefined, seen, firstSeq: stats.lastSeq, prior: undefined, shown: true, since: 0, stay: 0 });
     this.#dirty.delete(deviceId);
   }
@@ -264,23 +264,24 @@ function setBit(bits: Uint8Array, i: number): void {
   bits[i >> 3]! |= 1 << (i & 7);
 }
 
-/** Shifts the window by n (towards older): bit i moves to i + n; bits shifted past the end drop. */
-export function shift(bits: Uint8Array, n: number): void {
-  const total = bits.length * 8;
-  if (n >= total) {
+/** Where sequence number n's bit is in the ring (n is a non-negative integer up to 2^53). */
+function slot(n: number): number {
+  return n % WINDOW;
+}
+
+function clearBit(bits: Uint8Array, i: number): void {
+  bits[i >> 3]! &= ~(1 << (i & 7));
+}
+
+/**
+ * The window moves forward by `jump` from `lastSeq`: the numbers it now takes in (lastSeq + 1 …
+ * lastSeq + jump) have not been received, so their slots, which held numbers that fell out of the
+ * window, are cleared. One bit per message in order (it was a shift of the whole window).
+ */
+function forget(bits: Uint8Array, lastSeq: number, jump: number): void {
+  if (jump >= WINDOW) {
     bits.fill(0);
     return;
   }
-  if (n <= 0) return;
-  const bytes = n >> 3;
-  const rest = n & 7;
-  // Whole bytes first (copyWithin handles the overlap), then the bits within bytes, from the top down.
-  if (bytes > 0) {
-    bits.copyWithin(bytes, 0, bits.length - bytes);
-    bits.fill(0, 0, bytes);
-  }
-  if (rest > 0) {
-    for (let i = bits.length - 1; i > bytes; i--) bits[i] = ((bits[i]! << rest) | (bits[i - 1]! >> (8 - rest))) & 0xff;
-    bits[bytes] = (bits[bytes]! << rest) & 0xff;
-  }
+  for (let k = 1; k <= jump; k++) clearBit(bits, slot(lastSeq + k));
 }
