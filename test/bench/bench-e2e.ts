@@ -7,7 +7,7 @@
 import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { InfluxHttp } from '@shanshui/ingest';
-import type { ConfigInput, ManagedInfluxd } from '@shanshui/ingest';
+import type { ConfigInput } from '@shanshui/ingest';
 import { LoadGeneratorProcess } from './load-generator-process.ts';
 import type { LoadGeneratorKind } from './load-generator-process.ts';
 import type { PublishResult } from './load-generator-protocol.ts';
@@ -17,6 +17,7 @@ import type { CpuReport } from './proc-stats.ts';
 import { ThreadMeter } from './thread-stats.ts';
 import type { ThreadGroup } from './thread-stats.ts';
 import { benchTempDir, startBenchInfluxd } from './bench-resources.ts';
+import { startInfluxSink } from './influx-sink.ts';
 import { progress, sleep } from './progress.ts';
 import { registerDevices } from './register-devices.ts';
 
@@ -39,6 +40,8 @@ export interface E2eOptions {
   readonly platformConfig?: ConfigInput;
   /** The devices' program: mqtt.js clients (default) or the light generator on raw sockets. */
   readonly generatorKind?: LoadGeneratorKind;
+  /** Where the readings go: a fresh influxd (default), or a sink standing in for InfluxDB on another machine (influx-sink.ts). */
+  readonly influx?: 'influxd' | 'sink';
 }
 
 export interface E2eVariantResult {
@@ -95,12 +98,13 @@ async function countVisible(influx: InfluxHttp): Promise<number> {
 export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
   const tmp = await benchTempDir('shanshui-bench-e2e-');
   const dir = tmp.dir;
-  let influxd: ManagedInfluxd | undefined;
+  let influxd: { readonly url: string; readonly pid: number; stop(): Promise<void> } | undefined;
+  const influxName = o.influx === 'sink' ? 'influx sink' : 'influxd';
   let platform: PlatformProcess | undefined;
   const generators: LoadGeneratorProcess[] = [];
   const profDir = path.join(dir, 'prof');
   try {
-    influxd = await startBenchInfluxd(path.join(dir, 'influxdb'));
+    influxd = o.influx === 'sink' ? await startInfluxSink() : await startBenchInfluxd(path.join(dir, 'influxdb'));
     platform = await PlatformProcess.start({
       dataDir: path.join(dir, 'platform'),
       influxUrl: influxd.url,
@@ -110,7 +114,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
       inspector: true,
       ...(o.platformConfig ? { config: o.platformConfig } : {}),
     });
-    progress(`e2e: platform pid ${platform.pid} (${platform.mqttUrl}), influxd pid ${influxd.pid}`);
+    progress(`e2e: platform pid ${platform.pid} (${platform.mqttUrl}), ${influxName} pid ${influxd.pid}`);
     const influx = new InfluxHttp({ url: influxd.url, database: 'shanshui' });
     const reg = await registerDevices({ httpUrl: platform.httpUrl, apiToken: platform.apiToken, prefix: 'e2e', count: o.devices, concurrency: 16 });
 
@@ -134,7 +138,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
       const planned = o.devices * v.messagesPerDevice * v.readingsPerMessage;
       progress(`e2e [${v.name}]: ${o.devices} devices × ${v.messagesPerDevice} messages × ${v.readingsPerMessage} reading(s) = ${planned} readings (cap ${v.maxSeconds} s)`);
       const platformRssBefore = rssKiB(platform.pid) ?? 0;
-      const cpu = new CpuMeter({ platform: platform.pid, influxd: influxd.pid, bench: process.pid });
+      const cpu = new CpuMeter({ platform: platform.pid, [influxName]: influxd.pid, bench: process.pid });
       generators.forEach((g, i) => cpu.add(`generator${generators.length > 1 ? i : ''}`, g.pid));
       const threads = new ThreadMeter(platform.pid);
       let publishing = true;
@@ -218,7 +222,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
         platformHeapTotalKiB,
         platformExternalKiB,
         platformCpuUsPerReading: ((cpuReport.cores['platform'] ?? 0) * cpuReport.wallSec * 1e6) / Math.max(1, readings),
-        influxdCpuUsPerReading: ((cpuReport.cores['influxd'] ?? 0) * cpuReport.wallSec * 1e6) / Math.max(1, readings),
+        influxdCpuUsPerReading: ((cpuReport.cores[influxName] ?? 0) * cpuReport.wallSec * 1e6) / Math.max(1, readings),
         cpu: cpuReport,
         platformThreads,
         ...(threads.mainWaiting !== undefined ? { platformMainWaiting: threads.mainWaiting } : {}),

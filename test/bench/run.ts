@@ -15,6 +15,7 @@
  *      peer of the platform's CPU per stored reading; raw, e2e and aedes are run three times
  *      (report-issue16.ts; its own section of docs/benchmarks.md).
  *   8. #16 accept worker threads: (2) at one reading per message with workers off, 1 and 2,
+ *      then off and 2 with InfluxDB elsewhere (a sink, influx-sink.ts: room on the cores),
  *      three rounds, every process's cores (bench-workers.ts; its own section).
  * Progress goes to stderr; the table, then one JSON line, to stdout. Benchmarks print; they
  * never assert timings.

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, test } from 'vitest';
+import assert from 'node:assert/strict';
+import { InfluxHttp } from '@shanshui/ingest';
+import { countAirLines, startInfluxSink } from './influx-sink.ts';
+import type { InfluxSink } from './influx-sink.ts';
+
+let sink: InfluxSink;
+beforeAll(async () => {
+  sink = await startInfluxSink();
+});
+afterAll(async () => {
+  await sink?.stop();
+});
+
+test('influx sink: answers the platform\'s InfluxDB client (ping, create database, write) and counts the air lines it was sent', async () => {
+  const influx = new InfluxHttp({ url: sink.url, database: 'shanshui' });
+  assert.equal(await influx.ping(), true);
+  await influx.ensureDatabase();
+  const count = async (): Promise<unknown> => (await influx.query('SELECT count(pm25) FROM air'))[0]?.values[0]?.[1];
+  assert.equal(await count(), 0);
+  await influx.write('air,station=a pm25=1 1\nair,station=b pm25=2 1\nstation_info,station=a name="a" 1');
+  await influx.write(Buffer.from('air,station=a pm25=3 2\n'));
+  assert.equal(await count(), 3, 'air lines only, from text and from bytes');
+  assert.deepEqual(await influx.query('SELECT last(*) FROM air GROUP BY station'), [], 'any other query: no series');
+  const res = await fetch(`${sink.url}/api/v2/write`, { method: 'POST', body: 'x' });
+  assert.equal(res.status, 404);
+});
+
+test('influx sink: counting lines — the measurement must be air and be followed by its tags', () => {
+  assert.equal(countAirLines(Buffer.from('')), 0);
+  assert.equal(countAirLines(Buffer.from('air,station=a pm25=1 1')), 1);
+  assert.equal(countAirLines(Buffer.from('airport,station=a x=1 1\nair_quality,s=1 x=1 1\nwater,station=air, x=1 1\n')), 0);
+  assert.equal(countAirLines(Buffer.from('air,s=a x=1 1\n\nair,s=b x=1 1\n')), 2);
+});
