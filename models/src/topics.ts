@@ -30,14 +30,25 @@ export interface ParsedTopic {
   readonly kind: string;
 }
 
-/** Parses a concrete (wildcard-free) topic of our tree; undefined when it is not one. */
+const ROOT_PREFIX = `${TOPIC_ROOT}/`;
+
+/**
+ * Parses a concrete (wildcard-free) topic of our tree; undefined when it is not one. On every
+ * publish: scanned in place (no split into an array of parts).
+ */
 export function parseTopic(topic: string): ParsedTopic | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 5 || parts[0] !== 'shanshui' || parts[1] !== 'v1') return undefined;
-  const [, , deviceId, direction, kind] = parts as [string, string, string, string, string];
+  if (!topic.startsWith(ROOT_PREFIX)) return undefined;
+  const idEnd = topic.indexOf('/', ROOT_PREFIX.length);
+  if (idEnd === -1) return undefined;
+  const dirEnd = topic.indexOf('/', idEnd + 1);
+  if (dirEnd === -1) return undefined;
+  const deviceId = topic.slice(ROOT_PREFIX.length, idEnd);
   if (!isDeviceId(deviceId)) return undefined;
-  if (direction === 'up' && (UP_KINDS as readonly string[]).includes(kind)) return { deviceId, direction, kind };
-  if (direction === 'down' && (DOWN_KINDS as readonly string[]).includes(kind)) return { deviceId, direction, kind };
+  const kind = topic.slice(dirEnd + 1);
+  const up = dirEnd - idEnd === 3 && topic.startsWith('up', idEnd + 1);
+  if (up && (UP_KINDS as readonly string[]).includes(kind)) return { deviceId, direction: 'up', kind };
+  const down = dirEnd - idEnd === 5 && topic.startsWith('down', idEnd + 1);
+  if (down && (DOWN_KINDS as readonly string[]).includes(kind)) return { deviceId, direction: 'down', kind };
   return undefined;
 }
 
