@@ -80,6 +80,11 @@ export interface BrokerHooks {
    */
   acceptPublish(stationId: string, topic: ParsedTopic, payload: Buffer, qos: number): Promise<void>;
   /**
+   * The same hand-off by callback, for devices' publishes when given: `done(null)` once durable (then
+   * PUBACK), `done(error)` to refuse. The publish path then builds no promise per message.
+   */
+  acceptPublishWith?(stationId: string, topic: ParsedTopic, payload: Buffer, qos: number, done: (error: Error | null) => void): void;
+  /**
    * Whether connected device `deviceId` may publish for another station `stationId` (its
    * gateway). Default: never — a device publishes only for itself.
    */
@@ -246,8 +251,12 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
       if (!limiter.take(client.id)) {
         return done(refuse(client.id, new BrokerError('BROKER_ERR_RATE_LIMITED', client.id)));
       }
-      hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
+      if (hooks.acceptPublishWith) {
         // Durable: the PUBACK joins the others this client is owed now (one socket write).
+        hooks.acceptPublishWith(topic.deviceId, topic, packet.payload as Buffer, packet.qos, (err) => (err ? done(err) : ackDurable(client, packet, done)));
+        return;
+      }
+      hooks.acceptPublish(topic.deviceId, topic, packet.payload as Buffer, packet.qos).then(
         () => ackDurable(client, packet, done),
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       );
