@@ -12,6 +12,8 @@ export type { FailureLockoutOptions } from './failure-lockout.ts';
 export { connectRedisLink } from './redis-link.ts';
 export type { RedisLink } from './redis-link.ts';
 export { RedisLockout, memoryLockout } from './shared-lockout.ts';
+export { MirroredLockout } from './mirrored-lockout.ts';
+export type { LockoutChannel } from './mirrored-lockout.ts';
 export type { SharedLockout } from './shared-lockout.ts';
 export { RedisRateLimit, memoryRateLimit } from './shared-rate-limit.ts';
 export type { SharedRateLimit } from './shared-rate-limit.ts';

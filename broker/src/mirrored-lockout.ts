@@ -5,7 +5,9 @@
  * that locks a key (or first failure of a key, or lifts one) tells every node through `channel`
  * (pub/sub), and each node keeps what it heard. A node also reads every lock and failure counter
  * from Redis when it starts and every `rescanMs` after, in case it missed a message (a Redis
- * reconnect): a lock is seen everywhere within milliseconds, and at worst within `rescanMs`.
+ * reconnect): a lock is seen everywhere within milliseconds, and at worst within `rescanMs`. A
+ * key known to be failing is asked of Redis on every check, so its lock holds on every node at
+ * once, before the notice arrives.
  */
 import type { Redis } from 'ioredis';
 import type { RedisLockout, SharedLockout } from './shared-lockout.ts';
@@ -66,11 +68,15 @@ export class MirroredLockout implements SharedLockout {
   }
 
   async lockedFor(key: string): Promise<number> {
+    const now = Date.now();
     const until = this.#locks.get(key);
-    if (until === undefined) return 0;
-    const left = until - Date.now();
-    if (left > 0) return left;
-    this.#locks.delete(key);
+    if (until !== undefined) {
+      if (until > now) return until - now;
+      this.#locks.delete(key);
+    }
+    // A key with failures counted lately may have been locked by another node a moment ago, its
+    // notice still on the way: ask Redis. Keys nobody failed ask nothing.
+    if ((this.#failing.get(key) ?? 0) > now) return this.#inner.lockedFor(key);
     return 0;
   }
 
