@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
 import type { RedisLink, RunningListener } from '@shanshui/broker';
-import { downTopic, stationInfoPoint } from '@shanshui/models';
+import { downTopic, stationInfoPoint, upTopic } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Station } from '@shanshui/models';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
@@ -383,6 +383,12 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       }
     };
 
+    // Durable first: if the spool refuses, nothing else happens and the device resends.
+    const storeReadings = async (deviceId: string, started: number, result: AcceptedMessage): Promise<void> => {
+      await appendAll(result.lines, result.deadLetters);
+      afterReadingsDurable(deviceId, started, result);
+    };
+
     // The durable hand-off shared by the embedded broker and the external-broker subscriber.
     // `deviceId` is the topic's station (the broker checked the publisher may speak for it):
     // sequences, dead letters and tags are per station, whoever carried the message.
@@ -391,9 +397,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       const topicName = `shanshui/v1/${deviceId}/up/${topic.kind}`;
       if (topic.kind === 'readings') {
         const result = acceptPool ? await acceptPool.accept(deviceId, topicName, payload) : acceptReadings(acceptCtx, deviceId, topicName, payload);
-        // Durable first: if the spool refuses, nothing else happens and the device resends.
-        await appendAll(result.lines, result.deadLetters);
-        afterReadingsDurable(deviceId, started, result);
+        await storeReadings(deviceId, started, result);
         return;
       }
       const station = registry.get(deviceId);
@@ -417,15 +421,13 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       const started = performance.now();
       let result: AcceptedMessage;
       try {
-        result = acceptReadings(acceptCtx, deviceId, `shanshui/v1/${deviceId}/up/readings`, payload);
+        result = acceptReadings(acceptCtx, deviceId, upTopic(deviceId, 'readings'), payload);
       } catch (err) {
         return refuse(err);
       }
       const { lines } = result;
       if (!lines || result.deadLetters.length > 0) {
-        appendAll(lines, result.deadLetters)
-          .then(() => afterReadingsDurable(deviceId, started, result))
-          .then(() => done(null), refuse);
+        storeReadings(deviceId, started, result).then(() => done(null), refuse);
         return;
       }
       spool.appendWith(lines, (err) => {

@@ -167,13 +167,12 @@ export function renderWorkersMarkdown(r: WorkersBenchResult, machineCores: numbe
   const busiest = Math.max(0, ...r.runs.map((x) => x.otherCores));
   const incomplete = r.runs.filter((x) => !x.complete || x.errors > 0);
   const o = r.options;
+  const sinkWorkers = r.modes.find((m) => m.threads > 0 && m.influx === 'sink');
+  const elsewhereRatios = sinkWorkers ? ratioOf(sinkWorkers) : [];
   const elsewhereSentence =
     elsewhere.length === 0
       ? ''
-      : (() => {
-          const ratios = ratioOf(r.modes.find((m) => m.name === workerModes('sink')[0])!);
-          return ` With InfluxDB elsewhere (the sink; the whole machine then used ${spread(elsewhere.map((x) => x.machineCores), 2)} of its ${machineCores} cores, so there was room): ${spread(elsewhere.map(core('platform')), 2)} cores, at ${spread(ratios, 2)}× the throughput of inline${Math.max(0, ...ratios) < 1 ? ' — more cores, and less done with them' : ''}.`;
-        })();
+      : ` With InfluxDB elsewhere (the sink; the whole machine then used ${spread(elsewhere.map((x) => x.machineCores), 2)} of its ${machineCores} cores, so there was room): ${spread(elsewhere.map(core('platform')), 2)} cores, at ${spread(elsewhereRatios, 2)}× the throughput of inline${Math.max(0, ...elsewhereRatios) < 1 ? ' — more cores, and less done with them' : ''}.`;
   return [
     '## #16 Every core: accept worker threads',
     '',
