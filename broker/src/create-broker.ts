@@ -12,7 +12,8 @@
  *    and the device resends later.
  * 3. SUBSCRIBE: only to `shanshui/v1/{ownId}/down/…`; other filters get SUBACK 0x80.
  * Packets over `maxPacketBytes` close the connection as soon as their header is read.
- * The patches of aedes internals this relies on live in aedes-patches.ts.
+ * The patches of aedes internals this relies on live in aedes-patches.ts; whole QoS 0/1 PUBLISHes
+ * are read off the socket's bytes by publish-parser.ts, everything else by mqtt-packet.
  */
 import { Aedes } from 'aedes';
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
@@ -28,6 +29,7 @@ import type { SharedLockout } from './shared-lockout.ts';
 import { MirroredLockout } from './mirrored-lockout.ts';
 import type { RedisLink } from './redis-link.ts';
 import { countBirthsAsHeartbeats, guardPacketSize, pubackGatherer, quietUnheardSysNotices, skipDeviceFanOut, targetTakeoverNotices } from './aedes-patches.ts';
+import { parsePublishesInPlace } from './publish-parser.ts';
 import type { ParserInternals } from './aedes-patches.ts';
 
 export const BrokerOptionsSchema = z.object({
@@ -370,6 +372,7 @@ export async function createBroker(hooks: BrokerHooks, options: BrokerOptions, l
         refuse(client.id, new BrokerError('BROKER_ERR_PACKET_TOO_LARGE', `over ${opts.maxPacketBytes} bytes`));
         stream.destroy();
       });
+      parsePublishesInPlace(client, opts.maxPacketBytes);
     },
     connectedCount: () => connected,
     notify(kind, text) {
