@@ -408,40 +408,54 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       events.emit(topic.kind === 'status' ? 'status' : 'events', { station, fields: result.fields });
     };
 
-    // The same hand-off by callback, for the embedded broker's devices: the common message — readings decoded here,
-    // no dead letter — goes from the spool's completion to its PUBACK with no promise on the way (a promise, an
-    // async frame and their closures: about 0.8 KB of garbage a message, measured). Anything else takes acceptPublish.
+    // storeReadings by callback: the common message straight to the spool; one with dead letters through storeReadings.
+    const storeReadingsWith = (deviceId: string, started: number, result: AcceptedMessage, done: (err: Error | null) => void, refuse: (err: unknown) => void): void => {
+      const { lines } = result;
+      if (!lines || result.deadLetters.length > 0) {
+        storeReadings(deviceId, started, result).then(() => done(null), refuse);
+        return;
+      }
+      try {
+        spool.appendWith(lines, (err) => {
+          if (err) {
+            countRefusal(err);
+            return done(err);
+          }
+          try {
+            afterReadingsDurable(deviceId, started, result);
+          } catch (thrown) {
+            return refuse(thrown);
+          }
+          done(null);
+        });
+      } catch (err) {
+        refuse(err);
+      }
+    };
+
+    // The same hand-off by callback, for the embedded broker's devices: the common message — readings decoded here or
+    // on an accept worker, no dead letter — goes from the spool's completion to its PUBACK with no promise on the way
+    // (a promise, an async frame and their closures: about 0.8 KB of garbage a message, measured). Anything else takes
+    // acceptPublish.
     const acceptPublishWith = (deviceId: string, topic: ParsedTopic, payload: Buffer, done: (err: Error | null) => void): void => {
       // As acceptPublish: whatever throws refuses the publish (no PUBACK; the device resends).
       const refuse = (err: unknown): void => done(err instanceof Error ? err : new Error(String(err)));
-      if (topic.kind !== 'readings' || acceptPool) {
+      if (topic.kind !== 'readings') {
         acceptPublish(deviceId, topic, payload).then(() => done(null), refuse);
         return;
       }
       const started = performance.now();
+      if (acceptPool) {
+        acceptPool.acceptWith(deviceId, upTopic(deviceId, 'readings'), payload, (err, result) => (err ? refuse(err) : storeReadingsWith(deviceId, started, result!, done, refuse)));
+        return;
+      }
       let result: AcceptedMessage;
       try {
         result = acceptReadings(acceptCtx, deviceId, upTopic(deviceId, 'readings'), payload);
       } catch (err) {
         return refuse(err);
       }
-      const { lines } = result;
-      if (!lines || result.deadLetters.length > 0) {
-        storeReadings(deviceId, started, result).then(() => done(null), refuse);
-        return;
-      }
-      spool.appendWith(lines, (err) => {
-        if (err) {
-          countRefusal(err);
-          return done(err);
-        }
-        try {
-          afterReadingsDurable(deviceId, started, result);
-        } catch (thrown) {
-          return refuse(thrown);
-        }
-        done(null);
-      });
+      storeReadingsWith(deviceId, started, result, done, refuse);
     };
 
     // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.

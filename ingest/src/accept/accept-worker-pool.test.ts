@@ -160,3 +160,22 @@ test('close answers what was handed in, then refuses', async () => {
   expect((await handed).seq).toBe(1);
   await expect(pool.accept('air-1', topicOf('air-1'), Buffer.from('{}'))).rejects.toMatchObject({ code: 'INGEST_ERR_ACCEPT_CLOSED' });
 });
+
+test('acceptWith answers each message once, in order; a caller that throws on one answer costs the others nothing', async () => {
+  const stations = fleet();
+  const pool = poolOf(contextOf(stations), 1);
+  const payload = (seq: number): Buffer => Buffer.from(JSON.stringify({ seq, ts: now + seq * 1000, values: { pm25: seq } }));
+  const answered: number[] = [];
+  await new Promise<void>((resolve) => {
+    for (let seq = 1; seq <= 5; seq++) {
+      pool.acceptWith('air-1', topicOf('air-1'), payload(seq), (err, result) => {
+        expect(err).toBeNull();
+        answered.push(result!.seq!);
+        if (seq === 2) throw new Error('a caller bug');
+        if (seq === 5) resolve();
+      });
+    }
+  });
+  expect(answered).toEqual([1, 2, 3, 4, 5]);
+  expect(pool.stats.messages).toBe(5);
+});

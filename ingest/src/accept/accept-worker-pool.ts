@@ -57,14 +57,16 @@ export interface AcceptWorkerPoolStats {
   readonly inline: number;
 }
 
+/** How a message handed in is answered: its result, or why it was not accepted (the pool closed). Called once. */
+export type AcceptDone = (err: Error | null, result?: AcceptedMessage) => void;
+
 interface Item {
   readonly deviceId: string;
   readonly topic: string;
   readonly payload: Buffer;
   readonly station: Station | undefined;
   readonly against: MetricsAgainst | undefined;
-  readonly resolve: (result: AcceptedMessage) => void;
-  readonly reject: (err: Error) => void;
+  readonly done: AcceptDone;
 }
 
 interface Batch {
@@ -148,19 +150,26 @@ export class AcceptWorkerPool {
 
   /** acceptReadings(ctx, deviceId, topic, payload) on the station's worker. Rejects only when the pool is closed. */
   accept(deviceId: string, topic: string, payload: Buffer): Promise<AcceptedMessage> {
-    if (this.#closing) return Promise.reject(new IngestError('INGEST_ERR_ACCEPT_CLOSED'));
+    return new Promise<AcceptedMessage>((resolve, reject) => this.acceptWith(deviceId, topic, payload, (err, result) => (err ? reject(err) : resolve(result!))));
+  }
+
+  /**
+   * `accept` by callback, for the publish path: no promise per message. `done` is called once, in
+   * the order a station's messages were handed in, from the batch's answer (or at once, when this
+   * station's messages are done on the main thread).
+   */
+  acceptWith(deviceId: string, topic: string, payload: Buffer, done: AcceptDone): void {
+    if (this.#closing) return done(new IngestError('INGEST_ERR_ACCEPT_CLOSED'));
     const station = this.#opts.station(deviceId);
     const against = station ? this.#opts.metricsFor(station) : undefined;
     const slot = this.#slots[slotOf(deviceId, this.#slots.length)]!;
-    return new Promise<AcceptedMessage>((resolve, reject) => {
-      const item: Item = { deviceId, topic, payload, station, against, resolve, reject };
-      if (slot.inline) {
-        this.#runInline([item]);
-        return;
-      }
-      slot.outbox.push(item);
-      this.#scheduleFlush();
-    });
+    const item: Item = { deviceId, topic, payload, station, against, done };
+    if (slot.inline) {
+      this.#runInline([item]);
+      return;
+    }
+    slot.outbox.push(item);
+    this.#scheduleFlush();
   }
 
   /** Fault tests: worker `index` exits at once, as if it had crashed, with whatever it holds. */
@@ -189,7 +198,7 @@ export class AcceptWorkerPool {
       this.#slots.map(async (slot) => {
         const worker = slot.worker;
         slot.worker = undefined;
-        for (const batch of slot.inflight.values()) for (const item of batch.items) item.reject(closed);
+        for (const batch of slot.inflight.values()) for (const item of batch.items) this.#answer(item, closed);
         slot.inflight.clear();
         if (worker) await worker.terminate();
       }),
@@ -263,7 +272,7 @@ export class AcceptWorkerPool {
     slot.inflight.delete(message.id);
     this.#messages += batch.items.length;
     const results = decodeResults(message.results);
-    for (let i = 0; i < batch.items.length; i++) batch.items[i]!.resolve(toAccepted(batch.items[i]!, results[i]!));
+    for (let i = 0; i < batch.items.length; i++) this.#answer(batch.items[i]!, null, toAccepted(batch.items[i]!, results[i]!));
     if (this.#closing && this.#idle()) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
@@ -274,7 +283,7 @@ export class AcceptWorkerPool {
     slot.inflight = new Map();
     if (this.#closing) {
       const closed = new IngestError('INGEST_ERR_ACCEPT_CLOSED');
-      for (const batch of unanswered) for (const item of batch.items) item.reject(closed);
+      for (const batch of unanswered) for (const item of batch.items) this.#answer(item, closed);
       if (this.#idle()) for (const w of this.#idleWaiters.splice(0)) w();
       return;
     }
@@ -301,6 +310,15 @@ export class AcceptWorkerPool {
     if (slot.outbox.length > 0) this.#scheduleFlush();
   }
 
+  /** One message's answer. What the caller does with it runs here, synchronously: a throw there must not cost the batch's other messages theirs. */
+  #answer(item: Item, err: Error | null, result?: AcceptedMessage): void {
+    try {
+      item.done(err, result);
+    } catch (thrown) {
+      this.#opts.logger.error({ err: thrown, deviceId: item.deviceId }, 'accept: the caller of a message threw on its answer');
+    }
+  }
+
   #runInline(items: readonly Item[]): void {
     for (const item of items) {
       const ctx = {
@@ -311,7 +329,7 @@ export class AcceptWorkerPool {
         maxAgeMs: this.#opts.maxAgeMs,
       };
       this.#inline++;
-      item.resolve(acceptReadings(ctx, item.deviceId, item.topic, item.payload));
+      this.#answer(item, null, acceptReadings(ctx, item.deviceId, item.topic, item.payload));
     }
   }
 }
