@@ -6,6 +6,7 @@
 import { expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
+import { seededRandom } from '@shanshui/models/testing';
 import type { Packet } from 'mqtt-packet';
 import { guardPacketSize } from './aedes-patches.ts';
 import type { ParserInternals } from './aedes-patches.ts';
@@ -27,18 +28,6 @@ test('parsePublishesInPlace fails loudly when the parser is not what it was chec
   expect(() => parsePublishesInPlace({}, 1024)).toThrow(/publish-parser\.ts/);
   expect(() => parsePublishesInPlace({ _parser: { parse: () => 0 } }, 1024)).toThrow(/mqtt-packet internals changed/);
 });
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A topic longer than the packet; a packet id cut off; QoS 3; a Remaining Length of five bytes; a zero-length PUBLISH. */
 const MALFORMED = [
@@ -95,7 +84,7 @@ function run(chunks: readonly Buffer[], inPlaceMaxBytes: number | undefined): Ev
 test('the same packets and errors as mqtt-packet, over random streams split at random places', () => {
   let publishesTaken = 0;
   for (let seed = 1; seed <= 400; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const stream = Buffer.concat(Array.from({ length: 1 + Math.floor(next() * 30) }, (_, n) => somePacket(next, n)));
     // Whole, cut into random pieces, or cut byte by byte.
     const chunks: Buffer[] = [];
