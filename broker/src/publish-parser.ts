@@ -15,15 +15,19 @@
  *
  * Taken here only when the parser is between packets (nothing buffered, no error) and the
  * session is not MQTT 5 (properties), and only a PUBLISH that is whole in this read, QoS 0
- * or 1, no larger than `maxBytes`, with its topic and packet id inside it. Everything else —
+ * or 1, no larger than `maxBytes`, with its topic and packet id inside it. A packet the last
+ * read cut in its body is finished by mqtt-packet with just the bytes it still needs, and the
+ * read goes on here after it. Everything else —
  * a packet cut by the read, CONNECT, SUBSCRIBE, PINGREQ, QoS 2, an oversized or malformed
  * packet — goes to mqtt-packet, so its errors and guardPacketSize (aedes-patches.ts) still
  * apply.
  *
  * Relies on mqtt-packet's Parser (pinned exactly in broker/package.json; the test fails loudly
  * when it moves): `parse(buf)`, `error` (null between packets), `_stateCounter` (0 while waiting
- * for a fixed header), `_list.length` (bytes buffered), `settings.protocolVersion`, and
- * `packet`, a fresh instance of its Packet class between packets.
+ * for a fixed header, 2 while waiting for the rest of a body), `_list` (the bytes buffered:
+ * `length`, `append`; only the body's once the header is read), `settings.protocolVersion`, and
+ * `packet`, a fresh instance of its Packet class between packets, with `length` (the
+ * Remaining Length) once its header is read.
  */
 
 /** The mqtt-packet version whose parser this was checked against (pinned in broker/package.json). */
@@ -35,9 +39,9 @@ export interface MqttPacketParser {
   emit(event: 'packet', packet: object): boolean;
   error: Error | null;
   _stateCounter: number;
-  _list: { readonly length: number };
+  _list: { readonly length: number; append(buf: Buffer): unknown };
   settings: { protocolVersion?: number };
-  packet: object;
+  packet: { length: number };
 }
 
 /** A Packet of mqtt-packet's as `_parsePublish` fills it in. */
@@ -53,10 +57,12 @@ interface PublishFields {
 }
 
 const PUBLISH = 3;
+/** mqtt-packet's state while it waits for the rest of a packet's body (its `_states`: header, length, payload, new packet). */
+const PAYLOAD_STATE = 2;
 
 function isParser(value: unknown): value is MqttPacketParser {
   const p = value as Partial<MqttPacketParser> | null | undefined;
-  return typeof p?.parse === 'function' && typeof p.emit === 'function' && p.error !== undefined && typeof p._stateCounter === 'number' && typeof p._list?.length === 'number' && typeof p.settings === 'object' && typeof p.packet === 'object';
+  return typeof p?.parse === 'function' && typeof p.emit === 'function' && p.error !== undefined && typeof p._stateCounter === 'number' && typeof p._list?.length === 'number' && typeof p._list.append === 'function' && typeof p.settings === 'object' && typeof p.packet === 'object';
 }
 
 /** Installs the in-place read on one aedes client's parser (`client._parser`). */
@@ -66,6 +72,20 @@ export function parsePublishesInPlace(client: { _parser?: unknown }, maxBytes: n
   const parse = parser.parse;
   parser.parse = function parseInPlace(this: MqttPacketParser, buf: Buffer): number {
     let at = 0;
+    // A packet the last read cut in its body: mqtt-packet finishes it with only the bytes it still needs, so the
+    // whole packets after it are read here too (else every read would go to mqtt-packet until one ended on a boundary).
+    if (this.error === null && this._stateCounter === PAYLOAD_STATE) {
+      const needed = this.packet.length - this._list.length;
+      if (needed > 0 && needed < buf.length) {
+        parse.call(this, buf.subarray(0, needed));
+        // As mqtt-packet after an error: the rest of the read stays buffered, unparsed (the next parse drops it).
+        if (this.error !== null) {
+          this._list.append(buf.subarray(needed));
+          return this._list.length;
+        }
+        at = needed;
+      }
+    }
     if (this.error === null && this._stateCounter === 0 && this._list.length === 0 && this.settings.protocolVersion !== 5) {
       const Packet = this.packet.constructor as new () => PublishFields;
       const n = buf.length;
@@ -107,6 +127,6 @@ export function parsePublishesInPlace(client: { _parser?: unknown }, maxBytes: n
       }
     }
     if (at === 0) return parse.call(this, buf);
-    return at < buf.length ? parse.call(this, buf.subarray(at)) : 0;
+    return at < buf.length ? parse.call(this, buf.subarray(at)) : this._list.length;
   };
 }
