@@ -9,11 +9,12 @@ import type { RuleState } from './rule-state.ts';
 
 export function applyDuration(state: RuleState, possible: readonly WarningLevel[], raw: WarningLevel | null, ts: number, forSec: number): WarningLevel | null {
   let fired: WarningLevel | null = null;
+  const rawRank = warningLevelRank(raw);
   for (const level of possible) {
-    if (warningLevelRank(level) <= warningLevelRank(raw)) {
+    if (warningLevelRank(level) <= rawRank) {
       const since = (state.since[level] ??= ts);
       if (ts - since >= forSec * 1000) fired = level;
-    } else {
+    } else if (state.since[level] !== undefined) {
       delete state.since[level];
     }
   }

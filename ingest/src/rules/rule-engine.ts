@@ -464,16 +464,17 @@ export class RuleEngine {
   /** Step 1 for one data_quality rule: returns the readings with its flags applied. */
   #checkQuality(out: RuleTransition[], flagged: FlaggedValue[], station: Station, rule: DataQualityRule, key: string, readings: readonly Reading[], nowMs: number): readonly Reading[] {
     let changed: Reading[] | undefined;
-    readings.forEach((reading, i) => {
+    for (let i = 0; i < readings.length; i++) {
+      const reading = readings[i]!;
       const state = this.#states.get(key) ?? emptyRuleState();
       const value = reading.values[rule.metric];
-      if (!value || reading.ts < state.lastTs) return;
+      if (!value || reading.ts < state.lastTs) continue;
       let flag: QualityFlag | null = null;
       if (reading.ts === state.lastTs) {
         flag = state.quality?.lastFlag ?? null; // a resend: flagged the same way again
       } else {
         const check = evaluateDataQuality(rule, station, reading, state);
-        if (!check) return;
+        if (!check) continue;
         this.#states.set(key, state);
         this.#dirty.add(key);
         state.lastTs = reading.ts;
@@ -482,11 +483,11 @@ export class RuleEngine {
         const fired = applyDuration(state, possibleLevels(rule), check.verdict.raw, reading.ts, rule.forSec);
         if (fired !== state.active) this.#transition(out, station, rule, state, fired, check.verdict, nowMs);
       }
-      if (flag === null || value.q === flag) return;
+      if (flag === null || value.q === flag) continue;
       changed ??= [...readings];
       changed[i] = { ...reading, values: { ...reading.values, [rule.metric]: { v: value.v, q: flag } } };
       flagged.push({ metric: rule.metric, ts: reading.ts, flag, ruleId: rule.id });
-    });
+    }
     return changed ?? readings;
   }
 

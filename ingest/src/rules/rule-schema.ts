@@ -308,7 +308,14 @@ export type Rule = ThresholdRule | RateOfChangeRule | StaleRule | Classification
 
 /** The levels a rule can raise, least severe first. */
 export function possibleLevels(rule: Rule): readonly WarningLevel[] {
-  if (rule.kind === 'threshold' || rule.kind === 'rate_of_change' || rule.kind === 'anomaly' || rule.kind === 'trend') return WARNING_LEVELS.filter((l) => rule.levels[l] !== undefined);
-  if (rule.kind === 'stale' || rule.kind === 'data_quality') return [rule.level];
-  return WARNING_LEVELS;
+  // Asked for every reading a rule sees: worked out once per rule object (a rule is replaced, never changed in place).
+  let levels = possibleLevelsOf.get(rule);
+  if (levels === undefined) {
+    if (rule.kind === 'threshold' || rule.kind === 'rate_of_change' || rule.kind === 'anomaly' || rule.kind === 'trend') levels = WARNING_LEVELS.filter((l) => rule.levels[l] !== undefined);
+    else if (rule.kind === 'stale' || rule.kind === 'data_quality') levels = [rule.level];
+    else levels = WARNING_LEVELS;
+    possibleLevelsOf.set(rule, levels);
+  }
+  return levels;
 }
+const possibleLevelsOf = new WeakMap<Rule, readonly WarningLevel[]>();
