@@ -445,13 +445,14 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         return;
       }
       const started = performance.now();
+      const topicName = upTopic(deviceId, 'readings');
       if (acceptPool) {
-        acceptPool.acceptWith(deviceId, upTopic(deviceId, 'readings'), payload, (err, result) => (err ? refuse(err) : storeReadingsWith(deviceId, started, result!, done, refuse)));
+        acceptPool.acceptWith(deviceId, topicName, payload, (err, result) => (err ? refuse(err) : storeReadingsWith(deviceId, started, result!, done, refuse)));
         return;
       }
       let result: AcceptedMessage;
       try {
-        result = acceptReadings(acceptCtx, deviceId, upTopic(deviceId, 'readings'), payload);
+        result = acceptReadings(acceptCtx, deviceId, topicName, payload);
       } catch (err) {
         return refuse(err);
       }

@@ -306,6 +306,8 @@ export type Corroborate = z.output<typeof CorroborateSchema>;
 /** A stored rule: validated, defaults filled in, with its id. */
 export type Rule = ThresholdRule | RateOfChangeRule | StaleRule | ClassificationRule | AnomalyRule | TrendRule | DataQualityRule;
 
+const possibleLevelsOf = new WeakMap<Rule, readonly WarningLevel[]>();
+
 /** The levels a rule can raise, least severe first. */
 export function possibleLevels(rule: Rule): readonly WarningLevel[] {
   // Asked for every reading a rule sees: worked out once per rule object (a rule is replaced, never changed in place).
@@ -318,4 +320,3 @@ export function possibleLevels(rule: Rule): readonly WarningLevel[] {
   }
   return levels;
 }
-const possibleLevelsOf = new WeakMap<Rule, readonly WarningLevel[]>();
