@@ -14,6 +14,7 @@ import type { AgentConfig, ParsedTopic, Station } from '@shanshui/models';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
+import { registerAcceptWorkerMetrics } from './metrics/accept-worker-metrics.ts';
 import { IngestError } from './errors.ts';
 import { openPlatformStore } from './state/open-platform-store.ts';
 import type { PlatformStore } from './state/platform-store.ts';
@@ -333,6 +334,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
     const workerCount = acceptWorkerCount(config.accept.workers);
     const acceptPool = workerCount > 0 ? new AcceptWorkerPool({ ...acceptCtx, size: workerCount, logger: logger.child({ component: 'accept-workers' }) }) : undefined;
     if (acceptPool) cleanups.push(() => acceptPool.close());
+    registerAcceptWorkerMetrics(metrics.registry, acceptPool);
 
     // A full spool refuses the publish (no PUBACK, the device keeps the reading): count it with the broker's refusals.
     // One promise, straight on the spool's completion callback (no async wrapper per message).

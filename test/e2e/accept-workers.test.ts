@@ -12,6 +12,7 @@ import { encodePayload } from '@shanshui/models';
 import { startTestPlatform, eventually } from '../support/test-platform.ts';
 import type { TestPlatform } from '../support/test-platform.ts';
 import { ReadingPublisher, pm25Of } from '../support/reading-publisher.ts';
+import { metricValue } from '../support/prometheus-text.ts';
 
 let tp: TestPlatform;
 beforeAll(async () => {
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const metric = async (name: string): Promise<number | undefined> => metricValue((await tp.api('GET', '/metrics')).body as string, name);
 
 test('with two workers, every reading of 24 stations is stored and each station reaches the rules in publish order', async () => {
   assert.equal(tp.platform.acceptWorkers?.size, 2);
@@ -56,6 +58,14 @@ test('with two workers, every reading of 24 stations is stored and each station 
     for (const s of stations) expect(s.body.delivery).toMatchObject({ received: MESSAGES, gaps: 0, late: 0, duplicates: 0 });
     // Both workers did the work (24 stations spread over two).
     expect(tp.platform.acceptWorkers!.stats.messages).toBeGreaterThanOrEqual(STATIONS * MESSAGES);
+    // /metrics says so too: messages answered by the workers, in batches (several messages a postMessage), none done inline.
+    expect(await metric('shanshui_accept_workers')).toBe(2);
+    const messages = await metric('shanshui_accept_worker_messages_total');
+    const batches = await metric('shanshui_accept_worker_batches_total');
+    expect(messages).toBeGreaterThanOrEqual(STATIONS * MESSAGES);
+    expect(batches).toBeGreaterThan(0);
+    expect(batches).toBeLessThan(messages!);
+    expect(await metric('shanshui_accept_worker_inline_total')).toBe(0);
   } finally {
     tp.platform.events.off('readingsDurable', onDurable);
   }
@@ -128,6 +138,7 @@ test('workers killed mid-load: restarted, and every acknowledged reading is in I
       await sleep(200);
     }
     await eventually(() => pool.stats.restarts >= restartsBefore + 4, 'four workers restarted', 60_000);
+    expect(await metric('shanshui_accept_worker_restarts_total')).toBe(pool.stats.restarts);
     const acked = publishers.reduce((n, p) => n + p.acked.size, 0);
     await eventually(() => publishers.reduce((n, p) => n + p.acked.size, 0) > acked + 100, 'publishing goes on after the restarts', 60_000);
   } finally {
