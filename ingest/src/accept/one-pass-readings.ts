@@ -470,6 +470,12 @@ function scan(station: Station, against: Against): number {
   return seq;
 }
 
+/** `bytes` into `out` at `w`; the end. A loop: these are a few bytes, for which TypedArray#set's setup costs more than the copy. */
+function put(bytes: Uint8Array, w: number): number {
+  for (let i = 0; i < bytes.length; i++) out[w++] = bytes[i]!;
+  return w;
+}
+
 function ensureOut(size: number): void {
   if (out.length < size) out = Buffer.allocUnsafe(Math.max(size, out.length * 2));
 }
@@ -526,21 +532,16 @@ function emit(seq: number, o: OnePassOptions): OnePassReadings | undefined {
   let w = 0;
   for (let r = 0; r < readingCount; r++) {
     if (r > 0) out[w++] = 0x0a;
-    out.set(l.prefix, w);
-    w += l.prefix.length;
+    w = put(l.prefix, w);
     out[w++] = 0x20;
     const base = r * metrics;
     for (let i = 0; i < l.plan.length; i++) {
       if (i > 0) out[w++] = 0x2c;
-      const name = l.planNames[i]!;
-      out.set(name, w);
-      w += name.length;
+      w = put(l.planNames[i]!, w);
       const entry = l.plan[i]!;
       const s = base + (entry >> 1);
       if ((entry & 1) === 1) {
-        const text = QUALITY_TEXT[slotQuality[s]!]!;
-        out.set(text, w);
-        w += text.length;
+        w = put(QUALITY_TEXT[slotQuality[s]!]!, w);
       } else if (slotStart[s]! >= 0) {
         for (let j = slotStart[s]!, end = slotEnd[s]!; j < end; j++) out[w++] = b[j]!;
       } else {
