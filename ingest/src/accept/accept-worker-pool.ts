@@ -25,7 +25,7 @@ import type { Station } from '@shanshui/models';
 import { IngestError } from '../errors.ts';
 import { acceptReadings } from './accept-readings.ts';
 import type { AcceptedMessage } from './accept-readings.ts';
-import type { AcceptBatchMessage, AcceptWorkerData, FromAcceptWorker, MetricsAgainst, StationEntry, ToAcceptWorker, WorkerAccepted } from './accept-worker-protocol.ts';
+import type { AcceptBatchMessage, AcceptWorkerData, FromAcceptWorker, MetricsAgainst, StationEntry, ToAcceptWorker } from './accept-worker-protocol.ts';
 import { decodeResults, encodeRequest } from './accept-worker-wire.ts';
 
 /** Workers that may die under one batch before the main thread does it itself. */
@@ -98,18 +98,6 @@ function slotOf(deviceId: string, size: number): number {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0) % size;
-}
-
-function toAccepted(item: Item, r: WorkerAccepted): AcceptedMessage {
-  return {
-    ...(r.station && item.station ? { station: item.station } : {}),
-    ...(r.seq !== undefined ? { seq: r.seq } : {}),
-    ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
-    readings: r.readings,
-    lines: r.lines,
-    implausible: r.implausible,
-    deadLetters: r.deadLetters.map((d) => ({ deviceId: item.deviceId, topic: item.topic, code: d.code, reason: d.reason, payload: item.payload, encoding: d.encoding })),
-  };
 }
 
 export class AcceptWorkerPool {
@@ -271,8 +259,8 @@ export class AcceptWorkerPool {
     if (!batch) return;
     slot.inflight.delete(message.id);
     this.#messages += batch.items.length;
-    const results = decodeResults(message.results);
-    for (let i = 0; i < batch.items.length; i++) this.#answer(batch.items[i]!, null, toAccepted(batch.items[i]!, results[i]!));
+    const results = decodeResults(message.results, batch.items);
+    for (let i = 0; i < batch.items.length; i++) this.#answer(batch.items[i]!, null, results[i]!);
     if (this.#closing && this.#idle()) for (const w of this.#idleWaiters.splice(0)) w();
   }
 

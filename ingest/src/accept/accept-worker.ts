@@ -8,14 +8,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Station } from '@shanshui/models';
 import { acceptReadings } from './accept-readings.ts';
 import type { AcceptContext } from './accept-readings.ts';
-import type { AcceptBatchMessage, AcceptWorkerData, FromAcceptWorker, MetricsAgainst, ToAcceptWorker, WorkerAccepted } from './accept-worker-protocol.ts';
-import { decodeRequest, encodeResults } from './accept-worker-wire.ts';
+import type { AcceptBatchMessage, AcceptWorkerData, FromAcceptWorker, MetricsAgainst, ToAcceptWorker } from './accept-worker-protocol.ts';
+import { ResultsWriter, decodeRequest } from './accept-worker-wire.ts';
+import type { ResultsWire } from './accept-worker-wire.ts';
 
 const port = parentPort;
 if (!port) throw new Error('accept-worker.ts runs as a worker thread (AcceptWorkerPool)');
 const settings = workerData as AcceptWorkerData;
 
 const stations = new Map<string, Station>();
+const writer = new ResultsWriter();
 const against = new WeakMap<Station, MetricsAgainst>();
 
 const ctx: AcceptContext = {
@@ -26,8 +28,8 @@ const ctx: AcceptContext = {
   maxAgeMs: settings.maxAgeMs,
 };
 
-function run(batch: AcceptBatchMessage): WorkerAccepted[] {
-  const results: WorkerAccepted[] = [];
+/** The batch's messages, accepted in order, their results written as they come. */
+function run(batch: AcceptBatchMessage): ResultsWire {
   let entry = 0;
   const items = decodeRequest(batch.payloads);
   for (let i = 0; i < items.length; i++) {
@@ -43,22 +45,14 @@ function run(batch: AcceptBatchMessage): WorkerAccepted[] {
     const { deviceId, payload } = items[i]!;
     // The topic is the main thread's to fill in (dead letters): it has it, and the payload.
     const r = acceptReadings(ctx, deviceId, '', payload);
-    results.push({
-      station: r.station !== undefined,
-      ...(r.seq !== undefined ? { seq: r.seq } : {}),
-      ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
-      readings: r.readings,
-      lines: r.lines,
-      implausible: r.implausible,
-      deadLetters: r.deadLetters.map((d) => ({ code: d.code, reason: d.reason, encoding: d.encoding })),
-    });
+    writer.add(r.station !== undefined, r);
   }
-  return results;
+  return writer.finish();
 }
 
 port.on('message', (message: ToAcceptWorker) => {
   if (message.type === 'crash') process.exit(1);
-  const results = encodeResults(run(message));
+  const results = run(message);
   const out: FromAcceptWorker = { type: 'result', id: message.id, results };
   port.postMessage(out, [results.numbers]);
 });
