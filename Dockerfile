@@ -36,4 +36,6 @@ VOLUME ["/data"]
 EXPOSE 1883 8883 8080 8443
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "ingest/src/main.ts"]
+# V8's helper threads (parallel GC, compiler) sized to the cores the container gets, not Node's fixed 4: on two cores,
+# four of them preempt the main thread under load (docs/benchmarks.md, #16 notes).
+CMD ["node", "--v8-pool-size=0", "ingest/src/main.ts"]

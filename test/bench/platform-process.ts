@@ -1,6 +1,6 @@
 /**
- * Bench support: the platform as its own process — `node ingest/src/main.ts` configured by
- * SHANSHUI_* variables as `npm start` runs it — so its CPU and memory are its own and the load
+ * Bench support: the platform as its own process — `node ingest/src/main.ts` with `npm start`'s
+ * node options, configured by SHANSHUI_* variables as `npm start` runs it — so its CPU and memory are its own and the load
  * generator never shares its event loop.
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import type { ConfigInput } from '@shanshui/ingest';
 import { withFdLimit } from './fd-limit.ts';
 import { sleep } from './progress.ts';
 import { metricValue, metricValuesBy } from '../support/prometheus-text.ts';
+import { startNodeArgs } from '../support/start-node-args.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'ingest', 'src', 'main.ts');
@@ -75,7 +76,8 @@ export class PlatformProcess {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SHANSHUI_')) env[k] = v;
     for (const [k, v] of Object.entries(config)) if (v !== undefined) env[envNameOf(k)] = String(v);
-    const nodeArgs = [...(o.nodeArgs ?? []), ...(o.inspector ? ['--inspect=127.0.0.1:0'] : [])];
+    // As `npm start` runs it (its node options: V8's helper pool sized to the cores), then the bench's own flags.
+    const nodeArgs = [...startNodeArgs(), ...(o.nodeArgs ?? []), ...(o.inspector ? ['--inspect=127.0.0.1:0'] : [])];
     const [cmd, args] = withFdLimit(process.execPath, [...nodeArgs, MAIN], o.fdNeed ?? 1024);
     const log = createWriteStream(o.logFile, { flags: 'a' });
     const child = spawn(cmd, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, envNameOf } from '@shanshui/ingest';
+import { nodeArgsOf, startNodeArgs } from '../support/start-node-args.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -121,4 +122,16 @@ test('credentials come from the environment: .env.example defines every ${VAR} t
   }
   const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8');
   assert.match(ignored, /^\.env$/m, '.env never enters the image');
+});
+
+test('the image and the demo start the platform with the node options of npm start: the V8 helper pool sized to the cores', () => {
+  // Node's default is four helper threads whatever the cores; on two, they preempt the main thread under load (docs/benchmarks.md).
+  const start = startNodeArgs();
+  assert.ok(start.includes('--v8-pool-size=0'), `npm start: ${start.join(' ')}`);
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  assert.ok(cmd, 'the Dockerfile has a CMD');
+  assert.deepEqual(nodeArgsOf((JSON.parse(cmd[1]!) as string[]).join(' '), 'ingest/src/main.ts'), start, 'Dockerfile CMD');
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.deepEqual(nodeArgsOf(pkg.scripts['demo'] ?? '', 'scripts/demo.ts'), start, 'npm run demo');
+  for (const [name, s] of services) if (s.command?.includes('ingest/src/main.ts')) assert.deepEqual(nodeArgsOf(s.command.join(' '), 'ingest/src/main.ts'), start, `compose ${name}`);
 });
