@@ -1,6 +1,6 @@
 /**
- * Test support: the platform as a separate process — `node ingest/src/main.ts`, configured only
- * through SHANSHUI_* variables, exactly as `npm start` runs it — so a test can kill it with
+ * Test support: the platform as a separate process — `node ingest/src/main.ts` with `npm start`'s
+ * node options, configured only through SHANSHUI_* variables, exactly as `npm start` runs it — so a test can kill it with
  * SIGKILL and start it again on the same data folder and ports.
  */
 import { spawn } from 'node:child_process';
@@ -10,6 +10,7 @@ import type { WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { envNameOf, freePort } from '@shanshui/ingest';
+import { startNodeArgs } from './start-node-args.ts';
 import type { ConfigInput } from '@shanshui/ingest';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -90,7 +91,7 @@ export class ChildPlatform {
     for (const [k, v] of Object.entries(this.#opts.config)) if (v !== undefined) env[envNameOf(k)] = String(v);
     this.starts++;
     this.#log.write(`\n--- start #${this.starts} ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...startNodeArgs(), MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     // Should the test process itself die, the platform must not outlive it.
     const killOnExit = (): void => void child.kill('SIGKILL');
