@@ -17,8 +17,9 @@ if (!port) throw new Error('accept-worker.ts runs as a worker thread (AcceptWork
 const settings = workerData as AcceptWorkerData;
 
 const stations = new Map<string, Station>();
-const writer = new ResultsWriter();
 const against = new WeakMap<Station, MetricsAgainst>();
+/** One per thread: batches are run one at a time, each written whole before it is posted. */
+const writer = new ResultsWriter();
 
 const ctx: AcceptContext = {
   station: (id) => stations.get(id),
