@@ -112,4 +112,9 @@ test('sequence gaps and duplicates are counted per device and shown in the API a
   assert.equal(metricValue(text, 'shanshui_accept_seconds_bucket', { le: '+Inf' }), count, 'every observation within +Inf');
   assert.ok(metricValue(text, 'shanshui_messages_accepted_total', { kind: 'readings' })! >= 7);
   assert.ok(metricValue(text, 'shanshui_readings_accepted_total')! >= 7);
+  // The accept worker pool as this machine's `auto` made it (none on one or two cores): its gauge and counters agree with it.
+  const pool = tp.platform.acceptWorkers;
+  assert.equal(metricValue(text, 'shanshui_accept_workers'), pool?.size ?? 0);
+  if (!pool) assert.equal(metricValue(text, 'shanshui_accept_worker_messages_total'), 0);
+  else assert.ok(metricValue(text, 'shanshui_accept_worker_messages_total')! >= 7);
 });
