@@ -58,7 +58,7 @@ export type WorkerAccepted = Omit<AcceptedMessage, 'station' | 'deadLetters'> & 
 export interface AcceptBatchResult {
   readonly type: 'result';
   readonly id: number;
-  /** accept-worker-wire.ts `encodeResults` of the batch's WorkerAccepted, in order. */
+  /** The batch's results, in order, as accept-worker-wire.ts `ResultsWriter` wrote them. */
   readonly results: ResultsWire;
 }
 

@@ -2,7 +2,15 @@
 import { expect, test } from 'vitest';
 import type { AcceptedMessage } from './accept-readings.ts';
 import type { WorkerAccepted } from './accept-worker-protocol.ts';
-import { ResultsWriter, decodeRequest, decodeResults, encodeRequest, encodeResults } from './accept-worker-wire.ts';
+import { ResultsWriter, decodeRequest, decodeResults, encodeRequest } from './accept-worker-wire.ts';
+import type { ResultsWire } from './accept-worker-wire.ts';
+
+/** What a worker posts for these results: each written in turn, then the batch. */
+function encodeResults(results: readonly WorkerAccepted[]): ResultsWire {
+  const writer = new ResultsWriter();
+  for (const r of results) writer.add(r.station, r);
+  return writer.finish();
+}
 
 test('a request carries every device id and payload, in order', () => {
   const items = [

@@ -6,11 +6,11 @@
  *
  * Main → worker (`encodeRequest`): per message, the device id and the payload, back to back in
  * one ArrayBuffer that is transferred (not copied).
- * Worker → main (`encodeResults`): numbers in one transferred Float64Array (per message: flags,
+ * Worker → main (`ResultsWriter`): numbers in one transferred Float64Array (per message: flags,
  * seq, implausible, length of its lines, its readings as ts, value count and name/value/quality
  * triples), every message's line protocol in one string, the metric names and qualities once per
- * batch in a string table, and the dead letters (rare) as plain objects. The worker writes them as
- * it goes (`ResultsWriter`); `decodeResults` builds each message's result, readings included, with
+ * batch in a string table, and the dead letters (rare) as plain objects, written as each message is
+ * accepted; `decodeResults` builds each message's result, readings included, with
  * plain object literals on the main thread — a fraction of what cloning them costs.
  */
 import type { Quality, Reading, Station } from '@shanshui/models';
@@ -93,23 +93,21 @@ export class ResultsWriter {
   #lastIndex: number[] = [];
 
   add(station: boolean, r: ResultFields): void {
-    this.#room(5);
     let at = this.#at;
+    this.#room(at, 5);
     this.#nums[at++] = (station ? HAS_STATION : 0) | (r.seq !== undefined ? HAS_SEQ : 0) | (r.rejected !== undefined ? HAS_REJECTED : 0) | (r.rejected ? REJECTED : 0);
     this.#nums[at++] = r.seq ?? 0;
     this.#nums[at++] = r.implausible;
     this.#nums[at++] = r.lines.length;
     this.#nums[at++] = r.readings.length;
     for (const reading of r.readings) {
-      this.#at = at;
-      this.#room(2);
+      this.#room(at, 2);
       const countAt = at + 1;
       this.#nums[at] = reading.ts;
       at += 2;
       let n = 0;
       for (const k in reading.values) {
-        this.#at = at;
-        this.#room(3);
+        this.#room(at, 3);
         const value = reading.values[k]!;
         // Readings mostly repeat their metrics in the same order and the quality "ok": the string at this place last
         // time, compared by identity, saves the table's lookup.
@@ -142,10 +140,11 @@ export class ResultsWriter {
     return wire;
   }
 
-  #room(n: number): void {
-    if (this.#at + n <= this.#nums.length) return;
-    const bigger = new Float64Array(Math.max(this.#nums.length * 2, this.#at + n));
-    bigger.set(this.#nums.subarray(0, this.#at));
+  /** Room for `n` more numbers after the first `at`. */
+  #room(at: number, n: number): void {
+    if (at + n <= this.#nums.length) return;
+    const bigger = new Float64Array(Math.max(this.#nums.length * 2, at + n));
+    bigger.set(this.#nums.subarray(0, at));
     this.#nums = bigger;
   }
 
@@ -163,13 +162,6 @@ export class ResultsWriter {
   }
 }
 
-/** A batch's results in the form `decodeResults` reads (worker side). */
-export function encodeResults(results: readonly WorkerAccepted[]): ResultsWire {
-  const writer = new ResultsWriter();
-  for (const r of results) writer.add(r.station, r);
-  return writer.finish();
-}
-
 /** What the main thread has of a message handed to a worker: its result names it, and its dead letters carry it. */
 export interface HandedIn {
   readonly deviceId: string;
@@ -182,7 +174,7 @@ const NO_DEAD_LETTERS: readonly DeadLetterInput[] = Object.freeze([]);
 const COMMON = HAS_STATION | HAS_SEQ | HAS_REJECTED;
 
 /**
- * The results of `encodeResults` for the messages `items` handed in, in order (main thread side):
+ * The results a `ResultsWriter` wrote for the messages `items` handed in, in order (main thread side):
  * each message's AcceptedMessage, with the main thread's station object put back and its dead
  * letters completed — the common one (station, seq, no dead letter) built in one object literal
  * of the inline path's shape.

@@ -12,21 +12,26 @@ export interface TallyOptions {
   readonly registry: Registry;
 }
 
+/** A counter without labels whose value `read` gives when /metrics is scraped (a count kept elsewhere). */
+export function scrapedCounter(o: TallyOptions, read: () => number): void {
+  new Counter({
+    name: o.name,
+    help: o.help,
+    registers: [o.registry],
+    collect() {
+      this.reset();
+      const n = read();
+      if (n > 0) this.inc(n);
+    },
+  });
+}
+
 /** A counter without labels: `inc(n)` adds to a number. */
 export class TallyCounter {
   #value = 0;
 
   constructor(o: TallyOptions) {
-    const self = this;
-    new Counter({
-      name: o.name,
-      help: o.help,
-      registers: [o.registry],
-      collect() {
-        this.reset();
-        if (self.#value > 0) this.inc(self.#value);
-      },
-    });
+    scrapedCounter(o, () => this.#value);
   }
 
   inc(n = 1): void {
