@@ -42,6 +42,11 @@ export interface E2eOptions {
   readonly generatorKind?: LoadGeneratorKind;
   /** Where the readings go: a fresh influxd (default), or a sink standing in for InfluxDB on another machine (influx-sink.ts). */
   readonly influx?: 'influxd' | 'sink';
+  /**
+   * Niceness of the load generators and the sink (default 0). 19 stands them on other machines
+   * as far as one machine can: they take only the cycles the platform leaves.
+   */
+  readonly othersNice?: number;
 }
 
 export interface E2eVariantResult {
@@ -104,7 +109,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
   const generators: LoadGeneratorProcess[] = [];
   const profDir = path.join(dir, 'prof');
   try {
-    influxd = o.influx === 'sink' ? await startInfluxSink() : await startBenchInfluxd(path.join(dir, 'influxdb'));
+    influxd = o.influx === 'sink' ? await startInfluxSink(o.othersNice) : await startBenchInfluxd(path.join(dir, 'influxdb'));
     platform = await PlatformProcess.start({
       dataDir: path.join(dir, 'platform'),
       influxUrl: influxd.url,
@@ -122,7 +127,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2eResult> {
     for (let g = 0; g < o.generators; g++) {
       const slice = reg.devices.slice(g * per, (g + 1) * per);
       if (slice.length === 0) continue;
-      const gen = await LoadGeneratorProcess.start(`gen${g}`, slice.length, o.generatorKind);
+      const gen = await LoadGeneratorProcess.start(`gen${g}`, slice.length, o.generatorKind, o.othersNice);
       generators.push(gen);
       const c = await gen.connect({ url: platform.mqttUrl, devices: slice, keepaliveSec: 60, subscribeDown: false, concurrency: 50 });
       if (c.failed > 0) throw new Error(`e2e: ${c.failed} devices did not connect: ${c.firstError}`);

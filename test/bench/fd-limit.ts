@@ -20,3 +20,11 @@ export function withFdLimit(command: string, args: readonly string[], need: numb
   const target = Math.min(need, hard);
   return ['sh', ['-c', `ulimit -S -n ${target} && exec "$0" "$@"`, command, ...args]];
 }
+
+/**
+ * [command, args] that run `command args…` at niceness `nice` (every thread of it: `nice`
+ * execs the program, so the pid stays the program's). 0 leaves it as it is.
+ */
+export function withNice(command: string, args: readonly string[], nice: number): [string, string[]] {
+  return nice === 0 ? [command, [...args]] : ['nice', ['-n', String(nice), command, ...args]];
+}

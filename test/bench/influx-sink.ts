@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { withNice } from './fd-limit.ts';
 
 const AIR = Buffer.from('air,');
 
@@ -70,9 +71,12 @@ export interface InfluxSink {
   stop(): Promise<void>;
 }
 
-/** Starts the sink as a process of its own (its CPU is measured apart from the bench's); killed if the bench exits first. */
-export async function startInfluxSink(): Promise<InfluxSink> {
-  const child = spawn(process.execPath, [import.meta.filename], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts the sink as a process of its own (its CPU is measured apart from the bench's), at
+ * niceness `nice`; killed if the bench exits first.
+ */
+export async function startInfluxSink(nice = 0): Promise<InfluxSink> {
+  const child = spawn(...withNice(process.execPath, [import.meta.filename], nice), { stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('influx sink: not started');
   const onExit = (): void => void child.kill('SIGKILL');

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { withFdLimit } from './fd-limit.ts';
+import { withFdLimit, withNice } from './fd-limit.ts';
 import type { GeneratorCommand, GeneratorEvent, PublishResult } from './load-generator-protocol.ts';
 
 /** `mqtt.js`: real mqtt.js clients; `light`: hand-encoded packets on raw sockets. */
@@ -63,9 +63,12 @@ export class LoadGeneratorProcess {
     });
   }
 
-  /** Starts the program (Node 24 from this process) with enough open files for `fdNeed` sockets. */
-  static async start(name: string, fdNeed: number, kind: LoadGeneratorKind = 'mqtt.js'): Promise<LoadGeneratorProcess> {
-    const [cmd, args] = withFdLimit(process.execPath, [PROGRAMS[kind]], fdNeed + 256);
+  /**
+   * Starts the program (Node 24 from this process) with enough open files for `fdNeed` sockets,
+   * at niceness `nice` (19: it takes only the cycles the rest leave, as devices on other machines).
+   */
+  static async start(name: string, fdNeed: number, kind: LoadGeneratorKind = 'mqtt.js', nice = 0): Promise<LoadGeneratorProcess> {
+    const [cmd, args] = withNice(...withFdLimit(process.execPath, [PROGRAMS[kind]], fdNeed + 256), nice);
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const g = new LoadGeneratorProcess(name, child);
     await g.#next('ready');

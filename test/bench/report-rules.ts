@@ -17,9 +17,10 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function spread(values: readonly number[], fmt: (n: number) => string): string {
   if (values.length === 0) return '—';
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
+  const lo = fmt(Math.min(...values));
+  const hi = fmt(Math.max(...values));
+  // Equal once printed: one figure, not "2.8–2.8".
+  return lo === hi ? lo : `${lo}–${hi}`;
 }
 
 /** Said when other work on the machine took CPU from the runs (then the paced rate falls short and latencies include waiting for a core). */
