@@ -13,7 +13,7 @@ import { quoteString } from '../store/readings-query.ts';
 export interface AgentConfigStatus {
   /** The version the platform published (what the agent is asked to run). */
   readonly desiredVersion: number;
-  /** `applied`: the agent runs the desired version; `rejected`: it refused it (see `rejected`); `pending`: no answer yet (offline, or not yet received). */
+  /** `applied`: the agent runs the desired version; `rejected`: it refused it (see `rejected`); `pending`: no answer yet (offline, or not yet received); `unknown`: nothing stored and InfluxDB not to be asked. */
   readonly state: 'applied' | 'rejected' | 'pending' | 'unknown';
   /** The last config the agent reported applying. */
   readonly applied: { readonly version: number; readonly at: string } | null;
