@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import type { Logger } from 'pino';
+import { urlForLog } from '@shanshui/models';
 import { routeDeviceDownlinksByPattern } from './device-downlink-pattern.ts';
 import { keepWillsInHash } from './redis-wills.ts';
 import { lookUpRetainedAtOnce } from './redis-retained-lookup.ts';
@@ -60,7 +61,7 @@ export async function connectRedisLink(url: string, logger: Logger): Promise<Red
   keepWillsInHash(persistence, persistenceConn);
   lookUpRetainedAtOnce(persistence, persistenceConn);
   const sessionOwners = redisSessionOwners(redis, ownersConn);
-  log.info({ url: url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster link to redis up');
+  log.info({ url: urlForLog(url) }, 'cluster link to redis up');
   let closed = false;
   return {
     redis,

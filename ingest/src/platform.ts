@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { RedisLockout, RedisRateLimit, connectRedisLink, createBroker, memoryLockout, startListener } from '@shanshui/broker';
 import type { RedisLink, RunningListener } from '@shanshui/broker';
-import { downTopic, stationInfoPoint, upTopic } from '@shanshui/models';
+import { downTopic, stationInfoPoint, upTopic, urlForLog } from '@shanshui/models';
 import type { AgentConfig, ParsedTopic, Station } from '@shanshui/models';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
@@ -820,12 +820,14 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
       });
       cleanups.push(() => apiListeners.close());
       const { httpPort, httpsPort } = apiListeners;
-      const influxPort = Number(new URL(influx.connection.url).port) || undefined;
-      for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influxPort]) if (p) ownPorts.push(p);
-      // The InfluxDB wherever it runs (compose: another container on a private network an operator may allow-list).
-      ownEndpoints.push(...(await endpointsOf(influx.connection.url)));
+      // Every InfluxDB the platform speaks to: the one it queries and each write node (SHANSHUI_INFLUX_URLS).
+      const influxUrls = [...new Set([influx.connection.url, ...(config.influx.urls ?? [])])];
+      const influxPorts = influxUrls.map((u) => Number(new URL(u).port) || undefined);
+      for (const p of [mqttPort, mqttsPort, wsPort, httpPort, httpsPort, ...influxPorts]) if (p && !ownPorts.includes(p)) ownPorts.push(p);
+      // Wherever they run (compose: other containers on a private network an operator may allow-list).
+      for (const u of influxUrls) ownEndpoints.push(...(await endpointsOf(u)));
       // cleanups run in reverse: API, listeners, broker (no new input), then drain, spool, state, influxd.
-      logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: influx.connection.url, stations: registry.size }, 'Shanshui platform started');
+      logger.info({ mqttPort, mqttsPort, wsPort, httpPort, httpsPort, influx: urlForLog(influx.connection.url), stations: registry.size }, 'Shanshui platform started');
       return { config, mqttPort, mqttsPort, wsPort, httpPort, httpsPort, apiToken, apiRoutes: routeTableOf(api), apiDocs: routeDocsOf(api), influx, registry, store, nodeId, events, acceptWorkers: acceptPool, stop };
     };
     return { config, events, store, registry, influx, warnings, api, apiToken, nodeId, listen, stop };

@@ -61,6 +61,7 @@ export { validateReadings } from './validate-readings.ts';
 export type { ValidateOptions, ValidatedReadings, RejectedReading } from './validate-readings.ts';
 export { StationInputSchema, StationUpdateSchema } from './station.ts';
 export { plainNameSchema, plainTextSchema } from './plain-text.ts';
+export { urlForLog } from './url-for-log.ts';
 export type { Station, StationInput, StationUpdate } from './station.ts';
 export { readingToPoint, stationInfoPoint } from './points.ts';
 export { Backoff, backoffDelayMs } from './backoff.ts';

@@ -5,6 +5,7 @@
 import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import { pino } from 'pino';
 import { createLogger, parseConfig, startPlatform } from '@shanshui/ingest';
 import type { Platform } from '@shanshui/ingest';
 import { startInfluxd, eventually } from '../support/test-platform.ts';
@@ -52,4 +53,32 @@ test('readings published to Mosquitto reach InfluxDB, including those queued whi
   await eventually(async () => (await platform.influx.query(`SELECT count(pm25) FROM air WHERE station='ext-air-1'`))[0]?.values[0]?.[1] === 60, '60 readings after restart', 20_000);
   const rows = await platform.influx.query(`SELECT pm25 FROM air WHERE station='ext-air-1'`);
   assert.deepEqual(rows[0]!.values.map((r) => r[1]), Array.from({ length: 60 }, (_, i) => i + 1));
+});
+
+test('the external broker URL is logged without its credentials', async () => {
+  const mosquitto = await startMosquitto();
+  cleanup.push(() => mosquitto.stop());
+  const { influxd, remove } = await startInfluxd();
+  cleanup.push(remove);
+  const data = await tempDir();
+  cleanup.push(data.remove);
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const config = parseConfig({
+    dataDir: data.dir,
+    host: '127.0.0.1',
+    httpPort: 0,
+    influxUrl: influxd.url,
+    // Mosquitto here admits anyone; the user and password are what an operator's URL carries.
+    externalBrokerUrl: mosquitto.url.replace('mqtt://', 'mqtt://ingest:ext-broker-pass-4711@'),
+    logLevel: 'info',
+    scryptCost: 1024,
+    apiToken: 'test-admin-token-0123456789',
+  });
+  const platform = await startPlatform(config, logger);
+  cleanup.push(() => platform.stop());
+  const subscribed = lines.find((l) => l.includes('subscribed to the external broker'));
+  assert.ok(subscribed, 'the subscription is logged');
+  assert.match(subscribed, /mqtt:\/\/\*\*\*@127\.0\.0\.1:\d+/, 'the broker is named, its credentials masked');
+  assert.deepEqual(lines.filter((l) => l.includes('ext-broker-pass-4711')), [], 'the password is in no log line');
 });

@@ -131,3 +131,36 @@ test('redirects are not followed: a 302 to another receiver is a failed attempt,
   assert.ok(hits >= 1);
   assert.equal(target.received.length, 0, 'the redirect target got nothing');
 });
+
+test('every InfluxDB the platform writes to is its own: a write node of SHANSHUI_INFLUX_URLS is refused as a receiver, at creation and at connect time', async () => {
+  // A second write node of the time-series cluster: an HTTP server answering the v1 API's writes; it records every request.
+  const seen: string[] = [];
+  const node = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.on('end', () => {
+      if (req.url?.startsWith('/query')) res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":[{"statement_id":0}]}');
+      else res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => node.close(() => resolve())));
+  const nodeUrl = `http://127.0.0.1:${(node.address() as AddressInfo).port}`;
+  const attack = `${nodeUrl}/query?q=DROP%20DATABASE%20shanshui&from=webhook`;
+  const data = await tempDir();
+  cleanups.push(data.remove);
+  // Stored while the node was not yet one of the platform's write targets …
+  const before = await startTestPlatform({ ...FAST, dataDir: data.dir, webhookAllowNetworks: ['127.0.0.0/8'] });
+  const stored = (await before.api('POST', '/api/v1/subscriptions', subscription(attack))).body.subscription.id as string;
+  await before.close();
+  // … and refused once it is, though 127.0.0.0/8 is allow-listed.
+  const tp = await platform({ ...FAST, dataDir: data.dir, webhookAllowNetworks: ['127.0.0.0/8'], influxUrls: [nodeUrl] });
+  const res = await tp.api('POST', '/api/v1/subscriptions', subscription(attack));
+  assert.equal(res.status, 400, JSON.stringify(res.body));
+  assert.match(res.body.error.message, /url: .*the platform's own (port|InfluxDB)/);
+  await fireAlert(tp, 'ssrf-write-node');
+  const dead = await eventually(async () => (await deliveriesOf(tp, stored)).find((d) => d.state === 'dead'), 'delivery to the write node dead');
+  assert.equal(dead.lastStatus, null, 'no HTTP exchange happened');
+  await eventually(() => seen.some((s) => s.startsWith('POST /write')), 'the node is a write target: the reading went to it');
+  assert.deepEqual(seen.filter((s) => s.includes('from=webhook')), [], 'no webhook reached the write node');
+});

@@ -8,7 +8,7 @@
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { parseTopic } from '@shanshui/models';
+import { parseTopic, urlForLog } from '@shanshui/models';
 import type { ParsedTopic } from '@shanshui/models';
 
 export interface ExternalSubscriberOptions {
@@ -60,7 +60,7 @@ export async function startExternalSubscriber(options: ExternalSubscriberOptions
   client.on('error', (err) => log.warn({ err }, 'external broker error'));
   const granted = await client.subscribeAsync(subscription, { qos: 1 });
   if (granted.some((g) => g.qos > 2)) throw new Error(`external broker refused the subscription ${subscription}`);
-  log.info({ url: options.url, subscription }, 'subscribed to the external broker');
+  log.info({ url: urlForLog(options.url), subscription }, 'subscribed to the external broker');
   return {
     connected: () => client?.connected ?? false,
     async close() {

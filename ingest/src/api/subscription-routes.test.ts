@@ -45,3 +45,14 @@ test('refusals name the field: a short secret, a URL that is not http(s), a depa
   expect(other.statusCode).toBe(403);
   expect(other.json().error.code).toBe('API_ERR_OUT_OF_SCOPE');
 });
+
+test('a token in the receiver URL (企业微信 / 钉钉 robots carry ?key= / ?access_token=) is masked in the audit trail', async () => {
+  const url = 'http://127.0.0.1:9/cgi-bin/webhook/send?key=robot-key-5150&debug=1';
+  const created = await p.call('POST', '/api/v1/subscriptions', { ...body, url });
+  expect(created.statusCode).toBe(201);
+  expect(created.json().subscription.url, 'its owner still sees the whole URL').toBe(url);
+  const audit = (await p.call('GET', '/api/v1/audit?limit=5')).body;
+  expect(audit).toContain('/cgi-bin/webhook/send');
+  expect(audit).not.toContain('robot-key-5150');
+  await p.call('DELETE', `/api/v1/subscriptions/${created.json().subscription.id as string}`);
+});

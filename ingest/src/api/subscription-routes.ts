@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { urlForLog } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import { HttpError } from './http-error.ts';
 import { SubscriptionCreateSchema, SubscriptionInputSchema, publicSubscription } from '../webhooks/subscription-schema.ts';
@@ -97,7 +98,7 @@ export const subscriptionRoutes: ApiPlugin<SubscriptionRouteOptions> = async (ap
       requireScope(req, input.filters.departments, 'a subscription');
       const sub = await w.subscriptions.create(input);
       await w.subscriptionCache.refresh();
-      w.logger.info({ subscriptionId: sub.id, url: sub.url }, 'webhook subscription created');
+      w.logger.info({ subscriptionId: sub.id, url: urlForLog(sub.url) }, 'webhook subscription created');
       addAuditNote(req, { target: sub.id });
       let queued = 0;
       if (snapshot && sub.enabled) {

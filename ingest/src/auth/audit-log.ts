@@ -3,6 +3,7 @@
  * what (method, route, target, a summary without secrets), when, from where. Append-only:
  * the store has no UPDATE or DELETE, and triggers make the database refuse them from anywhere.
  */
+import { urlForLog } from '@shanshui/models';
 
 export interface AuditEntryInput {
   /** A principal, or who acted without one (a gateway's bootstrap token: role 'none'). */
@@ -44,14 +45,16 @@ export interface AuditFilter {
 
 /** Keys whose values never reach the log (secrets, passwords, tokens), at any depth. */
 const SECRET_KEY = /secret|password|passwd|token|credential|private|^key$/i;
-/** A JSON-safe copy of `value` with secret-looking keys replaced by '[redacted]'. */
+/** A JSON-safe copy of `value` with secret-looking keys replaced by '[redacted]', and URLs' credentials and query values masked (urlForLog). */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[…]';
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]));
   }
-  return typeof value === 'string' && value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  if (typeof value !== 'string') return value;
+  const text = urlForLog(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Largest summary kept, characters of JSON; longer ones are cut and marked `truncated`. */
