@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { OutboundGuard } from './outbound-guard.ts';
 import { createGuardedDispatcher } from './guarded-dispatcher.ts';
-import type { Resolver } from './guarded-dispatcher.ts';
+import type { Resolver } from './webhook-resolver.ts';
 
 let hits = 0;
 const receiver = http.createServer((req, res) => {

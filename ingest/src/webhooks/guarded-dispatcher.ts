@@ -4,12 +4,12 @@
  * lookup (so a rebinding name is refused before a socket opens), and the connected socket's
  * peer address and port (the last word, whatever resolved it).
  */
-import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import type { OutboundGuard } from './outbound-guard.ts';
+import type { Resolver } from './webhook-resolver.ts';
 import { IngestError } from '../errors.ts';
 
 /** An outbound connection the guard refused; the delivery's error names the reason. */
@@ -19,12 +19,8 @@ function refused(reason: string): IngestError {
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** How names are resolved: the system resolver (getaddrinfo), or a stand-in in tests. */
-export type Resolver = (hostname: string, options: { all: true; family?: number }, callback: (err: NodeJS.ErrnoException | null, answers: LookupAddress[]) => void) => void;
-
-const systemResolver: Resolver = (hostname, options, callback) => dnsLookup(hostname, options, callback);
-
-export function guardedLookup(guard: OutboundGuard, resolve: Resolver = systemResolver) {
+/** Names resolve through the guard's resolver (its lookups limited: webhook-resolver.ts) unless a test gives one. */
+export function guardedLookup(guard: OutboundGuard, resolve: Resolver = guard.resolve) {
   return (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback): void => {
     const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : undefined;
     resolve(hostname, { all: true, ...(family ? { family } : {}) }, (err, answers) => {

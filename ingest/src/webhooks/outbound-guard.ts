@@ -8,8 +8,11 @@
  * subscription is created, so a name that changes its answer later (DNS rebinding) gets nowhere.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { WEBHOOK_LOOKUPS_AT_ONCE, limitResolver, systemResolver } from './webhook-resolver.ts';
+import type { Resolver } from './webhook-resolver.ts';
 
 export interface OutboundGuardOptions {
   /** Networks (CIDR or single address) allowed despite being loopback/private/link-local/unique-local. Default none. */
@@ -18,6 +21,8 @@ export interface OutboundGuardOptions {
   readonly ownPorts: () => readonly number[];
   /** Services of the platform elsewhere (its InfluxDB in another container): refused even when their network is allow-listed. Default none. */
   readonly ownEndpoints?: () => ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** How receivers' names resolve (default getaddrinfo); limited to WEBHOOK_LOOKUPS_AT_ONCE at a time either way. */
+  readonly resolve?: Resolver;
 }
 
 /** The env variable operators set; named in every refusal so the fix is one step away. */
@@ -99,8 +104,11 @@ export class OutboundGuard {
   readonly #allow = new BlockList();
   readonly #ownPorts: () => readonly number[];
   readonly #ownEndpoints: () => ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** Every webhook lookup goes through this one: the creation checks here and the deliveries' connections (guarded-dispatcher.ts). */
+  readonly resolve: Resolver;
 
   constructor(options: OutboundGuardOptions) {
+    this.resolve = limitResolver(options.resolve ?? systemResolver, WEBHOOK_LOOKUPS_AT_ONCE);
     for (const cidr of options.allowNetworks) {
       const { address, prefix, family } = parseCidr(cidr);
       this.#allow.addSubnet(address, prefix, family);
@@ -134,12 +142,7 @@ export class OutboundGuard {
     const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
     const host = u.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host)) return this.refusal(host, port);
-    let answers: Array<{ address: string }>;
-    try {
-      answers = await dnsLookup(host, { all: true });
-    } catch {
-      return undefined;
-    }
+    const answers = await new Promise<LookupAddress[]>((resolve) => this.resolve(host, { all: true }, (err, list) => resolve(err ? [] : list)));
     for (const { address } of answers) {
       const why = this.refusal(address, port);
       if (why) return `${host} resolves to ${why}`;
