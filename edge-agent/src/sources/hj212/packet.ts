@@ -69,7 +69,11 @@ export function encodeHj212Flag(flag: { version: number; ackWanted?: boolean; sp
 const CP_START = 'CP=&&';
 const INT = /^\d{1,9}$/;
 
-/** Splits the fields before CP; tolerant of a trailing or doubled `;`. */
+/**
+ * Splits the fields before CP; tolerant of a trailing or doubled `;`. Keys are uppercased, so
+ * none can name an Object.prototype member (each of those has a lowercase letter): unlike CP keys,
+ * they need no reserved-name check.
+ */
 function readFields(head: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const part of head.split(';')) {
@@ -108,7 +112,9 @@ export function parseHj212Packet(data: string): Hj212PacketResult {
     if (!INT.test(fields.FLAG)) return fail(`Flag ${JSON.stringify(fields.FLAG)} is not an integer`);
     flag = decodeHj212Flag(Number(fields.FLAG));
   }
-  const packet: Hj212Packet = { st, cn, pw: fields.PW ?? '', mn, cp: parseHj212Cp(cpText), fields };
+  const { cp, reservedKey } = readCp(cpText);
+  if (reservedKey !== undefined) return fail(`CP key ${JSON.stringify(reservedKey)} names a reserved object property`);
+  const packet: Hj212Packet = { st, cn, pw: fields.PW ?? '', mn, cp, fields };
   if (fields.QN !== undefined) packet.qn = fields.QN;
   if (flag) packet.flag = flag;
   for (const key of ['PNUM', 'PNO'] as const) {
@@ -121,9 +127,23 @@ export function parseHj212Packet(data: string): Hj212PacketResult {
   return { ok: true, packet };
 }
 
+/**
+ * Names a CP key must not use as a factor code, suffix or parameter. The CP maps are plain
+ * objects, and these names reach shared built-ins instead of an own property: `__proto__-Flag=X`
+ * would make `factors['__proto__']` Object.prototype itself and set Flag on every object in the
+ * agent (quality flags of later readings, configured device passwords), `toString-Flag=X` would
+ * write onto the shared Object.prototype.toString function, `constructor-Flag=X` onto Object.
+ * `prototype` is not inherited by plain objects; it is refused with the rest because no HJ 212
+ * code, suffix or parameter is named so and it is the other classic pollution key.
+ * The packet arrives before any PW check and the CRC is only a checksum, so any peer able to
+ * reach the port controls these keys.
+ */
+const RESERVED_CP_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
 /** §1.6: `;` between factors, `,` within a factor, `code-Suffix=value`, `DataTime=…`. */
-export function parseHj212Cp(text: string): Hj212Cp {
+function readCp(text: string): { cp: Hj212Cp; reservedKey?: string } {
   const cp: Hj212Cp = { params: {}, factors: {} };
+  let reservedKey: string | undefined;
   for (const group of text.split(';')) {
     for (const item of group.split(',')) {
       const eq = item.indexOf('=');
@@ -135,12 +155,31 @@ export function parseHj212Cp(text: string): Hj212Cp {
       if (key.toLowerCase() === 'datatime') cp.dataTime = value;
       else if (dash > 0 && dash < key.length - 1) {
         const code = key.slice(0, dash);
-        const factor = (cp.factors[code] ??= {});
-        factor[key.slice(dash + 1)] = value;
-      } else cp.params[key] = value;
+        const suffix = key.slice(dash + 1);
+        if (RESERVED_CP_NAMES.has(code) || RESERVED_CP_NAMES.has(suffix)) {
+          reservedKey ??= key;
+          continue;
+        }
+        // Own-property lookup: an inherited member must never be taken for a factor's map.
+        let factor = Object.hasOwn(cp.factors, code) ? cp.factors[code] : undefined;
+        if (factor === undefined) {
+          factor = {};
+          cp.factors[code] = factor;
+        }
+        factor[suffix] = value;
+      } else if (RESERVED_CP_NAMES.has(key)) reservedKey ??= key;
+      else cp.params[key] = value;
     }
   }
-  return cp;
+  return reservedKey === undefined ? { cp } : { cp, reservedKey };
+}
+
+/**
+ * CP content without the `&&` fences. A key naming a reserved object property (`__proto__-Flag`,
+ * `constructor`, …) is left out; `parseHj212Packet` refuses a packet carrying one.
+ */
+export function parseHj212Cp(text: string): Hj212Cp {
+  return readCp(text).cp;
 }
 
 /** Input for encoding CP: like `Hj212Cp` but every part optional. */
