@@ -55,11 +55,15 @@ export class Sl651PacketAssembler {
       transfer = { total, parts: new Map() };
       this.#transfers.set(key, transfer);
     }
-    const previous = transfer.parts.get(seq);
-    if (previous !== undefined) this.#bytes -= previous.length;
-    if (this.#bytes + body.length > this.#options.maxBytes) return this.#reject(key, `more than ${this.#options.maxBytes} bytes pending`);
+    // A repeated packet replaces the earlier copy, so the cap is checked against the total without
+    // it. The count itself changes only once the part is accepted: on refusal #drop subtracts
+    // every held part, the earlier copy included, and subtracting that copy here as well would
+    // leave the count below what is held, letting one connection grow past maxBytes.
+    const previous = transfer.parts.get(seq)?.length ?? 0;
+    const wouldHold = this.#bytes - previous + body.length;
+    if (wouldHold > this.#options.maxBytes) return this.#reject(key, `more than ${this.#options.maxBytes} bytes pending`);
     transfer.parts.set(seq, body);
-    this.#bytes += body.length;
+    this.#bytes = wouldHold;
     if (transfer.parts.size < total) return { status: 'incomplete' };
     const parts: Buffer[] = [];
     for (let i = 1; i <= total; i++) parts.push(transfer.parts.get(i) ?? Buffer.alloc(0));
