@@ -1,7 +1,9 @@
 /**
  * Status (`up/status`) and events (`up/events`) messages: a JSON or CBOR object whose scalar
  * top-level fields are kept as a point of `device_status` / `device_events` (events tagged by
- * their `type`, which is not also a field). Anything else is a dead letter with the reason. An event of type `dead_field`
+ * their `type`, which is not also a field). Anything else — also a `ts` that is not whole epoch
+ * milliseconds, or an event `type` that is not a plain identifier — is a dead letter with the
+ * reason, never a line InfluxDB would refuse together with its batch. An event of type `dead_field`
  * (a gateway reporting a protocol field it could not map, e.g. an unknown HJ 212 factor code —
  * docs/standards/hj212-codes.md) is kept as an event and also filed as a dead letter, so the
  * field with its code shows in `GET /api/v1/dead-letters`.
@@ -11,6 +13,17 @@ import type { Station } from '@shanshui/models';
 import { toLineProtocol } from '../store/influx-http.ts';
 import type { DeadLetterInput } from '../state/dead-letter-store.ts';
 import { INGEST_ERRORS } from '../errors.ts';
+
+/**
+ * An event type is a tag dashboards filter and group by: an identifier (the agent's `door_open`,
+ * `config_rejected`, `alert.firing`; Chinese letters too) needs no escaping, and never ends in
+ * the backslash line protocol cannot carry.
+ */
+const EVENT_TYPE_PATTERN = /^\p{L}[\p{L}\p{N}_.:-]{0,63}$/u;
+const EVENT_TYPE_EXPECTED = 'an event type: letters, digits, _ . : - (1–64, starting with a letter)';
+/** Epoch milliseconds as the readings envelope takes them (models TimestampSchema): InfluxDB parses a whole number only. */
+const MAX_TS_MS = 8.64e15;
+const TS_EXPECTED = 'epoch milliseconds (UTC), a whole number ≥ 0';
 
 export interface AcceptedDeviceMessage {
   readonly lines: string;
@@ -28,6 +41,15 @@ export function acceptDeviceMessage(station: Station, kind: 'status' | 'events',
   if (!decoded.ok) return dead(decoded.reason, decoded.encoding);
   const value = decoded.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return dead(`${kind} must be an object`, decoded.encoding);
+  // `ts` is the point's time: a fraction or a negative/huge number would be written as `1.5` or
+  // `-1e+300`, which InfluxDB refuses with the whole batch. Read from the message itself, so a
+  // CBOR NaN or Infinity (which never becomes a field) is refused too.
+  const rawTs: unknown = (value as Record<string, unknown>)['ts'];
+  if (typeof rawTs === 'number' && !(Number.isInteger(rawTs) && rawTs >= 0 && rawTs <= MAX_TS_MS)) return dead(`ts: expected ${TS_EXPECTED} — got ${String(rawTs)}`, decoded.encoding);
+  const rawType: unknown = (value as Record<string, unknown>)['type'];
+  if (kind === 'events' && rawType !== undefined && rawType !== '' && !(typeof rawType === 'string' && EVENT_TYPE_PATTERN.test(rawType))) {
+    return dead(`type: expected ${EVENT_TYPE_EXPECTED} — got ${(JSON.stringify(rawType) ?? String(rawType)).slice(0, 100)}`, decoded.encoding);
+  }
   const fields: Record<string, number | string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(k)) continue;

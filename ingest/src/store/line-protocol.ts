@@ -28,12 +28,27 @@ function escapeWith(value: string, characters: string, replacements: readonly st
   return from === 0 ? value : out + value.substring(from);
 }
 
+/**
+ * Line protocol has no escape for a backslash at the end of a name or tag value: Point writes
+ * `door\` as is, the backslash escapes the separator after it and InfluxDB answers 400 ("invalid
+ * tag format", even for `x\\`) — refusing the whole write, other stations' points too. Anywhere
+ * else a backslash is stored as sent. Callers check what devices send first (a dead letter naming
+ * the field); this throw keeps anything that slips past out of a batch, as Point does for NaN.
+ */
+function refuseTrailingBackslash(value: string): void {
+  if (value.charCodeAt(value.length - 1) === 0x5c) {
+    throw new Error(`line protocol cannot carry a name or tag value ending in a backslash: ${JSON.stringify(value.slice(-200))}`);
+  }
+}
+
 export function escapeMeasurement(value: string): string {
+  refuseTrailingBackslash(value);
   return MEASUREMENT_SPECIAL.test(value) ? escapeWith(value, ', \n\r\t', ['\\,', '\\ ', '\\n', '\\r', '\\t']) : value;
 }
 
 /** Tag keys, tag values and field keys. */
 export function escapeTag(value: string): string {
+  refuseTrailingBackslash(value);
   return TAG_SPECIAL.test(value) ? escapeWith(value, ', =\n\r\t', ['\\,', '\\ ', '\\=', '\\n', '\\r', '\\t']) : value;
 }
 
