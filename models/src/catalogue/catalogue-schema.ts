@@ -9,10 +9,18 @@ export const METRIC_ID_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 /** Field suffixes a metric's HJ 212 statistics are stored under (see hj212-fields.ts). */
 export const RESERVED_METRIC_SUFFIXES = ['_min', '_max', '_cou', '_zs', '_zs_min', '_zs_max'] as const;
 
+/**
+ * A metric id is an InfluxDB field name beside each metric's `q_{metric}` quality string field:
+ * a metric `q_pm25` would be a float in one point and pm25's quality string in another — a field
+ * type conflict that makes InfluxDB refuse the whole write. `time` is InfluxDB's own column
+ * (a field of that name is refused).
+ */
 const MetricId = z
   .string()
   .regex(METRIC_ID_PATTERN, 'lowercase letters, digits and _ (1–48), starting with a letter')
-  .refine((id) => !RESERVED_METRIC_SUFFIXES.some((s) => id.endsWith(s)), 'must not end in a statistics suffix (_min, _max, _cou, _zs)');
+  .refine((id) => !RESERVED_METRIC_SUFFIXES.some((s) => id.endsWith(s)), 'must not end in a statistics suffix (_min, _max, _cou, _zs)')
+  .refine((id) => !id.startsWith('q_'), 'must not start with q_: the quality field of metric <name> is stored as q_<name>')
+  .refine((id) => id !== 'time', "must not be time: InfluxDB's own time column");
 
 export const MetricDefSchema = z
   .strictObject({
