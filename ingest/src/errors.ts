@@ -18,6 +18,7 @@ export const INGEST_ERRORS = {
   INGEST_ERR_INFLUXD_FAILED: 'the managed influxd did not start',
   INGEST_ERR_INFLUXD_AUTH: 'the managed influxd users could not be set up',
   INGEST_ERR_OUTBOUND_REFUSED: 'outbound connection refused',
+  INGEST_ERR_ACCEPT_FAILED: 'the platform failed on this message (a defect of ours); its payload is kept here, to replay once that is fixed',
 } as const;
 
 export type IngestErrorCode = keyof typeof INGEST_ERRORS;

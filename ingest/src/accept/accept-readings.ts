@@ -43,7 +43,28 @@ export interface AcceptedMessage {
   readonly deadLetters: readonly DeadLetterInput[];
 }
 
+/**
+ * A readings message's verdict. Never throws: a throw here is a defect of ours, and refusing the
+ * publish for it would have the device resend the same message for ever (and, on an accept worker,
+ * kill the thread until the pool redid it on the main thread). So the message becomes a dead letter
+ * that names the error and keeps the payload, and the device gets its PUBACK.
+ */
 export function acceptReadings(ctx: AcceptContext, deviceId: string, topic: string, payload: Buffer): AcceptedMessage {
+  try {
+    return acceptReadingsOnce(ctx, deviceId, topic, payload);
+  } catch (err) {
+    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return {
+      rejected: true,
+      readings: [],
+      lines: '',
+      implausible: 0,
+      deadLetters: [{ deviceId, topic, code: 'INGEST_ERR_ACCEPT_FAILED', reason: `${INGEST_ERRORS.INGEST_ERR_ACCEPT_FAILED}: ${detail}`, payload, encoding: 'unknown' }],
+    };
+  }
+}
+
+function acceptReadingsOnce(ctx: AcceptContext, deviceId: string, topic: string, payload: Buffer): AcceptedMessage {
   const station = ctx.station(deviceId);
   if (station) {
     const against = ctx.metricsFor ? ctx.metricsFor(station) : station.domain;

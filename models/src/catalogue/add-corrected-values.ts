@@ -19,8 +19,10 @@ export function addCorrectedValues(reading: Reading, metrics: Readonly<Record<st
     const spec = Object.hasOwn(metrics, field) ? metrics[field] : undefined;
     if (spec?.corrected !== true || Object.hasOwn(reading.values, `${field}_zs`)) continue;
     values ??= { ...reading.values };
-    const v = correctedConcentration(value.v, o2.v, o2Reference);
-    values[`${field}_zs`] = { v: Math.round(v * 10 ** (spec.precision + 1)) / 10 ** (spec.precision + 1), q: value.q };
+    const scale = 10 ** (spec.precision + 1);
+    const v = Math.round(correctedConcentration(value.v, o2.v, o2Reference) * scale) / scale;
+    // A measured value near Number.MAX_VALUE (implausible, but kept) has no finite 折算 value: none is made.
+    if (Number.isFinite(v)) values[`${field}_zs`] = { v, q: value.q };
   }
   return values ? { ts: reading.ts, values } : reading;
 }
