@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { ReadingsMessageSchema, normaliseReadingsMessage, readingsJsonSchema } from './envelope.ts';
 import { decodePayload, encodePayload } from './payload-codec.ts';
 import { validateReadings } from './validate-readings.ts';
+import { parseReadingsMessage } from './parse-readings-message.ts';
+import { formatEnvelopeIssues } from './envelope-issues.ts';
 
 const now = Date.parse('2026-11-22T08:00:00Z');
 const opts = { nowMs: now, maxFutureSkewMs: 300_000, maxAgeMs: 365 * 86_400_000 };
@@ -89,4 +91,15 @@ test('unknown metric and far-future timestamp reject the reading; out-of-range v
 test('the published JSON Schema describes seq, ts and values', () => {
   const schema = JSON.stringify(readingsJsonSchema());
   for (const word of ['seq', 'readings', 'values', 'ts']) assert.ok(schema.includes(`"${word}"`), word);
+});
+
+test('a metric named __proto__ refuses the envelope, naming it — not silently dropped with the rest stored', () => {
+  for (const text of [
+    '{"seq": 1, "ts": 1795000000000, "values": {"__proto__": 5, "pm25": 1}}',
+    '{"seq": 1, "readings": [{"ts": 1795000000000, "values": {"pm25": 1}}, {"ts": 1795000001000, "values": {"pm25": 2, "__proto__": {"v": 1}}}]}',
+  ]) {
+    const parsed = parseReadingsMessage(JSON.parse(text));
+    assert.equal(parsed.success, false, text);
+    if (!parsed.success) assert.match(formatEnvelopeIssues(parsed.error, JSON.parse(text)), /values\.__proto__: not a metric name/, text);
+  }
 });

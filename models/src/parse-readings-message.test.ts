@@ -10,9 +10,14 @@ import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, ReadingsMessageSchema
 import { parseReadingsMessage } from './parse-readings-message.ts';
 import { seededRandom as rng } from './seeded-random.ts';
 
+/** The reference: the schema, and the one rule it cannot say (its records pass over a `__proto__` key): no metric of that name. */
 function viaSchema(value: unknown): { success: boolean; message?: unknown; issues?: unknown } {
   const parsed = ReadingsMessageSchema.safeParse(value);
-  return parsed.success ? { success: true, message: normaliseReadingsMessage(parsed.data) } : { success: false, issues: parsed.error.issues };
+  if (!parsed.success) return { success: false, issues: parsed.error.issues };
+  const readings: unknown[] = Array.isArray((value as { readings?: unknown }).readings) ? (value as { readings: unknown[] }).readings : [value];
+  const at = readings.findIndex((r) => Object.hasOwn((r as { values: object }).values, '__proto__'));
+  if (at >= 0) return { success: false, issues: [{ code: 'custom', path: [...(readings[0] === value ? [] : ['readings', at]), 'values', '__proto__'], message: 'not a metric name', input: undefined }] };
+  return { success: true, message: normaliseReadingsMessage(parsed.data) };
 }
 
 function check(value: unknown, label = ''): void {

@@ -6,7 +6,7 @@
  * would; anything else, valid or not, goes through zod, so every refusal and its message are
  * zod's. parse-readings-message.test.ts checks both paths against each other.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, ReadingsMessageSchema, normaliseReadingsMessage } from './envelope.ts';
 import type { Reading, ReadingsMessage } from './envelope.ts';
 import { HJ212_FLAG_QUALITY, QUALITIES } from './quality.ts';
@@ -93,5 +93,24 @@ export function parseReadingsMessage(value: unknown): ParsedReadingsMessage {
   const fast = fastParse(value);
   if (fast) return { success: true, message: fast };
   const parsed = ReadingsMessageSchema.safeParse(value);
-  return parsed.success ? { success: true, message: normaliseReadingsMessage(parsed.data) } : { success: false, error: parsed.error };
+  if (!parsed.success) return { success: false, error: parsed.error };
+  const proto = protoMetricPath(value);
+  if (proto) return { success: false, error: new z.ZodError([{ code: 'custom', path: proto, message: 'not a metric name', input: undefined }]) };
+  return { success: true, message: normaliseReadingsMessage(parsed.data) };
+}
+
+/**
+ * Where the input has a metric named `__proto__`, or undefined. zod's records pass over that key
+ * (it would set the prototype of the object they build), so the reading was stored without it and
+ * nothing said so; a metric no station has is the device's error to hear about, as any other.
+ */
+function protoMetricPath(value: unknown): Array<string | number> | undefined {
+  const hasProto = (r: unknown): boolean => isPlainObject(r) && isPlainObject(r['values']) && Object.hasOwn(r['values'], '__proto__');
+  if (!isPlainObject(value)) return undefined;
+  const list = value['readings'];
+  if (Array.isArray(list)) {
+    const i = list.findIndex(hasProto);
+    return i === -1 ? undefined : ['readings', i, 'values', '__proto__'];
+  }
+  return hasProto(value) ? ['values', '__proto__'] : undefined;
 }
