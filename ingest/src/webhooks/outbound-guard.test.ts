@@ -17,7 +17,7 @@ test('refused address ranges, each named in the reason', () => {
     ['192.168.0.1', 'private'],
     ['::ffff:192.168.0.1', 'private'],
     ['100.64.1.1', 'shared'],
-    ['169.254.169.254', 'link-local'],
+    ['169.254.1.1', 'link-local'],
     ['fe80::1', 'link-local'],
     ['fd00::1', 'unique-local'],
     ['fc00::1', 'unique-local'],
@@ -72,4 +72,33 @@ test("the platform's InfluxDB on another host (compose: its own container) is re
   expect(g.refusal('::ffff:172.18.0.2', 8086)).toMatch(/own InfluxDB/);
   expect(g.refusal('172.18.0.2', 8080)).toBeUndefined();
   expect(g.refusal('172.18.0.3', 8086)).toBeUndefined();
+});
+
+test('IPv6 forms that carry an IPv4 address are judged by it: NAT64 (64:ff9b::/96), 6to4 (2002::/16), IPv4-mapped in hex; Teredo and the other transition ranges are refused', () => {
+  const g = guard();
+  const cases: Array<[string, string]> = [
+    ['64:ff9b::a00:5', 'private'], // 10.0.0.5 through a NAT64 gateway
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::169.254.10.1', 'link-local'],
+    ['2002:c0a8:0101::1', 'private'], // 6to4 of 192.168.1.1
+    ['2002:7f00:1::', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['64:ff9b:1::a00:5', 'NAT64 local-use'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
+    ['::a00:5', 'IPv4-compatible'],
+    ['192.0.0.170', 'IETF protocol assignments'],
+    ['198.18.0.1', 'benchmarking'],
+  ];
+  for (const [address, label] of cases) expect(g.addressRefusal(address), address).toMatch(new RegExp(`is a ${label}`));
+  // Through NAT64 and 6to4 a public IPv4 address is still public.
+  for (const a of ['64:ff9b::808:808', '2002:808:808::1', '2001:db8::1']) expect(g.addressRefusal(a), a).toBeUndefined();
+});
+
+test('cloud metadata services are refused even when their network is allow-listed', () => {
+  const g = guard(['169.254.0.0/16', '100.64.0.0/10', 'fd00::/8']);
+  for (const a of ['169.254.169.254', '100.100.100.200', 'fd00:ec2::254', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe']) {
+    expect(g.addressRefusal(a), a).toMatch(/cloud metadata service/);
+  }
+  expect(g.addressRefusal('169.254.10.1'), 'the rest of the allow-listed network stays allowed').toBeUndefined();
+  expect(g.addressRefusal('100.100.100.199')).toBeUndefined();
 });

@@ -38,8 +38,14 @@ const RANGES: ReadonlyArray<readonly [label: string, cidr: string]> = [
   ['private', '192.168.0.0/16'],
   ['multicast', '224.0.0.0/4'],
   ['reserved', '240.0.0.0/4'],
+  ['IETF protocol assignments', '192.0.0.0/24'],
+  ['benchmarking', '198.18.0.0/15'],
   ['unspecified', '::/128'],
   ['loopback', '::1/128'],
+  // Transition forms whose IPv4 address cannot be read off reliably (normalise reads NAT64 /96 and 6to4).
+  ['IPv4-compatible (deprecated)', '::/96'],
+  ['NAT64 local-use', '64:ff9b:1::/48'],
+  ['Teredo', '2001::/32'],
   ['unique-local', 'fc00::/7'],
   ['link-local', 'fe80::/10'],
   ['site-local', 'fec0::/10'],
@@ -66,14 +72,53 @@ export function isNetwork(s: string): boolean {
   }
 }
 
-/** `::ffff:127.0.0.1` is 127.0.0.1; brackets of a URL host are dropped. */
+/** The eight 16-bit words of an IPv6 address (`::` expanded, a dotted IPv4 tail read), or undefined. */
+function ipv6Words(a: string): number[] | undefined {
+  if (isIP(a) !== 6) return undefined;
+  let text = a;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [b0, b1, b2, b3] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (s: string): number[] => (s === '' ? [] : s.split(':').map((w) => parseInt(w, 16)));
+  const h = part(head);
+  const t = tail === undefined ? [] : part(tail);
+  return [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
+}
+
+const ipv4Of = (hi: number, lo: number): string => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+
+/**
+ * The address a connection really reaches, as far as its text says: brackets of a URL host
+ * dropped, and an IPv6 form that carries an IPv4 address read as that address — IPv4-mapped
+ * (`::ffff:127.0.0.1`, `::ffff:7f00:1`), NAT64 (`64:ff9b::a00:5` is 10.0.0.5 through the
+ * gateway) and 6to4 (`2002:c0a8:0101::` is 192.168.1.1).
+ */
 function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
-  let a = address.replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  if (mapped) a = mapped[1]!;
+  const a = address.replace(/^\[|\]$/g, '');
   const v = isIP(a);
   if (v === 0) return undefined;
-  return { address: a, family: v === 4 ? 'ipv4' : 'ipv6' };
+  if (v === 4) return { address: a, family: 'ipv4' };
+  const w = ipv6Words(a)!;
+  const zero = (from: number, to: number): boolean => w.slice(from, to).every((x) => x === 0);
+  if (zero(0, 5) && w[5] === 0xffff) return { address: ipv4Of(w[6]!, w[7]!), family: 'ipv4' };
+  if (w[0] === 0x64 && w[1] === 0xff9b && zero(2, 6)) return { address: ipv4Of(w[6]!, w[7]!), family: 'ipv4' };
+  if (w[0] === 0x2002) return { address: ipv4Of(w[1]!, w[2]!), family: 'ipv4' };
+  return { address: a, family: 'ipv6' };
+}
+
+/**
+ * Cloud metadata services (AWS/OpenStack, AWS over IPv6, Alibaba Cloud): credentials of the
+ * machine the platform runs on. Refused even when an operator allow-lists their network — 政务外网
+ * deployments may well allow 100.64.0.0/10 or 169.254.0.0/16 for a centre's receiver.
+ */
+const METADATA_SERVICES: ReadonlySet<string> = new Set(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200'].map((s) => addressKey(normalise(s)!)));
+
+/** One spelling per address (IPv6 as its eight words): for comparing addresses written differently. */
+function addressKey(a: { address: string; family: 'ipv4' | 'ipv6' }): string {
+  return a.family === 'ipv4' ? a.address : ipv6Words(a.address)!.join(':');
 }
 
 /** RANGES as one BlockList per label, built once. */
@@ -121,6 +166,9 @@ export class OutboundGuard {
   addressRefusal(address: string): string | undefined {
     const a = normalise(address);
     if (!a) return `${address} is not an IP address`;
+    if (METADATA_SERVICES.has(addressKey(a))) {
+      return `${address} is a cloud metadata service; webhooks never go there`;
+    }
     const range = blockedRangeOf(a.address);
     if (!range || this.#allow.check(a.address, a.family)) return undefined;
     return `${address} is a ${range} address; outbound webhooks do not go there unless ${ALLOW_SETTING} lists its network`;
