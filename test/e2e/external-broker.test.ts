@@ -17,13 +17,19 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
 });
 
-test('readings published to Mosquitto reach InfluxDB, including those queued while ingest was down', async () => {
+/** A Mosquitto, an influxd and a data folder, stopped and removed after the file's tests. */
+async function brokerStoreAndFolder(): Promise<{ mosquitto: Awaited<ReturnType<typeof startMosquitto>>; influxd: Awaited<ReturnType<typeof startInfluxd>>['influxd']; data: Awaited<ReturnType<typeof tempDir>> }> {
   const mosquitto = await startMosquitto();
   cleanup.push(() => mosquitto.stop());
   const { influxd, remove } = await startInfluxd();
   cleanup.push(remove);
   const data = await tempDir();
   cleanup.push(data.remove);
+  return { mosquitto, influxd, data };
+}
+
+test('readings published to Mosquitto reach InfluxDB, including those queued while ingest was down', async () => {
+  const { mosquitto, influxd, data } = await brokerStoreAndFolder();
   const config = parseConfig({
     dataDir: data.dir,
     host: '127.0.0.1',
@@ -56,12 +62,7 @@ test('readings published to Mosquitto reach InfluxDB, including those queued whi
 });
 
 test('the external broker URL is logged without its credentials', async () => {
-  const mosquitto = await startMosquitto();
-  cleanup.push(() => mosquitto.stop());
-  const { influxd, remove } = await startInfluxd();
-  cleanup.push(remove);
-  const data = await tempDir();
-  cleanup.push(data.remove);
+  const { mosquitto, influxd, data } = await brokerStoreAndFolder();
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
   const config = parseConfig({

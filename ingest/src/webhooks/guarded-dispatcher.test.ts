@@ -4,22 +4,15 @@
  * mixed answer, an IP literal, and the platform's own port even when its network is allowed.
  */
 import { test, expect, afterAll } from 'vitest';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { OutboundGuard } from './outbound-guard.ts';
 import { createGuardedDispatcher } from './guarded-dispatcher.ts';
 import type { Resolver } from './webhook-resolver.ts';
+import { startCountingReceiver } from './testing/counting-receiver.ts';
 
-let hits = 0;
-const receiver = http.createServer((req, res) => {
-  hits++;
-  req.resume();
-  res.end('ok');
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const port = (receiver.address() as AddressInfo).port;
-afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+const receiver = await startCountingReceiver();
+const port = receiver.port;
+afterAll(() => receiver.close());
 
 /** A resolver whose answers are scripted per call, as a rebinding DNS server answers. */
 function scripted(...answers: string[][]): Resolver {
@@ -49,36 +42,36 @@ const guard = (allowNetworks: string[] = [], ownPorts: number[] = []): OutboundG
 test('DNS rebinding: public when the subscription was checked, loopback at connect time — refused, the receiver sees nothing', async () => {
   const g = guard();
   const resolve = scripted(['127.0.0.1']); // what the name answers now; the creation check saw a public address
-  hits = 0;
+  receiver.hits = 0;
   const r = await post(`http://rebind.example:${port}/hook`, g, resolve);
   expect(r.error).toMatch(/INGEST_ERR_OUTBOUND_REFUSED .*rebind\.example resolves to 127\.0\.0\.1 is a loopback address/);
-  expect(hits).toBe(0);
+  expect(receiver.hits).toBe(0);
 });
 
 test('a mixed answer (one public, one private) is refused', async () => {
-  hits = 0;
+  receiver.hits = 0;
   const r = await post(`http://mixed.example:${port}/hook`, guard(), scripted(['203.0.113.7', '127.0.0.1']));
   expect(r.error).toMatch(/loopback/);
-  expect(hits).toBe(0);
+  expect(receiver.hits).toBe(0);
 });
 
 test('an IP literal is checked before connecting (no lookup happens for it)', async () => {
-  hits = 0;
+  receiver.hits = 0;
   const r = await post(`http://127.0.0.1:${port}/hook`, guard());
   expect(r.error).toMatch(/INGEST_ERR_OUTBOUND_REFUSED .*127\.0\.0\.1 is a loopback address/);
-  expect(hits).toBe(0);
+  expect(receiver.hits).toBe(0);
 });
 
 test('allow-listed: the name resolving into the allowed network is delivered', async () => {
-  hits = 0;
+  receiver.hits = 0;
   const r = await post(`http://intranet.example:${port}/hook`, guard(['127.0.0.0/8']), scripted(['127.0.0.1']));
   expect(r.status).toBe(200);
-  expect(hits).toBe(1);
+  expect(receiver.hits).toBe(1);
 });
 
 test("the platform's own port is refused on the connected socket even inside an allowed network", async () => {
-  hits = 0;
+  receiver.hits = 0;
   const r = await post(`http://own.example:${port}/hook`, guard(['127.0.0.0/8'], [port]), scripted(['127.0.0.1']));
   expect(r.error).toMatch(/own port/);
-  expect(hits).toBe(0);
+  expect(receiver.hits).toBe(0);
 });

@@ -5,14 +5,13 @@
  * against a held resolver standing for such a name server, the deliveries against a real receiver.
  */
 import { test, expect, afterAll } from 'vitest';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { fetch } from 'undici';
 import { OutboundGuard } from './outbound-guard.ts';
 import { createGuardedDispatcher } from './guarded-dispatcher.ts';
 import { WEBHOOK_LOOKUPS_AT_ONCE, limitResolver } from './webhook-resolver.ts';
 import type { Resolver } from './webhook-resolver.ts';
+import { startCountingReceiver } from './testing/counting-receiver.ts';
 
 /** A resolver that answers only when told to: `pending` lists the names it was asked for and not yet answered. */
 function held(): { resolve: Resolver; asked: string[]; pending: () => number; answer: (address: string) => void } {
@@ -58,15 +57,9 @@ test('limitResolver: at most n lookups at a time, the rest in arrival order; err
 });
 
 test(`the guard's creation checks and the deliveries' connections share one limit of ${WEBHOOK_LOOKUPS_AT_ONCE} lookups`, async () => {
-  let hits = 0;
-  const receiver = http.createServer((req, res) => {
-    hits++;
-    req.resume();
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
-  const port = (receiver.address() as AddressInfo).port;
+  const receiver = await startCountingReceiver();
+  afterAll(() => receiver.close());
+  const port = receiver.port;
   const h = held();
   const guard = new OutboundGuard({ allowNetworks: ['127.0.0.0/8'], ownPorts: () => [], resolve: h.resolve });
   const checks = [guard.urlRefusal('http://slow-1.example/hook'), guard.urlRefusal('http://slow-2.example/hook')];
@@ -77,7 +70,7 @@ test(`the guard's creation checks and the deliveries' connections share one limi
   });
   await tick();
   expect(h.asked, 'the delivery waits for a place').toEqual(['slow-1.example', 'slow-2.example']);
-  expect(hits).toBe(0);
+  expect(receiver.hits).toBe(0);
   h.answer('203.0.113.7');
   expect(await checks[0]).toBeUndefined();
   await tick();
@@ -86,6 +79,6 @@ test(`the guard's creation checks and the deliveries' connections share one limi
   h.answer('127.0.0.1');
   expect(await checks[1]).toBeUndefined();
   expect(await delivery).toBe(200);
-  expect(hits).toBe(1);
+  expect(receiver.hits).toBe(1);
   await dispatcher.close();
 });
