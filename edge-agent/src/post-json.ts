@@ -13,6 +13,12 @@ export interface PostJsonOptions {
   readonly timeoutMs: number;
 }
 
+/**
+ * Most bytes of an answer read: a provisioning answer is a few KiB. A wrong or hostile URL could
+ * otherwise stream for the whole timeout into a gateway's little memory.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
 export interface PostJsonResponse {
   readonly status: number;
   readonly statusText: string;
@@ -34,7 +40,12 @@ export function postJson(url: string, body: unknown, o: PostJsonOptions): Promis
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > MAX_ANSWER_BYTES) req.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes from ${u.origin}`));
+          else chunks.push(c);
+        });
         res.on('error', reject);
         res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
       },
