@@ -8,6 +8,8 @@ import { WARNINGS_DEFAULTS, WarningsOptionsSchema } from './alerts/start-warning
 import type { OutboxStore } from './webhooks/outbox-store.ts';
 import type { InfluxWriter } from './store/influx-write-targets.ts';
 import { RuleEngine } from './rules/rule-engine.ts';
+import { OutboundGuard } from './webhooks/outbound-guard.ts';
+import { createGuardedDispatcher } from './webhooks/guarded-dispatcher.ts';
 import type { RuleStore } from './rules/rule-store.ts';
 
 const logger = pino({ level: 'silent' });
@@ -15,7 +17,7 @@ const metrics = createMetrics();
 
 test('component options: validated at construction, the component and key named; defaults come from one schema each', () => {
   const worker = (options: object) =>
-    new DeliveryWorker({ outbox: {} as OutboxStore, subscriptions: () => [], nodeId: 'n', logger, metrics }, options as never);
+    new DeliveryWorker({ outbox: {} as OutboxStore, subscriptions: () => [], nodeId: 'n', logger, metrics, dispatcher: createGuardedDispatcher(new OutboundGuard({ allowNetworks: [], ownPorts: () => [] }), { connectTimeoutMs: 1000 }) }, options as never);
   expect(() => worker({ timeoutMs: 0 })).toThrow(/DeliveryWorker\.timeoutMs: Too small/);
   expect(() => worker({ maxAtempts: 3 })).toThrow(/DeliveryWorker\.\(options\): Unrecognized key/);
   expect(() => worker({ timeoutMs: 2000 })).not.toThrow();

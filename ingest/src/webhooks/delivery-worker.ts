@@ -51,7 +51,7 @@ export class DeliveryWorker {
   readonly #logger: Logger;
   readonly #metrics: DeliveryMetrics;
   readonly #o: DeliveryWorkerOptions;
-  readonly #dispatcher: Dispatcher | undefined;
+  readonly #dispatcher: Dispatcher;
   readonly #busy = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #wake: NodeJS.Timeout | undefined;
@@ -61,9 +61,13 @@ export class DeliveryWorker {
   #again = false;
   #stopped = false;
 
-  /** `dispatcher`: where connections are made (the guarded one refuses forbidden addresses at connect time). */
+  /**
+   * `dispatcher`: where connections are made — the guarded one (guarded-dispatcher.ts), which
+   * refuses forbidden addresses at connect time. Required: without it fetch would use undici's
+   * unguarded default, and a call site that forgot it would open the SSRF hole again.
+   */
   constructor(
-    deps: { outbox: OutboxStore; subscriptions: () => readonly Subscription[]; nodeId: string; logger: Logger; metrics: DeliveryMetrics; dispatcher?: Dispatcher },
+    deps: { outbox: OutboxStore; subscriptions: () => readonly Subscription[]; nodeId: string; logger: Logger; metrics: DeliveryMetrics; dispatcher: Dispatcher },
     options: Partial<DeliveryWorkerOptions> = {},
   ) {
     this.#dispatcher = deps.dispatcher;
@@ -155,7 +159,7 @@ export class DeliveryWorker {
         body: d.body,
         // Never followed: a 3xx is a failed attempt (a redirect could point anywhere).
         redirect: 'manual',
-        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+        dispatcher: this.#dispatcher,
         signal: AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs), this.#abort.signal]),
         headers: {
           'content-type': d.contentType,
