@@ -46,7 +46,13 @@ export class InfluxHttp {
 
   constructor(conn: InfluxConnection) {
     this.#conn = conn;
-    this.#headers = conn.token ? { authorization: `Token ${conn.token}` } : {};
+    // Credentials in a header, never in the URL (which proxies and access logs keep): a 2.x/3.x
+    // token, or 1.x's user and password as HTTP Basic (what influxd 1.x and openGemini accept).
+    this.#headers = conn.token
+      ? { authorization: `Token ${conn.token}` }
+      : conn.username !== undefined
+        ? { authorization: basicAuth(conn.username, conn.password ?? '') }
+        : {};
   }
 
   get connection(): InfluxConnection {
@@ -54,10 +60,7 @@ export class InfluxHttp {
   }
 
   #params(extra: Record<string, string>): string {
-    const p = new URLSearchParams(extra);
-    if (this.#conn.username) p.set('u', this.#conn.username);
-    if (this.#conn.password) p.set('p', this.#conn.password);
-    return p.toString();
+    return new URLSearchParams(extra).toString();
   }
 
   async ping(timeoutMs = 2000): Promise<boolean> {
@@ -120,4 +123,9 @@ export class InfluxHttp {
 /** Rows of a series as objects keyed by column. */
 export function seriesRows(series: InfluxSeries): Array<Record<string, unknown>> {
   return series.values.map((row) => Object.fromEntries(series.columns.map((c, i) => [c, row[i]])));
+}
+
+/** An HTTP Basic Authorization value (RFC 7617, UTF-8). */
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }

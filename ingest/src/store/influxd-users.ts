@@ -10,6 +10,7 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { IngestError } from '../errors.ts';
+import { basicAuth } from './influx-http.ts';
 
 const UserSchema = z.object({ username: z.string().min(1), password: z.string().min(16) });
 const CredentialsSchema = z.object({ admin: UserSchema, platform: UserSchema });
@@ -27,9 +28,8 @@ function quoteString(s: string): string {
 
 /** Runs one InfluxQL statement (POST), as `user` when given; throws with InfluxDB's answer on failure. */
 async function influxql(url: string, q: string, user?: InfluxdUser): Promise<void> {
-  // Credentials in the query string (what influxd 1.x parses), the statement in the body.
-  const auth = user ? `?${new URLSearchParams({ u: user.username, p: user.password }).toString()}` : '';
-  const res = await fetch(`${url}/query${auth}`, { method: 'POST', body: new URLSearchParams({ q }), signal: AbortSignal.timeout(10_000) });
+  // Credentials in a Basic Authorization header (influxd 1.x takes it; never in the URL), the statement in the body.
+  const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }), ...(user ? { headers: { authorization: basicAuth(user.username, user.password) } } : {}), signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   const body = (() => {
     try {
