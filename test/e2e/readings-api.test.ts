@@ -129,6 +129,10 @@ test('refusals name the reason: unknown metric, injection, agg without window, t
   await refused(`metric=pm25&${range}&window=2h`, 'API_ERR_VALIDATION', /window/);
   await refused(`metric=pm25&from=${iso(base)}&to=${iso(base - HOUR)}`, 'API_ERR_VALIDATION', /from: must be before to/);
   await refused(`metric=pm25&from=yesterday`, 'API_ERR_VALIDATION', /from/);
+  // Outside the times InfluxDB can hold: a 400 naming the field, not "InfluxDB did not answer" (503).
+  await refused('metric=pm25&from=1000-01-01T00:00:00Z&to=1000-01-20T00:00:00Z', 'API_ERR_VALIDATION', /from: .*1677-09-22/);
+  await refused('metric=pm25&from=2300-01-01T00:00:00Z&to=2300-01-20T00:00:00Z', 'API_ERR_VALIDATION', /from: .*2262-04-11/);
+  await refused(`metric=pm25&${range}&cursor=${encodeURIComponent(Buffer.from(JSON.stringify({ l: 'readings', p: 9e15 })).toString('base64url'))}`, 'API_ERR_VALIDATION', /cursor/);
   await refused(`metric=pm25&${range}&limit=20000`, 'API_ERR_VALIDATION', /limit/);
   await refused('metric=a,b,c,d,e,f,g,h,i', 'API_ERR_VALIDATION', /metric/);
   await refused(`metric=pm25&from=${iso(base - 40 * 86_400_000)}&to=${iso(base)}`, 'API_ERR_RANGE_TOO_LARGE', /at most 31 days of raw rows/);

@@ -28,6 +28,18 @@ export const MAX_METRICS_PER_QUERY = 8;
 export const MAX_RAW_RANGE_MS = 31 * 86_400_000;
 /** Most windows one aggregated query may span. */
 export const MAX_WINDOWS = 10_000;
+/**
+ * The times InfluxDB can hold (int64 nanoseconds since 1970: 1677-09-21 … 2262-04-11), a day inside
+ * each end. A query outside them fails inside InfluxDB, which answered "InfluxDB did not answer"
+ * (503); it is the caller's to hear about, naming the field.
+ */
+const INFLUX_MIN_MS = Date.parse('1677-09-22T00:00:00Z');
+const INFLUX_MAX_MS = Date.parse('2262-04-11T00:00:00Z');
+const StorableTime = z.iso.datetime({ offset: true }).refine((s) => {
+  const ms = Date.parse(s);
+  return ms >= INFLUX_MIN_MS && ms <= INFLUX_MAX_MS;
+}, 'a time from 1677-09-22 to 2262-04-11 (what InfluxDB can hold)');
+
 /** Range when `from` is not given: the last 24 hours before `to`. */
 export const DEFAULT_RANGE_MS = 86_400_000;
 
@@ -45,13 +57,13 @@ const RangeQuery = z
       .transform(list)
       .pipe(z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'a metric name such as pm25')).min(1).max(MAX_METRICS_PER_QUERY))
       .describe(`metric name, or up to ${MAX_METRICS_PER_QUERY} comma-separated`),
-    from: z.iso.datetime({ offset: true }).optional().describe('inclusive; default `to` − 24 h'),
-    to: z.iso.datetime({ offset: true }).optional().describe('exclusive; default now'),
+    from: StorableTime.optional().describe('inclusive; default `to` − 24 h'),
+    to: StorableTime.optional().describe('exclusive; default now'),
     window: z.enum(READING_WINDOW_NAMES).optional().describe('aggregate per window (1d = a Beijing calendar day); raw rows when absent'),
     agg: z.enum(READING_AGGREGATES).optional().describe('aggregate of each window; default mean; needs `window`'),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe('raw rows per page (next page: `cursor` = the answer\'s `next`, with the same from, to and metric)'),
     /** Raw rows after the last of the previous page (its time, ms). */
-    cursor: cursorParam(READINGS_LIST, z.number().int()),
+    cursor: cursorParam(READINGS_LIST, z.number().int().min(INFLUX_MIN_MS).max(INFLUX_MAX_MS)),
   })
   .strict();
 const LatestListQuery = z
@@ -172,7 +184,7 @@ export const readingRoutes: ApiPlugin<ReadingRouteOptions> = async (app, deps) =
     }
     if (q.agg && !q.window) throw new HttpError('API_ERR_VALIDATION', 'invalid query: agg: needs a window (1m, 5m, 1h or 1d); without one the raw rows are returned', { field: 'agg' });
     const toMs = q.to ? Date.parse(q.to) : now();
-    const fromMs = q.from ? Date.parse(q.from) : toMs - DEFAULT_RANGE_MS;
+    const fromMs = q.from ? Date.parse(q.from) : Math.max(toMs - DEFAULT_RANGE_MS, INFLUX_MIN_MS);
     if (fromMs >= toMs) throw new HttpError('API_ERR_VALIDATION', 'invalid query: from: must be before to', { field: 'from' });
     const rangeMs = toMs - fromMs;
     if (!q.window && rangeMs > MAX_RAW_RANGE_MS) {
