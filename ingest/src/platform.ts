@@ -452,13 +452,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Bu
         acceptPool.acceptWith(deviceId, topicName, payload, (err, result) => (err ? refuse(err) : storeReadingsWith(deviceId, started, result!, done, refuse)));
         return;
       }
-      let result: AcceptedMessage;
-      try {
-        result = acceptReadings(acceptCtx, deviceId, topicName, payload);
-      } catch (err) {
-        return refuse(err);
-      }
-      storeReadingsWith(deviceId, started, result, done, refuse);
+      // acceptReadings never throws: a failure of ours on a message is its dead letter.
+      storeReadingsWith(deviceId, started, acceptReadings(acceptCtx, deviceId, topicName, payload), done, refuse);
     };
 
     // Cluster mode: sessions, fan-out, takeovers, wills, lockouts and rate buckets shared with every node on this Redis.

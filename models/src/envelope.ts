@@ -12,9 +12,9 @@ import * as z from 'zod';
 import { HJ212_FLAG_QUALITY, QUALITIES } from './quality.ts';
 import type { Quality } from './quality.ts';
 
-import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING } from './envelope-limits.ts';
+import { MAX_READINGS_PER_MESSAGE, MAX_TIMESTAMP_MS, MAX_VALUES_PER_READING } from './envelope-limits.ts';
 
-export { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING } from './envelope-limits.ts';
+export { MAX_READINGS_PER_MESSAGE, MAX_TIMESTAMP_MS, MAX_VALUES_PER_READING } from './envelope-limits.ts';
 
 const deviceQualities = QUALITIES.filter((q) => q !== 'implausible' && q !== 'spike' && q !== 'flatline');
 
@@ -34,7 +34,7 @@ export const ValueInputSchema = z.union([
 export const TimestampSchema = z
   .union([
     z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-    z.number().int().min(0).max(8.64e15),
+    z.number().int().min(0).max(MAX_TIMESTAMP_MS),
   ])
   .describe('ISO 8601 with zone, or epoch milliseconds');
 

@@ -41,7 +41,7 @@ export {
   isOwnDownFilter,
 } from './topics.ts';
 export type { UpKind, DownKind, ParsedTopic } from './topics.ts';
-export { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING } from './envelope-limits.ts';
+export { MAX_READINGS_PER_MESSAGE, MAX_TIMESTAMP_MS, MAX_VALUES_PER_READING } from './envelope-limits.ts';
 export {
   QualityInputSchema,
   ValueInputSchema,

@@ -7,7 +7,7 @@
  * zod's. parse-readings-message.test.ts checks both paths against each other.
  */
 import { z } from 'zod';
-import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, ReadingsMessageSchema, normaliseReadingsMessage } from './envelope.ts';
+import { MAX_READINGS_PER_MESSAGE, MAX_TIMESTAMP_MS, MAX_VALUES_PER_READING, ReadingsMessageSchema, normaliseReadingsMessage } from './envelope.ts';
 import type { Reading, ReadingsMessage } from './envelope.ts';
 import { HJ212_FLAG_QUALITY, QUALITIES } from './quality.ts';
 import type { Quality } from './quality.ts';
@@ -21,8 +21,6 @@ export const QUALITY_INPUTS: ReadonlyMap<string, Quality> = QUALITY_INPUT;
 for (const [flag, q] of Object.entries(HJ212_FLAG_QUALITY)) QUALITY_INPUT.set(flag, q);
 for (const q of QUALITIES) if (q !== 'implausible' && q !== 'spike' && q !== 'flatline') QUALITY_INPUT.set(q, q);
 
-/** Largest epoch-ms timestamp the schema takes (TimestampSchema). */
-const MAX_TS = 8.64e15;
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (typeof x !== 'object' || x === null) return false;
@@ -48,7 +46,7 @@ function fastReading(x: unknown, keyCount: number): Reading | undefined {
   if (!isPlainObject(x)) return undefined;
   if (Object.keys(x).length !== keyCount) return undefined;
   const ts = x['ts'];
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > MAX_TS) return undefined;
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > MAX_TIMESTAMP_MS) return undefined;
   const raw = x['values'];
   if (!isPlainObject(raw)) return undefined;
   const metrics = Object.keys(raw);

@@ -8,7 +8,7 @@
  * docs/standards/hj212-codes.md) is kept as an event and also filed as a dead letter, so the
  * field with its code shows in `GET /api/v1/dead-letters`.
  */
-import { decodePayload } from '@shanshui/models';
+import { MAX_TIMESTAMP_MS, decodePayload } from '@shanshui/models';
 import type { Station } from '@shanshui/models';
 import { toLineProtocol } from '../store/influx-http.ts';
 import type { DeadLetterInput } from '../state/dead-letter-store.ts';
@@ -21,8 +21,6 @@ import { INGEST_ERRORS } from '../errors.ts';
  */
 const EVENT_TYPE_PATTERN = /^\p{L}[\p{L}\p{N}_.:-]{0,63}$/u;
 const EVENT_TYPE_EXPECTED = 'an event type: letters, digits, _ . : - (1–64, starting with a letter)';
-/** Epoch milliseconds as the readings envelope takes them (models TimestampSchema): InfluxDB parses a whole number only. */
-const MAX_TS_MS = 8.64e15;
 const TS_EXPECTED = 'epoch milliseconds (UTC), a whole number ≥ 0';
 
 export interface AcceptedDeviceMessage {
@@ -45,7 +43,7 @@ export function acceptDeviceMessage(station: Station, kind: 'status' | 'events',
   // `-1e+300`, which InfluxDB refuses with the whole batch. Read from the message itself, so a
   // CBOR NaN or Infinity (which never becomes a field) is refused too.
   const rawTs: unknown = (value as Record<string, unknown>)['ts'];
-  if (typeof rawTs === 'number' && !(Number.isInteger(rawTs) && rawTs >= 0 && rawTs <= MAX_TS_MS)) return dead(`ts: expected ${TS_EXPECTED} — got ${String(rawTs)}`, decoded.encoding);
+  if (typeof rawTs === 'number' && !(Number.isInteger(rawTs) && rawTs >= 0 && rawTs <= MAX_TIMESTAMP_MS)) return dead(`ts: expected ${TS_EXPECTED} — got ${String(rawTs)}`, decoded.encoding);
   const rawType: unknown = (value as Record<string, unknown>)['type'];
   if (kind === 'events' && rawType !== undefined && rawType !== '' && !(typeof rawType === 'string' && EVENT_TYPE_PATTERN.test(rawType))) {
     return dead(`type: expected ${EVENT_TYPE_EXPECTED} — got ${(JSON.stringify(rawType) ?? String(rawType)).slice(0, 100)}`, decoded.encoding);

@@ -15,7 +15,7 @@
  * decides, with its exact reasons. one-pass-readings.test.ts checks both paths against each
  * other on generated payloads, well-formed and not.
  */
-import { MAX_READINGS_PER_MESSAGE, MAX_VALUES_PER_READING, QUALITY_INPUTS, QUALITIES, fieldSpec, metricSpec } from '@shanshui/models';
+import { MAX_READINGS_PER_MESSAGE, MAX_TIMESTAMP_MS, MAX_VALUES_PER_READING, QUALITY_INPUTS, QUALITIES, fieldSpec, metricSpec } from '@shanshui/models';
 import type { Domain, MetricSpec, Quality, Reading, Station } from '@shanshui/models';
 import { escapeTag, stationLinePrefix } from '../store/line-protocol.ts';
 
@@ -34,8 +34,6 @@ export interface OnePassOptions {
 
 type Against = Domain | Readonly<Record<string, MetricSpec>>;
 
-/** Largest epoch-ms timestamp the schema takes (TimestampSchema). */
-const MAX_TS = 8.64e15;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 const QUALITY_NAMES: readonly Quality[] = QUALITIES;
@@ -388,7 +386,7 @@ function readValues(station: Station, against: Against): boolean {
 
 /** A timestamp: a plain non-negative integer the schema takes. */
 function readTs(): boolean {
-  if (!readNumber() || !numInteger || !numCanonical || numValue < 0 || numValue > MAX_TS) return false;
+  if (!readNumber() || !numInteger || !numCanonical || numValue < 0 || numValue > MAX_TIMESTAMP_MS) return false;
   if (readingCount >= MAX_READINGS_PER_MESSAGE) return false;
   readingTs[readingCount] = numValue;
   readingTsStart[readingCount] = numStart;

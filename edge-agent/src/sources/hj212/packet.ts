@@ -160,12 +160,8 @@ function readCp(text: string): { cp: Hj212Cp; reservedKey?: string } {
           reservedKey ??= key;
           continue;
         }
-        // Own-property lookup: an inherited member must never be taken for a factor's map.
-        let factor = Object.hasOwn(cp.factors, code) ? cp.factors[code] : undefined;
-        if (factor === undefined) {
-          factor = {};
-          cp.factors[code] = factor;
-        }
+        // Safe as a plain lookup: a code naming an inherited member was refused just above.
+        const factor = (cp.factors[code] ??= {});
         factor[suffix] = value;
       } else if (RESERVED_CP_NAMES.has(key)) reservedKey ??= key;
       else cp.params[key] = value;
